@@ -1,0 +1,6 @@
+export type { KubeObject } from '@kapi/api-machinery';
+
+export interface UserInfoLike {
+  username: string;
+  groups: string[];
+}

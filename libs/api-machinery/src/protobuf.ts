@@ -1,0 +1,190 @@
+// Kubernetes' protobuf wire format, for request bodies. Typed clients (kubectl's generators among
+// them) send built-in kinds as `application/vnd.kubernetes.protobuf`: the magic prefix `k8s\0`, then
+// a runtime.Unknown envelope whose `raw` field holds the object. Each kind describes its message with
+// a schema (field number → JSON name and type) and this file turns the bytes into the JSON object.
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { badRequest } from './errors.js';
+
+export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+export type ScalarType = 'string' | 'bytes' | 'int64' | 'int32' | 'bool' | 'double';
+
+export interface MessageSchema {
+  fields: Record<number, FieldSchema>;
+  /** Turns the decoded message into its JSON form when that is not a plain object (e.g. Time). */
+  toJson?: (message: Record<string, unknown>) => unknown;
+}
+
+export type FieldType = ScalarType | { message: () => MessageSchema } | { map: [ScalarType, ScalarType | { message: () => MessageSchema }] };
+
+export interface FieldSchema {
+  name: string;
+  type: FieldType;
+  repeated?: boolean;
+  /** A pointer field whose zero value means something (e.g. replicas: 0). */
+  keepZero?: boolean;
+}
+
+function readScalar(reader: BinaryReader, type: ScalarType): unknown {
+  switch (type) {
+    case 'string':
+      return reader.string();
+    case 'bytes':
+      return Buffer.from(reader.bytes()).toString('base64');
+    case 'int64':
+      return Number(reader.int64());
+    case 'int32':
+      return reader.int32();
+    case 'bool':
+      return reader.bool();
+    case 'double':
+      return reader.double();
+  }
+}
+
+function readValue(reader: BinaryReader, type: FieldType, depth: number): unknown {
+  if (typeof type === 'string') return readScalar(reader, type);
+  if ('message' in type) return decodeMessage(reader.bytes(), type.message(), depth + 1);
+  const entry = new BinaryReader(reader.bytes());
+  let key: unknown = type.map[0] === 'string' ? '' : undefined;
+  let value: unknown = type.map[1] === 'string' ? '' : undefined;
+  while (entry.pos < entry.len) {
+    const [no, wire] = entry.tag();
+    if (no === 1) key = readScalar(entry, type.map[0]);
+    else if (no === 2) value = readValue(entry, type.map[1], depth);
+    else entry.skip(wire);
+  }
+  return [key, value];
+}
+
+export function decodeMessage(bytes: Uint8Array, schema: MessageSchema, depth = 0): unknown {
+  if (depth > 64) throw badRequest('the protobuf message is nested too deeply');
+  const reader = new BinaryReader(bytes);
+  const out: Record<string, unknown> = {};
+  while (reader.pos < reader.len) {
+    const [no, wire] = reader.tag();
+    const field = schema.fields[no];
+    if (!field) {
+      reader.skip(wire);
+      continue;
+    }
+    const isMap = typeof field.type === 'object' && 'map' in field.type;
+    const packed = wire === WireType.LengthDelimited && typeof field.type === 'string' && !['string', 'bytes'].includes(field.type);
+    if (packed && field.repeated) {
+      const inner = new BinaryReader(reader.bytes());
+      const list = (out[field.name] as unknown[]) ?? [];
+      while (inner.pos < inner.len) list.push(readScalar(inner, field.type as ScalarType));
+      out[field.name] = list;
+      continue;
+    }
+    const value = readValue(reader, field.type, depth);
+    // Go writes every non-pointer field; JSON omits the empty ones, and so do we.
+    if (!field.repeated && !isMap && (value === '' || (field.type === 'int64' && value === 0 && !field.keepZero))) continue;
+    if (isMap) {
+      const [k, v] = value as [string, unknown];
+      out[field.name] = { ...(out[field.name] as object), [k]: v };
+    } else if (field.repeated) {
+      out[field.name] = [...((out[field.name] as unknown[]) ?? []), value];
+    } else {
+      out[field.name] = value;
+    }
+  }
+  return schema.toJson ? schema.toJson(out) : out;
+}
+
+export interface ProtobufEnvelope {
+  apiVersion: string;
+  kind: string;
+  raw: Uint8Array;
+}
+
+const unknownSchema: MessageSchema = {
+  fields: {
+    1: { name: 'typeMeta', type: { message: () => ({ fields: { 1: { name: 'apiVersion', type: 'string' }, 2: { name: 'kind', type: 'string' } } }) } },
+    2: { name: 'raw', type: 'bytes' },
+    3: { name: 'contentEncoding', type: 'string' },
+    4: { name: 'contentType', type: 'string' },
+  },
+};
+
+export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('the protobuf body does not start with the Kubernetes magic prefix');
+  let unknown: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: string; contentEncoding?: string };
+  try {
+    unknown = decodeMessage(body.subarray(4), unknownSchema) as typeof unknown;
+  } catch (err) {
+    throw badRequest(`the protobuf body could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (unknown.contentEncoding) throw badRequest(`protobuf content encoding ${unknown.contentEncoding} is not supported`);
+  return {
+    apiVersion: unknown.typeMeta?.apiVersion ?? '',
+    kind: unknown.typeMeta?.kind ?? '',
+    raw: Buffer.from(unknown.raw ?? '', 'base64'),
+  };
+}
+
+// --- meta.k8s.io/v1 messages every kind embeds ---
+
+const timeSchema: MessageSchema = {
+  fields: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
+  // Go's zero time (or none) means "not set".
+  toJson: (m) => (Number(m.seconds ?? 0) <= 0 ? null : new Date(Number(m.seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')),
+};
+
+const ownerReferenceSchema: MessageSchema = {
+  fields: {
+    1: { name: 'kind', type: 'string' },
+    3: { name: 'name', type: 'string' },
+    4: { name: 'uid', type: 'string' },
+    5: { name: 'apiVersion', type: 'string' },
+    6: { name: 'controller', type: 'bool' },
+    7: { name: 'blockOwnerDeletion', type: 'bool' },
+  },
+};
+
+const fieldsV1Schema: MessageSchema = {
+  fields: { 1: { name: 'raw', type: 'bytes' } },
+  toJson: (m) => (m.raw ? JSON.parse(Buffer.from(m.raw as string, 'base64').toString('utf8')) : {}),
+};
+
+const managedFieldsEntrySchema: MessageSchema = {
+  fields: {
+    1: { name: 'manager', type: 'string' },
+    2: { name: 'operation', type: 'string' },
+    3: { name: 'apiVersion', type: 'string' },
+    4: { name: 'time', type: { message: () => timeSchema } },
+    6: { name: 'fieldsType', type: 'string' },
+    7: { name: 'fieldsV1', type: { message: () => fieldsV1Schema } },
+    8: { name: 'subresource', type: 'string' },
+  },
+};
+
+export const objectMetaSchema: MessageSchema = {
+  fields: {
+    1: { name: 'name', type: 'string' },
+    2: { name: 'generateName', type: 'string' },
+    3: { name: 'namespace', type: 'string' },
+    4: { name: 'selfLink', type: 'string' },
+    5: { name: 'uid', type: 'string' },
+    6: { name: 'resourceVersion', type: 'string' },
+    7: { name: 'generation', type: 'int64' },
+    8: { name: 'creationTimestamp', type: { message: () => timeSchema } },
+    9: { name: 'deletionTimestamp', type: { message: () => timeSchema } },
+    10: { name: 'deletionGracePeriodSeconds', type: 'int64' },
+    11: { name: 'labels', type: { map: ['string', 'string'] } },
+    12: { name: 'annotations', type: { map: ['string', 'string'] } },
+    13: { name: 'ownerReferences', type: { message: () => ownerReferenceSchema }, repeated: true },
+    14: { name: 'finalizers', type: 'string', repeated: true },
+    17: { name: 'managedFields', type: { message: () => managedFieldsEntrySchema }, repeated: true },
+  },
+};
+
+/** Decodes a protobuf request body into the JSON object the rest of the pipeline works on. */
+export function decodeProtobufObject(body: Buffer, schema: MessageSchema): Record<string, unknown> {
+  const envelope = decodeEnvelope(body);
+  const obj = decodeMessage(envelope.raw, schema) as Record<string, unknown>;
+  const meta = obj.metadata as Record<string, unknown> | undefined;
+  if (meta) for (const [k, v] of Object.entries(meta)) if (v === null) delete meta[k];
+  return { apiVersion: envelope.apiVersion || undefined, kind: envelope.kind || undefined, ...obj };
+}

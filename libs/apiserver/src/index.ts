@@ -1,0 +1,5 @@
+export * from './request-info.js';
+export * from './negotiation.js';
+export * from './forbidden.js';
+export * from './discovery.js';
+export * from './representation.js';

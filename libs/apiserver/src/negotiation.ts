@@ -1,0 +1,43 @@
+// Which representation a client asked for in its Accept header.
+import { StatusError } from '@kapi/api-machinery';
+
+export type Representation =
+  | { kind: 'json' }
+  | { kind: 'yaml' }
+  | { kind: 'table'; version: 'v1' | 'v1beta1' }
+  | { kind: 'partial-metadata'; version: 'v1' | 'v1beta1' };
+
+interface MediaRange {
+  type: string;
+  params: Record<string, string>;
+}
+
+function parseAccept(header: string | undefined): MediaRange[] {
+  if (!header) return [{ type: '*/*', params: {} }];
+  return header.split(',').map((part) => {
+    const [type, ...rest] = part.split(';').map((s) => s.trim());
+    const params: Record<string, string> = {};
+    for (const p of rest) {
+      const eq = p.indexOf('=');
+      if (eq > 0) params[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
+    }
+    return { type: type.toLowerCase(), params };
+  });
+}
+
+export function negotiate(accept: string | undefined): Representation {
+  for (const m of parseAccept(accept)) {
+    const jsonLike = m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*';
+    if (m.params.as) {
+      if (m.type !== 'application/json' || m.params.g !== 'meta.k8s.io') continue;
+      const version = m.params.v === 'v1beta1' ? 'v1beta1' : m.params.v === 'v1' ? 'v1' : undefined;
+      if (!version) continue;
+      if (m.params.as === 'Table') return { kind: 'table', version };
+      if (m.params.as === 'PartialObjectMetadata' || m.params.as === 'PartialObjectMetadataList') return { kind: 'partial-metadata', version };
+      continue;
+    }
+    if (jsonLike) return { kind: 'json' };
+    if (m.type === 'application/yaml') return { kind: 'yaml' };
+  }
+  throw new StatusError('KAPI_ERR_NOT_ACCEPTABLE', `only the following media types are accepted: application/json, application/yaml`);
+}

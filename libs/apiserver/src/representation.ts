@@ -1,0 +1,64 @@
+// Turning objects, lists and watch events into the representation a client negotiated.
+import { buildTable, type IncludeObject, type KubeList, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { stringify } from 'yaml';
+import type { Representation } from './negotiation.js';
+
+export interface Encoded {
+  contentType: string;
+  body: string;
+}
+
+function asTableVersion<T extends { apiVersion: string }>(doc: T, version: 'v1' | 'v1beta1'): T {
+  return { ...doc, apiVersion: `meta.k8s.io/${version}` };
+}
+
+function isList(value: KubeObject | KubeList): value is KubeList {
+  return Array.isArray((value as KubeList).items);
+}
+
+export function includeObjectParam(value: string | null): IncludeObject {
+  return value === 'None' || value === 'Object' ? value : 'Metadata';
+}
+
+/** Encodes a get or list result. Status objects and other non-object documents pass through as JSON. */
+export function encodeResult(
+  result: KubeObject | KubeList,
+  representation: Representation,
+  columns: TableColumn[],
+  include: IncludeObject,
+  pretty: boolean,
+): Encoded {
+  let doc: unknown = result;
+  const isStatus = (result as { kind?: string }).kind === 'Status';
+  if (!isStatus && representation.kind === 'table') {
+    const items = isList(result) ? result.items : [result];
+    doc = asTableVersion(buildTable(items, columns, { include, listMeta: isList(result) ? result.metadata : {} }), representation.version);
+  } else if (!isStatus && representation.kind === 'partial-metadata') {
+    const apiVersion = `meta.k8s.io/${representation.version}`;
+    const partial = (o: KubeObject) => ({ kind: 'PartialObjectMetadata', apiVersion, metadata: o.metadata });
+    doc = isList(result) ? { kind: 'PartialObjectMetadataList', apiVersion, metadata: result.metadata, items: result.items.map(partial) } : partial(result);
+  }
+  if (representation.kind === 'yaml') return { contentType: 'application/yaml', body: stringify(doc) };
+  return { contentType: 'application/json', body: pretty ? JSON.stringify(doc, null, 2) + '\n' : JSON.stringify(doc) };
+}
+
+/**
+ * Encodes one watch event. In Table form only the first event carries the column definitions,
+ * as kube-apiserver sends them.
+ */
+export function encodeWatchEvent(
+  type: string,
+  object: KubeObject,
+  representation: Representation,
+  columns: TableColumn[],
+  include: IncludeObject,
+  first: boolean,
+): string {
+  let doc: unknown = object;
+  if (type !== 'ERROR' && type !== 'BOOKMARK' && representation.kind === 'table') {
+    doc = asTableVersion(buildTable([object], columns, { include, withColumnDefinitions: first }), representation.version);
+  } else if (type !== 'ERROR' && representation.kind === 'partial-metadata') {
+    doc = { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${representation.version}`, metadata: object.metadata };
+  }
+  return JSON.stringify({ type, object: doc }) + '\n';
+}

@@ -1,0 +1,64 @@
+// The authenticator extension point. An authenticator answers `{ ok: false }` when the request
+// carries no credential of its kind ("not mine"), and throws when it carries one that is bad
+// ("failed"), so that a bad credential is never silently passed over to the next authenticator.
+
+export interface User {
+  username: string;
+  uid: string;
+  groups: string[];
+  extra: Record<string, { values: string[] }>;
+}
+
+export interface Credentials {
+  /** DER certificates from the TLS handshake, leaf first. */
+  clientCertificates: Buffer[];
+  bearerToken: string;
+}
+
+export type AuthenticationResult = { ok: true; user: User } | { ok: false };
+
+export interface Authenticator {
+  readonly name: string;
+  authenticate(credentials: Credentials): Promise<AuthenticationResult>;
+}
+
+export class AuthenticationFailed extends Error {
+  constructor(
+    readonly authenticator: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuthenticationFailed';
+  }
+}
+
+/** A plain function as an authenticator. */
+export function authenticatorFunc(name: string, fn: (c: Credentials) => Promise<AuthenticationResult>): Authenticator {
+  return { name, authenticate: fn };
+}
+
+export const AUTHENTICATED_GROUP = 'system:authenticated';
+export const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
+export const ANONYMOUS_USER = 'system:anonymous';
+
+/**
+ * Runs authenticators in order; the first that recognises the request decides. Every
+ * authenticated user is in system:authenticated, as kube-apiserver adds it.
+ */
+export function unionAuthenticator(authenticators: Authenticator[]): Authenticator {
+  return {
+    name: 'union',
+    async authenticate(credentials) {
+      for (const a of authenticators) {
+        const result = await a.authenticate(credentials);
+        if (!result.ok) continue;
+        const { user } = result;
+        if (user.username !== ANONYMOUS_USER && !user.groups.includes(AUTHENTICATED_GROUP)) {
+          user.groups = [...user.groups, AUTHENTICATED_GROUP];
+        }
+        return result;
+      }
+      return { ok: false };
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './authenticator.js';
+export * from './x509.js';
+export * from './anonymous.js';

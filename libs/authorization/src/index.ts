@@ -1,0 +1,2 @@
+export * from './authorizer.js';
+export * from './bootstrap-policy.js';

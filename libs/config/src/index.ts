@@ -1,0 +1,75 @@
+// A service's configuration, read once at start from the environment the stack launcher sets
+// (KAPI_*). A missing or malformed value stops the start with one line naming it.
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface ServiceConfig {
+  serviceName: string;
+  instance: string;
+  listen: HostPort;
+  authnAddrs: string[];
+  authzAddrs: string[];
+  admissionAddrs: string[];
+  registryAddrs: string[];
+  watchCacheAddrs: string[];
+  etcdEndpoints: string[];
+  natsUrl: string;
+  pkiDir: string;
+  traceFile: string;
+  advertiseAddress: string;
+  stateDir: string;
+}
+
+export function parseHostPort(value: string, variable: string): HostPort {
+  const m = value.match(/^(\[[^\]]+\]|[^:]+):(\d{1,5})$/);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 0 || port > 65535) throw new ConfigError(`${variable}=${JSON.stringify(value)} is not a host:port address`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const listen = env.KAPI_LISTEN;
+  if (!listen) throw new ConfigError(`KAPI_LISTEN is not set: ${serviceName} does not know where to listen`);
+  return {
+    serviceName,
+    instance: env.KAPI_INSTANCE || `${serviceName}-0`,
+    listen: parseHostPort(listen, 'KAPI_LISTEN'),
+    authnAddrs: list(env.KAPI_AUTHN_ADDR),
+    authzAddrs: list(env.KAPI_AUTHZ_ADDR),
+    admissionAddrs: list(env.KAPI_ADMISSION_ADDR),
+    registryAddrs: list(env.KAPI_REGISTRY_ADDR),
+    watchCacheAddrs: list(env.KAPI_WATCH_CACHE_ADDR),
+    etcdEndpoints: list(env.KAPI_ETCD_ENDPOINTS),
+    natsUrl: env.KAPI_NATS_URL ?? '',
+    pkiDir: env.KAPI_PKI_DIR ?? '',
+    traceFile: env.KAPI_TRACE_FILE ?? '',
+    advertiseAddress: env.KAPI_ADVERTISE_ADDRESS ?? '',
+    stateDir: env.KAPI_STATE_DIR ?? '',
+  };
+}
+
+/** Fails the start unless every named setting is present. */
+export function requireSettings<K extends keyof ServiceConfig>(config: ServiceConfig, keys: Record<K, string>): void {
+  for (const [key, variable] of Object.entries(keys) as [K, string][]) {
+    const value = config[key];
+    if (value === '' || (Array.isArray(value) && value.length === 0)) {
+      throw new ConfigError(`${variable} is not set: ${config.serviceName} needs it`);
+    }
+  }
+}

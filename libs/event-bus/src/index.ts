@@ -1,0 +1,2 @@
+export * from './events.js';
+export { JetStreamEventBus, EVENTS_STREAM, EVENTS_SUBJECT, type JetStreamBusOptions } from './jetstream-bus.js';

@@ -1,0 +1,3 @@
+export * from './admission.js';
+export * from './managed-fields.js';
+export * from './store.js';

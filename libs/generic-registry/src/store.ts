@@ -1,0 +1,457 @@
+// The generic storage engine. It owns the order of every write, so that no kind re-implements it:
+// create:  prepare → mutating admission → validate (kind, then shared metadata) → validating admission → persist
+// update:  read → preconditions → prepare → mutating admission → validate → validating admission → persist,
+//          retried on a storage conflict unless the client pinned a resourceVersion.
+import { randomUUID } from 'node:crypto';
+import {
+  alreadyExists,
+  apiVersionOf,
+  applyPatch,
+  badRequest,
+  conflict,
+  continueExpired,
+  decodeContinue,
+  deepEqual,
+  encodeContinue,
+  generateName,
+  invalid,
+  notFound,
+  nowTimestamp,
+  OPTIMISTIC_LOCK_MESSAGE,
+  parseFieldSelector,
+  parseLabelSelector,
+  parseResourceVersion,
+  serviceUnavailable,
+  StatusError,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  type KubeList,
+  type KubeObject,
+  type Status,
+} from '@kapi/api-machinery';
+import { storageKey, type KindStrategy } from '@kapi/kinds';
+import { isStorageError, type StorageBackend, type StoredValue } from '@kapi/storage';
+import type { AdmissionHook, UserInfo } from './admission.js';
+import { recordUpdate } from './managed-fields.js';
+
+export interface WriteContext {
+  user: UserInfo;
+  dryRun: boolean;
+  fieldManager: string;
+  options?: unknown;
+}
+
+export interface ListQuery {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}
+
+/** Checks that a namespace may receive a new object; implemented by the registry with the namespace store. */
+export type NamespaceGuard = (namespace: string, resource: { group: string; resource: string }, name: string) => Promise<void>;
+
+/** Objects are stored without their resourceVersion: it is the key's mod revision. */
+export function decodeStored(stored: StoredValue): KubeObject {
+  const obj = JSON.parse(stored.value.toString('utf8')) as KubeObject;
+  obj.metadata = { ...obj.metadata, resourceVersion: String(stored.modRevision) };
+  return obj;
+}
+
+function encodeForStorage(obj: KubeObject): Buffer {
+  const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
+  return Buffer.from(JSON.stringify({ ...obj, metadata: meta }));
+}
+
+const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+const MAX_RETRIES = 16;
+
+/** Whether two versions differ beyond what the server itself maintains. */
+function specChanged(a: KubeObject, b: KubeObject): boolean {
+  const strip = ({ metadata: _m, status: _s, ...rest }: KubeObject) => rest;
+  return !deepEqual(strip(a), strip(b));
+}
+
+function sameForWrite(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined, resourceVersion: undefined } });
+  return deepEqual(strip(a), strip(b));
+}
+
+export class GenericStore {
+  constructor(
+    readonly strategy: KindStrategy,
+    private readonly backend: StorageBackend,
+    private readonly admission: AdmissionHook,
+    private readonly namespaceGuard?: NamespaceGuard,
+  ) {}
+
+  get info() {
+    return this.strategy.info;
+  }
+
+  private get groupResource() {
+    return { group: this.info.group, resource: this.info.resource };
+  }
+
+  private key(namespace: string | undefined, name?: string): string {
+    return storageKey(this.info, namespace, name);
+  }
+
+  private storageFailure(err: unknown): never {
+    if (isStorageError(err, 'Unavailable')) {
+      throw serviceUnavailable(`storage is unavailable: ${err.message}`, 1, 'KAPI_ERR_STORAGE_UNAVAILABLE');
+    }
+    throw err;
+  }
+
+  private checkTypeMeta(obj: KubeObject): void {
+    const expected = apiVersionOf(this.info);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== this.info.kind) {
+      throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${this.info.kind})`);
+    }
+    obj.apiVersion = expected;
+    obj.kind = this.info.kind;
+  }
+
+  private checkNamespace(obj: KubeObject, namespace: string | undefined): void {
+    if (!this.info.namespaced) {
+      if (obj.metadata?.namespace) obj.metadata = { ...obj.metadata, namespace: undefined };
+      return;
+    }
+    const own = obj.metadata?.namespace;
+    if (own && namespace && own !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata = { ...obj.metadata, namespace: own || namespace };
+  }
+
+  private validateCreate(obj: KubeObject): void {
+    const errors = [
+      ...this.strategy.validate(obj),
+      ...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, validateName: this.strategy.validateName }),
+    ];
+    if (errors.length) throw invalid(this.info.kind, this.info.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
+  }
+
+  private validateUpdate(obj: KubeObject, old: KubeObject): void {
+    const errors = [
+      ...this.strategy.validateUpdate(obj, old),
+      ...this.strategy.validate(obj),
+      ...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, validateName: this.strategy.validateName }),
+      ...validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {}),
+    ];
+    if (errors.length) throw invalid(this.info.kind, this.info.group, obj.metadata?.name ?? '', errors);
+  }
+
+  private checkSize(value: Buffer): void {
+    if (value.length > MAX_OBJECT_BYTES) {
+      throw new StatusError('KAPI_ERR_REQUEST_TOO_LARGE', 'Request entity too large: etcdserver: request is too large');
+    }
+  }
+
+  async create(namespace: string | undefined, input: KubeObject, ctx: WriteContext): Promise<KubeObject> {
+    let obj = structuredClone(input);
+    this.checkTypeMeta(obj);
+    this.checkNamespace(obj, namespace);
+    const wantsGeneratedName = !obj.metadata?.name && !!obj.metadata?.generateName;
+    if (wantsGeneratedName) obj.metadata = { ...obj.metadata, name: generateName(obj.metadata!.generateName!) };
+    if (this.info.namespaced && this.namespaceGuard) {
+      await this.namespaceGuard(obj.metadata?.namespace ?? '', this.groupResource, obj.metadata?.name ?? '');
+    }
+
+    const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...meta } = obj.metadata ?? {};
+    obj.metadata = { ...meta, uid: randomUUID(), creationTimestamp: nowTimestamp(), generation: this.info.tracksGeneration ? 1 : undefined };
+    this.strategy.prepareForCreate(obj);
+
+    const admissionRequest = () => ({
+      operation: 'CREATE' as const,
+      info: this.info,
+      namespace: obj.metadata?.namespace ?? '',
+      name: obj.metadata?.name ?? '',
+      subresource: '',
+      object: obj,
+      user: ctx.user,
+      dryRun: ctx.dryRun,
+      options: ctx.options,
+    });
+    obj = (await this.admission.mutate(admissionRequest())) ?? obj;
+    this.validateCreate(obj);
+    await this.admission.validate(admissionRequest());
+    recordUpdate(obj, ctx.fieldManager, '', this.info);
+
+    if (ctx.dryRun) return obj;
+    for (let attempt = 0; ; attempt++) {
+      const value = encodeForStorage(obj);
+      this.checkSize(value);
+      try {
+        const revision = await this.backend.create(this.key(obj.metadata?.namespace, obj.metadata?.name), value);
+        obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
+        return obj;
+      } catch (err) {
+        if (isStorageError(err, 'KeyExists')) {
+          // A generated name that collided is drawn again, as kube-apiserver does.
+          if (wantsGeneratedName && attempt < 8) {
+            obj.metadata = { ...obj.metadata, name: generateName(obj.metadata!.generateName!) };
+            continue;
+          }
+          throw alreadyExists(this.groupResource, obj.metadata?.name ?? '');
+        }
+        this.storageFailure(err);
+      }
+    }
+  }
+
+  private async read(namespace: string | undefined, name: string): Promise<StoredValue> {
+    let stored: StoredValue | undefined;
+    try {
+      stored = await this.backend.get(this.key(namespace, name));
+    } catch (err) {
+      this.storageFailure(err);
+    }
+    if (!stored) throw notFound(this.groupResource, name);
+    return stored;
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    return decodeStored(await this.read(namespace, name));
+  }
+
+  /**
+   * Reads, transforms and writes back, retrying when another writer got there first (kube's
+   * GuaranteedUpdate). `transform` gets the stored object and returns the desired one.
+   */
+  private async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    ctx: WriteContext,
+    transform: (current: KubeObject) => KubeObject,
+  ): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.read(namespace, name);
+      const old = decodeStored(stored);
+      let obj = transform(structuredClone(old));
+      this.checkTypeMeta(obj);
+      this.checkNamespace(obj, namespace);
+      const pinned = obj.metadata?.resourceVersion;
+      if (pinned && pinned !== old.metadata?.resourceVersion) {
+        throw conflict(this.groupResource, name, OPTIMISTIC_LOCK_MESSAGE);
+      }
+      // Server-owned metadata is carried over, whatever the client sent.
+      obj.metadata = {
+        ...obj.metadata,
+        name: obj.metadata?.name ?? old.metadata?.name,
+        uid: old.metadata?.uid,
+        creationTimestamp: old.metadata?.creationTimestamp,
+        deletionTimestamp: old.metadata?.deletionTimestamp,
+        deletionGracePeriodSeconds: old.metadata?.deletionGracePeriodSeconds,
+        generation: old.metadata?.generation,
+        resourceVersion: old.metadata?.resourceVersion,
+      };
+      if (subresource === 'status') {
+        obj = { ...old, status: obj.status, metadata: old.metadata };
+      } else {
+        if (this.info.subresources.includes('status')) obj.status = old.status;
+        this.strategy.prepareForUpdate(obj, old);
+      }
+      if (this.info.tracksGeneration && specChanged(obj, old)) obj.metadata = { ...obj.metadata, generation: (old.metadata?.generation ?? 0) + 1 };
+
+      const admissionRequest = () => ({
+        operation: 'UPDATE' as const,
+        info: this.info,
+        namespace: obj.metadata?.namespace ?? '',
+        name,
+        subresource,
+        object: obj,
+        oldObject: old,
+        user: ctx.user,
+        dryRun: ctx.dryRun,
+        options: ctx.options,
+      });
+      obj = (await this.admission.mutate(admissionRequest())) ?? obj;
+      this.validateUpdate(obj, old);
+      await this.admission.validate(admissionRequest());
+
+      // A write that changes nothing is not a write: the resourceVersion stays, no event is sent.
+      if (sameForWrite(obj, old)) return old;
+      recordUpdate(obj, ctx.fieldManager, subresource, this.info);
+      if (ctx.dryRun) return obj;
+
+      const value = encodeForStorage(obj);
+      this.checkSize(value);
+      try {
+        const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision);
+        obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
+        return obj;
+      } catch (err) {
+        if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
+        if (isStorageError(err, 'Conflict')) {
+          if (pinned || attempt >= MAX_RETRIES) throw conflict(this.groupResource, name, OPTIMISTIC_LOCK_MESSAGE);
+          continue;
+        }
+        this.storageFailure(err);
+      }
+    }
+  }
+
+  async update(namespace: string | undefined, name: string, input: KubeObject, ctx: WriteContext, subresource = ''): Promise<KubeObject> {
+    if (input.metadata?.name && input.metadata.name !== name) {
+      throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    return this.guaranteedUpdate(namespace, name, subresource, ctx, () => structuredClone(input));
+  }
+
+  async patch(namespace: string | undefined, name: string, patchType: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<KubeObject> {
+    return this.guaranteedUpdate(namespace, name, subresource, ctx, (current) => {
+      // The patch may pin a resourceVersion; otherwise it applies to whatever is current.
+      const { resourceVersion: _rv, ...meta } = current.metadata ?? {};
+      const base = { ...current, metadata: meta };
+      const patched = applyPatch(patchType, base, patch);
+      if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
+        throw badRequest('the patch did not produce an object');
+      }
+      return patched as KubeObject;
+    });
+  }
+
+  async delete(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.read(namespace, name);
+      const old = decodeStored(stored);
+      const pre = options.preconditions ?? {};
+      if (pre.uid && pre.uid !== old.metadata?.uid) {
+        throw conflict(this.groupResource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata?.uid}`);
+      }
+      if (pre.resourceVersion && pre.resourceVersion !== old.metadata?.resourceVersion) {
+        throw conflict(
+          this.groupResource,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${old.metadata?.resourceVersion}`,
+        );
+      }
+      await this.admission.validate({
+        operation: 'DELETE',
+        info: this.info,
+        namespace: namespace ?? '',
+        name,
+        subresource: '',
+        oldObject: old,
+        user: ctx.user,
+        dryRun: ctx.dryRun,
+        options,
+      });
+
+      const finalizing = (old.metadata?.finalizers?.length ?? 0) > 0 || this.strategy.finalizesOnDelete?.(old);
+      try {
+        if (finalizing) {
+          // The object stays until its finalizers are gone; deleting it again changes nothing.
+          if (old.metadata?.deletionTimestamp) return old;
+          const marked = structuredClone(old);
+          marked.metadata = { ...marked.metadata, deletionTimestamp: nowTimestamp(), deletionGracePeriodSeconds: 0 };
+          this.strategy.prepareForDelete?.(marked);
+          if (ctx.dryRun) return marked;
+          const revision = await this.backend.update(this.key(namespace, name), encodeForStorage(marked), stored.modRevision);
+          marked.metadata = { ...marked.metadata, resourceVersion: String(revision) };
+          return marked;
+        }
+        if (!ctx.dryRun) await this.backend.delete(this.key(namespace, name), stored.modRevision);
+      } catch (err) {
+        if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
+        if (isStorageError(err, 'Conflict') && attempt < MAX_RETRIES) continue;
+        this.storageFailure(err);
+      }
+      return {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, group: this.info.group || undefined, kind: this.info.resource, uid: old.metadata?.uid },
+      } as unknown as Status;
+    }
+  }
+
+  /** Removes an object whose finalizers are all gone; used by controllers that finish a deletion. */
+  async deleteIfFinalized(namespace: string | undefined, name: string): Promise<boolean> {
+    const stored = await this.read(namespace, name);
+    const obj = decodeStored(stored);
+    if (!obj.metadata?.deletionTimestamp || (obj.metadata.finalizers?.length ?? 0) > 0 || this.strategy.finalizesOnDelete?.(obj)) return false;
+    try {
+      await this.backend.delete(this.key(namespace, name), stored.modRevision);
+      return true;
+    } catch (err) {
+      if (isStorageError(err, 'KeyNotFound') || isStorageError(err, 'Conflict')) return false;
+      this.storageFailure(err);
+    }
+  }
+
+  async list(query: ListQuery): Promise<KubeList> {
+    const labels = parseLabelSelector(query.labelSelector);
+    const fields = parseFieldSelector(query.fieldSelector);
+    const prefix = this.key(this.info.namespaced ? query.namespace || undefined : undefined);
+    const limit = query.limit && query.limit > 0 ? query.limit : 0;
+    let revision = 0;
+    let startKey: string | undefined;
+    if (query.continue) {
+      const token = decodeContinue(query.continue);
+      revision = token.revision;
+      startKey = prefix + token.start;
+    } else if (query.resourceVersionMatch === 'Exact') {
+      revision = parseResourceVersion(query.resourceVersion) ?? 0;
+    } else {
+      parseResourceVersion(query.resourceVersion);
+    }
+
+    const items: KubeObject[] = [];
+    let nextKey: string | undefined;
+    let listRevision = revision;
+    try {
+      // Selectors filter after reading, so a page is refilled until it holds `limit` matches.
+      for (;;) {
+        const page = await this.backend.list(prefix, { startKey, limit: limit ? limit + 1 : 0, revision: listRevision || undefined });
+        listRevision = page.revision;
+        let lastKey: string | undefined;
+        for (const stored of page.items) {
+          if (limit && items.length === limit) {
+            nextKey = stored.key;
+            break;
+          }
+          lastKey = stored.key;
+          const obj = decodeStored(stored);
+          if (!labels.matches(obj.metadata?.labels)) continue;
+          if (!fields.isEmpty() && !fields.matches(this.strategy.selectableFields(obj))) continue;
+          items.push(obj);
+        }
+        if (nextKey || !limit || !page.more || !lastKey) break;
+        startKey = lastKey + '\0';
+      }
+    } catch (err) {
+      if (isStorageError(err, 'Compacted')) {
+        if (query.continue) throw continueExpired();
+        throw Object.assign(continueExpired(), { message: `too old resource version: ${revision}` });
+      }
+      this.storageFailure(err);
+    }
+    return {
+      apiVersion: apiVersionOf(this.info),
+      kind: this.info.listKind,
+      metadata: {
+        resourceVersion: String(listRevision),
+        ...(nextKey ? { continue: encodeContinue(listRevision, nextKey.slice(prefix.length)) } : {}),
+      },
+      items,
+    };
+  }
+}

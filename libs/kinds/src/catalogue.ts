@@ -1,0 +1,40 @@
+// Every kind kapi serves. Adding a kind is adding its strategy file and one line here.
+import { configMapStrategy } from './configmap/strategy.js';
+import { namespaceStrategy } from './namespace/strategy.js';
+import type { KindStrategy, ResourceInfo } from './strategy.js';
+
+export const builtinStrategies: readonly KindStrategy[] = [namespaceStrategy, configMapStrategy];
+
+export class KindCatalogue {
+  private readonly byResource = new Map<string, KindStrategy>();
+
+  constructor(readonly strategies: readonly KindStrategy[] = builtinStrategies) {
+    for (const s of strategies) this.byResource.set(KindCatalogue.key(s.info.group, s.info.resource), s);
+  }
+
+  private static key(group: string, resource: string): string {
+    return `${group}/${resource}`;
+  }
+
+  lookup(group: string, resource: string): KindStrategy | undefined {
+    return this.byResource.get(KindCatalogue.key(group, resource));
+  }
+
+  /** The group/versions served, in the order discovery lists them (legacy core group first). */
+  groupVersions(): { group: string; version: string }[] {
+    const seen = new Map<string, { group: string; version: string }>();
+    for (const s of this.strategies) seen.set(`${s.info.group}/${s.info.version}`, { group: s.info.group, version: s.info.version });
+    return [...seen.values()];
+  }
+
+  resourcesOf(group: string, version: string): ResourceInfo[] {
+    return this.strategies.filter((s) => s.info.group === group && s.info.version === version).map((s) => s.info);
+  }
+}
+
+/** etcd key of an object or, without a name, the prefix of a collection; laid out as kube-apiserver does. */
+export function storageKey(info: ResourceInfo, namespace: string | undefined, name?: string): string {
+  const base = `/registry/${info.storagePrefix ?? info.resource}`;
+  const scoped = info.namespaced && namespace ? `${base}/${namespace}` : base;
+  return name === undefined ? `${scoped}/` : `${scoped}/${name}`;
+}

@@ -1,0 +1,70 @@
+import { ageColumn, isDns1123Label, nameColumn, field, objectMetaSchema, type KubeObject } from '@kapi/api-machinery';
+import { defineStrategy, objectMetaFields } from '../strategy.js';
+
+interface NamespaceSpec {
+  finalizers?: string[];
+}
+
+const spec = (obj: KubeObject) => (obj.spec ?? {}) as NamespaceSpec;
+const status = (obj: KubeObject) => (obj.status ?? {}) as { phase?: string };
+
+/** kube labels every namespace with its own name so that selectors can pick namespaces by name. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export const namespaceStrategy = defineStrategy(
+  {
+    group: '',
+    version: 'v1',
+    resource: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    subresources: ['status', 'finalize'],
+  },
+  {
+    validateName: isDns1123Label,
+    protobuf: {
+      fields: {
+        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+        2: { name: 'spec', type: { message: () => ({ fields: { 1: { name: 'finalizers', type: 'string', repeated: true } } }) } },
+        3: { name: 'status', type: { message: () => ({ fields: { 1: { name: 'phase', type: 'string' } } }) } },
+      },
+    },
+    tableColumns: [
+      nameColumn,
+      {
+        name: 'Status',
+        type: 'string',
+        format: '',
+        description: 'The status of the namespace',
+        priority: 0,
+        cell: (obj) => status(obj).phase ?? '',
+      },
+      ageColumn,
+    ],
+    prepareForCreate(obj) {
+      obj.status = { phase: 'Active' };
+      const finalizers = spec(obj).finalizers ?? [];
+      obj.spec = { ...spec(obj), finalizers: finalizers.includes('kubernetes') ? finalizers : [...finalizers, 'kubernetes'] };
+      obj.metadata = { ...obj.metadata, labels: { ...obj.metadata?.labels, [NAMESPACE_NAME_LABEL]: obj.metadata?.name ?? '' } };
+    },
+    prepareForUpdate(obj, old) {
+      obj.status = old.status;
+      obj.spec = old.spec;
+      obj.metadata = { ...obj.metadata, labels: { ...obj.metadata?.labels, [NAMESPACE_NAME_LABEL]: obj.metadata?.name ?? '' } };
+    },
+    validate(obj) {
+      const finalizers = spec(obj).finalizers ?? [];
+      return finalizers
+        .map((f, i) => (f === 'kubernetes' || f.includes('/') ? undefined : field.invalid(`spec.finalizers[${i}]`, f, 'name is neither a standard finalizer name nor is it fully qualified')))
+        .filter((e): e is NonNullable<typeof e> => e !== undefined);
+    },
+    // The namespace controller empties a terminating namespace and then removes its finalizer.
+    finalizesOnDelete: (obj) => (spec(obj).finalizers ?? []).length > 0,
+    prepareForDelete(obj) {
+      obj.status = { ...status(obj), phase: 'Terminating' };
+    },
+    selectableFields: (obj) => ({ ...objectMetaFields(obj, false), 'status.phase': status(obj).phase ?? '' }),
+  },
+);

@@ -1,0 +1,31 @@
+// Runs a service's gRPC server for the lifetime of its Nest application.
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { ServiceConfig } from '@kapi/config';
+import { startGrpcServer, type GrpcServerHandle } from '@kapi/grpc';
+import type { Logger } from '@kapi/telemetry';
+
+export type GrpcServiceRegistration = Parameters<typeof startGrpcServer>[1][number];
+
+export abstract class GrpcServerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private handle?: GrpcServerHandle;
+
+  protected constructor(
+    protected readonly config: ServiceConfig,
+    protected readonly logger: Logger,
+  ) {}
+
+  protected abstract services(): GrpcServiceRegistration[];
+
+  async onApplicationBootstrap(): Promise<void> {
+    const address = `${this.config.listen.host}:${this.config.listen.port}`;
+    try {
+      this.handle = await startGrpcServer(address, this.services());
+    } catch (err) {
+      throw new Error(`cannot listen on ${address}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.handle?.stop();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './run-service.js';
+export * from './grpc-server-host.js';
+export * from './tokens.js';

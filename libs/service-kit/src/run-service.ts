@@ -1,0 +1,45 @@
+// How every kapi service starts: configuration, tracing, logging, then the Nest application context
+// that wires the service's providers. A failure to start is one line on stderr and exit code 1.
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { DynamicModule, LoggerService } from '@nestjs/common';
+import { ConfigError, loadServiceConfig, type ServiceConfig } from '@kapi/config';
+import { createLogger, startTracing, type Logger } from '@kapi/telemetry';
+
+/** Nest's own messages go to the same JSON log as everything else. */
+class NestJsonLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string) {
+    this.logger.debug(String(message), { context });
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error(String(message), { context, trace });
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn(String(message), { context });
+  }
+}
+
+export type ModuleFactory = (config: ServiceConfig, logger: Logger) => DynamicModule;
+
+export async function runService(serviceName: string, moduleFor: ModuleFactory): Promise<void> {
+  let logger: Logger | undefined;
+  try {
+    const config = loadServiceConfig(serviceName);
+    const stopTracing = startTracing({ serviceName, instance: config.instance, traceFile: config.traceFile });
+    logger = createLogger({ service: serviceName, instance: config.instance });
+    const app = await NestFactory.createApplicationContext(moduleFor(config, logger), {
+      logger: new NestJsonLogger(logger),
+      abortOnError: false,
+    });
+    app.enableShutdownHooks();
+    await app.init();
+    logger.info(`${serviceName} started`, { listen: `${config.listen.host}:${config.listen.port}` });
+    process.once('beforeExit', () => void stopTracing());
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err);
+    logger?.error('start failed', { err });
+    process.stderr.write(`kapi ${serviceName}: cannot start: ${message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,59 @@
+// The storage backend interface: a revisioned key-value store with compare-and-swap writes. The
+// generic registry engine is written against this, never against etcd directly.
+
+export interface StoredValue {
+  key: string;
+  value: Buffer;
+  createRevision: number;
+  modRevision: number;
+}
+
+export interface ListPage {
+  items: StoredValue[];
+  /** The revision the page was read at; later pages must be read at the same one. */
+  revision: number;
+  /** True when keys remain after the last one returned. */
+  more: boolean;
+  remaining: number;
+}
+
+export interface ListOptions {
+  /** First key to return (inclusive); defaults to the prefix itself. */
+  startKey?: string;
+  limit?: number;
+  /** Read at this revision; 0 or absent for the latest. */
+  revision?: number;
+}
+
+export interface StorageBackend {
+  /** The latest value of a key, read with quorum. */
+  get(key: string): Promise<StoredValue | undefined>;
+  /** Writes a key that must not exist; resolves to the new revision. */
+  create(key: string, value: Buffer): Promise<number>;
+  /** Writes a key whose current mod revision must be `expectedModRevision`. */
+  update(key: string, value: Buffer, expectedModRevision: number): Promise<number>;
+  /** Deletes a key whose current mod revision must be `expectedModRevision`. */
+  delete(key: string, expectedModRevision: number): Promise<number>;
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
+  currentRevision(): Promise<number>;
+  /** Drops history before `revision`. */
+  compact(revision: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Why a storage call failed, so the engine can answer with the right Status. */
+export class StorageError extends Error {
+  constructor(
+    readonly kind: 'KeyExists' | 'KeyNotFound' | 'Conflict' | 'Compacted' | 'Unavailable',
+    message: string,
+    readonly current?: StoredValue,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+export function isStorageError(err: unknown, kind?: StorageError['kind']): err is StorageError {
+  return err instanceof StorageError && (kind === undefined || err.kind === kind);
+}

@@ -1,0 +1,2 @@
+export * from './backend.js';
+export { EtcdBackend, prefixEnd, type EtcdBackendOptions } from './etcd-backend.js';

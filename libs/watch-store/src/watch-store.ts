@@ -1,0 +1,193 @@
+// The watch-cache's memory: the latest state of every object, and a sliding window of recent
+// events from which a watch at any resourceVersion inside the window can resume exactly.
+import { Channel } from './channel.js';
+
+export interface CachedObject {
+  key: string;
+  /** The object's JSON, with metadata.resourceVersion set. */
+  object: Record<string, any>;
+  modRevision: number;
+}
+
+export interface StoreEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  key: string;
+  revision: number;
+  object: Record<string, any>;
+  /** The object before the change; absent for ADDED. */
+  prevObject?: Record<string, any>;
+}
+
+export interface ChangeInput {
+  type: 'PUT' | 'DELETE';
+  key: string;
+  value?: string;
+  prevValue?: string;
+  createRevision: number;
+  modRevision: number;
+}
+
+export type WatchFilter = (object: Record<string, any>) => boolean;
+
+export interface WatchEventOut {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: Record<string, any>;
+  revision: number;
+}
+
+interface Watcher {
+  /** Events at or before this revision are already known to the client. */
+  after: number;
+  prefix: string;
+  filter: WatchFilter;
+  channel: Channel<WatchEventOut>;
+}
+
+export class TooOldResourceVersionError extends Error {
+  constructor(
+    readonly requested: number,
+    readonly oldest: number,
+  ) {
+    super(`too old resource version: ${requested} (${oldest})`);
+  }
+}
+
+function withResourceVersion(json: string, revision: number): Record<string, any> {
+  const obj = JSON.parse(json);
+  obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
+  return obj;
+}
+
+/** Turns an event on an object into what a watcher with a selector sees (kube's watch-cache rules). */
+export function filterEvent(event: StoreEvent, filter: WatchFilter): WatchEventOut | undefined {
+  const now = event.type !== 'DELETED' && filter(event.object);
+  const before = event.prevObject !== undefined && filter(event.prevObject);
+  if (event.type === 'DELETED') return before ? { type: 'DELETED', object: event.object, revision: event.revision } : undefined;
+  if (now && before) return { type: 'MODIFIED', object: event.object, revision: event.revision };
+  if (now) return { type: 'ADDED', object: event.object, revision: event.revision };
+  // It matched before and no longer does: to this watcher, it is gone.
+  if (before) return { type: 'DELETED', object: event.object, revision: event.revision };
+  return undefined;
+}
+
+export class WatchStore {
+  private readonly objects = new Map<string, CachedObject>();
+  private readonly window: StoreEvent[] = [];
+  private readonly watchers = new Set<Watcher>();
+  /** Every event after this revision is in the window. */
+  private windowStart = 0;
+  revision = 0;
+  eventsDispatched = 0;
+
+  constructor(
+    private readonly windowSize = 10_000,
+    private readonly watcherCapacity = 1_000,
+  ) {}
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  get oldestResumableRevision(): number {
+    return this.windowStart;
+  }
+
+  /** Replaces the whole state with a snapshot. Open watches end: their history has a hole. */
+  reset(items: { key: string; value: Buffer | string; modRevision: number }[], revision: number): void {
+    this.objects.clear();
+    for (const item of items) {
+      this.objects.set(item.key, {
+        key: item.key,
+        object: withResourceVersion(item.value.toString(), item.modRevision),
+        modRevision: item.modRevision,
+      });
+    }
+    this.window.length = 0;
+    this.revision = revision;
+    this.windowStart = revision;
+    for (const w of this.watchers) w.channel.close(new Error('the watch cache was re-synchronised'));
+    this.watchers.clear();
+  }
+
+  /** Applies every change of one etcd revision and dispatches the events to the watchers. */
+  apply(revision: number, changes: ChangeInput[]): void {
+    const events: StoreEvent[] = [];
+    for (const c of changes) {
+      const previous = this.objects.get(c.key);
+      if (c.type === 'DELETE') {
+        const last = previous?.object ?? (c.prevValue ? withResourceVersion(c.prevValue, c.modRevision) : undefined);
+        this.objects.delete(c.key);
+        if (!last) continue;
+        const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(c.modRevision) } };
+        events.push({ type: 'DELETED', key: c.key, revision, object, prevObject: last });
+      } else {
+        const object = withResourceVersion(c.value ?? '{}', c.modRevision);
+        this.objects.set(c.key, { key: c.key, object, modRevision: c.modRevision });
+        events.push({ type: previous ? 'MODIFIED' : 'ADDED', key: c.key, revision, object, prevObject: previous?.object });
+      }
+    }
+    this.revision = Math.max(this.revision, revision);
+    for (const e of events) {
+      this.window.push(e);
+      this.dispatch(e);
+    }
+    while (this.window.length > this.windowSize) {
+      const dropped = this.window.shift()!;
+      this.windowStart = dropped.revision;
+    }
+  }
+
+  /** Moves the revision forward without changes (e.g. a bookmark from etcd's progress). */
+  advance(revision: number): void {
+    this.revision = Math.max(this.revision, revision);
+  }
+
+  private dispatch(event: StoreEvent): void {
+    for (const w of this.watchers) {
+      if (event.revision <= w.after || !event.key.startsWith(w.prefix)) continue;
+      const out = filterEvent(event, w.filter);
+      if (!out) continue;
+      this.eventsDispatched++;
+      // A watcher that cannot keep up is closed; nobody else waits for it.
+      if (!w.channel.push(out)) this.watchers.delete(w);
+    }
+  }
+
+  list(prefix: string, filter: WatchFilter): CachedObject[] {
+    const out: CachedObject[] = [];
+    for (const item of this.objects.values()) {
+      if (item.key.startsWith(prefix) && filter(item.object)) out.push(item);
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /**
+   * Opens a watch. Without a resourceVersion (or "0") it starts with the current state as ADDED
+   * events; with one, it replays the window after it. A version older than the window throws.
+   */
+  watch(prefix: string, filter: WatchFilter, fromRevision: number | undefined): Channel<WatchEventOut> {
+    const channel = new Channel<WatchEventOut>(this.watcherCapacity + this.objects.size);
+    if (fromRevision === undefined || fromRevision === 0) {
+      for (const item of this.list(prefix, filter)) channel.push({ type: 'ADDED', object: item.object, revision: item.modRevision });
+    } else {
+      if (fromRevision < this.windowStart) throw new TooOldResourceVersionError(fromRevision, this.windowStart);
+      for (const e of this.window) {
+        if (e.revision <= fromRevision || !e.key.startsWith(prefix)) continue;
+        const out = filterEvent(e, filter);
+        if (out) channel.push(out);
+      }
+    }
+    const watcher: Watcher = { after: fromRevision || this.revision, prefix, filter, channel };
+    this.watchers.add(watcher);
+    return channel;
+  }
+
+  unwatch(channel: Channel<WatchEventOut>): void {
+    for (const w of this.watchers) if (w.channel === channel) this.watchers.delete(w);
+    channel.close();
+  }
+}

@@ -1,0 +1,46 @@
+// The front door's neighbours, one balanced gRPC channel each.
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { ServiceConfig } from '@kapi/config';
+import { createClient, unary } from '@kapi/grpc';
+import { authnV1, authzV1, healthV1, registryV1, watchcacheV1 } from '@kapi/proto';
+import { CONFIG } from '@kapi/service-kit';
+
+export interface Dependency {
+  name: string;
+  health: healthV1.HealthClient;
+}
+
+@Injectable()
+export class Backends implements OnApplicationShutdown {
+  readonly authn: authnV1.AuthenticationClient;
+  readonly authz: authzV1.AuthorizationClient;
+  readonly registry: registryV1.RegistryClient;
+  readonly watchCache: watchcacheV1.WatchCacheClient;
+  readonly dependencies: Dependency[];
+
+  constructor(@Inject(CONFIG) config: ServiceConfig) {
+    this.authn = createClient(authnV1.AuthenticationClient, config.authnAddrs);
+    this.authz = createClient(authzV1.AuthorizationClient, config.authzAddrs);
+    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
+    this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs);
+    this.dependencies = (
+      [
+        ['authn', config.authnAddrs],
+        ['authz', config.authzAddrs],
+        ['admission', config.admissionAddrs],
+        ['registry', config.registryAddrs],
+        ['watch-cache', config.watchCacheAddrs],
+      ] as const
+    ).map(([name, addrs]) => ({ name, health: createClient(healthV1.HealthClient, addrs) }));
+  }
+
+  /** Asks one neighbour whether it is ready; throws with its reason when it is not. */
+  async check(dep: Dependency): Promise<void> {
+    const reply = await unary(dep.name, 'Check', dep.health.check.bind(dep.health), {}, { timeoutMs: 2000 });
+    if (!reply.ready) throw new Error(reply.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`).join('; ') || 'not ready');
+  }
+
+  onApplicationShutdown(): void {
+    for (const c of [this.authn, this.authz, this.registry, this.watchCache, ...this.dependencies.map((d) => d.health)]) c.close();
+  }
+}

@@ -1,0 +1,77 @@
+// /healthz, /livez and /readyz with kube-apiserver's per-check paths, ?verbose and ?exclude.
+import type { Backends } from './backends.js';
+
+export interface HealthCheck {
+  name: string;
+  run(): Promise<void>;
+}
+
+export interface HealthAnswer {
+  code: number;
+  body: string;
+}
+
+const CACHE_MS = 1000;
+
+export class HealthEndpoints {
+  private readonly cache = new Map<string, { at: number; error?: string }>();
+  shuttingDown = false;
+
+  constructor(private readonly backends: Backends) {}
+
+  private checks(endpoint: string): HealthCheck[] {
+    const ping: HealthCheck = { name: 'ping', run: async () => {} };
+    if (endpoint === 'livez') return [ping];
+    const deps = this.backends.dependencies.map((d) => ({ name: d.name, run: () => this.backends.check(d) }));
+    const etcd: HealthCheck = { name: 'etcd', run: () => this.backends.check(this.backends.dependencies.find((d) => d.name === 'registry')!) };
+    const checks = [ping, etcd, ...deps];
+    if (endpoint === 'readyz') {
+      checks.push({
+        name: 'shutdown',
+        run: async () => {
+          if (this.shuttingDown) throw new Error('process is shutting down');
+        },
+      });
+    }
+    return checks;
+  }
+
+  private async run(check: HealthCheck): Promise<string | undefined> {
+    const cached = this.cache.get(check.name);
+    if (cached && Date.now() - cached.at < CACHE_MS) return cached.error;
+    let error: string | undefined;
+    try {
+      await check.run();
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    this.cache.set(check.name, { at: Date.now(), error });
+    return error;
+  }
+
+  /** Answers `/<endpoint>` or `/<endpoint>/<check>`; undefined when the path names no check. */
+  async answer(endpoint: string, checkName: string | undefined, query: URLSearchParams): Promise<HealthAnswer | undefined> {
+    let checks = this.checks(endpoint);
+    if (checkName) {
+      checks = checks.filter((c) => c.name === checkName);
+      if (checks.length === 0) return undefined;
+      const error = await this.run(checks[0]);
+      return error ? { code: 500, body: `internal server error: ${error}\n` } : { code: 200, body: 'ok' };
+    }
+    const excluded = new Set(query.getAll('exclude'));
+    const lines: string[] = [];
+    let failed = false;
+    for (const c of checks) {
+      if (excluded.has(c.name)) {
+        lines.push(`[+]${c.name} excluded: ok`);
+        continue;
+      }
+      const error = await this.run(c);
+      if (error) failed = true;
+      lines.push(error ? `[-]${c.name} failed: reason withheld` : `[+]${c.name} ok`);
+    }
+    const verbose = query.has('verbose');
+    if (failed) return { code: 500, body: `${lines.join('\n')}\n${endpoint} check failed\n` };
+    return { code: 200, body: verbose ? `${lines.join('\n')}\n${endpoint} check passed\n` : 'ok' };
+  }
+}

@@ -1,0 +1,388 @@
+// One request through the front door: authenticate → authorize → route to the registry (writes and
+// consistent reads) or the watch cache (watches), and always answer with a metav1.Status on failure.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { parse as parseYaml } from 'yaml';
+import {
+  badRequest,
+  isStatusError,
+  PatchType,
+  PROTOBUF_CONTENT_TYPE,
+  decodeProtobufObject,
+  StatusError,
+  toStatus,
+  unauthorized,
+  type KubeObject,
+  type Status,
+} from '@kapi/api-machinery';
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  encodeResult,
+  encodeWatchEvent,
+  forbiddenFor,
+  includeObjectParam,
+  negotiate,
+  parseRequestInfo,
+  type RequestInfo,
+} from '@kapi/apiserver';
+import { serverStream, unary } from '@kapi/grpc';
+import type { KindCatalogue, KindStrategy } from '@kapi/kinds';
+import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
+import type { Logger } from '@kapi/telemetry';
+import type { Backends } from './backends.js';
+import type { HealthEndpoints } from './health.js';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '33',
+  gitVersion: 'v1.33.0-kapi',
+  gitCommit: '',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-26T00:00:00Z',
+  goVersion: 'node' + process.versions.node,
+  compiler: 'tsc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+type User = commonV1.UserInfo;
+
+function peerCertificates(req: IncomingMessage): Buffer[] {
+  const socket = req.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate !== 'function') return [];
+  const chain: Buffer[] = [];
+  let cert = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+}
+
+function bearerToken(req: IncomingMessage): string {
+  const header = req.headers.authorization ?? '';
+  const m = header.match(/^Bearer\s+(.+)$/i);
+  return m ? m[1].trim() : '';
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new StatusError('KAPI_ERR_REQUEST_TOO_LARGE', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new StatusError('KAPI_ERR_REQUEST_TOO_LARGE', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
+}
+
+const MAX_NESTING = 100;
+
+function checkDepth(value: unknown, depth = 0): void {
+  if (depth > MAX_NESTING) throw badRequest(`the request body is nested more than ${MAX_NESTING} levels deep`);
+  if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) checkDepth(v, depth + 1);
+}
+
+/** A request body as JSON text, from JSON, YAML or protobuf; nesting and alias bombs are refused. */
+export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy): Buffer {
+  let value: unknown;
+  try {
+    if (type === PROTOBUF_CONTENT_TYPE) {
+      if (!strategy?.protobuf) {
+        throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+      }
+      value = decodeProtobufObject(body, strategy.protobuf);
+    } else if (type === 'application/yaml' || type === PatchType.apply) value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
+    else value = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    if (isStatusError(err)) throw err;
+    throw badRequest(`the request body could not be decoded: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  checkDepth(value);
+  return Buffer.from(JSON.stringify(value));
+}
+
+export class RequestHandler {
+  constructor(
+    private readonly backends: Backends,
+    private readonly catalogue: KindCatalogue,
+    private readonly health: HealthEndpoints,
+    private readonly logger: Logger,
+    private readonly serverAddress: string,
+  ) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    res.setHeader('Audit-Id', randomUUID());
+    res.setHeader('Cache-Control', 'no-cache, private');
+    const url = new URL(req.url ?? '/', 'https://kapi.invalid');
+    const span = trace.getTracer('kapi').startSpan(`HTTP ${req.method} ${url.pathname}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': req.method ?? '', 'url.path': url.pathname },
+    });
+    const timer = setTimeout(() => {
+      if (!res.headersSent && !this.isWatch(req, url)) {
+        this.sendStatus(res, new StatusError('KAPI_ERR_REQUEST_TIMEOUT', 'Timeout: request did not complete within the allotted timeout').toStatus());
+      }
+    }, REQUEST_TIMEOUT_MS);
+    void context
+      .with(trace.setSpan(context.active(), span), () => this.serve(req, res, url))
+      .catch((err) => {
+        if (!isStatusError(err)) this.logger.error('request failed', { err, path: url.pathname });
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        if (!res.headersSent) this.sendStatus(res, toStatus(err));
+        else res.end();
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        span.setAttribute('http.response.status_code', res.statusCode);
+        span.end();
+      });
+  }
+
+  private isWatch(req: IncomingMessage, url: URL): boolean {
+    return parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams).verb === 'watch';
+  }
+
+  sendStatus(res: ServerResponse, status: Status): void {
+    if (res.headersSent) return;
+    if (status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
+    this.send(res, status.code, 'application/json', JSON.stringify(status));
+  }
+
+  private send(res: ServerResponse, code: number, contentType: string, body: string): void {
+    if (res.headersSent) return;
+    res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private sendJson(res: ServerResponse, code: number, doc: unknown): void {
+    this.send(res, code, 'application/json', JSON.stringify(doc));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const user = await this.authenticate(req);
+    await this.authorize(info, user);
+    if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
+    return this.serveResource(req, res, url, info, user);
+  }
+
+  private async authenticate(req: IncomingMessage): Promise<User> {
+    const reply = await unary('authn', 'Authenticate', this.backends.authn.authenticate.bind(this.backends.authn), {
+      clientCertificates: peerCertificates(req),
+      bearerToken: bearerToken(req),
+    });
+    if (!reply.authenticated || !reply.user) throw unauthorized();
+    return reply.user;
+  }
+
+  private async authorize(info: RequestInfo, user: User): Promise<void> {
+    const reply = await unary('authz', 'Authorize', this.backends.authz.authorize.bind(this.backends.authz), {
+      user,
+      verb: info.verb,
+      resourceRequest: info.isResourceRequest,
+      apiGroup: info.apiGroup,
+      apiVersion: info.apiVersion,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+      path: info.path,
+    });
+    if (reply.decision !== authzV1.Decision.DECISION_ALLOW) throw forbiddenFor(info, user.username, reply.reason);
+  }
+
+  private notFound(): StatusError {
+    return new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource', {});
+  }
+
+  private async serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): Promise<void> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const segments = path.split('/').filter(Boolean);
+    if (['healthz', 'livez', 'readyz'].includes(segments[0]) && segments.length <= 2) {
+      const answer = await this.health.answer(segments[0], segments[1], url.searchParams);
+      if (!answer) throw this.notFound();
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      return this.send(res, answer.code, 'text/plain; charset=utf-8', answer.body);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
+    }
+    if (path === '/version') return this.sendJson(res, 200, VERSION_INFO);
+    if (path === '/api') return this.sendJson(res, 200, apiVersions(this.serverAddress));
+    if (path === '/apis') return this.sendJson(res, 200, apiGroupList(this.catalogue));
+    if (info.apiPrefix === 'api' && segments.length === 2) {
+      const list = apiResourceList(this.catalogue, '', segments[1]);
+      if (list) return this.sendJson(res, 200, list);
+    }
+    if (info.apiPrefix === 'apis' && segments.length === 2) {
+      const group = apiGroup(this.catalogue, segments[1]);
+      if (group) return this.sendJson(res, 200, group);
+    }
+    if (info.apiPrefix === 'apis' && segments.length === 3) {
+      const list = apiResourceList(this.catalogue, segments[1], segments[2]);
+      if (list) return this.sendJson(res, 200, list);
+    }
+    throw this.notFound();
+  }
+
+  private resolve(info: RequestInfo): KindStrategy {
+    const strategy = this.catalogue.lookup(info.apiGroup, info.resource);
+    if (!strategy || strategy.info.version !== info.apiVersion) throw this.notFound();
+    if (info.subresource && !strategy.info.subresources.includes(info.subresource)) throw this.notFound();
+    // A cluster-scoped kind has no namespaced path (namespaces themselves excepted).
+    if (!strategy.info.namespaced && info.namespace && info.resource !== 'namespaces') throw this.notFound();
+    if (info.parts.length > 3) throw this.notFound();
+    return strategy;
+  }
+
+  private async serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: User): Promise<void> {
+    const strategy = this.resolve(info);
+    const q = url.searchParams;
+    const representation = negotiate(req.headers.accept);
+    const include = includeObjectParam(q.get('includeObject'));
+    const pretty = q.get('pretty') === 'true' || q.get('pretty') === '1';
+    const namespace = strategy.info.namespaced ? info.namespace : '';
+    const resource: commonV1.ResourceRef = { group: info.apiGroup, version: info.apiVersion, resource: info.resource, namespace };
+    const registry = this.backends.registry;
+    const requestContext = (): registryV1.RequestContext => ({
+      user,
+      dryRun: q.getAll('dryRun').includes('All'),
+      fieldManager: q.get('fieldManager') || (req.headers['user-agent'] ?? 'unknown').split('/')[0] || 'unknown',
+      options: Buffer.alloc(0),
+    });
+
+    const answer = (reply: registryV1.ObjectReply, successCode: number) => {
+      if (reply.status.length) return this.sendStatus(res, JSON.parse(reply.status.toString('utf8')) as Status);
+      const obj = JSON.parse(reply.object.toString('utf8')) as KubeObject;
+      const encoded = encodeResult(obj, representation, strategy.tableColumns, include, pretty);
+      this.send(res, successCode, encoded.contentType, encoded.body);
+    };
+
+    switch (info.verb) {
+      case 'get':
+        return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: q.get('resourceVersion') ?? '' }), 200);
+      case 'list':
+        return answer(
+          await unary('registry', 'List', registry.list.bind(registry), {
+            resource,
+            labelSelector: q.get('labelSelector') ?? '',
+            fieldSelector: q.get('fieldSelector') ?? '',
+            limit: Number(q.get('limit') ?? 0) || 0,
+            continue: q.get('continue') ?? '',
+            resourceVersion: q.get('resourceVersion') ?? '',
+            resourceVersionMatch: q.get('resourceVersionMatch') ?? '',
+          }),
+          200,
+        );
+      case 'watch':
+        return this.watch(req, res, q, info, strategy, resource, representation, include);
+      case 'create': {
+        const body = decodeBody(await readBody(req), mediaType(req), strategy);
+        return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name }), 201);
+      }
+      case 'update': {
+        const body = decodeBody(await readBody(req), mediaType(req), strategy);
+        return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
+      }
+      case 'patch': {
+        const type = mediaType(req);
+        if (![PatchType.json, PatchType.merge, PatchType.strategic].includes(type as never)) {
+          throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.strategic}`);
+        }
+        const patch = decodeBody(await readBody(req), type);
+        return answer(await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context: requestContext() }), 200);
+      }
+      case 'delete':
+      case 'deletecollection': {
+        const raw = await readBody(req);
+        const options = raw.length ? (JSON.parse(decodeBody(raw, mediaType(req)).toString('utf8')) as Record<string, unknown>) : {};
+        if (q.has('gracePeriodSeconds')) options.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
+        if (q.has('propagationPolicy')) options.propagationPolicy = q.get('propagationPolicy');
+        const deleteOptions = Buffer.from(JSON.stringify(options));
+        if (info.verb === 'delete') {
+          return answer(await unary('registry', 'Delete', registry.delete.bind(registry), { resource, name: info.name, deleteOptions, context: requestContext() }), 200);
+        }
+        return answer(
+          await unary('registry', 'DeleteCollection', registry.deleteCollection.bind(registry), {
+            list: { resource, labelSelector: q.get('labelSelector') ?? '', fieldSelector: q.get('fieldSelector') ?? '', limit: 0, continue: '', resourceVersion: '', resourceVersionMatch: '' },
+            deleteOptions,
+            context: requestContext(),
+          }),
+          200,
+        );
+      }
+      default:
+        throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
+    }
+  }
+
+  private async watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    q: URLSearchParams,
+    info: RequestInfo,
+    strategy: KindStrategy,
+    resource: commonV1.ResourceRef,
+    representation: ReturnType<typeof negotiate>,
+    include: ReturnType<typeof includeObjectParam>,
+  ): Promise<void> {
+    const watchRequest: watchcacheV1.WatchRequest = {
+      resource,
+      resourceVersion: q.get('resourceVersion') ?? '',
+      labelSelector: q.get('labelSelector') ?? '',
+      fieldSelector: q.get('fieldSelector') ?? '',
+      allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+      sendInitialEvents: q.get('sendInitialEvents') === 'true',
+      name: info.name,
+    };
+    const wc = this.backends.watchCache;
+    const call = serverStream('watch-cache', 'Watch', wc.watch.bind(wc), watchRequest);
+    const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
+    // Without a timeout a watch lasts 30 to 60 minutes, as kube-apiserver spreads them.
+    const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    let first = true;
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        call.cancel();
+        if (!res.writableEnded) res.end();
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      req.on('close', finish);
+      res.on('close', finish);
+      call.on('data', (e: watchcacheV1.WatchEvent) => {
+        const object = JSON.parse(e.object.toString('utf8')) as KubeObject;
+        res.write(encodeWatchEvent(e.type, object, representation, strategy.tableColumns, include, first));
+        if (e.type !== 'BOOKMARK' && e.type !== 'ERROR') first = false;
+      });
+      call.on('error', (err: Error & { code?: number }) => {
+        // A cancelled call is our own doing; anything else ends the watch with an ERROR event.
+        if (err.code !== 1) {
+          const status = new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', `the watch cache is unavailable: ${err.message}`).toStatus();
+          res.write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+        }
+        finish();
+      });
+      call.on('end', finish);
+    });
+  }
+}

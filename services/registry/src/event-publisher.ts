@@ -1,0 +1,145 @@
+// Follows etcd's history under /registry/ and publishes it, one message per revision, on the event
+// bus. Exactly one replica publishes: the one that wins the etcd election; a standby campaigns and
+// takes over when the leader's lease lapses. A new leader resumes after the last revision on the
+// bus, so failover leaves neither a gap nor (thanks to the bus's de-duplication) a duplicate.
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Campaign, Election, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import type { ServiceConfig } from '@kapi/config';
+import { JetStreamEventBus, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
+import { CONFIG, LOGGER } from '@kapi/service-kit';
+import type { Logger } from '@kapi/telemetry';
+import { Registry } from './registry.js';
+
+const OBJECT_PREFIX = '/registry/';
+const ELECTION = 'kapi-event-publisher';
+const LEASE_TTL_SECONDS = 3;
+
+export function batchesOf(res: IWatchResponse): RevisionBatch[] {
+  const byRevision = new Map<number, KeyChange[]>();
+  for (const event of res.events) {
+    const kv = event.kv as IKeyValue;
+    const prev = event.prev_kv as IKeyValue | undefined;
+    const revision = Number(kv.mod_revision);
+    const change: KeyChange = {
+      type: event.type === 'Delete' ? 'DELETE' : 'PUT',
+      key: kv.key.toString('utf8'),
+      createRevision: Number(kv.create_revision),
+      modRevision: revision,
+    };
+    if (event.type !== 'Delete') change.value = kv.value.toString('utf8');
+    if (prev) change.prevValue = prev.value.toString('utf8');
+    const list = byRevision.get(revision) ?? [];
+    list.push(change);
+    byRevision.set(revision, list);
+  }
+  return [...byRevision.entries()].sort(([a], [b]) => a - b).map(([revision, changes]) => ({ revision, prevRevision: 0, changes }));
+}
+
+@Injectable()
+export class EventPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private bus?: EventBus;
+  private election?: Election;
+  private campaign?: Campaign;
+  private watcher?: Watcher;
+  private lastRevision = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+  leading = false;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: ServiceConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly registry: Registry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.natsUrl) throw new Error('KAPI_NATS_URL is not set: the registry publishes etcd events to NATS');
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.bus ??= await JetStreamEventBus.connect({ url: this.config.natsUrl, name: this.config.instance });
+        this.election = this.registry.backend.client.election(ELECTION, LEASE_TTL_SECONDS);
+        const campaign = this.election.campaign(this.config.instance);
+        this.campaign = campaign;
+        await new Promise<void>((resolve, reject) => {
+          campaign.once('elected', () => resolve());
+          campaign.once('error', reject);
+        });
+        this.logger.info('elected event publisher');
+        await this.lead(campaign);
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger.warn('event publisher is not leading; retrying', { err });
+        await this.resign();
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  private async lead(campaign: Campaign): Promise<void> {
+    const bus = this.bus!;
+    const last = await bus.lastPublished();
+    const current = await this.registry.backend.currentRevision();
+    let reset = false;
+    if (last) {
+      this.lastRevision = last.revision;
+    } else {
+      // An empty bus: consumers start from a snapshot, and the first batch tells them where history begins.
+      this.lastRevision = current;
+      reset = true;
+    }
+    this.leading = true;
+    const watcher = await this.registry.backend.client
+      .watch()
+      .prefix(OBJECT_PREFIX)
+      .startRevision(String(this.lastRevision + 1))
+      .withPreviousKV()
+      .create();
+    this.watcher = watcher;
+    if (reset) this.enqueue({ revision: this.lastRevision, prevRevision: this.lastRevision, changes: [], reset: true });
+    await new Promise<void>((resolve, reject) => {
+      watcher.on('data', (res) => {
+        for (const batch of batchesOf(res)) this.enqueue(batch);
+      });
+      watcher.on('error', (err) => reject(err));
+      campaign.once('error', (err) => reject(err));
+      watcher.on('end', () => resolve());
+    });
+  }
+
+  private enqueue(batch: RevisionBatch): void {
+    this.queue = this.queue.then(async () => {
+      if (!batch.reset && batch.revision <= this.lastRevision) return;
+      const toSend = batch.reset ? batch : { ...batch, prevRevision: this.lastRevision };
+      // NATS may be briefly unreachable: keep trying, in order, so nothing is skipped.
+      for (let attempt = 0; !this.stopped; attempt++) {
+        try {
+          await this.bus!.publish(toSend);
+          this.lastRevision = batch.revision;
+          return;
+        } catch (err) {
+          if (attempt % 10 === 0) this.logger.warn('publishing to NATS failed; retrying', { revision: batch.revision, err });
+          await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
+        }
+      }
+    });
+  }
+
+  private async resign(): Promise<void> {
+    this.leading = false;
+    await this.watcher?.cancel().catch(() => {});
+    this.watcher = undefined;
+    await this.campaign?.resign().catch(() => {});
+    this.campaign = undefined;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.queue.catch(() => {});
+    await this.resign();
+    await this.bus?.close().catch(() => {});
+  }
+}

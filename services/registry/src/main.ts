@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { requireSettings } from '@kapi/config';
+import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
+import { Bootstrap } from './bootstrap.js';
+import { EventPublisher } from './event-publisher.js';
+import { NamespaceLifecycleController } from './namespace-lifecycle.js';
+import { Registry } from './registry.js';
+import { RegistryGrpcServer } from './registry.grpc.js';
+
+@Module({})
+class RegistryModule {}
+
+void runService('registry', (config, logger): DynamicModule => {
+  requireSettings(config, { etcdEndpoints: 'KAPI_ETCD_ENDPOINTS', natsUrl: 'KAPI_NATS_URL', admissionAddrs: 'KAPI_ADMISSION_ADDR' });
+  return {
+    module: RegistryModule,
+    providers: [
+      { provide: CONFIG, useValue: config },
+      { provide: LOGGER, useValue: logger },
+      Registry,
+      Bootstrap,
+      RegistryGrpcServer,
+      EventPublisher,
+      NamespaceLifecycleController,
+    ],
+  };
+});

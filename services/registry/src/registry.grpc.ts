@@ -1,0 +1,131 @@
+// The registry's gRPC surface: decode the request, run the generic store, answer with the object or
+// with the Status the client is to see.
+import { Inject, Injectable } from '@nestjs/common';
+import { badRequest, isStatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
+import type { ServiceConfig } from '@kapi/config';
+import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
+import { healthService, toGrpcHandlers } from '@kapi/grpc';
+import { registryV1 } from '@kapi/proto';
+import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
+import type { Logger } from '@kapi/telemetry';
+import { Registry } from './registry.js';
+
+function parseJson<T>(bytes: Buffer, what: string): T {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch (err) {
+    throw badRequest(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function parseObject(bytes: Buffer): KubeObject {
+  const obj = parseJson<unknown>(bytes, 'the request body is not valid JSON');
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
+  return obj as KubeObject;
+}
+
+function writeContext(ctx: registryV1.RequestContext | undefined): WriteContext {
+  return {
+    user: ctx?.user ?? { username: '', uid: '', groups: [], extra: {} },
+    dryRun: ctx?.dryRun ?? false,
+    fieldManager: ctx?.fieldManager || 'unknown',
+    options: ctx?.options?.length ? JSON.parse(ctx.options.toString('utf8')) : undefined,
+  };
+}
+
+async function reply(fn: () => Promise<unknown>): Promise<registryV1.ObjectReply> {
+  try {
+    return { object: Buffer.from(JSON.stringify(await fn())), status: Buffer.alloc(0), warnings: [] };
+  } catch (err) {
+    if (!isStatusError(err)) throw err;
+    return { object: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), warnings: [] };
+  }
+}
+
+const SNAPSHOT_CHUNK = 500;
+
+@Injectable()
+export class RegistryGrpcServer extends GrpcServerHost {
+  constructor(
+    @Inject(CONFIG) config: ServiceConfig,
+    @Inject(LOGGER) logger: Logger,
+    private readonly registry: Registry,
+  ) {
+    super(config, logger);
+  }
+
+  private store(ref: registryV1.CreateRequest['resource']) {
+    return this.registry.store(ref?.group ?? '', ref?.resource ?? '');
+  }
+
+  private implementation() {
+    const ns = (ref: registryV1.CreateRequest['resource']) => ref?.namespace || undefined;
+    const registry = this.registry;
+    return {
+      create: (r: registryV1.CreateRequest) => reply(() => this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context))),
+      get: (r: registryV1.GetRequest) => reply(() => this.store(r.resource).get(ns(r.resource), r.name)),
+      list: (r: registryV1.ListRequest) =>
+        reply(() =>
+          this.store(r.resource).list({
+            namespace: r.resource?.namespace,
+            labelSelector: r.labelSelector,
+            fieldSelector: r.fieldSelector,
+            limit: r.limit,
+            continue: r.continue,
+            resourceVersion: r.resourceVersion,
+            resourceVersionMatch: r.resourceVersionMatch,
+          }),
+        ),
+      update: (r: registryV1.UpdateRequest) =>
+        reply(() => this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), writeContext(r.context), r.subresource)),
+      patch: (r: registryV1.PatchRequest) =>
+        reply(() =>
+          this.store(r.resource).patch(ns(r.resource), r.name, r.patchType, parseJson(r.patch, 'the patch is not valid JSON'), writeContext(r.context), r.subresource),
+        ),
+      delete: (r: registryV1.DeleteRequest) =>
+        reply(() =>
+          this.store(r.resource).delete(
+            ns(r.resource),
+            r.name,
+            r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {},
+            writeContext(r.context),
+          ),
+        ),
+      deleteCollection: (r: registryV1.DeleteCollectionRequest) =>
+        reply(async () => {
+          const list = r.list!;
+          const store = this.store(list.resource);
+          const options = r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {};
+          const found = await store.list({ namespace: list.resource?.namespace, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
+          for (const item of found.items) {
+            await store.delete(item.metadata?.namespace, item.metadata?.name ?? '', options, writeContext(r.context)).catch((err) => {
+              if (!(isStatusError(err) && err.httpCode === 404)) throw err;
+            });
+          }
+          return { ...found, metadata: {} };
+        }),
+      snapshot: async function* (r: registryV1.SnapshotRequest): AsyncIterable<registryV1.SnapshotChunk> {
+        const prefix = r.prefix || '/registry/';
+        let startKey: string | undefined;
+        let revision = 0;
+        for (;;) {
+          const page = await registry.storage.list(prefix, { startKey, limit: SNAPSHOT_CHUNK, revision: revision || undefined });
+          revision = page.revision;
+          yield {
+            revision,
+            items: page.items.map((i) => ({ key: i.key, value: i.value, createRevision: i.createRevision, modRevision: i.modRevision })),
+          };
+          if (!page.more || page.items.length === 0) return;
+          startKey = page.items[page.items.length - 1].key + '\0';
+        }
+      },
+    };
+  }
+
+  protected services() {
+    return [
+      { definition: registryV1.RegistryService, handlers: toGrpcHandlers(registryV1.RegistryService, this.implementation(), this.logger) },
+      healthService('registry', [{ name: 'etcd', check: async () => void (await this.registry.storage.currentRevision()) }]),
+    ];
+  }
+}

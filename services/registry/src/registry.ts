@@ -1,0 +1,101 @@
+// The stores of every kind, wired to one storage backend and the admission service.
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { forbidden, notFound, StatusError, type KubeObject } from '@kapi/api-machinery';
+import type { ServiceConfig } from '@kapi/config';
+import { GenericStore, type AdmissionHook, type AdmissionRequest } from '@kapi/generic-registry';
+import { createClient, unary } from '@kapi/grpc';
+import { KindCatalogue, namespaceStrategy } from '@kapi/kinds';
+import { admissionV1 } from '@kapi/proto';
+import { CONFIG } from '@kapi/service-kit';
+import { EtcdBackend, type StorageBackend } from '@kapi/storage';
+
+export const SYSTEM_USER = { username: 'system:apiserver', uid: '', groups: ['system:masters'], extra: {} };
+
+/** The admission chain, reached over gRPC. */
+export function grpcAdmissionHook(client: admissionV1.AdmissionClient): AdmissionHook {
+  const attributes = (r: AdmissionRequest): admissionV1.AdmissionAttributes => ({
+    operation: r.operation,
+    kind: { group: r.info.group, version: r.info.version, kind: r.info.kind },
+    resource: { group: r.info.group, version: r.info.version, resource: r.info.resource, namespace: r.namespace },
+    subresource: r.subresource,
+    name: r.name,
+    object: r.object ? Buffer.from(JSON.stringify(r.object)) : Buffer.alloc(0),
+    oldObject: r.oldObject ? Buffer.from(JSON.stringify(r.oldObject)) : Buffer.alloc(0),
+    user: r.user,
+    dryRun: r.dryRun,
+    options: r.options ? Buffer.from(JSON.stringify(r.options)) : Buffer.alloc(0),
+  });
+  const check = (reply: admissionV1.AdmissionReply) => {
+    if (!reply.allowed) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')));
+  };
+  return {
+    async mutate(r) {
+      const reply = await unary('admission', 'Mutate', client.mutate.bind(client), attributes(r));
+      check(reply);
+      return reply.object.length ? (JSON.parse(reply.object.toString('utf8')) as KubeObject) : r.object;
+    },
+    async validate(r) {
+      check(await unary('admission', 'Validate', client.validate.bind(client), attributes(r)));
+    },
+  };
+}
+
+@Injectable()
+export class Registry implements OnApplicationShutdown {
+  readonly backend: EtcdBackend;
+  readonly catalogue = new KindCatalogue();
+  private readonly stores = new Map<string, GenericStore>();
+  private readonly admissionClient: admissionV1.AdmissionClient;
+
+  constructor(@Inject(CONFIG) config: ServiceConfig) {
+    this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints });
+    this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs);
+    const admission = grpcAdmissionHook(this.admissionClient);
+    for (const strategy of this.catalogue.strategies) {
+      this.stores.set(`${strategy.info.group}/${strategy.info.resource}`, new GenericStore(strategy, this.backend, admission, (ns, gr, name) => this.guardNamespace(ns, gr, name)));
+    }
+  }
+
+  get storage(): StorageBackend {
+    return this.backend;
+  }
+
+  store(group: string, resource: string): GenericStore {
+    const store = this.stores.get(`${group}/${resource}`);
+    if (!store) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource', { group: group || undefined, kind: resource });
+    return store;
+  }
+
+  get namespaces(): GenericStore {
+    return this.store('', 'namespaces');
+  }
+
+  /** No new content in a namespace that does not exist or is being deleted (kube's NamespaceLifecycle). */
+  private async guardNamespace(namespace: string, gr: { group: string; resource: string }, name: string): Promise<void> {
+    let ns: KubeObject;
+    try {
+      ns = await this.namespaces.get(undefined, namespace);
+    } catch (err) {
+      if (err instanceof StatusError && err.httpCode === 404) throw notFound({ group: '', resource: 'namespaces' }, namespace);
+      throw err;
+    }
+    if (ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+      const err = forbidden(gr, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw new StatusError('KAPI_ERR_NAMESPACE_TERMINATING', err.message, {
+        ...err.details,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is terminating`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  namespacedStores(): GenericStore[] {
+    return [...this.stores.values()].filter((s) => s.info.namespaced);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.admissionClient.close();
+    await this.backend.close();
+  }
+}
+
+export { namespaceStrategy };

@@ -1,0 +1,117 @@
+// Keeps the watch store equal to etcd: a snapshot through the registry at revision R, then every
+// batch on the event bus after R. A batch whose predecessor is newer than what the store holds
+// reveals a gap, and a reset batch a break in the publisher's history: either way the store is
+// rebuilt from a new snapshot rather than serving a hole.
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { ServiceConfig } from '@kapi/config';
+import { JetStreamEventBus, type EventBus, type RevisionBatch } from '@kapi/event-bus';
+import { createClient, serverStream } from '@kapi/grpc';
+import { registryV1 } from '@kapi/proto';
+import { CONFIG, LOGGER } from '@kapi/service-kit';
+import type { Logger } from '@kapi/telemetry';
+import { WatchStore } from '@kapi/watch-store';
+
+class ResyncNeeded extends Error {}
+
+@Injectable()
+export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly store = new WatchStore();
+  private bus?: EventBus;
+  private readonly registry: registryV1.RegistryClient;
+  private stopped = false;
+  private abort?: AbortController;
+  /** Why the cache cannot serve, or undefined when it is in sync. */
+  notReadyReason: string | undefined = 'not synchronised yet';
+  private readonly syncWaiters = new Set<() => void>();
+
+  constructor(
+    @Inject(CONFIG) private readonly config: ServiceConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
+  }
+
+  onApplicationBootstrap(): void {
+    void this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.abort?.abort();
+    await this.bus?.close().catch(() => {});
+    this.registry.close();
+  }
+
+  /** Resolves once the store holds a consistent state. */
+  waitUntilSynced(timeoutMs: number): Promise<boolean> {
+    if (!this.notReadyReason) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.syncWaiters.delete(done);
+        resolve(!this.notReadyReason);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.syncWaiters.add(done);
+    });
+  }
+
+  private setReady(reason: string | undefined): void {
+    this.notReadyReason = reason;
+    if (!reason) for (const w of [...this.syncWaiters]) w();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.bus ??= await JetStreamEventBus.connect({ url: this.config.natsUrl, name: this.config.instance });
+        await this.syncOnce(this.bus);
+      } catch (err) {
+        if (this.stopped) return;
+        const reason = err instanceof ResyncNeeded ? err.message : `cannot follow the event stream: ${err instanceof Error ? err.message : String(err)}`;
+        this.setReady(reason);
+        this.logger.warn('watch cache re-synchronising', { reason });
+        if (!(err instanceof ResyncNeeded)) await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  private async snapshot(): Promise<number> {
+    const items: { key: string; value: Buffer; modRevision: number }[] = [];
+    let revision = 0;
+    const call = serverStream('registry', 'Snapshot', this.registry.snapshot.bind(this.registry), { prefix: '/registry/' });
+    for await (const chunk of call as AsyncIterable<registryV1.SnapshotChunk>) {
+      revision = chunk.revision;
+      for (const kv of chunk.items) items.push({ key: kv.key, value: kv.value, modRevision: kv.modRevision });
+    }
+    this.store.reset(items, revision);
+    return revision;
+  }
+
+  private async syncOnce(bus: EventBus): Promise<void> {
+    // The bus position is taken before the snapshot, so every batch newer than the snapshot comes after it.
+    const fromSequence = (await bus.lastSequence()) + 1;
+    const revision = await this.snapshot();
+    this.logger.info('watch cache synchronised from snapshot', { revision, objects: this.store.size });
+    this.setReady(undefined);
+    this.abort = new AbortController();
+    for await (const { batch } of bus.subscribe(fromSequence)) {
+      if (this.stopped) return;
+      this.applyBatch(batch);
+    }
+    throw new Error('the event stream ended');
+  }
+
+  applyBatch(batch: RevisionBatch): void {
+    const current = this.store.revision;
+    if (batch.reset) {
+      if (batch.revision > current) throw new ResyncNeeded(`the publisher restarted its history at revision ${batch.revision}`);
+      return;
+    }
+    if (batch.revision <= current) return;
+    if (batch.prevRevision > current) {
+      throw new ResyncNeeded(`gap in the event stream: have revision ${current}, next batch follows ${batch.prevRevision}`);
+    }
+    this.store.apply(batch.revision, batch.changes);
+  }
+}

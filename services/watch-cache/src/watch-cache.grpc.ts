@@ -1,0 +1,151 @@
+// Watch and list served from the watch store over gRPC server streams.
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  apiVersionOf,
+  badRequest,
+  isStatusError,
+  parseFieldSelector,
+  parseLabelSelector,
+  parseResourceVersion,
+  StatusError,
+  toStatus,
+  type KubeObject,
+} from '@kapi/api-machinery';
+import type { ServiceConfig } from '@kapi/config';
+import { healthService, toGrpcHandlers, type CallContext } from '@kapi/grpc';
+import { KindCatalogue, storageKey } from '@kapi/kinds';
+import { watchcacheV1 } from '@kapi/proto';
+import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
+import type { Logger } from '@kapi/telemetry';
+import { TooOldResourceVersionError, type WatchFilter } from '@kapi/watch-store';
+import { CacheSync } from './cache-sync.js';
+
+const BOOKMARK_INTERVAL_MS = 30_000;
+const SYNC_WAIT_MS = 10_000;
+
+const event = (type: string, object: unknown, resourceVersion: string): watchcacheV1.WatchEvent => ({
+  type,
+  object: Buffer.from(JSON.stringify(object)),
+  resourceVersion,
+});
+
+@Injectable()
+export class WatchCacheGrpcServer extends GrpcServerHost {
+  private readonly catalogue = new KindCatalogue();
+
+  constructor(
+    @Inject(CONFIG) config: ServiceConfig,
+    @Inject(LOGGER) logger: Logger,
+    private readonly sync: CacheSync,
+  ) {
+    super(config, logger);
+  }
+
+  private scope(ref: watchcacheV1.WatchRequest['resource'], labelSelector: string, fieldSelector: string, name = '') {
+    const strategy = this.catalogue.lookup(ref?.group ?? '', ref?.resource ?? '');
+    if (!strategy) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource');
+    const labels = parseLabelSelector(labelSelector);
+    const fields = parseFieldSelector(fieldSelector);
+    const filter: WatchFilter = (obj) =>
+      (!name || obj.metadata?.name === name) &&
+      labels.matches(obj.metadata?.labels) &&
+      (fields.isEmpty() || fields.matches(strategy.selectableFields(obj as KubeObject)));
+    const prefix = storageKey(strategy.info, strategy.info.namespaced ? ref?.namespace || undefined : undefined);
+    return { strategy, filter, prefix };
+  }
+
+  private async ensureSynced(): Promise<void> {
+    if (!(await this.sync.waitUntilSynced(SYNC_WAIT_MS))) {
+      throw new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', `the watch cache is not ready: ${this.sync.notReadyReason}`, { retryAfterSeconds: 1 });
+    }
+  }
+
+  async *watch(req: watchcacheV1.WatchRequest, ctx: CallContext): AsyncIterable<watchcacheV1.WatchEvent> {
+    let channel;
+    let info;
+    try {
+      await this.ensureSynced();
+      const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
+      info = strategy.info;
+      const rv = parseResourceVersion(req.resourceVersion);
+      channel = this.sync.store.watch(prefix, filter, req.sendInitialEvents ? 0 : rv);
+    } catch (err) {
+      if (err instanceof TooOldResourceVersionError) {
+        yield event('ERROR', new StatusError('KAPI_ERR_WATCH_GONE', err.message).toStatus(), '');
+        return;
+      }
+      if (isStatusError(err)) {
+        yield event('ERROR', toStatus(err), '');
+        return;
+      }
+      throw err;
+    }
+    const store = this.sync.store;
+    const bookmark = (annotations?: Record<string, string>) =>
+      event('BOOKMARK', { kind: info.kind, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(store.revision), ...(annotations ? { annotations } : {}) } }, String(store.revision));
+    if (req.sendInitialEvents) {
+      // The initial ADDED events are already queued; the bookmark that ends them goes right after.
+      const initial = channel.pending;
+      let sent = 0;
+      const iterator = channel[Symbol.asyncIterator]();
+      try {
+        while (sent < initial) {
+          const next = await iterator.next();
+          if (next.done) return;
+          sent++;
+          yield event(next.value.type, next.value.object, String(next.value.revision));
+        }
+        yield bookmark({ 'k8s.io/initial-events-end': 'true' });
+      } finally {
+        if (ctx.signal.aborted) store.unwatch(channel);
+      }
+    }
+    const timer = req.allowBookmarks ? setInterval(() => channel.push({ type: 'BOOKMARK', object: {}, revision: store.revision }), BOOKMARK_INTERVAL_MS) : undefined;
+    const onAbort = () => store.unwatch(channel);
+    ctx.signal.addEventListener('abort', onAbort);
+    try {
+      for await (const e of channel) {
+        if (e.type === 'BOOKMARK') yield bookmark();
+        else yield event(e.type, e.object, String(e.revision));
+      }
+    } catch (err) {
+      // The watcher overflowed or the cache re-synchronised: the client re-watches.
+      this.logger.info('watch closed', { reason: err instanceof Error ? err.message : String(err) });
+    } finally {
+      clearInterval(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      store.unwatch(channel);
+    }
+  }
+
+  async list(req: watchcacheV1.ListRequest): Promise<watchcacheV1.ListReply> {
+    try {
+      await this.ensureSynced();
+      if (req.limit || req.continue) throw badRequest('paging is served by the registry');
+      const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+      const items = this.sync.store.list(prefix, filter).map((i) => i.object);
+      const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata: { resourceVersion: String(this.sync.store.revision) }, items };
+      return { list: Buffer.from(JSON.stringify(list)), status: Buffer.alloc(0) };
+    } catch (err) {
+      if (!isStatusError(err)) throw err;
+      return { list: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))) };
+    }
+  }
+
+  protected services() {
+    return [
+      {
+        definition: watchcacheV1.WatchCacheService,
+        handlers: toGrpcHandlers(watchcacheV1.WatchCacheService, { watch: (r, ctx) => this.watch(r, ctx), list: (r) => this.list(r) }, this.logger),
+      },
+      healthService('watch-cache', [
+        {
+          name: 'synchronised',
+          check: () => {
+            if (this.sync.notReadyReason) throw new Error(this.sync.notReadyReason);
+          },
+        },
+      ]),
+    ];
+  }
+}
