@@ -173,7 +173,8 @@ export class GenericStore {
     }
 
     const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...meta } = obj.metadata ?? {};
-    obj.metadata = { ...meta, uid: randomUUID(), creationTimestamp: nowTimestamp(), generation: this.info.tracksGeneration ? 1 : undefined };
+    obj.metadata = { ...meta, uid: randomUUID(), creationTimestamp: nowTimestamp() };
+    if (this.info.tracksGeneration) obj.metadata.generation = 1;
     this.strategy.prepareForCreate(obj);
 
     const admissionRequest = () => ({
@@ -261,6 +262,7 @@ export class GenericStore {
         generation: old.metadata?.generation,
         resourceVersion: old.metadata?.resourceVersion,
       };
+      for (const [k, v] of Object.entries(obj.metadata)) if (v === undefined) delete (obj.metadata as Record<string, unknown>)[k];
       if (subresource === 'status') {
         obj = { ...old, status: obj.status, metadata: old.metadata };
       } else {
@@ -421,7 +423,8 @@ export class GenericStore {
       // Selectors filter after reading, so a page is refilled until it holds `limit` matches.
       for (;;) {
         const page = await this.backend.list(prefix, { startKey, limit: limit ? limit + 1 : 0, revision: listRevision || undefined });
-        listRevision = page.revision;
+        // etcd's header carries its current revision; a read at an older one keeps that one.
+        listRevision ||= page.revision;
         let lastKey: string | undefined;
         for (const stored of page.items) {
           if (limit && items.length === limit) {

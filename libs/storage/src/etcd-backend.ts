@@ -1,5 +1,6 @@
 // StorageBackend on etcd v3. Every write is one transaction guarded by the key's mod revision, which
 // is also the object's resourceVersion.
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Etcd3, type IOptions } from 'etcd3';
 import { StorageError, type ListOptions, type ListPage, type StorageBackend, type StoredValue } from './backend.js';
 
@@ -51,10 +52,12 @@ export class EtcdBackend implements StorageBackend {
   }
 
   private async call<T>(what: string, fn: (deadline: Date) => Promise<T>): Promise<T> {
+    const span = trace.getTracer('kapi').startSpan(`etcd ${what}`, { kind: SpanKind.CLIENT, attributes: { 'db.system': 'etcd' } });
     const deadline = new Date(Date.now() + this.timeoutMs);
     try {
       return await fn(deadline);
     } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
       if (err instanceof StorageError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (/required revision has been compacted/.test(message)) {
@@ -64,6 +67,8 @@ export class EtcdBackend implements StorageBackend {
         throw new StorageError('Unavailable', `etcd ${what} failed: ${message}`, undefined, { cause: err });
       }
       throw err;
+    } finally {
+      span.end();
     }
   }
 

@@ -110,7 +110,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
         let revision = 0;
         for (;;) {
           const page = await registry.storage.list(prefix, { startKey, limit: SNAPSHOT_CHUNK, revision: revision || undefined });
-          revision = page.revision;
+          revision ||= page.revision;
           yield {
             revision,
             items: page.items.map((i) => ({ key: i.key, value: i.value, createRevision: i.createRevision, modRevision: i.modRevision })),

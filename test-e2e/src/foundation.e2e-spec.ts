@@ -1,0 +1,149 @@
+// The foundation slice, end to end: the real kubectl against a stack of separate processes
+// (etcd, NATS, HAProxy, six services) through every hop.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:https';
+import { eventually, startTestStack, type TestStack } from './harness.js';
+
+function anonymousGet(stack: TestStack, path: string): Promise<{ code: number; body: string }> {
+  const url = new URL(path, stack.handle.serverUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: stack.handle.tls.ca, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('foundation: kubectl through every hop', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    stack = await startTestStack();
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('lists the four namespaces every cluster has', async () => {
+    const res = await stack.kubectl(['get', 'ns', '-o', 'name']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(res.stdout.trim().split('\n').sort(), [
+      'namespace/default',
+      'namespace/kube-node-lease',
+      'namespace/kube-public',
+      'namespace/kube-system',
+    ]);
+    const table = await stack.kubectl(['get', 'ns']);
+    assert.match(table.stdout, /^NAME\s+STATUS\s+AGE\n/);
+    assert.match(table.stdout, /\ndefault\s+Active\s+\d+s\n/);
+  });
+
+  it('creates, labels, reads and deletes a configmap', async () => {
+    assert.equal((await stack.kubectl(['create', 'namespace', 'e2e'])).stdout, 'namespace/e2e created\n');
+    const created = await stack.kubectl(['-n', 'e2e', 'create', 'configmap', 'settings', '--from-literal=color=blue', '--from-literal=size=L']);
+    assert.equal(created.stdout, 'configmap/settings created\n', created.stderr);
+    assert.equal((await stack.kubectl(['-n', 'e2e', 'label', 'configmap', 'settings', 'tier=web'])).stdout, 'configmap/settings labeled\n');
+    const got = JSON.parse((await stack.kubectl(['-n', 'e2e', 'get', 'configmap', 'settings', '-o', 'json'])).stdout);
+    assert.deepEqual(got.data, { color: 'blue', size: 'L' });
+    assert.equal(got.metadata.labels.tier, 'web');
+    assert.match(got.metadata.resourceVersion, /^\d+$/);
+    const table = await stack.kubectl(['-n', 'e2e', 'get', 'configmaps']);
+    assert.match(table.stdout, /^NAME\s+DATA\s+AGE\nsettings\s+2\s+\d+s\n$/);
+    const selected = await stack.kubectl(['-n', 'e2e', 'get', 'configmaps', '-l', 'tier=web', '-o', 'name']);
+    assert.equal(selected.stdout, 'configmap/settings\n');
+    assert.equal((await stack.kubectl(['-n', 'e2e', 'get', 'configmaps', '-l', 'tier=db'])).stderr, 'No resources found in e2e namespace.\n');
+    assert.equal((await stack.kubectl(['-n', 'e2e', 'delete', 'configmap', 'settings'])).stdout, 'configmap "settings" deleted\n');
+  });
+
+  it('prints kube-apiserver error lines', async () => {
+    const missing = await stack.kubectl(['-n', 'default', 'get', 'configmap', 'nope']);
+    assert.notEqual(missing.code, 0);
+    assert.equal(missing.stderr, 'Error from server (NotFound): configmaps "nope" not found\n');
+    await stack.kubectl(['-n', 'default', 'create', 'configmap', 'twice']);
+    const again = await stack.kubectl(['-n', 'default', 'create', 'configmap', 'twice']);
+    assert.equal(again.stderr, 'error: failed to create configmap: configmaps "twice" already exists\n');
+    const noNs = await stack.kubectl(['-n', 'no-such-ns', 'create', 'configmap', 'x']);
+    assert.equal(noNs.stderr, 'error: failed to create configmap: namespaces "no-such-ns" not found\n');
+    const bad = await stack.kubectl(['-n', 'default', 'create', 'configmap', 'Bad_Name']);
+    assert.match(bad.stderr, /ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters/);
+  });
+
+  it('serves kubectl get -w from the watch-cache, fed through NATS', async () => {
+    await stack.kubectl(['create', 'namespace', 'watched']);
+    await stack.kubectl(['-n', 'watched', 'create', 'configmap', 'before']);
+    const watch = stack.kubectlStream(['-n', 'watched', 'get', 'configmaps', '-w', '--output-watch-events']);
+    try {
+      // kubectl lists, then watches from the list's resourceVersion: whatever happens after the
+      // list is replayed to the watch, however late it opens.
+      await watch.waitFor(/before\s+0\s+\d+s/);
+      await stack.kubectl(['-n', 'watched', 'create', 'configmap', 'live', '--from-literal=k=v']);
+      await watch.waitFor(/ADDED\s+live\s+1\s+\d+s/);
+      await stack.kubectl(['-n', 'watched', 'label', 'configmap', 'live', 'x=y']);
+      await watch.waitFor(/MODIFIED\s+live\s+1\s+\d+s/);
+      await stack.kubectl(['-n', 'watched', 'delete', 'configmap', 'live']);
+      await watch.waitFor(/DELETED\s+live\s+1\s+\d+s/);
+    } finally {
+      watch.child.kill();
+    }
+    await eventually(() => assert.ok(stack.traceSpans().some((s) => s.service === 'watch-cache' && s.name.endsWith('WatchCache/Watch'))));
+  });
+
+  it('deletes a namespace with its content', async () => {
+    await stack.kubectl(['create', 'namespace', 'doomed']);
+    for (const name of ['a', 'b', 'c']) await stack.kubectl(['-n', 'doomed', 'create', 'configmap', name]);
+    const deleted = await stack.kubectl(['delete', 'namespace', 'doomed']);
+    assert.equal(deleted.stdout, 'namespace "doomed" deleted\n', deleted.stderr);
+    const gone = await stack.kubectl(['get', 'namespace', 'doomed']);
+    assert.equal(gone.stderr, 'Error from server (NotFound): namespaces "doomed" not found\n');
+  });
+
+  it('records one create as one trace across every service', async () => {
+    await stack.kubectl(['-n', 'default', 'create', 'configmap', 'traced']);
+    await eventually(() => {
+      const spans = stack.traceSpans();
+      const root = spans.find((s) => s.service === 'aggregator' && s.name === 'HTTP POST /api/v1/namespaces/default/configmaps');
+      assert.ok(root, 'the front door recorded the request');
+      const trace = spans.filter((s) => s.traceId === root.traceId);
+      const services = new Set(trace.map((s) => s.service));
+      for (const service of ['aggregator', 'authn', 'authz', 'registry', 'admission']) assert.ok(services.has(service), `${service} is in the trace`);
+      assert.ok(trace.some((s) => s.service === 'registry' && s.name === 'etcd create'), 'the etcd write is in the trace');
+      // Every span but the root has its parent in the same trace.
+      const ids = new Set(trace.map((s) => s.spanId));
+      for (const s of trace) if (s !== root) assert.ok(s.parentSpanId && ids.has(s.parentSpanId), `${s.name} has its parent in the trace`);
+    });
+  });
+
+  it('lets anyone read /readyz and /version but nothing else anonymously', async () => {
+    assert.equal((await anonymousGet(stack, '/readyz')).code, 200);
+    assert.equal((await anonymousGet(stack, '/version')).code, 200);
+    const denied = await anonymousGet(stack, '/api/v1/namespaces');
+    assert.equal(denied.code, 403);
+    assert.equal(
+      JSON.parse(denied.body).message,
+      'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope',
+    );
+  });
+
+  it('runs etcd, NATS, HAProxy and every service as separate processes', () => {
+    const names = stack.handle.processes.map((p) => p.instance);
+    for (const expected of ['etcd', 'nats', 'haproxy', 'registry-0', 'watch-cache-0', 'authn-0', 'authz-0', 'admission-0', 'aggregator-0', 'aggregator-1']) {
+      assert.ok(names.includes(expected), `${expected} runs (have ${names.join(', ')})`);
+    }
+    const pids = new Set(stack.handle.processes.map((p) => p.pid));
+    assert.equal(pids.size, stack.handle.processes.length);
+  });
+
+  it('keeps serving through the load balancer when a front door dies', async () => {
+    await stack.handle.killInstance('aggregator-0');
+    for (let i = 0; i < 5; i++) {
+      const res = await stack.kubectl(['get', 'ns', '-o', 'name']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /namespace\/default/);
+    }
+  });
+});

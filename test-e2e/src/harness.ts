@@ -1,0 +1,115 @@
+// Starts a whole kapi stack for a test file (its own state dir, free ports and loopback addresses,
+// so it never meets a stack started with `npm run up`) and drives the machine's real kubectl.
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack, withFreePorts, type StackHandle } from '@kapi/local-stack';
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestStack {
+  handle: StackHandle;
+  kubectl(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv; binary?: string }): Promise<KubectlResult>;
+  /** Starts a long-running kubectl (e.g. a watch) and collects its output. */
+  kubectlStream(args: string[]): { child: ChildProcessWithoutNullStreams; output: () => string; waitFor(re: RegExp, timeoutMs?: number): Promise<string> };
+  traceSpans(): SpanLine[];
+  stop(): Promise<void>;
+}
+
+export interface SpanLine {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  service: string;
+  instance: string;
+  attributes: Record<string, unknown>;
+}
+
+export const KUBECTL = process.env.KAPI_KUBECTL || 'kubectl';
+
+export async function startTestStack(options: { aggregatorReplicas?: number } = {}): Promise<TestStack> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'kapi-e2e-'));
+  let handle: StackHandle;
+  try {
+    handle = await startStack(
+      await withFreePorts({ stateDir, detached: false, replicas: { aggregator: options.aggregatorReplicas ?? 2 } }),
+    );
+  } catch (err) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+  const kubeconfig = handle.kubeconfigPath;
+  return {
+    handle,
+    kubectl: (args, opts = {}) =>
+      new Promise((resolve) => {
+        const child = execFile(
+          opts.binary ?? KUBECTL,
+          ['--kubeconfig', kubeconfig, ...args],
+          { env: { ...process.env, ...opts.env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+          (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+        if (opts.input !== undefined) child.stdin?.end(opts.input);
+      }),
+    kubectlStream: (args) => {
+      const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args]);
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      return {
+        child,
+        output: () => out,
+        waitFor: (re, timeoutMs = 20_000) =>
+          new Promise((resolve, reject) => {
+            const started = Date.now();
+            const poll = setInterval(() => {
+              const m = out.match(re);
+              if (m) {
+                clearInterval(poll);
+                resolve(m[0]);
+              } else if (Date.now() - started > timeoutMs) {
+                clearInterval(poll);
+                reject(new Error(`kubectl ${args.join(' ')} did not print ${re} within ${timeoutMs} ms; it printed:\n${out}`));
+              }
+            }, 50);
+          }),
+      };
+    },
+    traceSpans: () => {
+      const logs = join(stateDir, 'logs');
+      if (!existsSync(logs)) return [];
+      return readdirSync(logs)
+        .filter((f) => f.endsWith('.traces.jsonl'))
+        .flatMap((f) =>
+          readFileSync(join(logs, f), 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as SpanLine),
+        );
+    },
+    stop: async () => {
+      await handle.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Retries an assertion until it holds, for effects that settle asynchronously (no timing is asserted). */
+export async function eventually(check: () => Promise<void> | void, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() - started > timeoutMs) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
