@@ -54,4 +54,12 @@ for (const [name, dir] of projects) {
     console.log(`updated ${dir}/tsconfig.json`);
   }
 }
+// The root solution builds every project, so tests of a project nobody imports are built too.
+const rootTsconfigFile = join(root, 'tsconfig.json');
+const rootTsconfig = { files: [], references: [...projects.values()].sort().map((dir) => ({ path: dir })) };
+if (readFileSync(rootTsconfigFile, 'utf8') !== JSON.stringify(rootTsconfig, null, 2) + '\n') {
+  drift = true;
+  if (check) console.error('tsconfig.json: references are not every project (run node scripts/sync-references.mjs)');
+  else writeFileSync(rootTsconfigFile, JSON.stringify(rootTsconfig, null, 2) + '\n');
+}
 if (check && drift) process.exit(1);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs the external programs a local kapi stack runs (etcd, haproxy,
+# openssl, nats-server) when they are missing. Safe to run repeatedly: anything
+# already present in a usable version is left alone.
+set -euo pipefail
+
+# Debian keeps haproxy in /usr/sbin, and `go install` below targets /usr/local/bin.
+export PATH="/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH}"
+
+NATS_SERVER_VERSION="v2.12.15"
+NATS_SERVER_MINIMUM="2.10.0"
+
+log() { printf 'install-deps: %s\n' "$*"; }
+die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root to run '$*' (not root and sudo is unavailable)"
+  fi
+}
+
+# True when version $1 >= version $2 (both like 2.10.3).
+version_at_least() {
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}
+
+nats_server_version() {
+  nats-server --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1
+}
+
+apt_packages=()
+command -v etcd >/dev/null 2>&1 || apt_packages+=(etcd-server)
+command -v haproxy >/dev/null 2>&1 || apt_packages+=(haproxy)
+command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
+
+if [ "${#apt_packages[@]}" -gt 0 ]; then
+  command -v apt-get >/dev/null 2>&1 || die "missing ${apt_packages[*]} and apt-get is unavailable; install them by hand"
+  log "installing ${apt_packages[*]} with apt-get"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
+  # On hosts with systemd the etcd-server package starts a system etcd on
+  # 127.0.0.1:2379, which would take kapi's port; it is only stopped when this
+  # script is the one that installed it.
+  if [[ " ${apt_packages[*]} " == *" etcd-server "* ]] && command -v systemctl >/dev/null 2>&1 \
+    && systemctl is-active --quiet etcd 2>/dev/null; then
+    log "disabling the etcd system service the package started (kapi runs its own etcd)"
+    as_root systemctl disable --now etcd
+  fi
+fi
+
+current_nats="$(command -v nats-server >/dev/null 2>&1 && nats_server_version || true)"
+if [ -z "${current_nats}" ] || ! version_at_least "${current_nats}" "${NATS_SERVER_MINIMUM}"; then
+  command -v go >/dev/null 2>&1 || die "nats-server >= ${NATS_SERVER_MINIMUM} is needed and Go is not installed to build it; install Go or put nats-server on PATH"
+  if [ -n "${current_nats}" ]; then
+    log "nats-server ${current_nats} is older than ${NATS_SERVER_MINIMUM}; installing ${NATS_SERVER_VERSION} into /usr/local/bin"
+  else
+    log "installing nats-server ${NATS_SERVER_VERSION} into /usr/local/bin"
+  fi
+  as_root env "PATH=${PATH}" GOBIN=/usr/local/bin go install "github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}"
+  hash -r
+fi
+
+for tool in etcd haproxy openssl nats-server; do
+  command -v "${tool}" >/dev/null 2>&1 || die "${tool} is still missing after installation"
+done
+nats_now="$(nats_server_version)"
+version_at_least "${nats_now}" "${NATS_SERVER_MINIMUM}" || die "nats-server ${nats_now} on PATH is older than ${NATS_SERVER_MINIMUM}; remove it or move /usr/local/bin earlier in PATH"
+
+log "ready: etcd $(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p'), $(haproxy -v 2>/dev/null | head -n1 | cut -d' ' -f1-3), $(openssl version | cut -d' ' -f1-2), nats-server ${nats_now}"

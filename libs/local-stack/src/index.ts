@@ -1,0 +1,47 @@
+export { StackError, describeError } from './errors';
+export { INSTALL_SCRIPT, findBinary, requireBinary, requireNatsServer } from './binaries';
+
+export { freePort, httpGet, isPortFree, waitForHttpsUrl, waitForTcpPort } from './network';
+export type { HttpResponse, TlsClientMaterial, WaitOptions } from './network';
+
+export { processState, readProcessRecords, stopProcess, tailFile } from './processes';
+export type { ExitInfo, ManagedProcess, ProcessRecord, ProcessState, StopOptions, StopOutcome } from './processes';
+
+export { checkEtcdHealth, etcdArguments, startEtcd } from './etcd';
+export type { EtcdHandle, EtcdOptions } from './etcd';
+
+export { checkNatsHealth, renderNatsConfig, startNats } from './nats';
+export type { NatsHandle, NatsOptions } from './nats';
+
+export { ADMIN_COMMON_NAME, ADMIN_ORGANIZATION, ensurePki, pkiFiles, servingSubjectAltNames } from './pki';
+export type { EnsurePkiResult, PkiFiles, SubjectAltNames } from './pki';
+
+export { renderKubeconfig, writeKubeconfig } from './kubeconfig';
+export type { KubeconfigContent } from './kubeconfig';
+
+export { renderHaproxyConfig, startHaproxy, validateHaproxyConfig } from './haproxy';
+export type { HaproxyBackend, HaproxyConfigInput, HaproxyHandle, HaproxyOptions } from './haproxy';
+
+export {
+  BACKEND_SERVICES,
+  SERVICE_NAMES,
+  findInstance,
+  instancesOf,
+  resolveTopology,
+  topologyOptionsFromEnv,
+} from './topology';
+export type { BackendServiceName, HostPort, ServiceInstance, ServiceName, Topology, TopologyOptions } from './topology';
+
+export { SERVICE_ENV_KEYS, childEnvironment, serviceEnvironment } from './service-env';
+export type { ServiceEnvironment } from './service-env';
+
+export { statePaths } from './state-dir';
+export type { StatePaths } from './state-dir';
+
+export { TEST_FRONT_DOOR_BASE_ADDRESS, withFreePorts } from './free-ports';
+
+export { expectedProcesses, formatStatusTable, isStackHealthy, stackStatus } from './status';
+export type { ExpectedProcess, HealthResult, ProcessKind, StatusRow } from './status';
+
+export { findRepoRoot, startStack, stopStack } from './stack';
+export type { ServiceCommand, StackHandle, StackOptions, StackProcess, StoppedProcess } from './stack';

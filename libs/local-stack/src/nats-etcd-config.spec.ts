@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { etcdArguments, etcdEnvironment } from './etcd';
+import { renderNatsConfig } from './nats';
+
+describe('etcd command line', () => {
+  const args = etcdArguments({ dataDir: '/state/etcd', clientPort: 2379, peerPort: 2380, host: '127.0.0.1', name: 'default' });
+  const flag = (name: string) => args[args.indexOf(name) + 1];
+
+  test('listens and advertises on the given client and peer ports', () => {
+    assert.equal(flag('--data-dir'), '/state/etcd');
+    assert.equal(flag('--listen-client-urls'), 'http://127.0.0.1:2379');
+    assert.equal(flag('--advertise-client-urls'), 'http://127.0.0.1:2379');
+    assert.equal(flag('--listen-peer-urls'), 'http://127.0.0.1:2380');
+    assert.equal(flag('--initial-advertise-peer-urls'), 'http://127.0.0.1:2380');
+    assert.equal(flag('--initial-cluster'), 'default=http://127.0.0.1:2380');
+    assert.equal(flag('--name'), 'default');
+  });
+
+  test('sets ETCD_UNSUPPORTED_ARCH only off amd64', () => {
+    assert.equal(etcdEnvironment({}, 'x64').ETCD_UNSUPPORTED_ARCH, undefined);
+    assert.equal(etcdEnvironment({}, 'arm64').ETCD_UNSUPPORTED_ARCH, 'arm64');
+  });
+});
+
+describe('renderNatsConfig', () => {
+  test('enables JetStream with fsync on every write and the monitoring port', () => {
+    const config = renderNatsConfig({ host: '127.0.0.1', port: 4222, monitorPort: 8222, storeDir: '/state/nats', serverName: 'nats' });
+    assert.match(config, /^listen: "127\.0\.0\.1:4222"$/m);
+    assert.match(config, /^http: "127\.0\.0\.1:8222"$/m);
+    assert.match(config, /jetstream \{\n {2}store_dir: "\/state\/nats"\n {2}sync_interval: always\n\}/);
+  });
+});

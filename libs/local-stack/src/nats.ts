@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { requireNatsServer } from './binaries';
+import { httpGet, waitForHttpsUrl } from './network';
+import { ManagedProcess, StopOptions, StopOutcome, spawnManaged } from './processes';
+import { awaitReadiness } from './readiness';
+
+export interface NatsOptions {
+  /** JetStream storage directory. */
+  storeDir: string;
+  port: number;
+  monitorPort: number;
+  host?: string;
+  /** Where the generated server config is written; defaults to `<storeDir>.conf`. */
+  configFile?: string;
+  /** Defaults to `<storeDir>.log`. */
+  logFile?: string;
+  runDir?: string;
+  instance?: string;
+  /** See SpawnOptions.detached; standalone use defaults to attached. */
+  detached?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface NatsHandle {
+  /** Client URL, ready to pass as KAPI_NATS_URL. */
+  url: string;
+  monitorUrl: string;
+  process: ManagedProcess;
+  stop(options?: StopOptions): Promise<StopOutcome>;
+}
+
+/**
+ * `sync_interval: always` makes JetStream fsync every write: kapi's watch
+ * events must not vanish when a machine loses power, and the throughput cost is
+ * acceptable for a control plane.
+ */
+export function renderNatsConfig(options: { host: string; port: number; monitorPort: number; storeDir: string; serverName: string }): string {
+  return [
+    `server_name: ${JSON.stringify(options.serverName)}`,
+    `listen: ${JSON.stringify(`${options.host}:${options.port}`)}`,
+    `http: ${JSON.stringify(`${options.host}:${options.monitorPort}`)}`,
+    '',
+    'jetstream {',
+    `  store_dir: ${JSON.stringify(options.storeDir)}`,
+    '  sync_interval: always',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Starts nats-server with JetStream and resolves once the monitor reports JetStream healthy. */
+export async function startNats(options: NatsOptions): Promise<NatsHandle> {
+  const binary = requireNatsServer();
+  const host = options.host ?? '127.0.0.1';
+  const instance = options.instance ?? 'nats';
+  const storeDir = path.resolve(options.storeDir);
+  fs.mkdirSync(storeDir, { recursive: true, mode: 0o700 });
+  const configFile = path.resolve(options.configFile ?? `${storeDir}.conf`);
+  fs.mkdirSync(path.dirname(configFile), { recursive: true });
+  fs.writeFileSync(
+    configFile,
+    renderNatsConfig({ host, port: options.port, monitorPort: options.monitorPort, storeDir, serverName: instance }),
+  );
+  const nats = spawnManaged({
+    instance,
+    command: binary,
+    args: ['--config', configFile],
+    env: { ...process.env },
+    cwd: path.dirname(storeDir),
+    logFile: options.logFile ?? `${storeDir}.log`,
+    runDir: options.runDir,
+    detached: options.detached ?? false,
+  });
+  const monitorUrl = `http://${host}:${options.monitorPort}`;
+  await awaitReadiness(nats, (signal) =>
+    waitForHttpsUrl(natsHealthUrl(monitorUrl), { timeoutMs: options.readyTimeoutMs ?? 30_000, label: instance, signal }),
+  );
+  return { url: `nats://${host}:${options.port}`, monitorUrl, process: nats, stop: (stopOptions) => nats.stop(stopOptions) };
+}
+
+export function natsHealthUrl(monitorUrl: string): string {
+  return `${monitorUrl}/healthz?js-enabled-only=true`;
+}
+
+export async function checkNatsHealth(monitorUrl: string): Promise<{ healthy: boolean; detail: string }> {
+  try {
+    const response = await httpGet(natsHealthUrl(monitorUrl), { timeoutMs: 2000 });
+    const healthy = response.status === 200;
+    return { healthy, detail: healthy ? 'healthy' : `HTTP ${response.status}` };
+  } catch (error) {
+    return { healthy: false, detail: (error as Error).message };
+  }
+}

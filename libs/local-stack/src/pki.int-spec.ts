@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { findBinary } from './binaries';
+import { writeKubeconfig } from './kubeconfig';
+import { ensurePki, servingSubjectAltNames } from './pki';
+
+const pkiDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-pki-test-')), 'pki');
+after(() => fs.rmSync(path.dirname(pkiDir), { recursive: true, force: true }));
+
+describe('ensurePki', { timeout: 60_000 }, () => {
+  const sans = servingSubjectAltNames(['127.0.0.2', '127.0.0.3']);
+
+  test('creates a CA, serving, admin and service-account material that openssl accepts', () => {
+    const { files, generated } = ensurePki(pkiDir, sans);
+    assert.deepEqual(generated.sort(), ['admin.crt', 'admin.key', 'apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'sa.key', 'sa.pub']);
+    const verified = execFileSync('openssl', ['verify', '-CAfile', files.caCert, files.adminCert, files.servingCert], { encoding: 'utf8' });
+    assert.match(verified, /admin\.crt: OK/);
+    assert.match(verified, /apiserver\.crt: OK/);
+
+    const admin = new X509Certificate(fs.readFileSync(files.adminCert));
+    assert.match(admin.subject, /CN=kubernetes-admin/);
+    assert.match(admin.subject, /O=system:masters/);
+    assert.deepEqual(admin.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+
+    const serving = new X509Certificate(fs.readFileSync(files.servingCert));
+    for (const name of ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'localhost']) {
+      assert.equal(serving.checkHost(name), name);
+    }
+    for (const ip of ['127.0.0.1', '127.0.0.2', '127.0.0.3', '10.96.0.1']) assert.equal(serving.checkIP(ip), ip);
+
+    for (const key of [files.caKey, files.servingKey, files.adminKey, files.serviceAccountKey]) {
+      assert.equal(fs.statSync(key).mode & 0o077, 0, `${key} must not be readable by others`);
+    }
+    assert.match(fs.readFileSync(files.serviceAccountPublicKey, 'utf8'), /^-----BEGIN PUBLIC KEY-----/);
+  });
+
+  test('is idempotent, so certificates survive a restart', () => {
+    const before = fs.readFileSync(path.join(pkiDir, 'ca.crt'), 'utf8');
+    assert.deepEqual(ensurePki(pkiDir, sans).generated, []);
+    assert.equal(fs.readFileSync(path.join(pkiDir, 'ca.crt'), 'utf8'), before);
+  });
+
+  test('reissues only the serving certificate when a front door address is added', () => {
+    const { generated, files } = ensurePki(pkiDir, servingSubjectAltNames(['127.0.0.2', '127.0.0.3', '127.0.0.4']));
+    assert.deepEqual(generated, ['apiserver.crt', 'apiserver.key']);
+    assert.equal(new X509Certificate(fs.readFileSync(files.servingCert)).checkIP('127.0.0.4'), '127.0.0.4');
+  });
+
+  test('a new CA reissues every certificate it signs but keeps the service-account keys', () => {
+    const saKey = fs.readFileSync(path.join(pkiDir, 'sa.key'), 'utf8');
+    fs.rmSync(path.join(pkiDir, 'ca.key'));
+    const { generated } = ensurePki(pkiDir, sans);
+    assert.deepEqual(generated, ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'admin.crt', 'admin.key']);
+    assert.equal(fs.readFileSync(path.join(pkiDir, 'sa.key'), 'utf8'), saKey);
+  });
+
+  test('the written kubeconfig is private and kubectl reads it', (context) => {
+    const { files } = ensurePki(pkiDir, sans);
+    const kubeconfig = path.join(path.dirname(pkiDir), 'admin.kubeconfig');
+    writeKubeconfig(kubeconfig, files, 'https://127.0.0.1:6443');
+    assert.equal(fs.statSync(kubeconfig).mode & 0o777, 0o600);
+    const kubectl = findBinary('kubectl');
+    if (!kubectl) return context.skip('kubectl is not installed');
+    const view = JSON.parse(execFileSync(kubectl, ['--kubeconfig', kubeconfig, 'config', 'view', '--raw', '-o', 'json'], { encoding: 'utf8' }));
+    assert.equal(view['current-context'], 'kapi');
+    assert.equal(view.clusters[0].cluster.server, 'https://127.0.0.1:6443');
+    assert.equal(Buffer.from(view.users[0].user['client-certificate-data'], 'base64').toString(), fs.readFileSync(files.adminCert, 'utf8'));
+  });
+});

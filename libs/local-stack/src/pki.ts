@@ -1,0 +1,279 @@
+import { execFileSync } from 'node:child_process';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { requireBinary } from './binaries';
+import { StackError } from './errors';
+
+export interface PkiFiles {
+  caCert: string;
+  caKey: string;
+  servingCert: string;
+  servingKey: string;
+  adminCert: string;
+  adminKey: string;
+  serviceAccountKey: string;
+  serviceAccountPublicKey: string;
+}
+
+export interface SubjectAltNames {
+  dns: string[];
+  ips: string[];
+}
+
+export interface EnsurePkiResult {
+  files: PkiFiles;
+  /** Names of the files written by this call; empty when everything was already in place. */
+  generated: string[];
+}
+
+export const ADMIN_COMMON_NAME = 'kubernetes-admin';
+export const ADMIN_ORGANIZATION = 'system:masters';
+/** The first address of the default service CIDR, which in-cluster clients use to reach the API. */
+export const KUBERNETES_SERVICE_IP = '10.96.0.1';
+export const KUBERNETES_DNS_NAMES = [
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+  'localhost',
+];
+
+const CA_VALIDITY_DAYS = 3650;
+const LEAF_VALIDITY_DAYS = 365;
+/** Leaf certificates closer than this to expiry are reissued on the next start. */
+const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
+
+export function pkiFiles(pkiDir: string): PkiFiles {
+  return {
+    caCert: path.join(pkiDir, 'ca.crt'),
+    caKey: path.join(pkiDir, 'ca.key'),
+    servingCert: path.join(pkiDir, 'apiserver.crt'),
+    servingKey: path.join(pkiDir, 'apiserver.key'),
+    adminCert: path.join(pkiDir, 'admin.crt'),
+    adminKey: path.join(pkiDir, 'admin.key'),
+    serviceAccountKey: path.join(pkiDir, 'sa.key'),
+    serviceAccountPublicKey: path.join(pkiDir, 'sa.pub'),
+  };
+}
+
+/** The names every front door must be reachable under, plus the given addresses. */
+export function servingSubjectAltNames(ips: string[], extraDnsNames: string[] = []): SubjectAltNames {
+  return {
+    dns: unique([...KUBERNETES_DNS_NAMES, ...extraDnsNames]),
+    ips: unique(['127.0.0.1', ...ips, KUBERNETES_SERVICE_IP]),
+  };
+}
+
+/**
+ * Creates whatever is missing or unusable in `pkiDir` and keeps the rest, so
+ * that clients holding the CA or the admin kubeconfig keep working across a
+ * down/up cycle. A new CA invalidates every certificate it signed, so those are
+ * reissued with it; a serving certificate lacking a required name is reissued
+ * alone.
+ */
+export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResult {
+  const openssl = requireBinary('openssl');
+  const files = pkiFiles(pkiDir);
+  const generated: string[] = [];
+  fs.mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-pki-'));
+  try {
+    const issuer = new OpenSslIssuer(openssl, workDir);
+
+    const caUsable = exists(files.caCert) && exists(files.caKey);
+    if (!caUsable) {
+      issuer.createCa(files.caCert, files.caKey);
+      generated.push('ca.crt', 'ca.key');
+    }
+    const ca = new X509Certificate(fs.readFileSync(files.caCert));
+
+    if (!caUsable || !leafUsable(files.servingCert, files.servingKey, ca, sans)) {
+      issuer.createLeaf({
+        cert: files.servingCert,
+        key: files.servingKey,
+        ca: files,
+        subject: { CN: 'kube-apiserver' },
+        extendedKeyUsage: 'serverAuth',
+        sans,
+      });
+      generated.push('apiserver.crt', 'apiserver.key');
+    }
+    if (!caUsable || !leafUsable(files.adminCert, files.adminKey, ca)) {
+      issuer.createLeaf({
+        cert: files.adminCert,
+        key: files.adminKey,
+        ca: files,
+        subject: { O: ADMIN_ORGANIZATION, CN: ADMIN_COMMON_NAME },
+        extendedKeyUsage: 'clientAuth',
+      });
+      generated.push('admin.crt', 'admin.key');
+    }
+    // Token signing keys are independent of the CA: replacing them would invalidate every issued token for no reason.
+    if (!exists(files.serviceAccountKey) || !exists(files.serviceAccountPublicKey)) {
+      issuer.createKeyPair(files.serviceAccountKey, files.serviceAccountPublicKey);
+      generated.push('sa.key', 'sa.pub');
+    }
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  return { files, generated };
+}
+
+/** Whether the pair matches, is signed by `ca`, is not about to expire and covers every name in `requiredSans`. */
+function leafUsable(certFile: string, keyFile: string, ca: X509Certificate, requiredSans?: SubjectAltNames): boolean {
+  if (!exists(certFile) || !exists(keyFile)) return false;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(fs.readFileSync(certFile));
+    if (!cert.checkPrivateKey(createPrivateKey(fs.readFileSync(keyFile)))) return false;
+  } catch {
+    return false;
+  }
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+  if (Date.parse(cert.validTo) - Date.now() < RENEW_BEFORE_MS) return false;
+  if (!requiredSans) return true;
+  const present = new Set((cert.subjectAltName ?? '').split(',').map((entry) => entry.trim()));
+  return (
+    requiredSans.dns.every((name) => present.has(`DNS:${name}`)) &&
+    requiredSans.ips.every((ip) => present.has(`IP Address:${ip}`))
+  );
+}
+
+interface LeafRequest {
+  cert: string;
+  key: string;
+  ca: PkiFiles;
+  subject: Record<string, string>;
+  extendedKeyUsage: 'serverAuth' | 'clientAuth';
+  sans?: SubjectAltNames;
+}
+
+/**
+ * Drives the openssl CLI with configuration files of our own, so the result
+ * does not depend on the distribution's openssl.cnf. Every output is written
+ * under a temporary name and renamed into place, so an interrupted run never
+ * leaves a certificate without its key.
+ */
+class OpenSslIssuer {
+  constructor(
+    private readonly openssl: string,
+    private readonly workDir: string,
+  ) {}
+
+  createCa(certFile: string, keyFile: string): void {
+    const key = this.temporary(keyFile);
+    const cert = this.temporary(certFile);
+    this.generateKey(key);
+    const config = this.writeConfig('ca.cnf', [
+      '[req]',
+      'prompt = no',
+      'distinguished_name = subject',
+      'x509_extensions = ca_extensions',
+      '[subject]',
+      'CN = kapi-ca',
+      '[ca_extensions]',
+      'basicConstraints = critical, CA:TRUE',
+      'keyUsage = critical, keyCertSign, cRLSign, digitalSignature',
+      'subjectKeyIdentifier = hash',
+    ]);
+    this.run(['req', '-x509', '-new', '-config', config, '-key', key, '-sha256', '-days', String(CA_VALIDITY_DAYS), '-out', cert], 'ca.crt');
+    this.commit([key, keyFile], [cert, certFile]);
+  }
+
+  createLeaf(request: LeafRequest): void {
+    const name = path.basename(request.cert);
+    const key = this.temporary(request.key);
+    const cert = this.temporary(request.cert);
+    const csr = path.join(this.workDir, `${name}.csr`);
+    this.generateKey(key);
+    const requestConfig = this.writeConfig(`${name}.req.cnf`, [
+      '[req]',
+      'prompt = no',
+      'distinguished_name = subject',
+      '[subject]',
+      ...Object.entries(request.subject).map(([field, value]) => `${field} = ${value}`),
+    ]);
+    this.run(['req', '-new', '-config', requestConfig, '-key', key, '-out', csr], name);
+
+    const extensions = [
+      '[leaf]',
+      'basicConstraints = critical, CA:FALSE',
+      'keyUsage = critical, digitalSignature, keyEncipherment',
+      `extendedKeyUsage = ${request.extendedKeyUsage}`,
+      'subjectKeyIdentifier = hash',
+      'authorityKeyIdentifier = keyid, issuer',
+    ];
+    if (request.sans) {
+      extensions.push('subjectAltName = @alt_names', '[alt_names]');
+      request.sans.dns.forEach((dns, i) => extensions.push(`DNS.${i + 1} = ${dns}`));
+      request.sans.ips.forEach((ip, i) => extensions.push(`IP.${i + 1} = ${ip}`));
+    }
+    const extensionsFile = this.writeConfig(`${name}.ext.cnf`, extensions);
+    this.run(
+      [
+        'x509', '-req', '-in', csr,
+        '-CA', request.ca.caCert, '-CAkey', request.ca.caKey,
+        // A random serial avoids the ca.srl bookkeeping file of -CAcreateserial.
+        '-set_serial', `0x${serialNumber()}`,
+        '-sha256', '-days', String(LEAF_VALIDITY_DAYS),
+        '-extfile', extensionsFile, '-extensions', 'leaf',
+        '-out', cert,
+      ],
+      name,
+    );
+    this.commit([key, request.key], [cert, request.cert]);
+  }
+
+  createKeyPair(privateFile: string, publicFile: string): void {
+    const key = this.temporary(privateFile);
+    const pub = this.temporary(publicFile);
+    this.generateKey(key);
+    this.run(['pkey', '-in', key, '-pubout', '-out', pub], path.basename(publicFile));
+    this.commit([key, privateFile], [pub, publicFile]);
+  }
+
+  private generateKey(file: string): void {
+    this.run(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', file], path.basename(file));
+    fs.chmodSync(file, 0o600);
+  }
+
+  private writeConfig(name: string, lines: string[]): string {
+    const file = path.join(this.workDir, name);
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  }
+
+  private temporary(target: string): string {
+    return `${target}.tmp-${process.pid}`;
+  }
+
+  private commit(...moves: Array<[from: string, to: string]>): void {
+    for (const [from, to] of moves) fs.renameSync(from, to);
+  }
+
+  private run(args: string[], producing: string): void {
+    try {
+      execFileSync(this.openssl, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    } catch (error) {
+      const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n').pop() ?? '';
+      throw new StackError(`openssl failed while creating ${producing}: ${stderr || (error as Error).message}`);
+    }
+  }
+}
+
+function serialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0] &= 0x7f; // serials must be positive
+  bytes[0] |= 0x01; // and must not start with a zero byte
+  return bytes.toString('hex');
+}
+
+function exists(file: string): boolean {
+  return fs.existsSync(file);
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

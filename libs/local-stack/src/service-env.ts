@@ -1,0 +1,64 @@
+import { StatePaths, traceFileOf } from './state-dir';
+import { ServiceInstance, ServiceName, Topology, instancesOf } from './topology';
+
+/**
+ * The environment variables through which a service learns its place in the
+ * stack. This is the whole contract between the launcher and the services.
+ */
+export const SERVICE_ENV_KEYS = [
+  'KAPI_SERVICE_NAME',
+  'KAPI_INSTANCE',
+  'KAPI_LISTEN',
+  'KAPI_AUTHN_ADDR',
+  'KAPI_AUTHZ_ADDR',
+  'KAPI_ADMISSION_ADDR',
+  'KAPI_REGISTRY_ADDR',
+  'KAPI_WATCH_CACHE_ADDR',
+  'KAPI_ETCD_ENDPOINTS',
+  'KAPI_NATS_URL',
+  'KAPI_PKI_DIR',
+  'KAPI_TRACE_FILE',
+  'KAPI_ADVERTISE_ADDRESS',
+  'KAPI_STATE_DIR',
+] as const;
+
+export type ServiceEnvironment = Partial<Record<(typeof SERVICE_ENV_KEYS)[number], string>>;
+
+const ADDRESS_VARIABLES: ReadonlyArray<[key: (typeof SERVICE_ENV_KEYS)[number], service: ServiceName]> = [
+  ['KAPI_AUTHN_ADDR', 'authn'],
+  ['KAPI_AUTHZ_ADDR', 'authz'],
+  ['KAPI_ADMISSION_ADDR', 'admission'],
+  ['KAPI_REGISTRY_ADDR', 'registry'],
+  ['KAPI_WATCH_CACHE_ADDR', 'watch-cache'],
+];
+
+export function serviceEnvironment(topology: Topology, instance: ServiceInstance, paths: StatePaths): ServiceEnvironment {
+  const environment: ServiceEnvironment = {
+    KAPI_SERVICE_NAME: instance.service,
+    KAPI_INSTANCE: instance.instance,
+    KAPI_LISTEN: `${instance.listen.host}:${instance.listen.port}`,
+  };
+  for (const [key, service] of ADDRESS_VARIABLES) {
+    environment[key] = instancesOf(topology, service)
+      .map((replica) => `${replica.listen.host}:${replica.listen.port}`)
+      .join(',');
+  }
+  environment.KAPI_ETCD_ENDPOINTS = `http://${topology.etcd.host}:${topology.etcd.clientPort}`;
+  environment.KAPI_NATS_URL = `nats://${topology.nats.host}:${topology.nats.port}`;
+  environment.KAPI_PKI_DIR = paths.pkiDir;
+  environment.KAPI_TRACE_FILE = traceFileOf(paths, instance.instance);
+  if (instance.service === 'aggregator') environment.KAPI_ADVERTISE_ADDRESS = instance.listen.host;
+  environment.KAPI_STATE_DIR = paths.stateDir;
+  return environment;
+}
+
+/**
+ * The caller's environment plus the contract. Contract variables inherited
+ * from the caller are dropped first: a KAPI_ADVERTISE_ADDRESS left in a shell
+ * must not leak into a service that should not have one.
+ */
+export function childEnvironment(base: NodeJS.ProcessEnv, contract: ServiceEnvironment): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = { ...base };
+  for (const key of SERVICE_ENV_KEYS) delete environment[key];
+  return { ...environment, ...contract };
+}

@@ -1,0 +1,379 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requireBinary, requireNatsServer } from './binaries';
+import { startEtcd } from './etcd';
+import { StackError, describeError } from './errors';
+import { startHaproxy } from './haproxy';
+import { writeKubeconfig } from './kubeconfig';
+import { startNats } from './nats';
+import { TlsClientMaterial, isPortFree, waitForHttpsUrl, waitForTcpPort } from './network';
+import { PkiFiles, ensurePki, servingSubjectAltNames } from './pki';
+import {
+  ManagedProcess,
+  StopOutcome,
+  processState,
+  readProcessRecords,
+  removeProcessRecord,
+  signalIfOurs,
+  spawnManaged,
+  stopProcess,
+  tailFile,
+} from './processes';
+import { awaitReadiness } from './readiness';
+import { childEnvironment, serviceEnvironment } from './service-env';
+import { StatePaths, logFileOf, statePaths } from './state-dir';
+import { ExpectedProcess, HAPROXY_INSTANCE, ProcessKind, expectedProcesses, probeHealth } from './status';
+import {
+  BackendServiceName,
+  ServiceInstance,
+  ServiceName,
+  Topology,
+  TopologyOptions,
+  instancesOf,
+  listeningAddresses,
+  resolveTopology,
+} from './topology';
+
+export interface ServiceCommand {
+  command: string;
+  args: string[];
+}
+
+export interface StackOptions extends TopologyOptions {
+  /** Holds pki/, logs/, run/, etcd and NATS data; reused across restarts. */
+  stateDir: string;
+  /** Working directory of the services; found from this package's location when omitted. */
+  repoRoot?: string;
+  /**
+   * true (default): processes outlive the caller, as `npm run up` needs.
+   * false: processes die with the caller, which suits tests.
+   */
+  detached?: boolean;
+  /** Budget for the load balancer's /readyz to answer 200 once everything runs. */
+  readyTimeoutMs?: number;
+  /** Budget for each process to start listening. */
+  processStartTimeoutMs?: number;
+  /** Base environment of the services; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Overrides how a service is launched, e.g. with a stand-in in tests of this package. */
+  serviceCommand?: (instance: ServiceInstance, repoRoot: string) => ServiceCommand;
+  onProgress?: (message: string) => void;
+}
+
+export interface StackProcess {
+  instance: string;
+  kind: ProcessKind;
+  pid: number;
+  logFile: string;
+  address: string;
+}
+
+export interface StackHandle {
+  stateDir: string;
+  kubeconfigPath: string;
+  /** The load balancer's URL, what clients should use. */
+  serverUrl: string;
+  topology: Topology;
+  pki: PkiFiles;
+  /** CA and admin client credentials for talking to the API directly. */
+  tls: TlsClientMaterial;
+  processes: StackProcess[];
+  /** Stops every process of the stack, load balancer first and etcd last. */
+  stop(): Promise<void>;
+  /** Sends `signal` (SIGKILL by default) to one process and waits until it is gone, e.g. to test failover. */
+  killInstance(instance: string, signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StoppedProcess {
+  instance: string;
+  pid: number;
+  outcome: StopOutcome | 'unverifiable';
+}
+
+/** Backends start in these waves; each wave waits for the previous one to listen. */
+const BACKEND_WAVES: ReadonlyArray<readonly BackendServiceName[]> = [['registry'], ['watch-cache', 'authn', 'authz', 'admission']];
+
+export function defaultServiceCommand(instance: ServiceInstance): ServiceCommand {
+  return { command: process.execPath, args: [serviceEntryPoint(instance.service)] };
+}
+
+export function serviceEntryPoint(service: ServiceName): string {
+  return `services/${service}/dist/main.js`;
+}
+
+/**
+ * Starts etcd, NATS, the services, the front doors and HAProxy, and resolves
+ * once the load balancer's /readyz answers 200. Fails fast with a one-line
+ * StackError (and stops whatever it started) when something is missing, a port
+ * is taken, a process exits, or readiness times out.
+ */
+export async function startStack(options: StackOptions): Promise<StackHandle> {
+  const paths = statePaths(options.stateDir);
+  const topology = resolveTopology(options);
+  const repoRoot = options.repoRoot ?? findRepoRoot();
+  const detached = options.detached ?? true;
+  const startTimeoutMs = options.processStartTimeoutMs ?? 30_000;
+  const progress = options.onProgress ?? (() => undefined);
+  const commandOf = options.serviceCommand ?? defaultServiceCommand;
+
+  assertNotRunning(paths);
+  // Every tool is checked before anything starts, so a missing one never leaves a half-started stack.
+  for (const tool of ['etcd', 'haproxy', 'openssl']) requireBinary(tool);
+  requireNatsServer();
+  if (!options.serviceCommand) assertServicesBuilt(repoRoot, topology);
+  await assertPortsFree(topology);
+
+  for (const directory of [paths.stateDir, paths.logsDir, paths.runDir]) fs.mkdirSync(directory, { recursive: true });
+  const frontDoorIps = instancesOf(topology, 'aggregator').map((instance) => instance.listen.host);
+  const pki = ensurePki(paths.pkiDir, servingSubjectAltNames([...frontDoorIps, topology.loadBalancer.host]));
+  if (pki.generated.length > 0) progress(`generated ${pki.generated.join(', ')} in ${paths.pkiDir}`);
+  const serverUrl = `https://${topology.loadBalancer.host}:${topology.loadBalancer.port}`;
+  writeKubeconfig(paths.kubeconfigFile, pki.files, serverUrl);
+  fs.writeFileSync(paths.topologyFile, `${JSON.stringify(topology, null, 2)}\n`);
+  const tls = readTls(pki.files);
+
+  const started: ManagedProcess[] = [];
+  const addresses = new Map(expectedProcesses(topology).map((expected) => [expected.instance, expected]));
+  const stopAll = async () => {
+    for (const managed of [...started].reverse()) {
+      await managed.stop().catch(() => undefined);
+    }
+  };
+
+  try {
+    progress(`starting etcd on ${topology.etcd.host}:${topology.etcd.clientPort}`);
+    const etcd = await startEtcd({
+      dataDir: paths.etcdDataDir,
+      clientPort: topology.etcd.clientPort,
+      peerPort: topology.etcd.peerPort,
+      host: topology.etcd.host,
+      logFile: logFileOf(paths, 'etcd'),
+      runDir: paths.runDir,
+      detached,
+      readyTimeoutMs: startTimeoutMs,
+    });
+    started.push(etcd.process);
+
+    progress(`starting nats on ${topology.nats.host}:${topology.nats.port}`);
+    const nats = await startNats({
+      storeDir: paths.natsStoreDir,
+      configFile: paths.natsConfigFile,
+      port: topology.nats.port,
+      monitorPort: topology.nats.monitorPort,
+      host: topology.nats.host,
+      logFile: logFileOf(paths, 'nats'),
+      runDir: paths.runDir,
+      detached,
+      readyTimeoutMs: startTimeoutMs,
+    });
+    started.push(nats.process);
+
+    const launch = (instances: ServiceInstance[]) =>
+      Promise.all(
+        instances.map((instance) => {
+          const command = commandOf(instance, repoRoot);
+          progress(`starting ${instance.instance} on ${instance.listen.host}:${instance.listen.port}`);
+          const managed = spawnManaged({
+            instance: instance.instance,
+            command: command.command,
+            args: command.args,
+            env: childEnvironment(options.env ?? process.env, serviceEnvironment(topology, instance, paths)),
+            cwd: repoRoot,
+            logFile: logFileOf(paths, instance.instance),
+            runDir: paths.runDir,
+            detached,
+          });
+          started.push(managed);
+          return awaitReadiness(managed, (signal) =>
+            waitForTcpPort(instance.listen.host, instance.listen.port, { timeoutMs: startTimeoutMs, label: instance.instance, signal }),
+          );
+        }),
+      );
+    for (const wave of BACKEND_WAVES) {
+      await launch(wave.flatMap((service) => instancesOf(topology, service)));
+    }
+    await launch(instancesOf(topology, 'aggregator'));
+
+    progress(`starting haproxy on ${topology.loadBalancer.host}:${topology.loadBalancer.port}`);
+    const haproxy = await startHaproxy({
+      bind: topology.loadBalancer,
+      backends: instancesOf(topology, 'aggregator').map((instance) => ({ name: instance.instance, ...instance.listen })),
+      configFile: paths.haproxyConfigFile,
+      logFile: logFileOf(paths, HAPROXY_INSTANCE),
+      runDir: paths.runDir,
+      instance: HAPROXY_INSTANCE,
+      detached,
+      cwd: paths.stateDir,
+      readyTimeoutMs: startTimeoutMs,
+    });
+    started.push(haproxy.process);
+
+    progress(`waiting for ${serverUrl}/readyz`);
+    await waitUntilReady(started, addresses, paths, serverUrl, tls, options.readyTimeoutMs ?? 90_000);
+  } catch (error) {
+    await stopAll();
+    if (error instanceof StackError) throw error;
+    throw new StackError(describeError(error));
+  }
+
+  const byInstance = new Map(started.map((managed) => [managed.instance, managed]));
+  return {
+    stateDir: paths.stateDir,
+    kubeconfigPath: paths.kubeconfigFile,
+    serverUrl,
+    topology,
+    pki: pki.files,
+    tls,
+    processes: started.map((managed) => ({
+      instance: managed.instance,
+      kind: addresses.get(managed.instance)?.kind ?? 'service',
+      pid: managed.pid,
+      logFile: managed.logFile,
+      address: addresses.get(managed.instance)?.address ?? '',
+    })),
+    stop: stopAll,
+    killInstance: async (instance, signal = 'SIGKILL') => {
+      const managed = byInstance.get(instance);
+      if (!managed) throw new StackError(`no process named ${instance} in this stack`);
+      if (managed.hasExited()) return;
+      signalIfOurs(managed.record, signal);
+      // Children are unref'd, so this timer is what keeps the event loop alive until the exit arrives; it is cancelled after.
+      const deadline = new AbortController();
+      const exitedInTime = await Promise.race([
+        managed.exited.then(() => true),
+        sleep(10_000, false, { signal: deadline.signal }).catch(() => false),
+      ]);
+      deadline.abort();
+      if (!exitedInTime) throw new StackError(`${instance} (pid ${managed.pid}) did not exit within 10s of ${signal}`);
+    },
+  };
+}
+
+/**
+ * Stops the processes recorded in `<stateDir>/run`, load balancer first and etcd
+ * last so that nothing serves requests while its dependencies disappear. Only
+ * pids whose command line and start time still match the record are signalled.
+ */
+export async function stopStack(stateDir: string, options: { timeoutMs?: number; onProgress?: (message: string) => void } = {}): Promise<StoppedProcess[]> {
+  const paths = statePaths(stateDir);
+  const entries = readProcessRecords(paths.runDir).sort((a, b) => stopRank(a.instance) - stopRank(b.instance));
+  const results: StoppedProcess[] = [];
+  for (const rank of [...new Set(entries.map((entry) => stopRank(entry.instance)))]) {
+    const wave = entries.filter((entry) => stopRank(entry.instance) === rank);
+    results.push(
+      ...(await Promise.all(
+        wave.map(async (entry): Promise<StoppedProcess> => {
+          // Without its record a pid cannot be proven ours, so it is forgotten rather than signalled.
+          const outcome = entry.record ? await stopProcess(entry.record, { timeoutMs: options.timeoutMs }) : 'unverifiable';
+          removeProcessRecord(paths.runDir, entry.instance);
+          options.onProgress?.(`${entry.instance} (pid ${entry.pid}): ${outcome}`);
+          return { instance: entry.instance, pid: entry.pid, outcome };
+        }),
+      )),
+    );
+  }
+  return results;
+}
+
+/** The repository root: the nearest ancestor whose package.json declares npm workspaces. */
+export function findRepoRoot(from: string = __dirname): string {
+  let directory = path.resolve(from);
+  for (;;) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(directory, 'package.json'), 'utf8')) as { workspaces?: unknown };
+      if (Array.isArray(manifest.workspaces)) return directory;
+    } catch {
+      // No manifest here; keep climbing.
+    }
+    const parent = path.dirname(directory);
+    if (parent === directory) throw new StackError(`cannot find the kapi repository root above ${from}`);
+    directory = parent;
+  }
+}
+
+function stopRank(instance: string): number {
+  if (instance === HAPROXY_INSTANCE) return 0;
+  if (instance.startsWith('aggregator-')) return 1;
+  if (instance.startsWith('registry-')) return 3;
+  if (instance === 'nats') return 4;
+  if (instance === 'etcd') return 5;
+  return 2;
+}
+
+function assertNotRunning(paths: StatePaths): void {
+  for (const entry of readProcessRecords(paths.runDir)) {
+    if (entry.record && processState(entry.record) === 'running') {
+      throw new StackError(`kapi is already running from ${paths.stateDir} (${entry.instance} has pid ${entry.pid}); stop it first (npm run down)`);
+    }
+    removeProcessRecord(paths.runDir, entry.instance);
+  }
+}
+
+function assertServicesBuilt(repoRoot: string, topology: Topology): void {
+  for (const service of new Set(topology.services.map((instance) => instance.service))) {
+    const entryPoint = serviceEntryPoint(service);
+    if (!fs.existsSync(path.join(repoRoot, entryPoint))) {
+      throw new StackError(`${entryPoint} is missing; run npm run build`);
+    }
+  }
+}
+
+async function assertPortsFree(topology: Topology): Promise<void> {
+  for (const address of listeningAddresses(topology)) {
+    if (!(await isPortFree(address.host, address.port))) {
+      throw new StackError(`port ${address.host}:${address.port} (${address.owner}) is already in use`);
+    }
+  }
+}
+
+function readTls(files: PkiFiles): TlsClientMaterial {
+  return { ca: fs.readFileSync(files.caCert), cert: fs.readFileSync(files.adminCert), key: fs.readFileSync(files.adminKey) };
+}
+
+/**
+ * Waits for the load balancer's /readyz while watching every process. When
+ * time runs out, the error names the first process that is not healthy and
+ * carries the end of its log, since "not ready" alone helps nobody.
+ */
+async function waitUntilReady(
+  started: ManagedProcess[],
+  expected: Map<string, ExpectedProcess>,
+  paths: StatePaths,
+  serverUrl: string,
+  tls: TlsClientMaterial,
+  timeoutMs: number,
+): Promise<void> {
+  const controller = new AbortController();
+  const anyExit = Promise.race(
+    started.map((managed) =>
+      managed.exited.then((exit) => {
+        const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+        throw new StackError(`${managed.instance} exited during start (${how}); see ${managed.logFile}`, tailFile(managed.logFile));
+      }),
+    ),
+  );
+  try {
+    await Promise.race([
+      waitForHttpsUrl(`${serverUrl}/readyz`, { tls, timeoutMs, label: 'load balancer', signal: controller.signal }),
+      anyExit,
+    ]);
+  } catch (error) {
+    if (error instanceof StackError && error.details !== undefined) throw error;
+    for (const managed of started) {
+      const target = expected.get(managed.instance);
+      if (!target) continue;
+      const health = await probeHealth(target, tls);
+      if (!health.healthy) {
+        throw new StackError(
+          `kapi did not become ready within ${timeoutMs / 1000}s: ${managed.instance} is not healthy (${health.detail}); see ${logFileOf(paths, managed.instance)}`,
+          tailFile(managed.logFile),
+        );
+      }
+    }
+    throw error;
+  } finally {
+    controller.abort();
+    anyExit.catch(() => undefined);
+  }
+}

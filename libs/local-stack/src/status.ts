@@ -1,0 +1,158 @@
+import * as fs from 'node:fs';
+import { checkEtcdHealth } from './etcd';
+import { describeError } from './errors';
+import { checkNatsHealth } from './nats';
+import { TlsClientMaterial, httpGet, waitForTcpPort } from './network';
+import { pkiFiles } from './pki';
+import { ProcessState, processState, readProcessRecords } from './processes';
+import { StatePaths, statePaths } from './state-dir';
+import { Topology } from './topology';
+
+export type ProcessKind = 'etcd' | 'nats' | 'service' | 'front-door' | 'load-balancer';
+
+export interface ExpectedProcess {
+  instance: string;
+  kind: ProcessKind;
+  /** What the health probe talks to. */
+  address: string;
+}
+
+export interface HealthResult {
+  healthy: boolean;
+  detail: string;
+}
+
+export interface StatusRow extends ExpectedProcess {
+  pid?: number;
+  state: ProcessState | 'no-pid-file';
+  health: HealthResult | undefined;
+}
+
+export const HAPROXY_INSTANCE = 'haproxy';
+
+/** Every process a stack with this topology consists of, in start order. */
+export function expectedProcesses(topology: Topology): ExpectedProcess[] {
+  return [
+    { instance: 'etcd', kind: 'etcd', address: `http://${topology.etcd.host}:${topology.etcd.clientPort}` },
+    { instance: 'nats', kind: 'nats', address: `http://${topology.nats.host}:${topology.nats.monitorPort}` },
+    ...topology.services.map((service) =>
+      service.service === 'aggregator'
+        ? { instance: service.instance, kind: 'front-door' as const, address: `https://${service.listen.host}:${service.listen.port}` }
+        : { instance: service.instance, kind: 'service' as const, address: `${service.listen.host}:${service.listen.port}` },
+    ),
+    { instance: HAPROXY_INSTANCE, kind: 'load-balancer', address: `https://${topology.loadBalancer.host}:${topology.loadBalancer.port}` },
+  ];
+}
+
+/**
+ * Services are probed with a plain TCP connect for now; a gRPC health check
+ * can replace it without changing callers.
+ */
+export async function probeHealth(expected: ExpectedProcess, tls: TlsClientMaterial | undefined): Promise<HealthResult> {
+  switch (expected.kind) {
+    case 'etcd':
+      return checkEtcdHealth(expected.address);
+    case 'nats':
+      return checkNatsHealth(expected.address);
+    case 'service': {
+      const [host, port] = splitHostPort(expected.address);
+      try {
+        await waitForTcpPort(host, port, { timeoutMs: 1000 });
+        return { healthy: true, detail: 'accepting connections' };
+      } catch {
+        return { healthy: false, detail: 'not accepting connections' };
+      }
+    }
+    case 'front-door':
+    case 'load-balancer': {
+      if (!tls) return { healthy: false, detail: 'no PKI to authenticate with' };
+      try {
+        const response = await httpGet(`${expected.address}/readyz`, { tls, timeoutMs: 3000 });
+        return { healthy: response.status === 200, detail: `/readyz ${response.status}` };
+      } catch (error) {
+        return { healthy: false, detail: describeError(error) };
+      }
+    }
+  }
+}
+
+/** The admin client credentials from a state directory, or undefined when the PKI was never generated. */
+export function adminTlsMaterial(paths: StatePaths): TlsClientMaterial | undefined {
+  const files = pkiFiles(paths.pkiDir);
+  try {
+    return {
+      ca: fs.readFileSync(files.caCert),
+      cert: fs.readFileSync(files.adminCert),
+      key: fs.readFileSync(files.adminKey),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The topology recorded by the last start in this state directory, if any. */
+export function readRecordedTopology(paths: StatePaths): Topology | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(paths.topologyFile, 'utf8')) as Topology;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Status of every expected process. The topology recorded at start wins over
+ * `fallbackTopology`, so status reflects what actually runs even if the caller's
+ * configuration changed since.
+ */
+export async function stackStatus(stateDir: string, fallbackTopology: Topology): Promise<StatusRow[]> {
+  const paths = statePaths(stateDir);
+  const topology = readRecordedTopology(paths) ?? fallbackTopology;
+  const records = new Map(readProcessRecords(paths.runDir).map((entry) => [entry.instance, entry]));
+  const tls = adminTlsMaterial(paths);
+  return Promise.all(
+    expectedProcesses(topology).map(async (expected): Promise<StatusRow> => {
+      const entry = records.get(expected.instance);
+      if (!entry) return { ...expected, state: 'no-pid-file', health: undefined };
+      const state = entry.record ? processState(entry.record) : 'pid-reused';
+      const health = state === 'running' ? await probeHealth(expected, tls) : undefined;
+      return { ...expected, pid: entry.pid, state, health };
+    }),
+  );
+}
+
+export function formatStatusTable(rows: StatusRow[]): string {
+  const header = ['INSTANCE', 'PID', 'ALIVE', 'HEALTH', 'ADDRESS', 'DETAIL'];
+  const cells = rows.map((row) => [
+    row.instance,
+    row.pid === undefined ? '-' : String(row.pid),
+    describeState(row.state),
+    row.health === undefined ? '-' : row.health.healthy ? 'healthy' : 'unhealthy',
+    row.address,
+    row.health?.detail ?? (row.state === 'no-pid-file' ? 'not started' : row.state === 'pid-reused' ? 'stale pid file' : 'not running'),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column].length)));
+  return [header, ...cells]
+    .map((line) => line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+export function isStackHealthy(rows: StatusRow[]): boolean {
+  return rows.every((row) => row.state === 'running' && row.health?.healthy === true);
+}
+
+function describeState(state: StatusRow['state']): string {
+  switch (state) {
+    case 'running':
+      return 'yes';
+    case 'gone':
+    case 'pid-reused':
+      return 'no';
+    case 'no-pid-file':
+      return '-';
+  }
+}
+
+function splitHostPort(address: string): [string, number] {
+  const separator = address.lastIndexOf(':');
+  return [address.slice(0, separator), Number(address.slice(separator + 1))];
+}
