@@ -39,6 +39,11 @@ export class AdmissionChain {
     return [...this.plugins.keys()];
   }
 
+  /** Whether any plugin mutates this operation. */
+  mutates(operation: Operation): boolean {
+    return [...this.plugins.values()].some((p) => p.admit && p.handles(operation));
+  }
+
   async mutate(attributes: AdmissionAttributes): Promise<KubeObject | undefined> {
     let object = attributes.object;
     for (const plugin of this.plugins.values()) {

@@ -1,6 +1,6 @@
 // Client certificates: verified against the client CA; the subject's CN is the user name and each O
 // is a group, as kube-apiserver maps them.
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { AuthenticationFailed, type Authenticator } from './authenticator.js';
 
 const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
@@ -19,10 +19,18 @@ export function x509Authenticator(caCertificatesPem: string, now: () => Date = (
     .split(/(?=-----BEGIN CERTIFICATE-----)/)
     .filter((p) => p.includes('BEGIN CERTIFICATE'))
     .map((p) => new X509Certificate(p));
+  // Verifying a chain costs far more than a lookup, and clients present the same certificate on
+  // every request; a verified chain is remembered until its leaf expires or for a minute.
+  const verified = new Map<string, { user: { username: string; groups: string[] }; until: number }>();
   return {
     name: 'x509',
     async authenticate({ clientCertificates }) {
       if (clientCertificates.length === 0) return { ok: false };
+      const cacheKey = createHash('sha256').update(Buffer.concat(clientCertificates)).digest('hex');
+      const hit = verified.get(cacheKey);
+      if (hit && hit.until > now().getTime()) {
+        return { ok: true, user: { username: hit.user.username, uid: '', groups: [...hit.user.groups], extra: {} } };
+      }
       let leaf: X509Certificate;
       try {
         leaf = new X509Certificate(clientCertificates[0]);
@@ -48,7 +56,10 @@ export function x509Authenticator(caCertificatesPem: string, now: () => Date = (
       }
       const [username] = subjectValues(leaf.subject, 'CN');
       if (!username) throw new AuthenticationFailed('x509', 'x509: certificate has no common name');
-      return { ok: true, user: { username, uid: '', groups: subjectValues(leaf.subject, 'O'), extra: {} } };
+      const groups = subjectValues(leaf.subject, 'O');
+      if (verified.size >= 1024) verified.clear();
+      verified.set(cacheKey, { user: { username, groups }, until: Math.min(Date.parse(leaf.validTo), t + 60_000) });
+      return { ok: true, user: { username, uid: '', groups: [...groups], extra: {} } };
     },
   };
 }

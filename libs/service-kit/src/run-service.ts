@@ -20,6 +20,8 @@ class NestJsonLogger implements LoggerService {
   }
 }
 
+const TRACING_FLUSH = Symbol('kapi.tracing-flush');
+
 export type ModuleFactory = (config: ServiceConfig, logger: Logger) => DynamicModule;
 
 export async function runService(serviceName: string, moduleFor: ModuleFactory): Promise<void> {
@@ -28,14 +30,16 @@ export async function runService(serviceName: string, moduleFor: ModuleFactory):
     const config = loadServiceConfig(serviceName);
     const stopTracing = startTracing({ serviceName, instance: config.instance, traceFile: config.traceFile });
     logger = createLogger({ service: serviceName, instance: config.instance });
-    const app = await NestFactory.createApplicationContext(moduleFor(config, logger), {
+    const module = moduleFor(config, logger);
+    // Buffered spans are flushed when the service shuts down, after every other provider stopped.
+    module.providers = [...(module.providers ?? []), { provide: TRACING_FLUSH, useValue: { onApplicationShutdown: () => stopTracing() } }];
+    const app = await NestFactory.createApplicationContext(module, {
       logger: new NestJsonLogger(logger),
       abortOnError: false,
     });
     app.enableShutdownHooks();
     await app.init();
     logger.info(`${serviceName} started`, { listen: `${config.listen.host}:${config.listen.port}` });
-    process.once('beforeExit', () => void stopTracing());
   } catch (err) {
     const message = err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err);
     logger?.error('start failed', { err });

@@ -9,8 +9,11 @@ import type { Logger } from '@kapi/telemetry';
 
 const parse = (b: Buffer) => (b.length ? (JSON.parse(b.toString('utf8')) as KubeObject) : undefined);
 
+/** Objects are decoded only when a plugin reads them: with no plugin for an operation, nothing is parsed. */
 export function toAttributes(a: admissionV1.AdmissionAttributes): AdmissionAttributes {
-  return {
+  let object: KubeObject | undefined;
+  let oldObject: KubeObject | undefined;
+  const attributes: Omit<AdmissionAttributes, 'object' | 'oldObject'> = {
     operation: a.operation as Operation,
     kind: a.kind ?? { group: '', version: '', kind: '' },
     resource: {
@@ -21,11 +24,13 @@ export function toAttributes(a: admissionV1.AdmissionAttributes): AdmissionAttri
     },
     subresource: a.subresource,
     name: a.name,
-    object: parse(a.object),
-    oldObject: parse(a.oldObject),
     user: { username: a.user?.username ?? '', groups: a.user?.groups ?? [] },
     dryRun: a.dryRun,
   };
+  return Object.defineProperties(attributes, {
+    object: { enumerable: true, get: () => (object ??= parse(a.object)), set: (v: KubeObject | undefined) => (object = v) },
+    oldObject: { enumerable: true, get: () => (oldObject ??= parse(a.oldObject)) },
+  }) as AdmissionAttributes;
 }
 
 /** A denial travels back as the Status the client is to see. */
@@ -57,6 +62,7 @@ export class AdmissionGrpcServer extends GrpcServerHost {
             mutate: (a) =>
               answer(async () => {
                 const attributes = toAttributes(a);
+                if (!this.chain.mutates(attributes.operation)) return Buffer.alloc(0);
                 const mutated = await this.chain.mutate(attributes);
                 return mutated === attributes.object ? Buffer.alloc(0) : Buffer.from(JSON.stringify(mutated));
               }),

@@ -269,6 +269,11 @@ export class RequestHandler {
 
     const answer = (reply: registryV1.ObjectReply, successCode: number) => {
       if (reply.status.length) return this.sendStatus(res, JSON.parse(reply.status.toString('utf8')) as Status);
+      if (representation.kind === 'json' && !pretty) {
+        // The registry's JSON is already what the client wants: no need to decode and encode it again.
+        res.writeHead(successCode, { 'Content-Type': 'application/json', 'Content-Length': reply.object.length });
+        return void res.end(reply.object);
+      }
       const obj = JSON.parse(reply.object.toString('utf8')) as KubeObject;
       const encoded = encodeResult(obj, representation, strategy.tableColumns, include, pretty);
       this.send(res, successCode, encoded.contentType, encoded.body);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { startStack, withFreePorts, type StackHandle } from '@kapi/local-stack';
+import { startStack, withFreePorts, type StackHandle, type StackOptions } from '@kapi/local-stack';
 
 const CONCURRENCY = Number(process.env.KAPI_BENCH_CONCURRENCY ?? 16);
 const TOTAL = Number(process.env.KAPI_BENCH_CREATES ?? 3000);
@@ -42,7 +42,8 @@ async function measure(total: number, concurrency: number, op: (i: number) => Pr
 
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kapi-bench-'));
-  const stack = await startStack(await withFreePorts({ stateDir, detached: false }));
+  const options: StackOptions = { stateDir, detached: false };
+  const stack = await startStack(await withFreePorts(options));
   try {
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: stack.tls.ca, cert: stack.tls.cert, key: stack.tls.key });
     const create = (prefix: string) => async (i: number) => {
