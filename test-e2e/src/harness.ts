@@ -4,6 +4,7 @@ import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { startStack, withFreePorts, type StackHandle } from '@kapi/local-stack';
 
 export interface KubectlResult {
@@ -33,12 +34,17 @@ export interface SpanLine {
 
 export const KUBECTL = process.env.KAPI_KUBECTL || 'kubectl';
 
-export async function startTestStack(options: { aggregatorReplicas?: number } = {}): Promise<TestStack> {
+export async function startTestStack(options: { aggregatorReplicas?: number; env?: NodeJS.ProcessEnv } = {}): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kapi-e2e-'));
   let handle: StackHandle;
   try {
     handle = await startStack(
-      await withFreePorts({ stateDir, detached: false, replicas: { aggregator: options.aggregatorReplicas ?? 2 } }),
+      await withFreePorts({
+        stateDir,
+        detached: false,
+        replicas: { aggregator: options.aggregatorReplicas ?? 2 },
+        env: { ...process.env, ...options.env },
+      }),
     );
   } catch (err) {
     rmSync(stateDir, { recursive: true, force: true });
@@ -98,6 +104,83 @@ export async function startTestStack(options: { aggregatorReplicas?: number } = 
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A raw HTTPS request to the stack as the admin user. */
+export function apiRequest(
+  stack: TestStack,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ code: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(path, stack.handle.serverUrl);
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method,
+        ca: stack.handle.tls.ca,
+        cert: stack.handle.tls.cert,
+        key: stack.handle.tls.key,
+        headers: { ...(payload ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      },
+      (res) => {
+        let data = '';
+        res.on('data', (d) => (data += d));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, headers: res.headers, body: data }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export interface WatchEventLine {
+  type: string;
+  object: { kind?: string; code?: number; message?: string; reason?: string; metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } };
+}
+
+/** Opens a raw watch and collects its events until `until` says stop or the time runs out. */
+export function collectWatch(
+  stack: TestStack,
+  path: string,
+  until: (events: WatchEventLine[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<WatchEventLine[]> {
+  const url = new URL(path, stack.handle.serverUrl);
+  return new Promise((resolve, reject) => {
+    const events: WatchEventLine[] = [];
+    let buffered = '';
+    const req = httpsRequest(url, { ca: stack.handle.tls.ca, cert: stack.handle.tls.cert, key: stack.handle.tls.key }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (line.trim()) events.push(JSON.parse(line) as WatchEventLine);
+        }
+        if (until(events)) finish();
+      });
+      res.on('end', finish);
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`watch ${path} timed out with events: ${JSON.stringify(events.map((e) => e.type))}`));
+    }, timeoutMs);
+    function finish() {
+      clearTimeout(timer);
+      req.destroy();
+      resolve(events);
+    }
+    req.on('error', (err) => {
+      if (!req.destroyed) reject(err);
+    });
+    req.end();
+  });
 }
 
 /** Retries an assertion until it holds, for effects that settle asynchronously (no timing is asserted). */

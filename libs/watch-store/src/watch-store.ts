@@ -146,6 +146,14 @@ export class WatchStore {
     this.revision = Math.max(this.revision, revision);
   }
 
+  /**
+   * Queues a bookmark behind everything already queued for a watch, at the revision every queued
+   * event is at or below.
+   */
+  bookmark(channel: Channel<WatchEventOut>): void {
+    channel.push({ type: 'BOOKMARK', object: {}, revision: this.revision });
+  }
+
   private dispatch(event: StoreEvent): void {
     for (const w of this.watchers) {
       if (event.revision <= w.after || !event.key.startsWith(w.prefix)) continue;
@@ -169,10 +177,12 @@ export class WatchStore {
    * Opens a watch. Without a resourceVersion (or "0") it starts with the current state as ADDED
    * events; with one, it replays the window after it. A version older than the window throws.
    */
-  watch(prefix: string, filter: WatchFilter, fromRevision: number | undefined): Channel<WatchEventOut> {
-    const channel = new Channel<WatchEventOut>(this.watcherCapacity + this.objects.size);
+  watch(prefix: string, filter: WatchFilter, fromRevision: number | undefined, options: { initialEventsEnd?: boolean } = {}): Channel<WatchEventOut> {
+    const channel = new Channel<WatchEventOut>(this.watcherCapacity + this.objects.size + 1);
     if (fromRevision === undefined || fromRevision === 0) {
       for (const item of this.list(prefix, filter)) channel.push({ type: 'ADDED', object: item.object, revision: item.modRevision });
+      // Marks where the current state ends and live events begin (sendInitialEvents).
+      if (options.initialEventsEnd) channel.push({ type: 'BOOKMARK', object: { initialEventsEnd: true }, revision: this.revision });
     } else {
       if (fromRevision < this.windowStart) throw new TooOldResourceVersionError(fromRevision, this.windowStart);
       for (const e of this.window) {

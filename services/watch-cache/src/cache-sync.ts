@@ -13,9 +13,18 @@ import { WatchStore } from '@kapi/watch-store';
 
 class ResyncNeeded extends Error {}
 
+/** A tuning knob from the environment; a malformed one stops the start with its name. */
+export function positiveInteger(variable: string, fallback: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${variable}=${JSON.stringify(raw)} is not a positive integer`);
+  return value;
+}
+
 @Injectable()
 export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly store = new WatchStore();
+  readonly store = new WatchStore(positiveInteger('KAPI_WATCH_WINDOW_EVENTS', 10_000), positiveInteger('KAPI_WATCH_BUFFER_EVENTS', 1_000));
   private bus?: EventBus;
   private readonly registry: registryV1.RegistryClient;
   private stopped = false;

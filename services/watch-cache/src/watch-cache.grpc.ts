@@ -18,9 +18,8 @@ import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { TooOldResourceVersionError, type WatchFilter } from '@kapi/watch-store';
-import { CacheSync } from './cache-sync.js';
+import { CacheSync, positiveInteger } from './cache-sync.js';
 
-const BOOKMARK_INTERVAL_MS = 30_000;
 const SYNC_WAIT_MS = 10_000;
 
 const event = (type: string, object: unknown, resourceVersion: string): watchcacheV1.WatchEvent => ({
@@ -32,6 +31,8 @@ const event = (type: string, object: unknown, resourceVersion: string): watchcac
 @Injectable()
 export class WatchCacheGrpcServer extends GrpcServerHost {
   private readonly catalogue = new KindCatalogue();
+  /** kube-apiserver bookmarks at least once a minute; half that leaves room for delays. */
+  private readonly bookmarkIntervalMs = positiveInteger('KAPI_WATCH_BOOKMARK_INTERVAL_MS', 30_000);
 
   constructor(
     @Inject(CONFIG) config: ServiceConfig,
@@ -61,6 +62,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   }
 
   async *watch(req: watchcacheV1.WatchRequest, ctx: CallContext): AsyncIterable<watchcacheV1.WatchEvent> {
+    const store = this.sync.store;
     let channel;
     let info;
     try {
@@ -68,7 +70,8 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
       info = strategy.info;
       const rv = parseResourceVersion(req.resourceVersion);
-      channel = this.sync.store.watch(prefix, filter, req.sendInitialEvents ? 0 : rv);
+      // sendInitialEvents streams the current state first, whatever resourceVersion was given.
+      channel = store.watch(prefix, filter, req.sendInitialEvents ? 0 : rv, { initialEventsEnd: req.sendInitialEvents });
     } catch (err) {
       if (err instanceof TooOldResourceVersionError) {
         yield event('ERROR', new StatusError('KAPI_ERR_WATCH_GONE', err.message).toStatus(), '');
@@ -80,33 +83,30 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       }
       throw err;
     }
-    const store = this.sync.store;
-    const bookmark = (annotations?: Record<string, string>) =>
-      event('BOOKMARK', { kind: info.kind, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(store.revision), ...(annotations ? { annotations } : {}) } }, String(store.revision));
-    if (req.sendInitialEvents) {
-      // The initial ADDED events are already queued; the bookmark that ends them goes right after.
-      const initial = channel.pending;
-      let sent = 0;
-      const iterator = channel[Symbol.asyncIterator]();
-      try {
-        while (sent < initial) {
-          const next = await iterator.next();
-          if (next.done) return;
-          sent++;
-          yield event(next.value.type, next.value.object, String(next.value.revision));
-        }
-        yield bookmark({ 'k8s.io/initial-events-end': 'true' });
-      } finally {
-        if (ctx.signal.aborted) store.unwatch(channel);
-      }
-    }
-    const timer = req.allowBookmarks ? setInterval(() => channel.push({ type: 'BOOKMARK', object: {}, revision: store.revision }), BOOKMARK_INTERVAL_MS) : undefined;
+    const kind = info.kind;
+    const apiVersion = apiVersionOf(info);
+    const bookmark = (revision: number, initialEventsEnd: boolean) =>
+      event(
+        'BOOKMARK',
+        {
+          kind,
+          apiVersion,
+          metadata: { resourceVersion: String(revision), ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) },
+        },
+        String(revision),
+      );
+    const timer = req.allowBookmarks ? setInterval(() => store.bookmark(channel), this.bookmarkIntervalMs) : undefined;
     const onAbort = () => store.unwatch(channel);
     ctx.signal.addEventListener('abort', onAbort);
     try {
       for await (const e of channel) {
-        if (e.type === 'BOOKMARK') yield bookmark();
-        else yield event(e.type, e.object, String(e.revision));
+        if (e.type === 'BOOKMARK') {
+          const initialEventsEnd = e.object.initialEventsEnd === true;
+          // Periodic bookmarks go only to clients that allow them; the end of the initial events always does.
+          if (initialEventsEnd || req.allowBookmarks) yield bookmark(e.revision, initialEventsEnd);
+        } else {
+          yield event(e.type, e.object, String(e.revision));
+        }
       }
     } catch (err) {
       // The watcher overflowed or the cache re-synchronised: the client re-watches.

@@ -1,0 +1,101 @@
+// Watch semantics over raw HTTP, as client-go's reflector and WatchList use them: resuming from a
+// resourceVersion, 410 beyond the window, bookmarks, and sendInitialEvents.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiRequest, collectWatch, startTestStack, type TestStack } from './harness.js';
+
+const WINDOW = 20;
+const NS = '/api/v1/namespaces/watching/configmaps';
+
+describe('watch semantics', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    // A small window and frequent bookmarks make the edges reachable in a short test.
+    stack = await startTestStack({ aggregatorReplicas: 1, env: { KAPI_WATCH_WINDOW_EVENTS: String(WINDOW), KAPI_WATCH_BOOKMARK_INTERVAL_MS: '300' } });
+    await apiRequest(stack, 'POST', '/api/v1/namespaces', { metadata: { name: 'watching' } });
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const create = async (name: string) => {
+    const res = await apiRequest(stack, 'POST', NS, { metadata: { name }, data: { v: '1' } });
+    assert.equal(res.code, 201, res.body);
+    return JSON.parse(res.body).metadata.resourceVersion as string;
+  };
+
+  it('resumes exactly after a resourceVersion inside the window', async () => {
+    const rv = await create('resume-a');
+    await create('resume-b');
+    await create('resume-c');
+    const events = await collectWatch(stack, `${NS}?watch=true&resourceVersion=${rv}`, (e) => e.length >= 2);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata?.name]),
+      [
+        ['ADDED', 'resume-b'],
+        ['ADDED', 'resume-c'],
+      ],
+    );
+    assert.ok(Number(events[0].object.metadata?.resourceVersion) > Number(rv));
+  });
+
+  it('answers a resourceVersion older than the window with an ERROR event carrying 410 Expired', async () => {
+    const old = await create('old');
+    for (let i = 0; i < WINDOW + 5; i++) await create(`filler-${i}`);
+    const events = await collectWatch(stack, `${NS}?watch=true&resourceVersion=${old}`, (e) => e.length >= 1);
+    assert.equal(events[0].type, 'ERROR');
+    assert.equal(events[0].object.kind, 'Status');
+    assert.equal(events[0].object.code, 410);
+    assert.equal(events[0].object.reason, 'Expired');
+    assert.match(events[0].object.message ?? '', new RegExp(`^too old resource version: ${old} \\(\\d+\\)$`));
+  });
+
+  it('sends bookmarks to a watch that allows them, at a resourceVersion covering what it delivered', async () => {
+    const list = JSON.parse((await apiRequest(stack, 'GET', NS)).body);
+    const events = await collectWatch(stack, `${NS}?watch=true&allowWatchBookmarks=true&resourceVersion=${list.metadata.resourceVersion}`, (e) =>
+      e.some((x) => x.type === 'BOOKMARK'),
+    );
+    const bookmark = events.find((e) => e.type === 'BOOKMARK')!;
+    assert.equal(bookmark.object.kind, 'ConfigMap');
+    assert.ok(Number(bookmark.object.metadata?.resourceVersion) >= Number(list.metadata.resourceVersion));
+  });
+
+  it('does not send bookmarks to a watch that did not ask for them', async () => {
+    const list = JSON.parse((await apiRequest(stack, 'GET', NS)).body);
+    const name = 'after-no-bookmarks';
+    const watching = collectWatch(stack, `${NS}?watch=true&resourceVersion=${list.metadata.resourceVersion}`, (e) => e.some((x) => x.object.metadata?.name === name));
+    await new Promise((r) => setTimeout(r, 1000));
+    await create(name);
+    const events = await watching;
+    assert.deepEqual(events.map((e) => e.type), ['ADDED']);
+  });
+
+  it('streams the current state with sendInitialEvents and ends it with the initial-events-end bookmark', async () => {
+    const list = JSON.parse((await apiRequest(stack, 'GET', NS)).body);
+    const events = await collectWatch(
+      stack,
+      `${NS}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`,
+      (e) => e.some((x) => x.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true'),
+    );
+    const end = events.findIndex((e) => e.type === 'BOOKMARK' && e.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true');
+    const initial = events.slice(0, end);
+    assert.ok(initial.every((e) => e.type === 'ADDED'));
+    assert.deepEqual(initial.map((e) => e.object.metadata?.name).sort(), list.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort());
+    assert.ok(Number(events[end].object.metadata?.resourceVersion) >= Number(list.metadata.resourceVersion));
+  });
+
+  it('filters a watch by field selector on metadata.name, as kubectl wait and delete --wait use it', async () => {
+    const list = JSON.parse((await apiRequest(stack, 'GET', NS)).body);
+    const watching = collectWatch(stack, `${NS}?watch=true&fieldSelector=metadata.name%3Dpicked&resourceVersion=${list.metadata.resourceVersion}`, (e) => e.length >= 2);
+    await create('not-picked');
+    await create('picked');
+    await apiRequest(stack, 'DELETE', `${NS}/picked`);
+    const events = await watching;
+    assert.deepEqual(events.map((e) => [e.type, e.object.metadata?.name]), [
+      ['ADDED', 'picked'],
+      ['DELETED', 'picked'],
+    ]);
+  });
+});
