@@ -2,7 +2,7 @@
 // resourceVersion, 410 beyond the window, bookmarks, and sendInitialEvents.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiRequest, collectWatch, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, collectWatch, eventually, startTestStack, type TestStack } from './harness.js';
 
 const WINDOW = 20;
 const NS = '/api/v1/namespaces/watching/configmaps';
@@ -97,5 +97,16 @@ describe('watch semantics', () => {
       ['ADDED', 'picked'],
       ['DELETED', 'picked'],
     ]);
+  });
+
+  it('serves a list at resourceVersion=0 from the watch cache, equal to the list from etcd', async () => {
+    await create('listed');
+    const fromEtcd = JSON.parse((await apiRequest(stack, 'GET', NS)).body);
+    await eventually(async () => {
+      const fromCache = JSON.parse((await apiRequest(stack, 'GET', `${NS}?resourceVersion=0`)).body);
+      assert.equal(fromCache.kind, 'ConfigMapList');
+      assert.deepEqual(fromCache.items, fromEtcd.items);
+    });
+    await eventually(() => assert.ok(stack.traceSpans().some((s) => s.service === 'watch-cache' && s.name.endsWith('WatchCache/List'))));
   });
 });

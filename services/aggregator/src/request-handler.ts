@@ -283,6 +283,21 @@ export class RequestHandler {
       case 'get':
         return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: q.get('resourceVersion') ?? '' }), 200);
       case 'list':
+        // "Any version" is served from memory, as kube-apiserver serves it from its watch cache; a
+        // consistent or exact read, and every continued page, from etcd through the registry.
+        if (q.get('resourceVersion') === '0' && !q.get('continue')) {
+          const wc = this.backends.watchCache;
+          const reply = await unary('watch-cache', 'List', wc.list.bind(wc), {
+            resource,
+            labelSelector: q.get('labelSelector') ?? '',
+            fieldSelector: q.get('fieldSelector') ?? '',
+            resourceVersion: '0',
+            resourceVersionMatch: q.get('resourceVersionMatch') ?? '',
+            limit: 0,
+            continue: '',
+          });
+          return answer({ object: reply.list, status: reply.status, warnings: [] }, 200);
+        }
         return answer(
           await unary('registry', 'List', registry.list.bind(registry), {
             resource,

@@ -121,7 +121,8 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   async list(req: watchcacheV1.ListRequest): Promise<watchcacheV1.ListReply> {
     try {
       await this.ensureSynced();
-      if (req.limit || req.continue) throw badRequest('paging is served by the registry');
+      // A list of "any version" from memory is whole: like kube's watch cache, it does not page.
+      if (req.continue) throw badRequest('a continued list is served by the registry');
       const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
       const items = this.sync.store.list(prefix, filter).map((i) => i.object);
       const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata: { resourceVersion: String(this.sync.store.revision) }, items };
