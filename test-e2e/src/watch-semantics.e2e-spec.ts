@@ -2,6 +2,8 @@
 // resourceVersion, 410 beyond the window, bookmarks, and sendInitialEvents.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { get as httpGet } from 'node:http';
+import { METRICS_ADDRESS } from '@kapi/local-stack';
 import { apiRequest, collectWatch, eventually, startTestStack, type TestStack } from './harness.js';
 
 const WINDOW = 20;
@@ -108,5 +110,32 @@ describe('watch semantics', () => {
       assert.deepEqual(fromCache.items, fromEtcd.items);
     });
     await eventually(() => assert.ok(stack.traceSpans().some((s) => s.service === 'watch-cache' && s.name.endsWith('WatchCache/List'))));
+  });
+
+  it('exposes watcher, dispatch and delivery-latency metrics of the watch cache, and request metrics of the front door', async () => {
+    const list = JSON.parse((await apiRequest(stack, 'GET', NS)).body);
+    const watching = collectWatch(stack, `${NS}?watch=true&resourceVersion=${list.metadata.resourceVersion}`, (e) => e.length >= 1);
+    await eventually(async () => {
+      await create(`measured-${Date.now()}`);
+      await watching;
+    });
+    const instance = stack.handle.topology.services.find((s) => s.instance === 'watch-cache-0')!;
+    const text = await new Promise<string>((resolve, reject) =>
+      httpGet(`http://${METRICS_ADDRESS}:${instance.listen.port}/metrics`, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      }).on('error', reject),
+    );
+    assert.match(text, /^# TYPE apiserver_registered_watchers gauge$/m);
+    assert.match(text, /^apiserver_registered_watchers \d+$/m);
+    assert.match(text, /^kapi_watch_cache_events_dispatched_total [1-9]\d*$/m);
+    assert.match(text, /^kapi_watch_cache_delivery_latency_seconds_count [1-9]\d*$/m);
+    assert.match(text, /^kapi_watch_cache_delivery_latency_seconds_bucket\{le="\+Inf"\} [1-9]\d*$/m);
+    const front = await apiRequest(stack, 'GET', '/metrics');
+    assert.equal(front.code, 200);
+    assert.match(front.body, /^apiserver_request_total\{code="201",component="apiserver",group="",resource="configmaps",scope="namespace",subresource="",verb="POST",version="v1"\} [1-9]\d*$/m);
+    assert.match(front.body, /^# TYPE apiserver_request_duration_seconds histogram$/m);
+    assert.match(front.body, /^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
   });
 });

@@ -28,6 +28,8 @@ export interface ServiceConfig {
   traceFile: string;
   advertiseAddress: string;
   stateDir: string;
+  /** Where to serve Prometheus /metrics over plain HTTP, if anywhere. */
+  metricsListen?: HostPort;
 }
 
 export function parseHostPort(value: string, variable: string): HostPort {
@@ -61,6 +63,7 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     traceFile: env.KAPI_TRACE_FILE ?? '',
     advertiseAddress: env.KAPI_ADVERTISE_ADDRESS ?? '',
     stateDir: env.KAPI_STATE_DIR ?? '',
+    metricsListen: env.KAPI_METRICS_LISTEN ? parseHostPort(env.KAPI_METRICS_LISTEN, 'KAPI_METRICS_LISTEN') : undefined,
   };
 }
 

@@ -17,6 +17,8 @@ export interface RevisionBatch {
   revision: number;
   prevRevision: number;
   changes: KeyChange[];
+  /** When the publisher received the revision from etcd (ms since the epoch), for delivery latency. */
+  observedAt?: number;
   /** Set when the publisher could not continue its history (e.g. etcd compacted it): consumers re-list. */
   reset?: boolean;
 }

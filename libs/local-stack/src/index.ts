@@ -32,7 +32,7 @@ export {
 } from './topology';
 export type { BackendServiceName, HostPort, ServiceInstance, ServiceName, Topology, TopologyOptions } from './topology';
 
-export { SERVICE_ENV_KEYS, childEnvironment, serviceEnvironment } from './service-env';
+export { METRICS_ADDRESS, SERVICE_ENV_KEYS, childEnvironment, serviceEnvironment } from './service-env';
 export type { ServiceEnvironment } from './service-env';
 
 export { statePaths } from './state-dir';

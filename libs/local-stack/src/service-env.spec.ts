@@ -14,6 +14,7 @@ describe('service environment contract', () => {
       KAPI_SERVICE_NAME: 'registry',
       KAPI_INSTANCE: 'registry-1',
       KAPI_LISTEN: '127.0.0.1:50154',
+      KAPI_METRICS_LISTEN: '127.0.2.1:50154',
       KAPI_AUTHN_ADDR: '127.0.0.1:50051',
       KAPI_AUTHZ_ADDR: '127.0.0.1:50052',
       KAPI_ADMISSION_ADDR: '127.0.0.1:50053',

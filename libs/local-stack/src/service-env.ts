@@ -20,7 +20,14 @@ export const SERVICE_ENV_KEYS = [
   'KAPI_TRACE_FILE',
   'KAPI_ADVERTISE_ADDRESS',
   'KAPI_STATE_DIR',
+  'KAPI_METRICS_LISTEN',
 ] as const;
+
+/**
+ * Backend services serve /metrics on their gRPC port number at this loopback address: no port of
+ * its own to allocate, and no clash with the addresses the stack already uses.
+ */
+export const METRICS_ADDRESS = '127.0.2.1';
 
 export type ServiceEnvironment = Partial<Record<(typeof SERVICE_ENV_KEYS)[number], string>>;
 
@@ -48,6 +55,7 @@ export function serviceEnvironment(topology: Topology, instance: ServiceInstance
   environment.KAPI_PKI_DIR = paths.pkiDir;
   environment.KAPI_TRACE_FILE = traceFileOf(paths, instance.instance);
   if (instance.service === 'aggregator') environment.KAPI_ADVERTISE_ADDRESS = instance.listen.host;
+  else environment.KAPI_METRICS_LISTEN = `${METRICS_ADDRESS}:${instance.listen.port}`;
   environment.KAPI_STATE_DIR = paths.stateDir;
   return environment;
 }

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, LoggerService } from '@nestjs/common';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from '@kapi/config';
 import { createLogger, startTracing, type Logger } from '@kapi/telemetry';
+import { MetricsServer } from './metrics-server.js';
 
 /** Nest's own messages go to the same JSON log as everything else. */
 class NestJsonLogger implements LoggerService {
@@ -21,6 +22,7 @@ class NestJsonLogger implements LoggerService {
 }
 
 const TRACING_FLUSH = Symbol('kapi.tracing-flush');
+const METRICS_SERVER = Symbol('kapi.metrics-server');
 
 export type ModuleFactory = (config: ServiceConfig, logger: Logger) => DynamicModule;
 
@@ -33,6 +35,7 @@ export async function runService(serviceName: string, moduleFor: ModuleFactory):
     const module = moduleFor(config, logger);
     // Buffered spans are flushed when the service shuts down, after every other provider stopped.
     module.providers = [...(module.providers ?? []), { provide: TRACING_FLUSH, useValue: { onApplicationShutdown: () => stopTracing() } }];
+    if (config.metricsListen) module.providers.push({ provide: METRICS_SERVER, useValue: new MetricsServer(config.metricsListen) });
     const app = await NestFactory.createApplicationContext(module, {
       logger: new NestJsonLogger(logger),
       abortOnError: false,

@@ -16,6 +16,8 @@ export interface StoreEvent {
   object: Record<string, any>;
   /** The object before the change; absent for ADDED. */
   prevObject?: Record<string, any>;
+  /** When the change left etcd (ms since the epoch), if known. */
+  observedAt?: number;
 }
 
 export interface ChangeInput {
@@ -33,6 +35,7 @@ export interface WatchEventOut {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: Record<string, any>;
   revision: number;
+  observedAt?: number;
 }
 
 interface Watcher {
@@ -62,11 +65,12 @@ function withResourceVersion(json: string, revision: number): Record<string, any
 export function filterEvent(event: StoreEvent, filter: WatchFilter): WatchEventOut | undefined {
   const now = event.type !== 'DELETED' && filter(event.object);
   const before = event.prevObject !== undefined && filter(event.prevObject);
-  if (event.type === 'DELETED') return before ? { type: 'DELETED', object: event.object, revision: event.revision } : undefined;
-  if (now && before) return { type: 'MODIFIED', object: event.object, revision: event.revision };
-  if (now) return { type: 'ADDED', object: event.object, revision: event.revision };
+  const { object, revision, observedAt } = event;
+  if (event.type === 'DELETED') return before ? { type: 'DELETED', object, revision, observedAt } : undefined;
+  if (now && before) return { type: 'MODIFIED', object, revision, observedAt };
+  if (now) return { type: 'ADDED', object, revision, observedAt };
   // It matched before and no longer does: to this watcher, it is gone.
-  if (before) return { type: 'DELETED', object: event.object, revision: event.revision };
+  if (before) return { type: 'DELETED', object, revision, observedAt };
   return undefined;
 }
 
@@ -114,7 +118,7 @@ export class WatchStore {
   }
 
   /** Applies every change of one etcd revision and dispatches the events to the watchers. */
-  apply(revision: number, changes: ChangeInput[]): void {
+  apply(revision: number, changes: ChangeInput[], observedAt?: number): void {
     const events: StoreEvent[] = [];
     for (const c of changes) {
       const previous = this.objects.get(c.key);
@@ -123,11 +127,11 @@ export class WatchStore {
         this.objects.delete(c.key);
         if (!last) continue;
         const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(c.modRevision) } };
-        events.push({ type: 'DELETED', key: c.key, revision, object, prevObject: last });
+        events.push({ type: 'DELETED', key: c.key, revision, object, prevObject: last, observedAt });
       } else {
         const object = withResourceVersion(c.value ?? '{}', c.modRevision);
         this.objects.set(c.key, { key: c.key, object, modRevision: c.modRevision });
-        events.push({ type: previous ? 'MODIFIED' : 'ADDED', key: c.key, revision, object, prevObject: previous?.object });
+        events.push({ type: previous ? 'MODIFIED' : 'ADDED', key: c.key, revision, object, prevObject: previous?.object, observedAt });
       }
     }
     this.revision = Math.max(this.revision, revision);

@@ -33,11 +33,29 @@ import {
 import { serverStream, unary } from '@kapi/grpc';
 import type { KindCatalogue, KindStrategy } from '@kapi/kinds';
 import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
-import type { Logger } from '@kapi/telemetry';
+import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
 import type { HealthEndpoints } from './health.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+const MUTATING_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const inflight = metrics.gauge('apiserver_current_inflight_requests', 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.');
+const longRunning = metrics.gauge('apiserver_longrunning_requests', 'Gauge of all active long-running apiserver requests.');
+const requests = metrics.counter('apiserver_request_total', 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.');
+const requestDuration = metrics.histogram(
+  'apiserver_request_duration_seconds',
+  'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+  LATENCY_BUCKETS,
+);
+
+/** kube-apiserver's request metric labels: the verb as LIST/WATCH or the HTTP method, and the scope. */
+function metricLabels(info: RequestInfo, method: string): Record<string, string> {
+  const verb = info.verb === 'list' ? 'LIST' : info.verb === 'watch' ? 'WATCH' : method.toUpperCase();
+  if (!info.isResourceRequest) return { verb, group: '', version: '', resource: '', subresource: '', scope: '', component: 'apiserver' };
+  const scope = info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster';
+  return { verb, group: info.apiGroup, version: info.apiVersion, resource: info.resource, subresource: info.subresource, scope, component: 'apiserver' };
+}
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export const VERSION_INFO = {
@@ -130,17 +148,22 @@ export class RequestHandler {
     res.setHeader('Audit-Id', randomUUID());
     res.setHeader('Cache-Control', 'no-cache, private');
     const url = new URL(req.url ?? '/', 'https://kapi.invalid');
+    const started = process.hrtime.bigint();
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const requestKind = info.verb === 'watch' ? undefined : MUTATING_VERBS.has(info.verb) ? 'mutating' : 'readOnly';
+    if (requestKind) inflight.add(1, { request_kind: requestKind });
+    else longRunning.add(1);
     const span = trace.getTracer('kapi').startSpan(`HTTP ${req.method} ${url.pathname}`, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': req.method ?? '', 'url.path': url.pathname },
     });
     const timer = setTimeout(() => {
-      if (!res.headersSent && !this.isWatch(req, url)) {
+      if (!res.headersSent && info.verb !== 'watch') {
         this.sendStatus(res, new StatusError('KAPI_ERR_REQUEST_TIMEOUT', 'Timeout: request did not complete within the allotted timeout').toStatus());
       }
     }, REQUEST_TIMEOUT_MS);
     void context
-      .with(trace.setSpan(context.active(), span), () => this.serve(req, res, url))
+      .with(trace.setSpan(context.active(), span), () => this.serve(req, res, url, info))
       .catch((err) => {
         if (!isStatusError(err)) this.logger.error('request failed', { err, path: url.pathname });
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -151,11 +174,12 @@ export class RequestHandler {
         clearTimeout(timer);
         span.setAttribute('http.response.status_code', res.statusCode);
         span.end();
+        if (requestKind) inflight.add(-1, { request_kind: requestKind });
+        else longRunning.add(-1);
+        const labels = metricLabels(info, req.method ?? 'GET');
+        requests.inc({ ...labels, code: String(res.statusCode) });
+        if (info.verb !== 'watch') requestDuration.observe(Number(process.hrtime.bigint() - started) / 1e9, labels);
       });
-  }
-
-  private isWatch(req: IncomingMessage, url: URL): boolean {
-    return parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams).verb === 'watch';
   }
 
   sendStatus(res: ServerResponse, status: Status): void {
@@ -174,8 +198,7 @@ export class RequestHandler {
     this.send(res, code, 'application/json', JSON.stringify(doc));
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): Promise<void> {
     const user = await this.authenticate(req);
     await this.authorize(info, user);
     if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
@@ -224,6 +247,7 @@ export class RequestHandler {
       throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
     }
     if (path === '/version') return this.sendJson(res, 200, VERSION_INFO);
+    if (path === '/metrics') return this.send(res, 200, PROMETHEUS_CONTENT_TYPE, metrics.render());
     if (path === '/api') return this.sendJson(res, 200, apiVersions(this.serverAddress));
     if (path === '/apis') return this.sendJson(res, 200, apiGroupList(this.catalogue));
     if (info.apiPrefix === 'api' && segments.length === 2) {

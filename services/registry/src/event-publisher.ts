@@ -32,7 +32,8 @@ export function batchesOf(res: IWatchResponse): RevisionBatch[] {
     list.push(change);
     byRevision.set(revision, list);
   }
-  return [...byRevision.entries()].sort(([a], [b]) => a - b).map(([revision, changes]) => ({ revision, prevRevision: 0, changes }));
+  const observedAt = Date.now();
+  return [...byRevision.entries()].sort(([a], [b]) => a - b).map(([revision, changes]) => ({ revision, prevRevision: 0, changes, observedAt }));
 }
 
 @Injectable()

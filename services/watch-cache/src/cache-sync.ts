@@ -8,10 +8,12 @@ import { JetStreamEventBus, type EventBus, type RevisionBatch } from '@kapi/even
 import { createClient, serverStream } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
-import type { Logger } from '@kapi/telemetry';
+import { metrics, type Logger } from '@kapi/telemetry';
 import { WatchStore } from '@kapi/watch-store';
 
 class ResyncNeeded extends Error {}
+
+const resyncs = metrics.counter('kapi_watch_cache_resyncs_total', 'Times the watch cache rebuilt its state from a snapshot.');
 
 /** A tuning knob from the environment; a malformed one stops the start with its name. */
 export function positiveInteger(variable: string, fallback: number): number {
@@ -79,6 +81,7 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
         if (this.stopped) return;
         const reason = err instanceof ResyncNeeded ? err.message : `cannot follow the event stream: ${err instanceof Error ? err.message : String(err)}`;
         this.setReady(reason);
+        resyncs.inc();
         this.logger.warn('watch cache re-synchronising', { reason });
         if (!(err instanceof ResyncNeeded)) await new Promise((r) => setTimeout(r, 1000));
       }
@@ -121,6 +124,6 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
     if (batch.prevRevision > current) {
       throw new ResyncNeeded(`gap in the event stream: have revision ${current}, next batch follows ${batch.prevRevision}`);
     }
-    this.store.apply(batch.revision, batch.changes);
+    this.store.apply(batch.revision, batch.changes, batch.observedAt);
   }
 }

@@ -16,7 +16,7 @@ import { healthService, toGrpcHandlers, type CallContext } from '@kapi/grpc';
 import { KindCatalogue, storageKey } from '@kapi/kinds';
 import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
-import type { Logger } from '@kapi/telemetry';
+import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
 import { TooOldResourceVersionError, type WatchFilter } from '@kapi/watch-store';
 import { CacheSync, positiveInteger } from './cache-sync.js';
 
@@ -34,12 +34,23 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   /** kube-apiserver bookmarks at least once a minute; half that leaves room for delays. */
   private readonly bookmarkIntervalMs = positiveInteger('KAPI_WATCH_BOOKMARK_INTERVAL_MS', 30_000);
 
+  private readonly deliveryLatency = metrics.histogram(
+    'kapi_watch_cache_delivery_latency_seconds',
+    'Time from the publisher receiving a change from etcd to the watch cache sending it to a watcher.',
+    LATENCY_BUCKETS,
+  );
+
   constructor(
     @Inject(CONFIG) config: ServiceConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly sync: CacheSync,
   ) {
     super(config, logger);
+    const store = sync.store;
+    metrics.gauge('apiserver_registered_watchers', 'Number of currently registered watchers.', () => store.watcherCount);
+    metrics.counter('kapi_watch_cache_events_dispatched_total', 'Events the watch cache queued for its watchers.', () => store.eventsDispatched);
+    metrics.gauge('kapi_watch_cache_objects', 'Objects held in the watch cache.', () => store.size);
+    metrics.gauge('kapi_watch_cache_revision', 'The etcd revision the watch cache has reached.', () => store.revision);
   }
 
   private scope(ref: watchcacheV1.WatchRequest['resource'], labelSelector: string, fieldSelector: string, name = '') {
@@ -106,6 +117,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
           if (initialEventsEnd || req.allowBookmarks) yield bookmark(e.revision, initialEventsEnd);
         } else {
           yield event(e.type, e.object, String(e.revision));
+          if (e.observedAt) this.deliveryLatency.observe(Math.max(0, Date.now() - e.observedAt) / 1000);
         }
       }
     } catch (err) {
