@@ -415,8 +415,14 @@ export class RequestHandler {
       res.on('close', finish);
       call.on('data', (e: watchcacheV1.WatchEvent) => {
         const object = JSON.parse(e.object.toString('utf8')) as KubeObject;
-        res.write(encodeWatchEvent(e.type, object, representation, strategy.tableColumns, include, first));
+        const flushed = res.write(encodeWatchEvent(e.type, object, representation, strategy.tableColumns, include, first));
         if (e.type !== 'BOOKMARK' && e.type !== 'ERROR') first = false;
+        // A client that reads slowly slows its own gRPC stream, so its backlog builds up in the
+        // watch cache's bounded per-watcher buffer (which closes it when full), never here.
+        if (!flushed) {
+          call.pause();
+          res.once('drain', () => call.resume());
+        }
       });
       call.on('error', (err: Error & { code?: number }) => {
         // A cancelled call is our own doing; anything else ends the watch with an ERROR event.
