@@ -45,6 +45,8 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
   private lastRevision = 0;
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Set when etcd compacted away revisions not yet published: the next term starts with a reset. */
+  private historyLost = false;
   leading = false;
 
   constructor(
@@ -85,12 +87,14 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
     const last = await bus.lastPublished();
     const current = await this.registry.backend.currentRevision();
     let reset = false;
-    if (last) {
+    if (last && !this.historyLost) {
       this.lastRevision = last.revision;
     } else {
-      // An empty bus: consumers start from a snapshot, and the first batch tells them where history begins.
+      // An empty bus, or history etcd no longer has: consumers re-snapshot, and the reset batch
+      // tells them where history begins again.
       this.lastRevision = current;
       reset = true;
+      this.historyLost = false;
     }
     this.leading = true;
     const watcher = await this.registry.backend.client
@@ -105,7 +109,10 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
       watcher.on('data', (res) => {
         for (const batch of batchesOf(res)) this.enqueue(batch);
       });
-      watcher.on('error', (err) => reject(err));
+      watcher.on('error', (err) => {
+        if (/compacted/i.test(err.message)) this.historyLost = true;
+        reject(err);
+      });
       campaign.once('error', (err) => reject(err));
       watcher.on('end', () => resolve());
     });

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { requireSettings } from '@kapi/config';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
 import { Bootstrap } from './bootstrap.js';
+import { Compactor } from './compactor.js';
 import { EventPublisher } from './event-publisher.js';
 import { NamespaceLifecycleController } from './namespace-lifecycle.js';
 import { Registry } from './registry.js';
@@ -22,6 +23,7 @@ void runService('registry', (config, logger): DynamicModule => {
       RegistryGrpcServer,
       EventPublisher,
       NamespaceLifecycleController,
+      Compactor,
     ],
   };
 });
