@@ -218,9 +218,11 @@ export function renderFieldError(e: FieldError): string {
 }
 
 export function invalid(kind: string, group: string, name: string, errors: FieldError[]): StatusError {
-  const rendered = errors.map(renderFieldError);
+  // The message lists each distinct error once; the causes keep every one.
+  const rendered = [...new Set(errors.map(renderFieldError))];
   const summary = rendered.length === 1 ? rendered[0] : `[${rendered.join(', ')}]`;
-  return new StatusError('KAPI_ERR_OBJECT_INVALID', `${kind} "${name}" is invalid: ${summary}`, {
+  const groupKind = group ? `${kind}.${group}` : kind;
+  return new StatusError('KAPI_ERR_OBJECT_INVALID', `${groupKind} "${name}" is invalid: ${summary}`, {
     name,
     group: group || undefined,
     kind,

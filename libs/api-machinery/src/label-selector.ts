@@ -1,6 +1,7 @@
 // Label selectors in the string form of `?labelSelector=` (k8s.io/apimachinery/pkg/labels): equality,
 // inequality, set-based (in, notin), existence, and the numeric gt/lt operators.
 import { badRequest } from './errors.js';
+import { isLabelValue, isQualifiedName } from './names.js';
 
 export type LabelOperator = '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
 
@@ -32,9 +33,9 @@ function requirementMatches(r: LabelRequirement, labels: Record<string, string>)
       return !has;
     case 'gt':
     case 'lt': {
-      if (!has) return false;
+      // Only a whole number in decimal compares, as strconv.ParseInt reads it.
+      if (!has || !/^[+-]?\d+$/.test(value)) return false;
       const n = Number(value);
-      if (!Number.isInteger(n)) return false;
       const bound = Number(r.values[0]);
       return r.operator === 'gt' ? n > bound : n < bound;
     }
@@ -80,8 +81,9 @@ export function parseLabelSelector(input: string | undefined): LabelSelector {
     const part = raw.trim();
     let m: RegExpMatchArray | null;
     if ((m = part.match(new RegExp(`^(${KEY})\\s+(in|notin)\\s*\\(([^)]*)\\)$`)))) {
+      // `()` is the set holding the empty value.
       const values = m[3].split(',').map((v) => v.trim());
-      requirements.push({ key: m[1], operator: m[2] as 'in' | 'notin', values: values.filter((v, i) => v !== '' || values.length > 1 || i > 0) });
+      requirements.push({ key: m[1], operator: m[2] as 'in' | 'notin', values });
     } else if ((m = part.match(new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*([-A-Za-z0-9_.]*)$`)))) {
       requirements.push({ key: m[1], operator: m[2] === '!=' ? '!=' : '=', values: [m[3]] });
     } else if ((m = part.match(new RegExp(`^(${KEY})\\s*(>|<)\\s*(-?\\d+)$`)))) {
@@ -93,6 +95,15 @@ export function parseLabelSelector(input: string | undefined): LabelSelector {
     } else {
       throw badRequest(`unable to parse requirement: found '${part}', expected: identifier`);
     }
+  }
+  for (const r of requirements) {
+    const keyErrors = isQualifiedName(r.key);
+    if (keyErrors.length) throw badRequest(`unable to parse requirement: key: Invalid value: ${JSON.stringify(r.key)}: ${keyErrors.join('; ')}`);
+    if (r.operator === 'gt' || r.operator === 'lt') continue;
+    r.values.forEach((v, i) => {
+      const valueErrors = isLabelValue(v);
+      if (valueErrors.length) throw badRequest(`unable to parse requirement: values[${i}][${r.key}]: Invalid value: ${JSON.stringify(v)}: ${valueErrors.join('; ')}`);
+    });
   }
   return selectorOf(requirements);
 }

@@ -42,7 +42,7 @@ export function validateObjectMeta(
   } else if (m.name) {
     for (const msg of options.validateName(m.name)) errs.push(field.invalid('metadata.name', m.name, msg));
   }
-  if (m.generateName && !m.name) {
+  if (m.generateName) {
     // The prefix is checked as if a suffix were appended; a trailing '-' is the usual form.
     const probe = m.generateName.replace(/-+$/, '') || 'a';
     for (const msg of options.validateName(probe)) errs.push(field.invalid('metadata.generateName', m.generateName, msg));
@@ -54,8 +54,8 @@ export function validateObjectMeta(
   }
   errs.push(...validateLabels(m.labels, 'metadata.labels'));
   errs.push(...validateAnnotations(m.annotations, 'metadata.annotations'));
-  for (const [i, f] of (m.finalizers ?? []).entries()) {
-    for (const msg of isQualifiedName(f)) errs.push(field.invalid(`metadata.finalizers[${i}]`, f, msg));
+  for (const f of m.finalizers ?? []) {
+    for (const msg of isQualifiedName(f)) errs.push(field.invalid('metadata.finalizers', f, msg));
   }
   return errs;
 }

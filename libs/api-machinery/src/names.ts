@@ -24,6 +24,8 @@ export function isDns1123Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLen(63));
   if (!dns1123LabelRe.test(value)) {
+    // A valid subdomain that is not a label can only be wrong by its dots (the length was checked).
+    if (dns1123SubdomainRe.test(value)) return [...errs, 'must not contain dots'];
     errs.push(
       regexMessage(
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
@@ -75,7 +77,7 @@ export function isQualifiedName(value: string): string[] {
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push(`name part ${maxLen(63)}`);
-  if (name.length > 0 && !qualifiedNamePartRe.test(name)) {
+  if (!qualifiedNamePartRe.test(name)) {
     errs.push(
       'name part ' +
         regexMessage(

@@ -1,7 +1,17 @@
 // The patch formats of PATCH requests. Strategic merge patch needs each list's merge key from the
 // schema; until the schema catalogue supplies them, lists are replaced as in a JSON merge patch and
 // the map-level directives are honoured.
-import { badRequest } from './errors.js';
+import { badRequest, StatusError } from './errors.js';
+
+/**
+ * A patch that is well formed but cannot be applied to the object: kube-apiserver answers 422 with
+ * the reason in the causes.
+ */
+function notApplicable(detail: string): StatusError {
+  return new StatusError('KAPI_ERR_OBJECT_INVALID', `the server rejected our request due to an error in our request: ${detail}`, {
+    causes: [{ reason: 'UnexpectedServerResponse', message: detail }],
+  });
+}
 import { deepClone, deepEqual, isPlainObject } from './object.js';
 
 export const PatchType = {
@@ -91,11 +101,9 @@ function resolveParent(doc: unknown, tokens: string[], pointer: string): { paren
     if (Array.isArray(current)) current = current[Number(token)];
     else if (isPlainObject(current)) current = current[token];
     else current = undefined;
-    if (current === undefined) throw badRequest(`the server rejected our request due to an error in our request: doc is missing path: "${pointer}"`);
+    if (current === undefined) throw notApplicable(`doc is missing path: "${pointer}"`);
   }
-  if (!Array.isArray(current) && !isPlainObject(current)) {
-    throw badRequest(`the server rejected our request due to an error in our request: doc is missing path: "${pointer}"`);
-  }
+  if (!Array.isArray(current) && !isPlainObject(current)) throw notApplicable(`doc is missing path: "${pointer}"`);
   return { parent: current, key: tokens[tokens.length - 1] };
 }
 
@@ -110,7 +118,7 @@ function getAt(doc: unknown, pointer: string): unknown {
 }
 
 function missing(pointer: string): never {
-  throw badRequest(`the server rejected our request due to an error in our request: doc is missing path: "${pointer}"`);
+  throw notApplicable(`doc is missing path: "${pointer}"`);
 }
 
 function arrayIndex(parent: unknown[], key: string, forAdd: boolean, pointer: string): number {
@@ -172,11 +180,11 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
       }
       case 'test':
         if (!deepEqual(getAt(doc, raw.path), raw.value)) {
-          throw badRequest(`the server rejected our request due to an error in our request: testing value ${raw.path} failed: test failed`);
+          throw notApplicable(`testing value ${raw.path} failed: test failed`);
         }
         break;
       default:
-        throw badRequest(`the server rejected our request due to an error in our request: Unexpected kind: ${String((raw as { op: unknown }).op)}`);
+        throw notApplicable(`Unexpected kind: ${String((raw as { op: unknown }).op)}`);
     }
   }
   return doc;

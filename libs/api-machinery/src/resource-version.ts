@@ -26,10 +26,11 @@ export function decodeContinue(token: string): { revision: number; start: string
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueToken;
     if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') throw new Error('bad token');
+    if (parsed.rv <= 0 || parsed.start === '') throw new Error('bad token');
     if (parsed.start.includes('..') || parsed.start.startsWith('/')) throw new Error('bad token');
     return { revision: parsed.rv, start: parsed.start };
   } catch {
-    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw badRequest('invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }
 }
 

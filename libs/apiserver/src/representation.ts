@@ -32,7 +32,8 @@ export function encodeResult(
   const isStatus = (result as { kind?: string }).kind === 'Status';
   if (!isStatus && representation.kind === 'table') {
     const items = isList(result) ? result.items : [result];
-    doc = asTableVersion(buildTable(items, columns, { include, listMeta: isList(result) ? result.metadata : {} }), representation.version);
+    const listMeta = isList(result) ? result.metadata : { resourceVersion: result.metadata?.resourceVersion };
+    doc = asTableVersion(buildTable(items, columns, { include, listMeta }), representation.version);
   } else if (!isStatus && representation.kind === 'partial-metadata') {
     const apiVersion = `meta.k8s.io/${representation.version}`;
     const partial = (o: KubeObject) => ({ kind: 'PartialObjectMetadata', apiVersion, metadata: o.metadata });
@@ -56,7 +57,10 @@ export function encodeWatchEvent(
 ): string {
   let doc: unknown = object;
   if (type !== 'ERROR' && type !== 'BOOKMARK' && representation.kind === 'table') {
-    doc = asTableVersion(buildTable([object], columns, { include, withColumnDefinitions: first }), representation.version);
+    doc = asTableVersion(
+      buildTable([object], columns, { include, withColumnDefinitions: first, listMeta: { resourceVersion: object.metadata?.resourceVersion } }),
+      representation.version,
+    );
   } else if (type !== 'ERROR' && representation.kind === 'partial-metadata') {
     doc = { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${representation.version}`, metadata: object.metadata };
   }

@@ -27,17 +27,20 @@ const VERB_BY_METHOD: Record<string, string> = {
   DELETE: 'delete',
 };
 
+/** Any value of `watch` but false or 0 asks for a watch, as kube reads the boolean parameter. */
 function isWatchQuery(query: URLSearchParams): boolean {
   const w = query.get('watch');
-  return w !== null && (w === '' || w === '1' || w === 'true');
+  return w !== null && !['false', '0'].includes(w.toLowerCase());
 }
 
+const NAME_SEGMENT = /^[^/%]+$/;
+
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const verbForMethod = VERB_BY_METHOD[method.toUpperCase()] ?? method.toLowerCase();
+  const verbForMethod = VERB_BY_METHOD[method.toUpperCase()] ?? '';
   const nonResource: RequestInfo = {
     isResourceRequest: false,
     path,
-    verb: method.toLowerCase() === 'head' ? 'get' : method.toLowerCase(),
+    verb: method.toLowerCase(),
     apiPrefix: '',
     apiGroup: '',
     apiVersion: '',
@@ -78,8 +81,12 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (parts.length >= 2) info.name = parts[1];
   if (parts.length >= 1) info.resource = parts[0];
 
-  if (!info.name && info.verb === 'get') info.verb = isWatchQuery(query) ? 'watch' : 'list';
-  else if (info.verb === 'get' && isWatchQuery(query)) info.verb = 'watch';
+  if (!info.name && info.verb === 'get') {
+    info.verb = isWatchQuery(query) ? 'watch' : 'list';
+    // A list or watch of one name (kubectl wait, delete --wait) is authorized for that name.
+    const m = (query.get('fieldSelector') ?? '').match(/^metadata\.name==?([^,]*)$/);
+    if (m && NAME_SEGMENT.test(m[1]) && m[1] !== '.' && m[1] !== '..') info.name = m[1];
+  }
   if (!info.name && info.verb === 'delete') info.verb = 'deletecollection';
   return info;
 }

@@ -49,8 +49,18 @@ export function unionAuthenticator(authenticators: Authenticator[]): Authenticat
   return {
     name: 'union',
     async authenticate(credentials) {
+      // A failed credential does not stop a later one from authenticating; it is reported only
+      // when nothing succeeds.
+      const failures: AuthenticationFailed[] = [];
       for (const a of authenticators) {
-        const result = await a.authenticate(credentials);
+        let result: AuthenticationResult;
+        try {
+          result = await a.authenticate(credentials);
+        } catch (err) {
+          if (!(err instanceof AuthenticationFailed)) throw err;
+          failures.push(err);
+          continue;
+        }
         if (!result.ok) continue;
         const { user } = result;
         if (user.username !== ANONYMOUS_USER && !user.groups.includes(AUTHENTICATED_GROUP)) {
@@ -58,6 +68,7 @@ export function unionAuthenticator(authenticators: Authenticator[]): Authenticat
         }
         return result;
       }
+      if (failures.length) throw failures[0];
       return { ok: false };
     },
   };

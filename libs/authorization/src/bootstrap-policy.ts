@@ -5,11 +5,12 @@ import { noOpinion, type Authorizer } from './authorizer.js';
 
 export const MASTERS_GROUP = 'system:masters';
 
-const PUBLIC_INFO_PATHS = ['/healthz', '/livez', '/readyz', '/version'];
-const DISCOVERY_PATHS = ['/api', '/apis', '/openapi', '/version', '/healthz', '/livez', '/readyz'];
+// The nonResourceURLs of the bootstrap roles: exact paths, and prefixes where they end in '*'.
+const PUBLIC_INFO_PATHS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
+const DISCOVERY_PATHS = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/'];
 
-function pathMatches(path: string, roots: string[]): boolean {
-  return roots.some((root) => path === root || path === `${root}/` || path.startsWith(`${root}/`));
+function pathMatches(path: string, rules: string[]): boolean {
+  return rules.some((rule) => (rule.endsWith('*') ? path.startsWith(rule.slice(0, -1)) : path === rule));
 }
 
 export const mastersAuthorizer: Authorizer = {

@@ -69,8 +69,11 @@ export function filterEvent(event: StoreEvent, filter: WatchFilter): WatchEventO
   if (event.type === 'DELETED') return before ? { type: 'DELETED', object, revision, observedAt } : undefined;
   if (now && before) return { type: 'MODIFIED', object, revision, observedAt };
   if (now) return { type: 'ADDED', object, revision, observedAt };
-  // It matched before and no longer does: to this watcher, it is gone.
-  if (before) return { type: 'DELETED', object, revision, observedAt };
+  // It matched before and no longer does: to this watcher it is gone, as last it saw it.
+  if (before) {
+    const last = event.prevObject!;
+    return { type: 'DELETED', object: { ...last, metadata: { ...last.metadata, resourceVersion: String(revision) } }, revision, observedAt };
+  }
   return undefined;
 }
 

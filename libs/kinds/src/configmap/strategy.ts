@@ -48,13 +48,13 @@ export const configMapStrategy = defineStrategy(
       const { data = {}, binaryData = {} } = cm(obj);
       let total = 0;
       for (const [key, value] of Object.entries(data)) {
-        for (const msg of isConfigMapKey(key)) errs.push(field.invalid('data', key, msg));
+        for (const msg of isConfigMapKey(key)) errs.push(field.invalid(`data[${key}]`, key, msg));
         if (typeof value !== 'string') errs.push(field.invalid(`data[${key}]`, value, 'must be a string'));
-        total += String(value).length;
+        total += Buffer.byteLength(String(value), 'utf8');
       }
       for (const [key, value] of Object.entries(binaryData)) {
-        for (const msg of isConfigMapKey(key)) errs.push(field.invalid('binaryData', key, msg));
-        if (key in data) errs.push(field.invalid('data', key, 'duplicate of key present in binaryData'));
+        for (const msg of isConfigMapKey(key)) errs.push(field.invalid(`binaryData[${key}]`, key, msg));
+        if (key in data) errs.push(field.invalid(`data[${key}]`, key, 'duplicate of key present in binaryData'));
         total += Buffer.from(String(value), 'base64').length;
       }
       if (total > MAX_TOTAL_SIZE) {

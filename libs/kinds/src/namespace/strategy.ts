@@ -1,4 +1,4 @@
-import { ageColumn, isDns1123Label, nameColumn, field, objectMetaSchema, type KubeObject } from '@kapi/api-machinery';
+import { ageColumn, isDns1123Label, isQualifiedName, nameColumn, field, objectMetaSchema, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
 
 interface NamespaceSpec {
@@ -10,6 +10,9 @@ const status = (obj: KubeObject) => (obj.status ?? {}) as { phase?: string };
 
 /** kube labels every namespace with its own name so that selectors can pick namespaces by name. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** Finalizers kube knows without a domain prefix. */
+const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
 
 export const namespaceStrategy = defineStrategy(
   {
@@ -55,10 +58,14 @@ export const namespaceStrategy = defineStrategy(
       obj.metadata = { ...obj.metadata, labels: { ...obj.metadata?.labels, [NAMESPACE_NAME_LABEL]: obj.metadata?.name ?? '' } };
     },
     validate(obj) {
-      const finalizers = spec(obj).finalizers ?? [];
-      return finalizers
-        .map((f, i) => (f === 'kubernetes' || f.includes('/') ? undefined : field.invalid(`spec.finalizers[${i}]`, f, 'name is neither a standard finalizer name nor is it fully qualified')))
-        .filter((e): e is NonNullable<typeof e> => e !== undefined);
+      const errs: FieldError[] = [];
+      for (const f of spec(obj).finalizers ?? []) {
+        for (const msg of isQualifiedName(f)) errs.push(field.invalid('spec.finalizers', f, msg));
+        if (!f.includes('/') && !STANDARD_FINALIZERS.has(f)) {
+          errs.push(field.invalid('spec.finalizers', f, 'name is neither a standard finalizer name nor is it fully qualified'));
+        }
+      }
+      return errs;
     },
     // The namespace controller empties a terminating namespace and then removes its finalizer.
     finalizesOnDelete: (obj) => (spec(obj).finalizers ?? []).length > 0,

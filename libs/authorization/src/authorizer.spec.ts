@@ -1,0 +1,80 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { authorizerChain, noOpinion, type Authorization, type Authorizer, type RequestAttributes } from './authorizer.js';
+
+const attrs = (over: Partial<RequestAttributes> = {}): RequestAttributes => ({
+  user: { username: 'alice', groups: ['system:authenticated'] },
+  verb: 'get',
+  resourceRequest: true,
+  apiGroup: '',
+  apiVersion: 'v1',
+  resource: 'configmaps',
+  subresource: '',
+  namespace: 'ns',
+  name: 'x',
+  path: '/api/v1/namespaces/ns/configmaps/x',
+  ...over,
+});
+
+const fixed = (name: string, answer: Authorization, calls?: string[]): Authorizer => ({
+  name,
+  async authorize() {
+    calls?.push(name);
+    return answer;
+  },
+});
+
+describe('noOpinion', () => {
+  it('is NoOpinion with an optional reason', () => {
+    assert.deepEqual(noOpinion(), { decision: 'NoOpinion', reason: '' });
+    assert.deepEqual(noOpinion('no rule'), { decision: 'NoOpinion', reason: 'no rule' });
+  });
+});
+
+describe('authorizerChain', () => {
+  it('fails closed: with no authorizers the answer is Deny', async () => {
+    const chain = authorizerChain([]);
+    assert.equal(chain.name, 'chain');
+    assert.deepEqual(await chain.authorize(attrs()), { decision: 'Deny', reason: '' });
+  });
+
+  it('fails closed when every authorizer has no opinion, keeping their reasons', async () => {
+    const chain = authorizerChain([fixed('a', noOpinion('no role')), fixed('b', noOpinion()), fixed('c', noOpinion('no binding'))]);
+    const result = await chain.authorize(attrs());
+    assert.equal(result.decision, 'Deny');
+    assert.match(result.reason, /no role/);
+    assert.match(result.reason, /no binding/);
+  });
+
+  it('stops at the first Allow', async () => {
+    const calls: string[] = [];
+    const chain = authorizerChain([fixed('a', noOpinion(), calls), fixed('b', { decision: 'Allow', reason: 'ok' }, calls), fixed('c', { decision: 'Deny', reason: 'no' }, calls)]);
+    assert.deepEqual(await chain.authorize(attrs()), { decision: 'Allow', reason: 'ok' });
+    assert.deepEqual(calls, ['a', 'b']);
+  });
+
+  it('stops at the first Deny', async () => {
+    const calls: string[] = [];
+    const chain = authorizerChain([fixed('a', { decision: 'Deny', reason: 'blocked' }, calls), fixed('b', { decision: 'Allow', reason: '' }, calls)]);
+    assert.deepEqual(await chain.authorize(attrs()), { decision: 'Deny', reason: 'blocked' });
+    assert.deepEqual(calls, ['a']);
+  });
+
+  it('passes the attributes through unchanged', async () => {
+    const seen: RequestAttributes[] = [];
+    const spy: Authorizer = { name: 'spy', authorize: async (a) => (seen.push(a), noOpinion()) };
+    const a = attrs({ verb: 'list', name: '' });
+    await authorizerChain([spy]).authorize(a);
+    assert.deepEqual(seen, [a]);
+  });
+
+  it('does not turn an authorizer failure into an Allow', async () => {
+    const broken: Authorizer = { name: 'broken', authorize: async () => Promise.reject(new Error('webhook down')) };
+    const chain = authorizerChain([broken, fixed('allow', { decision: 'Allow', reason: '' })]);
+    const outcome = await chain.authorize(attrs()).then(
+      (r) => r.decision,
+      () => 'rejected',
+    );
+    assert.notEqual(outcome, 'Allow');
+  });
+});

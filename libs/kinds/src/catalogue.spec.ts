@@ -1,0 +1,111 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { isDns1123Subdomain } from '@kapi/api-machinery';
+import { KindCatalogue, builtinStrategies, storageKey } from './catalogue.js';
+import { configMapStrategy } from './configmap/strategy.js';
+import { namespaceStrategy } from './namespace/strategy.js';
+import { defineStrategy } from './strategy.js';
+
+const deployments = defineStrategy(
+  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true },
+  { validateName: isDns1123Subdomain },
+);
+const apiServices = defineStrategy(
+  {
+    group: 'apiregistration.k8s.io',
+    version: 'v1',
+    resource: 'apiservices',
+    kind: 'APIService',
+    namespaced: false,
+    storagePrefix: 'apiregistration.k8s.io/apiservices',
+  },
+  { validateName: isDns1123Subdomain },
+);
+
+describe('storageKey', () => {
+  it('lays out a namespaced object as /registry/<resource>/<namespace>/<name>', () => {
+    assert.equal(storageKey(configMapStrategy.info, 'ns', 'x'), '/registry/configmaps/ns/x');
+    assert.equal(storageKey(deployments.info, 'default', 'web'), '/registry/deployments/default/web');
+  });
+
+  it('lays out a cluster-scoped object as /registry/<resource>/<name>', () => {
+    assert.equal(storageKey(namespaceStrategy.info, undefined, 'foo'), '/registry/namespaces/foo');
+    // A namespace argument means nothing for a cluster-scoped kind.
+    assert.equal(storageKey(namespaceStrategy.info, 'ignored', 'foo'), '/registry/namespaces/foo');
+  });
+
+  it('gives collection prefixes with a trailing slash', () => {
+    assert.equal(storageKey(configMapStrategy.info, 'ns'), '/registry/configmaps/ns/');
+    assert.equal(storageKey(configMapStrategy.info, undefined), '/registry/configmaps/');
+    assert.equal(storageKey(configMapStrategy.info, ''), '/registry/configmaps/');
+    assert.equal(storageKey(namespaceStrategy.info, undefined), '/registry/namespaces/');
+  });
+
+  it('keeps one namespace\'s prefix from matching another namespace that extends its name', () => {
+    assert.ok(!storageKey(configMapStrategy.info, 'ns-2', 'x').startsWith(storageKey(configMapStrategy.info, 'ns')));
+  });
+
+  it('uses the storage prefix of kinds kube stores under their group', () => {
+    assert.equal(storageKey(apiServices.info, undefined, 'v1.apps'), '/registry/apiregistration.k8s.io/apiservices/v1.apps');
+  });
+});
+
+describe('KindCatalogue', () => {
+  it('serves namespaces and configmaps by default', () => {
+    const catalogue = new KindCatalogue();
+    assert.deepEqual(catalogue.strategies, builtinStrategies);
+    assert.equal(catalogue.lookup('', 'namespaces'), namespaceStrategy);
+    assert.equal(catalogue.lookup('', 'configmaps'), configMapStrategy);
+    assert.equal(catalogue.lookup('', 'secrets'), undefined);
+    assert.equal(catalogue.lookup('apps', 'configmaps'), undefined);
+  });
+
+  it('lists the served group/versions once each, in order', () => {
+    const catalogue = new KindCatalogue([namespaceStrategy, deployments, configMapStrategy, apiServices]);
+    assert.deepEqual(catalogue.groupVersions(), [
+      { group: '', version: 'v1' },
+      { group: 'apps', version: 'v1' },
+      { group: 'apiregistration.k8s.io', version: 'v1' },
+    ]);
+    assert.deepEqual(catalogue.lookup('apps', 'deployments'), deployments);
+  });
+
+  it('lists the resources of one group/version', () => {
+    const catalogue = new KindCatalogue([namespaceStrategy, deployments, configMapStrategy]);
+    assert.deepEqual(
+      catalogue.resourcesOf('', 'v1').map((r) => r.resource),
+      ['namespaces', 'configmaps'],
+    );
+    assert.deepEqual(
+      catalogue.resourcesOf('apps', 'v1').map((r) => r.resource),
+      ['deployments'],
+    );
+    assert.deepEqual(catalogue.resourcesOf('apps', 'v2'), []);
+  });
+});
+
+describe('defineStrategy', () => {
+  it('fills in the defaults kube uses for a plain kind', () => {
+    const info = deployments.info;
+    assert.equal(info.listKind, 'DeploymentList');
+    assert.equal(info.singularName, 'deployment');
+    assert.deepEqual(info.verbs, ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
+    assert.deepEqual([info.subresources, info.categories, info.shortNames], [[], [], []]);
+    assert.deepEqual(deployments.tableColumns, []);
+  });
+
+  it('selects by name and namespace, or by name alone for cluster-scoped kinds', () => {
+    assert.deepEqual(deployments.selectableFields({ metadata: { name: 'web', namespace: 'ns' } }), { 'metadata.name': 'web', 'metadata.namespace': 'ns' });
+    assert.deepEqual(apiServices.selectableFields({ metadata: { name: 'v1.apps' } }), { 'metadata.name': 'v1.apps' });
+  });
+
+  it('has no-op defaults for the write hooks', () => {
+    const obj = { metadata: { name: 'web' } };
+    deployments.prepareForCreate(obj);
+    deployments.prepareForUpdate(obj, obj);
+    assert.deepEqual(obj, { metadata: { name: 'web' } });
+    assert.deepEqual(deployments.validate(obj), []);
+    assert.deepEqual(deployments.validateUpdate(obj, obj), []);
+    assert.equal(deployments.finalizesOnDelete, undefined);
+  });
+});
