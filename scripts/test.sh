@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash deploy/scripts/install-deps.sh
+# helm, ct, yamllint and yamale for the chart tests; `npm run up` does not need them.
+bash deploy/scripts/install-chart-tools.sh
 bash deploy/scripts/ensure-node-modules.sh
 npm run build
 

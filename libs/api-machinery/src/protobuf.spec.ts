@@ -12,7 +12,8 @@ const configMapSchema: MessageSchema = {
     1: { name: 'metadata', type: { message: () => objectMetaSchema } },
     2: { name: 'data', type: { map: ['string', 'string'] } },
     3: { name: 'binaryData', type: { map: ['string', 'bytes'] } },
-    4: { name: 'immutable', type: 'bool' },
+    // A *bool in Go: written only when set, so false is meant.
+    4: { name: 'immutable', type: 'bool', keepZero: true },
   },
 };
 

@@ -22,7 +22,7 @@ export interface FieldSchema {
   name: string;
   type: FieldType;
   repeated?: boolean;
-  /** A pointer field whose zero value means something (e.g. replicas: 0). */
+  /** A pointer field, whose zero value is sent on purpose and means something (e.g. replicas: 0). */
   keepZero?: boolean;
 }
 
@@ -80,7 +80,8 @@ export function decodeMessage(bytes: Uint8Array, schema: MessageSchema, depth = 
     }
     const value = readValue(reader, field.type, depth);
     // Go writes every non-pointer field; JSON omits the empty ones, and so do we.
-    if (!field.repeated && !isMap && (value === '' || (field.type === 'int64' && value === 0 && !field.keepZero))) continue;
+    const zero = value === '' || ((field.type === 'int64' || field.type === 'int32') && value === 0) || (field.type === 'bool' && value === false);
+    if (!field.repeated && !isMap && zero && !field.keepZero) continue;
     if (isMap) {
       const [k, v] = value as [string, unknown];
       out[field.name] = { ...(out[field.name] as object), [k]: v };
@@ -141,6 +142,12 @@ const ownerReferenceSchema: MessageSchema = {
     6: { name: 'controller', type: 'bool' },
     7: { name: 'blockOwnerDeletion', type: 'bool' },
   },
+};
+
+/** IntOrString: a tagged union of an int32 and a string. */
+export const intOrStringSchema: MessageSchema = {
+  fields: { 1: { name: 'type', type: 'int64', keepZero: true }, 2: { name: 'intVal', type: 'int32' }, 3: { name: 'strVal', type: 'string' } },
+  toJson: (m) => (Number(m.type ?? 0) === 1 ? String(m.strVal ?? '') : Number(m.intVal ?? 0)),
 };
 
 const fieldsV1Schema: MessageSchema = {

@@ -27,7 +27,7 @@ export const configMapStrategy = defineStrategy(
         1: { name: 'metadata', type: { message: () => objectMetaSchema } },
         2: { name: 'data', type: { map: ['string', 'string'] } },
         3: { name: 'binaryData', type: { map: ['string', 'bytes'] } },
-        4: { name: 'immutable', type: 'bool' },
+        4: { name: 'immutable', type: 'bool', keepZero: true },
       },
     },
     tableColumns: [

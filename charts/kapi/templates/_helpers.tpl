@@ -1,0 +1,321 @@
+{{/*
+Names are cut to 63 characters because Service names become DNS labels.
+*/}}
+{{- define "kapi.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "kapi.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "kapi.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* A component's resource name. Argument: dict "root" $ "component" "<name>". */}}
+{{- define "kapi.componentName" -}}
+{{- printf "%s-%s" (include "kapi.fullname" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The front door Service keeps the bare release name, since it is the one address
+users type.
+*/}}
+{{- define "kapi.frontDoorName" -}}
+{{- include "kapi.fullname" . }}
+{{- end }}
+
+{{/* Argument: dict "root" $ "component" "<name>". */}}
+{{- define "kapi.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kapi.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Argument: dict "root" $ "component" "<name>". */}}
+{{- define "kapi.labels" -}}
+helm.sh/chart: {{ include "kapi.chart" .root }}
+{{ include "kapi.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: kapi
+{{- end }}
+
+{{/*
+Each backend's gRPC port, fixed so that every environment (local stack and
+cluster) uses the same numbers.
+*/}}
+{{- define "kapi.grpcPort" -}}
+{{- get (dict "authn" 50051 "authz" 50052 "admission" 50053 "registry" 50054 "watch-cache" 50055) . }}
+{{- end }}
+
+{{/* The values key of a component: watch-cache lives under watchCache. */}}
+{{- define "kapi.valuesKey" -}}
+{{- get (dict "watch-cache" "watchCache") . | default . }}
+{{- end }}
+
+{{/*
+A backend's address as the gRPC clients want it. One DNS name of a headless
+Service resolves to every ready pod, and the clients balance round-robin over
+all of them.
+*/}}
+{{- define "kapi.backendAddress" -}}
+{{- printf "%s.%s.svc:%s" (include "kapi.componentName" .) .root.Release.Namespace (include "kapi.grpcPort" .component) }}
+{{- end }}
+
+{{- define "kapi.etcdEndpoints" -}}
+{{- if .Values.etcd.enabled }}
+{{- printf "http://%s.%s.svc:2379" (include "kapi.componentName" (dict "root" . "component" "etcd")) .Release.Namespace }}
+{{- else }}
+{{- join "," .Values.etcd.externalEndpoints }}
+{{- end }}
+{{- end }}
+
+{{- define "kapi.natsUrl" -}}
+{{- if .Values.nats.enabled }}
+{{- printf "nats://%s.%s.svc:4222" (include "kapi.componentName" (dict "root" . "component" "nats")) .Release.Namespace }}
+{{- else }}
+{{- .Values.nats.externalUrl }}
+{{- end }}
+{{- end }}
+
+{{- define "kapi.pkiSecretName" -}}
+{{- if .Values.pki.existingSecret }}
+{{- .Values.pki.existingSecret }}
+{{- else }}
+{{- include "kapi.componentName" (dict "root" . "component" "pki") }}
+{{- end }}
+{{- end }}
+
+{{- define "kapi.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+The front door's names, which its serving certificate must carry: the Service
+under every DNS form a client may use, the in-cluster kubernetes names (so kapi
+can stand in for the cluster's own API server behind them), and localhost for
+`kubectl port-forward`.
+*/}}
+{{- define "kapi.servingDnsNames" -}}
+{{- $svc := include "kapi.frontDoorName" . }}
+{{- $ns := .Release.Namespace }}
+{{- $domain := .Values.clusterDomain }}
+{{- $names := list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.%s" $svc $ns $domain) }}
+{{- $names = concat $names (list "kubernetes" "kubernetes.default" "kubernetes.default.svc" (printf "kubernetes.default.svc.%s" $domain) "localhost") }}
+{{- $names = concat $names .Values.pki.generated.extraDnsNames }}
+{{- toJson (uniq $names) }}
+{{- end }}
+
+{{- define "kapi.servingIPs" -}}
+{{- toJson (uniq (concat (list "127.0.0.1") .Values.pki.generated.extraIPs)) }}
+{{- end }}
+
+{{/*
+The environment contract of libs/local-stack/src/service-env.ts, with the
+in-cluster names. Argument: dict "root" $ "component" "<service name>".
+*/}}
+{{- define "kapi.serviceEnv" -}}
+{{- $root := .root }}
+{{- $listenPort := ternary "6443" (include "kapi.grpcPort" .component) (eq .component "aggregator") }}
+{{- /* IPv4 only: the gRPC servers join host and port without IPv6 brackets. */}}
+{{- $listenHost := "0.0.0.0" }}
+- name: KAPI_SERVICE_NAME
+  value: {{ .component | quote }}
+- name: KAPI_INSTANCE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: KAPI_LISTEN
+  value: {{ printf "%s:%s" $listenHost $listenPort | quote }}
+{{- range $variable, $service := dict "KAPI_AUTHN_ADDR" "authn" "KAPI_AUTHZ_ADDR" "authz" "KAPI_ADMISSION_ADDR" "admission" "KAPI_REGISTRY_ADDR" "registry" "KAPI_WATCH_CACHE_ADDR" "watch-cache" }}
+- name: {{ $variable }}
+  value: {{ include "kapi.backendAddress" (dict "root" $root "component" $service) | quote }}
+{{- end }}
+- name: KAPI_ETCD_ENDPOINTS
+  value: {{ include "kapi.etcdEndpoints" $root | quote }}
+- name: KAPI_NATS_URL
+  value: {{ include "kapi.natsUrl" $root | quote }}
+- name: KAPI_PKI_DIR
+  value: /etc/kapi/pki
+- name: KAPI_TRACE_FILE
+  value: {{ ternary "/var/lib/kapi/traces/$(KAPI_INSTANCE).traces.jsonl" "" $root.Values.tracing.toFile | quote }}
+{{- if eq .component "aggregator" }}
+- name: KAPI_ADVERTISE_ADDRESS
+  valueFrom:
+    fieldRef:
+      fieldPath: status.podIP
+{{- else }}
+{{- /* The front door serves /metrics on its HTTPS port; the backends have no HTTP port of their own. */}}
+- name: KAPI_METRICS_LISTEN
+  value: {{ printf "%s:%v" $listenHost $root.Values.metrics.port | quote }}
+{{- end }}
+- name: KAPI_STATE_DIR
+  value: /var/lib/kapi
+{{- with $root.Values.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+{{- with $root.Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Scheduling and security shared by every pod of the release. */}}
+{{- define "kapi.podCommon" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod annotations: a change of the generated PKI restarts the pods that read it.
+With an existing Secret the chart cannot see its content, so that is left to
+the user.
+*/}}
+{{- define "kapi.podAnnotations" -}}
+{{- $annotations := deepCopy .Values.podAnnotations }}
+{{- if not .Values.pki.existingSecret }}
+{{- $_ := set $annotations "checksum/pki" (include "kapi.pkiData" . | sha256sum) }}
+{{- end }}
+{{- with $annotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+The generated PKI, as Secret data. An existing Secret's CA is reused so that
+kubeconfigs issued from it keep working across upgrades; its serving
+certificate is reused unless the names it must carry changed (recorded in an
+annotation) or it was removed to force a renewal. Results are memoised in
+.Values because the same template is included by several files, and each
+generation would otherwise yield different keys.
+*/}}
+{{- define "kapi.pkiData" -}}
+{{- if not (hasKey .Values "__kapiPki") }}
+{{- $dns := include "kapi.servingDnsNames" . | fromJsonArray }}
+{{- $ips := include "kapi.servingIPs" . | fromJsonArray }}
+{{- $sansDigest := printf "%s|%s" (join "," $dns) (join "," $ips) | sha256sum }}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "kapi.pkiSecretName" .) }}
+{{- $found := dict }}
+{{- $previousDigest := "" }}
+{{- if $existing }}
+{{- $found = $existing.data | default dict }}
+{{- $previousDigest = index ($existing.metadata.annotations | default dict) "kapi/serving-sans-sha256" | default "" }}
+{{- end }}
+{{- $data := dict }}
+{{- $ca := dict }}
+{{- $caReused := and (hasKey $found "ca.crt") (hasKey $found "ca.key") }}
+{{- if $caReused }}
+{{- $ca = buildCustomCert (index $found "ca.crt") (index $found "ca.key") }}
+{{- $_ := set $data "ca.crt" (index $found "ca.crt") }}
+{{- $_ := set $data "ca.key" (index $found "ca.key") }}
+{{- else }}
+{{- $ca = genCA "kapi-ca" (int .Values.pki.generated.caValidityDays) }}
+{{- $_ := set $data "ca.crt" ($ca.Cert | b64enc) }}
+{{- $_ := set $data "ca.key" ($ca.Key | b64enc) }}
+{{- end }}
+{{- if and $caReused (hasKey $found "apiserver.crt") (hasKey $found "apiserver.key") (eq $previousDigest $sansDigest) }}
+{{- $_ := set $data "apiserver.crt" (index $found "apiserver.crt") }}
+{{- $_ := set $data "apiserver.key" (index $found "apiserver.key") }}
+{{- else }}
+{{- $serving := genSignedCert "kube-apiserver" $ips $dns (int .Values.pki.generated.servingCertValidityDays) $ca }}
+{{- $_ := set $data "apiserver.crt" ($serving.Cert | b64enc) }}
+{{- $_ := set $data "apiserver.key" ($serving.Key | b64enc) }}
+{{- end }}
+{{- $_ := set .Values "__kapiPki" (dict "data" $data "sansDigest" $sansDigest) }}
+{{- end }}
+{{- toJson (get .Values "__kapiPki") }}
+{{- end }}
+
+{{/*
+The container fields every kapi service shares. Argument: dict "root" $ "component" "<name>".
+*/}}
+{{- define "kapi.kapiContainer" -}}
+image: {{ include "kapi.image" .root | quote }}
+imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+workingDir: {{ .root.Values.image.workingDir }}
+command:
+  - {{ .root.Values.image.node }}
+  - {{ printf "services/%s/dist/main.js" .component }}
+env:
+  {{- include "kapi.serviceEnv" . | trim | nindent 2 }}
+securityContext:
+  {{- toYaml .root.Values.securityContext | nindent 2 }}
+volumeMounts:
+  - name: pki
+    mountPath: /etc/kapi/pki
+    readOnly: true
+  # The root filesystem is read-only; these are the only places a service may write.
+  - name: state
+    mountPath: /var/lib/kapi
+  - name: tmp
+    mountPath: /tmp
+{{- end }}
+
+{{/*
+Only the front door gets the serving key; authn needs the CA to verify client
+certificates; no pod gets the CA key. Argument: dict "root" $ "component" "<name>".
+*/}}
+{{- define "kapi.kapiVolumes" -}}
+- name: pki
+  secret:
+    secretName: {{ include "kapi.pkiSecretName" .root }}
+    defaultMode: 288 # 0440: readable by the fsGroup, since the pods run as non-root
+    items:
+      - key: ca.crt
+        path: ca.crt
+      {{- if eq .component "aggregator" }}
+      - key: apiserver.crt
+        path: apiserver.crt
+      - key: apiserver.key
+        path: apiserver.key
+      {{- end }}
+- name: state
+  emptyDir: {}
+- name: tmp
+  emptyDir:
+    medium: Memory
+    sizeLimit: 64Mi
+{{- end }}
+
+{{/*
+The NATS server's config, with the settings of the local stack
+(libs/local-stack/src/nats.ts). sync_interval: always fsyncs every JetStream
+write, so a watch event that was acknowledged survives a node losing power.
+*/}}
+{{- define "kapi.natsConfig" -}}
+server_name: {{ printf "%s-0" (include "kapi.componentName" (dict "root" . "component" "nats")) | quote }}
+listen: "0.0.0.0:4222"
+http: "0.0.0.0:8222"
+jetstream {
+  store_dir: "/data/jetstream"
+  sync_interval: always
+}
+{{- end }}

@@ -1,0 +1,535 @@
+// The Helm chart in charts/kapi, checked without a cluster: helm lint, ct lint, and helm template
+// with assertions on the rendered objects. The tools come from deploy/scripts/install-chart-tools.sh.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { BACKEND_SERVICES, SERVICE_ENV_KEYS, type ServiceName } from '@kapi/local-stack';
+
+const run = promisify(execFile);
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const CHART = 'charts/kapi';
+const RELEASE = 'kapi';
+const NAMESPACE = 'kapi-system';
+const INSTALL_SCRIPT = 'deploy/scripts/install-chart-tools.sh';
+const GRPC_PORTS: Record<(typeof BACKEND_SERVICES)[number], number> = {
+  authn: 50051,
+  authz: 50052,
+  admission: 50053,
+  registry: 50054,
+  'watch-cache': 50055,
+};
+const ALL_SERVICES: ServiceName[] = ['aggregator', ...BACKEND_SERVICES];
+
+// The rendered objects are only read, so a loose shape keeps the assertions short.
+type K8sObject = Record<string, any>;
+
+/** The install script puts the tools in /usr/local/bin, which a test runner's PATH may lack. */
+function toolPath(name: string): string {
+  const directories = ['/usr/local/bin', ...(process.env.PATH ?? '').split(path.delimiter)];
+  for (const directory of directories) {
+    const candidate = path.join(directory, name);
+    if (directory && fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(`${name} is not installed; run bash ${INSTALL_SCRIPT}`);
+}
+
+const toolEnv = { ...process.env, PATH: `/usr/local/bin${path.delimiter}${process.env.PATH ?? ''}` };
+
+async function helm(args: string[]): Promise<string> {
+  const { stdout } = await run(toolPath('helm'), args, { cwd: REPO_ROOT, env: toolEnv, maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+async function render(args: string[] = [], release = RELEASE): Promise<Manifest> {
+  const stdout = await helm(['template', release, CHART, '--namespace', NAMESPACE, ...args]);
+  return new Manifest(stdout);
+}
+
+/** The failure of a helm command that must fail, as its stderr. */
+async function helmFailure(args: string[]): Promise<string> {
+  try {
+    await helm(args);
+  } catch (error) {
+    return String((error as { stderr?: string }).stderr ?? error);
+  }
+  assert.fail(`helm ${args.join(' ')} succeeded but should have failed`);
+}
+
+class Manifest {
+  readonly objects: K8sObject[];
+
+  constructor(text: string) {
+    const documents = parseAllDocuments(text);
+    this.objects = [];
+    for (const document of documents) {
+      assert.deepEqual(document.errors, [], 'helm rendered invalid YAML');
+      const object = document.toJS() as K8sObject | null;
+      if (object) this.objects.push(object);
+    }
+  }
+
+  all(kind: string): K8sObject[] {
+    return this.objects.filter((object) => object.kind === kind);
+  }
+
+  find(kind: string, name: string): K8sObject | undefined {
+    return this.objects.find((object) => object.kind === kind && object.metadata?.name === name);
+  }
+
+  get(kind: string, name: string): K8sObject {
+    const object = this.find(kind, name);
+    assert.ok(object, `no ${kind} ${name} among ${this.objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`);
+    return object;
+  }
+
+  deployment(service: ServiceName): K8sObject {
+    return this.get('Deployment', `${RELEASE}-${service}`);
+  }
+
+  /** Every pod spec the release would create, with the owner's name. */
+  podSpecs(): Array<{ owner: string; spec: K8sObject; labels: Record<string, string> }> {
+    const pods = this.objects
+      .filter((object) => ['Deployment', 'StatefulSet'].includes(object.kind))
+      .map((object) => ({ owner: `${object.kind}/${object.metadata.name}`, spec: object.spec.template.spec, labels: object.spec.template.metadata.labels }));
+    for (const pod of this.all('Pod')) pods.push({ owner: `Pod/${pod.metadata.name}`, spec: pod.spec, labels: pod.metadata.labels });
+    return pods;
+  }
+}
+
+function container(deployment: K8sObject): K8sObject {
+  const containers = deployment.spec.template.spec.containers as K8sObject[];
+  assert.equal(containers.length, 1, `${deployment.metadata.name} has one container`);
+  return containers[0];
+}
+
+function envOf(deployment: K8sObject): Map<string, K8sObject> {
+  return new Map((container(deployment).env as K8sObject[]).map((entry) => [entry.name, entry]));
+}
+
+function envValue(deployment: K8sObject, name: string): string {
+  const entry = envOf(deployment).get(name);
+  assert.ok(entry, `${deployment.metadata.name} has no ${name}`);
+  assert.equal(typeof entry.value, 'string', `${deployment.metadata.name}: ${name} is a plain value`);
+  return entry.value;
+}
+
+/** The Service a `host:port` address of the env contract points at, checked to reach the service's pods. */
+function serviceBehind(manifest: Manifest, address: string, service: ServiceName): K8sObject {
+  const match = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc:(\d+)$/.exec(address);
+  assert.ok(match, `${address} is <service>.<namespace>.svc:<port>`);
+  const [, name, namespace, port] = match;
+  assert.equal(namespace, NAMESPACE);
+  const svc = manifest.get('Service', name);
+  assert.ok(
+    (svc.spec.ports as K8sObject[]).some((p) => p.port === Number(port)),
+    `Service ${name} exposes ${port}`,
+  );
+  const podLabels = manifest.deployment(service).spec.template.metadata.labels;
+  for (const [key, value] of Object.entries(svc.spec.selector as Record<string, string>)) {
+    assert.equal(podLabels[key], value, `Service ${name} selects the pods of ${service} (${key})`);
+  }
+  return svc;
+}
+
+function secretOf(manifest: Manifest, name: string): Record<string, string> {
+  const secret = manifest.get('Secret', name);
+  return Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
+}
+
+function subjectAltNames(pem: string): Set<string> {
+  return new Set((new X509Certificate(pem).subjectAltName ?? '').split(',').map((entry) => entry.trim()));
+}
+
+function natsConfig(manifest: Manifest): string {
+  return manifest.get('ConfigMap', `${RELEASE}-nats`).data['nats.conf'];
+}
+
+const PKI_LOOKUP = 'lookup "v1" "Secret" .Release.Namespace (include "kapi.pkiSecretName" .)';
+
+/**
+ * A copy of the chart that can show what only a cluster would: the Secret `lookup` finds comes
+ * from the value testExistingSecret, and NOTES.txt is rendered into a ConfigMap (helm template
+ * never prints the notes). The schema is dropped because it refuses the extra value.
+ */
+function probeChart(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-chart-'));
+  fs.cpSync(path.join(REPO_ROOT, CHART), dir, { recursive: true });
+  const helpers = path.join(dir, 'templates', '_helpers.tpl');
+  const text = fs.readFileSync(helpers, 'utf8');
+  assert.equal(text.split(PKI_LOOKUP).length, 2, 'the PKI is looked up exactly once, as this test expects');
+  fs.writeFileSync(helpers, text.replace(PKI_LOOKUP, '(.Values.testExistingSecret | default dict)'));
+  fs.rmSync(path.join(dir, 'values.schema.json'));
+  fs.copyFileSync(path.join(dir, 'templates', 'NOTES.txt'), path.join(dir, 'notes.txt'));
+  fs.writeFileSync(
+    path.join(dir, 'templates', 'zz-notes.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rendered-notes\ndata:\n  notes: {{ tpl (.Files.Get "notes.txt") . | toJson }}\n',
+  );
+  return dir;
+}
+
+async function renderProbe(chartDir: string, values: object, args: string[] = []): Promise<Manifest> {
+  const valuesFile = path.join(chartDir, `values-${Math.random().toString(36).slice(2)}.json`);
+  fs.writeFileSync(valuesFile, JSON.stringify(values));
+  const stdout = await helm(['template', RELEASE, chartDir, '--namespace', NAMESPACE, '--values', valuesFile, ...args]);
+  return new Manifest(stdout);
+}
+
+const CI_VALUES = {
+  external: `${CHART}/ci/external-etcd-values.yaml`,
+  existingPki: `${CHART}/ci/existing-pki-values.yaml`,
+  ha: `${CHART}/ci/ha-values.yaml`,
+};
+
+describe('the kapi Helm chart', { timeout: 120_000 }, () => {
+  let defaults: Manifest;
+  let external: Manifest;
+  let existingPki: Manifest;
+  let ha: Manifest;
+  let otherRelease: Manifest;
+  // The linters are the slow part; they run while the renders are checked.
+  let helmLint: Promise<string>;
+  let ctLint: Promise<{ stdout: string; stderr: string }>;
+
+  before(async () => {
+    helmLint = helm(['lint', '--strict', CHART]);
+    ctLint = run(toolPath('ct'), ['lint', '--config', 'charts/ct.yaml', '--charts', CHART, '--validate-maintainers=false'], {
+      cwd: REPO_ROOT,
+      env: toolEnv,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    // Awaited by their tests; this only keeps a failure from counting as unhandled before then.
+    helmLint.catch(() => undefined);
+    ctLint.catch(() => undefined);
+    [defaults, external, existingPki, ha, otherRelease] = await Promise.all([
+      render(),
+      render(['--values', CI_VALUES.external]),
+      render(['--values', CI_VALUES.existingPki]),
+      render(['--values', CI_VALUES.ha]),
+      render(['--set', 'aggregator.replicas=1'], 'edge'),
+    ]);
+  });
+
+  test('helm lint --strict passes', async () => {
+    assert.match(await helmLint, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  test('ct lint passes with the chart-testing config', async () => {
+    const { stdout, stderr } = await ctLint;
+    assert.match(`${stdout}\n${stderr}`, /All charts linted successfully/);
+  });
+
+  test('every service has a Deployment that runs it from the one image', () => {
+    for (const service of ALL_SERVICES) {
+      const deployment = defaults.deployment(service);
+      const main = container(deployment);
+      assert.equal(main.image, 'kapi:0.1.0', `${service} image defaults to the appVersion`);
+      assert.deepEqual(main.command, ['node', `services/${service}/dist/main.js`]);
+      assert.equal(main.workingDir, '/app');
+      assert.equal(deployment.spec.replicas, service === 'aggregator' ? 2 : 1, `${service} replicas`);
+    }
+    assert.equal(defaults.all('Deployment').length, ALL_SERVICES.length);
+  });
+
+  test('every Deployment gets the env contract of the local stack, with in-cluster addresses', () => {
+    for (const service of ALL_SERVICES) {
+      const deployment = defaults.deployment(service);
+      const env = envOf(deployment);
+      // The local stack gives the advertise address to front doors and a metrics address to the rest.
+      const expected = SERVICE_ENV_KEYS.filter((key) =>
+        service === 'aggregator' ? key !== 'KAPI_METRICS_LISTEN' : key !== 'KAPI_ADVERTISE_ADDRESS',
+      );
+      assert.deepEqual(
+        [...env.keys()].filter((key) => key.startsWith('KAPI_')).sort(),
+        [...expected].sort(),
+        `${service} env keys`,
+      );
+
+      assert.equal(envValue(deployment, 'KAPI_SERVICE_NAME'), service);
+      assert.deepEqual(env.get('KAPI_INSTANCE')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } }, 'one instance name per pod');
+      const port = service === 'aggregator' ? 6443 : GRPC_PORTS[service];
+      assert.equal(envValue(deployment, 'KAPI_LISTEN'), `0.0.0.0:${port}`);
+      assert.ok(
+        (container(deployment).ports as K8sObject[]).some((p) => p.containerPort === port),
+        `${service} declares its listening port ${port}`,
+      );
+
+      for (const backend of BACKEND_SERVICES) {
+        const variable = `KAPI_${backend.toUpperCase().replace(/-/g, '_')}_ADDR`;
+        const address = envValue(deployment, variable);
+        assert.equal(address, `${RELEASE}-${backend}.${NAMESPACE}.svc:${GRPC_PORTS[backend]}`, `${service} ${variable}`);
+        const svc = serviceBehind(defaults, address, backend);
+        assert.equal(svc.spec.clusterIP, 'None', `${svc.metadata.name} is headless, so its name resolves to every replica`);
+      }
+
+      assert.equal(envValue(deployment, 'KAPI_ETCD_ENDPOINTS'), `http://${RELEASE}-etcd.${NAMESPACE}.svc:2379`);
+      assert.equal(envValue(deployment, 'KAPI_NATS_URL'), `nats://${RELEASE}-nats.${NAMESPACE}.svc:4222`);
+      assert.equal(envValue(deployment, 'KAPI_PKI_DIR'), '/etc/kapi/pki');
+      assert.equal(envValue(deployment, 'KAPI_TRACE_FILE'), '', 'no trace file by default');
+      assert.equal(envValue(deployment, 'KAPI_STATE_DIR'), '/var/lib/kapi');
+      if (service === 'aggregator') {
+        assert.deepEqual(env.get('KAPI_ADVERTISE_ADDRESS')?.valueFrom, { fieldRef: { fieldPath: 'status.podIP' } });
+      } else {
+        assert.equal(envValue(deployment, 'KAPI_METRICS_LISTEN'), '0.0.0.0:9090');
+      }
+
+      const mounts = new Map((container(deployment).volumeMounts as K8sObject[]).map((m) => [m.mountPath, m]));
+      for (const dir of ['/etc/kapi/pki', '/var/lib/kapi']) assert.ok(mounts.has(dir), `${service} mounts ${dir}`);
+    }
+  });
+
+  test('the in-chart etcd and NATS stand behind the contract addresses, with persistent volumes', () => {
+    const etcd = defaults.get('StatefulSet', `${RELEASE}-etcd`);
+    assert.match(container(etcd).image, /^registry\.k8s\.io\/etcd:/);
+    assert.ok(defaults.get('Service', `${RELEASE}-etcd`).spec.ports.some((p: K8sObject) => p.port === 2379));
+    assert.equal(etcd.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '8Gi');
+
+    const nats = defaults.get('StatefulSet', `${RELEASE}-nats`);
+    assert.ok(defaults.get('Service', `${RELEASE}-nats`).spec.ports.some((p: K8sObject) => p.port === 4222));
+    assert.equal(nats.spec.volumeClaimTemplates[0].metadata.name, 'data');
+    assert.ok((container(nats).volumeMounts as K8sObject[]).some((m) => m.name === 'data' && m.mountPath === '/data'));
+  });
+
+  test('the NATS config enables JetStream with sync_interval: always', () => {
+    const config = natsConfig(defaults);
+    const jetstream = /jetstream\s*\{([^}]*)\}/.exec(config);
+    assert.ok(jetstream, `a jetstream block in:\n${config}`);
+    assert.match(jetstream[1], /^\s*sync_interval:\s*always\s*$/m);
+    assert.match(jetstream[1], /^\s*store_dir:\s*"\/data\/jetstream"\s*$/m);
+    assert.match(config, /^listen:\s*"0\.0\.0\.0:4222"$/m);
+  });
+
+  test('the front-door Service exposes 6443 to the aggregator pods', () => {
+    const svc = defaults.get('Service', RELEASE);
+    assert.equal(svc.spec.type, 'ClusterIP');
+    assert.equal(svc.spec.ports.length, 1);
+    const [port] = svc.spec.ports;
+    assert.equal(port.port, 6443);
+    assert.equal(port.targetPort, 'https');
+    assert.ok(container(defaults.deployment('aggregator')).ports.some((p: K8sObject) => p.name === 'https' && p.containerPort === 6443));
+    const podLabels = defaults.deployment('aggregator').spec.template.metadata.labels;
+    for (const [key, value] of Object.entries(svc.spec.selector as Record<string, string>)) assert.equal(podLabels[key], value);
+    assert.equal(svc.spec.selector['app.kubernetes.io/component'], 'aggregator');
+  });
+
+  test('readiness: HTTPS /readyz on the aggregator, the gRPC port on the backends', () => {
+    const probe = container(defaults.deployment('aggregator')).readinessProbe;
+    assert.deepEqual(probe.httpGet, { scheme: 'HTTPS', path: '/readyz', port: 'https' });
+    for (const service of BACKEND_SERVICES) {
+      assert.deepEqual(container(defaults.deployment(service)).readinessProbe.tcpSocket, { port: 'grpc' }, service);
+    }
+  });
+
+  test('the aggregator has a PodDisruptionBudget selecting its pods', () => {
+    const pdb = defaults.get('PodDisruptionBudget', `${RELEASE}-aggregator`);
+    assert.equal(pdb.apiVersion, 'policy/v1');
+    assert.equal(pdb.spec.maxUnavailable, 1);
+    assert.deepEqual(pdb.spec.selector.matchLabels, defaults.deployment('aggregator').spec.selector.matchLabels);
+  });
+
+  test('every object and pod carries the standard labels', () => {
+    const expected = {
+      'app.kubernetes.io/name': 'kapi',
+      'app.kubernetes.io/instance': RELEASE,
+      'app.kubernetes.io/version': '0.1.0',
+      'app.kubernetes.io/managed-by': 'Helm',
+      'helm.sh/chart': 'kapi-0.1.0',
+    };
+    const labelled = [
+      ...defaults.objects.map((object) => ({ what: `${object.kind}/${object.metadata.name}`, labels: object.metadata.labels })),
+      ...defaults.podSpecs().map((pod) => ({ what: `pods of ${pod.owner}`, labels: pod.labels })),
+    ];
+    for (const { what, labels } of labelled) {
+      for (const [key, value] of Object.entries(expected)) assert.equal(labels?.[key], value, `${what} ${key}`);
+      assert.match(labels?.['app.kubernetes.io/component'] ?? '', /^[a-z-]+$/, `${what} component`);
+    }
+    for (const service of ALL_SERVICES) {
+      assert.equal(defaults.deployment(service).metadata.labels['app.kubernetes.io/component'], service);
+    }
+  });
+
+  test('every pod runs as non-root with a read-only root filesystem', () => {
+    for (const { owner, spec } of defaults.podSpecs()) {
+      assert.equal(spec.securityContext?.runAsNonRoot, true, `${owner} runAsNonRoot`);
+      for (const c of spec.containers as K8sObject[]) {
+        assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${owner}/${c.name} readOnlyRootFilesystem`);
+        assert.equal(c.securityContext?.allowPrivilegeEscalation, false, `${owner}/${c.name} allowPrivilegeEscalation`);
+      }
+    }
+  });
+
+  test('the generated PKI: a serving certificate from the CA for the front-door names, the key only in the aggregator', () => {
+    const pki = secretOf(defaults, `${RELEASE}-pki`);
+    assert.deepEqual(Object.keys(pki).sort(), ['apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key']);
+    const ca = new X509Certificate(pki['ca.crt']);
+    const serving = new X509Certificate(pki['apiserver.crt']);
+    assert.ok(ca.ca, 'ca.crt is a CA');
+    assert.ok(serving.checkIssued(ca) && serving.verify(ca.publicKey), 'apiserver.crt is signed by ca.crt');
+    assert.ok(serving.checkPrivateKey(createPrivateKey(pki['apiserver.key'])), 'apiserver.key matches apiserver.crt');
+    assert.ok(ca.checkPrivateKey(createPrivateKey(pki['ca.key'])), 'ca.key matches ca.crt');
+    const sans = subjectAltNames(pki['apiserver.crt']);
+    for (const name of [
+      RELEASE,
+      `${RELEASE}.${NAMESPACE}`,
+      `${RELEASE}.${NAMESPACE}.svc`,
+      `${RELEASE}.${NAMESPACE}.svc.cluster.local`,
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      'kubernetes.default.svc.cluster.local',
+      'localhost',
+    ]) {
+      assert.ok(sans.has(`DNS:${name}`), `serving certificate names ${name}: ${[...sans].join(', ')}`);
+    }
+    assert.ok(sans.has('IP Address:127.0.0.1'));
+
+    for (const service of ALL_SERVICES) {
+      const volume = (defaults.deployment(service).spec.template.spec.volumes as K8sObject[]).find((v) => v.name === 'pki');
+      assert.ok(volume, `${service} has the pki volume`);
+      assert.equal(volume.secret.secretName, `${RELEASE}-pki`);
+      const files = (volume.secret.items as K8sObject[]).map((item) => item.key).sort();
+      assert.deepEqual(files, service === 'aggregator' ? ['apiserver.crt', 'apiserver.key', 'ca.crt'] : ['ca.crt'], `${service} PKI files`);
+      // Pods restart when the generated PKI changes; this also shows every include saw the same PKI.
+      assert.match(defaults.deployment(service).spec.template.metadata.annotations?.['checksum/pki'] ?? '', /^[0-9a-f]{64}$/);
+    }
+    const checksums = new Set(ALL_SERVICES.map((s) => defaults.deployment(s).spec.template.metadata.annotations['checksum/pki']));
+    assert.equal(checksums.size, 1, 'one PKI per render');
+  });
+
+  test('the helm test pod curls /readyz through the front-door Service, verifying the CA', () => {
+    const pod = defaults.get('Pod', `${RELEASE}-test-readyz`);
+    assert.equal(pod.metadata.annotations['helm.sh/hook'], 'test');
+    const [curl] = pod.spec.containers as K8sObject[];
+    assert.equal(curl.command[0], 'curl');
+    assert.ok(curl.command.includes('--fail'));
+    assert.ok(curl.command.includes('/etc/kapi/pki/ca.crt'));
+    assert.match(curl.command.at(-1), new RegExp(`^https://${RELEASE}\\.${NAMESPACE}\\.svc:6443/readyz`));
+    assert.equal(pod.spec.restartPolicy, 'Never');
+  });
+
+  test('external etcd and NATS: no StatefulSets, and the contract carries the given endpoints', () => {
+    assert.equal(external.all('StatefulSet').length, 0);
+    assert.equal(external.find('ConfigMap', `${RELEASE}-nats`), undefined);
+    for (const service of ALL_SERVICES) {
+      const deployment = external.deployment(service);
+      assert.equal(
+        envValue(deployment, 'KAPI_ETCD_ENDPOINTS'),
+        'http://etcd-0.etcd.storage.svc:2379,http://etcd-1.etcd.storage.svc:2379,http://etcd-2.etcd.storage.svc:2379',
+      );
+      assert.equal(envValue(deployment, 'KAPI_NATS_URL'), 'nats://nats.messaging.svc:4222');
+    }
+  });
+
+  test('an existing PKI Secret is mounted and none is generated', () => {
+    assert.equal(existingPki.all('Secret').length, 0);
+    for (const service of ALL_SERVICES) {
+      const template = existingPki.deployment(service).spec.template;
+      const volume = (template.spec.volumes as K8sObject[]).find((v) => v.name === 'pki');
+      assert.equal(volume?.secret.secretName, 'kapi-pki-from-my-ca', service);
+      assert.equal(template.metadata.annotations?.['checksum/pki'], undefined, `${service} has no checksum of a Secret the chart cannot see`);
+    }
+    const testPod = existingPki.get('Pod', `${RELEASE}-test-readyz`);
+    assert.equal(testPod.spec.volumes[0].secret.secretName, 'kapi-pki-from-my-ca');
+  });
+
+  test('three aggregator replicas behind a LoadBalancer, with the extra names in the serving certificate', () => {
+    assert.equal(ha.deployment('aggregator').spec.replicas, 3);
+    assert.equal(ha.deployment('registry').spec.replicas, 2);
+    assert.equal(ha.deployment('watch-cache').spec.replicas, 2);
+    assert.equal(ha.get('Service', RELEASE).spec.type, 'LoadBalancer');
+    assert.equal(ha.get('PodDisruptionBudget', `${RELEASE}-aggregator`).spec.maxUnavailable, '34%');
+    const sans = subjectAltNames(secretOf(ha, `${RELEASE}-pki`)['apiserver.crt']);
+    assert.ok(sans.has('DNS:kapi.example.com'));
+    assert.ok(sans.has('IP Address:192.0.2.10'));
+    // A multi-replica backend is still one address: the headless name resolves to every pod.
+    assert.equal(envValue(ha.deployment('aggregator'), 'KAPI_REGISTRY_ADDR'), `${RELEASE}-registry.${NAMESPACE}.svc:50054`);
+  });
+
+  test('names follow the release: another release gets its own prefixed addresses', () => {
+    const other = otherRelease;
+    const deployment = other.get('Deployment', 'edge-kapi-aggregator');
+    assert.equal(envValue(deployment, 'KAPI_AUTHN_ADDR'), `edge-kapi-authn.${NAMESPACE}.svc:50051`);
+    assert.equal(envValue(deployment, 'KAPI_ETCD_ENDPOINTS'), `http://edge-kapi-etcd.${NAMESPACE}.svc:2379`);
+    assert.ok(other.find('Service', 'edge-kapi'), 'the front door is named after the release');
+  });
+
+  describe('what only a cluster would show, on a copy of the chart', () => {
+    let probe: string;
+    before(() => {
+      probe = probeChart();
+    });
+    after(() => fs.rmSync(probe, { recursive: true, force: true }));
+
+    test('an upgrade keeps the generated PKI, and reissues only the serving certificate when its names change', async () => {
+      const first = defaults.get('Secret', `${RELEASE}-pki`);
+      const existing = { metadata: { annotations: first.metadata.annotations }, data: first.data };
+      const withoutServing = { metadata: existing.metadata, data: { 'ca.crt': first.data['ca.crt'], 'ca.key': first.data['ca.key'] } };
+      const [same, renamed, renewed] = await Promise.all([
+        renderProbe(probe, { testExistingSecret: existing }),
+        renderProbe(probe, { testExistingSecret: existing, pki: { generated: { extraDnsNames: ['kapi.example.net'] } } }),
+        renderProbe(probe, { testExistingSecret: withoutServing }),
+      ]);
+
+      assert.deepEqual(same.get('Secret', `${RELEASE}-pki`).data, first.data, 'nothing changes on a plain upgrade');
+      assert.equal(
+        same.deployment('aggregator').spec.template.metadata.annotations['checksum/pki'],
+        defaults.deployment('aggregator').spec.template.metadata.annotations['checksum/pki'],
+        'so no pod restarts',
+      );
+
+      const ca = new X509Certificate(Buffer.from(first.data['ca.crt'], 'base64'));
+      for (const [label, manifest, name] of [
+        ['new names', renamed, 'kapi.example.net'],
+        ['removed serving certificate', renewed, `${RELEASE}.${NAMESPACE}.svc`],
+      ] as const) {
+        const pki = secretOf(manifest, `${RELEASE}-pki`);
+        assert.equal(manifest.get('Secret', `${RELEASE}-pki`).data['ca.key'], first.data['ca.key'], `${label}: the CA is kept`);
+        assert.notEqual(manifest.get('Secret', `${RELEASE}-pki`).data['apiserver.crt'], first.data['apiserver.crt'], `${label}: a new serving certificate`);
+        const serving = new X509Certificate(pki['apiserver.crt']);
+        assert.ok(serving.checkIssued(ca) && serving.verify(ca.publicKey), `${label}: issued by the kept CA`);
+        assert.ok(subjectAltNames(pki['apiserver.crt']).has(`DNS:${name}`), `${label}: names ${name}`);
+      }
+    });
+
+    test('the install notes explain how to get an admin kubeconfig', async () => {
+      const [generated, own] = await Promise.all([
+        renderProbe(probe, {}),
+        renderProbe(probe, { pki: { existingSecret: 'my-pki' }, aggregator: { service: { type: 'LoadBalancer', port: 6443 } } }),
+      ]);
+      const notes = generated.get('ConfigMap', 'rendered-notes').data.notes as string;
+      assert.match(notes, /get secret kapi-pki -o jsonpath='\{\.data\.ca\\\.key\}'/);
+      assert.match(notes, /-subj "\/O=system:masters\/CN=kubernetes-admin"/);
+      assert.match(notes, /port-forward service\/kapi 6443:6443/);
+      assert.match(notes, /kubectl config set-cluster kapi --server=https:\/\/localhost:6443/);
+      assert.match(notes, /helm test kapi -n kapi-system/);
+      const ownNotes = own.get('ConfigMap', 'rendered-notes').data.notes as string;
+      assert.match(ownNotes, /get secret my-pki /);
+      assert.match(ownNotes, /pki\.existingSecret/);
+    });
+  });
+
+  test('the values schema refuses bad values, and helm fails', async () => {
+    const cases: Array<[args: string[], reason: RegExp]> = [
+      [['--set', 'aggregator.replicas=-1'], /at '\/aggregator\/replicas': minimum/],
+      [['--set', 'watchCache.replicas=0'], /at '\/watchCache\/replicas': minimum/],
+      [['--set', 'aggregator.service.type=Ingress'], /at '\/aggregator\/service\/type': value must be one of/],
+      [['--set', 'aggregator.replica=3'], /additional properties 'replica' not allowed/],
+      [['--set', 'etcd.enabled=false'], /at '\/etcd\/externalEndpoints': minItems/],
+      [['--set', 'nats.enabled=false'], /at '\/nats\/externalUrl': minLength/],
+      [['--set', 'etcd.enabled=false', '--set', 'etcd.externalEndpoints[0]=https://etcd:2379'], /at '\/etcd\/externalEndpoints\/0': .*does not match pattern/],
+      [['--set', 'pki.generated.extraIPs[0]=not-an-address'], /at '\/pki\/generated\/extraIPs\/0'/],
+    ];
+    const failures = await Promise.all(cases.map(([args]) => helmFailure(['template', RELEASE, CHART, '--namespace', NAMESPACE, ...args])));
+    failures.forEach((stderr, i) => {
+      const [args, reason] = cases[i];
+      assert.match(stderr, /values don't meet the specifications of the schema/, `${args.join(' ')}: ${stderr}`);
+      assert.match(stderr, reason, `${args.join(' ')}: ${stderr}`);
+    });
+  });
+});
