@@ -60,6 +60,20 @@ describe('foundation: kubectl through every hop', () => {
     assert.equal((await stack.kubectl(['-n', 'e2e', 'delete', 'configmap', 'settings'])).stdout, 'configmap "settings" deleted\n');
   });
 
+  it('applies a manifest twice, the second time as a change, with server-side validation', async () => {
+    const manifest = (data: Record<string, string>) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', namespace: 'default' }, data });
+    const first = await stack.kubectl(['apply', '-f', '-'], { input: manifest({ a: '1', gone: 'x' }) });
+    assert.equal(first.stdout, 'configmap/applied created\n', first.stderr);
+    const second = await stack.kubectl(['apply', '-f', '-'], { input: manifest({ a: '2', b: '3' }) });
+    assert.equal(second.stdout, 'configmap/applied configured\n');
+    const got = JSON.parse((await stack.kubectl(['-n', 'default', 'get', 'configmap', 'applied', '-o', 'json'])).stdout);
+    assert.deepEqual(got.data, { a: '2', b: '3' });
+    assert.ok(got.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+    const bad = await stack.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name', namespace: 'default' } }) });
+    assert.match(bad.stderr, /^The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+  });
+
   it('prints kube-apiserver error lines', async () => {
     const missing = await stack.kubectl(['-n', 'default', 'get', 'configmap', 'nope']);
     assert.notEqual(missing.code, 0);

@@ -3,3 +3,4 @@ export * from './negotiation.js';
 export * from './forbidden.js';
 export * from './discovery.js';
 export * from './representation.js';
+export * from './openapi.js';

@@ -58,6 +58,18 @@ export interface DeleteOptions {
   dryRun?: string[];
 }
 
+/**
+ * Per-kind work around a write that needs more than the object itself, such as allocating a
+ * Service's cluster IP. `beginCreate` runs after mutating admission and before validation, as
+ * kube-apiserver's BeginCreate does; its result is called with whether the create succeeded, so an
+ * allocation is released when the object was not stored.
+ */
+export interface StoreHooks {
+  beginCreate?(obj: KubeObject, ctx: WriteContext): Promise<(succeeded: boolean) => Promise<void>>;
+  /** After the object is gone from storage, e.g. to release what it held. */
+  afterDelete?(obj: KubeObject): Promise<void>;
+}
+
 /** Checks that a namespace may receive a new object; implemented by the registry with the namespace store. */
 export type NamespaceGuard = (namespace: string, resource: { group: string; resource: string }, name: string) => Promise<void>;
 
@@ -93,6 +105,7 @@ export class GenericStore {
     private readonly backend: StorageBackend,
     private readonly admission: AdmissionHook,
     private readonly namespaceGuard?: NamespaceGuard,
+    private readonly hooks: StoreHooks = {},
   ) {}
 
   get info() {
@@ -189,11 +202,22 @@ export class GenericStore {
       options: ctx.options,
     });
     obj = (await this.admission.mutate(admissionRequest())) ?? obj;
-    this.validateCreate(obj);
-    await this.admission.validate(admissionRequest());
-    recordUpdate(obj, ctx.fieldManager, '', this.info);
+    const finish = this.hooks.beginCreate ? await this.hooks.beginCreate(obj, ctx) : undefined;
+    let stored = false;
+    try {
+      this.validateCreate(obj);
+      await this.admission.validate(admissionRequest());
+      recordUpdate(obj, ctx.fieldManager, '', this.info);
+      if (ctx.dryRun) return obj;
+      const created = await this.persistNew(obj, wantsGeneratedName);
+      stored = true;
+      return created;
+    } finally {
+      await finish?.(stored);
+    }
+  }
 
-    if (ctx.dryRun) return obj;
+  private async persistNew(obj: KubeObject, wantsGeneratedName: boolean): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const value = encodeForStorage(obj);
       this.checkSize(value);
@@ -369,7 +393,10 @@ export class GenericStore {
           marked.metadata = { ...marked.metadata, resourceVersion: String(revision) };
           return marked;
         }
-        if (!ctx.dryRun) await this.backend.delete(this.key(namespace, name), stored.modRevision);
+        if (!ctx.dryRun) {
+          await this.backend.delete(this.key(namespace, name), stored.modRevision);
+          await this.hooks.afterDelete?.(old);
+        }
       } catch (err) {
         if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
         if (isStorageError(err, 'Conflict') && attempt < MAX_RETRIES) continue;
@@ -392,6 +419,7 @@ export class GenericStore {
     if (!obj.metadata?.deletionTimestamp || (obj.metadata.finalizers?.length ?? 0) > 0 || this.strategy.finalizesOnDelete?.(obj)) return false;
     try {
       await this.backend.delete(this.key(namespace, name), stored.modRevision);
+      await this.hooks.afterDelete?.(obj);
       return true;
     } catch (err) {
       if (isStorageError(err, 'KeyNotFound') || isStorageError(err, 'Conflict')) return false;

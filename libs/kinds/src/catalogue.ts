@@ -1,9 +1,14 @@
 // Every kind kapi serves. Adding a kind is adding its strategy file and one line here.
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
+import { serviceStrategy } from './service/strategy.js';
 import type { KindStrategy, ResourceInfo } from './strategy.js';
 
-export const builtinStrategies: readonly KindStrategy[] = [namespaceStrategy, configMapStrategy];
+export const builtinStrategies: readonly KindStrategy[] = [
+  namespaceStrategy,
+  configMapStrategy,
+  serviceStrategy,
+];
 
 export class KindCatalogue {
   private readonly byResource = new Map<string, KindStrategy>();

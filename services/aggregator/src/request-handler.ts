@@ -22,7 +22,11 @@ import {
   apiGroupList,
   apiResourceList,
   apiVersions,
+  documentHash,
   encodeResult,
+  groupVersionPath,
+  openApiV3GroupVersion,
+  openApiV3Root,
   encodeWatchEvent,
   forbiddenFor,
   includeObjectParam,
@@ -136,13 +140,22 @@ export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy):
 }
 
 export class RequestHandler {
+  /** The OpenAPI v3 index ('') and per group/version documents, built once: the catalogue is fixed. */
+  private readonly openApi = new Map<string, { body: string; etag: string }>();
+
   constructor(
     private readonly backends: Backends,
     private readonly catalogue: KindCatalogue,
     private readonly health: HealthEndpoints,
     private readonly logger: Logger,
     private readonly serverAddress: string,
-  ) {}
+  ) {
+    const add = (key: string, doc: unknown) => this.openApi.set(key, { body: JSON.stringify(doc), etag: documentHash(doc) });
+    add('', openApiV3Root(catalogue, VERSION_INFO.gitVersion));
+    for (const { group, version } of catalogue.groupVersions()) {
+      add(groupVersionPath(group, version), openApiV3GroupVersion(catalogue, group, version, VERSION_INFO.gitVersion));
+    }
+  }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('Audit-Id', randomUUID());
@@ -248,6 +261,17 @@ export class RequestHandler {
     }
     if (path === '/version') return this.sendJson(res, 200, VERSION_INFO);
     if (path === '/metrics') return this.send(res, 200, PROMETHEUS_CONTENT_TYPE, metrics.render());
+    if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      const doc = this.openApi.get(path.slice('/openapi/v3'.length).replace(/^\//, ''));
+      if (doc) {
+        res.setHeader('ETag', `"${doc.etag}"`);
+        if (req.headers['if-none-match'] === `"${doc.etag}"`) {
+          res.writeHead(304).end();
+          return;
+        }
+        return this.send(res, 200, 'application/json', doc.body);
+      }
+    }
     if (path === '/api') return this.sendJson(res, 200, apiVersions(this.serverAddress));
     if (path === '/apis') return this.sendJson(res, 200, apiGroupList(this.catalogue));
     if (info.apiPrefix === 'api' && segments.length === 2) {

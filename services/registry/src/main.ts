@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { requireSettings } from '@kapi/config';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
 import { Bootstrap } from './bootstrap.js';
+import { BootstrapKubernetesService } from './bootstrap-kubernetes-service.js';
 import { Compactor } from './compactor.js';
 import { EventPublisher } from './event-publisher.js';
 import { NamespaceLifecycleController } from './namespace-lifecycle.js';
@@ -20,6 +21,7 @@ void runService('registry', (config, logger): DynamicModule => {
       { provide: LOGGER, useValue: logger },
       Registry,
       Bootstrap,
+      BootstrapKubernetesService,
       RegistryGrpcServer,
       EventPublisher,
       NamespaceLifecycleController,

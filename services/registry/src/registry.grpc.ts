@@ -125,7 +125,10 @@ export class RegistryGrpcServer extends GrpcServerHost {
   protected services() {
     return [
       { definition: registryV1.RegistryService, handlers: toGrpcHandlers(registryV1.RegistryService, this.implementation(), this.logger) },
-      healthService('registry', [{ name: 'etcd', check: async () => void (await this.registry.storage.currentRevision()) }]),
+      healthService('registry', [
+        { name: 'etcd', check: async () => void (await this.registry.storage.currentRevision()) },
+        { name: 'bootstrap', check: () => this.registry.checkBootstrapped() },
+      ]),
     ];
   }
 }

@@ -2,12 +2,13 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { forbidden, notFound, StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
-import { GenericStore, type AdmissionHook, type AdmissionRequest } from '@kapi/generic-registry';
+import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
 import { createClient, unary } from '@kapi/grpc';
-import { KindCatalogue, namespaceStrategy } from '@kapi/kinds';
+import { KindCatalogue, namespaceStrategy, storageKey } from '@kapi/kinds';
 import { admissionV1 } from '@kapi/proto';
 import { CONFIG } from '@kapi/service-kit';
 import { EtcdBackend, type StorageBackend } from '@kapi/storage';
+import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
 
 export const SYSTEM_USER = { username: 'system:apiserver', uid: '', groups: ['system:masters'], extra: {} };
 
@@ -46,13 +47,17 @@ export class Registry implements OnApplicationShutdown {
   readonly catalogue = new KindCatalogue();
   private readonly stores = new Map<string, GenericStore>();
   private readonly admissionClient: admissionV1.AdmissionClient;
+  readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
   constructor(@Inject(CONFIG) config: ServiceConfig) {
     this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints });
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs);
     const admission = grpcAdmissionHook(this.admissionClient);
+    // Kinds whose writes need more than the object: keyed by group/resource.
+    const hooks: Record<string, StoreHooks> = { '/services': serviceAllocationHooks(this.backend, this.serviceRanges) };
     for (const strategy of this.catalogue.strategies) {
-      this.stores.set(`${strategy.info.group}/${strategy.info.resource}`, new GenericStore(strategy, this.backend, admission, (ns, gr, name) => this.guardNamespace(ns, gr, name)));
+      const key = `${strategy.info.group}/${strategy.info.resource}`;
+      this.stores.set(key, new GenericStore(strategy, this.backend, admission, (ns, gr, name) => this.guardNamespace(ns, gr, name), hooks[key]));
     }
   }
 
@@ -86,6 +91,26 @@ export class Registry implements OnApplicationShutdown {
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is terminating`, field: 'metadata.namespace' }],
       });
     }
+  }
+
+  private bootstrapped = false;
+
+  /**
+   * Ready once what every cluster has from its first start exists (the default namespace and the
+   * kubernetes Service), whichever replica created it; the lifecycle hooks that create them run
+   * concurrently with the gRPC server's start. Once true it stays true.
+   */
+  async checkBootstrapped(): Promise<void> {
+    if (this.bootstrapped) return;
+    const missing: string[] = [];
+    for (const [group, resource, ns, name] of [
+      ['', 'namespaces', undefined, 'default'],
+      ['', 'services', 'default', 'kubernetes'],
+    ] as const) {
+      if (!(await this.storage.get(storageKey(this.store(group, resource).info, ns, name)))) missing.push(`${resource} ${ns ? `${ns}/` : ''}${name}`);
+    }
+    if (missing.length) throw new Error(`bootstrap objects missing: ${missing.join(', ')}`);
+    this.bootstrapped = true;
   }
 
   namespacedStores(): GenericStore[] {

@@ -1,0 +1,2 @@
+export * from './key-allocator.js';
+export * from './ranges.js';
