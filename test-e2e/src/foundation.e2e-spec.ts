@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
-import { eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
 function anonymousGet(stack: TestStack, path: string): Promise<{ code: number; body: string }> {
   const url = new URL(path, stack.handle.serverUrl);
@@ -72,6 +72,24 @@ describe('foundation: kubectl through every hop', () => {
     assert.ok(got.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
     const bad = await stack.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name', namespace: 'default' } }) });
     assert.match(bad.stderr, /^The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+  });
+
+  it('serves aggregated discovery with an ETag, and legacy discovery to clients that ask for it', async () => {
+    const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+    const aggregated = await apiRequest(stack, 'GET', '/api', undefined, { Accept: accept });
+    assert.equal(aggregated.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    const doc = JSON.parse(aggregated.body);
+    assert.equal(doc.kind, 'APIGroupDiscoveryList');
+    const configmaps = doc.items[0].versions[0].resources.find((r: { resource: string }) => r.resource === 'configmaps');
+    assert.deepEqual(configmaps.responseKind, { group: '', version: 'v1', kind: 'ConfigMap' });
+    assert.equal(configmaps.scope, 'Namespaced');
+    assert.deepEqual(configmaps.shortNames, ['cm']);
+    const etag = aggregated.headers.etag as string;
+    assert.equal((await apiRequest(stack, 'GET', '/api', undefined, { Accept: accept, 'If-None-Match': etag })).code, 304);
+    const legacy = JSON.parse((await apiRequest(stack, 'GET', '/api')).body);
+    assert.equal(legacy.kind, 'APIVersions');
+    const resources = await stack.kubectl(['api-resources', '--api-group=']);
+    assert.match(resources.stdout, /\nconfigmaps\s+cm\s+v1\s+true\s+ConfigMap\n/);
   });
 
   it('prints kube-apiserver error lines', async () => {

@@ -69,3 +69,52 @@ export function apiResourceList(catalogue: KindCatalogue, group: string, version
     resources: resources.flatMap(resourceEntries),
   };
 }
+
+/** Aggregated discovery (apidiscovery.k8s.io/v2): every group, version and resource in one document. */
+export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+function discoveryResource(info: ResourceInfo) {
+  const responseKind = { group: info.group, version: info.version, kind: info.kind };
+  return {
+    resource: info.resource,
+    responseKind,
+    scope: info.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: info.singularName,
+    verbs: info.verbs,
+    ...(info.shortNames.length ? { shortNames: info.shortNames } : {}),
+    ...(info.categories.length ? { categories: info.categories } : {}),
+    ...(info.subresources.length
+      ? {
+          subresources: info.subresources.map((sub) => ({
+            subresource: sub,
+            responseKind,
+            verbs: sub === 'finalize' ? ['update'] : ['get', 'patch', 'update'],
+          })),
+        }
+      : {}),
+  };
+}
+
+/** `/api` (legacy: the core group) or `/apis` (every named group) as an APIGroupDiscoveryList. */
+export function aggregatedDiscovery(catalogue: KindCatalogue, legacy: boolean) {
+  const byGroup = new Map<string, string[]>();
+  for (const { group, version } of catalogue.groupVersions()) {
+    if ((group === '') !== legacy) continue;
+    const versions = byGroup.get(group) ?? [];
+    if (!versions.includes(version)) versions.push(version);
+    byGroup.set(group, versions);
+  }
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: 'apidiscovery.k8s.io/v2',
+    metadata: {},
+    items: [...byGroup].map(([group, versions]) => ({
+      metadata: group ? { name: group, creationTimestamp: null } : { creationTimestamp: null },
+      versions: versions.map((version) => ({
+        version,
+        resources: catalogue.resourcesOf(group, version).map(discoveryResource),
+        freshness: 'Current',
+      })),
+    })),
+  };
+}

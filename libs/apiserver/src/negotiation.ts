@@ -25,6 +25,12 @@ function parseAccept(header: string | undefined): MediaRange[] {
   });
 }
 
+/** Whether the client accepts aggregated discovery (apidiscovery.k8s.io/v2) before anything else it lists. */
+export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
+  const first = parseAccept(accept)[0];
+  return first?.params.g === 'apidiscovery.k8s.io' && first.params.v === 'v2' && first.params.as === 'APIGroupDiscoveryList';
+}
+
 export function negotiate(accept: string | undefined): Representation {
   for (const m of parseAccept(accept)) {
     const jsonLike = m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*';

@@ -21,8 +21,11 @@ import {
   apiGroup,
   apiGroupList,
   apiResourceList,
+  AGGREGATED_DISCOVERY_CONTENT_TYPE,
+  aggregatedDiscovery,
   apiVersions,
   documentHash,
+  wantsAggregatedDiscovery,
   encodeResult,
   groupVersionPath,
   openApiV3GroupVersion,
@@ -142,6 +145,8 @@ export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy):
 export class RequestHandler {
   /** The OpenAPI v3 index ('') and per group/version documents, built once: the catalogue is fixed. */
   private readonly openApi = new Map<string, { body: string; etag: string }>();
+  /** Aggregated discovery for /api and /apis, identical on every replica since it derives from the catalogue alone. */
+  private readonly aggregatedDiscovery = new Map<string, { body: string; etag: string }>();
 
   constructor(
     private readonly backends: Backends,
@@ -152,6 +157,10 @@ export class RequestHandler {
   ) {
     const add = (key: string, doc: unknown) => this.openApi.set(key, { body: JSON.stringify(doc), etag: documentHash(doc) });
     add('', openApiV3Root(catalogue, VERSION_INFO.gitVersion));
+    for (const [path, legacy] of [['/api', true], ['/apis', false]] as const) {
+      const doc = aggregatedDiscovery(catalogue, legacy);
+      this.aggregatedDiscovery.set(path, { body: JSON.stringify(doc), etag: documentHash(doc) });
+    }
     for (const { group, version } of catalogue.groupVersions()) {
       add(groupVersionPath(group, version), openApiV3GroupVersion(catalogue, group, version, VERSION_INFO.gitVersion));
     }
@@ -271,6 +280,16 @@ export class RequestHandler {
         }
         return this.send(res, 200, 'application/json', doc.body);
       }
+    }
+    if ((path === '/api' || path === '/apis') && wantsAggregatedDiscovery(req.headers.accept)) {
+      const doc = this.aggregatedDiscovery.get(path)!;
+      res.setHeader('ETag', `"${doc.etag}"`);
+      res.setHeader('Vary', 'Accept');
+      if (req.headers['if-none-match'] === `"${doc.etag}"`) {
+        res.writeHead(304).end();
+        return;
+      }
+      return this.send(res, 200, AGGREGATED_DISCOVERY_CONTENT_TYPE, doc.body);
     }
     if (path === '/api') return this.sendJson(res, 200, apiVersions(this.serverAddress));
     if (path === '/apis') return this.sendJson(res, 200, apiGroupList(this.catalogue));
