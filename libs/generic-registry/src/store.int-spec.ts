@@ -180,6 +180,20 @@ describe('GenericStore on etcd', () => {
     assert.equal((await namespaces.get(undefined, 'doomed')).metadata?.deletionTimestamp, marked.metadata?.deletionTimestamp);
   });
 
+  it('keeps an object with finalizers until the last one is removed, then deletes it', async () => {
+    await configmaps.create('ns1', { metadata: { name: 'guarded', finalizers: ['example.com/hold', 'example.com/audit'] }, data: {} }, ctx);
+    const marked = (await configmaps.delete('ns1', 'guarded', {}, ctx)) as KubeObject;
+    assert.ok(marked.metadata?.deletionTimestamp);
+    assert.equal(marked.metadata?.deletionGracePeriodSeconds, 0);
+    // Deleting again changes nothing.
+    const again = (await configmaps.delete('ns1', 'guarded', {}, ctx)) as KubeObject;
+    assert.equal(again.metadata?.resourceVersion, marked.metadata?.resourceVersion);
+    await configmaps.patch('ns1', 'guarded', PatchType.json, [{ op: 'remove', path: '/metadata/finalizers/0' }], ctx);
+    assert.deepEqual((await configmaps.get('ns1', 'guarded')).metadata?.finalizers, ['example.com/audit']);
+    await configmaps.patch('ns1', 'guarded', PatchType.merge, { metadata: { finalizers: null } }, ctx);
+    await rejects(configmaps.get('ns1', 'guarded'), 404, 'NotFound');
+  });
+
   it('lets admission mutate before validation and deny with its own Status', async () => {
     const seen: string[] = [];
     const hook: AdmissionHook = {

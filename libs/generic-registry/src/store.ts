@@ -319,6 +319,13 @@ export class GenericStore {
       const value = encodeForStorage(obj);
       this.checkSize(value);
       try {
+        // An object being deleted goes once its last finalizer is removed, as kube-apiserver does.
+        if (obj.metadata?.deletionTimestamp && (obj.metadata.finalizers?.length ?? 0) === 0 && !this.strategy.finalizesOnDelete?.(obj)) {
+          const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision);
+          await this.hooks.afterDelete?.(obj);
+          obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
+          return obj;
+        }
         const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision);
         obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
         return obj;
