@@ -170,6 +170,23 @@ describe('foundation: kubectl through every hop', () => {
     assert.equal(pids.size, stack.handle.processes.length);
   });
 
+  it('answers 503 with Retry-After while etcd is unavailable, and recovers', async () => {
+    const etcd = stack.handle.processes.find((p) => p.instance === 'etcd')!;
+    process.kill(etcd.pid, 'SIGSTOP');
+    try {
+      const res = await apiRequest(stack, 'GET', '/api/v1/namespaces');
+      assert.equal(res.code, 503, res.body);
+      assert.equal(res.headers['retry-after'], '1');
+      const status = JSON.parse(res.body);
+      assert.equal(status.kind, 'Status');
+      assert.equal(status.reason, 'ServiceUnavailable');
+      assert.match(status.message, /^storage is unavailable: /);
+    } finally {
+      process.kill(etcd.pid, 'SIGCONT');
+    }
+    await eventually(async () => assert.equal((await stack.kubectl(['get', 'ns', 'default', '-o', 'name'])).stdout, 'namespace/default\n'), 30_000);
+  });
+
   it('keeps serving through the load balancer when a front door dies', async () => {
     await stack.handle.killInstance('aggregator-0');
     for (let i = 0; i < 5; i++) {

@@ -25,10 +25,15 @@ describe('renderHaproxyConfig', () => {
   test('balances round robin with TLS /readyz health checks across every front door', () => {
     assert.ok(lines.includes('balance roundrobin'));
     assert.ok(lines.includes('option httpchk GET /readyz'));
-    const servers = lines.filter((line) => line.startsWith('server '));
+    const servers = lines.filter((line) => line.startsWith('server ') && !line.includes(' backup'));
     assert.equal(servers.length, 2);
     assert.match(servers[0], /^server aggregator-0 127\.0\.0\.2:6443 check check-ssl verify none inter 1s fall 2 rise 1\b/);
     assert.match(servers[1], /^server aggregator-1 127\.0\.0\.3:6443 check check-ssl verify none inter 1s fall 2 rise 1\b/);
+  });
+
+  test('keeps every front door as an unchecked backup, so clients get a Status when none is ready', () => {
+    const backups = lines.filter((line) => line.startsWith('server ') && line.endsWith(' backup'));
+    assert.deepEqual(backups, ['server aggregator-0-standby 127.0.0.2:6443 backup', 'server aggregator-1-standby 127.0.0.3:6443 backup']);
   });
 
   test('does not daemonize, so the process can be tracked by pid', () => {

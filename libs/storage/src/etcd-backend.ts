@@ -33,7 +33,8 @@ export function prefixEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-const UNAVAILABLE_PATTERNS = [/unavailable/i, /connect/i, /deadline/i, /timed out/i, /no connection/i, /ECONNREFUSED/];
+// etcd3 opens a circuit breaker after repeated connection failures; that is etcd being away too.
+const UNAVAILABLE_PATTERNS = [/unavailable/i, /connect/i, /deadline/i, /timed out/i, /no connection/i, /ECONNREFUSED/, /circuit breaker/i];
 
 export interface EtcdBackendOptions {
   endpoints: string[];

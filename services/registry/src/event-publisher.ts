@@ -45,6 +45,7 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
   private lastRevision = 0;
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  private onCampaignError: (err: Error) => void = () => {};
   /** Set when etcd compacted away revisions not yet published: the next term starts with a reset. */
   private historyLost = false;
   leading = false;
@@ -67,12 +68,15 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
         this.election = this.registry.backend.client.election(ELECTION, LEASE_TTL_SECONDS);
         const campaign = this.election.campaign(this.config.instance);
         this.campaign = campaign;
+        // A campaign may report several errors while etcd is away; every one must have a listener,
+        // or Node ends the process.
+        campaign.on('error', (err: Error) => this.onCampaignError(err));
         await new Promise<void>((resolve, reject) => {
+          this.onCampaignError = reject;
           campaign.once('elected', () => resolve());
-          campaign.once('error', reject);
         });
         this.logger.info('elected event publisher');
-        await this.lead(campaign);
+        await this.lead();
       } catch (err) {
         if (this.stopped) return;
         this.logger.warn('event publisher is not leading; retrying', { err });
@@ -82,7 +86,7 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async lead(campaign: Campaign): Promise<void> {
+  private async lead(): Promise<void> {
     const bus = this.bus!;
     const last = await bus.lastPublished();
     const current = await this.registry.backend.currentRevision();
@@ -113,7 +117,7 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
         if (/compacted/i.test(err.message)) this.historyLost = true;
         reject(err);
       });
-      campaign.once('error', (err) => reject(err));
+      this.onCampaignError = reject;
       watcher.on('end', () => resolve());
     });
   }
