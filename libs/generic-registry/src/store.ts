@@ -86,6 +86,11 @@ function encodeForStorage(obj: KubeObject): Buffer {
 }
 
 const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+/** The finalizers through which a delete asks the garbage collector to orphan or delete dependents first. */
+export const ORPHAN_FINALIZER = 'orphan';
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+const GC_FINALIZERS: Record<string, string | undefined> = { Orphan: ORPHAN_FINALIZER, Foreground: FOREGROUND_FINALIZER };
 const MAX_RETRIES = 16;
 
 /** Whether two versions differ beyond what the server itself maintains. */
@@ -387,13 +392,22 @@ export class GenericStore {
         options,
       });
 
-      const finalizing = (old.metadata?.finalizers?.length ?? 0) > 0 || this.strategy.finalizesOnDelete?.(old);
+      // Orphan and Foreground hand the object to the garbage collector through a finalizer: it
+      // orphans or deletes the dependents first, then removes the finalizer.
+      const gcFinalizer = GC_FINALIZERS[options.propagationPolicy ?? ''];
+      const finalizers = old.metadata?.finalizers ?? [];
+      const finalizing = finalizers.length > 0 || !!gcFinalizer || this.strategy.finalizesOnDelete?.(old);
       try {
         if (finalizing) {
           // The object stays until its finalizers are gone; deleting it again changes nothing.
           if (old.metadata?.deletionTimestamp) return old;
           const marked = structuredClone(old);
-          marked.metadata = { ...marked.metadata, deletionTimestamp: nowTimestamp(), deletionGracePeriodSeconds: 0 };
+          marked.metadata = {
+            ...marked.metadata,
+            deletionTimestamp: nowTimestamp(),
+            deletionGracePeriodSeconds: 0,
+            ...(gcFinalizer && !finalizers.includes(gcFinalizer) ? { finalizers: [...finalizers, gcFinalizer] } : {}),
+          };
           this.strategy.prepareForDelete?.(marked);
           if (ctx.dryRun) return marked;
           const revision = await this.backend.update(this.key(namespace, name), encodeForStorage(marked), stored.modRevision);

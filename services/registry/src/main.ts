@@ -4,6 +4,7 @@ import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
 import { Bootstrap } from './bootstrap.js';
 import { BootstrapKubernetesService } from './bootstrap-kubernetes-service.js';
 import { Compactor } from './compactor.js';
+import { GarbageCollector } from './garbage-collector/garbage-collector.controller.js';
 import { EventPublisher } from './event-publisher.js';
 import { NamespaceLifecycleController } from './namespace-lifecycle.js';
 import { Registry } from './registry.js';
@@ -26,6 +27,7 @@ void runService('registry', (config, logger): DynamicModule => {
       EventPublisher,
       NamespaceLifecycleController,
       Compactor,
+      GarbageCollector,
     ],
   };
 });

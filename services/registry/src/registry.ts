@@ -113,6 +113,10 @@ export class Registry implements OnApplicationShutdown {
     this.bootstrapped = true;
   }
 
+  allStores(): GenericStore[] {
+    return [...this.stores.values()];
+  }
+
   namespacedStores(): GenericStore[] {
     return [...this.stores.values()].filter((s) => s.info.namespaced);
   }
