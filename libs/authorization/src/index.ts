@@ -1,2 +1,3 @@
 export * from './authorizer.js';
 export * from './bootstrap-policy.js';
+export * from './rbac/index.js';

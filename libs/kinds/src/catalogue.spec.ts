@@ -51,13 +51,18 @@ describe('storageKey', () => {
 });
 
 describe('KindCatalogue', () => {
-  it('serves namespaces and configmaps by default', () => {
+  it('serves the built-in kinds by default, each under its own group', () => {
     const catalogue = new KindCatalogue();
     assert.deepEqual(catalogue.strategies, builtinStrategies);
     assert.equal(catalogue.lookup('', 'namespaces'), namespaceStrategy);
     assert.equal(catalogue.lookup('', 'configmaps'), configMapStrategy);
-    assert.equal(catalogue.lookup('', 'secrets'), undefined);
+    assert.equal(catalogue.lookup('', 'no-such-things'), undefined);
     assert.equal(catalogue.lookup('apps', 'configmaps'), undefined);
+  });
+
+  it('holds each group/resource once', () => {
+    const keys = builtinStrategies.map((s) => `${s.info.group}/${s.info.resource}`);
+    assert.equal(new Set(keys).size, keys.length);
   });
 
   it('lists the served group/versions once each, in order', () => {

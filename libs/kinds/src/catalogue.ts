@@ -3,11 +3,40 @@ import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
 import type { KindStrategy, ResourceInfo } from './strategy.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
+import { reviewStrategies } from './authorization/reviews.js';
+import { secretStrategy } from './secret/strategy.js';
+import { serviceAccountStrategy } from './serviceaccount/strategy.js';
+import { eventStrategy } from './event/strategy.js';
+import { leaseStrategy } from './lease/strategy.js';
+import { priorityClassStrategy } from './priorityclass/strategy.js';
+import { podTemplateStrategy } from './podtemplate/strategy.js';
+import { limitRangeStrategy } from './limitrange/strategy.js';
+import { resourceQuotaStrategy } from './resourcequota/strategy.js';
+import { runtimeClassStrategy } from './runtimeclass/strategy.js';
+import { storageClassStrategy } from './storageclass/strategy.js';
+import { csiDriverStrategy } from './csidriver/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
   configMapStrategy,
   serviceStrategy,
+  roleStrategy,
+  clusterRoleStrategy,
+  roleBindingStrategy,
+  clusterRoleBindingStrategy,
+  ...reviewStrategies,
+  secretStrategy,
+  serviceAccountStrategy,
+  eventStrategy,
+  podTemplateStrategy,
+  limitRangeStrategy,
+  resourceQuotaStrategy,
+  leaseStrategy,
+  priorityClassStrategy,
+  runtimeClassStrategy,
+  storageClassStrategy,
+  csiDriverStrategy,
 ];
 
 export class KindCatalogue {

@@ -43,6 +43,7 @@ import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kap
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
 import type { HealthEndpoints } from './health.js';
+import { isReviewRequest, serveReview } from './reviews.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -319,6 +320,8 @@ export class RequestHandler {
   }
 
   private async serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: User): Promise<void> {
+    // Access and rules reviews are answered by the authz service, never stored.
+    if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => decodeBody(await readBody(req), mediaType(req), this.catalogue.lookup(info.apiGroup, info.resource)));
     const strategy = this.resolve(info);
     const q = url.searchParams;
     const representation = negotiate(req.headers.accept);

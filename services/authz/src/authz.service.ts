@@ -1,10 +1,25 @@
+// May they: the authorizer chain system:masters → RBAC → bootstrap policy, answering the front door's
+// Authorize calls and the authorization.k8s.io reviews. RBAC decides from an in-memory index that a
+// reflector keeps current through the watch-cache service, so no decision reads storage.
 import { Inject, Injectable } from '@nestjs/common';
-import { authorizerChain, bootstrapPolicyAuthorizer, mastersAuthorizer, type Authorizer, type Decision } from '@kapi/authorization';
-import type { ServiceConfig } from '@kapi/config';
-import { healthService, toGrpcHandlers } from '@kapi/grpc';
-import { authzV1 } from '@kapi/proto';
+import { isStatusError, toStatus } from '@kapi/api-machinery';
+import {
+  authorizerChain,
+  bootstrapPolicyAuthorizer,
+  mastersAuthorizer,
+  RbacAuthorizer,
+  RbacIndex,
+  RbacReflector,
+  type Authorizer,
+  type Decision,
+} from '@kapi/authorization';
+import { requireSettings, type ServiceConfig } from '@kapi/config';
+import { createClient, healthService, toGrpcHandlers } from '@kapi/grpc';
+import { authzV1, watchcacheV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
-import type { Logger } from '@kapi/telemetry';
+import { metrics, type Logger } from '@kapi/telemetry';
+import { WatchCacheRbacSource } from './rbac-source.js';
+import { ReviewAnswerer } from './reviews.js';
 
 const toProto: Record<Decision, authzV1.Decision> = {
   Allow: authzV1.Decision.DECISION_ALLOW,
@@ -12,17 +27,44 @@ const toProto: Record<Decision, authzV1.Decision> = {
   NoOpinion: authzV1.Decision.DECISION_NO_OPINION,
 };
 
+const userOf = (u: authzV1.Attributes['user']) => ({ username: u?.username ?? '', groups: u?.groups ?? [] });
+
 @Injectable()
 export class AuthzGrpcServer extends GrpcServerHost {
-  private readonly authorizer: Authorizer = authorizerChain([mastersAuthorizer, bootstrapPolicyAuthorizer]);
+  readonly index = new RbacIndex();
+  private readonly rbac = new RbacAuthorizer(this.index);
+  private readonly authorizers: Authorizer[] = [mastersAuthorizer, this.rbac, bootstrapPolicyAuthorizer];
+  private readonly authorizer: Authorizer = authorizerChain(this.authorizers);
+  private readonly reviews = new ReviewAnswerer(this.authorizers, this.rbac);
+  private readonly watchCache: watchcacheV1.WatchCacheClient;
+  private readonly reflector: RbacReflector;
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
     super(config, logger);
+    requireSettings(config, { watchCacheAddrs: 'KAPI_WATCH_CACHE_ADDR' });
+    this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs);
+    this.reflector = new RbacReflector(this.index, new WatchCacheRbacSource(this.watchCache), { logger });
+    for (const resource of ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const) {
+      metrics.gauge(`kapi_authz_rbac_${resource}`, `${resource} held in the authorizer's RBAC index.`, () => this.index.size(resource));
+    }
+    metrics.counter('kapi_authz_rbac_events_total', 'Watch events applied to the RBAC index.', () => this.reflector.eventsApplied);
+    metrics.counter('kapi_authz_rbac_relists_total', 'Lists that replaced one RBAC resource in the index.', () => this.reflector.relists);
+  }
+
+  override async onApplicationBootstrap(): Promise<void> {
+    this.reflector.start();
+    await super.onApplicationBootstrap();
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    await this.reflector.stop();
+    this.watchCache.close();
+    await super.onApplicationShutdown();
   }
 
   async authorize(a: authzV1.Attributes): Promise<authzV1.AuthorizeReply> {
     const result = await this.authorizer.authorize({
-      user: { username: a.user?.username ?? '', groups: a.user?.groups ?? [] },
+      user: userOf(a.user),
       verb: a.verb,
       resourceRequest: a.resourceRequest,
       apiGroup: a.apiGroup,
@@ -36,13 +78,30 @@ export class AuthzGrpcServer extends GrpcServerHost {
     return { decision: toProto[result.decision], reason: result.reason, evaluationError: '' };
   }
 
+  async review(r: authzV1.ReviewRequest): Promise<authzV1.ReviewReply> {
+    try {
+      const review = await this.reviews.answer(r.resource, r.namespace, r.review, userOf(r.user));
+      return { review: Buffer.from(JSON.stringify(review)), status: Buffer.alloc(0) };
+    } catch (err) {
+      if (!isStatusError(err)) throw err;
+      return { review: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))) };
+    }
+  }
+
   protected services() {
     return [
       {
         definition: authzV1.AuthorizationService,
-        handlers: toGrpcHandlers(authzV1.AuthorizationService, { authorize: (a) => this.authorize(a) }, this.logger),
+        handlers: toGrpcHandlers(authzV1.AuthorizationService, { authorize: (a) => this.authorize(a), review: (r) => this.review(r) }, this.logger),
       },
-      healthService('authz', []),
+      healthService('authz', [
+        {
+          name: 'rbac',
+          check: () => {
+            if (!this.reflector.synced) throw new Error(`the RBAC objects are not listed yet (${this.reflector.pending.join(', ')})`);
+          },
+        },
+      ]),
     ];
   }
 }

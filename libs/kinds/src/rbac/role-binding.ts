@@ -1,0 +1,28 @@
+import { defineStrategy } from '../strategy.js';
+import {
+  RBAC_GROUP,
+  bindingColumns,
+  bindingSchema,
+  defaultBinding,
+  isValidPathSegmentName,
+  validateBinding,
+  validateBindingUpdate,
+  type BindingObject,
+} from './validation.js';
+
+/** rbac.authorization.k8s.io/v1 RoleBinding: grants a Role or ClusterRole to subjects within one namespace. */
+export const roleBindingStrategy = defineStrategy(
+  { group: RBAC_GROUP, version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+  {
+    validateName: isValidPathSegmentName,
+    protobuf: bindingSchema,
+    tableColumns: bindingColumns(
+      'roleBinding',
+      'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',
+    ),
+    prepareForCreate: (obj) => defaultBinding(obj as BindingObject),
+    prepareForUpdate: (obj) => defaultBinding(obj as BindingObject),
+    validate: (obj) => validateBinding(obj as BindingObject, true),
+    validateUpdate: (obj, old) => validateBindingUpdate(obj as BindingObject, old as BindingObject),
+  },
+);

@@ -1,0 +1,34 @@
+// The authorization.k8s.io/v1 reviews (SelfSubjectAccessReview, SubjectAccessReview,
+// LocalSubjectAccessReview, SelfSubjectRulesReview) are answered by the authz service, not stored:
+// a create goes there with the requesting user, every other verb is refused as kube refuses it.
+import type { ServerResponse } from 'node:http';
+import { StatusError, type Status } from '@kapi/api-machinery';
+import type { RequestInfo } from '@kapi/apiserver';
+import { unary } from '@kapi/grpc';
+import { isReviewResource, type KindCatalogue } from '@kapi/kinds';
+import type { authzV1, commonV1 } from '@kapi/proto';
+
+export function isReviewRequest(info: RequestInfo): boolean {
+  return info.isResourceRequest && isReviewResource(info.apiGroup, info.resource);
+}
+
+const notFound = () => new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource', {});
+
+/** Serves a request for a review resource; `body` reads the request body as JSON text. */
+export async function serveReview(
+  authz: authzV1.AuthorizationClient,
+  catalogue: KindCatalogue,
+  info: RequestInfo,
+  user: commonV1.UserInfo,
+  res: ServerResponse,
+  body: () => Promise<Buffer>,
+): Promise<void> {
+  const strategy = catalogue.lookup(info.apiGroup, info.resource);
+  // Reviews have no named paths and live either in a namespace or at the cluster scope, never both.
+  if (!strategy || strategy.info.version !== info.apiVersion || info.name || info.subresource || strategy.info.namespaced !== !!info.namespace) throw notFound();
+  if (info.verb !== 'create') throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
+  const reply = await unary('authz', 'Review', authz.review.bind(authz), { resource: info.resource, namespace: info.namespace, review: await body(), user });
+  if (reply.status.length) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')) as Status);
+  res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': reply.review.length });
+  res.end(reply.review);
+}

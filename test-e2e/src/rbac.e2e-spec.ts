@@ -1,0 +1,103 @@
+// RBAC through kubectl: a user with no rights is refused in kube's words, is allowed within two
+// seconds of a RoleBinding, and `kubectl auth can-i` answers from the same rules.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderKubeconfig } from '@kapi/local-stack';
+import { eventually, startTestStack, type TestStack } from './harness.js';
+
+/** A client certificate for a user, signed with the stack's CA, in a kubeconfig of its own. */
+function userKubeconfig(stack: TestStack, user: string, groups: string[]): string {
+  const dir = stack.handle.stateDir;
+  const key = join(dir, `${user}.key`);
+  const csr = join(dir, `${user}.csr`);
+  const crt = join(dir, `${user}.crt`);
+  const ext = join(dir, `${user}.ext`);
+  const subject = `/${groups.map((g) => `O=${g}`).join('/')}${groups.length ? '/' : ''}CN=${user}`;
+  execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject], { stdio: 'ignore' });
+  writeFileSync(ext, 'extendedKeyUsage=clientAuth\n');
+  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', stack.handle.pki.caCert, '-CAkey', stack.handle.pki.caKey, '-CAcreateserial', '-out', crt, '-days', '1', '-extfile', ext], { stdio: 'ignore' });
+  const file = join(dir, `${user}.kubeconfig`);
+  writeFileSync(
+    file,
+    renderKubeconfig({
+      serverUrl: stack.handle.serverUrl,
+      caPem: readFileSync(stack.handle.pki.caCert, 'utf8'),
+      clientCertPem: readFileSync(crt, 'utf8'),
+      clientKeyPem: readFileSync(key, 'utf8'),
+    }),
+  );
+  return file;
+}
+
+describe('RBAC', () => {
+  let stack: TestStack;
+  let jane: string;
+  const asJane = (args: string[]) => stack.kubectl(['--kubeconfig', jane, ...args]);
+
+  before(async () => {
+    stack = await startTestStack({ aggregatorReplicas: 2 });
+    jane = userKubeconfig(stack, 'jane', ['devs']);
+    await stack.kubectl(['create', 'namespace', 'team']);
+    await stack.kubectl(['-n', 'team', 'create', 'configmap', 'shared']);
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('has the bootstrap cluster roles and bindings', async () => {
+    const roles = (await stack.kubectl(['get', 'clusterroles', '-o', 'name'])).stdout;
+    for (const name of ['cluster-admin', 'admin', 'edit', 'view', 'system:discovery', 'system:basic-user', 'system:public-info-viewer']) {
+      assert.ok(roles.includes(`clusterrole.rbac.authorization.k8s.io/${name}\n`), name);
+    }
+    const bindings = (await stack.kubectl(['get', 'clusterrolebindings', '-o', 'name'])).stdout;
+    assert.ok(bindings.includes('clusterrolebinding.rbac.authorization.k8s.io/cluster-admin\n'));
+  });
+
+  it('refuses a user without rights in kube words, then allows them within seconds of a RoleBinding', async () => {
+    const denied = await asJane(['-n', 'team', 'get', 'configmaps']);
+    assert.equal(denied.stderr, 'Error from server (Forbidden): configmaps is forbidden: User "jane" cannot list resource "configmaps" in API group "" in the namespace "team"\n');
+    const bound = await stack.kubectl(['-n', 'team', 'create', 'rolebinding', 'jane-view', '--clusterrole=view', '--user=jane']);
+    assert.equal(bound.stdout, 'rolebinding.rbac.authorization.k8s.io/jane-view created\n', bound.stderr);
+    await eventually(async () => {
+      const allowed = await asJane(['-n', 'team', 'get', 'configmaps', '-o', 'name']);
+      assert.equal(allowed.stdout, 'configmap/shared\n', allowed.stderr);
+    }, 2_000);
+    // view does not allow writes, nor anything in another namespace.
+    const write = await asJane(['-n', 'team', 'create', 'configmap', 'mine']);
+    assert.match(write.stderr, /User "jane" cannot create resource "configmaps" in API group "" in the namespace "team"/);
+    const other = await asJane(['-n', 'default', 'get', 'configmaps']);
+    assert.match(other.stderr, /User "jane" cannot list resource "configmaps" in API group "" in the namespace "default"/);
+  });
+
+  it('answers kubectl auth can-i from the same rules', async () => {
+    assert.equal((await asJane(['auth', 'can-i', 'list', 'configmaps', '-n', 'team'])).stdout, 'yes\n');
+    const no = await asJane(['auth', 'can-i', 'delete', 'configmaps', '-n', 'team']);
+    assert.equal(no.stdout, 'no\n');
+    assert.notEqual(no.code, 0);
+    const list = await asJane(['auth', 'can-i', '--list', '-n', 'team']);
+    assert.match(list.stdout, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs\n/);
+    assert.match(list.stdout, /\nconfigmaps\s+\[\]\s+\[\]\s+\[get list watch\]\n/);
+  });
+
+  it('creates roles and bindings with kubectl create', async () => {
+    assert.equal(
+      (await stack.kubectl(['-n', 'team', 'create', 'role', 'writer', '--verb=create,update', '--resource=configmaps'])).stdout,
+      'role.rbac.authorization.k8s.io/writer created\n',
+    );
+    assert.equal(
+      (await stack.kubectl(['create', 'clusterrole', 'reader', '--verb=get,list', '--resource=namespaces'])).stdout,
+      'clusterrole.rbac.authorization.k8s.io/reader created\n',
+    );
+    assert.equal(
+      (await stack.kubectl(['create', 'clusterrolebinding', 'devs-reader', '--clusterrole=reader', '--group=devs'])).stdout,
+      'clusterrolebinding.rbac.authorization.k8s.io/devs-reader created\n',
+    );
+    await eventually(async () => assert.equal((await asJane(['get', 'namespace', 'team', '-o', 'name'])).stdout, 'namespace/team\n'), 2_000);
+    const roleTable = await stack.kubectl(['-n', 'team', 'get', 'rolebindings']);
+    assert.match(roleTable.stdout, /^NAME\s+ROLE\s+AGE\njane-view\s+ClusterRole\/view\s+\d+s\n$/);
+  });
+});
