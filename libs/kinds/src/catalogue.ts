@@ -2,6 +2,8 @@
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
+import { endpointsStrategy } from './endpoints/strategy.js';
+import { endpointSliceStrategy } from './endpointslice/strategy.js';
 import type { KindStrategy, ResourceInfo } from './strategy.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import { reviewStrategies } from './authorization/reviews.js';
@@ -21,6 +23,8 @@ export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
   configMapStrategy,
   serviceStrategy,
+  endpointsStrategy,
+  endpointSliceStrategy,
   roleStrategy,
   clusterRoleStrategy,
   roleBindingStrategy,

@@ -17,3 +17,5 @@ export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from 
 export { runtimeClassStrategy } from './runtimeclass/strategy.js';
 export { storageClassStrategy } from './storageclass/strategy.js';
 export { csiDriverStrategy } from './csidriver/strategy.js';
+export { endpointsStrategy } from './endpoints/strategy.js';
+export { endpointSliceStrategy } from './endpointslice/strategy.js';

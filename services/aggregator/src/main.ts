@@ -3,6 +3,7 @@ import { requireSettings } from '@kapi/config';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
 import { Backends } from './backends.js';
 import { HttpsFrontDoor } from './http-server.js';
+import { IdentityLease } from './identity-lease.js';
 
 @Module({})
 class AggregatorModule {}
@@ -18,6 +19,6 @@ void runService('aggregator', (config, logger): DynamicModule => {
   });
   return {
     module: AggregatorModule,
-    providers: [{ provide: CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, Backends, HttpsFrontDoor],
+    providers: [{ provide: CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, Backends, HttpsFrontDoor, IdentityLease],
   };
 });

@@ -2,13 +2,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { requireSettings } from '@kapi/config';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
 import { Bootstrap } from './bootstrap.js';
+import { BootstrapPriorityClasses } from './bootstrap-priority-classes.js';
 import { BootstrapKubernetesService } from './bootstrap-kubernetes-service.js';
 import { Compactor } from './compactor.js';
+import { EndpointReconciler } from './endpoint-reconciler.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.controller.js';
 import { EventPublisher } from './event-publisher.js';
 import { NamespaceLifecycleController } from './namespace-lifecycle.js';
 import { Registry } from './registry.js';
 import { RegistryGrpcServer } from './registry.grpc.js';
+import { ServiceAccountController } from './service-account-controller.js';
 
 @Module({})
 class RegistryModule {}
@@ -22,12 +25,15 @@ void runService('registry', (config, logger): DynamicModule => {
       { provide: LOGGER, useValue: logger },
       Registry,
       Bootstrap,
+      BootstrapPriorityClasses,
       BootstrapKubernetesService,
       RegistryGrpcServer,
       EventPublisher,
       NamespaceLifecycleController,
       Compactor,
       GarbageCollector,
+      EndpointReconciler,
+      ServiceAccountController,
     ],
   };
 });
