@@ -83,6 +83,13 @@ describe('RBAC', () => {
     assert.match(list.stdout, /\nconfigmaps\s+\[\]\s+\[\]\s+\[get list watch\]\n/);
   });
 
+  it('lets system:masters impersonate with --as, and refuses impersonation to a user without the verb', async () => {
+    assert.equal((await stack.kubectl(['auth', 'can-i', 'list', 'configmaps', '-n', 'team', '--as', 'jane'])).stdout, 'yes\n');
+    assert.equal((await stack.kubectl(['auth', 'can-i', 'list', 'secrets', '-n', 'team', '--as', 'jane'])).stdout, 'no\n');
+    const refused = await asJane(['-n', 'team', 'get', 'configmaps', '--as', 'admin']);
+    assert.equal(refused.stderr, 'Error from server (Forbidden): users "admin" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope\n');
+  });
+
   it('creates roles and bindings with kubectl create', async () => {
     assert.equal(
       (await stack.kubectl(['-n', 'team', 'create', 'role', 'writer', '--verb=create,update', '--resource=configmaps'])).stdout,

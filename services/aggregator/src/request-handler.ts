@@ -43,6 +43,7 @@ import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kap
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
 import type { HealthEndpoints } from './health.js';
+import { impersonatedUser } from './impersonation.js';
 import { isReviewRequest, serveReview } from './reviews.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -222,7 +223,7 @@ export class RequestHandler {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): Promise<void> {
-    const user = await this.authenticate(req);
+    const user = await impersonatedUser(req, await this.authenticate(req), (requester, target) => this.mayImpersonate(requester, target));
     await this.authorize(info, user);
     if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
     return this.serveResource(req, res, url, info, user);
@@ -235,6 +236,18 @@ export class RequestHandler {
     });
     if (!reply.authenticated || !reply.user) throw unauthorized();
     return reply.user;
+  }
+
+  private async mayImpersonate(user: User, target: { resource: string; apiGroup: string; namespace: string; name: string; subresource: string }): Promise<boolean> {
+    const reply = await unary('authz', 'Authorize', this.backends.authz.authorize.bind(this.backends.authz), {
+      user,
+      verb: 'impersonate',
+      resourceRequest: true,
+      apiVersion: '',
+      path: '',
+      ...target,
+    });
+    return reply.decision === authzV1.Decision.DECISION_ALLOW;
   }
 
   private async authorize(info: RequestInfo, user: User): Promise<void> {
