@@ -83,6 +83,13 @@ describe('RBAC', () => {
     assert.match(list.stdout, /\nconfigmaps\s+\[\]\s+\[\]\s+\[get list watch\]\n/);
   });
 
+  it('tells kubectl auth whoami who is asking, impersonated or not', async () => {
+    const me = await asJane(['auth', 'whoami']);
+    assert.match(me.stdout, /^ATTRIBUTE\s+VALUE\nUsername\s+jane\nGroups\s+\[devs system:authenticated\]\n$/, me.stderr);
+    const as = await stack.kubectl(['auth', 'whoami', '--as', 'jane', '--as-group', 'ops', '-o', 'json']);
+    assert.deepEqual(JSON.parse(as.stdout).status.userInfo, { username: 'jane', groups: ['ops', 'system:authenticated'] });
+  });
+
   it('lets system:masters impersonate with --as, and refuses impersonation to a user without the verb', async () => {
     assert.equal((await stack.kubectl(['auth', 'can-i', 'list', 'configmaps', '-n', 'team', '--as', 'jane'])).stdout, 'yes\n');
     assert.equal((await stack.kubectl(['auth', 'can-i', 'list', 'secrets', '-n', 'team', '--as', 'jane'])).stdout, 'no\n');

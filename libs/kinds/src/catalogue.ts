@@ -2,6 +2,7 @@
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
+import { selfSubjectReviewStrategy } from './authentication/self-subject-review.js';
 import { endpointsStrategy } from './endpoints/strategy.js';
 import { endpointSliceStrategy } from './endpointslice/strategy.js';
 import type { KindStrategy, ResourceInfo } from './strategy.js';
@@ -25,6 +26,7 @@ export const builtinStrategies: readonly KindStrategy[] = [
   serviceStrategy,
   endpointsStrategy,
   endpointSliceStrategy,
+  selfSubjectReviewStrategy,
   roleStrategy,
   clusterRoleStrategy,
   roleBindingStrategy,

@@ -19,3 +19,4 @@ export { storageClassStrategy } from './storageclass/strategy.js';
 export { csiDriverStrategy } from './csidriver/strategy.js';
 export { endpointsStrategy } from './endpoints/strategy.js';
 export { endpointSliceStrategy } from './endpointslice/strategy.js';
+export { selfSubjectReviewStrategy, isSelfSubjectReview, selfSubjectReview, AUTHENTICATION_GROUP } from './authentication/self-subject-review.js';

@@ -38,7 +38,7 @@ import {
   type RequestInfo,
 } from '@kapi/apiserver';
 import { serverStream, unary } from '@kapi/grpc';
-import type { KindCatalogue, KindStrategy } from '@kapi/kinds';
+import { isSelfSubjectReview, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
 import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
@@ -333,6 +333,11 @@ export class RequestHandler {
   }
 
   private async serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: User): Promise<void> {
+    // kubectl auth whoami: the front door knows who is asking.
+    if (info.isResourceRequest && isSelfSubjectReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name) {
+      await readBody(req);
+      return this.sendJson(res, 201, selfSubjectReview(user));
+    }
     // Access and rules reviews are answered by the authz service, never stored.
     if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => decodeBody(await readBody(req), mediaType(req), this.catalogue.lookup(info.apiGroup, info.resource)));
     const strategy = this.resolve(info);

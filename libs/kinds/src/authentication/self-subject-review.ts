@@ -1,0 +1,28 @@
+// authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`): answered by the front door with
+// the user it authenticated, never stored. Registered as a kind so that discovery lists it.
+import { StatusError } from '@kapi/api-machinery';
+import { defineStrategy } from '../strategy.js';
+
+export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
+
+const neverStored = (): never => {
+  throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
+};
+
+export const selfSubjectReviewStrategy = defineStrategy(
+  { group: AUTHENTICATION_GROUP, version: 'v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] },
+  { validateName: () => [], prepareForCreate: neverStored, prepareForUpdate: neverStored },
+);
+
+export function isSelfSubjectReview(group: string, resource: string): boolean {
+  return group === AUTHENTICATION_GROUP && resource === 'selfsubjectreviews';
+}
+
+/** The review kube-apiserver answers: the requesting user's attributes, as it authenticated them. */
+export function selfSubjectReview(user: { username: string; uid: string; groups: string[]; extra: Record<string, { values: string[] }> }) {
+  const userInfo: Record<string, unknown> = { username: user.username };
+  if (user.uid) userInfo.uid = user.uid;
+  if (user.groups.length) userInfo.groups = user.groups;
+  if (Object.keys(user.extra).length) userInfo.extra = Object.fromEntries(Object.entries(user.extra).map(([k, v]) => [k, v.values]));
+  return { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo } };
+}
