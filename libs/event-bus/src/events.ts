@@ -37,7 +37,10 @@ export interface EventBus {
   lastPublished(): Promise<RevisionBatch | undefined>;
   /** The bus's last sequence number (0 when empty). */
   lastSequence(): Promise<number>;
-  /** Batches from `fromSequence` on, in order, until `break` or `close`. */
+  /**
+   * Batches from `fromSequence` on, in order, until `break`, `close`, or the connection to the bus
+   * is lost (then the iteration throws, so that the consumer can re-synchronise rather than wait).
+   */
   subscribe(fromSequence: number): AsyncIterable<ReceivedBatch>;
   close(): Promise<void>;
 }

@@ -89,13 +89,29 @@ export class JetStreamEventBus implements EventBus {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: Math.max(1, fromSequence),
     });
-    const messages = await consumer.consume();
+    // Short pull expiries and heartbeats: after a server restart a lost pull request is noticed in
+    // seconds, not after the default half minute.
+    const messages = await consumer.consume({ expires: 5_000, idle_heartbeat: 1_000 });
+    let lost: Error | undefined;
+    const status = this.connection.status() as AsyncIterable<{ type: string }> & { stop?: () => void };
+    const watchStatus = (async () => {
+      for await (const s of status) {
+        if (s.type === 'disconnect') {
+          lost = new Error('the connection to NATS was lost');
+          await messages.close().catch(() => {});
+          return;
+        }
+      }
+    })();
     try {
       for await (const m of messages) {
         yield { sequence: m.seq, batch: decodeBatch(m.data) };
       }
+      if (lost) throw lost;
     } finally {
-      await messages.close();
+      await messages.close().catch(() => {});
+      status.stop?.();
+      await watchStatus.catch(() => {});
     }
   }
 

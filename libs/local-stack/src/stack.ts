@@ -2,15 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireBinary, requireNatsServer } from './binaries';
-import { startEtcd } from './etcd';
+import { etcdEnvironment, startEtcd } from './etcd';
 import { StackError, describeError } from './errors';
 import { startHaproxy } from './haproxy';
 import { writeKubeconfig } from './kubeconfig';
-import { startNats } from './nats';
+import { natsHealthUrl, startNats } from './nats';
 import { TlsClientMaterial, isPortFree, waitForHttpsUrl, waitForTcpPort } from './network';
 import { PkiFiles, ensurePki, servingSubjectAltNames } from './pki';
 import {
   ManagedProcess,
+  SpawnOptions,
   StopOutcome,
   processState,
   readProcessRecords,
@@ -83,12 +84,32 @@ export interface StackHandle {
   stop(): Promise<void>;
   /** Sends `signal` (SIGKILL by default) to one process and waits until it is gone, e.g. to test failover. */
   killInstance(instance: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Starts one process of the stack again (a service replica, `etcd`, `nats` or `haproxy`) with the
+   * command, environment and working directory it was first started with, appending to the same log
+   * file and rewriting its pid file, and resolves once it is ready: etcd and NATS when their health
+   * endpoints answer, every other process when its port accepts connections. A process that still
+   * runs is stopped first (SIGTERM, then SIGKILL). Returns the process as it now is; the same entry
+   * of `processes` is updated, and `stop` and `killInstance` act on the new process.
+   */
+  restartInstance(instance: string): Promise<StackProcess>;
 }
 
 export interface StoppedProcess {
   instance: string;
   pid: number;
   outcome: StopOutcome | 'unverifiable';
+}
+
+/** How a process of the stack was started, so that restartInstance can start it again the same way. */
+interface LaunchSpec {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  logFile: string;
+  /** Resolves once the (re)started process is ready to serve; rejects when `signal` aborts. */
+  ready: (signal: AbortSignal) => Promise<unknown>;
 }
 
 /** Backends start in these waves; each wave waits for the previous one to listen. */
@@ -134,6 +155,10 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   const tls = readTls(pki.files);
 
   const started: ManagedProcess[] = [];
+  const launchSpecs = new Map<string, LaunchSpec>();
+  /** etcd, NATS and HAProxy are spawned by their own modules; their argv comes from the process record. */
+  const rememberLaunch = (managed: ManagedProcess, spec: Omit<LaunchSpec, 'command' | 'args' | 'logFile'>) =>
+    launchSpecs.set(managed.instance, { command: managed.record.argv[0], args: managed.record.argv.slice(1), logFile: managed.logFile, ...spec });
   const addresses = new Map(expectedProcesses(topology).map((expected) => [expected.instance, expected]));
   const stopAll = async () => {
     for (const managed of [...started].reverse()) {
@@ -143,6 +168,8 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
 
   try {
     progress(`starting etcd on ${topology.etcd.host}:${topology.etcd.clientPort}`);
+    // What startEtcd, startNats and startHaproxy give their process, taken at the same moment.
+    const etcdEnv = etcdEnvironment();
     const etcd = await startEtcd({
       dataDir: paths.etcdDataDir,
       clientPort: topology.etcd.clientPort,
@@ -154,8 +181,15 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       readyTimeoutMs: startTimeoutMs,
     });
     started.push(etcd.process);
+    const etcdHealthUrl = `${etcd.endpoints[0]}/health`;
+    rememberLaunch(etcd.process, {
+      env: etcdEnv,
+      cwd: path.dirname(paths.etcdDataDir),
+      ready: (signal) => waitForHttpsUrl(etcdHealthUrl, { timeoutMs: startTimeoutMs, label: 'etcd', signal }),
+    });
 
     progress(`starting nats on ${topology.nats.host}:${topology.nats.port}`);
+    const natsEnv = { ...process.env };
     const nats = await startNats({
       storeDir: paths.natsStoreDir,
       configFile: paths.natsConfigFile,
@@ -168,26 +202,31 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       readyTimeoutMs: startTimeoutMs,
     });
     started.push(nats.process);
+    const natsReadyUrl = natsHealthUrl(nats.monitorUrl);
+    rememberLaunch(nats.process, {
+      env: natsEnv,
+      cwd: path.dirname(paths.natsStoreDir),
+      ready: (signal) => waitForHttpsUrl(natsReadyUrl, { timeoutMs: startTimeoutMs, label: 'nats', signal }),
+    });
 
     const launch = (instances: ServiceInstance[]) =>
       Promise.all(
         instances.map((instance) => {
           const command = commandOf(instance, repoRoot);
           progress(`starting ${instance.instance} on ${instance.listen.host}:${instance.listen.port}`);
-          const managed = spawnManaged({
-            instance: instance.instance,
+          const spec: LaunchSpec = {
             command: command.command,
             args: command.args,
             env: childEnvironment(options.env ?? process.env, serviceEnvironment(topology, instance, paths)),
             cwd: repoRoot,
             logFile: logFileOf(paths, instance.instance),
-            runDir: paths.runDir,
-            detached,
-          });
+            ready: (signal) =>
+              waitForTcpPort(instance.listen.host, instance.listen.port, { timeoutMs: startTimeoutMs, label: instance.instance, signal }),
+          };
+          launchSpecs.set(instance.instance, spec);
+          const managed = spawnManaged({ instance: instance.instance, ...specSpawnFields(spec), runDir: paths.runDir, detached });
           started.push(managed);
-          return awaitReadiness(managed, (signal) =>
-            waitForTcpPort(instance.listen.host, instance.listen.port, { timeoutMs: startTimeoutMs, label: instance.instance, signal }),
-          );
+          return awaitReadiness(managed, spec.ready);
         }),
       );
     for (const wave of BACKEND_WAVES) {
@@ -196,6 +235,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     await launch(instancesOf(topology, 'aggregator'));
 
     progress(`starting haproxy on ${topology.loadBalancer.host}:${topology.loadBalancer.port}`);
+    const haproxyEnv = { ...process.env };
     const haproxy = await startHaproxy({
       bind: topology.loadBalancer,
       backends: instancesOf(topology, 'aggregator').map((instance) => ({ name: instance.instance, ...instance.listen })),
@@ -208,6 +248,12 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       readyTimeoutMs: startTimeoutMs,
     });
     started.push(haproxy.process);
+    const lb = topology.loadBalancer;
+    rememberLaunch(haproxy.process, {
+      env: haproxyEnv,
+      cwd: paths.stateDir,
+      ready: (signal) => waitForTcpPort(lb.host, lb.port, { timeoutMs: startTimeoutMs, label: HAPROXY_INSTANCE, signal }),
+    });
 
     progress(`waiting for ${serverUrl}/readyz`);
     await waitUntilReady(started, addresses, paths, serverUrl, tls, options.readyTimeoutMs ?? 90_000);
@@ -218,6 +264,31 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   }
 
   const byInstance = new Map(started.map((managed) => [managed.instance, managed]));
+  const processes: StackProcess[] = started.map((managed) => ({
+    instance: managed.instance,
+    kind: addresses.get(managed.instance)?.kind ?? 'service',
+    pid: managed.pid,
+    logFile: managed.logFile,
+    address: addresses.get(managed.instance)?.address ?? '',
+  }));
+  /** One restart at a time per instance: a second one waits for the first instead of racing it. */
+  const restarting = new Map<string, Promise<unknown>>();
+
+  const restart = async (instance: string): Promise<StackProcess> => {
+    const previous = byInstance.get(instance);
+    const spec = launchSpecs.get(instance);
+    if (!previous || !spec) throw new StackError(`no process named ${instance} in this stack`);
+    if (!previous.hasExited()) await previous.stop();
+    const managed = spawnManaged({ instance, ...specSpawnFields(spec), runDir: paths.runDir, detached });
+    // From here on stop() and killInstance() act on the new process, even if it fails to become ready.
+    started[started.indexOf(previous)] = managed;
+    byInstance.set(instance, managed);
+    const entry = processes.find((candidate) => candidate.instance === instance)!;
+    entry.pid = managed.pid;
+    await awaitReadiness(managed, spec.ready);
+    return entry;
+  };
+
   return {
     stateDir: paths.stateDir,
     kubeconfigPath: paths.kubeconfigFile,
@@ -225,13 +296,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     topology,
     pki: pki.files,
     tls,
-    processes: started.map((managed) => ({
-      instance: managed.instance,
-      kind: addresses.get(managed.instance)?.kind ?? 'service',
-      pid: managed.pid,
-      logFile: managed.logFile,
-      address: addresses.get(managed.instance)?.address ?? '',
-    })),
+    processes,
     stop: stopAll,
     killInstance: async (instance, signal = 'SIGKILL') => {
       const managed = byInstance.get(instance);
@@ -247,7 +312,16 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       deadline.abort();
       if (!exitedInTime) throw new StackError(`${instance} (pid ${managed.pid}) did not exit within 10s of ${signal}`);
     },
+    restartInstance: (instance) => {
+      const run = (restarting.get(instance) ?? Promise.resolve()).catch(() => undefined).then(() => restart(instance));
+      restarting.set(instance, run);
+      return run;
+    },
   };
+}
+
+function specSpawnFields(spec: LaunchSpec): Pick<SpawnOptions, 'command' | 'args' | 'env' | 'cwd' | 'logFile'> {
+  return { command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd, logFile: spec.logFile };
 }
 
 /**

@@ -420,3 +420,16 @@ describe('WatchStore.unwatch', () => {
     assert.equal(r.done, true);
   });
 });
+
+describe('WatchStore bookmarks for a watch that started ahead of the cache', () => {
+  it('never bookmark a revision older than the one the watch started from', async () => {
+    const store = new WatchStore();
+    store.reset([], 10);
+    const channel = store.watch('/registry/configmaps/', () => true, 20);
+    store.bookmark(channel);
+    const iterator = channel[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    assert.equal(first.value?.type, 'BOOKMARK');
+    assert.equal(first.value?.revision, 20);
+  });
+});

@@ -158,7 +158,11 @@ export class WatchStore {
    * event is at or below.
    */
   bookmark(channel: Channel<WatchEventOut>): void {
-    channel.push({ type: 'BOOKMARK', object: {}, revision: this.revision });
+    // A watch that started ahead of this cache (from a list read elsewhere) already has everything
+    // up to its start: its bookmarks never go back behind it.
+    let after = 0;
+    for (const w of this.watchers) if (w.channel === channel) after = w.after;
+    channel.push({ type: 'BOOKMARK', object: {}, revision: Math.max(this.revision, after) });
   }
 
   private dispatch(event: StoreEvent): void {

@@ -14,7 +14,22 @@ export class BootstrapKubernetesService implements OnApplicationBootstrap {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
+    // Not awaited: the registry reports itself unready until the Service exists.
+    void this.ensure();
+  }
+
+  private async exists(): Promise<boolean> {
+    try {
+      await this.registry.store('', 'services').get('default', 'kubernetes');
+      return true;
+    } catch (err) {
+      if (isStatusError(err) && err.httpCode === 404) return false;
+      throw err;
+    }
+  }
+
+  private async ensure(): Promise<void> {
     const service = {
       apiVersion: 'v1',
       kind: 'Service',
@@ -26,15 +41,16 @@ export class BootstrapKubernetesService implements OnApplicationBootstrap {
         sessionAffinity: 'None',
       },
     };
+    // Another replica may have created it (then creating it again would fail on its address, before
+    // the name), and the default namespace may not exist yet when replicas start together.
     for (let attempt = 0; ; attempt++) {
       try {
+        if (await this.exists()) return;
         await this.registry.store('', 'services').create('default', service, { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-apiserver' });
         this.logger.info('created service default/kubernetes');
         return;
       } catch (err) {
-        if (isStatusError(err) && err.httpCode === 409) return;
-        // The default namespace may not exist yet when replicas start together.
-        if (attempt >= 30) throw new Error(`cannot create service default/kubernetes: ${err instanceof Error ? err.message : String(err)}`);
+        if (attempt % 20 === 19) this.logger.warn('cannot create service default/kubernetes yet', { err });
         await new Promise((r) => setTimeout(r, 500));
       }
     }
