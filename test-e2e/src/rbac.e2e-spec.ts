@@ -97,6 +97,22 @@ describe('RBAC', () => {
     assert.equal(refused.stderr, 'Error from server (Forbidden): users "admin" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope\n');
   });
 
+  it('refuses to let a user grant what they do not hold, and lets them grant what they do', async () => {
+    await stack.kubectl(['-n', 'team', 'create', 'role', 'role-admin', '--verb=create,get,list,update,delete', '--resource=roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io']);
+    await stack.kubectl(['-n', 'team', 'create', 'rolebinding', 'jane-role-admin', '--role=role-admin', '--user=jane']);
+    await eventually(async () => assert.equal((await asJane(['auth', 'can-i', 'create', 'roles', '-n', 'team'])).stdout, 'yes\n'), 2_000);
+    const escalate = await asJane(['-n', 'team', 'create', 'role', 'secret-reader', '--verb=get', '--resource=secrets']);
+    assert.equal(
+      escalate.stderr,
+      'Error from server (Forbidden): roles.rbac.authorization.k8s.io "secret-reader" is forbidden: user "jane" (groups=["devs" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}\n',
+    );
+    // She holds view in team (and no escalate or bind verb): a role within what she holds is fine.
+    assert.equal((await asJane(['-n', 'team', 'create', 'role', 'cm-reader', '--verb=get,list', '--resource=configmaps'])).stdout, 'role.rbac.authorization.k8s.io/cm-reader created\n');
+    const bindAdmin = await asJane(['-n', 'team', 'create', 'rolebinding', 'jane-admin', '--clusterrole=cluster-admin', '--user=jane']);
+    assert.match(bindAdmin.stderr, /rolebindings.rbac.authorization.k8s.io "jane-admin" is forbidden: user "jane" .* is attempting to grant RBAC permissions not currently held/);
+    assert.equal((await asJane(['-n', 'team', 'create', 'rolebinding', 'bob-cm', '--role=cm-reader', '--user=bob'])).stdout, 'rolebinding.rbac.authorization.k8s.io/bob-cm created\n');
+  });
+
   it('creates roles and bindings with kubectl create', async () => {
     assert.equal(
       (await stack.kubectl(['-n', 'team', 'create', 'role', 'writer', '--verb=create,update', '--resource=configmaps'])).stdout,
@@ -112,6 +128,7 @@ describe('RBAC', () => {
     );
     await eventually(async () => assert.equal((await asJane(['get', 'namespace', 'team', '-o', 'name'])).stdout, 'namespace/team\n'), 2_000);
     const roleTable = await stack.kubectl(['-n', 'team', 'get', 'rolebindings']);
-    assert.match(roleTable.stdout, /^NAME\s+ROLE\s+AGE\njane-view\s+ClusterRole\/view\s+\d+s\n$/);
+    assert.match(roleTable.stdout, /^NAME\s+ROLE\s+AGE\n/);
+    assert.match(roleTable.stdout, /\njane-view\s+ClusterRole\/view\s+\d+s\n/);
   });
 });

@@ -68,6 +68,11 @@ export interface StoreHooks {
   beginCreate?(obj: KubeObject, ctx: WriteContext): Promise<(succeeded: boolean) => Promise<void>>;
   /** After the object is gone from storage, e.g. to release what it held. */
   afterDelete?(obj: KubeObject): Promise<void>;
+  /**
+   * A last check of a create (`old` undefined) or update, after validation and admission: throws a
+   * StatusError to refuse it (e.g. RBAC's escalation prevention).
+   */
+  checkWrite?(obj: KubeObject, old: KubeObject | undefined, ctx: WriteContext): Promise<void>;
 }
 
 /** Checks that a namespace may receive a new object; implemented by the registry with the namespace store. */
@@ -212,6 +217,7 @@ export class GenericStore {
     try {
       this.validateCreate(obj);
       await this.admission.validate(admissionRequest());
+      await this.hooks.checkWrite?.(obj, undefined, ctx);
       recordUpdate(obj, ctx.fieldManager, '', this.info);
       if (ctx.dryRun) return obj;
       const created = await this.persistNew(obj, wantsGeneratedName);
@@ -315,6 +321,7 @@ export class GenericStore {
       obj = (await this.admission.mutate(admissionRequest())) ?? obj;
       this.validateUpdate(obj, old);
       await this.admission.validate(admissionRequest());
+      await this.hooks.checkWrite?.(obj, old, ctx);
 
       // A write that changes nothing is not a write: the resourceVersion stays, no event is sent.
       if (sameForWrite(obj, old)) return old;

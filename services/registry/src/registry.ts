@@ -5,9 +5,10 @@ import type { ServiceConfig } from '@kapi/config';
 import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
 import { createClient, unary } from '@kapi/grpc';
 import { KindCatalogue, namespaceStrategy, storageKey } from '@kapi/kinds';
-import { admissionV1 } from '@kapi/proto';
+import { admissionV1, authzV1 } from '@kapi/proto';
 import { CONFIG } from '@kapi/service-kit';
 import { EtcdBackend, type StorageBackend } from '@kapi/storage';
+import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
 
 export const SYSTEM_USER = { username: 'system:apiserver', uid: '', groups: ['system:masters'], extra: {} };
@@ -47,6 +48,7 @@ export class Registry implements OnApplicationShutdown {
   readonly catalogue = new KindCatalogue();
   private readonly stores = new Map<string, GenericStore>();
   private readonly admissionClient: admissionV1.AdmissionClient;
+  private readonly authzClient: authzV1.AuthorizationClient;
   readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
   constructor(@Inject(CONFIG) config: ServiceConfig) {
@@ -54,7 +56,24 @@ export class Registry implements OnApplicationShutdown {
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs);
     const admission = grpcAdmissionHook(this.admissionClient);
     // Kinds whose writes need more than the object: keyed by group/resource.
-    const hooks: Record<string, StoreHooks> = { '/services': serviceAllocationHooks(this.backend, this.serviceRanges) };
+    this.authzClient = createClient(authzV1.AuthorizationClient, config.authzAddrs);
+    const allowed = authzCheck(this.authzClient);
+    const roleRules = async (kind: 'Role' | 'ClusterRole', namespace: string, name: string) => {
+      try {
+        const role = await this.store('rbac.authorization.k8s.io', kind === 'Role' ? 'roles' : 'clusterroles').get(namespace || undefined, name);
+        return (role.rules as PolicyRule[] | undefined) ?? [];
+      } catch (err) {
+        if (err instanceof StatusError && err.httpCode === 404) return undefined;
+        throw err;
+      }
+    };
+    const hooks: Record<string, StoreHooks> = {
+      '/services': serviceAllocationHooks(this.backend, this.serviceRanges),
+      'rbac.authorization.k8s.io/roles': roleEscalationHooks('roles', allowed),
+      'rbac.authorization.k8s.io/clusterroles': roleEscalationHooks('clusterroles', allowed),
+      'rbac.authorization.k8s.io/rolebindings': bindingEscalationHooks('rolebindings', allowed, roleRules),
+      'rbac.authorization.k8s.io/clusterrolebindings': bindingEscalationHooks('clusterrolebindings', allowed, roleRules),
+    };
     for (const strategy of this.catalogue.strategies) {
       const key = `${strategy.info.group}/${strategy.info.resource}`;
       this.stores.set(key, new GenericStore(strategy, this.backend, admission, (ns, gr, name) => this.guardNamespace(ns, gr, name), hooks[key]));
@@ -123,6 +142,7 @@ export class Registry implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.admissionClient.close();
+    this.authzClient.close();
     await this.backend.close();
   }
 }
