@@ -138,4 +138,25 @@ describe('watch semantics', () => {
     assert.match(front.body, /^# TYPE apiserver_request_duration_seconds histogram$/m);
     assert.match(front.body, /^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
   });
+
+  it('serves consistent and not-older-than lists from the watch cache, and pages from etcd', async () => {
+    // Read-your-writes: a consistent list right after a create holds it.
+    for (let i = 0; i < 5; i++) {
+      const rv = await create(`consistent-${i}`);
+      const list = JSON.parse((await apiRequest(stack, 'GET', NS)).body);
+      assert.ok(list.items.some((o: { metadata: { name: string } }) => o.metadata.name === `consistent-${i}`));
+      assert.ok(Number(list.metadata.resourceVersion) >= Number(rv));
+      const notOlder = JSON.parse((await apiRequest(stack, 'GET', `${NS}?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`)).body);
+      assert.ok(Number(notOlder.metadata.resourceVersion) >= Number(rv));
+    }
+    await eventually(() => assert.ok(stack.traceSpans().filter((s) => s.service === 'watch-cache' && s.name.endsWith('WatchCache/List')).length >= 10));
+    const tooLarge = await apiRequest(stack, 'GET', `${NS}?resourceVersion=999999999&resourceVersionMatch=NotOlderThan`);
+    assert.equal(tooLarge.code, 504);
+    const status = JSON.parse(tooLarge.body);
+    assert.equal(status.reason, 'Timeout');
+    assert.match(status.message, /^Timeout: Too large resource version: 999999999, current: \d+$/);
+    const page = JSON.parse((await apiRequest(stack, 'GET', `${NS}?limit=2`)).body);
+    assert.equal(page.items.length, 2);
+    assert.ok(page.metadata.continue);
+  });
 });

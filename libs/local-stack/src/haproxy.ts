@@ -36,14 +36,15 @@ export interface HaproxyHandle {
  * TCP mode passes TLS through untouched, so the front doors see the client
  * certificates themselves and remain the only place that authenticates.
  * Health checks still speak TLS+HTTP to /readyz, so a front door that is up but
- * not ready receives no new connections; `on-marked-down shutdown-sessions`
- * also cuts long-lived watch streams to it so clients reconnect elsewhere.
+ * not ready receives no new connections. Its open connections are left alone:
+ * a front door that is merely busy (or whose dependencies are) keeps serving
+ * its watches, and one that died has closed them already.
  */
 export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   if (input.backends.length === 0) throw new StackError('haproxy needs at least one front door to balance across');
   const serverLines = input.backends.map(
     (backend) =>
-      `    server ${backend.name} ${backend.host}:${backend.port} check check-ssl verify none inter 1s fall 2 rise 1 on-marked-down shutdown-sessions`,
+      `    server ${backend.name} ${backend.host}:${backend.port} check check-ssl verify none inter 1s fall 2 rise 1`,
   );
   // When no front door is ready (etcd is down, say), clients should still reach one and get its
   // 503 Status with Retry-After rather than a closed connection: the same front doors stand by as
@@ -64,7 +65,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '    option redispatch',
     '    retries 2',
     '    timeout connect 3s',
-    '    timeout check 2s',
+    '    timeout check 5s',
     // Watches stay open for a long time without traffic; short idle timeouts would cut them.
     '    timeout client 1h',
     '    timeout server 1h',

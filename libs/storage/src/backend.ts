@@ -41,6 +41,12 @@ export interface StorageBackend {
   close(): Promise<void>;
 }
 
+/**
+ * Not an object: a key under /registry/ whose writes mark progress on the event stream, so that a
+ * watch cache can tell it has seen everything etcd held at a moment (see the registry's Progress).
+ */
+export const PROGRESS_KEY = '/registry/kapi-progress';
+
 /** Why a storage call failed, so the engine can answer with the right Status. */
 export class StorageError extends Error {
   constructor(

@@ -47,7 +47,12 @@ export class EtcdBackend implements StorageBackend {
   private readonly timeoutMs: number;
 
   constructor(options: EtcdBackendOptions) {
-    const etcdOptions: IOptions = { hosts: options.endpoints, dialTimeout: 2000 };
+    // Large lists come back in one response: gRPC's default 4 MiB limit would refuse them.
+    const etcdOptions: IOptions = {
+      hosts: options.endpoints,
+      dialTimeout: 2000,
+      grpcOptions: { 'grpc.max_receive_message_length': 512 * 1024 * 1024 },
+    };
     this.client = new Etcd3(etcdOptions);
     this.timeoutMs = options.callTimeoutMs ?? 5000;
   }

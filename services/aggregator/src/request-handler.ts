@@ -371,15 +371,16 @@ export class RequestHandler {
       case 'get':
         return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: q.get('resourceVersion') ?? '' }), 200);
       case 'list':
-        // "Any version" is served from memory, as kube-apiserver serves it from its watch cache; a
-        // consistent or exact read, and every continued page, from etcd through the registry.
-        if (q.get('resourceVersion') === '0' && !q.get('continue')) {
+        // Served from the watch cache's memory, as kube-apiserver serves lists from its watch
+        // cache: "any version" (resourceVersion=0, whole, as kube does not page it), consistent
+        // reads and not-older-than reads. Exact reads and pages (limit, continue) from etcd.
+        if (this.listFromCache(q)) {
           const wc = this.backends.watchCache;
           const reply = await unary('watch-cache', 'List', wc.list.bind(wc), {
             resource,
             labelSelector: q.get('labelSelector') ?? '',
             fieldSelector: q.get('fieldSelector') ?? '',
-            resourceVersion: '0',
+            resourceVersion: q.get('resourceVersion') ?? '',
             resourceVersionMatch: q.get('resourceVersionMatch') ?? '',
             limit: 0,
             continue: '',
@@ -438,6 +439,14 @@ export class RequestHandler {
       default:
         throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
     }
+  }
+
+  private listFromCache(q: URLSearchParams): boolean {
+    if (q.get('continue')) return false;
+    const rv = q.get('resourceVersion') ?? '';
+    if (rv === '0') return true;
+    if (q.get('resourceVersionMatch') === 'Exact') return false;
+    return !(Number(q.get('limit') ?? 0) > 0);
   }
 
   private async watch(

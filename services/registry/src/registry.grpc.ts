@@ -1,13 +1,14 @@
 // The registry's gRPC surface: decode the request, run the generic store, answer with the object or
 // with the Status the client is to see.
 import { Inject, Injectable } from '@nestjs/common';
-import { badRequest, isStatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
+import { badRequest, isStatusError, serviceUnavailable, toStatus, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
 import { healthService, toGrpcHandlers } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
+import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
 import { Registry } from './registry.js';
 
 function parseJson<T>(bytes: Buffer, what: string): T {
@@ -104,6 +105,14 @@ export class RegistryGrpcServer extends GrpcServerHost {
           }
           return { ...found, metadata: {} };
         }),
+      progress: async (): Promise<registryV1.ProgressReply> => {
+        try {
+          return { revision: await this.progress(), status: Buffer.alloc(0) };
+        } catch (err) {
+          const status = isStorageError(err, 'Unavailable') ? serviceUnavailable(`storage is unavailable: ${err.message}`, 1, 'KAPI_ERR_STORAGE_UNAVAILABLE').toStatus() : toStatus(err);
+          return { revision: 0, status: Buffer.from(JSON.stringify(status)) };
+        }
+      },
       snapshot: async function* (r: registryV1.SnapshotRequest): AsyncIterable<registryV1.SnapshotChunk> {
         const prefix = r.prefix || '/registry/';
         let startKey: string | undefined;
@@ -120,6 +129,29 @@ export class RegistryGrpcServer extends GrpcServerHost {
         }
       },
     };
+  }
+
+  private inFlightProgress?: Promise<number>;
+
+  /** One progress write serves every caller that arrives while it is in flight. */
+  private progress(): Promise<number> {
+    this.inFlightProgress ??= (async () => {
+      try {
+        // Another replica's write at the same time only means another try.
+        for (let attempt = 0; ; attempt++) {
+          const stored = await this.registry.storage.get(PROGRESS_KEY);
+          const value = Buffer.from(JSON.stringify({ at: Date.now() }));
+          try {
+            return stored ? await this.registry.storage.update(PROGRESS_KEY, value, stored.modRevision) : await this.registry.storage.create(PROGRESS_KEY, value);
+          } catch (err) {
+            if (attempt >= 8 || !(isStorageError(err, 'Conflict') || isStorageError(err, 'KeyExists') || isStorageError(err, 'KeyNotFound'))) throw err;
+          }
+        }
+      } finally {
+        this.inFlightProgress = undefined;
+      }
+    })();
+    return this.inFlightProgress;
   }
 
   protected services() {

@@ -5,10 +5,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ServiceConfig } from '@kapi/config';
 import { JetStreamEventBus, type EventBus, type RevisionBatch } from '@kapi/event-bus';
-import { createClient, serverStream } from '@kapi/grpc';
+import { createClient, serverStream, unary } from '@kapi/grpc';
+import { PROGRESS_KEY } from '@kapi/storage';
 import { registryV1 } from '@kapi/proto';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
+import { StatusError } from '@kapi/api-machinery';
 import { WatchStore } from '@kapi/watch-store';
 
 class ResyncNeeded extends Error {}
@@ -94,7 +96,7 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
     const call = serverStream('registry', 'Snapshot', this.registry.snapshot.bind(this.registry), { prefix: '/registry/' });
     for await (const chunk of call as AsyncIterable<registryV1.SnapshotChunk>) {
       revision = chunk.revision;
-      for (const kv of chunk.items) items.push({ key: kv.key, value: kv.value, modRevision: kv.modRevision });
+      for (const kv of chunk.items) if (kv.key !== PROGRESS_KEY) items.push({ key: kv.key, value: kv.value, modRevision: kv.modRevision });
     }
     this.store.reset(items, revision);
     return revision;
@@ -124,6 +126,47 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
     if (batch.prevRevision > current) {
       throw new ResyncNeeded(`gap in the event stream: have revision ${current}, next batch follows ${batch.prevRevision}`);
     }
-    this.store.apply(batch.revision, batch.changes, batch.observedAt);
+    // The progress key only moves the revision on; it is not an object.
+    const changes = batch.changes.filter((c) => c.key !== PROGRESS_KEY);
+    if (changes.length) this.store.apply(batch.revision, changes, batch.observedAt);
+    else this.store.advance(batch.revision);
+    this.wakeRevisionWaiters();
+  }
+
+  private readonly revisionWaiters = new Set<{ revision: number; done: (reached: boolean) => void }>();
+
+  private wakeRevisionWaiters(): void {
+    for (const w of this.revisionWaiters) {
+      if (this.store.revision >= w.revision) {
+        this.revisionWaiters.delete(w);
+        w.done(true);
+      }
+    }
+  }
+
+  /** Resolves true once the cache holds every change up to `revision`, false after `timeoutMs`. */
+  waitForRevision(revision: number, timeoutMs: number): Promise<boolean> {
+    if (!this.notReadyReason && this.store.revision >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        revision,
+        done: (reached: boolean) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.revisionWaiters.delete(waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.revisionWaiters.add(waiter);
+    });
+  }
+
+  /** The revision the cache must reach to answer a consistent read: etcd's, marked on the stream. */
+  async consistentRevision(): Promise<number> {
+    const reply = await unary('registry', 'Progress', this.registry.progress.bind(this.registry), {}, { timeoutMs: 15_000 });
+    if (reply.status.length) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')));
+    return reply.revision;
   }
 }

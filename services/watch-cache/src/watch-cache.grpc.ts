@@ -21,6 +21,8 @@ import { TooOldResourceVersionError, type WatchFilter } from '@kapi/watch-store'
 import { CacheSync, positiveInteger } from './cache-sync.js';
 
 const SYNC_WAIT_MS = 10_000;
+/** How long a list waits for the cache to reach the revision it asks for, as kube-apiserver waits 3 s. */
+const TOO_LARGE_WAIT_MS = 3_000;
 
 const event = (type: string, object: unknown, resourceVersion: string): watchcacheV1.WatchEvent => ({
   type,
@@ -133,8 +135,18 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   async list(req: watchcacheV1.ListRequest): Promise<watchcacheV1.ListReply> {
     try {
       await this.ensureSynced();
-      // A list of "any version" from memory is whole: like kube's watch cache, it does not page.
+      // Lists from memory are whole: continued pages and exact reads are the registry's (etcd's).
       if (req.continue) throw badRequest('a continued list is served by the registry');
+      if (req.resourceVersionMatch === 'Exact') throw badRequest('an exact list is served by the registry');
+      const rv = parseResourceVersion(req.resourceVersion);
+      // "" is a consistent read: everything etcd held now. N (NotOlderThan) is at least N. 0 is anything.
+      const wanted = rv === undefined ? await this.sync.consistentRevision() : rv;
+      if (wanted > 0 && !(await this.sync.waitForRevision(wanted, TOO_LARGE_WAIT_MS))) {
+        throw new StatusError('KAPI_ERR_REQUEST_TIMEOUT', `Timeout: Too large resource version: ${wanted}, current: ${this.sync.store.revision}`, {
+          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          retryAfterSeconds: 1,
+        });
+      }
       const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
       const items = this.sync.store.list(prefix, filter).map((i) => i.object);
       const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata: { resourceVersion: String(this.sync.store.revision) }, items };
