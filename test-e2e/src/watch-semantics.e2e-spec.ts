@@ -139,7 +139,7 @@ describe('watch semantics', () => {
     assert.match(front.body, /^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
   });
 
-  it('serves consistent and not-older-than lists from the watch cache, and pages from etcd', async () => {
+  it('serves consistent, not-older-than and first-page lists from the watch cache, continued pages from etcd', async () => {
     // Read-your-writes: a consistent list right after a create holds it.
     for (let i = 0; i < 5; i++) {
       const rv = await create(`consistent-${i}`);
@@ -155,8 +155,18 @@ describe('watch semantics', () => {
     const status = JSON.parse(tooLarge.body);
     assert.equal(status.reason, 'Timeout');
     assert.match(status.message, /^Timeout: Too large resource version: 999999999, current: \d+$/);
-    const page = JSON.parse((await apiRequest(stack, 'GET', `${NS}?limit=2`)).body);
+    // A first page from the cache, the rest from etcd at the same revision: one consistent list.
+    const whole = JSON.parse((await apiRequest(stack, 'GET', NS)).body);
+    const names: string[] = [];
+    let page = JSON.parse((await apiRequest(stack, 'GET', `${NS}?limit=2`)).body);
     assert.equal(page.items.length, 2);
-    assert.ok(page.metadata.continue);
+    assert.equal(page.metadata.remainingItemCount, whole.items.length - 2);
+    await create('between-pages');
+    for (;;) {
+      names.push(...page.items.map((o: { metadata: { name: string } }) => o.metadata.name));
+      if (!page.metadata.continue) break;
+      page = JSON.parse((await apiRequest(stack, 'GET', `${NS}?limit=2&continue=${encodeURIComponent(page.metadata.continue)}`)).body);
+    }
+    assert.deepEqual(names, whole.items.map((o: { metadata: { name: string } }) => o.metadata.name));
   });
 });

@@ -373,7 +373,7 @@ export class RequestHandler {
       case 'list':
         // Served from the watch cache's memory, as kube-apiserver serves lists from its watch
         // cache: "any version" (resourceVersion=0, whole, as kube does not page it), consistent
-        // reads and not-older-than reads. Exact reads and pages (limit, continue) from etcd.
+        // reads and not-older-than reads, and first pages. Exact reads and continued pages from etcd.
         if (this.listFromCache(q)) {
           const wc = this.backends.watchCache;
           const reply = await unary('watch-cache', 'List', wc.list.bind(wc), {
@@ -382,7 +382,7 @@ export class RequestHandler {
             fieldSelector: q.get('fieldSelector') ?? '',
             resourceVersion: q.get('resourceVersion') ?? '',
             resourceVersionMatch: q.get('resourceVersionMatch') ?? '',
-            limit: 0,
+            limit: Number(q.get('limit') ?? 0) || 0,
             continue: '',
           });
           return answer({ object: reply.list, status: reply.status, warnings: [] }, 200);
@@ -445,8 +445,7 @@ export class RequestHandler {
     if (q.get('continue')) return false;
     const rv = q.get('resourceVersion') ?? '';
     if (rv === '0') return true;
-    if (q.get('resourceVersionMatch') === 'Exact') return false;
-    return !(Number(q.get('limit') ?? 0) > 0);
+    return q.get('resourceVersionMatch') !== 'Exact';
   }
 
   private async watch(

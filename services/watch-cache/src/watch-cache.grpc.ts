@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   apiVersionOf,
   badRequest,
+  encodeContinue,
   isStatusError,
   parseFieldSelector,
   parseLabelSelector,
@@ -148,8 +149,19 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
         });
       }
       const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
-      const items = this.sync.store.list(prefix, filter).map((i) => i.object);
-      const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata: { resourceVersion: String(this.sync.store.revision) }, items };
+      const revision = this.sync.store.revision;
+      const matching = this.sync.store.list(prefix, filter);
+      // A first page comes from memory at the cache's revision; its continue token reads the rest
+      // from etcd at that same revision, so the pages form one consistent list (410 once compacted).
+      // "Any version" lists are whole, as kube's watch cache serves them.
+      const limit = rv === 0 ? 0 : Number(req.limit) || 0;
+      const page = limit > 0 ? matching.slice(0, limit) : matching;
+      const next = limit > 0 && matching.length > limit ? page[page.length - 1].key + '\0' : undefined;
+      const metadata = {
+        resourceVersion: String(revision),
+        ...(next ? { continue: encodeContinue(revision, next.slice(prefix.length)), remainingItemCount: matching.length - limit } : {}),
+      };
+      const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => i.object) };
       return { list: Buffer.from(JSON.stringify(list)), status: Buffer.alloc(0) };
     } catch (err) {
       if (!isStatusError(err)) throw err;
