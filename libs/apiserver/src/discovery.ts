@@ -2,6 +2,9 @@
 // APIResourceList (/api/v1, /apis/<group>/<version>), built from the kind catalogue.
 import type { KindCatalogue, ResourceInfo } from '@kapi/kinds';
 
+/** Subresources whose verbs are not the usual get/patch/update. */
+const SUBRESOURCE_VERBS: Record<string, string[]> = { finalize: ['update'], token: ['create'] };
+
 export function apiVersions(serverAddress: string) {
   return {
     kind: 'APIVersions',
@@ -54,7 +57,7 @@ function resourceEntries(info: ResourceInfo) {
     singularName: '',
     namespaced: info.namespaced,
     kind: info.kind,
-    verbs: sub === 'finalize' ? ['update'] : ['get', 'patch', 'update'],
+    verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
   }));
   return [main, ...subs];
 }
@@ -88,7 +91,7 @@ function discoveryResource(info: ResourceInfo) {
           subresources: info.subresources.map((sub) => ({
             subresource: sub,
             responseKind,
-            verbs: sub === 'finalize' ? ['update'] : ['get', 'patch', 'update'],
+            verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
           })),
         }
       : {}),

@@ -28,6 +28,8 @@ export interface KindStrategy {
   readonly tableColumns: TableColumn[];
   /** The kind's protobuf message, for typed clients that send `application/vnd.kubernetes.protobuf`. */
   readonly protobuf?: MessageSchema;
+  /** The messages of subresources whose bodies are other kinds (e.g. serviceaccounts/token: TokenRequest). */
+  readonly subresourceProtobuf?: Record<string, MessageSchema>;
   /** Normalise a new object before validation: set defaults, drop what clients may not set. */
   prepareForCreate(obj: KubeObject): void;
   /** The same for an update; `old` is the stored object. */
@@ -65,6 +67,7 @@ export function defineStrategy(
     validateName: parts.validateName,
     tableColumns: parts.tableColumns ?? [],
     protobuf: parts.protobuf,
+    subresourceProtobuf: parts.subresourceProtobuf,
     prepareForCreate: parts.prepareForCreate ?? (() => {}),
     prepareForUpdate: parts.prepareForUpdate ?? (() => {}),
     validate: parts.validate ?? (() => []),

@@ -126,14 +126,14 @@ function checkDepth(value: unknown, depth = 0): void {
 }
 
 /** A request body as JSON text, from JSON, YAML or protobuf; nesting and alias bombs are refused. */
-export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy): Buffer {
+export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy, subresource = ''): Buffer {
   let value: unknown;
   try {
     if (type === PROTOBUF_CONTENT_TYPE) {
       if (!strategy?.protobuf) {
         throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
       }
-      value = decodeProtobufObject(body, strategy.protobuf);
+      value = decodeProtobufObject(body, subresource && strategy.subresourceProtobuf?.[subresource] ? strategy.subresourceProtobuf[subresource] : strategy.protobuf);
     } else if (type === 'application/yaml' || type === PatchType.apply) value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
     else value = JSON.parse(body.toString('utf8'));
   } catch (err) {
@@ -402,7 +402,7 @@ export class RequestHandler {
       case 'watch':
         return this.watch(req, res, q, info, strategy, resource, representation, include);
       case 'create': {
-        const body = decodeBody(await readBody(req), mediaType(req), strategy);
+        const body = decodeBody(await readBody(req), mediaType(req), strategy, info.subresource);
         return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name }), 201);
       }
       case 'update': {

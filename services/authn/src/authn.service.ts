@@ -1,33 +1,75 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { anonymousAuthenticator, AuthenticationFailed, unionAuthenticator, x509Authenticator, type Authenticator } from '@kapi/authentication';
+import {
+  anonymousAuthenticator,
+  AuthenticationFailed,
+  serviceAccountTokenAuthenticator,
+  unionAuthenticator,
+  x509Authenticator,
+  type Authenticator,
+  type ObjectLookup,
+} from '@kapi/authentication';
 import type { ServiceConfig } from '@kapi/config';
 import { healthService } from '@kapi/grpc';
-import { authnV1 } from '@kapi/proto';
+import { authnV1, registryV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
-import { toGrpcHandlers } from '@kapi/grpc';
+import { createClient, toGrpcHandlers, unary } from '@kapi/grpc';
+
+function readPki(config: ServiceConfig, file: string, what: string): string {
+  const path = join(config.pkiDir, file);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(`${what} ${path} cannot be read (KAPI_PKI_DIR)`);
+  }
+}
+
+/** The live object a service-account token names, asked of the registry. */
+function registryLookup(registry: registryV1.RegistryClient): ObjectLookup {
+  const resources = { ServiceAccount: 'serviceaccounts', Secret: 'secrets', Pod: 'pods' } as const;
+  return async (kind, namespace, name) => {
+    const reply = await unary('registry', 'Get', registry.get.bind(registry), {
+      resource: { group: '', version: 'v1', resource: resources[kind], namespace },
+      name,
+      subresource: '',
+      resourceVersion: '',
+    });
+    if (reply.status.length) {
+      const status = JSON.parse(reply.status.toString('utf8')) as { code?: number };
+      if (status.code === 404) return undefined;
+      throw new Error(`looking up ${kind} ${namespace}/${name} failed: ${reply.status.toString('utf8')}`);
+    }
+    const obj = JSON.parse(reply.object.toString('utf8')) as { metadata?: { uid?: string } };
+    return { uid: obj.metadata?.uid ?? '' };
+  };
+}
 
 /** The authenticators, in the order kube-apiserver tries them. */
-export function buildAuthenticator(config: ServiceConfig): Authenticator {
-  const caFile = join(config.pkiDir, 'ca.crt');
-  let caPem: string;
-  try {
-    caPem = readFileSync(caFile, 'utf8');
-  } catch {
-    throw new Error(`client CA ${caFile} cannot be read (KAPI_PKI_DIR)`);
-  }
-  return unionAuthenticator([x509Authenticator(caPem), anonymousAuthenticator]);
+export function buildAuthenticator(config: ServiceConfig, registry: registryV1.RegistryClient): Authenticator {
+  return unionAuthenticator([
+    x509Authenticator(readPki(config, 'ca.crt', 'client CA')),
+    serviceAccountTokenAuthenticator({ publicKeyPem: readPki(config, 'sa.pub', 'service account public key'), lookup: registryLookup(registry) }),
+    anonymousAuthenticator,
+  ]);
 }
 
 @Injectable()
 export class AuthnGrpcServer extends GrpcServerHost {
   private readonly authenticator: Authenticator;
 
+  private readonly registry: registryV1.RegistryClient;
+
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
     super(config, logger);
-    this.authenticator = buildAuthenticator(config);
+    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
+    this.authenticator = buildAuthenticator(config, this.registry);
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    await super.onApplicationShutdown();
+    this.registry.close();
   }
 
   async authenticate(req: authnV1.AuthenticateRequest): Promise<authnV1.AuthenticateReply> {

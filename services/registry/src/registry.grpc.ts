@@ -10,6 +10,7 @@ import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
 import { Registry } from './registry.js';
+import { TokenIssuer } from './token-issuer.js';
 
 function parseJson<T>(bytes: Buffer, what: string): T {
   try {
@@ -53,7 +54,10 @@ export class RegistryGrpcServer extends GrpcServerHost {
     private readonly registry: Registry,
   ) {
     super(config, logger);
+    this.tokens = new TokenIssuer(registry, config.pkiDir);
   }
+
+  private readonly tokens: TokenIssuer;
 
   private store(ref: registryV1.CreateRequest['resource']) {
     return this.registry.store(ref?.group ?? '', ref?.resource ?? '');
@@ -63,7 +67,12 @@ export class RegistryGrpcServer extends GrpcServerHost {
     const ns = (ref: registryV1.CreateRequest['resource']) => ref?.namespace || undefined;
     const registry = this.registry;
     return {
-      create: (r: registryV1.CreateRequest) => reply(() => this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context))),
+      create: (r: registryV1.CreateRequest) =>
+        reply(() =>
+          r.subresource === 'token' && r.resource?.resource === 'serviceaccounts' && !r.resource.group
+            ? this.tokens.issue(r.resource.namespace, r.name, parseObject(r.object))
+            : this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context)),
+        ),
       get: (r: registryV1.GetRequest) => reply(() => this.store(r.resource).get(ns(r.resource), r.name)),
       list: (r: registryV1.ListRequest) =>
         reply(() =>

@@ -32,17 +32,41 @@ function cleanSecretReferences(obj: KubeObject): void {
   if (Array.isArray(secrets)) sa(obj).secrets = secrets.map((s) => (s?.name ? { name: s.name } : {}));
 }
 
+/** authentication.k8s.io/v1 TokenRequest, the body of a create on serviceaccounts/<name>/token. */
+export const tokenRequestSchema: MessageSchema = {
+  fields: {
+    1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+    2: {
+      name: 'spec',
+      type: {
+        message: () => ({
+          fields: {
+            1: { name: 'audiences', type: 'string', repeated: true },
+            3: {
+              name: 'boundObjectRef',
+              type: { message: () => ({ fields: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiVersion', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'uid', type: 'string' } } }) },
+            },
+            4: { name: 'expirationSeconds', type: 'int64', keepZero: true },
+          },
+        }),
+      },
+    },
+  },
+};
+
 export const serviceAccountStrategy = defineStrategy(
   {
     group: '',
     version: 'v1',
     resource: 'serviceaccounts',
     kind: 'ServiceAccount',
+    subresources: ['token'],
     namespaced: true,
     shortNames: ['sa'],
   },
   {
     validateName: isDns1123Subdomain,
+    subresourceProtobuf: { token: tokenRequestSchema },
     protobuf: {
       fields: {
         1: { name: 'metadata', type: { message: () => objectMetaSchema } },
