@@ -18,18 +18,9 @@ BIN_DIR="/usr/local/bin"
 # shims (absent from CI's PATH, perhaps) find them.
 VENV_DIR="/usr/local/lib/kapi-chart-tools/venv"
 
-log() { printf 'install-chart-tools: %s\n' "$*"; }
-die() { printf 'install-chart-tools: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    die "need root to run '$*' (not root and sudo is unavailable)"
-  fi
-}
+KAPI_SCRIPT=install-chart-tools
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # The exact module version Go embeds in every binary it builds, whether the
 # tool was built as the main module or (ct, below) as a dependency.

@@ -10,18 +10,9 @@ export PATH="/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 NATS_SERVER_VERSION="v2.12.15"
 NATS_SERVER_MINIMUM="2.10.0"
 
-log() { printf 'install-deps: %s\n' "$*"; }
-die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    die "need root to run '$*' (not root and sudo is unavailable)"
-  fi
-}
+KAPI_SCRIPT=install-deps
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # True when version $1 >= version $2 (both like 2.10.3).
 version_at_least() {
