@@ -101,6 +101,11 @@ describe('foundation: kubectl through every hop', () => {
     assert.equal(again.stderr, 'error: failed to create configmap: configmaps "twice" already exists\n');
     const noNs = await stack.kubectl(['-n', 'no-such-ns', 'create', 'configmap', 'x']);
     assert.equal(noNs.stderr, 'error: failed to create configmap: namespaces "no-such-ns" not found\n');
+    const field = await stack.kubectl(['-n', 'default', 'get', 'configmaps', '--field-selector', 'foo=bar']);
+    assert.equal(
+      field.stderr,
+      'Error from server (BadRequest): Unable to find "/v1, Resource=configmaps" that match label selector "", field selector "foo=bar": field label not supported: foo\n',
+    );
     const bad = await stack.kubectl(['-n', 'default', 'create', 'configmap', 'Bad_Name']);
     assert.match(bad.stderr, /ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters/);
   });

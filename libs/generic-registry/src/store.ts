@@ -29,7 +29,7 @@ import {
   type KubeObject,
   type Status,
 } from '@kapi/api-machinery';
-import { storageKey, type KindStrategy } from '@kapi/kinds';
+import { checkFieldSelector, storageKey, type KindStrategy } from '@kapi/kinds';
 import { isStorageError, type StorageBackend, type StoredValue } from '@kapi/storage';
 import type { AdmissionHook, UserInfo } from './admission.js';
 import { recordUpdate } from './managed-fields.js';
@@ -458,6 +458,7 @@ export class GenericStore {
   async list(query: ListQuery): Promise<KubeList> {
     const labels = parseLabelSelector(query.labelSelector);
     const fields = parseFieldSelector(query.fieldSelector);
+    checkFieldSelector(this.strategy, fields);
     const prefix = this.key(this.info.namespaced ? query.namespace || undefined : undefined);
     const limit = query.limit && query.limit > 0 ? query.limit : 0;
     let revision = 0;

@@ -1,6 +1,6 @@
 // What makes one kind different from another. The generic engine owns the order of a write; a kind
 // only answers the questions below, and is stateless.
-import type { FieldError, KubeObject, MessageSchema, NameValidator, TableColumn } from '@kapi/api-machinery';
+import { badRequest, type FieldError, type KubeObject, type MessageSchema, type NameValidator, type TableColumn } from '@kapi/api-machinery';
 
 export interface ResourceInfo {
   group: string;
@@ -84,4 +84,14 @@ export function objectMetaFields(obj: KubeObject, namespaced: boolean): Record<s
   const fields: Record<string, string> = { 'metadata.name': obj.metadata?.name ?? '' };
   if (namespaced) fields['metadata.namespace'] = obj.metadata?.namespace ?? '';
   return fields;
+}
+
+/**
+ * Refuses a field selector on a field the kind does not support, in kube-apiserver's words, rather
+ * than answering an empty list.
+ */
+export function checkFieldSelector(strategy: KindStrategy, fields: { requirements: { field: string }[] }): void {
+  const supported = new Set(Object.keys(strategy.selectableFields({ metadata: {} })));
+  const unsupported = fields.requirements.find((r) => !supported.has(r.field));
+  if (unsupported) throw badRequest(`field label not supported: ${unsupported.field}`);
 }

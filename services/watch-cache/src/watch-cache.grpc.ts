@@ -14,7 +14,7 @@ import {
 } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { healthService, toGrpcHandlers, type CallContext } from '@kapi/grpc';
-import { KindCatalogue, storageKey } from '@kapi/kinds';
+import { checkFieldSelector, KindCatalogue, storageKey } from '@kapi/kinds';
 import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
@@ -61,6 +61,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     if (!strategy) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource');
     const labels = parseLabelSelector(labelSelector);
     const fields = parseFieldSelector(fieldSelector);
+    checkFieldSelector(strategy, fields);
     const filter: WatchFilter = (obj) =>
       (!name || obj.metadata?.name === name) &&
       labels.matches(obj.metadata?.labels) &&
