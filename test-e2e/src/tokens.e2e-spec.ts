@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, startTestStack, type TestStack } from './harness.js';
+import { createPublicKey, verify } from 'node:crypto';
+import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
 function tokenKubeconfig(stack: TestStack, token: string): string {
   const file = join(stack.handle.stateDir, `token-${Date.now()}.kubeconfig`);
@@ -83,5 +84,22 @@ describe('service account tokens', () => {
     assert.equal((await stack.kubectl(['--kubeconfig', asBot, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])).stdout, 'system:serviceaccount:ci:builder');
     await stack.kubectl(['-n', 'ci', 'delete', 'secret', 'anchor']);
     assert.equal((await stack.kubectl(['--kubeconfig', asBot, 'auth', 'whoami'])).stderr, 'error: You must be logged in to the server (Unauthorized)\n');
+  });
+
+  it('publishes the issuer discovery documents, whose key verifies the tokens', async () => {
+    const token = (await stack.kubectl(['-n', 'ci', 'create', 'token', 'builder'])).stdout.trim();
+    const [header, payload, signature] = token.split('.');
+    const configuration = JSON.parse((await apiRequest(stack, 'GET', '/.well-known/openid-configuration')).body);
+    assert.equal(configuration.issuer, JSON.parse(Buffer.from(payload, 'base64url').toString()).iss);
+    assert.equal(configuration.jwks_uri, `${configuration.issuer}/openid/v1/jwks`);
+    const jwks = await apiRequest(stack, 'GET', '/openid/v1/jwks');
+    assert.equal(jwks.headers['content-type'], 'application/jwk-set+json');
+    const [key] = JSON.parse(jwks.body).keys;
+    assert.equal(key.kid, JSON.parse(Buffer.from(header, 'base64url').toString()).kid);
+    const publicKey = createPublicKey({ key: { kty: key.kty, n: key.n, e: key.e }, format: 'jwk' });
+    assert.ok(verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url')));
+    // Service accounts may read them (system:service-account-issuer-discovery).
+    const asBot = tokenKubeconfig(stack, token);
+    assert.equal((await stack.kubectl(['--kubeconfig', asBot, 'get', '--raw', '/openid/v1/jwks'])).code, 0);
   });
 });

@@ -106,3 +106,19 @@ describe('the bootstrap chain', () => {
     assert.equal((await chain.authorize(resourceReq(anonymous, 'get'))).decision, 'Deny');
   });
 });
+
+describe('bootstrapPolicyAuthorizer: system:service-account-issuer-discovery', () => {
+  const bot = { username: 'system:serviceaccount:ci:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'] };
+
+  it('lets service accounts read the issuer discovery documents', async () => {
+    for (const path of ['/.well-known/openid-configuration', '/openid/v1/jwks']) {
+      assert.equal((await bootstrapPolicyAuthorizer.authorize(pathReq(bot, path))).decision, 'Allow', path);
+    }
+  });
+
+  it('says nothing about them for other users', async () => {
+    for (const user of [anonymous, alice]) {
+      assert.equal((await bootstrapPolicyAuthorizer.authorize(pathReq(user, '/openid/v1/jwks'))).decision, 'NoOpinion', user.username);
+    }
+  });
+});

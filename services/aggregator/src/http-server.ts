@@ -11,6 +11,7 @@ import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { Backends } from './backends.js';
 import { HealthEndpoints } from './health.js';
+import { issuerDocuments } from './issuer-discovery.js';
 import { RequestHandler } from './request-handler.js';
 
 function readPki(dir: string, file: string): Buffer {
@@ -43,6 +44,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, OnApplicationShut
       this.health,
       this.logger,
       `${this.config.advertiseAddress || listen.host}:${listen.port}`,
+      issuerDocuments(pkiDir),
     );
     this.server = createServer(
       {

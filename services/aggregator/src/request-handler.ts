@@ -44,6 +44,7 @@ import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '
 import type { Backends } from './backends.js';
 import type { HealthEndpoints } from './health.js';
 import { impersonatedUser } from './impersonation.js';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH, type IssuerDocuments } from './issuer-discovery.js';
 import { isReviewRequest, serveReview } from './reviews.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -156,6 +157,7 @@ export class RequestHandler {
     private readonly health: HealthEndpoints,
     private readonly logger: Logger,
     private readonly serverAddress: string,
+    private readonly issuer?: IssuerDocuments,
   ) {
     const add = (key: string, doc: unknown) => this.openApi.set(key, { body: JSON.stringify(doc), etag: documentHash(doc) });
     add('', openApiV3Root(catalogue, VERSION_INFO.gitVersion));
@@ -284,6 +286,8 @@ export class RequestHandler {
     }
     if (path === '/version') return this.sendJson(res, 200, VERSION_INFO);
     if (path === '/metrics') return this.send(res, 200, PROMETHEUS_CONTENT_TYPE, metrics.render());
+    if (path === OPENID_CONFIGURATION_PATH && this.issuer) return this.sendJson(res, 200, this.issuer.configuration);
+    if (path === JWKS_PATH && this.issuer) return this.send(res, 200, 'application/jwk-set+json', JSON.stringify(this.issuer.jwks));
     if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
       const doc = this.openApi.get(path.slice('/openapi/v3'.length).replace(/^\//, ''));
       if (doc) {
