@@ -169,4 +169,46 @@ describe('watch semantics', () => {
     }
     assert.deepEqual(names, whole.items.map((o: { metadata: { name: string } }) => o.metadata.name));
   });
+
+  it('serves an exact list from the watch cache while its window holds the revision, older ones from etcd', async () => {
+    const EXACT = '/api/v1/namespaces/exact/configmaps';
+    await apiRequest(stack, 'POST', '/api/v1/namespaces', { metadata: { name: 'exact' } });
+    const put = async (method: string, path: string, body: unknown) => {
+      const res = await apiRequest(stack, method, path, body);
+      assert.ok(res.code < 300, res.body);
+      return JSON.parse(res.body).metadata.resourceVersion as string;
+    };
+    const rv1 = await put('POST', EXACT, { metadata: { name: 'a' }, data: { v: '1' } });
+    await put('PUT', `${EXACT}/a`, { metadata: { name: 'a', resourceVersion: rv1 }, data: { v: '2' } });
+    const rv3 = await put('POST', EXACT, { metadata: { name: 'b' }, data: { v: '1' } });
+    await apiRequest(stack, 'DELETE', `${EXACT}/b`);
+    // The backends that served the n-th list, from its trace (spans are written asynchronously).
+    const servedBy = (n: number, expected: string[]) =>
+      eventually(() => {
+        const spans = stack.traceSpans();
+        const roots = spans.filter((s) => s.service === 'aggregator' && s.name === `HTTP GET ${EXACT}`);
+        assert.equal(roots.length, n + 1);
+        const trace = roots[n].traceId;
+        const backends = spans.filter((s) => s.traceId === trace && s.service !== 'aggregator' && s.name.endsWith('/List')).map((s) => s.service);
+        assert.deepEqual([...new Set(backends)].sort(), expected);
+      });
+    const exact = (rv: string) => apiRequest(stack, 'GET', `${EXACT}?resourceVersion=${rv}&resourceVersionMatch=Exact`);
+    const summary = (body: string) => JSON.parse(body).items.map((o: { metadata: { name: string }; data: { v: string } }) => `${o.metadata.name}=${o.data.v}`);
+
+    const atFirst = await exact(rv1);
+    assert.equal(atFirst.code, 200, atFirst.body);
+    assert.deepEqual(summary(atFirst.body), ['a=1']);
+    assert.equal(JSON.parse(atFirst.body).metadata.resourceVersion, rv1);
+    await servedBy(0, ['watch-cache']);
+    const atThird = await exact(rv3);
+    assert.deepEqual(summary(atThird.body), ['a=2', 'b=1']);
+    await servedBy(1, ['watch-cache']);
+
+    // Once the window has moved past it, etcd answers the same.
+    for (let i = 0; i < WINDOW + 5; i++) await create(`exact-filler-${i}`);
+    const fromEtcd = await exact(rv1);
+    assert.equal(fromEtcd.code, 200, fromEtcd.body);
+    assert.deepEqual(summary(fromEtcd.body), ['a=1']);
+    await servedBy(2, ['registry', 'watch-cache']);
+  });
 });

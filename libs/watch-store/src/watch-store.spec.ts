@@ -433,3 +433,38 @@ describe('WatchStore bookmarks for a watch that started ahead of the cache', () 
     assert.equal(first.value?.revision, 20);
   });
 });
+
+describe('WatchStore.listAt', () => {
+  const names = (items: { object: Record<string, any> }[] | undefined) => items?.map((i) => `${i.object.metadata.name}@${i.object.metadata.resourceVersion}`);
+
+  it('answers the state at an earlier revision of the window by undoing later events', () => {
+    const store = seeded();
+    store.apply(11, [put('ns', 'new', 11)]);
+    store.apply(12, [put('ns', 'a', 12, { app: 'web' }, {}, 3)]);
+    store.apply(13, [del('ns', 'b', 13)]);
+    assert.deepEqual(names(store.listAt(PREFIX, all, 13)), ['a@12', 'new@11', 'c@5']);
+    assert.deepEqual(names(store.listAt(PREFIX, all, 12)), ['a@12', 'b@4', 'new@11', 'c@5']);
+    assert.deepEqual(names(store.listAt(PREFIX, all, 11)), ['a@3', 'b@4', 'new@11', 'c@5']);
+    assert.deepEqual(names(store.listAt(PREFIX, all, 10)), ['a@3', 'b@4', 'c@5']);
+    assert.deepEqual(store.listAt(PREFIX, all, 10)?.map((i) => i.modRevision), [3, 4, 5]);
+  });
+
+  it('applies the selector to each object as it was then', () => {
+    const store = seeded();
+    store.apply(11, [put('ns', 'a', 11, { app: 'web' }, {}, 3)]);
+    assert.deepEqual(names(store.listAt(PREFIX, appWeb, 10)), ['b@4', 'c@5']);
+    assert.deepEqual(names(store.listAt(PREFIX, appWeb, 11)), ['a@11', 'b@4', 'c@5']);
+    assert.deepEqual(names(store.listAt(`${PREFIX}other/`, all, 10)), ['c@5']);
+  });
+
+  it('cannot answer before the window or after the cache\'s revision', () => {
+    const store = seeded(2);
+    store.apply(11, [put('ns', 'x', 11)]);
+    store.apply(12, [put('ns', 'y', 12)]);
+    store.apply(13, [put('ns', 'z', 13)]);
+    assert.equal(store.oldestResumableRevision, 11);
+    assert.equal(store.listAt(PREFIX, all, 10), undefined);
+    assert.deepEqual(names(store.listAt(PREFIX, all, 11))?.length, 4);
+    assert.equal(store.listAt(PREFIX, all, 14), undefined);
+  });
+});

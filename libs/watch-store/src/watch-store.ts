@@ -185,6 +185,27 @@ export class WatchStore {
   }
 
   /**
+   * The objects under a prefix as they were at an earlier revision inside the window: the current
+   * state with every later event undone. Undefined when the window no longer reaches back that far.
+   */
+  listAt(prefix: string, filter: WatchFilter, revision: number): CachedObject[] | undefined {
+    if (revision < this.windowStart || revision > this.revision) return undefined;
+    const state = new Map<string, CachedObject>();
+    for (const item of this.objects.values()) if (item.key.startsWith(prefix)) state.set(item.key, item);
+    for (let i = this.window.length - 1; i >= 0 && this.window[i].revision > revision; i--) {
+      const e = this.window[i];
+      if (!e.key.startsWith(prefix)) continue;
+      if (e.prevObject) {
+        state.set(e.key, { key: e.key, object: e.prevObject, modRevision: Number(e.prevObject.metadata?.resourceVersion) });
+      } else {
+        state.delete(e.key);
+      }
+    }
+    const out = [...state.values()].filter((item) => filter(item.object));
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /**
    * Opens a watch. Without a resourceVersion (or "0") it starts with the current state as ADDED
    * events; with one, it replays the window after it. A version older than the window throws.
    */

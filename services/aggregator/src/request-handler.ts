@@ -377,8 +377,9 @@ export class RequestHandler {
       case 'list':
         // Served from the watch cache's memory, as kube-apiserver serves lists from its watch
         // cache: "any version" (resourceVersion=0, whole, as kube does not page it), consistent
-        // reads and not-older-than reads, and first pages. Exact reads and continued pages from etcd.
-        if (this.listFromCache(q)) {
+        // reads, not-older-than reads, exact reads the cache's window still covers, and first
+        // pages. Continued pages and older exact reads come from etcd.
+        if (!q.get('continue')) {
           const wc = this.backends.watchCache;
           const reply = await unary('watch-cache', 'List', wc.list.bind(wc), {
             resource,
@@ -389,7 +390,7 @@ export class RequestHandler {
             limit: Number(q.get('limit') ?? 0) || 0,
             continue: '',
           });
-          return answer({ object: reply.list, status: reply.status, warnings: [] }, 200);
+          if (!reply.notInCache) return answer({ object: reply.list, status: reply.status, warnings: [] }, 200);
         }
         return answer(
           await unary('registry', 'List', registry.list.bind(registry), {
@@ -443,13 +444,6 @@ export class RequestHandler {
       default:
         throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
     }
-  }
-
-  private listFromCache(q: URLSearchParams): boolean {
-    if (q.get('continue')) return false;
-    const rv = q.get('resourceVersion') ?? '';
-    if (rv === '0') return true;
-    return q.get('resourceVersionMatch') !== 'Exact';
   }
 
   private async watch(

@@ -14,11 +14,11 @@ import {
 } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { healthService, toGrpcHandlers, type CallContext } from '@kapi/grpc';
-import { checkFieldSelector, KindCatalogue, storageKey } from '@kapi/kinds';
+import { checkFieldSelector, KindCatalogue, storageKey, type KindStrategy } from '@kapi/kinds';
 import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
-import { TooOldResourceVersionError, type WatchFilter } from '@kapi/watch-store';
+import { TooOldResourceVersionError, type CachedObject, type WatchFilter } from '@kapi/watch-store';
 import { CacheSync, positiveInteger } from './cache-sync.js';
 
 const SYNC_WAIT_MS = 10_000;
@@ -137,10 +137,10 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   async list(req: watchcacheV1.ListRequest): Promise<watchcacheV1.ListReply> {
     try {
       await this.ensureSynced();
-      // Lists from memory are whole: continued pages and exact reads are the registry's (etcd's).
+      // Continued pages are the registry's (etcd's), at the revision their token names.
       if (req.continue) throw badRequest('a continued list is served by the registry');
-      if (req.resourceVersionMatch === 'Exact') throw badRequest('an exact list is served by the registry');
       const rv = parseResourceVersion(req.resourceVersion);
+      if (req.resourceVersionMatch === 'Exact') return await this.listExact(req, rv ?? 0);
       // "" is a consistent read: everything etcd held now. N (NotOlderThan) is at least N. 0 is anything.
       const wanted = rv === undefined ? await this.sync.consistentRevision() : rv;
       if (wanted > 0 && !(await this.sync.waitForRevision(wanted, TOO_LARGE_WAIT_MS))) {
@@ -149,25 +149,42 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
           retryAfterSeconds: 1,
         });
       }
-      const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
       const revision = this.sync.store.revision;
-      const matching = this.sync.store.list(prefix, filter);
-      // A first page comes from memory at the cache's revision; its continue token reads the rest
-      // from etcd at that same revision, so the pages form one consistent list (410 once compacted).
+      const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
       // "Any version" lists are whole, as kube's watch cache serves them.
-      const limit = rv === 0 ? 0 : Number(req.limit) || 0;
-      const page = limit > 0 ? matching.slice(0, limit) : matching;
-      const next = limit > 0 && matching.length > limit ? page[page.length - 1].key + '\0' : undefined;
-      const metadata = {
-        resourceVersion: String(revision),
-        ...(next ? { continue: encodeContinue(revision, next.slice(prefix.length)), remainingItemCount: matching.length - limit } : {}),
-      };
-      const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => i.object) };
-      return { list: Buffer.from(JSON.stringify(list)), status: Buffer.alloc(0) };
+      return this.listReply(strategy, prefix, this.sync.store.list(prefix, filter), revision, rv === 0 ? 0 : Number(req.limit) || 0);
     } catch (err) {
       if (!isStatusError(err)) throw err;
-      return { list: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))) };
+      return { list: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), notInCache: false };
     }
+  }
+
+  /**
+   * An exact list: the state at that revision, rebuilt from the window of recent events; older
+   * revisions than the window holds are left to etcd. A revision the cache has not seen yet is
+   * waited for, as a not-older-than read is.
+   */
+  private async listExact(req: watchcacheV1.ListRequest, revision: number): Promise<watchcacheV1.ListReply> {
+    if (revision > 0 && !(await this.sync.waitForRevision(revision, TOO_LARGE_WAIT_MS))) {
+      return { list: Buffer.alloc(0), status: Buffer.alloc(0), notInCache: true };
+    }
+    const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+    const items = this.sync.store.listAt(prefix, filter, revision);
+    if (!items) return { list: Buffer.alloc(0), status: Buffer.alloc(0), notInCache: true };
+    return this.listReply(strategy, prefix, items, revision, Number(req.limit) || 0);
+  }
+
+  private listReply(strategy: KindStrategy, prefix: string, matching: CachedObject[], revision: number, limit: number): watchcacheV1.ListReply {
+    // A first page comes from memory at the cache's revision; its continue token reads the rest
+    // from etcd at that same revision, so the pages form one consistent list (410 once compacted).
+    const page = limit > 0 ? matching.slice(0, limit) : matching;
+    const next = limit > 0 && matching.length > limit ? page[page.length - 1].key + '\0' : undefined;
+    const metadata = {
+      resourceVersion: String(revision),
+      ...(next ? { continue: encodeContinue(revision, next.slice(prefix.length)), remainingItemCount: matching.length - limit } : {}),
+    };
+    const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => i.object) };
+    return { list: Buffer.from(JSON.stringify(list)), status: Buffer.alloc(0), notInCache: false };
   }
 
   protected services() {
