@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
-import { startStack, withFreePorts, type StackHandle } from '@kapi/local-stack';
+import { startStack, withFreePorts, type ServiceName, type StackHandle } from '@kapi/local-stack';
 
 export interface KubectlResult {
   code: number;
@@ -34,7 +34,9 @@ export interface SpanLine {
 
 export const KUBECTL = process.env.KAPI_KUBECTL || 'kubectl';
 
-export async function startTestStack(options: { aggregatorReplicas?: number; env?: NodeJS.ProcessEnv } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { aggregatorReplicas?: number; replicas?: Partial<Record<ServiceName, number>>; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kapi-e2e-'));
   let handle: StackHandle;
   try {
@@ -42,7 +44,7 @@ export async function startTestStack(options: { aggregatorReplicas?: number; env
       await withFreePorts({
         stateDir,
         detached: false,
-        replicas: { aggregator: options.aggregatorReplicas ?? 2 },
+        replicas: { aggregator: options.aggregatorReplicas ?? 2, ...options.replicas },
         env: { ...process.env, ...options.env },
       }),
     );

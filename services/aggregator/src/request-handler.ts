@@ -45,6 +45,7 @@ import type { Backends } from './backends.js';
 import type { HealthEndpoints } from './health.js';
 import { impersonatedUser } from './impersonation.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, type IssuerDocuments } from './issuer-discovery.js';
+import { ResumableWatch } from './resumable-watch.js';
 import { isReviewRequest, serveReview } from './reviews.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -466,7 +467,6 @@ export class RequestHandler {
       name: info.name,
     };
     const wc = this.backends.watchCache;
-    const call = serverStream('watch-cache', 'Watch', wc.watch.bind(wc), watchRequest);
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
     // Without a timeout a watch lasts 30 to 60 minutes, as kube-apiserver spreads them.
     const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
@@ -474,35 +474,34 @@ export class RequestHandler {
     res.flushHeaders();
     let first = true;
     await new Promise<void>((resolve) => {
+      const watch = new ResumableWatch(watchRequest, {
+        open: (request) => serverStream('watch-cache', 'Watch', wc.watch.bind(wc), request),
+        deliver: (e) => {
+          const object = JSON.parse(e.object.toString('utf8')) as KubeObject;
+          const flushed = res.write(encodeWatchEvent(e.type, object, representation, strategy.tableColumns, include, first));
+          if (e.type !== 'BOOKMARK' && e.type !== 'ERROR') first = false;
+          // A client that reads slowly slows its own gRPC stream, so its backlog builds up in the
+          // watch cache's bounded per-watcher buffer (which closes it when full), never here.
+          return flushed;
+        },
+        drain: (resume) => res.once('drain', resume),
+        fail: (message) => {
+          const status = new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', message).toStatus();
+          res.write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+        },
+        end: () => finish(),
+        resuming: (resourceVersion, reason) => this.logger.info('resuming a watch on another watch-cache replica', { resource: info.resource, resourceVersion, reason }),
+      });
       const finish = () => {
         clearTimeout(timer);
-        call.cancel();
+        watch.stop();
         if (!res.writableEnded) res.end();
         resolve();
       };
       const timer = setTimeout(finish, timeoutMs);
       req.on('close', finish);
       res.on('close', finish);
-      call.on('data', (e: watchcacheV1.WatchEvent) => {
-        const object = JSON.parse(e.object.toString('utf8')) as KubeObject;
-        const flushed = res.write(encodeWatchEvent(e.type, object, representation, strategy.tableColumns, include, first));
-        if (e.type !== 'BOOKMARK' && e.type !== 'ERROR') first = false;
-        // A client that reads slowly slows its own gRPC stream, so its backlog builds up in the
-        // watch cache's bounded per-watcher buffer (which closes it when full), never here.
-        if (!flushed) {
-          call.pause();
-          res.once('drain', () => call.resume());
-        }
-      });
-      call.on('error', (err: Error & { code?: number }) => {
-        // A cancelled call is our own doing; anything else ends the watch with an ERROR event.
-        if (err.code !== 1) {
-          const status = new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', `the watch cache is unavailable: ${err.message}`).toStatus();
-          res.write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
-        }
-        finish();
-      });
-      call.on('end', finish);
+      watch.start();
     });
   }
 }

@@ -1,7 +1,8 @@
 // The registry's gRPC surface: decode the request, run the generic store, answer with the object or
 // with the Status the client is to see.
 import { Inject, Injectable } from '@nestjs/common';
-import { badRequest, isStatusError, serviceUnavailable, toStatus, type KubeObject } from '@kapi/api-machinery';
+import { badRequest, expired, isStatusError, serviceUnavailable, toStatus, type KubeObject } from '@kapi/api-machinery';
+import { encodeBatch } from '@kapi/event-bus';
 import type { ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
 import { healthService, toGrpcHandlers } from '@kapi/grpc';
@@ -9,6 +10,7 @@ import { registryV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
+import { isCompacted, readHistory } from './history.js';
 import { Registry } from './registry.js';
 import { TokenIssuer } from './token-issuer.js';
 
@@ -66,6 +68,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
   private implementation() {
     const ns = (ref: registryV1.CreateRequest['resource']) => ref?.namespace || undefined;
     const registry = this.registry;
+    const progress = () => this.progress();
     return {
       create: (r: registryV1.CreateRequest) =>
         reply(() =>
@@ -120,6 +123,16 @@ export class RegistryGrpcServer extends GrpcServerHost {
         } catch (err) {
           const status = isStorageError(err, 'Unavailable') ? serviceUnavailable(`storage is unavailable: ${err.message}`, 1, 'KAPI_ERR_STORAGE_UNAVAILABLE').toStatus() : toStatus(err);
           return { revision: 0, status: Buffer.from(JSON.stringify(status)) };
+        }
+      },
+      history: async function* (this: void, r: registryV1.HistoryRequest): AsyncIterable<registryV1.HistoryBatch> {
+        try {
+          for await (const batch of readHistory(registry.backend.client, r.prefix || '/registry/', r.fromRevision, progress)) {
+            yield { batch: Buffer.from(encodeBatch(batch)), status: Buffer.alloc(0) };
+          }
+        } catch (err) {
+          const status = isCompacted(err) ? expired(`The history from revision ${r.fromRevision} has been compacted`).toStatus() : toStatus(err);
+          yield { batch: Buffer.alloc(0), status: Buffer.from(JSON.stringify(status)) };
         }
       },
       snapshot: async function* (r: registryV1.SnapshotRequest): AsyncIterable<registryV1.SnapshotChunk> {

@@ -1,21 +1,24 @@
 // Keeps the watch store equal to etcd: a snapshot through the registry at revision R, then every
 // batch on the event bus after R. A batch whose predecessor is newer than what the store holds
-// reveals a gap, and a reset batch a break in the publisher's history: either way the store is
-// rebuilt from a new snapshot rather than serving a hole.
+// reveals a gap, and a reset batch a break in the publisher's history; so does coming back after
+// the bus was unreachable. Each is repaired from etcd's own history (the registry's History
+// stream), so the store and every open watch continue without a hole; only when etcd has compacted
+// that history is the store rebuilt from a new snapshot, which ends the open watches.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ServiceConfig } from '@kapi/config';
-import { JetStreamEventBus, type EventBus, type RevisionBatch } from '@kapi/event-bus';
+import { decodeBatch, JetStreamEventBus, type EventBus, type RevisionBatch } from '@kapi/event-bus';
 import { createClient, serverStream, unary } from '@kapi/grpc';
 import { PROGRESS_KEY } from '@kapi/storage';
 import { registryV1 } from '@kapi/proto';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
-import { StatusError } from '@kapi/api-machinery';
+import { StatusError, type Status } from '@kapi/api-machinery';
 import { WatchStore } from '@kapi/watch-store';
 
 class ResyncNeeded extends Error {}
 
-const resyncs = metrics.counter('kapi_watch_cache_resyncs_total', 'Times the watch cache rebuilt its state from a snapshot.');
+const resyncs = metrics.counter('kapi_watch_cache_resyncs_total', 'Times the watch cache lost the event stream or found a gap in it.');
+const catchUps = metrics.counter('kapi_watch_cache_history_catch_ups_total', 'Times the watch cache repaired a gap from etcd history, keeping its watches open.');
 
 /** A tuning knob from the environment; a malformed one stops the start with its name. */
 export function positiveInteger(variable: string, fallback: number): number {
@@ -103,29 +106,62 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async syncOnce(bus: EventBus): Promise<void> {
-    // The bus position is taken before the snapshot, so every batch newer than the snapshot comes after it.
+    // The bus position is taken before the snapshot (or the catch-up), so every batch newer than
+    // what the store then holds comes after it.
     const fromSequence = (await bus.lastSequence()) + 1;
-    const revision = await this.snapshot();
-    this.logger.info('watch cache synchronised from snapshot', { revision, objects: this.store.size });
+    if (this.store.revision > 0 && (await this.catchUp('the event stream was unreachable'))) {
+      this.logger.info('watch cache caught up from etcd history', { revision: this.store.revision, objects: this.store.size });
+    } else {
+      const revision = await this.snapshot();
+      this.logger.info('watch cache synchronised from snapshot', { revision, objects: this.store.size });
+    }
     this.setReady(undefined);
     this.abort = new AbortController();
     for await (const { batch } of bus.subscribe(fromSequence)) {
       if (this.stopped) return;
+      const gap = this.gapBefore(batch);
+      if (gap && !(await this.catchUp(gap))) throw new ResyncNeeded(`${gap}, and etcd no longer has that history`);
       this.applyBatch(batch);
     }
     throw new Error('the event stream ended');
   }
 
-  applyBatch(batch: RevisionBatch): void {
+  /** Why the store cannot take this batch next, if it cannot. */
+  gapBefore(batch: RevisionBatch): string | undefined {
     const current = this.store.revision;
-    if (batch.reset) {
-      if (batch.revision > current) throw new ResyncNeeded(`the publisher restarted its history at revision ${batch.revision}`);
-      return;
+    if (batch.reset) return batch.revision > current ? `the publisher restarted its history at revision ${batch.revision}` : undefined;
+    if (batch.revision > current && batch.prevRevision > current) return `gap in the event stream: have revision ${current}, next batch follows ${batch.prevRevision}`;
+    return undefined;
+  }
+
+  /**
+   * Applies etcd's history after the store's revision, up to a revision etcd reached after the call;
+   * false when etcd has compacted it (only a new snapshot can help then).
+   */
+  private async catchUp(reason: string): Promise<boolean> {
+    const from = this.store.revision + 1;
+    this.logger.info('watch cache catching up from etcd history', { reason, fromRevision: from });
+    const call = serverStream('registry', 'History', this.registry.history.bind(this.registry), { prefix: '/registry/', fromRevision: from });
+    let replayed = 0;
+    for await (const chunk of call as AsyncIterable<registryV1.HistoryBatch>) {
+      if (chunk.status.length) {
+        const status = JSON.parse(chunk.status.toString('utf8')) as Status;
+        if (status.code === 410) return false;
+        throw StatusError.fromStatus(status);
+      }
+      // etcd's history has no gaps: each revision follows the one before it.
+      this.applyBatch({ ...decodeBatch(chunk.batch), prevRevision: 0 });
+      replayed++;
     }
-    if (batch.revision <= current) return;
-    if (batch.prevRevision > current) {
-      throw new ResyncNeeded(`gap in the event stream: have revision ${current}, next batch follows ${batch.prevRevision}`);
-    }
+    catchUps.inc();
+    this.logger.info('watch cache caught up', { revisions: replayed, revision: this.store.revision });
+    return true;
+  }
+
+  applyBatch(batch: RevisionBatch): void {
+    const gap = this.gapBefore(batch);
+    if (gap) throw new ResyncNeeded(gap);
+    if (batch.reset || batch.revision <= this.store.revision) return;
     // The progress key only moves the revision on; it is not an object.
     const changes = batch.changes.filter((c) => c.key !== PROGRESS_KEY);
     if (changes.length) this.store.apply(batch.revision, changes, batch.observedAt);
