@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { nameColumn, notFound, type KubeList, type KubeObject, type TableColumn } from '@kapi/api-machinery';
-import { encodeResult, encodeWatchEvent, includeObjectParam } from './representation.js';
+import { encodeResult, encodeWatchEvent, encodeWatchEventJson, includeObjectParam } from './representation.js';
 
 const cm = (name: string): KubeObject => ({
   apiVersion: 'v1',
@@ -128,5 +128,20 @@ describe('encodeWatchEvent', () => {
       type: 'DELETED',
       object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: cm('a').metadata },
     });
+  });
+});
+
+describe('encodeWatchEventJson', () => {
+  const json = Buffer.from(JSON.stringify(cm('a')));
+
+  it('frames the object bytes as they are for plain JSON watches, equal to encoding the decoded object', () => {
+    const framed = encodeWatchEventJson('MODIFIED', json, { kind: 'json' }, columns, 'Metadata', true);
+    assert.equal(framed.toString(), encodeWatchEvent('MODIFIED', cm('a'), { kind: 'json' }, columns, 'Metadata', true));
+  });
+
+  it('decodes the object for Table and metadata-only watches', () => {
+    for (const rep of [{ kind: 'table', version: 'v1' }, { kind: 'partial-metadata', version: 'v1' }] as const) {
+      assert.equal(encodeWatchEventJson('ADDED', json, rep, columns, 'None', true).toString(), encodeWatchEvent('ADDED', cm('a'), rep, columns, 'None', true));
+    }
   });
 });

@@ -66,3 +66,23 @@ export function encodeWatchEvent(
   }
   return JSON.stringify({ type, object: doc }) + '\n';
 }
+
+const EVENT_END = Buffer.from('}\n');
+
+/**
+ * Encodes one watch event whose object arrives as JSON. Plain JSON watches frame the bytes as they
+ * are, without decoding them: one event goes to many watchers, and this is the hot path.
+ */
+export function encodeWatchEventJson(
+  type: string,
+  objectJson: Buffer,
+  representation: Representation,
+  columns: TableColumn[],
+  include: IncludeObject,
+  first: boolean,
+): Buffer | string {
+  if (representation.kind === 'table' || representation.kind === 'partial-metadata') {
+    return encodeWatchEvent(type, JSON.parse(objectJson.toString('utf8')) as KubeObject, representation, columns, include, first);
+  }
+  return Buffer.concat([Buffer.from(`{"type":${JSON.stringify(type)},"object":`), objectJson, EVENT_END]);
+}

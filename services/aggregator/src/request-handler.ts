@@ -30,7 +30,7 @@ import {
   groupVersionPath,
   openApiV3GroupVersion,
   openApiV3Root,
-  encodeWatchEvent,
+  encodeWatchEventJson,
   forbiddenFor,
   includeObjectParam,
   negotiate,
@@ -477,8 +477,7 @@ export class RequestHandler {
       const watch = new ResumableWatch(watchRequest, {
         open: (request) => serverStream('watch-cache', 'Watch', wc.watch.bind(wc), request),
         deliver: (e) => {
-          const object = JSON.parse(e.object.toString('utf8')) as KubeObject;
-          const flushed = res.write(encodeWatchEvent(e.type, object, representation, strategy.tableColumns, include, first));
+          const flushed = res.write(encodeWatchEventJson(e.type, e.object, representation, strategy.tableColumns, include, first));
           if (e.type !== 'BOOKMARK' && e.type !== 'ERROR') first = false;
           // A client that reads slowly slows its own gRPC stream, so its backlog builds up in the
           // watch cache's bounded per-watcher buffer (which closes it when full), never here.

@@ -25,9 +25,20 @@ const SYNC_WAIT_MS = 10_000;
 /** How long a list waits for the cache to reach the revision it asks for, as kube-apiserver waits 3 s. */
 const TOO_LARGE_WAIT_MS = 3_000;
 
-const event = (type: string, object: unknown, resourceVersion: string): watchcacheV1.WatchEvent => ({
+// One event reaches many watchers with the same object: it is serialised once, for all of them.
+const encoded = new WeakMap<object, Buffer>();
+function encodeOnce(object: object): Buffer {
+  let bytes = encoded.get(object);
+  if (!bytes) {
+    bytes = Buffer.from(JSON.stringify(object));
+    encoded.set(object, bytes);
+  }
+  return bytes;
+}
+
+const event = (type: string, object: object, resourceVersion: string): watchcacheV1.WatchEvent => ({
   type,
-  object: Buffer.from(JSON.stringify(object)),
+  object: encodeOnce(object),
   resourceVersion,
 });
 
