@@ -8,11 +8,13 @@ import type { ServiceConfig } from '@kapi/config';
 import { JetStreamEventBus, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
+import { PublishPipeline } from './publish-pipeline.js';
 import { Registry } from './registry.js';
 
 const OBJECT_PREFIX = '/registry/';
 const ELECTION = 'kapi-event-publisher';
 const LEASE_TTL_SECONDS = 3;
+const MAX_IN_FLIGHT = 64;
 
 export function batchesOf(res: IWatchResponse): RevisionBatch[] {
   const byRevision = new Map<number, KeyChange[]>();
@@ -42,8 +44,7 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
   private election?: Election;
   private campaign?: Campaign;
   private watcher?: Watcher;
-  private lastRevision = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private pipeline?: PublishPipeline;
   private stopped = false;
   private onCampaignError: (err: Error) => void = () => {};
   /** Set when etcd compacted away revisions not yet published: the next term starts with a reset. */
@@ -91,27 +92,30 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
     const last = await bus.lastPublished();
     const current = await this.registry.backend.currentRevision();
     let reset = false;
+    let from: number;
     if (last && !this.historyLost) {
-      this.lastRevision = last.revision;
+      from = last.revision;
     } else {
       // An empty bus, or history etcd no longer has: consumers re-snapshot, and the reset batch
       // tells them where history begins again.
-      this.lastRevision = current;
+      from = current;
       reset = true;
       this.historyLost = false;
     }
     this.leading = true;
-    const watcher = await this.registry.backend.client
-      .watch()
-      .prefix(OBJECT_PREFIX)
-      .startRevision(String(this.lastRevision + 1))
-      .withPreviousKV()
-      .create();
+    const pipeline = new PublishPipeline(bus, from, {
+      maxInFlight: MAX_IN_FLIGHT,
+      onRetry: (err, revision, attempt) => {
+        if (attempt % 10 === 0) this.logger.warn('publishing to NATS failed; retrying', { revision, err });
+      },
+    });
+    this.pipeline = pipeline;
+    const watcher = await this.registry.backend.client.watch().prefix(OBJECT_PREFIX).startRevision(String(from + 1)).withPreviousKV().create();
     this.watcher = watcher;
-    if (reset) this.enqueue({ revision: this.lastRevision, prevRevision: this.lastRevision, changes: [], reset: true });
+    if (reset) pipeline.enqueue({ revision: from, prevRevision: from, changes: [], reset: true });
     await new Promise<void>((resolve, reject) => {
       watcher.on('data', (res) => {
-        for (const batch of batchesOf(res)) this.enqueue(batch);
+        for (const batch of batchesOf(res)) pipeline.enqueue(batch);
       });
       watcher.on('error', (err) => {
         if (/compacted/i.test(err.message)) this.historyLost = true;
@@ -122,26 +126,9 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
-  private enqueue(batch: RevisionBatch): void {
-    this.queue = this.queue.then(async () => {
-      if (!batch.reset && batch.revision <= this.lastRevision) return;
-      const toSend = batch.reset ? batch : { ...batch, prevRevision: this.lastRevision };
-      // NATS may be briefly unreachable: keep trying, in order, so nothing is skipped.
-      for (let attempt = 0; !this.stopped; attempt++) {
-        try {
-          await this.bus!.publish(toSend);
-          this.lastRevision = batch.revision;
-          return;
-        } catch (err) {
-          if (attempt % 10 === 0) this.logger.warn('publishing to NATS failed; retrying', { revision: batch.revision, err });
-          await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
-        }
-      }
-    });
-  }
-
   private async resign(): Promise<void> {
     this.leading = false;
+    this.pipeline?.stop();
     await this.watcher?.cancel().catch(() => {});
     this.watcher = undefined;
     await this.campaign?.resign().catch(() => {});
@@ -150,7 +137,8 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    await this.queue.catch(() => {});
+    // Publish what is already read from etcd, unless NATS is away; the next leader starts from the bus.
+    await Promise.race([this.pipeline?.idle(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
     await this.resign();
     await this.bus?.close().catch(() => {});
   }

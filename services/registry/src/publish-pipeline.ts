@@ -1,0 +1,84 @@
+// The publisher's outbox: batches go to the bus in revision order, each naming the one before it,
+// with up to `maxInFlight` waiting for their acknowledgement at once (JetStream acknowledges after
+// an fsync, so one at a time caps the publisher at the disk's fsync rate). A failed publish is
+// retried from the first failure on, in order; what the bus already stored is dropped there by its
+// de-duplication on the revision, and a consumer that sees a later batch first repairs the gap
+// from etcd's history.
+import type { EventBus, RevisionBatch } from '@kapi/event-bus';
+
+export interface PublishPipelineOptions {
+  maxInFlight: number;
+  /** Called before each retry of a failed publish. */
+  onRetry?(err: unknown, revision: number, attempt: number): void;
+  delay?(ms: number): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class PublishPipeline {
+  private readonly pending: RevisionBatch[] = [];
+  private running?: Promise<void>;
+  private stopped = false;
+  /** The last revision handed to the pipeline. */
+  private lastEnqueued: number;
+  /** The last revision the bus acknowledged, with every one before it. */
+  lastPublished: number;
+
+  constructor(
+    private readonly bus: Pick<EventBus, 'publish'>,
+    startRevision: number,
+    private readonly options: PublishPipelineOptions,
+  ) {
+    this.lastEnqueued = startRevision;
+    this.lastPublished = startRevision;
+  }
+
+  enqueue(batch: RevisionBatch): void {
+    if (this.stopped || (!batch.reset && batch.revision <= this.lastEnqueued)) return;
+    this.pending.push(batch.reset ? batch : { ...batch, prevRevision: this.lastEnqueued });
+    this.lastEnqueued = batch.revision;
+    // Started after the current turn, so the batches of one etcd watch response go out together.
+    this.running ??= Promise.resolve().then(() => this.pump());
+  }
+
+  /** Resolves when everything enqueued so far is published (or the pipeline was stopped). */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  /** Drops what is not yet published; a new leader publishes it. */
+  stop(): void {
+    this.stopped = true;
+    this.pending.length = 0;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.pending.length && !this.stopped) {
+        const window = this.pending.slice(0, this.options.maxInFlight);
+        const sent = await this.publishInOrder(window);
+        this.pending.splice(0, sent);
+        if (sent) this.lastPublished = window[sent - 1].revision;
+      }
+    } finally {
+      // Cleared in the same turn as the last check of `pending`, so an enqueue never finds a
+      // pipeline that is about to stop.
+      this.running = undefined;
+    }
+  }
+
+  /** Publishes a window until all of it is acknowledged; answers how many were (all, unless stopped). */
+  private async publishInOrder(window: RevisionBatch[]): Promise<number> {
+    let acknowledged = 0;
+    for (let attempt = 0; !this.stopped; attempt++) {
+      // Issued in order on one connection, so the bus stores them in order.
+      const results = await Promise.allSettled(window.slice(acknowledged).map((batch) => this.bus.publish(batch)));
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed < 0) return window.length;
+      acknowledged += failed;
+      this.options.onRetry?.((results[failed] as PromiseRejectedResult).reason, window[acknowledged].revision, attempt);
+      await (this.options.delay ?? sleep)(Math.min(1000, 50 * 2 ** Math.min(attempt, 5)));
+    }
+    return acknowledged;
+  }
+}
