@@ -4,6 +4,8 @@ import { isDns1123Subdomain } from '@kapi/api-machinery';
 import { KindCatalogue, builtinStrategies, storageKey } from './catalogue.js';
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
+import { serviceStrategy } from './service/strategy.js';
+import { endpointsStrategy } from './endpoints/strategy.js';
 import { defineStrategy } from './strategy.js';
 
 const deployments = defineStrategy(
@@ -32,6 +34,12 @@ describe('storageKey', () => {
     assert.equal(storageKey(namespaceStrategy.info, undefined, 'foo'), '/registry/namespaces/foo');
     // A namespace argument means nothing for a cluster-scoped kind.
     assert.equal(storageKey(namespaceStrategy.info, 'ignored', 'foo'), '/registry/namespaces/foo');
+  });
+
+  it('keeps services and endpoints where kube-apiserver keeps them', () => {
+    assert.equal(storageKey(serviceStrategy.info, 'default', 'kubernetes'), '/registry/services/specs/default/kubernetes');
+    assert.equal(storageKey(endpointsStrategy.info, 'default', 'kubernetes'), '/registry/services/endpoints/default/kubernetes');
+    assert.ok(!storageKey(endpointsStrategy.info, undefined).startsWith(storageKey(serviceStrategy.info, undefined)));
   });
 
   it('gives collection prefixes with a trailing slash', () => {

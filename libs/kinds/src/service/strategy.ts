@@ -154,6 +154,7 @@ export const serviceStrategy = defineStrategy(
     group: '',
     version: 'v1',
     resource: 'services',
+    storagePrefix: 'services/specs',
     kind: 'Service',
     namespaced: true,
     shortNames: ['svc'],
