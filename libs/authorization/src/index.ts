@@ -1,3 +1,5 @@
 export * from './authorizer.js';
 export * from './bootstrap-policy.js';
 export * from './rbac/index.js';
+export * from './modes.js';
+export * from './webhook-authorizer.js';
