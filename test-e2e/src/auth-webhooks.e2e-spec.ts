@@ -260,12 +260,30 @@ describe('authorization modes', () => {
     });
   });
 
-  it('AlwaysDeny forbids everyone but system:masters', async () => {
-    const stack = await startTestStack({ aggregatorReplicas: 1, env: { KAPI_AUTHORIZATION_MODE: 'AlwaysDeny' } });
+  it('Node,AlwaysDeny: a kubelet gets what Node allows, everyone else but system:masters is forbidden', async () => {
+    const stack = await startTestStack({ aggregatorReplicas: 1, env: { KAPI_AUTHORIZATION_MODE: 'Node,AlwaysDeny' } });
     try {
       assert.equal((await stack.kubectl(['get', 'namespaces', 'default', '-o', 'name'])).stdout, 'namespace/default\n');
       const asBob = await stack.kubectl(['get', 'namespaces', '--as=bob']);
       assert.equal(asBob.stderr, 'Error from server (Forbidden): namespaces is forbidden: User "bob" cannot list resource "namespaces" in API group "" at the cluster scope: Everything is forbidden.\n');
+
+      const node = ['--as=system:node:n1', '--as-group=system:nodes'];
+      assert.equal((await stack.kubectl([...node, '-n', 'default', 'get', 'services', '-o', 'name'])).stdout, 'service/kubernetes\n');
+      const lease = await stack.kubectl([...node, '-n', 'kube-node-lease', 'create', '--validate=false', '-f', '-'], {
+        input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1' } }),
+      });
+      assert.equal(lease.stdout, 'lease.coordination.k8s.io/n1 created\n', lease.stderr);
+      await stack.kubectl(['-n', 'kube-node-lease', 'create', '-f', '-'], {
+        input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n2' }, spec: { holderIdentity: 'n2' } }),
+      });
+      const other = await stack.kubectl([...node, '-n', 'kube-node-lease', 'get', 'lease', 'n2']);
+      assert.equal(
+        other.stderr,
+        'Error from server (Forbidden): leases.coordination.k8s.io "n2" is forbidden: User "system:node:n1" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "kube-node-lease": can only access node lease with the same name as the requesting node\nEverything is forbidden.\n',
+      );
+      await stack.kubectl(['-n', 'default', 'create', 'secret', 'generic', 'creds']);
+      const secret = await stack.kubectl([...node, '-n', 'default', 'get', 'secret', 'creds']);
+      assert.match(secret.stderr, /User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node 'n1' and this object/);
     } finally {
       await stack.stop();
     }

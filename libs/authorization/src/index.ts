@@ -3,3 +3,4 @@ export * from './bootstrap-policy.js';
 export * from './rbac/index.js';
 export * from './modes.js';
 export * from './webhook-authorizer.js';
+export * from './node-authorizer.js';

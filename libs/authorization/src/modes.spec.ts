@@ -16,11 +16,12 @@ describe('parseAuthorizationModes', () => {
     assert.deepEqual(parseAuthorizationModes([], false), ['RBAC']);
     assert.deepEqual(parseAuthorizationModes(['Webhook', 'RBAC'], true), ['Webhook', 'RBAC']);
     assert.deepEqual(parseAuthorizationModes(['AlwaysAllow'], false), ['AlwaysAllow']);
+    assert.deepEqual(parseAuthorizationModes(['Node', 'RBAC'], false), ['Node', 'RBAC']);
   });
 
   it('refuses an unknown or repeated mode, Webhook without its file and a file without Webhook, in one line', () => {
     assert.throws(() => parseAuthorizationModes(['RBAC', 'ABAC'], false), {
-      message: 'KAPI_AUTHORIZATION_MODE: authorization-mode "ABAC" is not a valid mode (valid: AlwaysAllow, AlwaysDeny, RBAC, Webhook)',
+      message: 'KAPI_AUTHORIZATION_MODE: authorization-mode "ABAC" is not a valid mode (valid: AlwaysAllow, AlwaysDeny, Node, RBAC, Webhook)',
     });
     assert.throws(() => parseAuthorizationModes(['RBAC', 'RBAC'], false), { message: 'KAPI_AUTHORIZATION_MODE: authorization-mode "RBAC" has mode specified more than once' });
     assert.throws(() => parseAuthorizationModes(['Webhook'], false), /Webhook's authorization config file not passed \(KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE\)/);
@@ -33,8 +34,8 @@ describe('authorizersForModes', () => {
     let webhookBuilt = false;
     const factories = { RBAC: () => [named('rbac'), named('bootstrap')], Webhook: () => ((webhookBuilt = true), named('webhook')) };
     assert.deepEqual(
-      authorizersForModes(['RBAC', 'AlwaysDeny'], factories).map((a) => a.name),
-      ['system:masters', 'rbac', 'bootstrap', 'AlwaysDeny'],
+      authorizersForModes(['Node', 'RBAC', 'AlwaysDeny'], factories).map((a) => a.name),
+      ['system:masters', 'Node', 'rbac', 'bootstrap', 'AlwaysDeny'],
     );
     assert.equal(webhookBuilt, false);
     assert.deepEqual(

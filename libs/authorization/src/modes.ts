@@ -2,8 +2,9 @@
 // privileged group system:masters (always allowed, as kube's privileged-group authorizer is first).
 import { alwaysAllowAuthorizer, alwaysDenyAuthorizer, type Authorizer } from './authorizer.js';
 import { mastersAuthorizer } from './bootstrap-policy.js';
+import { nodeAuthorizer } from './node-authorizer.js';
 
-export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'RBAC', 'Webhook'] as const;
+export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC', 'Webhook'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 export const DEFAULT_AUTHORIZATION_MODES: AuthorizationMode[] = ['RBAC'];
 
@@ -41,6 +42,7 @@ export function authorizersForModes(modes: AuthorizationMode[], factories: ModeF
   const built: Record<AuthorizationMode, () => Authorizer[]> = {
     AlwaysAllow: () => [alwaysAllowAuthorizer],
     AlwaysDeny: () => [alwaysDenyAuthorizer],
+    Node: () => [nodeAuthorizer],
     RBAC: factories.RBAC,
     Webhook: () => [factories.Webhook()],
   };
