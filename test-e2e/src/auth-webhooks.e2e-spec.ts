@@ -223,6 +223,15 @@ describe('authentication and authorization webhooks', () => {
     });
     assert.equal(review.code, 201, review.body);
     assert.deepEqual(JSON.parse(review.body).status, { allowed: false, denied: true, reason: 'secrets are off limits' });
+    // The webhook cannot enumerate rules, so the rules review says its list may be incomplete.
+    const rules = await apiRequest(stack, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectRulesReview',
+      spec: { namespace: 'team' },
+    });
+    const status = JSON.parse(rules.body).status;
+    assert.equal(status.incomplete, true);
+    assert.equal(status.evaluationError, 'webhook authorizer does not support user rule resolution');
   });
 
   it('fails without hanging when the webhooks are down: 500 for authorization, 401 for a new token', async () => {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { requestAttributes } from './attributes.fixture.js';
 import { authorizerChain, noOpinion, type Authorizer } from './authorizer.js';
-import { authorizersForModes, parseAuthorizationModes } from './modes.js';
+import { authorizersForModes, parseAuthorizationModes, rulesResolverForModes } from './modes.js';
 
 const attrs = (groups: string[] = ['system:authenticated']) => requestAttributes({ user: { username: 'alice', groups } });
 
@@ -57,5 +57,33 @@ describe('authorizersForModes', () => {
     const factories = { RBAC: () => [named('rbac')], Webhook: () => named('webhook', 'Deny') };
     const chain = authorizerChain(authorizersForModes(['RBAC', 'Webhook', 'AlwaysAllow'], factories));
     assert.deepEqual(await chain.authorize(attrs()), { decision: 'Deny', reason: 'webhook' });
+  });
+});
+
+describe('rulesResolverForModes', () => {
+  const rbac = { rulesFor: () => ({ rules: [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }], errors: ['role "gone" not found'] }) };
+  const alice = { username: 'alice', groups: ['system:authenticated'] };
+
+  it("concatenates the modes' rules and errors, incomplete when one cannot list its rules", () => {
+    assert.deepEqual(rulesResolverForModes(['RBAC'], rbac)(alice, 'ns'), { ...rbac.rulesFor(), incomplete: false });
+    assert.deepEqual(rulesResolverForModes(['AlwaysDeny', 'Webhook', 'RBAC'], rbac)(alice, 'ns'), {
+      rules: rbac.rulesFor().rules,
+      errors: ['webhook authorizer does not support user rule resolution', 'role "gone" not found'],
+      incomplete: true,
+    });
+  });
+
+  it('AlwaysAllow is every verb on everything; Node is incomplete for nodes alone', () => {
+    assert.deepEqual(rulesResolverForModes(['AlwaysAllow'], rbac)(alice, 'ns').rules, [
+      { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      { verbs: ['*'], nonResourceURLs: ['*'] },
+    ]);
+    const node = rulesResolverForModes(['Node'], rbac);
+    assert.deepEqual(node(alice, 'ns'), { rules: [], errors: [], incomplete: false });
+    assert.deepEqual(node({ username: 'system:node:n1', groups: ['system:nodes'] }, 'ns'), {
+      rules: [],
+      errors: ['node authorizer does not support user rule resolution'],
+      incomplete: true,
+    });
   });
 });

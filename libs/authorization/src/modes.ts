@@ -1,8 +1,10 @@
 // kube-apiserver's --authorization-mode: an ordered list of authorizers, asked after the
 // privileged group system:masters (always allowed, as kube's privileged-group authorizer is first).
-import { alwaysAllowAuthorizer, alwaysDenyAuthorizer, type Authorizer } from './authorizer.js';
+import { alwaysAllowAuthorizer, alwaysDenyAuthorizer, type Authorizer, type RequestAttributes } from './authorizer.js';
 import { mastersAuthorizer } from './bootstrap-policy.js';
-import { nodeAuthorizer } from './node-authorizer.js';
+import { nodeAuthorizer, nodeIdentity } from './node-authorizer.js';
+import type { RbacAuthorizer } from './rbac/rbac-authorizer.js';
+import type { PolicyRule } from './rbac/types.js';
 
 export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC', 'Webhook'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
@@ -47,4 +49,35 @@ export function authorizersForModes(modes: AuthorizationMode[], factories: ModeF
     Webhook: () => [factories.Webhook()],
   };
   return [mastersAuthorizer, ...modes.flatMap((mode) => built[mode]())];
+}
+
+/** What a user may do in a namespace, as SelfSubjectRulesReview reports it. */
+export interface RulesResolution {
+  rules: PolicyRule[];
+  errors: string[];
+  /** Some mode cannot list its rules, so there may be more than these. */
+  incomplete: boolean;
+}
+
+export type RulesResolver = (user: RequestAttributes['user'], namespace: string) => RulesResolution;
+
+/** kube's union of rule resolvers over the modes: rules concatenated, any incomplete makes it incomplete. */
+export function rulesResolverForModes(modes: AuthorizationMode[], rbac: Pick<RbacAuthorizer, 'rulesFor'>): RulesResolver {
+  const unsupported = (mode: string): RulesResolution => ({ rules: [], errors: [`${mode} authorizer does not support user rule resolution`], incomplete: true });
+  const none: RulesResolution = { rules: [], errors: [], incomplete: false };
+  const everything: PolicyRule[] = [
+    { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+    { verbs: ['*'], nonResourceURLs: ['*'] },
+  ];
+  const resolvers: Record<AuthorizationMode, RulesResolver> = {
+    AlwaysAllow: () => ({ rules: everything, errors: [], incomplete: false }),
+    AlwaysDeny: () => none,
+    Node: (user) => (nodeIdentity(user) === undefined ? none : unsupported('node')),
+    RBAC: (user, namespace) => ({ ...rbac.rulesFor(user, namespace), incomplete: false }),
+    Webhook: () => unsupported('webhook'),
+  };
+  return (user, namespace) => {
+    const all = modes.map((mode) => resolvers[mode](user, namespace));
+    return { rules: all.flatMap((r) => r.rules), errors: all.flatMap((r) => r.errors), incomplete: all.some((r) => r.incomplete) };
+  };
 }

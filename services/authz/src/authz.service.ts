@@ -13,9 +13,11 @@ import {
   RbacAuthorizer,
   RbacIndex,
   RbacReflector,
+  rulesResolverForModes,
   webhookAuthorizer,
   type Authorizer,
   type Decision,
+  type RulesResolver,
 } from '@kapi/authorization';
 import { requireSettings, type ServiceConfig } from '@kapi/config';
 import { createClient, healthService, toGrpcHandlers } from '@kapi/grpc';
@@ -38,11 +40,11 @@ const userOf = (u: authzV1.Attributes['user']) => ({
   extra: Object.fromEntries(Object.entries(u?.extra ?? {}).map(([k, v]) => [k, v.values])),
 });
 
-/** The authorizers of the configured modes, after system:masters. */
-function buildAuthorizers(config: ServiceConfig, rbac: RbacAuthorizer): Authorizer[] {
+/** The authorizers of the configured modes, after system:masters, and their rules for the rules review. */
+function buildAuthorizers(config: ServiceConfig, rbac: RbacAuthorizer): { authorizers: Authorizer[]; rulesFor: RulesResolver } {
   const settings = config.authWebhooks;
   const modes = parseAuthorizationModes(settings.authorizationModes, settings.authorizationWebhookConfigFile !== '');
-  return authorizersForModes(modes, {
+  const authorizers = authorizersForModes(modes, {
     RBAC: () => [rbac, bootstrapPolicyAuthorizer],
     Webhook: () =>
       webhookAuthorizer({
@@ -51,6 +53,7 @@ function buildAuthorizers(config: ServiceConfig, rbac: RbacAuthorizer): Authoriz
         unauthorizedTtlMs: settings.authorizationWebhookUnauthorizedTtlMs,
       }),
   });
+  return { authorizers, rulesFor: rulesResolverForModes(modes, rbac) };
 }
 
 @Injectable()
@@ -65,9 +68,9 @@ export class AuthzGrpcServer extends GrpcServerHost {
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
     super(config, logger);
     requireSettings(config, { watchCacheAddrs: 'KAPI_WATCH_CACHE_ADDR' });
-    const authorizers = buildAuthorizers(config, this.rbac);
+    const { authorizers, rulesFor } = buildAuthorizers(config, this.rbac);
     this.authorizer = authorizerChain(authorizers);
-    this.reviews = new ReviewAnswerer(authorizers, this.rbac);
+    this.reviews = new ReviewAnswerer(authorizers, rulesFor);
     this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs);
     this.reflector = new RbacReflector(this.index, new WatchCacheRbacSource(this.watchCache), { logger });
     for (const resource of ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const) {

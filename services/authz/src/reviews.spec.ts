@@ -8,6 +8,7 @@ import {
   mastersAuthorizer,
   RbacAuthorizer,
   RbacIndex,
+  rulesResolverForModes,
   type Authorizer,
   type RequestAttributes,
 } from '@kapi/authorization';
@@ -26,7 +27,7 @@ function answerer(extra: (index: RbacIndex) => void = () => {}) {
   extra(index);
   const rbac = new RbacAuthorizer(index);
   const authorizers: Authorizer[] = [mastersAuthorizer, rbac, bootstrapPolicyAuthorizer];
-  return new ReviewAnswerer(authorizers, rbac);
+  return new ReviewAnswerer(authorizers, rulesResolverForModes(['RBAC'], rbac));
 }
 
 const body = (obj: unknown) => Buffer.from(JSON.stringify(obj));
@@ -143,11 +144,16 @@ describe('ReviewAnswerer: the whole chain', () => {
     };
     const index = new RbacIndex();
     const rbac = new RbacAuthorizer(index);
-    const reviews = new ReviewAnswerer([mastersAuthorizer, rbac, webhookLike], rbac);
+    const reviews = new ReviewAnswerer([mastersAuthorizer, rbac, webhookLike], rulesResolverForModes(['RBAC', 'Webhook'], rbac));
     const denied = await reviews.answer('subjectaccessreviews', '', sar({ user: 'jane', uid: '42', extra: { team: ['blue'] }, resourceAttributes: { verb: 'get', resource: 'secrets' } }), admin);
     assert.deepEqual((denied as { status?: unknown }).status, { allowed: false, denied: true, reason: 'secrets are off limits' });
     assert.deepEqual(seen[0], { username: 'jane', groups: [], uid: '42', extra: { team: ['blue'] } });
     const failed = await reviews.answer('subjectaccessreviews', '', sar({ user: 'jane', resourceAttributes: { verb: 'get', resource: 'configmaps' } }), admin);
     assert.deepEqual((failed as { status?: unknown }).status, { allowed: false, evaluationError: 'Post "https://hook": connect ECONNREFUSED' });
+    // The webhook cannot list its rules: the rules review says it may be incomplete.
+    const rules = await reviews.answer('selfsubjectrulesreviews', '', body({ spec: { namespace: 'x' } }), jane);
+    const status = rules.status as { incomplete: boolean; evaluationError?: string };
+    assert.equal(status.incomplete, true);
+    assert.equal(status.evaluationError, 'webhook authorizer does not support user rule resolution');
   });
 });

@@ -3,7 +3,7 @@
 // request, and "what may I do here?" (SelfSubjectRulesReview) from the RBAC rules. Validation and the
 // refusals are kube's; the review comes back with its status filled in and is never stored.
 import { apiVersionOf, badRequest, invalid, StatusError, type KubeObject } from '@kapi/api-machinery';
-import { aggregateMessages, authorizerUnion, type Authorizer, type PolicyRule, type RbacAuthorizer, type RequestAttributes } from '@kapi/authorization';
+import { aggregateMessages, authorizerUnion, type Authorizer, type PolicyRule, type RequestAttributes, type RulesResolver } from '@kapi/authorization';
 import { reviewStrategies, type AccessReview, type AccessReviewSpec, type KindStrategy, type RulesReview } from '@kapi/kinds';
 
 export interface AccessReviewStatus {
@@ -34,7 +34,7 @@ function attributesFrom(spec: AccessReviewSpec, user: RequestAttributes['user'])
 }
 
 /** kube's SubjectRulesReviewStatus from policy rules: resource rules and non-resource rules apart. */
-export function rulesReviewStatus(rules: PolicyRule[], errors: string[]) {
+export function rulesReviewStatus(rules: PolicyRule[], errors: string[], incomplete = false) {
   const resourceRules = rules
     .filter((r) => (r.resources ?? []).length > 0)
     .map((r) => ({
@@ -44,7 +44,7 @@ export function rulesReviewStatus(rules: PolicyRule[], errors: string[]) {
       ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
     }));
   const nonResourceRules = rules.filter((r) => (r.nonResourceURLs ?? []).length > 0).map((r) => ({ verbs: r.verbs ?? [], nonResourceURLs: r.nonResourceURLs }));
-  return { resourceRules, nonResourceRules, incomplete: false, ...(errors.length ? { evaluationError: aggregateMessages(errors) } : {}) };
+  return { resourceRules, nonResourceRules, incomplete, ...(errors.length ? { evaluationError: aggregateMessages(errors) } : {}) };
 }
 
 export class ReviewAnswerer {
@@ -53,7 +53,7 @@ export class ReviewAnswerer {
 
   constructor(
     authorizers: Authorizer[],
-    private readonly rbac: RbacAuthorizer,
+    private readonly rulesFor: RulesResolver,
   ) {
     this.union = authorizerUnion(authorizers);
   }
@@ -103,8 +103,8 @@ export class ReviewAnswerer {
     if (info.kind === 'SelfSubjectRulesReview') {
       const ns = (review as RulesReview).spec?.namespace ?? '';
       if (!ns) throw badRequest('no namespace on request');
-      const { rules, errors: resolutionErrors } = this.rbac.rulesFor(requester, ns);
-      return { apiVersion: expected, kind: info.kind, metadata: review.metadata, spec: {}, status: rulesReviewStatus(rules, resolutionErrors) };
+      const { rules, errors: resolutionErrors, incomplete } = this.rulesFor(requester, ns);
+      return { apiVersion: expected, kind: info.kind, metadata: review.metadata, spec: {}, status: rulesReviewStatus(rules, resolutionErrors, incomplete) };
     }
 
     const spec = (review as AccessReview).spec ?? {};
