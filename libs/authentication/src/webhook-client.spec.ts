@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_WEBHOOK_BACKOFF, loadWebhookKubeconfig, webhookClient, WebhookError, withRetries } from './webhook-client.js';
@@ -99,5 +100,21 @@ describe('webhookClient', () => {
   it('fails at once, naming the URL, when nothing listens', async () => {
     const post = webhookClient({ server: 'https://127.0.0.1:1/authorize' }, { sleep: async () => {} });
     await assert.rejects(post({}), (err: Error) => err instanceof WebhookError && err.message.startsWith('Post "https://127.0.0.1:1/authorize": '));
+  });
+});
+
+describe('webhookClient timeout', () => {
+  it('gives up after its timeout on a server that never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const post = webhookClient({ server: `https://127.0.0.1:${port}/review` }, { timeoutMs: 200, sleep: async () => {} });
+      await assert.rejects(post({}), { name: 'WebhookError', message: `Post "https://127.0.0.1:${port}/review": the request timed out after 0.2s` });
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });
