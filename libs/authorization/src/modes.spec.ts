@@ -25,7 +25,7 @@ describe('parseAuthorizationModes', () => {
     });
     assert.throws(() => parseAuthorizationModes(['RBAC', 'RBAC'], false), { message: 'KAPI_AUTHORIZATION_MODE: authorization-mode "RBAC" has mode specified more than once' });
     assert.throws(() => parseAuthorizationModes(['Webhook'], false), /Webhook's authorization config file not passed \(KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE\)/);
-    assert.throws(() => parseAuthorizationModes(['RBAC'], true), /KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE is set without mode Webhook/);
+    assert.throws(() => parseAuthorizationModes(['RBAC'], true), { message: 'cannot specify KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE without mode Webhook in KAPI_AUTHORIZATION_MODE' });
   });
 });
 

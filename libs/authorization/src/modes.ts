@@ -28,7 +28,7 @@ export function parseAuthorizationModes(modes: string[], webhookConfigured: bool
     throw new Error("KAPI_AUTHORIZATION_MODE: authorization-mode Webhook's authorization config file not passed (KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE)");
   }
   if (!seen.has('Webhook') && webhookConfigured) {
-    throw new Error('KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE is set without mode Webhook in KAPI_AUTHORIZATION_MODE');
+    throw new Error('cannot specify KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE without mode Webhook in KAPI_AUTHORIZATION_MODE');
   }
   return modes as AuthorizationMode[];
 }
