@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ageOf, humanDuration } from './duration.js';
+import { ageOf, humanDuration, parseDuration } from './duration.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -83,5 +83,32 @@ describe('ageOf', () => {
     assert.equal(ageOf('2024-05-01T11:57:30Z', now), '2m30s');
     assert.equal(ageOf('2024-04-29T12:00:00Z', now), '2d');
     assert.equal(ageOf('2024-05-01T12:00:05Z', now), '<invalid>');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads Go durations into milliseconds', () => {
+    const table: [string, number][] = [
+      ['0', 0],
+      ['5m', 5 * M],
+      ['30s', 30 * S],
+      ['2m0s', 2 * M],
+      ['1h30m', H + 30 * M],
+      ['1.5s', 1500],
+      ['.5s', 500],
+      ['300ms', 300],
+      ['1500us', 1.5],
+      ['-1m', -M],
+      ['+10s', 10 * S],
+    ];
+    for (const [text, ms] of table) assert.equal(parseDuration(text), ms, text);
+  });
+
+  it("refuses what Go refuses, in Go's words", () => {
+    assert.throws(() => parseDuration(''), { message: 'time: invalid duration ""' });
+    assert.throws(() => parseDuration('m'), { message: 'time: invalid duration "m"' });
+    assert.throws(() => parseDuration('5'), { message: 'time: missing unit in duration "5"' });
+    assert.throws(() => parseDuration('5d'), { message: 'time: unknown unit "d" in duration "5d"' });
+    assert.throws(() => parseDuration('.s'), { message: 'time: invalid duration ".s"' });
   });
 });

@@ -37,3 +37,33 @@ export function ageOf(creationTimestamp: string | null | undefined, now = Date.n
   if (!creationTimestamp) return '<unknown>';
   return humanDuration(now - Date.parse(creationTimestamp));
 }
+
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A Go duration string ("5m", "1h30m", "1.5s", "300ms") in milliseconds, as Go's time.ParseDuration
+ * reads it; throws with Go's wording when the text is not one.
+ */
+export function parseDuration(text: string): number {
+  const invalid = () => new Error(`time: invalid duration ${JSON.stringify(text)}`);
+  let rest = text;
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    if (rest[0] === '-') sign = -1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (rest === '') throw invalid();
+  let total = 0;
+  while (rest !== '') {
+    const number = rest.match(/^(\d*)(\.\d*)?/);
+    if (!number || number[0] === '' || number[0] === '.') throw invalid();
+    rest = rest.slice(number[0].length);
+    const unit = rest.match(/^[^\d.]+/)?.[0] ?? '';
+    if (!unit) throw new Error(`time: missing unit in duration ${JSON.stringify(text)}`);
+    if (!(unit in UNIT_MS)) throw new Error(`time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(text)}`);
+    rest = rest.slice(unit.length);
+    total += Number(number[0]) * UNIT_MS[unit];
+  }
+  return sign * total;
+}

@@ -1,20 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorizerChain, noOpinion, type Authorization, type Authorizer, type RequestAttributes } from './authorizer.js';
+import { requestAttributes } from './attributes.fixture.js';
+import { authorizerChain, authorizerUnion, noOpinion, type Authorization, type Authorizer, type RequestAttributes } from './authorizer.js';
 
-const attrs = (over: Partial<RequestAttributes> = {}): RequestAttributes => ({
-  user: { username: 'alice', groups: ['system:authenticated'] },
-  verb: 'get',
-  resourceRequest: true,
-  apiGroup: '',
-  apiVersion: 'v1',
-  resource: 'configmaps',
-  subresource: '',
-  namespace: 'ns',
-  name: 'x',
-  path: '/api/v1/namespaces/ns/configmaps/x',
-  ...over,
-});
+const attrs = requestAttributes;
 
 const fixed = (name: string, answer: Authorization, calls?: string[]): Authorizer => ({
   name,
@@ -76,5 +65,31 @@ describe('authorizerChain', () => {
       () => 'rejected',
     );
     assert.notEqual(outcome, 'Allow');
+  });
+});
+
+describe('authorizerUnion', () => {
+  it('has no opinion when nobody decides, collecting reasons (one a line) and errors (aggregated)', async () => {
+    const union = authorizerUnion([
+      fixed('a', { decision: 'NoOpinion', reason: 'no role', error: 'webhook down' }),
+      fixed('b', noOpinion('no binding')),
+      fixed('c', { decision: 'NoOpinion', reason: '', error: 'other failure' }),
+    ]);
+    assert.deepEqual(await union.authorize(attrs()), { decision: 'NoOpinion', reason: 'no role\nno binding', error: '[webhook down, other failure]' });
+    assert.deepEqual(await authorizerUnion([fixed('a', { decision: 'NoOpinion', reason: '', error: 'x' })]).authorize(attrs()), {
+      decision: 'NoOpinion',
+      reason: '',
+      error: 'x',
+    });
+  });
+
+  it('returns the first decision as it is, dropping the errors before it', async () => {
+    const union = authorizerUnion([fixed('a', { decision: 'NoOpinion', reason: '', error: 'webhook down' }), fixed('b', { decision: 'Deny', reason: 'frozen' })]);
+    assert.deepEqual(await union.authorize(attrs()), { decision: 'Deny', reason: 'frozen' });
+  });
+
+  it('keeps the error in the chain, which turns nobody deciding into Deny', async () => {
+    const chain = authorizerChain([fixed('a', { decision: 'NoOpinion', reason: '', error: 'webhook down' })]);
+    assert.deepEqual(await chain.authorize(attrs()), { decision: 'Deny', reason: '', error: 'webhook down' });
   });
 });

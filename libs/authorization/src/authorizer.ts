@@ -4,7 +4,7 @@
 export type Decision = 'Allow' | 'Deny' | 'NoOpinion';
 
 export interface RequestAttributes {
-  user: { username: string; groups: string[] };
+  user: { username: string; groups: string[]; uid?: string; extra?: Record<string, string[]> };
   verb: string;
   resourceRequest: boolean;
   apiGroup: string;
@@ -19,6 +19,8 @@ export interface RequestAttributes {
 export interface Authorization {
   decision: Decision;
   reason: string;
+  /** Set when an authorizer could not decide (a webhook that failed, say): kube answers 500, not 403. */
+  error?: string;
 }
 
 export interface Authorizer {
@@ -28,17 +30,39 @@ export interface Authorizer {
 
 export const noOpinion = (reason = ''): Authorization => ({ decision: 'NoOpinion', reason });
 
-export function authorizerChain(authorizers: Authorizer[]): Authorizer {
+/**
+ * kube's union authorizer: the first Allow or Deny wins, with its own reason and error; NoOpinion
+ * passes on, and when nobody decides the answer is NoOpinion with every reason and error collected.
+ */
+export function authorizerUnion(authorizers: Authorizer[]): Authorizer {
   return {
-    name: 'chain',
+    name: 'union',
     async authorize(attributes) {
       const reasons: string[] = [];
+      const errors: string[] = [];
       for (const a of authorizers) {
         const result = await a.authorize(attributes);
         if (result.decision !== 'NoOpinion') return result;
         if (result.reason) reasons.push(result.reason);
+        if (result.error) errors.push(result.error);
       }
-      return { decision: 'Deny', reason: reasons.join('; ') };
+      return { decision: 'NoOpinion', reason: reasons.join('\n'), ...(errors.length ? { error: errors.length === 1 ? errors[0] : `[${errors.join(', ')}]` } : {}) };
     },
   };
 }
+
+/** The union, failing closed: nobody deciding is Deny. */
+export function authorizerChain(authorizers: Authorizer[]): Authorizer {
+  const union = authorizerUnion(authorizers);
+  return {
+    name: 'chain',
+    async authorize(attributes) {
+      const result = await union.authorize(attributes);
+      return result.decision === 'NoOpinion' ? { ...result, decision: 'Deny' } : result;
+    },
+  };
+}
+
+/** kube's AlwaysAllow and AlwaysDeny modes. */
+export const alwaysAllowAuthorizer: Authorizer = { name: 'AlwaysAllow', authorize: async () => ({ decision: 'Allow', reason: '' }) };
+export const alwaysDenyAuthorizer: Authorizer = { name: 'AlwaysDeny', authorize: async () => ({ decision: 'NoOpinion', reason: 'Everything is forbidden.' }) };

@@ -1,6 +1,8 @@
 // A service's configuration, read once at start from the environment the stack launcher sets
 // (KAPI_*). A missing or malformed value stops the start with one line naming it.
 
+import { parseDuration } from '@kapi/api-machinery';
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -30,6 +32,8 @@ export interface ServiceConfig {
   stateDir: string;
   /** Where to serve Prometheus /metrics over plain HTTP, if anywhere. */
   metricsListen?: HostPort;
+  /** Authorization modes and the authentication/authorization webhooks (see AuthWebhookConfig). */
+  authWebhooks: AuthWebhookConfig;
 }
 
 export function parseHostPort(value: string, variable: string): HostPort {
@@ -64,8 +68,53 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     advertiseAddress: env.KAPI_ADVERTISE_ADDRESS ?? '',
     stateDir: env.KAPI_STATE_DIR ?? '',
     metricsListen: env.KAPI_METRICS_LISTEN ? parseHostPort(env.KAPI_METRICS_LISTEN, 'KAPI_METRICS_LISTEN') : undefined,
+    authWebhooks: loadAuthWebhookConfig(env),
   };
 }
+
+// ---- Authorization modes and authentication/authorization webhooks (kube-apiserver's
+// --authorization-mode, --authorization-webhook-*, --authentication-token-webhook-*) ----
+
+export interface AuthWebhookConfig {
+  /** KAPI_AUTHORIZATION_MODE as listed; empty means the default (RBAC). Checked by the authz service. */
+  authorizationModes: string[];
+  /** KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE: kubeconfig format. */
+  authorizationWebhookConfigFile: string;
+  /** KAPI_AUTHORIZATION_WEBHOOK_CACHE_AUTHORIZED_TTL, a Go duration (default 5m), in ms. */
+  authorizationWebhookAuthorizedTtlMs: number;
+  /** KAPI_AUTHORIZATION_WEBHOOK_CACHE_UNAUTHORIZED_TTL, a Go duration (default 30s), in ms. */
+  authorizationWebhookUnauthorizedTtlMs: number;
+  /** KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CONFIG_FILE: kubeconfig format. */
+  authenticationTokenWebhookConfigFile: string;
+  /** KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CACHE_TTL, a Go duration (default 2m), in ms. */
+  authenticationTokenWebhookCacheTtlMs: number;
+}
+
+function durationSetting(env: NodeJS.ProcessEnv, variable: string, fallbackMs: number): number {
+  const value = env[variable];
+  if (value === undefined || value === '') return fallbackMs;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    throw new ConfigError(`${variable}: ${(err as Error).message}`);
+  }
+  if (ms < 0) throw new ConfigError(`${variable}=${JSON.stringify(value)} must not be negative`);
+  return ms;
+}
+
+export function loadAuthWebhookConfig(env: NodeJS.ProcessEnv = process.env): AuthWebhookConfig {
+  return {
+    authorizationModes: list(env.KAPI_AUTHORIZATION_MODE),
+    authorizationWebhookConfigFile: env.KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE ?? '',
+    authorizationWebhookAuthorizedTtlMs: durationSetting(env, 'KAPI_AUTHORIZATION_WEBHOOK_CACHE_AUTHORIZED_TTL', 5 * 60_000),
+    authorizationWebhookUnauthorizedTtlMs: durationSetting(env, 'KAPI_AUTHORIZATION_WEBHOOK_CACHE_UNAUTHORIZED_TTL', 30_000),
+    authenticationTokenWebhookConfigFile: env.KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CONFIG_FILE ?? '',
+    authenticationTokenWebhookCacheTtlMs: durationSetting(env, 'KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CACHE_TTL', 2 * 60_000),
+  };
+}
+
+// ---- end of the authorization and webhook settings ----
 
 /** Fails the start unless every named setting is present. */
 export function requireSettings<K extends keyof ServiceConfig>(config: ServiceConfig, keys: Record<K, string>): void {

@@ -146,6 +146,9 @@ export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy, 
   return Buffer.from(JSON.stringify(value));
 }
 
+/** An authorizer could not decide (a webhook that failed) and nobody allowed: kube answers 500, in plain text. */
+class AuthorizationError extends Error {}
+
 export class RequestHandler {
   /** The OpenAPI v3 index ('') and per group/version documents, built once: the catalogue is fixed. */
   private readonly openApi = new Map<string, { body: string; etag: string }>();
@@ -194,7 +197,10 @@ export class RequestHandler {
       .catch((err) => {
         if (!isStatusError(err)) this.logger.error('request failed', { err, path: url.pathname });
         span.setStatus({ code: SpanStatusCode.ERROR });
-        if (!res.headersSent) this.sendStatus(res, toStatus(err));
+        if (err instanceof AuthorizationError && !res.headersSent) {
+          res.setHeader('X-Content-Type-Options', 'nosniff');
+          this.send(res, 500, 'text/plain; charset=utf-8', `Internal Server Error: ${JSON.stringify(req.url ?? '/')}: ${err.message}\n`);
+        } else if (!res.headersSent) this.sendStatus(res, toStatus(err));
         else res.end();
       })
       .finally(() => {
@@ -266,7 +272,9 @@ export class RequestHandler {
       name: info.name,
       path: info.path,
     });
-    if (reply.decision !== authzV1.Decision.DECISION_ALLOW) throw forbiddenFor(info, user.username, reply.reason);
+    if (reply.decision === authzV1.Decision.DECISION_ALLOW) return;
+    if (reply.evaluationError) throw new AuthorizationError(reply.evaluationError);
+    throw forbiddenFor(info, user.username, reply.reason);
   }
 
   private notFound(): StatusError {

@@ -4,8 +4,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   anonymousAuthenticator,
   AuthenticationFailed,
+  authenticatorFunc,
+  DEFAULT_ISSUER,
   serviceAccountTokenAuthenticator,
   unionAuthenticator,
+  webhookFromKubeconfig,
+  webhookTokenAuthenticator,
   x509Authenticator,
   type Authenticator,
   type ObjectLookup,
@@ -46,11 +50,19 @@ function registryLookup(registry: registryV1.RegistryClient): ObjectLookup {
   };
 }
 
+/** Webhook token authentication when KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CONFIG_FILE is set; otherwise nothing is its. */
+function tokenWebhook(config: ServiceConfig): Authenticator {
+  const { authenticationTokenWebhookConfigFile: file, authenticationTokenWebhookCacheTtlMs: ttlMs } = config.authWebhooks;
+  if (!file) return authenticatorFunc('webhook-token', async () => ({ ok: false }));
+  return webhookTokenAuthenticator({ post: webhookFromKubeconfig(file), audiences: [DEFAULT_ISSUER], ttlMs });
+}
+
 /** The authenticators, in the order kube-apiserver tries them. */
 export function buildAuthenticator(config: ServiceConfig, registry: registryV1.RegistryClient): Authenticator {
   return unionAuthenticator([
     x509Authenticator(readPki(config, 'ca.crt', 'client CA')),
     serviceAccountTokenAuthenticator({ publicKeyPem: readPki(config, 'sa.pub', 'service account public key'), lookup: registryLookup(registry) }),
+    tokenWebhook(config),
     anonymousAuthenticator,
   ]);
 }

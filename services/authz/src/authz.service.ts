@@ -1,17 +1,23 @@
-// May they: the authorizer chain system:masters → RBAC → bootstrap policy, answering the front door's
-// Authorize calls and the authorization.k8s.io reviews. RBAC decides from an in-memory index that a
+// May they: the authorizer chain system:masters → the modes of KAPI_AUTHORIZATION_MODE (default RBAC,
+// which is the RBAC index then the bootstrap policy), answering the front door's Authorize calls and
+// the authorization.k8s.io reviews with the same chain. RBAC decides from an in-memory index that a
 // reflector keeps current through the watch-cache service, so no decision reads storage.
 import { Inject, Injectable } from '@nestjs/common';
 import { isStatusError, toStatus } from '@kapi/api-machinery';
+import { webhookFromKubeconfig } from '@kapi/authentication';
 import {
   authorizerChain,
+  authorizersForModes,
   bootstrapPolicyAuthorizer,
-  mastersAuthorizer,
+  parseAuthorizationModes,
   RbacAuthorizer,
   RbacIndex,
   RbacReflector,
+  rulesResolverForModes,
+  webhookAuthorizer,
   type Authorizer,
   type Decision,
+  type RulesResolver,
 } from '@kapi/authorization';
 import { requireSettings, type ServiceConfig } from '@kapi/config';
 import { createClient, healthService, toGrpcHandlers } from '@kapi/grpc';
@@ -27,21 +33,44 @@ const toProto: Record<Decision, authzV1.Decision> = {
   NoOpinion: authzV1.Decision.DECISION_NO_OPINION,
 };
 
-const userOf = (u: authzV1.Attributes['user']) => ({ username: u?.username ?? '', groups: u?.groups ?? [] });
+const userOf = (u: authzV1.Attributes['user']) => ({
+  username: u?.username ?? '',
+  groups: u?.groups ?? [],
+  uid: u?.uid ?? '',
+  extra: Object.fromEntries(Object.entries(u?.extra ?? {}).map(([k, v]) => [k, v.values])),
+});
+
+/** The authorizers of the configured modes, after system:masters, and their rules for the rules review. */
+function buildAuthorizers(config: ServiceConfig, rbac: RbacAuthorizer): { authorizers: Authorizer[]; rulesFor: RulesResolver } {
+  const settings = config.authWebhooks;
+  const modes = parseAuthorizationModes(settings.authorizationModes, settings.authorizationWebhookConfigFile !== '');
+  const authorizers = authorizersForModes(modes, {
+    RBAC: () => [rbac, bootstrapPolicyAuthorizer],
+    Webhook: () =>
+      webhookAuthorizer({
+        post: webhookFromKubeconfig(settings.authorizationWebhookConfigFile),
+        authorizedTtlMs: settings.authorizationWebhookAuthorizedTtlMs,
+        unauthorizedTtlMs: settings.authorizationWebhookUnauthorizedTtlMs,
+      }),
+  });
+  return { authorizers, rulesFor: rulesResolverForModes(modes, rbac) };
+}
 
 @Injectable()
 export class AuthzGrpcServer extends GrpcServerHost {
   readonly index = new RbacIndex();
   private readonly rbac = new RbacAuthorizer(this.index);
-  private readonly authorizers: Authorizer[] = [mastersAuthorizer, this.rbac, bootstrapPolicyAuthorizer];
-  private readonly authorizer: Authorizer = authorizerChain(this.authorizers);
-  private readonly reviews = new ReviewAnswerer(this.authorizers, this.rbac);
+  private readonly authorizer: Authorizer;
+  private readonly reviews: ReviewAnswerer;
   private readonly watchCache: watchcacheV1.WatchCacheClient;
   private readonly reflector: RbacReflector;
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
     super(config, logger);
     requireSettings(config, { watchCacheAddrs: 'KAPI_WATCH_CACHE_ADDR' });
+    const { authorizers, rulesFor } = buildAuthorizers(config, this.rbac);
+    this.authorizer = authorizerChain(authorizers);
+    this.reviews = new ReviewAnswerer(authorizers, rulesFor);
     this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs);
     this.reflector = new RbacReflector(this.index, new WatchCacheRbacSource(this.watchCache), { logger });
     for (const resource of ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const) {
@@ -75,7 +104,8 @@ export class AuthzGrpcServer extends GrpcServerHost {
       name: a.name,
       path: a.path,
     });
-    return { decision: toProto[result.decision], reason: result.reason, evaluationError: '' };
+    if (result.error) this.logger.warn('authorization could not be decided', { error: result.error, user: a.user?.username });
+    return { decision: toProto[result.decision], reason: result.reason, evaluationError: result.error ?? '' };
   }
 
   async review(r: authzV1.ReviewRequest): Promise<authzV1.ReviewReply> {

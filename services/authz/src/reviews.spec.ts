@@ -8,7 +8,9 @@ import {
   mastersAuthorizer,
   RbacAuthorizer,
   RbacIndex,
+  rulesResolverForModes,
   type Authorizer,
+  type RequestAttributes,
 } from '@kapi/authorization';
 import { ReviewAnswerer } from './reviews.js';
 
@@ -25,7 +27,7 @@ function answerer(extra: (index: RbacIndex) => void = () => {}) {
   extra(index);
   const rbac = new RbacAuthorizer(index);
   const authorizers: Authorizer[] = [mastersAuthorizer, rbac, bootstrapPolicyAuthorizer];
-  return new ReviewAnswerer(authorizers, rbac);
+  return new ReviewAnswerer(authorizers, rulesResolverForModes(['RBAC'], rbac));
 }
 
 const body = (obj: unknown) => Buffer.from(JSON.stringify(obj));
@@ -124,5 +126,34 @@ describe('ReviewAnswerer: rules reviews', () => {
     assert.deepEqual([missing.code, missing.message], [400, 'no namespace on request']);
     const r = await reviews.answer('selfsubjectrulesreviews', '', body({ spec: { namespace: 'x' } }), jane);
     assert.equal((r.status as { evaluationError?: string }).evaluationError, 'clusterrole.rbac.authorization.k8s.io "gone" not found');
+  });
+});
+
+describe('ReviewAnswerer: the whole chain', () => {
+  const sar = (spec: Record<string, unknown>) => body({ apiVersion: `${G}/v1`, kind: 'SubjectAccessReview', spec });
+
+  it('reports a Deny as denied, a failure as the evaluationError, and passes uid and extra on', async () => {
+    const seen: RequestAttributes['user'][] = [];
+    const webhookLike: Authorizer = {
+      name: 'Webhook',
+      async authorize(a) {
+        seen.push(a.user);
+        if (a.resource === 'secrets') return { decision: 'Deny', reason: 'secrets are off limits' };
+        return { decision: 'NoOpinion', reason: '', error: 'Post "https://hook": connect ECONNREFUSED' };
+      },
+    };
+    const index = new RbacIndex();
+    const rbac = new RbacAuthorizer(index);
+    const reviews = new ReviewAnswerer([mastersAuthorizer, rbac, webhookLike], rulesResolverForModes(['RBAC', 'Webhook'], rbac));
+    const denied = await reviews.answer('subjectaccessreviews', '', sar({ user: 'jane', uid: '42', extra: { team: ['blue'] }, resourceAttributes: { verb: 'get', resource: 'secrets' } }), admin);
+    assert.deepEqual((denied as { status?: unknown }).status, { allowed: false, denied: true, reason: 'secrets are off limits' });
+    assert.deepEqual(seen[0], { username: 'jane', groups: [], uid: '42', extra: { team: ['blue'] } });
+    const failed = await reviews.answer('subjectaccessreviews', '', sar({ user: 'jane', resourceAttributes: { verb: 'get', resource: 'configmaps' } }), admin);
+    assert.deepEqual((failed as { status?: unknown }).status, { allowed: false, evaluationError: 'Post "https://hook": connect ECONNREFUSED' });
+    // The webhook cannot list its rules: the rules review says it may be incomplete.
+    const rules = await reviews.answer('selfsubjectrulesreviews', '', body({ spec: { namespace: 'x' } }), jane);
+    const status = rules.status as { incomplete: boolean; evaluationError?: string };
+    assert.equal(status.incomplete, true);
+    assert.equal(status.evaluationError, 'webhook authorizer does not support user rule resolution');
   });
 });

@@ -3,7 +3,7 @@
 // request, and "what may I do here?" (SelfSubjectRulesReview) from the RBAC rules. Validation and the
 // refusals are kube's; the review comes back with its status filled in and is never stored.
 import { apiVersionOf, badRequest, invalid, StatusError, type KubeObject } from '@kapi/api-machinery';
-import { aggregateMessages, type Authorizer, type PolicyRule, type RbacAuthorizer, type RequestAttributes, type UserInfo } from '@kapi/authorization';
+import { aggregateMessages, authorizerUnion, type Authorizer, type PolicyRule, type RequestAttributes, type RulesResolver } from '@kapi/authorization';
 import { reviewStrategies, type AccessReview, type AccessReviewSpec, type KindStrategy, type RulesReview } from '@kapi/kinds';
 
 export interface AccessReviewStatus {
@@ -13,7 +13,7 @@ export interface AccessReviewStatus {
   evaluationError?: string;
 }
 
-function attributesFrom(spec: AccessReviewSpec, user: UserInfo): RequestAttributes {
+function attributesFrom(spec: AccessReviewSpec, user: RequestAttributes['user']): RequestAttributes {
   const r = spec.resourceAttributes;
   if (r) {
     return {
@@ -34,7 +34,7 @@ function attributesFrom(spec: AccessReviewSpec, user: UserInfo): RequestAttribut
 }
 
 /** kube's SubjectRulesReviewStatus from policy rules: resource rules and non-resource rules apart. */
-export function rulesReviewStatus(rules: PolicyRule[], errors: string[]) {
+export function rulesReviewStatus(rules: PolicyRule[], errors: string[], incomplete = false) {
   const resourceRules = rules
     .filter((r) => (r.resources ?? []).length > 0)
     .map((r) => ({
@@ -44,31 +44,33 @@ export function rulesReviewStatus(rules: PolicyRule[], errors: string[]) {
       ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
     }));
   const nonResourceRules = rules.filter((r) => (r.nonResourceURLs ?? []).length > 0).map((r) => ({ verbs: r.verbs ?? [], nonResourceURLs: r.nonResourceURLs }));
-  return { resourceRules, nonResourceRules, incomplete: false, ...(errors.length ? { evaluationError: aggregateMessages(errors) } : {}) };
+  return { resourceRules, nonResourceRules, incomplete, ...(errors.length ? { evaluationError: aggregateMessages(errors) } : {}) };
 }
 
 export class ReviewAnswerer {
   private readonly strategies = new Map<string, KindStrategy>(reviewStrategies.map((s) => [s.info.resource, s]));
+  private readonly union: Authorizer;
 
   constructor(
-    private readonly authorizers: Authorizer[],
-    private readonly rbac: RbacAuthorizer,
-  ) {}
+    authorizers: Authorizer[],
+    private readonly rulesFor: RulesResolver,
+  ) {
+    this.union = authorizerUnion(authorizers);
+  }
 
-  /** The decision of the first authorizer with an opinion; no opinion at all is neither allowed nor denied. */
+  /** The chain's decision; no opinion at all is neither allowed nor denied, and a failure is the evaluationError. */
   async decide(attributes: RequestAttributes): Promise<AccessReviewStatus> {
-    const reasons: string[] = [];
-    for (const a of this.authorizers) {
-      const result = await a.authorize(attributes);
-      if (result.decision === 'Allow') return { allowed: true, ...(result.reason ? { reason: result.reason } : {}) };
-      if (result.decision === 'Deny') return { allowed: false, denied: true, ...(result.reason ? { reason: result.reason } : {}) };
-      if (result.reason) reasons.push(result.reason);
-    }
-    return { allowed: false, ...(reasons.length ? { reason: reasons.join('\n') } : {}) };
+    const result = await this.union.authorize(attributes);
+    return {
+      allowed: result.decision === 'Allow',
+      ...(result.decision === 'Deny' ? { denied: true } : {}),
+      ...(result.reason ? { reason: result.reason } : {}),
+      ...(result.error ? { evaluationError: result.error } : {}),
+    };
   }
 
   /** Answers one review; throws a StatusError with what the client is to see when it is refused. */
-  async answer(resource: string, namespace: string, body: Buffer, requester: UserInfo): Promise<KubeObject> {
+  async answer(resource: string, namespace: string, body: Buffer, requester: RequestAttributes['user']): Promise<KubeObject> {
     const strategy = this.strategies.get(resource);
     if (!strategy) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource');
     const info = strategy.info;
@@ -101,8 +103,8 @@ export class ReviewAnswerer {
     if (info.kind === 'SelfSubjectRulesReview') {
       const ns = (review as RulesReview).spec?.namespace ?? '';
       if (!ns) throw badRequest('no namespace on request');
-      const { rules, errors: resolutionErrors } = this.rbac.rulesFor(requester, ns);
-      return { apiVersion: expected, kind: info.kind, metadata: review.metadata, spec: {}, status: rulesReviewStatus(rules, resolutionErrors) };
+      const { rules, errors: resolutionErrors, incomplete } = this.rulesFor(requester, ns);
+      return { apiVersion: expected, kind: info.kind, metadata: review.metadata, spec: {}, status: rulesReviewStatus(rules, resolutionErrors, incomplete) };
     }
 
     const spec = (review as AccessReview).spec ?? {};
@@ -110,7 +112,8 @@ export class ReviewAnswerer {
       if (!namespace) throw badRequest('namespace is required on this type: ');
       if (namespace !== review.metadata.namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
     }
-    const subject: UserInfo = info.kind === 'SelfSubjectAccessReview' ? requester : { username: spec.user ?? '', groups: spec.groups ?? [] };
+    const subject: RequestAttributes['user'] =
+      info.kind === 'SelfSubjectAccessReview' ? requester : { username: spec.user ?? '', groups: spec.groups ?? [], uid: spec.uid ?? '', extra: spec.extra ?? {} };
     const status = await this.decide(attributesFrom(spec, subject));
     return { ...review, status };
   }

@@ -1,0 +1,45 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadAuthWebhookConfig, loadServiceConfig } from './index.js';
+
+describe('loadAuthWebhookConfig', () => {
+  it("defaults to kube's: RBAC (an empty list), no webhooks, TTLs 5m, 30s and 2m", () => {
+    assert.deepEqual(loadAuthWebhookConfig({}), {
+      authorizationModes: [],
+      authorizationWebhookConfigFile: '',
+      authorizationWebhookAuthorizedTtlMs: 300_000,
+      authorizationWebhookUnauthorizedTtlMs: 30_000,
+      authenticationTokenWebhookConfigFile: '',
+      authenticationTokenWebhookCacheTtlMs: 120_000,
+    });
+  });
+
+  it('reads the mode list and Go durations', () => {
+    const c = loadAuthWebhookConfig({
+      KAPI_AUTHORIZATION_MODE: 'RBAC, Webhook',
+      KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE: '/etc/authz.kubeconfig',
+      KAPI_AUTHORIZATION_WEBHOOK_CACHE_AUTHORIZED_TTL: '1m30s',
+      KAPI_AUTHORIZATION_WEBHOOK_CACHE_UNAUTHORIZED_TTL: '0s',
+      KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CONFIG_FILE: '/etc/authn.kubeconfig',
+      KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CACHE_TTL: '10s',
+    });
+    assert.deepEqual(c.authorizationModes, ['RBAC', 'Webhook']);
+    assert.equal(c.authorizationWebhookAuthorizedTtlMs, 90_000);
+    assert.equal(c.authorizationWebhookUnauthorizedTtlMs, 0);
+    assert.equal(c.authenticationTokenWebhookCacheTtlMs, 10_000);
+  });
+
+  it('stops the start with one line naming a bad duration', () => {
+    assert.throws(() => loadAuthWebhookConfig({ KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CACHE_TTL: '2 minutes' }), (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, 'KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CACHE_TTL: time: unknown unit " minutes" in duration "2 minutes"');
+      return true;
+    });
+    assert.throws(() => loadAuthWebhookConfig({ KAPI_AUTHORIZATION_WEBHOOK_CACHE_AUTHORIZED_TTL: '-5m' }), /must not be negative/);
+  });
+
+  it('is part of every service configuration', () => {
+    const config = loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', KAPI_AUTHORIZATION_MODE: 'AlwaysAllow' });
+    assert.deepEqual(config.authWebhooks.authorizationModes, ['AlwaysAllow']);
+  });
+});
