@@ -45,6 +45,8 @@ describe('kubernetes endpoints from identity leases', () => {
     });
     const table = await stack.kubectl(['-n', 'default', 'get', 'endpoints', 'kubernetes']);
     assert.match(table.stdout, new RegExp(`^NAME\\s+ENDPOINTS\\s+AGE\\nkubernetes\\s+${expected.map((ip) => `${ip.replace(/\./g, '\\.')}:${port}`).join(',')}\\s+\\d+s\\n$`));
+    // Endpoints are deprecated in 1.33: kube-apiserver says so on every request for them.
+    assert.equal(table.stderr, 'Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n');
 
     await stack.handle.killInstance('aggregator-1');
     const survivor = frontDoors()[0].listen.host;

@@ -6,7 +6,7 @@ import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
 import { endpointsStrategy } from './endpoints/strategy.js';
-import { defineStrategy } from './strategy.js';
+import { defineStrategy, deprecationWarning } from './strategy.js';
 
 const deployments = defineStrategy(
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true },
@@ -120,5 +120,13 @@ describe('defineStrategy', () => {
     assert.deepEqual(deployments.validate(obj), []);
     assert.deepEqual(deployments.validateUpdate(obj, obj), []);
     assert.equal(deployments.finalizesOnDelete, undefined);
+  });
+});
+
+describe('deprecationWarning', () => {
+  it('words a deprecated kind as kube-apiserver does, and says nothing for the others', () => {
+    assert.equal(deprecationWarning(endpointsStrategy.info), 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice');
+    assert.equal(deprecationWarning({ ...deployments.info, deprecation: { since: '1.9' } }), 'apps/v1 Deployment is deprecated in v1.9+');
+    assert.equal(deprecationWarning(serviceStrategy.info), undefined);
   });
 });

@@ -20,6 +20,19 @@ export interface ResourceInfo {
   tracksGeneration?: boolean;
   /** The etcd key segment when it is not the plural, e.g. `apiregistration.k8s.io/apiservices`. */
   storagePrefix?: string;
+  /** For a deprecated group/version of a kind: the release that deprecated it and what replaces it. */
+  deprecation?: { since: string; replacement?: { groupVersion: string; kind: string } };
+}
+
+/**
+ * The warning kube-apiserver adds to every request for a deprecated kind, e.g.
+ * `v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice`.
+ */
+export function deprecationWarning(info: ResourceInfo): string | undefined {
+  if (!info.deprecation) return undefined;
+  const groupVersion = info.group ? `${info.group}/${info.version}` : info.version;
+  const { since, replacement } = info.deprecation;
+  return `${groupVersion} ${info.kind} is deprecated in v${since}+${replacement ? `; use ${replacement.groupVersion} ${replacement.kind}` : ''}`;
 }
 
 export interface KindStrategy {

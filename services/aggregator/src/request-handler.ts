@@ -18,6 +18,7 @@ import {
   type Status,
 } from '@kapi/api-machinery';
 import {
+  addWarnings,
   apiGroup,
   apiGroupList,
   apiResourceList,
@@ -38,7 +39,7 @@ import {
   type RequestInfo,
 } from '@kapi/apiserver';
 import { serverStream, unary } from '@kapi/grpc';
-import { isSelfSubjectReview, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
+import { deprecationWarning, isSelfSubjectReview, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
 import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
@@ -354,6 +355,8 @@ export class RequestHandler {
     // Access and rules reviews are answered by the authz service, never stored.
     if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => decodeBody(await readBody(req), mediaType(req), this.catalogue.lookup(info.apiGroup, info.resource)));
     const strategy = this.resolve(info);
+    const deprecated = deprecationWarning(strategy.info);
+    if (deprecated) addWarnings(res, [deprecated]);
     const q = url.searchParams;
     const representation = negotiate(req.headers.accept);
     const include = includeObjectParam(q.get('includeObject'));

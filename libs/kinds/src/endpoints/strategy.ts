@@ -21,7 +21,7 @@ function endpointsCell(obj: KubeObject): string {
 }
 
 export const endpointsStrategy = defineStrategy(
-  { group: '', version: 'v1', resource: 'endpoints', storagePrefix: 'services/endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'], singularName: 'endpoints' },
+  { group: '', version: 'v1', resource: 'endpoints', storagePrefix: 'services/endpoints', kind: 'Endpoints', deprecation: { since: '1.33', replacement: { groupVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' } }, namespaced: true, shortNames: ['ep'], singularName: 'endpoints' },
   {
     validateName: isDns1123Subdomain,
     tableColumns: [
