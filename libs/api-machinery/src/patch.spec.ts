@@ -182,10 +182,15 @@ describe('applyJsonPatch (RFC 6902)', () => {
     assert.throws(() => applyJsonPatch(cm(), [{ op: 'frobnicate', path: '/a' }]), isPatchApplyError);
   });
 
-  it('says which path is missing', () => {
+  it('answers 422 Invalid with kube-apiserver\'s generic message, keeping which path is missing for the log', () => {
     assert.throws(
       () => applyJsonPatch(cm(), [{ op: 'remove', path: '/data/nope' }]),
-      (err: Error) => err.message.includes('/data/nope'),
+      (err: StatusError) =>
+        err.httpCode === 422 &&
+        err.toStatus().reason === 'Invalid' &&
+        err.message === 'the server rejected our request due to an error in our request' &&
+        err.toStatus().details?.causes === undefined &&
+        String((err.cause as Error).message).includes('/data/nope'),
     );
   });
 
@@ -213,7 +218,10 @@ describe('applyJsonPatch (RFC 6902)', () => {
   });
 
   it('refuses an unknown operation', () => {
-    assert.throws(() => applyJsonPatch(cm(), [{ op: 'frobnicate', path: '/a' }]), (err: Error) => err instanceof StatusError && /frobnicate/.test(err.message));
+    assert.throws(
+      () => applyJsonPatch(cm(), [{ op: 'frobnicate', path: '/a' }]),
+      (err: Error) => err instanceof StatusError && err.httpCode === 422 && /frobnicate/.test((err.cause as Error).message),
+    );
   });
 });
 

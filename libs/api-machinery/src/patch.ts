@@ -4,13 +4,12 @@
 import { badRequest, StatusError } from './errors.js';
 
 /**
- * A patch that is well formed but cannot be applied to the object: kube-apiserver answers 422 with
- * the reason in the causes.
+ * A JSON patch that is well formed but cannot be applied to the object. kube-apiserver answers 422
+ * Invalid with a generic message and no causes (the detail stays on the server), so kubectl prints
+ * only "The request is invalid"; the detail is kept as the error's cause, for the log.
  */
 function notApplicable(detail: string): StatusError {
-  return new StatusError('KAPI_ERR_OBJECT_INVALID', `the server rejected our request due to an error in our request: ${detail}`, {
-    causes: [{ reason: 'UnexpectedServerResponse', message: detail }],
-  });
+  return new StatusError('KAPI_ERR_OBJECT_INVALID', 'the server rejected our request due to an error in our request', {}, { cause: new Error(detail) });
 }
 import { deepClone, deepEqual, isPlainObject } from './object.js';
 
