@@ -19,6 +19,7 @@ import { resourceQuotaStrategy } from './resourcequota/strategy.js';
 import { runtimeClassStrategy } from './runtimeclass/strategy.js';
 import { storageClassStrategy } from './storageclass/strategy.js';
 import { csiDriverStrategy } from './csidriver/strategy.js';
+import { deploymentStrategy } from './deployment/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -43,6 +44,7 @@ export const builtinStrategies: readonly KindStrategy[] = [
   runtimeClassStrategy,
   storageClassStrategy,
   csiDriverStrategy,
+  deploymentStrategy,
 ];
 
 export class KindCatalogue {

@@ -1,5 +1,6 @@
 export * from './strategy.js';
 export * from './catalogue.js';
+export * from './scale.js';
 export { namespaceStrategy, NAMESPACE_NAME_LABEL } from './namespace/strategy.js';
 export { configMapStrategy } from './configmap/strategy.js';
 export { serviceStrategy, serviceSpec, needsClusterIp, needsNodePorts, SERVICE_TYPES, type ServiceSpec, type ServicePort } from './service/strategy.js';
@@ -20,3 +21,4 @@ export { csiDriverStrategy } from './csidriver/strategy.js';
 export { endpointsStrategy } from './endpoints/strategy.js';
 export { endpointSliceStrategy } from './endpointslice/strategy.js';
 export { selfSubjectReviewStrategy, isSelfSubjectReview, selfSubjectReview, AUTHENTICATION_GROUP } from './authentication/self-subject-review.js';
+export { deploymentStrategy } from './deployment/strategy.js';

@@ -11,6 +11,7 @@ import {
   PatchType,
   PROTOBUF_CONTENT_TYPE,
   decodeProtobufObject,
+  defaultColumns,
   StatusError,
   toStatus,
   unauthorized,
@@ -367,7 +368,9 @@ export class RequestHandler {
         return void res.end(reply.object);
       }
       const obj = JSON.parse(reply.object.toString('utf8')) as KubeObject;
-      const encoded = encodeResult(obj, representation, strategy.tableColumns, include, pretty);
+      // A Scale is not the resource's kind: it prints as any object does.
+      const columns = info.subresource === 'scale' ? defaultColumns : strategy.tableColumns;
+      const encoded = encodeResult(obj, representation, columns, include, pretty);
       this.send(res, successCode, encoded.contentType, encoded.body);
     };
 
