@@ -20,6 +20,11 @@ import { runtimeClassStrategy } from './runtimeclass/strategy.js';
 import { storageClassStrategy } from './storageclass/strategy.js';
 import { csiDriverStrategy } from './csidriver/strategy.js';
 import { deploymentStrategy } from './deployment/strategy.js';
+import { replicaSetStrategy } from './replicaset/strategy.js';
+import { statefulSetStrategy } from './statefulset/strategy.js';
+import { daemonSetStrategy } from './daemonset/strategy.js';
+import { controllerRevisionStrategy } from './controllerrevision/strategy.js';
+import { replicationControllerStrategy } from './replicationcontroller/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -45,6 +50,11 @@ export const builtinStrategies: readonly KindStrategy[] = [
   storageClassStrategy,
   csiDriverStrategy,
   deploymentStrategy,
+  replicaSetStrategy,
+  statefulSetStrategy,
+  daemonSetStrategy,
+  controllerRevisionStrategy,
+  replicationControllerStrategy,
 ];
 
 export class KindCatalogue {

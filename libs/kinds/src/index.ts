@@ -22,3 +22,8 @@ export { endpointsStrategy } from './endpoints/strategy.js';
 export { endpointSliceStrategy } from './endpointslice/strategy.js';
 export { selfSubjectReviewStrategy, isSelfSubjectReview, selfSubjectReview, AUTHENTICATION_GROUP } from './authentication/self-subject-review.js';
 export { deploymentStrategy } from './deployment/strategy.js';
+export { replicaSetStrategy } from './replicaset/strategy.js';
+export { statefulSetStrategy } from './statefulset/strategy.js';
+export { daemonSetStrategy } from './daemonset/strategy.js';
+export { controllerRevisionStrategy } from './controllerrevision/strategy.js';
+export { replicationControllerStrategy } from './replicationcontroller/strategy.js';

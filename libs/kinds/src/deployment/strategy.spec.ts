@@ -59,17 +59,24 @@ describe('deploymentStrategy.validate', () => {
         ['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment'],
       ],
       [{ ...valid(), replicas: -1 }, ['spec.replicas: Invalid value: -1: must be greater than or equal to 0']],
-      [{ ...valid(), strategy: { type: 'Blue' } }, ['spec.strategy.type: Unsupported value: "Blue": supported values: "Recreate", "RollingUpdate"']],
+      [
+        { ...valid(), strategy: { type: 'Blue' } },
+        ['spec.strategy: Unsupported value: apps.DeploymentStrategy{Type:"Blue", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}: supported values: "Recreate", "RollingUpdate"'],
+      ],
       [{ ...valid(), strategy: { type: 'Recreate', rollingUpdate: {} } }, ["spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"]],
       [
         { ...valid(), strategy: { rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } },
         ['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0'],
       ],
-      [{ ...valid(), strategy: { rollingUpdate: { maxUnavailable: '120%' } } }, ['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "120%": must not be greater than 100%']],
+      [{ ...valid(), strategy: { rollingUpdate: { maxUnavailable: '120%' } } }, ['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%']],
       [{ ...valid(), minReadySeconds: 700 }, ['spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds']],
       [
         { ...valid(), template: { metadata: { labels: { app: 'web' } }, spec: { containers: [nginx], restartPolicy: 'Never' } } },
         ['spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"'],
+      ],
+      [
+        { ...valid(), template: { metadata: { labels: { app: 'web' } }, spec: { containers: [nginx], activeDeadlineSeconds: 5 } } },
+        ['spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported'],
       ],
     ];
     for (const [spec, expected] of table) assert.deepEqual(errors(spec), expected, JSON.stringify(spec));

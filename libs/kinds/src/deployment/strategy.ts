@@ -12,11 +12,13 @@ import {
   column,
   defaultTemplate,
   goIntOrString,
+  goPointer,
   immutable,
   intOrPercentValue,
   invalidRendered,
   nonNegative,
   notMoreThan100Percent,
+  notSupportedRendered,
   specOf,
   statusCount,
   templateColumns,
@@ -63,7 +65,10 @@ function validateStrategy(strategy: DeploymentSpec['strategy'], path: string): F
   const type = strategy?.type ?? '';
   const rolling = strategy?.rollingUpdate;
   if (type === 'Recreate') return rolling ? [field.forbidden(`${path}.rollingUpdate`, "may not be specified when strategy `type` is 'Recreate'")] : [];
-  if (type !== 'RollingUpdate') return [field.notSupported(`${path}.type`, type, STRATEGY_TYPES)];
+  if (type !== 'RollingUpdate') {
+    const rendered = `apps.DeploymentStrategy{Type:${JSON.stringify(type)}, RollingUpdate:${goPointer('apps.RollingUpdateDeployment', rolling)}}`;
+    return [notSupportedRendered(path, rendered, STRATEGY_TYPES)];
+  }
   if (!rolling) return [field.required(`${path}.rollingUpdate`, 'this should be defaulted and never be nil')];
   const at = `${path}.rollingUpdate`;
   const errs = [...validatePositiveIntOrPercent(rolling.maxUnavailable, `${at}.maxUnavailable`), ...validatePositiveIntOrPercent(rolling.maxSurge, `${at}.maxSurge`)];
@@ -80,7 +85,7 @@ function validate(obj: KubeObject): FieldError[] {
   const errs = [
     ...nonNegative(s.replicas, 'spec.replicas'),
     ...validateSelector(s.selector, 'spec.selector', 'empty selector is invalid for deployment'),
-    ...validateSelectedTemplate(s.template, s.selector, 'spec.template'),
+    ...validateSelectedTemplate(s.template, s.selector, 'spec.template', { owner: 'ReplicaSet' }),
     ...validateStrategy(s.strategy, 'spec.strategy'),
     ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'),
     ...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'),

@@ -1,7 +1,7 @@
 // What the workload kinds (Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController,
 // Job, CronJob) share: their pod template's defaults and validation, the selector rules, the
 // numeric and int-or-percent checks, and the printing columns.
-import { field, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { field, validateAnnotations, validateLabels, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { applyPodSpecDefaults, validatePodTemplateSpec, type PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { validateLabelSelector } from '../rbac/validation.js';
 import { goLabelSelector, goStringMap, isEmptySelector, selectorMatches, type LabelSelectorObject } from './selector.js';
@@ -10,6 +10,14 @@ import { goLabelSelector, goStringMap, isEmptySelector, selectorMatches, type La
 export function invalidRendered(path: string, rendered: string, detail: string): FieldError {
   return { type: 'FieldValueInvalid', field: path, detail: `Invalid value: ${rendered}: ${detail}` };
 }
+
+/** NotSupported for a bad value kube-apiserver prints with Go's %#v (a strategy struct). */
+export function notSupportedRendered(path: string, rendered: string, supported: string[]): FieldError {
+  return { type: 'FieldValueNotSupported', field: path, detail: `Unsupported value: ${rendered}: supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}` };
+}
+
+/** A pointer as Go's %#v prints it inside a struct: its type and nil, or some address. */
+export const goPointer = (type: string, value: unknown) => `(*${type})(${value === undefined || value === null ? 'nil' : '0xc000000000'})`;
 
 /** The object at `key` of `parent`, created empty when absent or not an object. */
 export function child<T extends object>(parent: Record<string, unknown>, key: string): T {
@@ -42,24 +50,42 @@ export function validateSelector(selector: LabelSelectorObject | null | undefine
   return errs;
 }
 
+export interface TemplateRules {
+  /** The kind named in "activeDeadlineSeconds in <owner> is not Supported"; none when allowed (Jobs). */
+  owner?: string;
+  /** The restart policies the kind's pods may have. */
+  restartPolicies?: string[];
+  /** StatefulSets check only the template's labels and annotations, not its pod spec. */
+  metadataOnly?: boolean;
+}
+
 /**
  * ValidatePodTemplateSpecForReplicaSet (and its kin): the template exists, its labels match the
- * selector, it is a valid pod template, and its pods restart as `restartPolicies` allow.
+ * selector, it is a valid pod template, and its pods restart as the kind allows.
  */
 export function validateSelectedTemplate(
   template: PodTemplateSpec | undefined,
   selector: LabelSelectorObject | null | undefined,
   path: string,
-  restartPolicies: string[] = ['Always'],
+  rules: TemplateRules = {},
 ): FieldError[] {
   if (!template) return [field.required(path)];
   const errs: FieldError[] = [];
   if (selector && !isEmptySelector(selector) && !selectorMatches(selector, template.metadata?.labels)) {
     errs.push(invalidRendered(`${path}.metadata.labels`, goStringMap(template.metadata?.labels), '`selector` does not match template `labels`'));
   }
-  errs.push(...validatePodTemplateSpec(template, path));
-  const restart = template.spec?.restartPolicy;
-  if (restart && !restartPolicies.includes(restart)) errs.push(field.notSupported(`${path}.spec.restartPolicy`, restart, restartPolicies));
+  if (rules.metadataOnly) {
+    errs.push(...validateLabels(template.metadata?.labels, `${path}.labels`), ...validateAnnotations(template.metadata?.annotations, `${path}.annotations`));
+  } else {
+    errs.push(...validatePodTemplateSpec(template, path));
+  }
+  const restartPolicies = rules.restartPolicies ?? ['Always'];
+  const restart = template.spec?.restartPolicy ?? '';
+  if (!restartPolicies.includes(restart)) errs.push(field.notSupported(`${path}.spec.restartPolicy`, restart, restartPolicies));
+  const deadline = (template.spec as { activeDeadlineSeconds?: number } | undefined)?.activeDeadlineSeconds;
+  if (rules.owner && deadline !== undefined && deadline !== null) {
+    errs.push(field.forbidden(`${path}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${rules.owner} is not Supported`));
+  }
   return errs;
 }
 
@@ -86,7 +112,7 @@ export function validatePositiveIntOrPercent(value: IntOrString | undefined, pat
   if (typeof value === 'string') {
     return PERCENT.test(value)
       ? []
-      : [field.invalid(path, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
+      : [invalidRendered(path, goIntOrString(value), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
   }
   return nonNegative(value, path);
 }
@@ -99,7 +125,7 @@ export function intOrPercentValue(value: IntOrString | undefined): number {
 
 /** IsNotMoreThan100Percent. */
 export function notMoreThan100Percent(value: IntOrString | undefined, path: string): FieldError[] {
-  return typeof value === 'string' && PERCENT.test(value) && intOrPercentValue(value) > 100 ? [field.invalid(path, value, 'must not be greater than 100%')] : [];
+  return typeof value === 'string' && PERCENT.test(value) && intOrPercentValue(value) > 100 ? [invalidRendered(path, goIntOrString(value), 'must not be greater than 100%')] : [];
 }
 
 // --- printing ---
