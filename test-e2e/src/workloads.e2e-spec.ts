@@ -93,4 +93,56 @@ describe('workloads', () => {
       'The Deployment "bad" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"bad"}: `selector` does not match template `labels`\n',
     );
   });
+  it('creates a job with a generated selector and kube defaults, and prints it', async () => {
+    const created = await kubectl('create', 'job', 'pi', '--image=busybox', '--', 'echo', 'hi');
+    assert.equal(created.stdout, 'job.batch/pi created\n', created.stderr);
+    const job = parseYaml((await kubectl('get', 'job', 'pi', '-o', 'yaml')).stdout);
+    const uid = job.metadata.uid;
+    const generated = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': uid, 'job-name': 'pi' };
+    assert.deepEqual(job.spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+    assert.deepEqual(job.spec.template.metadata.labels, generated);
+    assert.deepEqual(job.metadata.labels, generated);
+    assert.deepEqual(
+      [job.spec.parallelism, job.spec.completions, job.spec.backoffLimit, job.spec.completionMode, job.spec.suspend, job.spec.podReplacementPolicy, job.spec.template.spec.restartPolicy],
+      [1, 1, 6, 'NonIndexed', false, 'TerminatingOrFailed', 'Never'],
+    );
+    const table = await kubectl('get', 'jobs');
+    assert.match(table.stdout, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\npi\s+Running\s+0\/1\s+\d+s\n$/);
+    const wide = await kubectl('get', 'job', 'pi', '-o', 'wide');
+    assert.match(wide.stdout, new RegExp(`^NAME\\s+STATUS\\s+COMPLETIONS\\s+DURATION\\s+AGE\\s+CONTAINERS\\s+IMAGES\\s+SELECTOR\\npi\\s+Running\\s+0/1\\s+\\d+s\\s+pi\\s+busybox\\s+batch.kubernetes.io/controller-uid=${uid}\\n$`));
+
+    const always = await stack.kubectl(['-n', NS, 'create', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'always' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } } }),
+    });
+    assert.equal(always.stderr, 'The Job "always" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"\n');
+  });
+
+  it('creates a cronjob, prints it, and refuses a bad schedule with the cron parser\'s words', async () => {
+    const created = await kubectl('create', 'cronjob', 'nightly', '--image=busybox', '--schedule=*/5 * * * *');
+    assert.equal(created.stdout, 'cronjob.batch/nightly created\n', created.stderr);
+    const obj = JSON.parse((await kubectl('get', 'cj', 'nightly', '-o', 'json')).stdout);
+    assert.deepEqual(
+      [obj.spec.concurrencyPolicy, obj.spec.suspend, obj.spec.successfulJobsHistoryLimit, obj.spec.failedJobsHistoryLimit, obj.spec.jobTemplate.spec.template.spec.restartPolicy],
+      ['Allow', false, 3, 1, 'OnFailure'],
+    );
+    const table = await kubectl('get', 'cronjobs');
+    assert.match(table.stdout, /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\nnightly\s+\*\/5 \* \* \* \*\s+<none>\s+False\s+0\s+<none>\s+\d+s\n$/);
+    const bad = await kubectl('create', 'cronjob', 'bad', '--image=busybox', '--schedule=61 * * * *');
+    assert.equal(bad.stderr, 'error: failed to create cronjob: CronJob.batch "bad" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61\n');
+  });
+
+  it('autoscales a deployment with an autoscaling/v2 HorizontalPodAutoscaler', async () => {
+    const created = await kubectl('autoscale', 'deployment', 'web', '--min=2', '--max=5', '--cpu-percent=50');
+    assert.equal(created.stdout, 'horizontalpodautoscaler.autoscaling/web autoscaled\n', created.stderr);
+    const table = await kubectl('get', 'hpa');
+    assert.match(table.stdout, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nweb\s+Deployment\/web\s+cpu: <unknown>\/50%\s+2\s+5\s+0\s+\d+s\n$/);
+  });
+
+  it('lists every workload with kubectl get all', async () => {
+    const res = await kubectl('get', 'all');
+    assert.equal(res.code, 0, res.stderr);
+    for (const name of ['deployment.apps/web', 'job.batch/pi', 'cronjob.batch/nightly', 'horizontalpodautoscaler.autoscaling/web']) {
+      assert.match(res.stdout, new RegExp(`^${name.replace(/[./]/g, '\\$&')}\\s`, 'm'), res.stdout);
+    }
+  });
 });

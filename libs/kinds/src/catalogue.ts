@@ -25,6 +25,9 @@ import { statefulSetStrategy } from './statefulset/strategy.js';
 import { daemonSetStrategy } from './daemonset/strategy.js';
 import { controllerRevisionStrategy } from './controllerrevision/strategy.js';
 import { replicationControllerStrategy } from './replicationcontroller/strategy.js';
+import { jobStrategy } from './job/strategy.js';
+import { cronJobStrategy } from './cronjob/strategy.js';
+import { horizontalPodAutoscalerStrategy } from './horizontalpodautoscaler/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -55,6 +58,9 @@ export const builtinStrategies: readonly KindStrategy[] = [
   daemonSetStrategy,
   controllerRevisionStrategy,
   replicationControllerStrategy,
+  jobStrategy,
+  cronJobStrategy,
+  horizontalPodAutoscalerStrategy,
 ];
 
 export class KindCatalogue {

@@ -27,3 +27,6 @@ export { statefulSetStrategy } from './statefulset/strategy.js';
 export { daemonSetStrategy } from './daemonset/strategy.js';
 export { controllerRevisionStrategy } from './controllerrevision/strategy.js';
 export { replicationControllerStrategy } from './replicationcontroller/strategy.js';
+export { jobStrategy } from './job/strategy.js';
+export { cronJobStrategy } from './cronjob/strategy.js';
+export { horizontalPodAutoscalerStrategy } from './horizontalpodautoscaler/strategy.js';
