@@ -93,6 +93,38 @@ describe('workloads', () => {
       'The Deployment "bad" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"bad"}: `selector` does not match template `labels`\n',
     );
   });
+  it('serves ReplicaSets, StatefulSets, DaemonSets and ReplicationControllers with their tables and scale', async () => {
+    const pod = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: app, image: 'nginx:1.27' }] } });
+    const items = [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs1' }, spec: { replicas: 2, selector: { matchLabels: { app: 'rs1' } }, template: pod('rs1') } },
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { selector: { matchLabels: { app: 'db' } }, template: pod('db') } },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: pod('agent') } },
+      { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc1' }, spec: { template: pod('rc1') } },
+    ];
+    const created = await stack.kubectl(['-n', NS, 'create', '-f', '-'], { input: items.map((item) => JSON.stringify(item)).join('\n---\n') });
+    assert.equal(created.stdout, 'replicaset.apps/rs1 created\nstatefulset.apps/db created\ndaemonset.apps/agent created\nreplicationcontroller/rc1 created\n', created.stderr);
+
+    assert.match((await kubectl('get', 'rs', '-o', 'wide')).stdout, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\nrs1\s+2\s+0\s+0\s+\d+s\s+rs1\s+nginx:1.27\s+app=rs1\n$/);
+    assert.match((await kubectl('get', 'ds')).stdout, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE\nagent\s+0\s+0\s+0\s+0\s+0\s+<none>\s+\d+s\n$/);
+    assert.match((await kubectl('get', 'rc', '-o', 'wide')).stdout, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\nrc1\s+1\s+0\s+0\s+\d+s\s+rc1\s+nginx:1.27\s+app=rc1\n$/);
+
+    for (const target of ['statefulset/db', 'rc/rc1']) {
+      const scaled = await kubectl('scale', target, '--replicas=3');
+      assert.equal(scaled.code, 0, scaled.stderr);
+    }
+    assert.match((await kubectl('get', 'sts')).stdout, /^NAME\s+READY\s+AGE\ndb\s+0\/3\s+\d+s\n$/);
+    const sts = JSON.parse((await kubectl('get', 'sts', 'db', '-o', 'json')).stdout);
+    assert.deepEqual([sts.spec.podManagementPolicy, sts.spec.updateStrategy, sts.spec.persistentVolumeClaimRetentionPolicy], [
+      'OrderedReady',
+      { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      { whenDeleted: 'Retain', whenScaled: 'Retain' },
+    ]);
+    const rc = JSON.parse((await kubectl('get', 'rc', 'rc1', '-o', 'json')).stdout);
+    assert.deepEqual([rc.spec.replicas, rc.spec.selector, rc.metadata.labels], [3, { app: 'rc1' }, { app: 'rc1' }]);
+    const ds = await kubectl('scale', 'daemonset/agent', '--replicas=2');
+    assert.notEqual(ds.code, 0);
+  });
+
   it('creates a job with a generated selector and kube defaults, and prints it', async () => {
     const created = await kubectl('create', 'job', 'pi', '--image=busybox', '--', 'echo', 'hi');
     assert.equal(created.stdout, 'job.batch/pi created\n', created.stderr);

@@ -19,7 +19,7 @@ export const controllerRevisionStrategy = defineStrategy(
     tableColumns: [
       nameColumn,
       column('Controller', 'string', 'Controller of the object', controllerOf),
-      column('Revision', 'integer', 'Revision indicates the revision of the state represented by Data.', (obj) => (obj.revision as number | undefined) ?? 0),
+      column('Revision', 'string', 'Revision indicates the revision of the state represented by Data.', (obj) => (obj.revision as number | undefined) ?? 0),
       ageColumn,
     ],
     validate: (obj) => [...(obj.data === undefined || obj.data === null ? [field.required('data', 'data is mandatory')] : []), ...nonNegative(obj.revision, 'revision')],

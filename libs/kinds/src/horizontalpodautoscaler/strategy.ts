@@ -201,8 +201,8 @@ export const horizontalPodAutoscalerStrategy = defineStrategy(
       column('Reference', 'string', 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.', (obj) => `${spec(obj).scaleTargetRef?.kind ?? ''}/${spec(obj).scaleTargetRef?.name ?? ''}`),
       column('Targets', 'string', 'metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).', targets),
       column('MinPods', 'string', 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.', (obj) => spec(obj).minReplicas ?? '<unset>'),
-      column('MaxPods', 'integer', 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.', (obj) => spec(obj).maxReplicas ?? 0),
-      column('Replicas', 'integer', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.', (obj) => (obj.status as { currentReplicas?: number } | undefined)?.currentReplicas ?? 0),
+      column('MaxPods', 'string', 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.', (obj) => spec(obj).maxReplicas ?? 0),
+      column('Replicas', 'string', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.', (obj) => (obj.status as { currentReplicas?: number } | undefined)?.currentReplicas ?? 0),
       ageColumn,
     ],
     prepareForCreate: (obj) => {

@@ -84,3 +84,11 @@ describe('jobStrategy', () => {
     assert.equal(cell('Completions', parallel), '0/1 of 3');
   });
 });
+
+describe('jobStrategy field selectors', () => {
+  it('selects by status.successful, as kube does', () => {
+    const obj = prepared({ template: pod() });
+    obj.status = { succeeded: 2 };
+    assert.deepEqual(jobStrategy.selectableFields(obj), { 'metadata.name': 'pi', 'metadata.namespace': 'ns', 'status.successful': '2' });
+  });
+});

@@ -6,7 +6,7 @@
 import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
 import { validatePodTemplateSpec, type PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { labelSelectorSchema, validateLabelSelector } from '../rbac/validation.js';
-import { defineStrategy } from '../strategy.js';
+import { defineStrategy, objectMetaFields } from '../strategy.js';
 import { podTemplateSpecSchema, workloadSchema } from '../workload/protobuf.js';
 import { column, defaultTemplate, immutable, invalidRendered, nonNegative, specOf, templateColumns, templateOfSpec } from '../workload/replicated.js';
 import { formatLabelSelector, goLabelSelector, goStringMap, selectorMatches, type LabelSelectorObject } from '../workload/selector.js';
@@ -228,7 +228,7 @@ export const jobStrategy = defineStrategy(
     tableColumns: [
       nameColumn,
       column('Status', 'string', 'Status of the job.', jobStatus),
-      column('Completions', 'string', 'The desired number of successfully finished pods the job should be run with.  Setting to null means that the success of any pod signals the success of all pods, and allows parallelism to have any positive value.  Setting to 1 means that parallelism is limited to 1 and the success of that pod signals the success of the job. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/', completions),
+      column('Completions', 'string', 'The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.', completions),
       column('Duration', 'string', 'Time required to complete the job.', duration),
       ageColumn,
       ...templateColumns(templateOfSpec),
@@ -246,5 +246,7 @@ export const jobStrategy = defineStrategy(
     },
     validate,
     validateUpdate,
+    // kube's JobToSelectableFields.
+    selectableFields: (obj) => ({ ...objectMetaFields(obj, true), 'status.successful': String(status(obj).succeeded ?? 0) }),
   },
 );

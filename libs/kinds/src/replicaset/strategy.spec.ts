@@ -46,3 +46,10 @@ describe('replicaSetStrategy', () => {
     assert.deepEqual(scaleOf(replicaSetStrategy.scale!, obj).status, { replicas: 2, selector: 'app=web' });
   });
 });
+
+describe('replicaSetStrategy field selectors', () => {
+  it('selects by status.replicas, as kube does', () => {
+    const obj = prepared({ selector: { matchLabels: { app: 'web' } }, template: structuredClone(template) });
+    assert.deepEqual(replicaSetStrategy.selectableFields(obj), { 'metadata.name': 'web', 'metadata.namespace': 'ns', 'status.replicas': '0' });
+  });
+});

@@ -3,7 +3,7 @@
 // (+ CONTAINERS IMAGES SELECTOR with -o wide).
 import { ageColumn, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
-import { defineStrategy } from '../strategy.js';
+import { defineStrategy, objectMetaFields } from '../strategy.js';
 import { column, defaultTemplate, immutable, nonNegative, specOf, statusCount, templateColumns, templateOfSpec, validateSelectedTemplate, validateSelector } from '../workload/replicated.js';
 import { formatLabelSelector, goLabelSelector, selectorString, type LabelSelectorObject } from '../workload/selector.js';
 
@@ -34,6 +34,9 @@ function validate(obj: KubeObject): FieldError[] {
   ];
 }
 
+/** ReplicaSets and ReplicationControllers can also be selected by status.replicas. */
+export const replicasSelectableFields = (obj: KubeObject): Record<string, string> => ({ ...objectMetaFields(obj, true), 'status.replicas': String(statusCount(obj, 'replicas')) });
+
 /** DESIRED CURRENT READY, as ReplicaSets and ReplicationControllers print them. */
 export const replicaCountColumns = [
   column('Desired', 'integer', 'Number of desired pods. This is a pointer to distinguish between explicit zero and not specified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller', (obj) => (obj.spec as { replicas?: number } | undefined)?.replicas ?? 0),
@@ -59,6 +62,7 @@ export const replicaSetStrategy = defineStrategy(
     prepareForUpdate: prepare,
     validate,
     validateUpdate: (obj, old) => immutable(spec(obj).selector, spec(old).selector, 'spec.selector', goLabelSelector),
+    selectableFields: replicasSelectableFields,
     scale: { selector: (obj) => selectorString(spec(obj).selector) },
   },
 );

@@ -4,7 +4,7 @@
 import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { applyPodSpecDefaults, type PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { formatLabels } from '../podtemplate/strategy.js';
-import { replicaCountColumns } from '../replicaset/strategy.js';
+import { replicaCountColumns, replicasSelectableFields } from '../replicaset/strategy.js';
 import { defineStrategy } from '../strategy.js';
 import { column, nonNegative, specOf, templateColumns, templateOfSpec, validateSelectedTemplate } from '../workload/replicated.js';
 import { setSelectorString } from '../workload/selector.js';
@@ -71,6 +71,7 @@ export const replicationControllerStrategy = defineStrategy(
     },
     prepareForUpdate: prepare,
     validate,
+    selectableFields: replicasSelectableFields,
     scale: { selector: (obj) => setSelectorString(spec(obj).selector) },
   },
 );
