@@ -22,6 +22,8 @@ describe('cronJobStrategy', () => {
     const spec = prepared({ schedule: '@hourly', jobTemplate: jobTemplate() }).spec as Record<string, any>;
     assert.deepEqual([spec.concurrencyPolicy, spec.suspend, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit], ['Allow', false, 3, 1]);
     assert.equal(spec.jobTemplate.spec.backoffLimit, undefined);
+    // Embedded metadata is served as kube serves it: present, with a null creationTimestamp.
+    assert.deepEqual([spec.jobTemplate.metadata, spec.jobTemplate.spec.template.metadata], [{ creationTimestamp: null }, { creationTimestamp: null }]);
     assert.equal(spec.jobTemplate.spec.template.spec.dnsPolicy, 'ClusterFirst');
     assert.deepEqual(errors({ schedule: '*/5 * * * *', jobTemplate: jobTemplate() }), []);
   });

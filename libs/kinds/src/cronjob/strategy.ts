@@ -7,7 +7,7 @@ import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { jobSpecSchema, selectorColumn, validateJobSpec, type JobSpec } from '../job/strategy.js';
 import { defineStrategy } from '../strategy.js';
 import { workloadSchema } from '../workload/protobuf.js';
-import { child, column, defaultTemplate, invalidRendered, nonNegative, specOf, templateColumns } from '../workload/replicated.js';
+import { child, column, defaultTemplate, embeddedMetadata, invalidRendered, nonNegative, specOf, templateColumns } from '../workload/replicated.js';
 import { goLabelSelector } from '../workload/selector.js';
 import { isTimeZone, scheduleError } from './schedule.js';
 
@@ -33,6 +33,7 @@ function prepare(obj: KubeObject): void {
   s.successfulJobsHistoryLimit ??= 3;
   s.failedJobsHistoryLimit ??= 1;
   const jobTemplate = child<NonNullable<CronJobSpec['jobTemplate']>>(s as Record<string, unknown>, 'jobTemplate');
+  embeddedMetadata(jobTemplate as Record<string, unknown>);
   defaultTemplate(child(jobTemplate as Record<string, unknown>, 'spec'));
 }
 

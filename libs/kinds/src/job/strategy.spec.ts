@@ -21,7 +21,7 @@ describe('jobStrategy', () => {
     const obj = prepared({ template: pod() });
     const labels = { 'job-name': 'pi', 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': 'u-1', 'batch.kubernetes.io/controller-uid': 'u-1' };
     assert.deepEqual(obj.spec, {
-      template: { metadata: { labels }, spec: { ...pod().spec, dnsPolicy: 'ClusterFirst', securityContext: {}, terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler', containers: (obj.spec as any).template.spec.containers } },
+      template: { metadata: { creationTimestamp: null, labels }, spec: { ...pod().spec, dnsPolicy: 'ClusterFirst', securityContext: {}, terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler', containers: (obj.spec as any).template.spec.containers } },
       completions: 1,
       parallelism: 1,
       backoffLimit: 6,

@@ -31,9 +31,19 @@ export function child<T extends object>(parent: Record<string, unknown>, key: st
 /** The spec of an object, created when absent. */
 export const specOf = <T extends object>(obj: KubeObject): T => child<T>(obj as Record<string, unknown>, 'spec');
 
-/** SetDefaults for a pod template held at `parent[key]`. */
+/**
+ * Embedded object metadata as kube-apiserver 1.33 serves it: always present, with Go's zero
+ * creationTimestamp written as null.
+ */
+export function embeddedMetadata(parent: Record<string, unknown>): void {
+  const meta = child<Record<string, unknown>>(parent, 'metadata');
+  if (!('creationTimestamp' in meta)) meta.creationTimestamp = null;
+}
+
+/** SetDefaults for the pod template held at `parent.template`. */
 export function defaultTemplate(parent: Record<string, unknown>): void {
   const template = child<PodTemplateSpec>(parent, 'template');
+  embeddedMetadata(template as Record<string, unknown>);
   applyPodSpecDefaults(child(template as Record<string, unknown>, 'spec'));
 }
 
