@@ -163,6 +163,23 @@ describe('workloads', () => {
     assert.equal(bad.stderr, 'error: failed to create cronjob: CronJob.batch "bad" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61\n');
   });
 
+  it('describes a deployment and starts a job from a cronjob', async () => {
+    const described = await kubectl('describe', 'deployment', 'web');
+    assert.equal(described.code, 0, described.stderr);
+    assert.match(described.stdout, /^Name:\s+web$/m);
+    assert.match(described.stdout, /^Selector:\s+app=web$/m);
+    assert.match(described.stdout, /^StrategyType:\s+RollingUpdate$/m);
+    assert.match(described.stdout, /^RollingUpdateStrategy:\s+25% max unavailable, 25% max surge$/m);
+
+    const manual = await kubectl('create', 'job', 'manual', '--from=cronjob/nightly');
+    assert.equal(manual.stdout, 'job.batch/manual created\n', manual.stderr);
+    const job = JSON.parse((await kubectl('get', 'job', 'manual', '-o', 'json')).stdout);
+    assert.equal(job.metadata.annotations['cronjob.kubernetes.io/instantiate'], 'manual');
+    assert.deepEqual(job.metadata.ownerReferences.map((r: { kind: string; name: string; controller: boolean }) => [r.kind, r.name, r.controller]), [['CronJob', 'nightly', true]]);
+    assert.equal(job.spec.template.spec.restartPolicy, 'OnFailure');
+    assert.equal(job.spec.template.metadata.labels['batch.kubernetes.io/job-name'], 'manual');
+  });
+
   it('autoscales a deployment with an autoscaling/v2 HorizontalPodAutoscaler', async () => {
     const created = await kubectl('autoscale', 'deployment', 'web', '--min=2', '--max=5', '--cpu-percent=50');
     assert.equal(created.stdout, 'horizontalpodautoscaler.autoscaling/web autoscaled\n', created.stderr);
