@@ -1,6 +1,6 @@
 // What makes one kind different from another. The generic engine owns the order of a write; a kind
 // only answers the questions below, and is stateless.
-import type { ScaleSubresource } from './scale.js';
+import { scaleProtobuf, type ScaleSubresource } from './scale.js';
 import { badRequest, type FieldError, type KubeObject, type MessageSchema, type NameValidator, type TableColumn } from '@kapi/api-machinery';
 
 export interface ResourceInfo {
@@ -70,7 +70,7 @@ export function defineStrategy(
     validateName: parts.validateName,
     tableColumns: parts.tableColumns ?? [],
     protobuf: parts.protobuf,
-    subresourceProtobuf: parts.subresourceProtobuf,
+    subresourceProtobuf: parts.scale ? { scale: scaleProtobuf, ...parts.subresourceProtobuf } : parts.subresourceProtobuf,
     prepareForCreate: parts.prepareForCreate ?? (() => {}),
     prepareForUpdate: parts.prepareForUpdate ?? (() => {}),
     validate: parts.validate ?? (() => []),

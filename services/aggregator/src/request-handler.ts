@@ -132,10 +132,11 @@ export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy, 
   let value: unknown;
   try {
     if (type === PROTOBUF_CONTENT_TYPE) {
-      if (!strategy?.protobuf) {
+      const schema = (subresource && strategy?.subresourceProtobuf?.[subresource]) || strategy?.protobuf;
+      if (!schema) {
         throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
       }
-      value = decodeProtobufObject(body, subresource && strategy.subresourceProtobuf?.[subresource] ? strategy.subresourceProtobuf[subresource] : strategy.protobuf);
+      value = decodeProtobufObject(body, schema);
     } else if (type === 'application/yaml' || type === PatchType.apply) value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
     else value = JSON.parse(body.toString('utf8'));
   } catch (err) {
@@ -413,7 +414,7 @@ export class RequestHandler {
         return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name }), 201);
       }
       case 'update': {
-        const body = decodeBody(await readBody(req), mediaType(req), strategy);
+        const body = decodeBody(await readBody(req), mediaType(req), strategy, info.subresource);
         return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
       }
       case 'patch': {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { decodeProtobufObject, renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { applyScale, scaleOf } from '../scale.js';
 import { deploymentStrategy } from './strategy.js';
 
@@ -130,5 +131,52 @@ describe('deploymentStrategy columns', () => {
     const obj = prepared(valid());
     obj.status = { readyReplicas: 1, updatedReplicas: 1 };
     assert.deepEqual(columns.filter((c) => c.name !== 'Age').map((c) => c.cell(obj, 0)), ['web', '1/1', 1, 0, 'nginx', 'nginx:1.27', 'app=web']);
+  });
+});
+
+describe('deploymentStrategy protobuf', () => {
+  const LD = WireType.LengthDelimited;
+  const V = WireType.Varint;
+  const envelope = (apiVersion: string, kind: string, raw: Uint8Array) =>
+    Buffer.concat([Buffer.from('k8s\0'), new BinaryWriter().tag(1, LD).fork().tag(1, LD).string(apiVersion).tag(2, LD).string(kind).join().tag(2, LD).bytes(raw).finish()]);
+
+  it("reads what kubectl create deployment sends, keeping an explicit zero", () => {
+    // Go writes the template's zero creationTimestamp as an empty Time message.
+    const labels = (w: BinaryWriter) => w.tag(8, LD).fork().join().tag(11, LD).fork().tag(1, LD).string('app').tag(2, LD).string('web').join();
+    const raw = new BinaryWriter()
+      .tag(1, LD).fork().tag(1, LD).string('web').join()
+      .tag(2, LD).fork()
+      .tag(1, V).int32(0)
+      .tag(2, LD).fork().tag(1, LD).fork().tag(1, LD).string('app').tag(2, LD).string('web').join().join()
+      .tag(3, LD).fork()
+      .tag(1, LD).fork();
+    labels(raw).join()
+      .tag(2, LD).fork().tag(2, LD).fork().tag(1, LD).string('nginx').tag(2, LD).string('nginx').tag(8, LD).fork().join().join().join()
+      .join()
+      .tag(4, LD).fork().join()
+      .join()
+      .tag(3, LD).fork().join();
+    assert.deepEqual(decodeProtobufObject(envelope('apps/v1', 'Deployment', raw.finish()), deploymentStrategy.protobuf!), {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }] } },
+        strategy: {},
+      },
+      status: {},
+    });
+  });
+
+  it('reads a Scale written as protobuf to deployments/scale', () => {
+    const raw = new BinaryWriter().tag(1, LD).fork().tag(1, LD).string('web').tag(6, LD).string('42').join().tag(2, LD).fork().tag(1, V).int32(3).join().finish();
+    assert.deepEqual(decodeProtobufObject(envelope('autoscaling/v1', 'Scale', raw), deploymentStrategy.subresourceProtobuf!.scale), {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'web', resourceVersion: '42' },
+      spec: { replicas: 3 },
+    });
   });
 });
