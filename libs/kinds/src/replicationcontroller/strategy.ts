@@ -6,7 +6,7 @@ import { applyPodSpecDefaults, type PodTemplateSpec } from '../podtemplate/pod-s
 import { formatLabels } from '../podtemplate/strategy.js';
 import { replicaCountColumns, replicasSelectableFields } from '../replicaset/strategy.js';
 import { defineStrategy } from '../strategy.js';
-import { column, nonNegative, specOf, templateColumns, templateOfSpec, validateSelectedTemplate } from '../workload/replicated.js';
+import { column, embeddedMetadata, nonNegative, specOf, templateColumns, templateOfSpec, validateSelectedTemplate } from '../workload/replicated.js';
 import { setSelectorString } from '../workload/selector.js';
 
 interface ReplicationControllerSpec {
@@ -28,7 +28,10 @@ function prepare(obj: KubeObject): void {
   }
   s.replicas ??= 1;
   // The template is a pointer here: only one that was given gets defaults.
-  if (s.template && typeof s.template === 'object') applyPodSpecDefaults((s.template.spec ??= {}));
+  if (s.template && typeof s.template === 'object') {
+    embeddedMetadata(s.template as Record<string, unknown>);
+    applyPodSpecDefaults((s.template.spec ??= {}));
+  }
 }
 
 /** ValidateReplicationControllerSpec. */

@@ -28,6 +28,14 @@ describe('statefulSetStrategy', () => {
     assert.deepEqual(errors(valid()), []);
   });
 
+  it('defaults claim templates as PersistentVolumeClaims', () => {
+    const claim = { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+    const spec = prepared({ ...valid(), volumeClaimTemplates: [claim] }).spec as Record<string, any>;
+    assert.deepEqual(spec.volumeClaimTemplates, [
+      { metadata: { name: 'data', creationTimestamp: null }, spec: { ...claim.spec, volumeMode: 'Filesystem' }, status: { phase: 'Pending' } },
+    ]);
+  });
+
   it('validates as kube does', () => {
     assert.deepEqual(errors({ ...valid(), podManagementPolicy: 'Random', updateStrategy: { type: 'Sometimes' } }), [
       `spec.podManagementPolicy: Invalid value: "Random": must be 'OrderedReady' or 'Parallel'`,

@@ -9,6 +9,7 @@ import {
   child,
   column,
   defaultTemplate,
+  embeddedMetadata,
   goIntOrString,
   goPointer,
   intOrPercentValue,
@@ -42,6 +43,7 @@ interface StatefulSetSpec {
   minReadySeconds?: number;
   persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string; whenScaled?: string };
   ordinals?: { start?: number };
+  volumeClaimTemplates?: { metadata?: Record<string, unknown>; spec?: { volumeMode?: string }; status?: { phase?: string } }[];
 }
 
 const spec = (obj: KubeObject) => (obj.spec ?? {}) as StatefulSetSpec;
@@ -62,6 +64,13 @@ function prepare(obj: KubeObject): void {
   s.replicas ??= 1;
   s.revisionHistoryLimit ??= 10;
   defaultTemplate(s as Record<string, unknown>);
+  // Each claim template is defaulted as a PersistentVolumeClaim is.
+  for (const claim of s.volumeClaimTemplates ?? []) {
+    if (!claim || typeof claim !== 'object') continue;
+    embeddedMetadata(claim as Record<string, unknown>);
+    child<{ volumeMode?: string }>(claim as Record<string, unknown>, 'spec').volumeMode ||= 'Filesystem';
+    child<{ phase?: string }>(claim as Record<string, unknown>, 'status').phase ||= 'Pending';
+  }
 }
 
 const RETENTION = ['Retain', 'Delete'];
