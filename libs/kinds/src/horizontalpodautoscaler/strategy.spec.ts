@@ -36,6 +36,10 @@ describe('horizontalPodAutoscalerStrategy', () => {
       'spec.scaleTargetRef.kind: Required value',
       'spec.scaleTargetRef.name: Required value',
     ]);
+    assert.deepEqual(errors({ scaleTargetRef: { kind: 'apps/Deployment', name: '..' }, maxReplicas: 2 }), [
+      "spec.scaleTargetRef.kind: Invalid value: \"apps/Deployment\": may not contain '/'",
+      "spec.scaleTargetRef.name: Invalid value: \"..\": may not be '..'",
+    ]);
     assert.deepEqual(errors({ scaleTargetRef: ref, minReplicas: 3, maxReplicas: 2 }), ['spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`']);
     assert.deepEqual(errors({ scaleTargetRef: ref, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization' } } }] }), [
       'spec.metrics[0].resource.target.averageUtilization: Required value: must set either a target raw value or a target utilization',

@@ -3,6 +3,7 @@
 // reference, replica bounds, metric shapes) and the columns NAME REFERENCE TARGETS MINPODS MAXPODS
 // REPLICAS AGE.
 import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { isValidPathSegmentName } from '../rbac/validation.js';
 import { quantitySchema } from '../resourcequota/quantity.js';
 import { defineStrategy } from '../strategy.js';
 import { workloadSchema } from '../workload/protobuf.js';
@@ -98,7 +99,7 @@ function validateMetric(metric: MetricSpec, path: string): FieldError[] {
   const type = metric.type ?? '';
   if (!type) return [field.required(`${path}.type`, 'must specify a metric source type')];
   const key = METRIC_SOURCES[type];
-  if (!key) return [field.notSupported(`${path}.type`, type, Object.keys(METRIC_SOURCES))];
+  if (!key) return [field.notSupported(`${path}.type`, type, Object.keys(METRIC_SOURCES).sort())];
   const source = metric[key] as { name?: string; metric?: { name?: string }; target?: MetricTarget } | undefined;
   if (!source) return [field.required(`${path}.${key}`, 'must populate information for the given metric source')];
   const errs: FieldError[] = [];
@@ -116,11 +117,13 @@ function validate(obj: KubeObject): FieldError[] {
   if (s.minReplicas != null && s.minReplicas < 1) errs.push(field.invalid('spec.minReplicas', s.minReplicas, 'must be greater than or equal to 1'));
   if ((s.maxReplicas ?? 0) < 1) errs.push(field.invalid('spec.maxReplicas', s.maxReplicas ?? 0, 'must be greater than 0'));
   if (s.minReplicas != null && (s.maxReplicas ?? 0) < s.minReplicas) errs.push(field.invalid('spec.maxReplicas', s.maxReplicas ?? 0, 'must be greater than or equal to `minReplicas`'));
+  // ValidateCrossVersionObjectReference: kind and name are path segments.
   const ref = s.scaleTargetRef ?? {};
-  if (!ref.kind) errs.push(field.required('spec.scaleTargetRef.kind'));
-  else if (ref.kind.includes('/') || ref.kind.includes('%')) errs.push(field.invalid('spec.scaleTargetRef.kind', ref.kind, 'may not contain \'/\' or \'%\''));
-  if (!ref.name) errs.push(field.required('spec.scaleTargetRef.name'));
-  else for (const msg of isDns1123Subdomain(ref.name)) errs.push(field.invalid('spec.scaleTargetRef.name', ref.name, msg));
+  for (const key of ['kind', 'name'] as const) {
+    const value = ref[key] ?? '';
+    if (!value) errs.push(field.required(`spec.scaleTargetRef.${key}`));
+    else for (const msg of isValidPathSegmentName(value)) errs.push(field.invalid(`spec.scaleTargetRef.${key}`, value, msg));
+  }
   (s.metrics ?? []).forEach((m, i) => errs.push(...validateMetric(m ?? {}, `spec.metrics[${i}]`)));
   return errs;
 }
