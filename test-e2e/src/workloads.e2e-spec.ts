@@ -66,6 +66,9 @@ describe('workloads', () => {
     assert.equal(negative.code, 422, negative.body);
     assert.equal(JSON.parse(negative.body).message, 'Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
 
+    const printed = await kubectl('get', 'deployment', 'web', '--subresource=scale');
+    assert.match(printed.stdout, /^NAME\s+DESIRED\s+AVAILABLE\s+AGE\nweb\s+3\s+0\s+\d+s\n$/, printed.stderr);
+
     const current = await kubectl('scale', 'deployment/web', '--replicas=2', '--current-replicas=3');
     assert.equal(current.stdout, 'deployment.apps/web scaled\n', current.stderr);
   });

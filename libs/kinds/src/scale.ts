@@ -1,7 +1,7 @@
 // The scale subresource (<resource>/scale): an autoscaling/v1 Scale that reads and writes the owning
 // object's spec.replicas, reports its status.replicas and its pod selector as a label-selector
 // string. A kind opts in with a ScaleSubresource on its strategy; the generic store does the rest.
-import { field, invalid, objectMetaSchema, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, field, invalid, nameColumn, objectMetaSchema, type KubeObject, type MessageSchema, type TableColumn } from '@kapi/api-machinery';
 
 export interface ScaleSubresource {
   /** The pods the object scales, in the string form of a label selector (Scale's status.selector). */
@@ -57,3 +57,13 @@ export function applyScale(current: KubeObject, written: KubeObject): KubeObject
   obj.metadata = pinned ? { ...meta, resourceVersion: pinned } : meta;
   return obj;
 }
+
+const replicasOf = (part: 'spec' | 'status') => (obj: KubeObject) => (obj as Replicated)[part]?.replicas ?? 0;
+
+/** How a Scale prints (`kubectl get deploy/web --subresource=scale`): NAME DESIRED AVAILABLE AGE. */
+export const scaleColumns: TableColumn[] = [
+  { ...nameColumn, format: '' },
+  { name: 'Desired', type: 'integer', format: '', description: 'replicas is the desired number of instances for the scaled object.', priority: 0, cell: replicasOf('spec') },
+  { name: 'Available', type: 'integer', format: '', description: 'replicas is the actual number of observed instances of the scaled object.', priority: 0, cell: replicasOf('status') },
+  ageColumn,
+];

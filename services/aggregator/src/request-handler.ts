@@ -11,7 +11,6 @@ import {
   PatchType,
   PROTOBUF_CONTENT_TYPE,
   decodeProtobufObject,
-  defaultColumns,
   StatusError,
   toStatus,
   unauthorized,
@@ -39,7 +38,7 @@ import {
   type RequestInfo,
 } from '@kapi/apiserver';
 import { serverStream, unary } from '@kapi/grpc';
-import { isSelfSubjectReview, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
+import { isSelfSubjectReview, scaleColumns, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
 import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
@@ -369,8 +368,8 @@ export class RequestHandler {
         return void res.end(reply.object);
       }
       const obj = JSON.parse(reply.object.toString('utf8')) as KubeObject;
-      // A Scale is not the resource's kind: it prints as any object does.
-      const columns = info.subresource === 'scale' ? defaultColumns : strategy.tableColumns;
+      // A Scale is not the resource's kind: it prints as Scales do.
+      const columns = info.subresource === 'scale' ? scaleColumns : strategy.tableColumns;
       const encoded = encodeResult(obj, representation, columns, include, pretty);
       this.send(res, successCode, encoded.contentType, encoded.body);
     };

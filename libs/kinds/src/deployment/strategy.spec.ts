@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, renderFieldError, type KubeObject } from '@kapi/api-machinery';
-import { applyScale, scaleOf } from '../scale.js';
+import { applyScale, scaleColumns, scaleOf } from '../scale.js';
 import { deploymentStrategy } from './strategy.js';
 
 const nginx = { name: 'nginx', image: 'nginx:1.27' };
@@ -118,6 +118,7 @@ describe('deploymentStrategy scale', () => {
     assert.equal((scaled.spec as { replicas: number }).replicas, 3);
     assert.equal(scaled.metadata?.resourceVersion, '7');
     assert.equal(applyScale(obj, { spec: { replicas: 0 } }).metadata?.resourceVersion, undefined);
+    assert.deepEqual(scaleColumns.filter((c) => c.name !== 'Age').map((c) => [c.name, c.cell(scale, 0)]), [['Name', 'web'], ['Desired', 1], ['Available', 2]]);
     assert.throws(() => applyScale(obj, { spec: { replicas: -1 } }), /Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0/);
   });
 });
