@@ -6,7 +6,7 @@ import { ageColumn, ageOf, field, isDns1123Subdomain, nameColumn, objectMetaSche
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { jobSpecSchema, selectorColumn, validateJobSpec, type JobSpec } from '../job/strategy.js';
 import { defineStrategy } from '../strategy.js';
-import { workloadSchema } from '../workload/protobuf.js';
+import { statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import { child, column, defaultTemplate, embeddedMetadata, invalidRendered, nonNegative, specOf, templateColumns } from '../workload/replicated.js';
 import { goLabelSelector } from '../workload/selector.js';
 import { isTimeZone, scheduleError } from './schedule.js';
@@ -102,6 +102,7 @@ export const cronJobStrategy = defineStrategy(
   {
     validateName: isDns1123Subdomain,
     protobuf: workloadSchema(cronJobSpecSchema),
+    subresourceProtobuf: statusNotInProtobuf,
     tableColumns: [
       nameColumn,
       column('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.', (obj) => spec(obj).schedule ?? ''),

@@ -171,6 +171,11 @@ describe('deploymentStrategy protobuf', () => {
     });
   });
 
+  it('refuses a status written as protobuf rather than erase the stored one', () => {
+    const raw = new BinaryWriter().tag(1, LD).fork().tag(1, LD).string('web').join().tag(3, LD).fork().tag(2, V).int32(3).join().finish();
+    assert.throws(() => decodeProtobufObject(envelope('apps/v1', 'Deployment', raw), deploymentStrategy.subresourceProtobuf!.status), (err: unknown) => (err as { httpCode?: number }).httpCode === 415);
+  });
+
   it('reads a Scale written as protobuf to deployments/scale', () => {
     const raw = new BinaryWriter().tag(1, LD).fork().tag(1, LD).string('web').tag(6, LD).string('42').join().tag(2, LD).fork().tag(1, V).int32(3).join().finish();
     assert.deepEqual(decodeProtobufObject(envelope('autoscaling/v1', 'Scale', raw), deploymentStrategy.subresourceProtobuf!.scale), {

@@ -6,7 +6,7 @@ import { ageColumn, deepEqual, field, intOrStringSchema, isDns1123Subdomain, nam
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { labelSelectorSchema } from '../rbac/validation.js';
 import { defineStrategy } from '../strategy.js';
-import { podTemplateSpecSchema, workloadSchema } from '../workload/protobuf.js';
+import { podTemplateSpecSchema, statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import {
   child,
   column,
@@ -137,6 +137,7 @@ export const deploymentStrategy = defineStrategy(
   {
     validateName: isDns1123Subdomain,
     protobuf: workloadSchema(deploymentSpecSchema),
+    subresourceProtobuf: statusNotInProtobuf,
     tableColumns: [
       nameColumn,
       column('Ready', 'string', 'Number of the pod with ready state', (obj) => `${statusCount(obj, 'readyReplicas')}/${spec(obj).replicas ?? 0}`),

@@ -6,7 +6,7 @@ import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type
 import { isValidPathSegmentName } from '../rbac/validation.js';
 import { quantitySchema } from '../resourcequota/quantity.js';
 import { defineStrategy } from '../strategy.js';
-import { workloadSchema } from '../workload/protobuf.js';
+import { statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import { column, specOf } from '../workload/replicated.js';
 
 interface MetricTarget {
@@ -199,6 +199,7 @@ export const horizontalPodAutoscalerStrategy = defineStrategy(
   {
     validateName: isDns1123Subdomain,
     protobuf: workloadSchema(hpaSpecSchema),
+    subresourceProtobuf: statusNotInProtobuf,
     tableColumns: [
       nameColumn,
       column('Reference', 'string', 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.', (obj) => `${spec(obj).scaleTargetRef?.kind ?? ''}/${spec(obj).scaleTargetRef?.name ?? ''}`),

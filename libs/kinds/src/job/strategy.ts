@@ -7,7 +7,7 @@ import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, nameCol
 import { validatePodTemplateSpec, type PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { labelSelectorSchema, validateLabelSelector } from '../rbac/validation.js';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
-import { podTemplateSpecSchema, workloadSchema } from '../workload/protobuf.js';
+import { podTemplateSpecSchema, statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import { column, defaultTemplate, immutable, invalidRendered, nonNegative, specOf, templateColumns, templateOfSpec } from '../workload/replicated.js';
 import { formatLabelSelector, goLabelSelector, goStringMap, selectorMatches, type LabelSelectorObject } from '../workload/selector.js';
 
@@ -225,6 +225,7 @@ export const jobStrategy = defineStrategy(
   {
     validateName: isDns1123Subdomain,
     protobuf: workloadSchema(jobSpecSchema),
+    subresourceProtobuf: statusNotInProtobuf,
     tableColumns: [
       nameColumn,
       column('Status', 'string', 'Status of the job.', jobStatus),

@@ -1,7 +1,7 @@
 // The protobuf messages of a pod template (k8s.io/api/core/v1 PodTemplateSpec), for the workload
 // kinds that kubectl's generators send as protobuf (`kubectl create deployment|job|cronjob`). The
 // fields are those generators and typed clients commonly set; others are skipped when decoding.
-import { objectMetaSchema, type FieldSchema, type MessageSchema } from '@kapi/api-machinery';
+import { objectMetaSchema, StatusError, type FieldSchema, type MessageSchema } from '@kapi/api-machinery';
 import { resourceListField } from '../resourcequota/quantity.js';
 import { tolerationSchema } from '../runtimeclass/strategy.js';
 
@@ -67,3 +67,16 @@ export const podTemplateSpecSchema: MessageSchema = {
 export function workloadSchema(spec: MessageSchema): MessageSchema {
   return { fields: { 1: message('metadata', () => objectMetaSchema), 2: message('spec', () => spec), 3: message('status', () => ({ fields: {} })) } };
 }
+
+/**
+ * The status messages are not described: a status written as protobuf is refused (415) rather than
+ * read as empty, which would erase the stored status. JSON status writes work.
+ */
+export const statusNotInProtobuf: Record<string, MessageSchema> = {
+  status: {
+    fields: {},
+    toJson: () => {
+      throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+    },
+  },
+};
