@@ -171,6 +171,15 @@ describe('deploymentStrategy protobuf', () => {
     });
   });
 
+  it('refuses a pod template with fields it does not describe rather than drop them', () => {
+    const volume = new BinaryWriter().tag(1, LD).string('data').finish();
+    const raw = new BinaryWriter()
+      .tag(1, LD).fork().tag(1, LD).string('web').join()
+      .tag(2, LD).fork().tag(3, LD).fork().tag(2, LD).fork().tag(1, LD).bytes(volume).join().join().join()
+      .finish();
+    assert.throws(() => decodeProtobufObject(envelope('apps/v1', 'Deployment', raw), deploymentStrategy.protobuf!), (err: unknown) => (err as { httpCode?: number }).httpCode === 415);
+  });
+
   it('refuses a status written as protobuf rather than erase the stored one', () => {
     const raw = new BinaryWriter().tag(1, LD).fork().tag(1, LD).string('web').join().tag(3, LD).fork().tag(2, V).int32(3).join().finish();
     assert.throws(() => decodeProtobufObject(envelope('apps/v1', 'Deployment', raw), deploymentStrategy.subresourceProtobuf!.status), (err: unknown) => (err as { httpCode?: number }).httpCode === 415);
