@@ -119,7 +119,8 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
         categories: ['all'],
       },
       { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
-      { name: 'deployments/scale', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
+      // A Scale is served as autoscaling/v1, whatever the group of its resource.
+      { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
     ]);
   });
 

@@ -1,9 +1,11 @@
 // Legacy discovery documents: APIVersions (/api), APIGroupList (/apis), APIGroup (/apis/<group>) and
 // APIResourceList (/api/v1, /apis/<group>/<version>), built from the kind catalogue.
-import type { KindCatalogue, ResourceInfo } from '@kapi/kinds';
+import { SCALE_KIND, type KindCatalogue, type ResourceInfo } from '@kapi/kinds';
 
 /** Subresources whose verbs are not the usual get/patch/update. */
 const SUBRESOURCE_VERBS: Record<string, string[]> = { finalize: ['update'], token: ['create'] };
+/** Subresources whose bodies are of another kind than their resource's. */
+const SUBRESOURCE_KINDS: Record<string, { group: string; version: string; kind: string }> = { scale: SCALE_KIND };
 
 export function apiVersions(serverAddress: string) {
   return {
@@ -52,13 +54,16 @@ function resourceEntries(info: ResourceInfo) {
     ...(info.shortNames.length ? { shortNames: info.shortNames } : {}),
     ...(info.categories.length ? { categories: info.categories } : {}),
   };
-  const subs = info.subresources.map((sub) => ({
-    name: `${info.resource}/${sub}`,
-    singularName: '',
-    namespaced: info.namespaced,
-    kind: info.kind,
-    verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
-  }));
+  const subs = info.subresources.map((sub) => {
+    const other = SUBRESOURCE_KINDS[sub];
+    return {
+      name: `${info.resource}/${sub}`,
+      singularName: '',
+      namespaced: info.namespaced,
+      ...(other ? { group: other.group, version: other.version, kind: other.kind } : { kind: info.kind }),
+      verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
+    };
+  });
   return [main, ...subs];
 }
 
@@ -90,7 +95,7 @@ function discoveryResource(info: ResourceInfo) {
       ? {
           subresources: info.subresources.map((sub) => ({
             subresource: sub,
-            responseKind,
+            responseKind: SUBRESOURCE_KINDS[sub] ?? responseKind,
             verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
           })),
         }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStatusError, PatchType, type KubeObject, type StatusError } from '@kapi/api-machinery';
-import { configMapStrategy, namespaceStrategy } from '@kapi/kinds';
+import { configMapStrategy, deploymentStrategy, namespaceStrategy } from '@kapi/kinds';
 import { freePort, startEtcd, type EtcdHandle } from '@kapi/local-stack';
 import { EtcdBackend } from '@kapi/storage';
 import { allowAll, type AdmissionHook } from './admission.js';
@@ -212,5 +212,27 @@ describe('GenericStore on etcd', () => {
     assert.deepEqual(seen, ['mutate:CREATE', 'validate:CREATE']);
     await assert.rejects(store.create('ns1', cm('denied'), ctx));
     await rejects(store.get('ns1', 'denied'), 404, 'NotFound');
+  });
+  it('serves a Scale for kinds that declare one, writing replicas through the kind\'s own update', async () => {
+    const deployments = new GenericStore(deploymentStrategy, backend, allowAll);
+    const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };
+    await deployments.create('ns1', { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template } }, ctx);
+    await deployments.patch('ns1', 'web', PatchType.merge, { status: { replicas: 1 } }, ctx, 'status');
+
+    const scale = await deployments.get('ns1', 'web', 'scale');
+    assert.deepEqual([scale.kind, scale.apiVersion, scale.spec, scale.status], ['Scale', 'autoscaling/v1', { replicas: 1 }, { replicas: 1, selector: 'app=web' }]);
+    const patched = await deployments.patch('ns1', 'web', PatchType.merge, { spec: { replicas: 4 } }, ctx, 'scale');
+    assert.equal(patched.kind, 'Scale');
+    assert.deepEqual(patched.spec, { replicas: 4 });
+    const stored = await deployments.get('ns1', 'web');
+    assert.deepEqual([(stored.spec as { replicas: number }).replicas, stored.metadata?.generation, stored.status], [4, 2, { replicas: 1 }]);
+    assert.equal(patched.metadata?.resourceVersion, stored.metadata?.resourceVersion);
+
+    // A Scale read before that write is stale: its resourceVersion is a precondition.
+    await rejects(deployments.update('ns1', 'web', { ...scale, spec: { replicas: 2 } }, ctx, 'scale'), 409, 'Conflict', /the object has been modified/);
+    const unpinned = await deployments.update('ns1', 'web', { ...scale, metadata: { ...scale.metadata, resourceVersion: undefined }, spec: { replicas: 0 } }, ctx, 'scale');
+    assert.deepEqual(unpinned.spec, {});
+    await rejects(deployments.update('ns1', 'web', { ...scale, metadata: { name: 'web' }, spec: { replicas: -1 } }, ctx, 'scale'), 422, 'Invalid', /^Scale\.autoscaling "web" is invalid/);
+    await rejects(configmaps.get('ns1', 'first', 'scale'), 404, 'NotFound');
   });
 });

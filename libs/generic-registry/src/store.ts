@@ -29,7 +29,7 @@ import {
   type KubeObject,
   type Status,
 } from '@kapi/api-machinery';
-import { checkFieldSelector, storageKey, type KindStrategy } from '@kapi/kinds';
+import { applyScale, checkFieldSelector, scaleOf, storageKey, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
 import { isStorageError, type StorageBackend, type StoredValue } from '@kapi/storage';
 import type { AdmissionHook, UserInfo } from './admission.js';
 import { recordUpdate } from './managed-fields.js';
@@ -261,8 +261,25 @@ export class GenericStore {
     return stored;
   }
 
-  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
-    return decodeStored(await this.read(namespace, name));
+  /** The object, or with `scale` its autoscaling/v1 Scale. */
+  async get(namespace: string | undefined, name: string, subresource = ''): Promise<KubeObject> {
+    const obj = decodeStored(await this.read(namespace, name));
+    return subresource === 'scale' ? scaleOf(this.scaling(), obj) : obj;
+  }
+
+  private scaling(): ScaleSubresource {
+    if (!this.strategy.scale) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource', {});
+    return this.strategy.scale;
+  }
+
+  /**
+   * A write through the Scale: `transform` turns the current Scale into the desired one, whose
+   * replicas then go through the owning kind's own update (prepare, generation, validation).
+   */
+  private async updateScale(namespace: string | undefined, name: string, ctx: WriteContext, transform: (scale: KubeObject) => KubeObject): Promise<KubeObject> {
+    const scale = this.scaling();
+    const updated = await this.guaranteedUpdate(namespace, name, 'scale', ctx, (current) => applyScale(current, transform(scaleOf(scale, current))));
+    return scaleOf(scale, updated);
   }
 
   /**
@@ -356,11 +373,12 @@ export class GenericStore {
     if (input.metadata?.name && input.metadata.name !== name) {
       throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
     }
-    return this.guaranteedUpdate(namespace, name, subresource, ctx, () => structuredClone(input));
+    const replace = () => structuredClone(input);
+    return subresource === 'scale' ? this.updateScale(namespace, name, ctx, replace) : this.guaranteedUpdate(namespace, name, subresource, ctx, replace);
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<KubeObject> {
-    return this.guaranteedUpdate(namespace, name, subresource, ctx, (current) => {
+    const patcher = (current: KubeObject) => {
       // The patch may pin a resourceVersion; otherwise it applies to whatever is current.
       const { resourceVersion: _rv, ...meta } = current.metadata ?? {};
       const base = { ...current, metadata: meta };
@@ -369,7 +387,8 @@ export class GenericStore {
         throw badRequest('the patch did not produce an object');
       }
       return patched as KubeObject;
-    });
+    };
+    return subresource === 'scale' ? this.updateScale(namespace, name, ctx, patcher) : this.guaranteedUpdate(namespace, name, subresource, ctx, patcher);
   }
 
   async delete(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {

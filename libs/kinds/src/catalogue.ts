@@ -19,6 +19,15 @@ import { resourceQuotaStrategy } from './resourcequota/strategy.js';
 import { runtimeClassStrategy } from './runtimeclass/strategy.js';
 import { storageClassStrategy } from './storageclass/strategy.js';
 import { csiDriverStrategy } from './csidriver/strategy.js';
+import { deploymentStrategy } from './deployment/strategy.js';
+import { replicaSetStrategy } from './replicaset/strategy.js';
+import { statefulSetStrategy } from './statefulset/strategy.js';
+import { daemonSetStrategy } from './daemonset/strategy.js';
+import { controllerRevisionStrategy } from './controllerrevision/strategy.js';
+import { replicationControllerStrategy } from './replicationcontroller/strategy.js';
+import { jobStrategy } from './job/strategy.js';
+import { cronJobStrategy } from './cronjob/strategy.js';
+import { horizontalPodAutoscalerStrategy } from './horizontalpodautoscaler/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -43,6 +52,15 @@ export const builtinStrategies: readonly KindStrategy[] = [
   runtimeClassStrategy,
   storageClassStrategy,
   csiDriverStrategy,
+  deploymentStrategy,
+  replicaSetStrategy,
+  statefulSetStrategy,
+  daemonSetStrategy,
+  controllerRevisionStrategy,
+  replicationControllerStrategy,
+  jobStrategy,
+  cronJobStrategy,
+  horizontalPodAutoscalerStrategy,
 ];
 
 export class KindCatalogue {

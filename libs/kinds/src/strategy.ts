@@ -1,5 +1,6 @@
 // What makes one kind different from another. The generic engine owns the order of a write; a kind
 // only answers the questions below, and is stateless.
+import { scaleProtobuf, type ScaleSubresource } from './scale.js';
 import { badRequest, type FieldError, type KubeObject, type MessageSchema, type NameValidator, type TableColumn } from '@kapi/api-machinery';
 
 export interface ResourceInfo {
@@ -56,6 +57,8 @@ export interface KindStrategy {
   finalizesOnDelete?(obj: KubeObject): boolean;
   /** Changes made to an object when it is marked for deletion. */
   prepareForDelete?(obj: KubeObject): void;
+  /** How the object maps to an autoscaling/v1 Scale, for kinds that serve the `scale` subresource. */
+  readonly scale?: ScaleSubresource;
 }
 
 export const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -80,7 +83,7 @@ export function defineStrategy(
     validateName: parts.validateName,
     tableColumns: parts.tableColumns ?? [],
     protobuf: parts.protobuf,
-    subresourceProtobuf: parts.subresourceProtobuf,
+    subresourceProtobuf: parts.scale ? { scale: scaleProtobuf, ...parts.subresourceProtobuf } : parts.subresourceProtobuf,
     prepareForCreate: parts.prepareForCreate ?? (() => {}),
     prepareForUpdate: parts.prepareForUpdate ?? (() => {}),
     validate: parts.validate ?? (() => []),
@@ -89,6 +92,7 @@ export function defineStrategy(
       parts.selectableFields ?? ((obj) => objectMetaFields(obj, full.namespaced)),
     finalizesOnDelete: parts.finalizesOnDelete,
     prepareForDelete: parts.prepareForDelete,
+    scale: parts.scale,
   };
 }
 

@@ -39,7 +39,7 @@ import {
   type RequestInfo,
 } from '@kapi/apiserver';
 import { serverStream, unary } from '@kapi/grpc';
-import { deprecationWarning, isSelfSubjectReview, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
+import { deprecationWarning, isSelfSubjectReview, scaleColumns, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
 import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
@@ -133,10 +133,11 @@ export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy, 
   let value: unknown;
   try {
     if (type === PROTOBUF_CONTENT_TYPE) {
-      if (!strategy?.protobuf) {
+      const schema = (subresource && strategy?.subresourceProtobuf?.[subresource]) || strategy?.protobuf;
+      if (!schema) {
         throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
       }
-      value = decodeProtobufObject(body, subresource && strategy.subresourceProtobuf?.[subresource] ? strategy.subresourceProtobuf[subresource] : strategy.protobuf);
+      value = decodeProtobufObject(body, schema);
     } else if (type === 'application/yaml' || type === PatchType.apply) value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
     else value = JSON.parse(body.toString('utf8'));
   } catch (err) {
@@ -379,7 +380,9 @@ export class RequestHandler {
         return void res.end(reply.object);
       }
       const obj = JSON.parse(reply.object.toString('utf8')) as KubeObject;
-      const encoded = encodeResult(obj, representation, strategy.tableColumns, include, pretty);
+      // A Scale is not the resource's kind: it prints as Scales do.
+      const columns = info.subresource === 'scale' ? scaleColumns : strategy.tableColumns;
+      const encoded = encodeResult(obj, representation, columns, include, pretty);
       this.send(res, successCode, encoded.contentType, encoded.body);
     };
 
@@ -423,7 +426,7 @@ export class RequestHandler {
         return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name }), 201);
       }
       case 'update': {
-        const body = decodeBody(await readBody(req), mediaType(req), strategy);
+        const body = decodeBody(await readBody(req), mediaType(req), strategy, info.subresource);
         return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
       }
       case 'patch': {

@@ -76,7 +76,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
             ? this.tokens.issue(r.resource.namespace, r.name, parseObject(r.object))
             : this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context)),
         ),
-      get: (r: registryV1.GetRequest) => reply(() => this.store(r.resource).get(ns(r.resource), r.name)),
+      get: (r: registryV1.GetRequest) => reply(() => this.store(r.resource).get(ns(r.resource), r.name, r.subresource)),
       list: (r: registryV1.ListRequest) =>
         reply(() =>
           this.store(r.resource).list({
