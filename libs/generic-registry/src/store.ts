@@ -198,7 +198,7 @@ export class GenericStore {
     const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...meta } = obj.metadata ?? {};
     obj.metadata = { ...meta, uid: randomUUID(), creationTimestamp: nowTimestamp() };
     if (this.info.tracksGeneration) obj.metadata.generation = 1;
-    this.strategy.prepareForCreate(obj);
+    this.strategy.prepareForCreate(obj, ctx.user);
 
     const admissionRequest = () => ({
       operation: 'CREATE' as const,
@@ -298,7 +298,10 @@ export class GenericStore {
         resourceVersion: old.metadata?.resourceVersion,
       };
       for (const [k, v] of Object.entries(obj.metadata)) if (v === undefined) delete (obj.metadata as Record<string, unknown>)[k];
-      if (subresource === 'status') {
+      if (subresource && this.strategy.prepareForSubresourceUpdate) {
+        obj = this.strategy.prepareForSubresourceUpdate(subresource, obj, structuredClone(old));
+        obj.metadata = old.metadata;
+      } else if (subresource === 'status') {
         obj = { ...old, status: obj.status, metadata: old.metadata };
       } else {
         if (this.info.subresources.includes('status')) obj.status = old.status;

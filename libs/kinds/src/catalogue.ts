@@ -19,6 +19,19 @@ import { resourceQuotaStrategy } from './resourcequota/strategy.js';
 import { runtimeClassStrategy } from './runtimeclass/strategy.js';
 import { storageClassStrategy } from './storageclass/strategy.js';
 import { csiDriverStrategy } from './csidriver/strategy.js';
+import { mutatingWebhookConfigurationStrategy } from './mutatingwebhookconfiguration/strategy.js';
+import { validatingWebhookConfigurationStrategy } from './validatingwebhookconfiguration/strategy.js';
+import { validatingAdmissionPolicyStrategy } from './validatingadmissionpolicy/strategy.js';
+import { validatingAdmissionPolicyBindingStrategy } from './validatingadmissionpolicybinding/strategy.js';
+import { customResourceDefinitionStrategy } from './customresourcedefinition/strategy.js';
+import { apiServiceStrategy } from './apiservice/strategy.js';
+import { certificateSigningRequestStrategy } from './certificatesigningrequest/strategy.js';
+import { flowSchemaStrategy } from './flowschema/strategy.js';
+import { priorityLevelConfigurationStrategy } from './prioritylevelconfiguration/strategy.js';
+import { ingressStrategy } from './ingress/strategy.js';
+import { ingressClassStrategy } from './ingressclass/strategy.js';
+import { networkPolicyStrategy } from './networkpolicy/strategy.js';
+import { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -43,6 +56,19 @@ export const builtinStrategies: readonly KindStrategy[] = [
   runtimeClassStrategy,
   storageClassStrategy,
   csiDriverStrategy,
+  mutatingWebhookConfigurationStrategy,
+  validatingWebhookConfigurationStrategy,
+  validatingAdmissionPolicyStrategy,
+  validatingAdmissionPolicyBindingStrategy,
+  customResourceDefinitionStrategy,
+  apiServiceStrategy,
+  certificateSigningRequestStrategy,
+  flowSchemaStrategy,
+  priorityLevelConfigurationStrategy,
+  ingressStrategy,
+  ingressClassStrategy,
+  networkPolicyStrategy,
+  volumeAttachmentStrategy,
 ];
 
 export class KindCatalogue {

@@ -22,6 +22,14 @@ export interface ResourceInfo {
   storagePrefix?: string;
 }
 
+/** Who makes a request, as the authenticator answered (the fields a kind may record, e.g. a CSR's requestor). */
+export interface RequestUser {
+  username: string;
+  uid: string;
+  groups: string[];
+  extra: Record<string, { values: string[] }>;
+}
+
 export interface KindStrategy {
   readonly info: ResourceInfo;
   readonly validateName: NameValidator;
@@ -30,10 +38,15 @@ export interface KindStrategy {
   readonly protobuf?: MessageSchema;
   /** The messages of subresources whose bodies are other kinds (e.g. serviceaccounts/token: TokenRequest). */
   readonly subresourceProtobuf?: Record<string, MessageSchema>;
-  /** Normalise a new object before validation: set defaults, drop what clients may not set. */
-  prepareForCreate(obj: KubeObject): void;
+  /** Normalise a new object before validation: set defaults, drop what clients may not set; `user` is the requester. */
+  prepareForCreate(obj: KubeObject, user?: RequestUser): void;
   /** The same for an update; `old` is the stored object. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  /**
+   * The object a write to a subresource (e.g. `status`, `approval`) stores, from the one sent and the
+   * stored one; without it `status` replaces the status alone and other subresources write as the main resource.
+   */
+  prepareForSubresourceUpdate?(subresource: string, obj: KubeObject, old: KubeObject): KubeObject;
   /** Kind-specific validation; never mutates. */
   validate(obj: KubeObject): FieldError[];
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
@@ -74,6 +87,7 @@ export function defineStrategy(
     validateUpdate: parts.validateUpdate ?? (() => []),
     selectableFields:
       parts.selectableFields ?? ((obj) => objectMetaFields(obj, full.namespaced)),
+    prepareForSubresourceUpdate: parts.prepareForSubresourceUpdate,
     finalizesOnDelete: parts.finalizesOnDelete,
     prepareForDelete: parts.prepareForDelete,
   };
