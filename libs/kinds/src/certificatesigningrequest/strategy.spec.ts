@@ -35,6 +35,12 @@ describe('certificateSigningRequestStrategy.info', () => {
   });
 });
 
+describe('certificateSigningRequestStrategy field selectors', () => {
+  it('selects by name and spec.signerName, as kube does', () => {
+    assert.deepEqual(strategy.selectableFields(created()), { 'metadata.name': 'req', 'spec.signerName': 'kubernetes.io/kube-apiserver-client' });
+  });
+});
+
 describe('certificateSigningRequestStrategy create', () => {
   it('records the requester whatever the client sent, and starts with an empty status', () => {
     const obj = created();

@@ -17,7 +17,7 @@ import {
   type KubeObject,
   type MessageSchema,
 } from '@kapi/api-machinery';
-import { defineStrategy, type RequestUser } from '../strategy.js';
+import { defineStrategy, objectMetaFields, type RequestUser } from '../strategy.js';
 import { column, specOf, type Condition } from '../table-columns.js';
 
 export interface CsrSpec {
@@ -302,6 +302,7 @@ export const certificateSigningRequestStrategy = defineStrategy(
       return next;
     },
     validate,
+    selectableFields: (obj) => ({ ...objectMetaFields(obj, false), 'spec.signerName': spec(obj).signerName ?? '' }),
     validateUpdate(obj, old) {
       const errs: FieldError[] = [];
       const now = new Set((status(obj).conditions ?? []).map((c) => c?.type));
