@@ -160,6 +160,17 @@ describe('platform kinds', () => {
     const ing = await stack.kubectl(['get', 'ing']);
     assert.match(ing.stdout, /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\nweb\s+nginx\s+web\.example\.com\s+80\s+\d+s\n$/, ing.stderr);
 
+    // kubectl's generator sends the Ingress as protobuf.
+    const generated = await stack.kubectl(['create', 'ingress', 'api', '--class=nginx', '--rule=api.example.com/v1*=api:8080,tls=api-tls']);
+    assert.equal(generated.stdout, 'ingress.networking.k8s.io/api created\n', generated.stderr);
+    const apiSpec = JSON.parse((await stack.kubectl(['get', 'ingress', 'api', '-o', 'json'])).stdout).spec;
+    assert.deepEqual(apiSpec, {
+      ingressClassName: 'nginx',
+      rules: [{ host: 'api.example.com', http: { paths: [{ path: '/v1', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8080 } } } }] } }],
+      tls: [{ hosts: ['api.example.com'], secretName: 'api-tls' }],
+    });
+    assert.match((await stack.kubectl(['get', 'ingress', 'api'])).stdout, /\napi\s+nginx\s+api\.example\.com\s+80, 443\s+\d+s\n$/);
+
     const badIngress = await create({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'empty', namespace: 'default' }, spec: {} });
     assert.equal(badIngress.stderr, 'The Ingress "empty" is invalid: spec: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified\n');
 
