@@ -180,4 +180,63 @@ describe('platform kinds', () => {
     assert.match(netpol.stdout, /^NAME\s+POD-SELECTOR\s+AGE\ndeny\s+app=web\s+\d+s\n$/, netpol.stderr);
     assert.equal((await stack.kubectl(['get', 'netpol', 'deny', '-o', 'jsonpath={.spec.policyTypes}'])).stdout, '["Ingress"]');
   });
+
+  it('serves the same events through events.k8s.io/v1 and core/v1, converted', async () => {
+    const created = await create({
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: 'web.started', namespace: 'default' },
+      eventTime: '2026-01-01T00:00:00.000000Z',
+      reportingController: 'example.com/controller',
+      reportingInstance: 'controller-0',
+      action: 'Start',
+      reason: 'Started',
+      regarding: { kind: 'Pod', namespace: 'default', name: 'web' },
+      note: 'started the pod',
+      type: 'Normal',
+    });
+    assert.equal(created.stdout, 'event.events.k8s.io/web.started created\n', created.stderr);
+
+    const core = JSON.parse((await stack.kubectl(['get', 'events.v1.', 'web.started', '-o', 'json'])).stdout);
+    assert.equal(core.apiVersion, 'v1');
+    assert.equal(core.message, 'started the pod');
+    assert.deepEqual(core.involvedObject, { kind: 'Pod', namespace: 'default', name: 'web' });
+    assert.equal(core.reportingComponent, 'example.com/controller');
+    const table = await stack.kubectl(['get', 'events.events.k8s.io']);
+    assert.match(table.stdout, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\S+\s+Normal\s+Started\s+pod\/web\s+started the pod\n$/, table.stderr);
+
+    // A legacy event written through core/v1 reads back through events.k8s.io/v1 with its deprecated fields.
+    const legacy = await create({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'node.ready', namespace: 'default' },
+      involvedObject: { kind: 'Node', name: 'n1' },
+      reason: 'NodeReady',
+      message: 'node is ready',
+      source: { component: 'kubelet', host: 'n1' },
+      firstTimestamp: '2026-01-01T00:00:00Z',
+      lastTimestamp: '2026-01-01T00:01:00Z',
+      count: 3,
+      type: 'Normal',
+    });
+    assert.equal(legacy.code, 0, legacy.stderr);
+    const v1 = JSON.parse((await stack.kubectl(['get', 'events.v1.events.k8s.io', 'node.ready', '-o', 'json'])).stdout);
+    assert.equal(v1.apiVersion, 'events.k8s.io/v1');
+    assert.deepEqual([v1.note, v1.regarding, v1.deprecatedSource, v1.deprecatedCount], ['node is ready', { kind: 'Node', name: 'n1' }, { component: 'kubelet', host: 'n1' }, 3]);
+    // The watch cache serves the same conversion to watchers.
+    const watch = stack.kubectlStream(['get', 'events.v1.events.k8s.io', '--watch-only', '-o', 'json']);
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const later = await create({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'node.gone', namespace: 'default' }, involvedObject: { kind: 'Node', name: 'n2' }, reason: 'Gone', message: 'node went away', type: 'Warning' });
+      assert.equal(later.code, 0, later.stderr);
+      await watch.waitFor(/"note": "node went away"/);
+      assert.match(watch.output(), /"apiVersion": "events\.k8s\.io\/v1"/);
+      assert.doesNotMatch(watch.output(), /"message": "node went away"/);
+    } finally {
+      watch.child.kill();
+    }
+
+    const strict = await create({ apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'bad', namespace: 'default' }, type: 'Normal', deprecatedCount: 2 });
+    assert.match(strict.stderr, /^The Event "bad" is invalid: \n.*\* eventTime: Required value\n/s);
+  });
 });

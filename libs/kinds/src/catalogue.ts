@@ -32,6 +32,7 @@ import { ingressStrategy } from './ingress/strategy.js';
 import { ingressClassStrategy } from './ingressclass/strategy.js';
 import { networkPolicyStrategy } from './networkpolicy/strategy.js';
 import { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
+import { eventsV1EventStrategy } from './events/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -69,6 +70,7 @@ export const builtinStrategies: readonly KindStrategy[] = [
   ingressClassStrategy,
   networkPolicyStrategy,
   volumeAttachmentStrategy,
+  eventsV1EventStrategy,
 ];
 
 export class KindCatalogue {

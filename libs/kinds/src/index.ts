@@ -34,3 +34,4 @@ export { ingressStrategy } from './ingress/strategy.js';
 export { ingressClassStrategy } from './ingressclass/strategy.js';
 export { networkPolicyStrategy } from './networkpolicy/strategy.js';
 export { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
+export { eventsV1EventStrategy, toCoreEvent, fromCoreEvent } from './events/strategy.js';

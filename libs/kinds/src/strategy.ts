@@ -30,8 +30,18 @@ export interface RequestUser {
   extra: Record<string, { values: string[] }>;
 }
 
+/**
+ * How a kind that shares another version's storage converts at the storage boundary (kube stores
+ * events.k8s.io/v1 Events as core/v1 Events under /registry/events, for both APIs to serve them).
+ */
+export interface StorageConversion {
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+}
+
 export interface KindStrategy {
   readonly info: ResourceInfo;
+  readonly storageConversion?: StorageConversion;
   readonly validateName: NameValidator;
   readonly tableColumns: TableColumn[];
   /** The kind's protobuf message, for typed clients that send `application/vnd.kubernetes.protobuf`. */
@@ -80,6 +90,7 @@ export function defineStrategy(
     validateName: parts.validateName,
     tableColumns: parts.tableColumns ?? [],
     protobuf: parts.protobuf,
+    storageConversion: parts.storageConversion,
     subresourceProtobuf: parts.subresourceProtobuf,
     prepareForCreate: parts.prepareForCreate ?? (() => {}),
     prepareForUpdate: parts.prepareForUpdate ?? (() => {}),

@@ -62,12 +62,14 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     const labels = parseLabelSelector(labelSelector);
     const fields = parseFieldSelector(fieldSelector);
     checkFieldSelector(strategy, fields);
-    const filter: WatchFilter = (obj) =>
-      (!name || obj.metadata?.name === name) &&
-      labels.matches(obj.metadata?.labels) &&
-      (fields.isEmpty() || fields.matches(strategy.selectableFields(obj as KubeObject)));
+    // The cache holds objects as stored; a kind that shares another version's storage sees them converted.
+    const view = (obj: unknown): KubeObject => strategy.storageConversion?.fromStorage(obj as KubeObject) ?? (obj as KubeObject);
+    const filter: WatchFilter = (stored) => {
+      const obj = view(stored);
+      return (!name || obj.metadata?.name === name) && labels.matches(obj.metadata?.labels) && (fields.isEmpty() || fields.matches(strategy.selectableFields(obj)));
+    };
     const prefix = storageKey(strategy.info, strategy.info.namespaced ? ref?.namespace || undefined : undefined);
-    return { strategy, filter, prefix };
+    return { strategy, filter, prefix, view };
   }
 
   private async ensureSynced(): Promise<void> {
@@ -80,10 +82,12 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     const store = this.sync.store;
     let channel;
     let info;
+    let view;
     try {
       await this.ensureSynced();
-      const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
+      const { strategy, filter, prefix, view: toView } = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
       info = strategy.info;
+      view = toView;
       const rv = parseResourceVersion(req.resourceVersion);
       // sendInitialEvents streams the current state first, whatever resourceVersion was given.
       channel = store.watch(prefix, filter, req.sendInitialEvents ? 0 : rv, { initialEventsEnd: req.sendInitialEvents });
@@ -120,7 +124,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
           // Periodic bookmarks go only to clients that allow them; the end of the initial events always does.
           if (initialEventsEnd || req.allowBookmarks) yield bookmark(e.revision, initialEventsEnd);
         } else {
-          yield event(e.type, e.object, String(e.revision));
+          yield event(e.type, view(e.object), String(e.revision));
           if (e.observedAt) this.deliveryLatency.observe(Math.max(0, Date.now() - e.observedAt) / 1000);
         }
       }
@@ -149,7 +153,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
           retryAfterSeconds: 1,
         });
       }
-      const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+      const { strategy, filter, prefix, view } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
       const revision = this.sync.store.revision;
       const matching = this.sync.store.list(prefix, filter);
       // A first page comes from memory at the cache's revision; its continue token reads the rest
@@ -162,7 +166,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
         resourceVersion: String(revision),
         ...(next ? { continue: encodeContinue(revision, next.slice(prefix.length)), remainingItemCount: matching.length - limit } : {}),
       };
-      const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => i.object) };
+      const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => view(i.object)) };
       return { list: Buffer.from(JSON.stringify(list)), status: Buffer.alloc(0) };
     } catch (err) {
       if (!isStatusError(err)) throw err;
