@@ -4,7 +4,7 @@
 // `kubectl certificate approve`, and networking's Ingress and NetworkPolicy.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, apiResourceLine, eventually, startTestStack, type TestStack } from './harness.js';
 
 // A real PKCS#10 request (EC P-256, CN=alice), as `openssl req -new` writes it.
 const CSR_PEM = `-----BEGIN CERTIFICATE REQUEST-----
@@ -54,6 +54,24 @@ describe('platform kinds', () => {
 
   after(async () => {
     await stack?.stop();
+  });
+
+  it('lists the platform kinds in kubectl api-resources with their short names and scope', async () => {
+    const res = await stack.kubectl(['api-resources']);
+    assert.equal(res.code, 0, res.stderr);
+    const expected: [string, string, string, string, string][] = [
+      ['mutatingwebhookconfigurations', '', 'admissionregistration.k8s.io/v1', 'false', 'MutatingWebhookConfiguration'],
+      ['validatingadmissionpolicies', '', 'admissionregistration.k8s.io/v1', 'false', 'ValidatingAdmissionPolicy'],
+      ['customresourcedefinitions', 'crd,crds', 'apiextensions.k8s.io/v1', 'false', 'CustomResourceDefinition'],
+      ['apiservices', '', 'apiregistration.k8s.io/v1', 'false', 'APIService'],
+      ['certificatesigningrequests', 'csr', 'certificates.k8s.io/v1', 'false', 'CertificateSigningRequest'],
+      ['events', 'ev', 'events.k8s.io/v1', 'true', 'Event'],
+      ['flowschemas', '', 'flowcontrol.apiserver.k8s.io/v1', 'false', 'FlowSchema'],
+      ['ingresses', 'ing', 'networking.k8s.io/v1', 'true', 'Ingress'],
+      ['networkpolicies', 'netpol', 'networking.k8s.io/v1', 'true', 'NetworkPolicy'],
+      ['volumeattachments', '', 'storage.k8s.io/v1', 'false', 'VolumeAttachment'],
+    ];
+    for (const resource of expected) assert.match(res.stdout, apiResourceLine(resource), `${resource[0]} in\n${res.stdout}`);
   });
 
   it('stores a mutating webhook configuration with kube\'s defaults and prints NAME WEBHOOKS AGE', async () => {

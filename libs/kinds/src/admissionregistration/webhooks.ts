@@ -1,7 +1,7 @@
 // What MutatingWebhookConfiguration and ValidatingWebhookConfiguration share: the v1 defaults of a
 // webhook and kube-apiserver's validation of it (admissionregistration/validation), with its paths
 // and messages. Validating webhooks are the same shape without reinvocationPolicy.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Subdomain, isQualifiedName, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy, type KindStrategy } from '../strategy.js';
 import { goStringSlice } from '../rbac/validation.js';
 import { column } from '../table-columns.js';
@@ -150,6 +150,26 @@ function validateReviewVersions(at: string, versions: string[] | undefined): Fie
   return errs;
 }
 
+const MAX_MATCH_CONDITIONS = 64;
+
+/** Match conditions of webhooks and policies: named (qualified, unique) CEL expressions, at most 64. */
+export function validateMatchConditions(conditions: { name?: string; expression?: string }[], at: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (conditions.length > MAX_MATCH_CONDITIONS) {
+    errs.push({ type: 'FieldValueTooMany', field: at, detail: `Too many: ${conditions.length}: must have at most ${MAX_MATCH_CONDITIONS} items` });
+  }
+  const names = new Set<string>();
+  conditions.forEach((c, i) => {
+    if (!c?.expression?.trim()) errs.push(field.required(`${at}[${i}].expression`));
+    const name = c?.name ?? '';
+    if (!name) errs.push(field.required(`${at}[${i}].name`));
+    else for (const msg of isQualifiedName(name)) errs.push(field.invalid(`${at}[${i}].name`, name, msg));
+    if (name && names.has(name)) errs.push(field.duplicate(`${at}[${i}].name`, name));
+    names.add(name);
+  });
+  return errs;
+}
+
 function validateWebhook(hook: Webhook, at: string, mutating: boolean): FieldError[] {
   const errs = fullyQualifiedName(`${at}.name`, hook.name);
   (hook.rules ?? []).forEach((rule, i) => errs.push(...validateRule(rule ?? {}, `${at}.rules[${i}]`, true)));
@@ -160,6 +180,7 @@ function validateWebhook(hook: Webhook, at: string, mutating: boolean): FieldErr
   const timeout = hook.timeoutSeconds;
   if (timeout !== undefined && timeout !== null && (timeout > 30 || timeout < 1)) errs.push(field.invalid(`${at}.timeoutSeconds`, timeout, 'the timeout value must be between 1 and 30 seconds'));
   errs.push(...validateReviewVersions(`${at}.admissionReviewVersions`, hook.admissionReviewVersions));
+  errs.push(...validateMatchConditions(hook.matchConditions ?? [], `${at}.matchConditions`));
   if (mutating && hook.reinvocationPolicy !== undefined && !REINVOCATION_POLICIES.includes(hook.reinvocationPolicy)) {
     errs.push(field.notSupported(`${at}.reinvocationPolicy`, hook.reinvocationPolicy, REINVOCATION_POLICIES));
   }

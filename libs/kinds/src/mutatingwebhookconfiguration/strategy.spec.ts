@@ -96,6 +96,14 @@ describe('mutatingWebhookConfigurationStrategy validation', () => {
     ]);
   });
 
+  it('wants named, unique match conditions with an expression', () => {
+    assert.deepEqual(errors(hook({ matchConditions: [{ name: 'a', expression: 'true' }, { name: 'a', expression: ' ' }, { expression: 'true' }] })), [
+      'webhooks[0].matchConditions[1].expression: Required value',
+      'webhooks[0].matchConditions[1].name: Duplicate value: "a"',
+      'webhooks[0].matchConditions[2].name: Required value',
+    ]);
+  });
+
   it('bounds timeoutSeconds to 1..30 and checks the policies', () => {
     assert.deepEqual(errors(hook({ timeoutSeconds: 31 })), ['webhooks[0].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds']);
     assert.deepEqual(errors(hook({ timeoutSeconds: 0 })), ['webhooks[0].timeoutSeconds: Invalid value: 0: the timeout value must be between 1 and 30 seconds']);

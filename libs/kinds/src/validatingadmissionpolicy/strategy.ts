@@ -3,7 +3,7 @@
 // (which kapi does not do): matchConstraints with resource rules, at least one validation or audit
 // annotation, an expression in each validation. Status (type checking) is a subresource.
 import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
-import { ADMISSION_GROUP, validateRule, type Rule } from '../admissionregistration/webhooks.js';
+import { ADMISSION_GROUP, validateMatchConditions, validateRule, type Rule } from '../admissionregistration/webhooks.js';
 import { defineStrategy } from '../strategy.js';
 import { column, specOf } from '../table-columns.js';
 
@@ -78,6 +78,7 @@ function validate(obj: KubeObject): FieldError[] {
     if (!a?.valueExpression?.trim()) errs.push(field.required(`spec.auditAnnotations[${i}].valueExpression`));
   });
   if (s.failurePolicy !== undefined && !FAILURE_POLICIES.includes(s.failurePolicy)) errs.push(field.notSupported('spec.failurePolicy', s.failurePolicy, FAILURE_POLICIES));
+  errs.push(...validateMatchConditions(s.matchConditions ?? [], 'spec.matchConditions'));
   return errs;
 }
 
