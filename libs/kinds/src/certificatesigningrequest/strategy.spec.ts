@@ -83,6 +83,16 @@ describe('certificateSigningRequestStrategy approval and status', () => {
     assert.equal(cell(next, 'Condition'), 'Approved,Issued');
   });
 
+  it('status writes the certificate and other conditions but keeps the approval decision', () => {
+    const old: KubeObject = { ...created(), status: { conditions: [{ type: 'Approved', status: 'True', reason: 'KubectlApprove' }] } };
+    const sent = { ...old, status: { certificate: 'Y2VydA==', conditions: [{ type: 'Denied', status: 'True' }, { type: 'Failed', status: 'True', reason: 'SignerError' }] } };
+    const next = strategy.prepareForSubresourceUpdate!('status', sent, old);
+    const s = next.status as { certificate: string; conditions: Record<string, string>[] };
+    assert.equal(s.certificate, 'Y2VydA==');
+    assert.deepEqual(s.conditions.map((c) => c.type), ['Failed', 'Approved']);
+    assert.deepEqual(next.spec, old.spec);
+  });
+
   it('refuses Approved with Denied, and removing a decision', () => {
     const both = { ...created(), status: { conditions: [{ type: 'Approved', status: 'True' }, { type: 'Denied', status: 'True' }] } };
     assert.match(strategy.validate(both).map(renderFieldError)[0], /^status\.conditions: Invalid value: .*: Approved and Denied conditions are mutually exclusive$/);

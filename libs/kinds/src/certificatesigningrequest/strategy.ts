@@ -295,9 +295,17 @@ export const certificateSigningRequestStrategy = defineStrategy(
       obj.spec = old.spec;
     },
     prepareForSubresourceUpdate(subresource, obj, old) {
-      const next = subresource === 'approval'
-        ? { ...old, status: { ...status(old), conditions: status(obj).conditions } }
-        : { ...old, status: obj.status };
+      if (subresource === 'approval') {
+        const next = { ...old, status: { ...status(old), conditions: status(obj).conditions } };
+        populateConditions(next, old);
+        return next;
+      }
+      // A status write (a signer's) carries the certificate and other conditions; the approval
+      // decision stays as the approval subresource left it.
+      const decided = (c: CsrCondition | undefined) => APPROVAL_TYPES.includes(c?.type ?? '');
+      const conditions = [...(status(obj).conditions ?? []).filter((c) => !decided(c)), ...(status(old).conditions ?? []).filter(decided)];
+      const next = { ...old, status: { ...status(obj), conditions } };
+      if (!conditions.length) delete (next.status as CsrStatus).conditions;
       populateConditions(next, old);
       return next;
     },
