@@ -198,3 +198,9 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
     }
   }
 }
+
+/** The line `kubectl api-resources` prints for a resource: NAME SHORTNAMES APIVERSION NAMESPACED KIND. */
+export function apiResourceLine([name, short, version, namespaced, kind]: [string, string, string, string, string]): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return new RegExp(`\\n${escape(name)}\\s+${short ? `${escape(short)}\\s+` : ''}${escape(version)}\\s+${namespaced}\\s+${escape(kind)}\\n`);
+}

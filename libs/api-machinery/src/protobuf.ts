@@ -127,7 +127,7 @@ export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
 
 // --- meta.k8s.io/v1 messages every kind embeds ---
 
-const timeSchema: MessageSchema = {
+export const timeSchema: MessageSchema = {
   fields: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
   // Go's zero time (or none) means "not set".
   toJson: (m) => (Number(m.seconds ?? 0) <= 0 ? null : new Date(Number(m.seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')),

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStatusError, PatchType, type KubeObject, type StatusError } from '@kapi/api-machinery';
-import { configMapStrategy, deploymentStrategy, namespaceStrategy } from '@kapi/kinds';
+import { certificateSigningRequestStrategy, configMapStrategy, deploymentStrategy, eventStrategy, eventsV1EventStrategy, namespaceStrategy } from '@kapi/kinds';
 import { freePort, startEtcd, type EtcdHandle } from '@kapi/local-stack';
 import { EtcdBackend } from '@kapi/storage';
 import { allowAll, type AdmissionHook } from './admission.js';
@@ -234,5 +234,45 @@ describe('GenericStore on etcd', () => {
     assert.deepEqual(unpinned.spec, {});
     await rejects(deployments.update('ns1', 'web', { ...scale, metadata: { name: 'web' }, spec: { replicas: -1 } }, ctx, 'scale'), 422, 'Invalid', /^Scale\.autoscaling "web" is invalid/);
     await rejects(configmaps.get('ns1', 'first', 'scale'), 404, 'NotFound');
+  });
+
+  it('stores an events.k8s.io Event as a core Event, and each API reads it in its own shape', async () => {
+    const v1Events = new GenericStore(eventsV1EventStrategy, backend, allowAll);
+    const coreEvents = new GenericStore(eventStrategy, backend, allowAll);
+    const created = await v1Events.create(
+      'ns1',
+      {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name: 'e1' },
+        eventTime: '2026-01-01T00:00:00.000000Z',
+        reportingController: 'example.com/c',
+        reportingInstance: 'c-0',
+        action: 'Act',
+        reason: 'Why',
+        regarding: { kind: 'Pod', namespace: 'ns1', name: 'p' },
+        note: 'hello',
+        type: 'Normal',
+      },
+      ctx,
+    );
+    assert.equal(created.note, 'hello');
+    const raw = JSON.parse((await backend.get('/registry/events/ns1/e1'))!.value.toString('utf8'));
+    assert.deepEqual([raw.apiVersion, raw.message, raw.involvedObject.name, raw.reportingComponent, raw.note], ['v1', 'hello', 'p', 'example.com/c', undefined]);
+    const core = await coreEvents.get('ns1', 'e1');
+    assert.deepEqual([core.apiVersion, core.message, core.metadata?.resourceVersion], ['v1', 'hello', created.metadata?.resourceVersion]);
+    const listed = await v1Events.list({ namespace: 'ns1', fieldSelector: 'regarding.name=p' });
+    assert.deepEqual(listed.items.map((e) => [e.apiVersion, e.note]), [['events.k8s.io/v1', 'hello']]);
+  });
+
+  it('hands the requester to the kind on create, and lets a kind decide what a subresource write stores', async () => {
+    const csrs = new GenericStore(certificateSigningRequestStrategy, backend, allowAll);
+    const pem = '-----BEGIN CERTIFICATE REQUEST-----\nMIHaMIGAAgEAMB4xDjAMBgNVBAMMBWFsaWNlMQwwCgYDVQQKDANkZXYwWTATBgcq\nhkjOPQIBBggqhkjOPQMBBwNCAAQxyOmjOma/uCcIOTJbQDaCjQyNtvIuHHNnI5OF\nKnctTim6+NyPlNWh2qIIBAQo/m+gJzSWbfmVTRzc7/vdAYw3oAAwCgYIKoZIzj0E\nAwIDSQAwRgIhAPGJC/NX2g6JOfmsL8xIGJQW+t6G4rbo3AN1oyNJX5jaAiEA0sV+\nN2os8mFsec/c5yK/mTUhN1G4AnEGbAxXdKgQc1E=\n-----END CERTIFICATE REQUEST-----\n';
+    const created = await csrs.create(undefined, { metadata: { name: 'c1' }, spec: { request: Buffer.from(pem).toString('base64'), signerName: 'example.com/signer', username: 'someone' } }, ctx);
+    assert.equal((created.spec as { username: string }).username, 'tester');
+    const sent = { ...created, spec: { ...(created.spec as object), signerName: 'example.com/other' }, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Test' }] } };
+    const approved = await csrs.update(undefined, 'c1', sent, ctx, 'approval');
+    assert.equal((approved.spec as { signerName: string }).signerName, 'example.com/signer');
+    assert.deepEqual((approved.status as { conditions: { type: string }[] }).conditions.map((c) => c.type), ['Approved']);
   });
 });

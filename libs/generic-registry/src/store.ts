@@ -130,6 +130,17 @@ export class GenericStore {
     return storageKey(this.info, namespace, name);
   }
 
+  /** The stored bytes of an object, in the storage version when the kind shares another's storage. */
+  private encode(obj: KubeObject): Buffer {
+    return encodeForStorage(this.strategy.storageConversion?.toStorage(obj) ?? obj);
+  }
+
+  /** An object read from storage, in this kind's version. */
+  private decode(stored: StoredValue): KubeObject {
+    const obj = decodeStored(stored);
+    return this.strategy.storageConversion?.fromStorage(obj) ?? obj;
+  }
+
   private storageFailure(err: unknown): never {
     if (isStorageError(err, 'Unavailable')) {
       throw serviceUnavailable(`storage is unavailable: ${err.message}`, 1, 'KAPI_ERR_STORAGE_UNAVAILABLE');
@@ -198,7 +209,7 @@ export class GenericStore {
     const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...meta } = obj.metadata ?? {};
     obj.metadata = { ...meta, uid: randomUUID(), creationTimestamp: nowTimestamp() };
     if (this.info.tracksGeneration) obj.metadata.generation = 1;
-    this.strategy.prepareForCreate(obj);
+    this.strategy.prepareForCreate(obj, ctx.user);
 
     const admissionRequest = () => ({
       operation: 'CREATE' as const,
@@ -230,7 +241,7 @@ export class GenericStore {
 
   private async persistNew(obj: KubeObject, wantsGeneratedName: boolean): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
-      const value = encodeForStorage(obj);
+      const value = this.encode(obj);
       this.checkSize(value);
       try {
         const revision = await this.backend.create(this.key(obj.metadata?.namespace, obj.metadata?.name), value);
@@ -263,7 +274,7 @@ export class GenericStore {
 
   /** The object, or with `scale` its autoscaling/v1 Scale. */
   async get(namespace: string | undefined, name: string, subresource = ''): Promise<KubeObject> {
-    const obj = decodeStored(await this.read(namespace, name));
+    const obj = this.decode(await this.read(namespace, name));
     return subresource === 'scale' ? scaleOf(this.scaling(), obj) : obj;
   }
 
@@ -295,7 +306,7 @@ export class GenericStore {
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
-      const old = decodeStored(stored);
+      const old = this.decode(stored);
       let obj = transform(structuredClone(old));
       this.checkTypeMeta(obj);
       this.checkNamespace(obj, namespace);
@@ -315,7 +326,10 @@ export class GenericStore {
         resourceVersion: old.metadata?.resourceVersion,
       };
       for (const [k, v] of Object.entries(obj.metadata)) if (v === undefined) delete (obj.metadata as Record<string, unknown>)[k];
-      if (subresource === 'status') {
+      if (subresource && this.strategy.prepareForSubresourceUpdate) {
+        obj = this.strategy.prepareForSubresourceUpdate(subresource, obj, structuredClone(old));
+        obj.metadata = old.metadata;
+      } else if (subresource === 'status') {
         obj = { ...old, status: obj.status, metadata: old.metadata };
       } else {
         if (this.info.subresources.includes('status')) obj.status = old.status;
@@ -345,7 +359,7 @@ export class GenericStore {
       recordUpdate(obj, ctx.fieldManager, subresource, this.info);
       if (ctx.dryRun) return obj;
 
-      const value = encodeForStorage(obj);
+      const value = this.encode(obj);
       this.checkSize(value);
       try {
         // An object being deleted goes once its last finalizer is removed, as kube-apiserver does.
@@ -394,7 +408,7 @@ export class GenericStore {
   async delete(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
-      const old = decodeStored(stored);
+      const old = this.decode(stored);
       const pre = options.preconditions ?? {};
       if (pre.uid && pre.uid !== old.metadata?.uid) {
         throw conflict(this.groupResource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata?.uid}`);
@@ -436,7 +450,7 @@ export class GenericStore {
           };
           this.strategy.prepareForDelete?.(marked);
           if (ctx.dryRun) return marked;
-          const revision = await this.backend.update(this.key(namespace, name), encodeForStorage(marked), stored.modRevision);
+          const revision = await this.backend.update(this.key(namespace, name), this.encode(marked), stored.modRevision);
           marked.metadata = { ...marked.metadata, resourceVersion: String(revision) };
           return marked;
         }
@@ -462,7 +476,7 @@ export class GenericStore {
   /** Removes an object whose finalizers are all gone; used by controllers that finish a deletion. */
   async deleteIfFinalized(namespace: string | undefined, name: string): Promise<boolean> {
     const stored = await this.read(namespace, name);
-    const obj = decodeStored(stored);
+    const obj = this.decode(stored);
     if (!obj.metadata?.deletionTimestamp || (obj.metadata.finalizers?.length ?? 0) > 0 || this.strategy.finalizesOnDelete?.(obj)) return false;
     try {
       await this.backend.delete(this.key(namespace, name), stored.modRevision);
@@ -508,7 +522,7 @@ export class GenericStore {
             break;
           }
           lastKey = stored.key;
-          const obj = decodeStored(stored);
+          const obj = this.decode(stored);
           if (!labels.matches(obj.metadata?.labels)) continue;
           if (!fields.isEmpty() && !fields.matches(this.strategy.selectableFields(obj))) continue;
           items.push(obj);

@@ -28,6 +28,20 @@ import { replicationControllerStrategy } from './replicationcontroller/strategy.
 import { jobStrategy } from './job/strategy.js';
 import { cronJobStrategy } from './cronjob/strategy.js';
 import { horizontalPodAutoscalerStrategy } from './horizontalpodautoscaler/strategy.js';
+import { mutatingWebhookConfigurationStrategy } from './mutatingwebhookconfiguration/strategy.js';
+import { validatingWebhookConfigurationStrategy } from './validatingwebhookconfiguration/strategy.js';
+import { validatingAdmissionPolicyStrategy } from './validatingadmissionpolicy/strategy.js';
+import { validatingAdmissionPolicyBindingStrategy } from './validatingadmissionpolicybinding/strategy.js';
+import { customResourceDefinitionStrategy } from './customresourcedefinition/strategy.js';
+import { apiServiceStrategy } from './apiservice/strategy.js';
+import { certificateSigningRequestStrategy } from './certificatesigningrequest/strategy.js';
+import { flowSchemaStrategy } from './flowschema/strategy.js';
+import { priorityLevelConfigurationStrategy } from './prioritylevelconfiguration/strategy.js';
+import { ingressStrategy } from './ingress/strategy.js';
+import { ingressClassStrategy } from './ingressclass/strategy.js';
+import { networkPolicyStrategy } from './networkpolicy/strategy.js';
+import { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
+import { eventsV1EventStrategy } from './events/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -61,6 +75,20 @@ export const builtinStrategies: readonly KindStrategy[] = [
   jobStrategy,
   cronJobStrategy,
   horizontalPodAutoscalerStrategy,
+  mutatingWebhookConfigurationStrategy,
+  validatingWebhookConfigurationStrategy,
+  validatingAdmissionPolicyStrategy,
+  validatingAdmissionPolicyBindingStrategy,
+  customResourceDefinitionStrategy,
+  apiServiceStrategy,
+  certificateSigningRequestStrategy,
+  flowSchemaStrategy,
+  priorityLevelConfigurationStrategy,
+  ingressStrategy,
+  ingressClassStrategy,
+  networkPolicyStrategy,
+  volumeAttachmentStrategy,
+  eventsV1EventStrategy,
 ];
 
 export class KindCatalogue {

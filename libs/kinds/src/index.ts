@@ -30,3 +30,18 @@ export { replicationControllerStrategy } from './replicationcontroller/strategy.
 export { jobStrategy } from './job/strategy.js';
 export { cronJobStrategy } from './cronjob/strategy.js';
 export { horizontalPodAutoscalerStrategy } from './horizontalpodautoscaler/strategy.js';
+export { mutatingWebhookConfigurationStrategy } from './mutatingwebhookconfiguration/strategy.js';
+export { validatingWebhookConfigurationStrategy } from './validatingwebhookconfiguration/strategy.js';
+export { validatingAdmissionPolicyStrategy } from './validatingadmissionpolicy/strategy.js';
+export { validatingAdmissionPolicyBindingStrategy } from './validatingadmissionpolicybinding/strategy.js';
+export { customResourceDefinitionStrategy } from './customresourcedefinition/strategy.js';
+export { apiServiceStrategy, localApiServices } from './apiservice/strategy.js';
+export { certificateSigningRequestStrategy } from './certificatesigningrequest/strategy.js';
+export { flowSchemaStrategy } from './flowschema/strategy.js';
+export { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from './flowschema/bootstrap.js';
+export { priorityLevelConfigurationStrategy } from './prioritylevelconfiguration/strategy.js';
+export { ingressStrategy } from './ingress/strategy.js';
+export { ingressClassStrategy } from './ingressclass/strategy.js';
+export { networkPolicyStrategy } from './networkpolicy/strategy.js';
+export { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
+export { eventsV1EventStrategy, toCoreEvent, fromCoreEvent } from './events/strategy.js';

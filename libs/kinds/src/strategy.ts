@@ -36,18 +36,41 @@ export function deprecationWarning(info: ResourceInfo): string | undefined {
   return `${groupVersion} ${info.kind} is deprecated in v${since}+${replacement ? `; use ${replacement.groupVersion} ${replacement.kind}` : ''}`;
 }
 
+/** Who makes a request, as the authenticator answered (the fields a kind may record, e.g. a CSR's requestor). */
+export interface RequestUser {
+  username: string;
+  uid: string;
+  groups: string[];
+  extra: Record<string, { values: string[] }>;
+}
+
+/**
+ * How a kind that shares another version's storage converts at the storage boundary (kube stores
+ * events.k8s.io/v1 Events as core/v1 Events under /registry/events, for both APIs to serve them).
+ */
+export interface StorageConversion {
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+}
+
 export interface KindStrategy {
   readonly info: ResourceInfo;
+  readonly storageConversion?: StorageConversion;
   readonly validateName: NameValidator;
   readonly tableColumns: TableColumn[];
   /** The kind's protobuf message, for typed clients that send `application/vnd.kubernetes.protobuf`. */
   readonly protobuf?: MessageSchema;
   /** The messages of subresources whose bodies are other kinds (e.g. serviceaccounts/token: TokenRequest). */
   readonly subresourceProtobuf?: Record<string, MessageSchema>;
-  /** Normalise a new object before validation: set defaults, drop what clients may not set. */
-  prepareForCreate(obj: KubeObject): void;
+  /** Normalise a new object before validation: set defaults, drop what clients may not set; `user` is the requester. */
+  prepareForCreate(obj: KubeObject, user?: RequestUser): void;
   /** The same for an update; `old` is the stored object. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  /**
+   * The object a write to a subresource (e.g. `status`, `approval`) stores, from the one sent and the
+   * stored one; without it `status` replaces the status alone and other subresources write as the main resource.
+   */
+  prepareForSubresourceUpdate?(subresource: string, obj: KubeObject, old: KubeObject): KubeObject;
   /** Kind-specific validation; never mutates. */
   validate(obj: KubeObject): FieldError[];
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
@@ -83,6 +106,7 @@ export function defineStrategy(
     validateName: parts.validateName,
     tableColumns: parts.tableColumns ?? [],
     protobuf: parts.protobuf,
+    storageConversion: parts.storageConversion,
     subresourceProtobuf: parts.scale ? { scale: scaleProtobuf, ...parts.subresourceProtobuf } : parts.subresourceProtobuf,
     prepareForCreate: parts.prepareForCreate ?? (() => {}),
     prepareForUpdate: parts.prepareForUpdate ?? (() => {}),
@@ -90,6 +114,7 @@ export function defineStrategy(
     validateUpdate: parts.validateUpdate ?? (() => []),
     selectableFields:
       parts.selectableFields ?? ((obj) => objectMetaFields(obj, full.namespaced)),
+    prepareForSubresourceUpdate: parts.prepareForSubresourceUpdate,
     finalizesOnDelete: parts.finalizesOnDelete,
     prepareForDelete: parts.prepareForDelete,
     scale: parts.scale,

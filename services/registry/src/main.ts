@@ -3,6 +3,7 @@ import { requireSettings } from '@kapi/config';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
 import { Bootstrap } from './bootstrap.js';
 import { BootstrapPriorityClasses } from './bootstrap-priority-classes.js';
+import { BootstrapPlatform } from './bootstrap-platform.js';
 import { BootstrapKubernetesService } from './bootstrap-kubernetes-service.js';
 import { Compactor } from './compactor.js';
 import { EndpointReconciler } from './endpoint-reconciler.js';
@@ -26,6 +27,7 @@ void runService('registry', (config, logger): DynamicModule => {
       Registry,
       Bootstrap,
       BootstrapPriorityClasses,
+      BootstrapPlatform,
       BootstrapKubernetesService,
       RegistryGrpcServer,
       EventPublisher,

@@ -73,12 +73,14 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     const labels = parseLabelSelector(labelSelector);
     const fields = parseFieldSelector(fieldSelector);
     checkFieldSelector(strategy, fields);
-    const filter: WatchFilter = (obj) =>
-      (!name || obj.metadata?.name === name) &&
-      labels.matches(obj.metadata?.labels) &&
-      (fields.isEmpty() || fields.matches(strategy.selectableFields(obj as KubeObject)));
+    // The cache holds objects as stored; a kind that shares another version's storage sees them converted.
+    const view = (obj: unknown): KubeObject => strategy.storageConversion?.fromStorage(obj as KubeObject) ?? (obj as KubeObject);
+    const filter: WatchFilter = (stored) => {
+      const obj = view(stored);
+      return (!name || obj.metadata?.name === name) && labels.matches(obj.metadata?.labels) && (fields.isEmpty() || fields.matches(strategy.selectableFields(obj)));
+    };
     const prefix = storageKey(strategy.info, strategy.info.namespaced ? ref?.namespace || undefined : undefined);
-    return { strategy, filter, prefix };
+    return { strategy, filter, prefix, view };
   }
 
   private async ensureSynced(): Promise<void> {
@@ -91,10 +93,12 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     const store = this.sync.store;
     let channel;
     let info;
+    let view;
     try {
       await this.ensureSynced();
-      const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
+      const { strategy, filter, prefix, view: toView } = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
       info = strategy.info;
+      view = toView;
       const rv = parseResourceVersion(req.resourceVersion);
       // sendInitialEvents streams the current state first, whatever resourceVersion was given.
       channel = store.watch(prefix, filter, req.sendInitialEvents ? 0 : rv, { initialEventsEnd: req.sendInitialEvents });
@@ -131,7 +135,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
           // Periodic bookmarks go only to clients that allow them; the end of the initial events always does.
           if (initialEventsEnd || req.allowBookmarks) yield bookmark(e.revision, initialEventsEnd);
         } else {
-          yield event(e.type, e.object, String(e.revision));
+          yield event(e.type, view(e.object), String(e.revision));
           if (e.observedAt) this.deliveryLatency.observe(Math.max(0, Date.now() - e.observedAt) / 1000);
         }
       }
@@ -161,9 +165,9 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
         });
       }
       const revision = this.sync.store.revision;
-      const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+      const { strategy, filter, prefix, view } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
       // "Any version" lists are whole, as kube's watch cache serves them.
-      return this.listReply(strategy, prefix, this.sync.store.list(prefix, filter), revision, rv === 0 ? 0 : Number(req.limit) || 0);
+      return this.listReply(strategy, view, prefix, this.sync.store.list(prefix, filter), revision, rv === 0 ? 0 : Number(req.limit) || 0);
     } catch (err) {
       if (!isStatusError(err)) throw err;
       return { list: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), notInCache: false };
@@ -179,13 +183,20 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     if (revision > 0 && !(await this.sync.waitForRevision(revision, TOO_LARGE_WAIT_MS))) {
       return { list: Buffer.alloc(0), status: Buffer.alloc(0), notInCache: true };
     }
-    const { strategy, filter, prefix } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+    const { strategy, filter, prefix, view } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
     const items = this.sync.store.listAt(prefix, filter, revision);
     if (!items) return { list: Buffer.alloc(0), status: Buffer.alloc(0), notInCache: true };
-    return this.listReply(strategy, prefix, items, revision, Number(req.limit) || 0);
+    return this.listReply(strategy, view, prefix, items, revision, Number(req.limit) || 0);
   }
 
-  private listReply(strategy: KindStrategy, prefix: string, matching: CachedObject[], revision: number, limit: number): watchcacheV1.ListReply {
+  private listReply(
+    strategy: KindStrategy,
+    view: (obj: unknown) => KubeObject,
+    prefix: string,
+    matching: CachedObject[],
+    revision: number,
+    limit: number,
+  ): watchcacheV1.ListReply {
     // A first page comes from memory at the cache's revision; its continue token reads the rest
     // from etcd at that same revision, so the pages form one consistent list (410 once compacted).
     const page = limit > 0 ? matching.slice(0, limit) : matching;
@@ -194,7 +205,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       resourceVersion: String(revision),
       ...(next ? { continue: encodeContinue(revision, next.slice(prefix.length)), remainingItemCount: matching.length - limit } : {}),
     };
-    const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => i.object) };
+    const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => view(i.object)) };
     return { list: Buffer.from(JSON.stringify(list)), status: Buffer.alloc(0), notInCache: false };
   }
 

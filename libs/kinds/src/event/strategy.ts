@@ -46,7 +46,7 @@ export function validatePathSegmentName(name: string): string[] {
 }
 
 /** kube's legacyValidateEvent: what every event must satisfy, whichever API wrote it. */
-function legacyValidate(obj: KubeObject): FieldError[] {
+export function legacyValidate(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const e = ev(obj);
   const namespace = obj.metadata?.namespace ?? '';
