@@ -199,6 +199,28 @@ describe('platform kinds', () => {
     assert.equal((await stack.kubectl(['get', 'netpol', 'deny', '-o', 'jsonpath={.spec.policyTypes}'])).stdout, '["Ingress"]');
   });
 
+  it('prints ingress classes, volume attachments and admission policies as kube does', async () => {
+    const cls = await create({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx', parameters: { apiGroup: 'k8s.example.com', kind: 'IngressParameters', name: 'lb' } } });
+    assert.equal(cls.code, 0, cls.stderr);
+    assert.match((await stack.kubectl(['get', 'ingressclasses'])).stdout, /^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\nnginx\s+k8s\.io\/ingress-nginx\s+IngressParameters\.k8s\.example\.com\/lb\s+\d+s\n$/);
+
+    const va = await create({ apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', metadata: { name: 'va-1' }, spec: { attacher: 'csi.example.com', nodeName: 'node-1', source: { persistentVolumeName: 'pv-1' } } });
+    assert.equal(va.code, 0, va.stderr);
+    assert.match((await stack.kubectl(['get', 'volumeattachments'])).stdout, /^NAME\s+ATTACHER\s+PV\s+NODE\s+ATTACHED\s+AGE\nva-1\s+csi\.example\.com\s+pv-1\s+node-1\s+false\s+\d+s\n$/);
+
+    const policy = await create({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'replicas' },
+      spec: { matchConstraints: { resourceRules: [{ operations: ['CREATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] }, validations: [{ expression: 'object.spec.replicas <= 5' }] },
+    });
+    assert.equal(policy.code, 0, policy.stderr);
+    assert.match((await stack.kubectl(['get', 'validatingadmissionpolicies'])).stdout, /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\nreplicas\s+1\s+<unset>\s+\d+s\n$/);
+    const binding = await create({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'replicas' }, spec: { policyName: 'replicas', validationActions: ['Deny'] } });
+    assert.equal(binding.code, 0, binding.stderr);
+    assert.match((await stack.kubectl(['get', 'validatingadmissionpolicybindings'])).stdout, /^NAME\s+POLICYNAME\s+PARAMREF\s+AGE\nreplicas\s+replicas\s+<unset>\s+\d+s\n$/);
+  });
+
   it('serves the same events through events.k8s.io/v1 and core/v1, converted', async () => {
     const created = await create({
       apiVersion: 'events.k8s.io/v1',
