@@ -21,7 +21,7 @@ const claims = (extra: Record<string, unknown> = {}) => ({
   'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'bot', uid: 'sa-uid' } },
   ...extra,
 });
-const auth = serviceAccountTokenAuthenticator({ publicKeyPem: publicPem, lookup });
+const auth = serviceAccountTokenAuthenticator({ verificationKeysPem: [publicPem], lookup });
 const creds = (bearerToken: string) => ({ clientCertificates: [], bearerToken });
 const fails = (token: string, why: RegExp) => assert.rejects(auth.authenticate(creds(token)), (err: unknown) => err instanceof AuthenticationFailed && why.test(err.message));
 
@@ -49,5 +49,52 @@ describe('service account tokens', () => {
       signServiceAccountToken(privatePem, claims({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'bot', uid: 'sa-uid' }, secret: { name: 'gone', uid: 'x' } } })),
       /secret the token is bound to/,
     );
+  });
+});
+
+describe('service account tokens across a key rotation', () => {
+  const newKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const newPrivate = newKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const newPublic = newKey.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+  it('verifies a token with any listed key, and stops once its key is no longer listed', async () => {
+    const oldToken = signServiceAccountToken(privatePem, claims());
+    const newToken = signServiceAccountToken(newPrivate, claims());
+    assert.equal(JSON.parse(Buffer.from(newToken.split('.')[0], 'base64url').toString()).alg, 'ES256');
+    const both = serviceAccountTokenAuthenticator({ verificationKeysPem: [newPublic, publicPem], lookup });
+    assert.equal((await both.authenticate(creds(oldToken))).ok, true);
+    assert.equal((await both.authenticate(creds(newToken))).ok, true);
+    const newOnly = serviceAccountTokenAuthenticator({ verificationKeysPem: [newPublic], lookup });
+    assert.equal((await newOnly.authenticate(creds(newToken))).ok, true);
+    await assert.rejects(newOnly.authenticate(creds(oldToken)), /invalid signature/);
+  });
+
+  it('reads every key of a file, private keys as their public half', async () => {
+    const auth = serviceAccountTokenAuthenticator({ verificationKeysPem: [`${newPrivate}${publicPem}`], lookup });
+    assert.equal((await auth.authenticate(creds(signServiceAccountToken(privatePem, claims())))).ok, true);
+    assert.equal((await auth.authenticate(creds(signServiceAccountToken(newPrivate, claims())))).ok, true);
+  });
+});
+
+describe('service account tokens and requested audiences', () => {
+  it('answer the requested audiences the token names, and fail when it names none of them', async () => {
+    const token = signServiceAccountToken(privatePem, claims({ aud: ['vault', DEFAULT_ISSUER] }));
+    const result = await auth.authenticate({ clientCertificates: [], bearerToken: token, audiences: ['vault', 'other'] });
+    assert.ok(result.ok);
+    assert.deepEqual(result.audiences, ['vault']);
+    const own = await auth.authenticate(creds(token));
+    assert.deepEqual(own.ok && own.audiences, [DEFAULT_ISSUER]);
+    await assert.rejects(auth.authenticate({ clientCertificates: [], bearerToken: token, audiences: ['other'] }), /audiences/);
+  });
+
+  it('name the pod a pod-bound token is bound to in the user\'s extra', async () => {
+    live.set('Pod/ns/web-0', 'pod-uid');
+    const token = signServiceAccountToken(privatePem, claims({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'bot', uid: 'sa-uid' }, pod: { name: 'web-0', uid: 'pod-uid' } } }));
+    const result = await auth.authenticate(creds(token));
+    assert.ok(result.ok);
+    assert.deepEqual(result.user.extra['authentication.kubernetes.io/pod-name'], { values: ['web-0'] });
+    assert.deepEqual(result.user.extra['authentication.kubernetes.io/pod-uid'], { values: ['pod-uid'] });
+    live.delete('Pod/ns/web-0');
+    await assert.rejects(auth.authenticate(creds(token)), /pod the token is bound to no longer exists/);
   });
 });

@@ -20,3 +20,4 @@ export { csiDriverStrategy } from './csidriver/strategy.js';
 export { endpointsStrategy } from './endpoints/strategy.js';
 export { endpointSliceStrategy } from './endpointslice/strategy.js';
 export { selfSubjectReviewStrategy, isSelfSubjectReview, selfSubjectReview, AUTHENTICATION_GROUP } from './authentication/self-subject-review.js';
+export { tokenReviewStrategy, isTokenReview, tokenReview, tokenReviewSpec, type TokenReviewRequest } from './authentication/token-review.js';

@@ -2,7 +2,7 @@
 // with the Status the client is to see.
 import { Inject, Injectable } from '@nestjs/common';
 import { badRequest, isStatusError, serviceUnavailable, toStatus, type KubeObject } from '@kapi/api-machinery';
-import type { ServiceConfig } from '@kapi/config';
+import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
 import { healthService, toGrpcHandlers } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
@@ -54,7 +54,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
     private readonly registry: Registry,
   ) {
     super(config, logger);
-    this.tokens = new TokenIssuer(registry, config.pkiDir);
+    this.tokens = new TokenIssuer(registry, loadAuthnConfig(config.pkiDir).serviceAccountSigningKeyFile);
   }
 
   private readonly tokens: TokenIssuer;

@@ -1,7 +1,6 @@
 // The TokenRequest subresource (serviceaccounts/<name>/token, `kubectl create token`): a JWT for a
 // ServiceAccount, optionally bound to a Secret or Pod, signed with the service-account key.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { conflict, field, invalid, notFound, nowTimestamp, StatusError, type KubeObject } from '@kapi/api-machinery';
 import { DEFAULT_ISSUER, signServiceAccountToken } from '@kapi/authentication';
 import type { Registry } from './registry.js';
@@ -20,12 +19,13 @@ export class TokenIssuer {
 
   constructor(
     private readonly registry: Registry,
-    private readonly pkiDir: string,
+    /** KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: the private key every new token is signed with. */
+    private readonly signingKeyFile: string,
   ) {}
 
   private signingKey(): string {
     if (this.key) return this.key;
-    const file = join(this.pkiDir, 'sa.key');
+    const file = this.signingKeyFile;
     try {
       this.key = readFileSync(file, 'utf8');
     } catch {
