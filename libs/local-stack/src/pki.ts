@@ -121,6 +121,26 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
   return { files, generated };
 }
 
+/**
+ * A throw-away CA of its own in `dir` and a server certificate it signed for `sans`, for a test
+ * server that clients must verify (the OIDC test issuer, say). Returns the file paths.
+ */
+export function createTestServingPki(dir: string, sans: SubjectAltNames): { caCert: string; cert: string; key: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = pkiFiles(dir);
+  const issuer = new OpenSslIssuer(requireBinary('openssl'), dir);
+  issuer.createCa(files.caCert, files.caKey);
+  issuer.createLeaf({
+    cert: files.servingCert,
+    key: files.servingKey,
+    ca: files,
+    subject: { CN: sans.dns[0] ?? sans.ips[0] ?? 'localhost' },
+    extendedKeyUsage: 'serverAuth',
+    sans,
+  });
+  return { caCert: files.caCert, cert: files.servingCert, key: files.servingKey };
+}
+
 /** Whether the pair matches, is signed by `ca`, is not about to expire and covers every name in `requiredSans`. */
 function leafUsable(certFile: string, keyFile: string, ca: X509Certificate, requiredSans?: SubjectAltNames): boolean {
   if (!exists(certFile) || !exists(keyFile)) return false;
