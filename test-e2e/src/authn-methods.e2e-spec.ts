@@ -116,15 +116,31 @@ describe('authentication methods', () => {
       audiences: ['https://kubernetes.default.svc.cluster.local'],
     });
 
-    const bad = await apiRequest(stack, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', review('nope'));
+    const bad = await apiRequest(stack, 'POST', TOKEN_REVIEWS, review('nope'));
     assert.equal(bad.code, 201);
     assert.deepEqual(JSON.parse(bad.body).status, { user: {}, error: 'invalid bearer token' });
     // A static token is good for the API server's audience only.
-    const otherAudience = await apiRequest(stack, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', review('jane-token', ['vault']));
+    const otherAudience = await apiRequest(stack, 'POST', TOKEN_REVIEWS, review('jane-token', ['vault']));
     assert.deepEqual(JSON.parse(otherAudience.body).status, { user: {}, error: 'invalid bearer token' });
-    const noToken = await apiRequest(stack, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', review(''));
+    const noToken = await apiRequest(stack, 'POST', TOKEN_REVIEWS, review(''));
     assert.equal(noToken.code, 400);
     assert.equal(JSON.parse(noToken.body).message, 'token is required for TokenReview in authentication');
+    // A service-account token is good for the audiences it names.
+    await stack.kubectl(['create', 'namespace', 'reviews']);
+    await stack.kubectl(['-n', 'reviews', 'create', 'serviceaccount', 'bot']);
+    const vaultToken = (await stack.kubectl(['-n', 'reviews', 'create', 'token', 'bot', '--audience=vault'])).stdout.trim();
+    const forVault = JSON.parse((await apiRequest(stack, 'POST', TOKEN_REVIEWS, review(vaultToken, ['vault', 'other']))).body).status;
+    assert.equal(forVault.authenticated, true);
+    assert.equal(forVault.user.username, 'system:serviceaccount:reviews:bot');
+    assert.deepEqual(forVault.audiences, ['vault']);
+    const forApi = JSON.parse((await apiRequest(stack, 'POST', TOKEN_REVIEWS, review(vaultToken))).body).status;
+    assert.equal(forApi.authenticated, undefined);
+    assert.match(forApi.error, /audiences/);
+    // Create only, and only at the cluster scope.
+    const list = await apiRequest(stack, 'GET', TOKEN_REVIEWS);
+    assert.equal(list.code, 405);
+    assert.equal(JSON.parse(list.body).reason, 'MethodNotAllowed');
+    assert.equal((await apiRequest(stack, 'POST', '/apis/authentication.k8s.io/v1/namespaces/default/tokenreviews', review('jane-token'))).code, 404);
 
     const asReviewer = () => asToken('reviewer-token', ['create', '--raw', TOKEN_REVIEWS, '-f', '-'], review('jane-token'));
     assert.match(

@@ -343,8 +343,8 @@ export class RequestHandler {
       await readBody(req);
       return this.sendJson(res, 201, selfSubjectReview(user));
     }
-    if (isTokenReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name && !info.namespace && !info.subresource) {
-      return serveTokenReview(this.backends.authn, res, async () => decodeBody(await readBody(req), mediaType(req), this.resolve(info)));
+    if (isTokenReview(info.apiGroup, info.resource)) {
+      return serveTokenReview(this.backends.authn, info, res, async () => decodeBody(await readBody(req), mediaType(req), this.resolve(info)));
     }
     // Access and rules reviews are answered by the authz service, never stored.
     if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => decodeBody(await readBody(req), mediaType(req), this.catalogue.lookup(info.apiGroup, info.resource)));

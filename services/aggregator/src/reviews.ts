@@ -38,7 +38,9 @@ export async function serveReview(
  * A TokenReview: the authn service authenticates spec.token for spec.audiences, exactly as it
  * would a request's bearer token; the answer is 201 either way, the failure in status.error.
  */
-export async function serveTokenReview(authn: authnV1.AuthenticationClient, res: ServerResponse, body: () => Promise<Buffer>): Promise<void> {
+export async function serveTokenReview(authn: authnV1.AuthenticationClient, info: RequestInfo, res: ServerResponse, body: () => Promise<Buffer>): Promise<void> {
+  if (info.apiVersion !== 'v1' || info.name || info.subresource || info.namespace) throw notFound();
+  if (info.verb !== 'create') throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
   const review = JSON.parse((await body()).toString('utf8')) as TokenReviewRequest;
   const { token, audiences } = tokenReviewSpec(review);
   const reply = await unary('authn', 'Authenticate', authn.authenticate.bind(authn), { clientCertificates: [], bearerToken: token, audiences });
