@@ -1,5 +1,5 @@
 // The authentication methods beyond client certificates, through real kubectl against one stack
-// started with anonymous access off, a static token file, OIDC (against a real test issuer) and
+// started with anonymous access off, bootstrap tokens on, a static token file, OIDC (against a real test issuer) and
 // service-account keys in files the test rotates.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +49,7 @@ describe('authentication methods', () => {
       aggregatorReplicas: 1,
       env: {
         KAPI_ANONYMOUS_AUTH: 'false',
+        KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH: 'true',
         KAPI_TOKEN_AUTH_FILE: join(dir, 'tokens.csv'),
         KAPI_SERVICE_ACCOUNT_KEY_FILES: `${join(dir, 'current.pub')},${join(dir, 'previous.pub')}`,
         KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: join(dir, 'signing.key'),

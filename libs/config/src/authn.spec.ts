@@ -6,6 +6,7 @@ describe('loadAuthnConfig', () => {
   it('defaults to kube-apiserver\'s defaults and the stack\'s key pair', () => {
     assert.deepEqual(loadAuthnConfig('/pki', {}), {
       anonymousAuth: true,
+      bootstrapTokenAuth: false,
       tokenAuthFile: '',
       serviceAccountKeyFiles: ['/pki/sa.pub'],
       serviceAccountSigningKeyFile: '/pki/sa.key',
@@ -13,14 +14,16 @@ describe('loadAuthnConfig', () => {
     });
   });
 
-  it('reads the anonymous switch, the token file and the service-account keys', () => {
+  it('reads the anonymous and bootstrap-token switches, the token file and the service-account keys', () => {
     const config = loadAuthnConfig('/pki', {
       KAPI_ANONYMOUS_AUTH: 'false',
+      KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH: 'true',
       KAPI_TOKEN_AUTH_FILE: '/etc/tokens.csv',
       KAPI_SERVICE_ACCOUNT_KEY_FILES: '/k/new.pub, /k/old.pub',
       KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: '/k/new.key',
     });
     assert.equal(config.anonymousAuth, false);
+    assert.equal(config.bootstrapTokenAuth, true);
     assert.equal(config.tokenAuthFile, '/etc/tokens.csv');
     assert.deepEqual(config.serviceAccountKeyFiles, ['/k/new.pub', '/k/old.pub']);
     assert.equal(config.serviceAccountSigningKeyFile, '/k/new.key');

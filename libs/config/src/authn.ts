@@ -1,4 +1,4 @@
-// The authentication settings, kube-apiserver's authentication flags as KAPI_* variables. Read by
+// The authentication settings: kube-apiserver's authentication flags as KAPI_* variables. Read by
 // authn (which authenticators run), the registry (which key signs ServiceAccount tokens) and the
 // front door (which keys it publishes). Kept apart from ServiceConfig: only these three need it.
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ export interface OidcConfig {
 export interface AuthnConfig {
   /** --anonymous-auth */
   anonymousAuth: boolean;
+  /** --enable-bootstrap-token-auth: off by default in kube-apiserver (kubeadm turns it on). */
+  bootstrapTokenAuth: boolean;
   /** --token-auth-file; '' when there is none. */
   tokenAuthFile: string;
   /** --service-account-key-file (repeatable): every key a ServiceAccount token may be verified with. */
@@ -63,6 +65,7 @@ export function loadAuthnConfig(pkiDir: string, env: NodeJS.ProcessEnv = process
   const keyFiles = list(env.KAPI_SERVICE_ACCOUNT_KEY_FILES);
   return {
     anonymousAuth: boolean(env, 'KAPI_ANONYMOUS_AUTH', true),
+    bootstrapTokenAuth: boolean(env, 'KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH', false),
     tokenAuthFile: env.KAPI_TOKEN_AUTH_FILE ?? '',
     serviceAccountKeyFiles: keyFiles.length ? keyFiles : [join(pkiDir, 'sa.pub')],
     serviceAccountSigningKeyFile: env.KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE || join(pkiDir, 'sa.key'),

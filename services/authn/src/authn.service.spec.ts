@@ -46,6 +46,14 @@ describe('buildAuthenticator', () => {
     });
   }));
 
+  it('does not consult bootstrap tokens unless KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH=true, as kube-apiserver', withPki(async (config) => {
+    // The registry stand-in has no Get: a look-up would throw.
+    const auth = buildAuthenticator(config, registry, undefined, loadAuthnConfig(config.pkiDir, {}));
+    assert.deepEqual(await auth.authenticate({ clientCertificates: [], bearerToken: 'abcdef.0123456789abcdef' }), { ok: false });
+    const enabled = buildAuthenticator(config, registry, undefined, loadAuthnConfig(config.pkiDir, { KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH: 'true' }));
+    await assert.rejects(enabled.authenticate({ clientCertificates: [], bearerToken: 'abcdef.0123456789abcdef' }));
+  }));
+
   it('refuses to start on a malformed token file, naming file and line', withPki(async (config, dir) => {
     writeFileSync(join(dir, 'bad.csv'), 'a,b,c\nbroken\n');
     const env = { KAPI_TOKEN_AUTH_FILE: join(dir, 'bad.csv') };

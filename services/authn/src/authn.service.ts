@@ -65,7 +65,7 @@ export function buildAuthenticator(config: ServiceConfig, registry: registryV1.R
       x509Authenticator(readPki(config, 'ca.crt', 'client CA')),
       ...(authn.tokenAuthFile ? [tokenFileAuthenticator(authn.tokenAuthFile)] : []),
       serviceAccountTokenAuthenticator({ verificationKeysPem: saKeys, lookup: registryLookup(registry) }),
-      bootstrapTokenAuthenticator({ lookup: registryLookup(registry), log: (message) => logger?.info(message) }),
+      ...(authn.bootstrapTokenAuth ? [bootstrapTokenAuthenticator({ lookup: registryLookup(registry), log: (message) => logger?.info(message) })] : []),
       ...(oidc ? [oidcAuthenticator({ ...oidc, fetchJson: httpsJson(oidc.caFile ? readFile(oidc.caFile, 'OIDC CA', 'KAPI_OIDC_CA_FILE') : undefined) })] : []),
       ...(authn.anonymousAuth ? [anonymousAuthenticator] : []),
     ],
