@@ -20,6 +20,10 @@ export interface ServiceAccountClaims {
     serviceaccount: { name: string; uid: string };
     secret?: { name: string; uid: string };
     pod?: { name: string; uid: string };
+    /** The node a bound pod runs on; its uid when the Node existed at issue. */
+    node?: { name: string; uid?: string };
+    /** Extended kubelet tokens: when the token's requested lifetime ended. */
+    warnafter?: number;
   };
 }
 
@@ -91,6 +95,10 @@ export function serviceAccountTokenAuthenticator(options: {
       if (k8s.pod) {
         extra['authentication.kubernetes.io/pod-name'] = { values: [k8s.pod.name] };
         extra['authentication.kubernetes.io/pod-uid'] = { values: [k8s.pod.uid] };
+      }
+      if (k8s.node) {
+        extra['authentication.kubernetes.io/node-name'] = { values: [k8s.node.name] };
+        if (k8s.node.uid) extra['authentication.kubernetes.io/node-uid'] = { values: [k8s.node.uid] };
       }
       return {
         ok: true,
