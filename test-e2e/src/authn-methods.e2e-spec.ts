@@ -191,6 +191,17 @@ describe('authentication methods', () => {
     assert.ok(oidc.jwksFetches() >= 1 && oidc.jwksFetches() <= authnReplicas, `${oidc.jwksFetches()} JWKS fetches by ${authnReplicas} authn replicas`);
   });
 
+  it('keeps HAProxy\'s /readyz checks passing with anonymous access off: they present the load balancer\'s certificate', async () => {
+    // Checks run every second and mark a front door down after two failures; by now they have run for a while.
+    const log = () => readFileSync(join(stack.handle.stateDir, 'logs', 'haproxy.log'), 'utf8');
+    await stack.kubectl(['get', 'namespaces']);
+    await eventually(() => {
+      const routed = log().split('\n').filter((line) => line.includes(' kapi-apiserver kapi-front-doors/'));
+      assert.match(routed.at(-1) ?? '', / kapi-front-doors\/aggregator-0 /, 'the last connection went to the checked server, not its standby');
+    });
+    assert.doesNotMatch(log(), /is DOWN/);
+  });
+
   it('keeps a token signed with a retired key working while its public key is listed, and ends it when removed', async () => {
     await stack.kubectl(['create', 'namespace', 'rotation']);
     await stack.kubectl(['-n', 'rotation', 'create', 'serviceaccount', 'bot']);
