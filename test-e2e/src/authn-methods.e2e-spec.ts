@@ -26,6 +26,7 @@ describe('authentication methods', () => {
   let bare: string;
   const keyA = keyPair();
   const keyB = keyPair();
+  const keyOther = keyPair();
 
   const asToken = (token: string, args: string[], input?: string) => stack.kubectl(['--kubeconfig', bare, `--token=${token}`, ...args], { input });
   const whoami = async (token: string) => {
@@ -40,10 +41,10 @@ describe('authentication methods', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kapi-authn-methods-'));
     writeFileSync(join(dir, 'tokens.csv'), ['jane-token,jane,1001,"dev,ops"', 'reviewer-token,reviewer,1002', ''].join('\n'));
-    // Key rotation starts with key A alone; `previous.pub` holds the key being retired, if any.
+    // Key rotation: A signs; `other.pub` holds a key of another signer that stays listed throughout.
     writeFileSync(join(dir, 'signing.key'), keyA.key);
     writeFileSync(join(dir, 'current.pub'), keyA.pub);
-    writeFileSync(join(dir, 'previous.pub'), '');
+    writeFileSync(join(dir, 'other.pub'), keyOther.pub);
     oidc = await startOidcTestIssuer(dir, 'kapi');
     stack = await startTestStack({
       aggregatorReplicas: 1,
@@ -51,7 +52,7 @@ describe('authentication methods', () => {
         KAPI_ANONYMOUS_AUTH: 'false',
         KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH: 'true',
         KAPI_TOKEN_AUTH_FILE: join(dir, 'tokens.csv'),
-        KAPI_SERVICE_ACCOUNT_KEY_FILES: `${join(dir, 'current.pub')},${join(dir, 'previous.pub')}`,
+        KAPI_SERVICE_ACCOUNT_KEY_FILES: `${join(dir, 'current.pub')},${join(dir, 'other.pub')}`,
         KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: join(dir, 'signing.key'),
         KAPI_OIDC_ISSUER_URL: oidc.url,
         KAPI_OIDC_CLIENT_ID: 'kapi',
@@ -209,24 +210,23 @@ describe('authentication methods', () => {
     const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
     const jwksKids = async () => (JSON.parse((await apiRequest(stack, 'GET', '/openid/v1/jwks')).body) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
     assert.equal(kidOf(tokenA), keyA.kid);
-    assert.deepEqual(await jwksKids(), [keyA.kid]);
+    assert.deepEqual(await jwksKids(), [keyA.kid, keyOther.kid]);
     assert.equal((await whoami(tokenA)).username, 'system:serviceaccount:rotation:bot');
 
     // Sign with B; keep A listed for verification.
     writeFileSync(join(dir, 'signing.key'), keyB.key);
-    writeFileSync(join(dir, 'current.pub'), keyB.pub);
-    writeFileSync(join(dir, 'previous.pub'), keyA.pub);
+    writeFileSync(join(dir, 'current.pub'), `${keyB.pub}${keyA.pub}`);
     await restart('authn', 'registry', 'aggregator');
     const tokenB = (await stack.kubectl(['-n', 'rotation', 'create', 'token', 'bot'])).stdout.trim();
     assert.equal(kidOf(tokenB), keyB.kid);
-    assert.deepEqual(await jwksKids(), [keyB.kid, keyA.kid]);
+    assert.deepEqual(await jwksKids(), [keyB.kid, keyA.kid, keyOther.kid]);
     assert.equal((await whoami(tokenA)).username, 'system:serviceaccount:rotation:bot');
     assert.equal((await whoami(tokenB)).username, 'system:serviceaccount:rotation:bot');
 
     // Retire A.
-    writeFileSync(join(dir, 'previous.pub'), '');
+    writeFileSync(join(dir, 'current.pub'), keyB.pub);
     await restart('authn', 'aggregator');
-    assert.deepEqual(await jwksKids(), [keyB.kid]);
+    assert.deepEqual(await jwksKids(), [keyB.kid, keyOther.kid]);
     assert.equal((await asToken(tokenA, ['auth', 'whoami'])).stderr, UNAUTHORIZED);
     assert.equal((await whoami(tokenB)).username, 'system:serviceaccount:rotation:bot');
   });

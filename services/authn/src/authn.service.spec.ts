@@ -54,6 +54,13 @@ describe('buildAuthenticator', () => {
     await assert.rejects(enabled.authenticate({ clientCertificates: [], bearerToken: 'abcdef.0123456789abcdef' }));
   }));
 
+  it('refuses to start on a service-account key file without keys, as kube-apiserver', withPki(async (config, dir) => {
+    writeFileSync(join(dir, 'empty.pub'), '');
+    assert.throws(() => buildAuthenticator(config, registry, undefined, loadAuthnConfig(config.pkiDir, { KAPI_SERVICE_ACCOUNT_KEY_FILES: join(dir, 'empty.pub') })), {
+      message: `failed to parse key file "${join(dir, 'empty.pub')}": data does not contain any valid RSA or ECDSA public keys (KAPI_SERVICE_ACCOUNT_KEY_FILES)`,
+    });
+  }));
+
   it('refuses to start on a malformed token file, naming file and line', withPki(async (config, dir) => {
     writeFileSync(join(dir, 'bad.csv'), 'a,b,c\nbroken\n');
     const env = { KAPI_TOKEN_AUTH_FILE: join(dir, 'bad.csv') };

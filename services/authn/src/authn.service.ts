@@ -8,6 +8,7 @@ import {
   DEFAULT_ISSUER,
   httpsJson,
   oidcAuthenticator,
+  publicKeysFromPem,
   serviceAccountTokenAuthenticator,
   tokenFileAuthenticator,
   unionAuthenticator,
@@ -58,7 +59,12 @@ function registryLookup(registry: registryV1.RegistryClient): ObjectLookup {
 
 /** The authenticators, in the order kube-apiserver tries them. */
 export function buildAuthenticator(config: ServiceConfig, registry: registryV1.RegistryClient, logger?: Logger, authn: AuthnConfig = loadAuthnConfig(config.pkiDir)): Authenticator {
-  const saKeys = authn.serviceAccountKeyFiles.map((f) => readFile(f, 'service account key', 'KAPI_SERVICE_ACCOUNT_KEY_FILES'));
+  const saKeys = authn.serviceAccountKeyFiles.map((f) => {
+    const pem = readFile(f, 'service account key', 'KAPI_SERVICE_ACCOUNT_KEY_FILES');
+    // As kube-apiserver refuses a --service-account-key-file without keys.
+    if (publicKeysFromPem(pem).length === 0) throw new Error(`failed to parse key file "${f}": data does not contain any valid RSA or ECDSA public keys (KAPI_SERVICE_ACCOUNT_KEY_FILES)`);
+    return pem;
+  });
   const oidc = authn.oidc;
   return unionAuthenticator(
     [
