@@ -59,7 +59,7 @@ describe('bootstrapTokenAuthenticator', () => {
     ['an unparseable expiration', secret({ ...good, expiration: 'tomorrow' }), /unparseable expiration time/],
     ['no usage-bootstrap-authentication', secret({ ...good, 'usage-bootstrap-authentication': 'false' }), /not marked usage-bootstrap-authentication=true/],
     ['a bad extra group', secret({ ...good, 'auth-extra-groups': 'system:masters' }), /has invalid value for key auth-extra-groups/],
-    ['a secret being deleted', secret(good, { deleting: true }), /is deleted and awaiting removal/],
+    ['a secret being deleted', secret(good, { deletionTimestamp: '2025-12-31T00:00:00Z' }), /is deleted and awaiting removal/],
   ];
   for (const [what, s, logged] of refusals) {
     it(`does not authenticate, and does not fail, on ${what}`, async () => {

@@ -18,7 +18,7 @@ const data = (secret: LiveObject, key: string) => Buffer.from(secret.data?.[key]
 
 /** Why a Secret does not authenticate a token, or its user's groups when it does. */
 export function bootstrapTokenGroups(secret: LiveObject, tokenId: string, tokenSecret: string, now: Date): { groups: string[] } | { refused: string } {
-  if (secret.deleting) return { refused: 'is deleted and awaiting removal' };
+  if (secret.deletionTimestamp) return { refused: 'is deleted and awaiting removal' };
   if (secret.type !== BOOTSTRAP_TOKEN_SECRET_TYPE || !secret.data) return { refused: `has invalid type, expected ${BOOTSTRAP_TOKEN_SECRET_TYPE}.` };
   const stored = Buffer.from(data(secret, 'token-secret'));
   const given = Buffer.from(tokenSecret);

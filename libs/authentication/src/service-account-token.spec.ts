@@ -40,15 +40,45 @@ describe('service account tokens', () => {
     assert.deepEqual(await auth.authenticate(creds(signServiceAccountToken(privatePem, { ...claims(), iss: 'https://oidc.example' }))), { ok: false });
   });
 
-  it('fail on a wrong signature, expiry, audience, a replaced service account or a deleted bound object', async () => {
-    await fails(signServiceAccountToken(other, claims()), /invalid signature/);
-    await fails(signServiceAccountToken(privatePem, claims({ exp: Math.floor(Date.now() / 1000) - 1 })), /expired/);
-    await fails(signServiceAccountToken(privatePem, claims({ aud: ['vault'] })), /audiences/);
-    await fails(signServiceAccountToken(privatePem, claims({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'bot', uid: 'old-uid' } } })), /no longer exists/);
+  it('fail on a wrong signature, expiry, audience, a replaced service account or a deleted bound object, in kube\'s words', async () => {
+    await fails(signServiceAccountToken(other, claims()), /^invalid signature$/);
+    await fails(signServiceAccountToken(privatePem, claims({ exp: Math.floor(Date.now() / 1000) - 1 })), /^service account token has expired$/);
+    await fails(signServiceAccountToken(privatePem, claims({ nbf: Math.floor(Date.now() / 1000) + 3600 })), /^service account token is not valid yet$/);
+    await fails(
+      signServiceAccountToken(privatePem, claims({ aud: ['vault', 'x'] })),
+      /^token audiences \["vault" "x"\] is invalid for the target audiences \["https:\/\/kubernetes.default.svc.cluster.local"\]$/,
+    );
+    await fails(
+      signServiceAccountToken(privatePem, claims({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'bot', uid: 'old-uid' } } })),
+      /^service account UID \(sa-uid\) does not match claim \(old-uid\)$/,
+    );
+    await fails(signServiceAccountToken(privatePem, claims({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'gone', uid: 'x' } } })), /^serviceaccount "gone" not found$/);
     await fails(
       signServiceAccountToken(privatePem, claims({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'bot', uid: 'sa-uid' }, secret: { name: 'gone', uid: 'x' } } })),
-      /secret the token is bound to/,
+      /^service account token has been invalidated$/,
     );
+    await fails(
+      signServiceAccountToken(privatePem, claims({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'bot', uid: 'sa-uid' }, secret: { name: 'anchor', uid: 'old' } } })),
+      /^secret UID \(secret-uid\) does not match service account secret ref claim \(old\)$/,
+    );
+  });
+
+  it('keep working for a minute after their service account or bound object started being deleted', async () => {
+    const deletedAt = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
+    const bound = claims({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'bot', uid: 'sa-uid' }, secret: { name: 'anchor', uid: 'secret-uid' } } });
+    const withDeletion = (kind: string, secondsAgo: number) =>
+      serviceAccountTokenAuthenticator({
+        verificationKeysPem: [publicPem],
+        lookup: async (k, ns, name) => {
+          const found = await lookup(k, ns, name);
+          return found && k === kind ? { ...found, deletionTimestamp: deletedAt(secondsAgo) } : found;
+        },
+      });
+    const token = signServiceAccountToken(privatePem, bound);
+    assert.equal((await withDeletion('Secret', 10).authenticate(creds(token))).ok, true);
+    await assert.rejects(withDeletion('Secret', 120).authenticate(creds(token)), /^AuthenticationFailed: service account token has been invalidated$/);
+    assert.equal((await withDeletion('ServiceAccount', 10).authenticate(creds(token))).ok, true);
+    await assert.rejects(withDeletion('ServiceAccount', 120).authenticate(creds(token)), /^AuthenticationFailed: service account ns\/bot has been deleted$/);
   });
 });
 
@@ -95,6 +125,6 @@ describe('service account tokens and requested audiences', () => {
     assert.deepEqual(result.user.extra['authentication.kubernetes.io/pod-name'], { values: ['web-0'] });
     assert.deepEqual(result.user.extra['authentication.kubernetes.io/pod-uid'], { values: ['pod-uid'] });
     live.delete('Pod/ns/web-0');
-    await assert.rejects(auth.authenticate(creds(token)), /pod the token is bound to no longer exists/);
+    await assert.rejects(auth.authenticate(creds(token)), /service account token has been invalidated/);
   });
 });

@@ -38,13 +38,22 @@ export function signServiceAccountToken(
 /** What a look-up tells of a live object; Secrets also carry their type and data (base64). */
 export interface LiveObject {
   uid: string;
-  deleting?: boolean;
+  /** Set while the object is being deleted (RFC 3339). */
+  deletionTimestamp?: string;
   type?: string;
   data?: Record<string, string>;
 }
 
 /** The live object a token names, or undefined when it is gone. */
 export type ObjectLookup = (kind: 'ServiceAccount' | 'Secret' | 'Pod', namespace: string, name: string) => Promise<LiveObject | undefined>;
+
+const failed = (message: string) => new AuthenticationFailed('service-account-token', message);
+
+/** A Go %q of a string list: ["a" "b"]. */
+const goQuoted = (list: string[]) => `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
+
+/** kube lets a token outlive the deletion of its objects by a minute (graceful deletion in flight). */
+const deletedAWhileAgo = (obj: LiveObject, now: number) => !!obj.deletionTimestamp && Date.parse(obj.deletionTimestamp) / 1000 < now - 60;
 
 export function serviceAccountTokenAuthenticator(options: {
   /**
@@ -76,20 +85,24 @@ export function serviceAccountTokenAuthenticator(options: {
         throw new AuthenticationFailed('service-account-token', 'invalid signature');
       }
       const t = now();
-      if (typeof claims.exp !== 'number' || claims.exp < t) throw new AuthenticationFailed('service-account-token', 'token has expired');
-      if (typeof claims.nbf === 'number' && claims.nbf > t + 60) throw new AuthenticationFailed('service-account-token', 'token is not valid yet');
+      if (typeof claims.exp !== 'number' || claims.exp < t) throw failed('service account token has expired');
+      if (typeof claims.nbf === 'number' && claims.nbf > t + 60) throw failed('service account token is not valid yet');
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       const wanted = requested?.length ? requested : apiAudiences;
       const good = wanted.filter((a) => aud.includes(a));
-      if (!good.length) throw new AuthenticationFailed('service-account-token', 'token audiences do not include this API server');
+      if (!good.length) throw failed(`token audiences ${goQuoted(aud)} is invalid for the target audiences ${goQuoted(wanted)}`);
       const k8s = claims['kubernetes.io'];
-      if (!k8s?.serviceaccount) throw new AuthenticationFailed('service-account-token', 'token names no service account');
+      if (!k8s?.serviceaccount) throw failed('service account token claims could not be validated due to unexpected private claim');
+      // kube's messages, which a TokenReview shows in status.error.
       const sa = await options.lookup('ServiceAccount', k8s.namespace, k8s.serviceaccount.name);
-      if (!sa || sa.uid !== k8s.serviceaccount.uid) throw new AuthenticationFailed('service-account-token', 'the service account of the token no longer exists');
+      if (!sa) throw failed(`serviceaccount ${JSON.stringify(k8s.serviceaccount.name)} not found`);
+      if (sa.uid !== k8s.serviceaccount.uid) throw failed(`service account UID (${sa.uid}) does not match claim (${k8s.serviceaccount.uid})`);
+      if (deletedAWhileAgo(sa, t)) throw failed(`service account ${k8s.namespace}/${k8s.serviceaccount.name} has been deleted`);
       for (const [kind, ref] of [['Secret', k8s.secret], ['Pod', k8s.pod]] as const) {
         if (!ref) continue;
         const bound = await options.lookup(kind, k8s.namespace, ref.name);
-        if (!bound || bound.uid !== ref.uid) throw new AuthenticationFailed('service-account-token', `the ${kind.toLowerCase()} the token is bound to no longer exists`);
+        if (!bound || deletedAWhileAgo(bound, t)) throw failed('service account token has been invalidated');
+        if (bound.uid !== ref.uid) throw failed(`${kind.toLowerCase()} UID (${bound.uid}) does not match service account ${kind.toLowerCase()} ref claim (${ref.uid})`);
       }
       const extra: Record<string, { values: string[] }> = { 'authentication.kubernetes.io/credential-id': { values: [`JTI=${claims.jti}`] } };
       if (k8s.pod) {

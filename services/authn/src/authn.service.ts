@@ -50,7 +50,7 @@ function registryLookup(registry: registryV1.RegistryClient): ObjectLookup {
       throw new Error(`looking up ${kind} ${namespace}/${name} failed: ${reply.status.toString('utf8')}`);
     }
     const obj = JSON.parse(reply.object.toString('utf8')) as { metadata?: { uid?: string; deletionTimestamp?: string }; type?: string; data?: Record<string, string> };
-    const live: LiveObject = { uid: obj.metadata?.uid ?? '', deleting: !!obj.metadata?.deletionTimestamp };
+    const live: LiveObject = { uid: obj.metadata?.uid ?? '', deletionTimestamp: obj.metadata?.deletionTimestamp };
     // Bootstrap tokens are Secrets: their authenticator reads the type and data.
     if (kind === 'Secret') Object.assign(live, { type: obj.type, data: obj.data ?? {} });
     return live;
