@@ -29,6 +29,12 @@ describe('loadAuthnConfig', () => {
     assert.equal(config.serviceAccountSigningKeyFile, '/k/new.key');
   });
 
+  it('verifies with the signing key when no key files are listed, as kube-apiserver', () => {
+    const config = loadAuthnConfig('/pki', { KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: '/k/new.key' });
+    assert.deepEqual(config.serviceAccountKeyFiles, ['/k/new.key']);
+    assert.equal(config.serviceAccountSigningKeyFile, '/k/new.key');
+  });
+
   it('refuses a switch that is neither true nor false', () => {
     assert.throws(() => loadAuthnConfig('/pki', { KAPI_ANONYMOUS_AUTH: 'no' }), (err: unknown) => err instanceof ConfigError && err.message === 'KAPI_ANONYMOUS_AUTH="no" is not true or false');
   });

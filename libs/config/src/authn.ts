@@ -63,12 +63,14 @@ function oidc(env: NodeJS.ProcessEnv): OidcConfig | undefined {
 /** The authentication settings; key files default to the stack's PKI (sa.pub, sa.key in pkiDir). */
 export function loadAuthnConfig(pkiDir: string, env: NodeJS.ProcessEnv = process.env): AuthnConfig {
   const keyFiles = list(env.KAPI_SERVICE_ACCOUNT_KEY_FILES);
+  const signingKeyFile = env.KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE || '';
   return {
     anonymousAuth: boolean(env, 'KAPI_ANONYMOUS_AUTH', true),
     bootstrapTokenAuth: boolean(env, 'KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH', false),
     tokenAuthFile: env.KAPI_TOKEN_AUTH_FILE ?? '',
-    serviceAccountKeyFiles: keyFiles.length ? keyFiles : [join(pkiDir, 'sa.pub')],
-    serviceAccountSigningKeyFile: env.KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE || join(pkiDir, 'sa.key'),
+    // As kube-apiserver: without key files, tokens are verified with the signing key.
+    serviceAccountKeyFiles: keyFiles.length ? keyFiles : [signingKeyFile || join(pkiDir, 'sa.pub')],
+    serviceAccountSigningKeyFile: signingKeyFile || join(pkiDir, 'sa.key'),
     oidc: oidc(env),
   };
 }
