@@ -2,21 +2,7 @@
 // (etcd, NATS, HAProxy, six services) through every hop.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
-import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
-
-function anonymousGet(stack: TestStack, path: string): Promise<{ code: number; body: string }> {
-  const url = new URL(path, stack.handle.serverUrl);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca: stack.handle.tls.ca, method: 'GET' }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { anonymousGet, apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
 describe('foundation: kubectl through every hop', () => {
   let stack: TestStack;

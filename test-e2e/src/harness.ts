@@ -139,6 +139,20 @@ export function apiRequest(
   });
 }
 
+/** A GET without a client certificate: anonymous, or as the bearer of `token` when given one. */
+export function anonymousGet(stack: TestStack, path: string, token?: string): Promise<{ code: number; body: string }> {
+  const url = new URL(path, stack.handle.serverUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca: stack.handle.tls.ca, method: 'GET', headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export interface WatchEventLine {
   type: string;
   object: { kind?: string; code?: number; message?: string; reason?: string; metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } };

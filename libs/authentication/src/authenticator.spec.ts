@@ -103,3 +103,27 @@ describe('unionAuthenticator', () => {
     assert.equal(result.ok && result.user.username, 'alice');
   });
 });
+
+describe('unionAuthenticator and audiences', () => {
+  const api = 'https://kubernetes.default.svc.cluster.local';
+  const alice = user('alice');
+
+  it('gives an audience-agnostic credential the API server\'s audiences', async () => {
+    const union = unionAuthenticator([tokens({ t1: alice })], [api]);
+    const result = await union.authenticate(withToken('t1'));
+    assert.ok(result.ok);
+    assert.deepEqual(result.audiences, [api]);
+    const asked = await union.authenticate({ ...withToken('t1'), audiences: ['vault', api] });
+    assert.deepEqual(asked.ok && asked.audiences, [api]);
+  });
+
+  it('does not authenticate an audience-agnostic credential for other audiences', async () => {
+    assert.deepEqual(await unionAuthenticator([tokens({ t1: alice })], [api]).authenticate({ ...withToken('t1'), audiences: ['vault'] }), { ok: false });
+  });
+
+  it('keeps the audiences an audience-aware authenticator answered', async () => {
+    const aware = authenticatorFunc('aware', async (c) => ({ ok: true, user: user('bot'), audiences: c.audiences ?? [] }));
+    const result = await unionAuthenticator([aware], [api]).authenticate({ ...withToken('x'), audiences: ['vault'] });
+    assert.deepEqual(result.ok && result.audiences, ['vault']);
+  });
+});

@@ -13,9 +13,18 @@ export interface Credentials {
   /** DER certificates from the TLS handshake, leaf first. */
   clientCertificates: Buffer[];
   bearerToken: string;
+  /**
+   * The audiences the token must be meant for (a TokenReview's spec.audiences); the API server's
+   * own audiences when absent.
+   */
+  audiences?: string[];
 }
 
-export type AuthenticationResult = { ok: true; user: User } | { ok: false };
+/**
+ * `audiences`: which of the requested audiences the credential is good for. Authenticators whose
+ * credentials carry no audience leave it out; the union then answers the API server's audiences.
+ */
+export type AuthenticationResult = { ok: true; user: User; audiences?: string[] } | { ok: false };
 
 export interface Authenticator {
   readonly name: string;
@@ -45,7 +54,7 @@ export const ANONYMOUS_USER = 'system:anonymous';
  * Runs authenticators in order; the first that recognises the request decides. Every
  * authenticated user is in system:authenticated, as kube-apiserver adds it.
  */
-export function unionAuthenticator(authenticators: Authenticator[]): Authenticator {
+export function unionAuthenticator(authenticators: Authenticator[], apiAudiences: string[] = []): Authenticator {
   return {
     name: 'union',
     async authenticate(credentials) {
@@ -62,6 +71,14 @@ export function unionAuthenticator(authenticators: Authenticator[]): Authenticat
           continue;
         }
         if (!result.ok) continue;
+        const requested = credentials.audiences?.length ? credentials.audiences : apiAudiences;
+        if (!result.audiences && requested.length) {
+          // An audience-agnostic credential is good for the API server's own audiences only, as
+          // kube's WrapAudienceAgnosticToken has it.
+          const good = requested.filter((a) => apiAudiences.includes(a));
+          if (!good.length) continue;
+          result.audiences = good;
+        }
         const { user } = result;
         if (user.username !== ANONYMOUS_USER && !user.groups.includes(AUTHENTICATED_GROUP)) {
           user.groups = [...user.groups, AUTHENTICATED_GROUP];

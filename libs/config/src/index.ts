@@ -43,7 +43,8 @@ export function parseHostPort(value: string, variable: string): HostPort {
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
-const list = (value: string | undefined) =>
+/** A comma-separated setting as its non-empty, trimmed items. */
+export const list = (value: string | undefined) =>
   (value ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -125,3 +126,6 @@ export function requireSettings<K extends keyof ServiceConfig>(config: ServiceCo
     }
   }
 }
+
+// ── authentication settings (KAPI_ANONYMOUS_AUTH, KAPI_TOKEN_AUTH_FILE, service-account keys, OIDC) ──
+export { loadAuthnConfig, type AuthnConfig, type OidcConfig } from './authn.js';

@@ -3,6 +3,7 @@ import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
 import { selfSubjectReviewStrategy } from './authentication/self-subject-review.js';
+import { tokenReviewStrategy } from './authentication/token-review.js';
 import { endpointsStrategy } from './endpoints/strategy.js';
 import { endpointSliceStrategy } from './endpointslice/strategy.js';
 import type { KindStrategy, ResourceInfo } from './strategy.js';
@@ -50,6 +51,7 @@ export const builtinStrategies: readonly KindStrategy[] = [
   endpointsStrategy,
   endpointSliceStrategy,
   selfSubjectReviewStrategy,
+  tokenReviewStrategy,
   roleStrategy,
   clusterRoleStrategy,
   roleBindingStrategy,

@@ -45,3 +45,4 @@ export { ingressClassStrategy } from './ingressclass/strategy.js';
 export { networkPolicyStrategy } from './networkpolicy/strategy.js';
 export { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
 export { eventsV1EventStrategy, toCoreEvent, fromCoreEvent } from './events/strategy.js';
+export { tokenReviewStrategy, isTokenReview, tokenReview, tokenReviewSpec, type TokenReviewRequest } from './authentication/token-review.js';

@@ -15,6 +15,8 @@ export interface HaproxyBackend extends HostPort {
 export interface HaproxyConfigInput {
   bind: HostPort;
   backends: HaproxyBackend[];
+  /** Certificate and key (one PEM) that health checks present, so they pass without anonymous access. */
+  checkCertificate?: string;
 }
 
 export interface HaproxyOptions extends HaproxyConfigInput {
@@ -36,7 +38,8 @@ export interface HaproxyHandle {
  * TCP mode passes TLS through untouched, so the front doors see the client
  * certificates themselves and remain the only place that authenticates.
  * Health checks still speak TLS+HTTP to /readyz, so a front door that is up but
- * not ready receives no new connections. Its open connections are left alone:
+ * not ready receives no new connections. They present their own client certificate when
+ * given one (only checks use it: client connections pass through untouched). Its open connections are left alone:
  * a front door that is merely busy (or whose dependencies are) keeps serving
  * its watches, and one that died has closed them already.
  */
@@ -44,7 +47,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   if (input.backends.length === 0) throw new StackError('haproxy needs at least one front door to balance across');
   const serverLines = input.backends.map(
     (backend) =>
-      `    server ${backend.name} ${backend.host}:${backend.port} check check-ssl verify none inter 1s fall 2 rise 1`,
+      `    server ${backend.name} ${backend.host}:${backend.port} check check-ssl verify none${input.checkCertificate ? ` crt ${input.checkCertificate}` : ''} inter 1s fall 2 rise 1`,
   );
   // When no front door is ready (etcd is down, say), clients should still reach one and get its
   // 503 Status with Retry-After rather than a closed connection: the same front doors stand by as

@@ -13,7 +13,7 @@ export type { EtcdHandle, EtcdOptions } from './etcd';
 export { checkNatsHealth, renderNatsConfig, startNats } from './nats';
 export type { NatsHandle, NatsOptions } from './nats';
 
-export { ADMIN_COMMON_NAME, ADMIN_ORGANIZATION, ensurePki, pkiFiles, servingSubjectAltNames } from './pki';
+export { ADMIN_COMMON_NAME, ADMIN_ORGANIZATION, createTestServingPki, ensurePki, pkiFiles, servingSubjectAltNames } from './pki';
 export type { EnsurePkiResult, PkiFiles, SubjectAltNames } from './pki';
 
 export { renderKubeconfig, writeKubeconfig } from './kubeconfig';

@@ -17,7 +17,7 @@ describe('ensurePki', { timeout: 60_000 }, () => {
 
   test('creates a CA, serving, admin and service-account material that openssl accepts', () => {
     const { files, generated } = ensurePki(pkiDir, sans);
-    assert.deepEqual(generated.sort(), ['admin.crt', 'admin.key', 'apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'sa.key', 'sa.pub']);
+    assert.deepEqual(generated.sort(), ['admin.crt', 'admin.key', 'apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'load-balancer.crt', 'load-balancer.key', 'sa.key', 'sa.pub']);
     const verified = execFileSync('openssl', ['verify', '-CAfile', files.caCert, files.adminCert, files.servingCert], { encoding: 'utf8' });
     assert.match(verified, /admin\.crt: OK/);
     assert.match(verified, /apiserver\.crt: OK/);
@@ -27,13 +27,20 @@ describe('ensurePki', { timeout: 60_000 }, () => {
     assert.match(admin.subject, /O=system:masters/);
     assert.deepEqual(admin.keyUsage, ['1.3.6.1.5.5.7.3.2']);
 
+    // The load balancer's check identity: a plain authenticated user, certificate and key in one PEM for HAProxy.
+    const lb = new X509Certificate(fs.readFileSync(files.loadBalancerCert));
+    assert.equal(lb.subject, 'CN=system:kapi:load-balancer');
+    assert.ok(lb.checkIssued(new X509Certificate(fs.readFileSync(files.caCert))));
+    const pem = fs.readFileSync(files.loadBalancerPem, 'utf8');
+    assert.ok(pem.includes(fs.readFileSync(files.loadBalancerCert, 'utf8')) && pem.includes(fs.readFileSync(files.loadBalancerKey, 'utf8')));
+
     const serving = new X509Certificate(fs.readFileSync(files.servingCert));
     for (const name of ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'localhost']) {
       assert.equal(serving.checkHost(name), name);
     }
     for (const ip of ['127.0.0.1', '127.0.0.2', '127.0.0.3', '10.96.0.1']) assert.equal(serving.checkIP(ip), ip);
 
-    for (const key of [files.caKey, files.servingKey, files.adminKey, files.serviceAccountKey]) {
+    for (const key of [files.caKey, files.servingKey, files.adminKey, files.loadBalancerKey, files.loadBalancerPem, files.serviceAccountKey]) {
       assert.equal(fs.statSync(key).mode & 0o077, 0, `${key} must not be readable by others`);
     }
     assert.match(fs.readFileSync(files.serviceAccountPublicKey, 'utf8'), /^-----BEGIN PUBLIC KEY-----/);
@@ -55,7 +62,7 @@ describe('ensurePki', { timeout: 60_000 }, () => {
     const saKey = fs.readFileSync(path.join(pkiDir, 'sa.key'), 'utf8');
     fs.rmSync(path.join(pkiDir, 'ca.key'));
     const { generated } = ensurePki(pkiDir, sans);
-    assert.deepEqual(generated, ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'admin.crt', 'admin.key']);
+    assert.deepEqual(generated, ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'admin.crt', 'admin.key', 'load-balancer.crt', 'load-balancer.key']);
     assert.equal(fs.readFileSync(path.join(pkiDir, 'sa.key'), 'utf8'), saKey);
   });
 

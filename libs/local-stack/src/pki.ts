@@ -13,6 +13,10 @@ export interface PkiFiles {
   servingKey: string;
   adminCert: string;
   adminKey: string;
+  /** The load balancer's client identity for its /readyz checks, and both as one PEM for HAProxy. */
+  loadBalancerCert: string;
+  loadBalancerKey: string;
+  loadBalancerPem: string;
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
 }
@@ -30,6 +34,7 @@ export interface EnsurePkiResult {
 
 export const ADMIN_COMMON_NAME = 'kubernetes-admin';
 export const ADMIN_ORGANIZATION = 'system:masters';
+export const LOAD_BALANCER_COMMON_NAME = 'system:kapi:load-balancer';
 /** The first address of the default service CIDR, which in-cluster clients use to reach the API. */
 export const KUBERNETES_SERVICE_IP = '10.96.0.1';
 export const KUBERNETES_DNS_NAMES = [
@@ -53,6 +58,9 @@ export function pkiFiles(pkiDir: string): PkiFiles {
     servingKey: path.join(pkiDir, 'apiserver.key'),
     adminCert: path.join(pkiDir, 'admin.crt'),
     adminKey: path.join(pkiDir, 'admin.key'),
+    loadBalancerCert: path.join(pkiDir, 'load-balancer.crt'),
+    loadBalancerKey: path.join(pkiDir, 'load-balancer.key'),
+    loadBalancerPem: path.join(pkiDir, 'load-balancer.pem'),
     serviceAccountKey: path.join(pkiDir, 'sa.key'),
     serviceAccountPublicKey: path.join(pkiDir, 'sa.pub'),
   };
@@ -110,6 +118,19 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
       });
       generated.push('admin.crt', 'admin.key');
     }
+    // HAProxy checks /readyz with a certificate of its own: an authenticated user without groups,
+    // which system:public-info-viewer lets read the health endpoints even with anonymous access off.
+    if (!caUsable || !leafUsable(files.loadBalancerCert, files.loadBalancerKey, ca) || !exists(files.loadBalancerPem)) {
+      issuer.createLeaf({
+        cert: files.loadBalancerCert,
+        key: files.loadBalancerKey,
+        ca: files,
+        subject: { CN: LOAD_BALANCER_COMMON_NAME },
+        extendedKeyUsage: 'clientAuth',
+      });
+      fs.writeFileSync(files.loadBalancerPem, fs.readFileSync(files.loadBalancerCert, 'utf8') + fs.readFileSync(files.loadBalancerKey, 'utf8'), { mode: 0o600 });
+      generated.push('load-balancer.crt', 'load-balancer.key');
+    }
     // Token signing keys are independent of the CA: replacing them would invalidate every issued token for no reason.
     if (!exists(files.serviceAccountKey) || !exists(files.serviceAccountPublicKey)) {
       issuer.createKeyPair(files.serviceAccountKey, files.serviceAccountPublicKey);
@@ -119,6 +140,26 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   return { files, generated };
+}
+
+/**
+ * A throw-away CA of its own in `dir` and a server certificate it signed for `sans`, for a test
+ * server that clients must verify (the OIDC test issuer, say). Returns the file paths.
+ */
+export function createTestServingPki(dir: string, sans: SubjectAltNames): { caCert: string; cert: string; key: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = pkiFiles(dir);
+  const issuer = new OpenSslIssuer(requireBinary('openssl'), dir);
+  issuer.createCa(files.caCert, files.caKey);
+  issuer.createLeaf({
+    cert: files.servingCert,
+    key: files.servingKey,
+    ca: files,
+    subject: { CN: sans.dns[0] ?? sans.ips[0] ?? 'localhost' },
+    extendedKeyUsage: 'serverAuth',
+    sans,
+  });
+  return { caCert: files.caCert, cert: files.servingCert, key: files.servingKey };
 }
 
 /** Whether the pair matches, is signed by `ca`, is not about to expire and covers every name in `requiredSans`. */

@@ -239,6 +239,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     const haproxy = await startHaproxy({
       bind: topology.loadBalancer,
       backends: instancesOf(topology, 'aggregator').map((instance) => ({ name: instance.instance, ...instance.listen })),
+      checkCertificate: pki.files.loadBalancerPem,
       configFile: paths.haproxyConfigFile,
       logFile: logFileOf(paths, HAPROXY_INSTANCE),
       runDir: paths.runDir,

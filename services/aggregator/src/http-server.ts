@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { ServiceConfig } from '@kapi/config';
+import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
 import { KindCatalogue } from '@kapi/kinds';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
@@ -44,7 +44,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, OnApplicationShut
       this.health,
       this.logger,
       `${this.config.advertiseAddress || listen.host}:${listen.port}`,
-      issuerDocuments(pkiDir),
+      issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
     );
     this.server = createServer(
       {

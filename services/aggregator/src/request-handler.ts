@@ -39,7 +39,7 @@ import {
   type RequestInfo,
 } from '@kapi/apiserver';
 import { serverStream, unary } from '@kapi/grpc';
-import { deprecationWarning, isSelfSubjectReview, scaleColumns, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
+import { deprecationWarning, isSelfSubjectReview, isTokenReview, scaleColumns, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
 import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
@@ -47,7 +47,7 @@ import type { HealthEndpoints } from './health.js';
 import { impersonatedUser } from './impersonation.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, type IssuerDocuments } from './issuer-discovery.js';
 import { ResumableWatch } from './resumable-watch.js';
-import { isReviewRequest, serveReview } from './reviews.js';
+import { isReviewRequest, serveReview, serveTokenReview } from './reviews.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -244,6 +244,7 @@ export class RequestHandler {
     const reply = await unary('authn', 'Authenticate', this.backends.authn.authenticate.bind(this.backends.authn), {
       clientCertificates: peerCertificates(req),
       bearerToken: bearerToken(req),
+      audiences: [],
     });
     if (!reply.authenticated || !reply.user) throw unauthorized();
     return reply.user;
@@ -352,6 +353,9 @@ export class RequestHandler {
     if (info.isResourceRequest && isSelfSubjectReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name) {
       await readBody(req);
       return this.sendJson(res, 201, selfSubjectReview(user));
+    }
+    if (isTokenReview(info.apiGroup, info.resource)) {
+      return serveTokenReview(this.backends.authn, info, res, async () => decodeBody(await readBody(req), mediaType(req), this.resolve(info)));
     }
     // Access and rules reviews are answered by the authz service, never stored.
     if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => decodeBody(await readBody(req), mediaType(req), this.catalogue.lookup(info.apiGroup, info.resource)));

@@ -1,12 +1,13 @@
-// The authorization.k8s.io/v1 reviews (SelfSubjectAccessReview, SubjectAccessReview,
-// LocalSubjectAccessReview, SelfSubjectRulesReview) are answered by the authz service, not stored:
-// a create goes there with the requesting user, every other verb is refused as kube refuses it.
+// Reviews are answered, not stored. The authorization.k8s.io/v1 ones (SelfSubjectAccessReview,
+// SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectRulesReview) by the authz service: a
+// create goes there with the requesting user, every other verb is refused as kube refuses it.
+// TokenReview (authentication.k8s.io/v1) by the authn service.
 import type { ServerResponse } from 'node:http';
 import { StatusError, type Status } from '@kapi/api-machinery';
 import type { RequestInfo } from '@kapi/apiserver';
 import { unary } from '@kapi/grpc';
-import { isReviewResource, type KindCatalogue } from '@kapi/kinds';
-import type { authzV1, commonV1 } from '@kapi/proto';
+import { isReviewResource, tokenReview, tokenReviewSpec, type KindCatalogue, type TokenReviewRequest } from '@kapi/kinds';
+import type { authnV1, authzV1, commonV1 } from '@kapi/proto';
 
 export function isReviewRequest(info: RequestInfo): boolean {
   return info.isResourceRequest && isReviewResource(info.apiGroup, info.resource);
@@ -31,4 +32,19 @@ export async function serveReview(
   if (reply.status.length) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')) as Status);
   res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': reply.review.length });
   res.end(reply.review);
+}
+
+/**
+ * A TokenReview: the authn service authenticates spec.token for spec.audiences, exactly as it
+ * would a request's bearer token; the answer is 201 either way, the failure in status.error.
+ */
+export async function serveTokenReview(authn: authnV1.AuthenticationClient, info: RequestInfo, res: ServerResponse, body: () => Promise<Buffer>): Promise<void> {
+  if (info.apiVersion !== 'v1' || info.name || info.subresource || info.namespace) throw notFound();
+  if (info.verb !== 'create') throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
+  const review = JSON.parse((await body()).toString('utf8')) as TokenReviewRequest;
+  const { token, audiences } = tokenReviewSpec(review);
+  const reply = await unary('authn', 'Authenticate', authn.authenticate.bind(authn), { clientCertificates: [], bearerToken: token, audiences });
+  const answer = Buffer.from(JSON.stringify(tokenReview(review, { ...reply, user: reply.user })));
+  res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': answer.length });
+  res.end(answer);
 }

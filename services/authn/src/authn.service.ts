@@ -5,30 +5,37 @@ import {
   anonymousAuthenticator,
   AuthenticationFailed,
   authenticatorFunc,
+  bootstrapTokenAuthenticator,
   DEFAULT_ISSUER,
+  httpsJson,
+  oidcAuthenticator,
+  publicKeysFromPem,
   serviceAccountTokenAuthenticator,
+  tokenFileAuthenticator,
   unionAuthenticator,
   webhookFromKubeconfig,
   webhookTokenAuthenticator,
   x509Authenticator,
   type Authenticator,
+  type LiveObject,
   type ObjectLookup,
 } from '@kapi/authentication';
-import type { ServiceConfig } from '@kapi/config';
+import { loadAuthnConfig, type AuthnConfig, type ServiceConfig } from '@kapi/config';
 import { healthService } from '@kapi/grpc';
 import { authnV1, registryV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { createClient, toGrpcHandlers, unary } from '@kapi/grpc';
 
-function readPki(config: ServiceConfig, file: string, what: string): string {
-  const path = join(config.pkiDir, file);
+function readFile(path: string, what: string, variable: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new Error(`${what} ${path} cannot be read (KAPI_PKI_DIR)`);
+    throw new Error(`${what} ${path} cannot be read (${variable})`);
   }
 }
+
+const readPki = (config: ServiceConfig, file: string, what: string) => readFile(join(config.pkiDir, file), what, 'KAPI_PKI_DIR');
 
 /** The live object a service-account token names, asked of the registry. */
 function registryLookup(registry: registryV1.RegistryClient): ObjectLookup {
@@ -45,8 +52,11 @@ function registryLookup(registry: registryV1.RegistryClient): ObjectLookup {
       if (status.code === 404) return undefined;
       throw new Error(`looking up ${kind} ${namespace}/${name} failed: ${reply.status.toString('utf8')}`);
     }
-    const obj = JSON.parse(reply.object.toString('utf8')) as { metadata?: { uid?: string } };
-    return { uid: obj.metadata?.uid ?? '' };
+    const obj = JSON.parse(reply.object.toString('utf8')) as { metadata?: { uid?: string; deletionTimestamp?: string }; type?: string; data?: Record<string, string> };
+    const live: LiveObject = { uid: obj.metadata?.uid ?? '', deletionTimestamp: obj.metadata?.deletionTimestamp };
+    // Bootstrap tokens are Secrets: their authenticator reads the type and data.
+    if (kind === 'Secret') Object.assign(live, { type: obj.type, data: obj.data ?? {} });
+    return live;
   };
 }
 
@@ -58,13 +68,26 @@ function tokenWebhook(config: ServiceConfig): Authenticator {
 }
 
 /** The authenticators, in the order kube-apiserver tries them. */
-export function buildAuthenticator(config: ServiceConfig, registry: registryV1.RegistryClient): Authenticator {
-  return unionAuthenticator([
-    x509Authenticator(readPki(config, 'ca.crt', 'client CA')),
-    serviceAccountTokenAuthenticator({ publicKeyPem: readPki(config, 'sa.pub', 'service account public key'), lookup: registryLookup(registry) }),
-    tokenWebhook(config),
-    anonymousAuthenticator,
-  ]);
+export function buildAuthenticator(config: ServiceConfig, registry: registryV1.RegistryClient, logger?: Logger, authn: AuthnConfig = loadAuthnConfig(config.pkiDir)): Authenticator {
+  const saKeys = authn.serviceAccountKeyFiles.map((f) => {
+    const pem = readFile(f, 'service account key', 'KAPI_SERVICE_ACCOUNT_KEY_FILES');
+    // As kube-apiserver refuses a --service-account-key-file without keys.
+    if (publicKeysFromPem(pem).length === 0) throw new Error(`failed to parse key file "${f}": data does not contain any valid RSA or ECDSA public keys (KAPI_SERVICE_ACCOUNT_KEY_FILES)`);
+    return pem;
+  });
+  const oidc = authn.oidc;
+  return unionAuthenticator(
+    [
+      x509Authenticator(readPki(config, 'ca.crt', 'client CA')),
+      ...(authn.tokenAuthFile ? [tokenFileAuthenticator(authn.tokenAuthFile)] : []),
+      serviceAccountTokenAuthenticator({ verificationKeysPem: saKeys, lookup: registryLookup(registry) }),
+      ...(authn.bootstrapTokenAuth ? [bootstrapTokenAuthenticator({ lookup: registryLookup(registry), log: (message) => logger?.info(message) })] : []),
+      ...(oidc ? [oidcAuthenticator({ ...oidc, fetchJson: httpsJson(oidc.caFile ? readFile(oidc.caFile, 'OIDC CA', 'KAPI_OIDC_CA_FILE') : undefined) })] : []),
+      tokenWebhook(config),
+      ...(authn.anonymousAuth ? [anonymousAuthenticator] : []),
+    ],
+    [DEFAULT_ISSUER],
+  );
 }
 
 @Injectable()
@@ -76,7 +99,7 @@ export class AuthnGrpcServer extends GrpcServerHost {
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
     super(config, logger);
     this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
-    this.authenticator = buildAuthenticator(config, this.registry);
+    this.authenticator = buildAuthenticator(config, this.registry, logger);
   }
 
   override async onApplicationShutdown(): Promise<void> {
@@ -86,13 +109,14 @@ export class AuthnGrpcServer extends GrpcServerHost {
 
   async authenticate(req: authnV1.AuthenticateRequest): Promise<authnV1.AuthenticateReply> {
     try {
-      const result = await this.authenticator.authenticate({ clientCertificates: req.clientCertificates, bearerToken: req.bearerToken });
-      if (!result.ok) return { authenticated: false, error: 'no credentials', user: undefined };
-      return { authenticated: true, user: result.user, error: '' };
+      const result = await this.authenticator.authenticate({ clientCertificates: req.clientCertificates, bearerToken: req.bearerToken, audiences: req.audiences });
+      // kube's bearer-token authenticator: a token nobody recognised is an invalid one.
+      if (!result.ok) return { authenticated: false, error: req.bearerToken ? 'invalid bearer token' : 'no credentials', user: undefined, audiences: [] };
+      return { authenticated: true, user: result.user, error: '', audiences: result.audiences ?? [] };
     } catch (err) {
       if (err instanceof AuthenticationFailed) {
         this.logger.info('authentication failed', { authenticator: err.authenticator, reason: err.message });
-        return { authenticated: false, error: err.message, user: undefined };
+        return { authenticated: false, error: err.message, user: undefined, audiences: [] };
       }
       throw err;
     }

@@ -3,7 +3,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { badRequest, expired, isStatusError, serviceUnavailable, toStatus, type KubeObject } from '@kapi/api-machinery';
 import { encodeBatch } from '@kapi/event-bus';
-import type { ServiceConfig } from '@kapi/config';
+import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
 import { healthService, toGrpcHandlers } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
@@ -56,7 +56,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
     private readonly registry: Registry,
   ) {
     super(config, logger);
-    this.tokens = new TokenIssuer(registry, config.pkiDir);
+    this.tokens = new TokenIssuer(registry, loadAuthnConfig(config.pkiDir).serviceAccountSigningKeyFile);
   }
 
   private readonly tokens: TokenIssuer;

@@ -88,6 +88,7 @@ describe('bootstrapClusterRoles', () => {
       'system:aggregate-to-admin',
       'system:aggregate-to-edit',
       'system:aggregate-to-view',
+      'system:auth-delegator',
       'system:basic-user',
       'system:discovery',
       'system:public-info-viewer',
@@ -98,6 +99,10 @@ describe('bootstrapClusterRoles', () => {
       assert.deepEqual(role.metadata.annotations, { 'rbac.authorization.kubernetes.io/autoupdate': 'true' });
     }
     assert.deepEqual(roles.get('system:public-info-viewer')?.rules, [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]);
+    assert.deepEqual(roles.get('system:auth-delegator')?.rules, [
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
   });
 
   it('aggregates view into edit and edit into admin, as the controller would write them', () => {

@@ -1,6 +1,6 @@
 // The default RBAC objects every kube cluster starts with (kube's bootstrap policy), for the ones kapi
 // creates: cluster-admin, the user-facing admin/edit/view (aggregated from the
-// system:aggregate-to-* roles), discovery, basic-user and public-info-viewer, and their bindings.
+// system:aggregate-to-* roles), discovery, basic-user, auth-delegator and public-info-viewer, and their bindings.
 // Rule lists are kube's, with their lists sorted as kube's policy builder sorts them.
 import { effectiveClusterRoleRules } from './aggregation.js';
 import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type PolicyRule } from './types.js';
@@ -36,6 +36,11 @@ const ROLES: RoleSpec[] = [
       rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
       rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
     ],
+  },
+  // Lets a delegating server (a webhook, an aggregated API server) check tokens and access; bound by whoever deploys one.
+  {
+    name: 'system:auth-delegator',
+    rules: [rule(['create'], ['authentication.k8s.io'], ['tokenreviews']), rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews'])],
   },
   { name: 'system:public-info-viewer', rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])] },
   { name: 'admin', aggregateFrom: 'admin' },

@@ -5,7 +5,7 @@ import { defineStrategy } from '../strategy.js';
 
 export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
 
-const neverStored = (): never => {
+export const neverStored = (): never => {
   throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
 };
 
@@ -18,11 +18,23 @@ export function isSelfSubjectReview(group: string, resource: string): boolean {
   return group === AUTHENTICATION_GROUP && resource === 'selfsubjectreviews';
 }
 
-/** The review kube-apiserver answers: the requesting user's attributes, as it authenticated them. */
-export function selfSubjectReview(user: { username: string; uid: string; groups: string[]; extra: Record<string, { values: string[] }> }) {
+export interface AuthenticatedUser {
+  username: string;
+  uid: string;
+  groups: string[];
+  extra: Record<string, { values: string[] }>;
+}
+
+/** authentication.k8s.io/v1 UserInfo as kube encodes it: empty fields left out. */
+export function userInfoJson(user: AuthenticatedUser): Record<string, unknown> {
   const userInfo: Record<string, unknown> = { username: user.username };
   if (user.uid) userInfo.uid = user.uid;
   if (user.groups.length) userInfo.groups = user.groups;
   if (Object.keys(user.extra).length) userInfo.extra = Object.fromEntries(Object.entries(user.extra).map(([k, v]) => [k, v.values]));
-  return { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo } };
+  return userInfo;
+}
+
+/** The review kube-apiserver answers: the requesting user's attributes, as it authenticated them. */
+export function selfSubjectReview(user: AuthenticatedUser) {
+  return { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: userInfoJson(user) } };
 }
