@@ -1,6 +1,6 @@
-// The patch formats of PATCH requests. Strategic merge patch needs each list's merge key from the
-// schema; until the schema catalogue supplies them, lists are replaced as in a JSON merge patch and
-// the map-level directives are honoured.
+// The patch formats of PATCH requests. Strategic merge patch takes each list's merge key and
+// strategy from the kind's schema (PatchMeta, supplied by the schema catalogue); without it, lists
+// are replaced as in a JSON merge patch and the map-level directives are honoured.
 import { badRequest, StatusError } from './errors.js';
 
 /**
@@ -34,7 +34,29 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
+/**
+ * What a strategic merge patch needs to know about a field, from the kind's schema: how its list
+ * merges (the patch strategy and merge key) and the same for the fields and items below it.
+ */
+export interface PatchMeta {
+  /** x-kubernetes-patch-strategy: `merge`, `retainKeys` or `merge,retainKeys`. */
+  readonly strategy?: string;
+  /** x-kubernetes-patch-merge-key of a list of objects. */
+  readonly mergeKey?: string;
+  field(name: string): PatchMeta | undefined;
+  /** The meta of a list's items. */
+  items(): PatchMeta | undefined;
+}
+
+const mergesList = (meta: PatchMeta | undefined) => (meta?.strategy ?? '').split(',').includes('merge');
+
+/**
+ * Strategic merge patch. With the schema's meta, lists whose strategy is `merge` merge: objects by
+ * their merge key (`$patch: delete` in an item removes it, `$patch: replace` replaces the list),
+ * primitives as a set; `$setElementOrder/<list>` orders the result. Without meta, lists are replaced
+ * as in a JSON merge patch.
+ */
+export function applyStrategicMergePatch(target: unknown, patch: unknown, meta?: PatchMeta): unknown {
   if (!isPlainObject(patch)) return deepClone(patch);
   const directive = patch['$patch'];
   if (directive === 'delete') return undefined;
@@ -46,12 +68,12 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown): unkno
   const retainKeys = Array.isArray(patch['$retainKeys']) ? (patch['$retainKeys'] as string[]) : undefined;
   for (const [key, value] of Object.entries(patch)) {
     if (key.startsWith('$')) continue;
-    if (key.startsWith('$deleteFromPrimitiveList/')) continue;
     if (value === null) {
       delete result[key];
       continue;
     }
-    const merged = applyStrategicMergePatch(result[key], value);
+    const fieldMeta = meta?.field(key);
+    const merged = Array.isArray(value) && mergesList(fieldMeta) ? mergeList(result[key], value, fieldMeta!) : applyStrategicMergePatch(result[key], value, fieldMeta);
     if (merged === undefined) delete result[key];
     else result[key] = merged;
   }
@@ -61,10 +83,53 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown): unkno
       result[m[1]] = (result[m[1]] as unknown[]).filter((item) => !value.some((v) => deepEqual(v, item)));
     }
   }
+  for (const [key, order] of Object.entries(patch)) {
+    const m = key.match(/^\$setElementOrder\/(.+)$/);
+    if (m && Array.isArray(result[m[1]]) && Array.isArray(order) && mergesList(meta?.field(m[1]))) {
+      result[m[1]] = setElementOrder(result[m[1]] as unknown[], order, meta!.field(m[1])!.mergeKey);
+    }
+  }
   if (retainKeys) {
     for (const key of Object.keys(result)) if (!retainKeys.includes(key)) delete result[key];
   }
   return result;
+}
+
+function mergeList(target: unknown, patch: unknown[], meta: PatchMeta): unknown[] {
+  const original = Array.isArray(target) ? target.map(deepClone) : [];
+  const key = meta.mergeKey;
+  if (patch.some((item) => isPlainObject(item) && item['$patch'] === 'replace')) {
+    return patch.filter((item) => !(isPlainObject(item) && item['$patch'] === 'replace')).map(stripDirectives);
+  }
+  if (!key) {
+    // A set of primitives: the union, in the original order, then what the patch adds.
+    const out = [...original];
+    for (const item of patch) if (!out.some((o) => deepEqual(o, item))) out.push(deepClone(item));
+    return out;
+  }
+  const out = [...original];
+  for (const item of patch) {
+    if (!isPlainObject(item)) continue;
+    const index = out.findIndex((o) => isPlainObject(o) && deepEqual(o[key], item[key]));
+    if (item['$patch'] === 'delete') {
+      if (index >= 0) out.splice(index, 1);
+      continue;
+    }
+    if (index >= 0) out[index] = applyStrategicMergePatch(out[index], item, meta.items());
+    else out.push(applyStrategicMergePatch(undefined, item, meta.items()));
+  }
+  return out;
+}
+
+/** Orders a merged list as `$setElementOrder` says; items it does not name keep their place at the end. */
+function setElementOrder(list: unknown[], order: unknown[], key?: string): unknown[] {
+  const idOf = (item: unknown) => (key && isPlainObject(item) ? item[key] : item);
+  const wanted = order.map(idOf);
+  const rank = (item: unknown) => {
+    const i = wanted.findIndex((w) => deepEqual(w, idOf(item)));
+    return i < 0 ? wanted.length : i;
+  };
+  return list.map((item, i) => ({ item, i })).sort((a, b) => rank(a.item) - rank(b.item) || a.i - b.i).map(({ item }) => item);
 }
 
 function stripDirectives(value: unknown): unknown {
@@ -190,14 +255,14 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   return doc;
 }
 
-export function applyPatch(type: string, target: unknown, patch: unknown): unknown {
+export function applyPatch(type: string, target: unknown, patch: unknown, meta?: PatchMeta): unknown {
   switch (type) {
     case PatchType.json:
       return applyJsonPatch(target, patch);
     case PatchType.merge:
       return applyMergePatch(target, patch);
     case PatchType.strategic:
-      return applyStrategicMergePatch(target, patch);
+      return applyStrategicMergePatch(target, patch, meta);
     default:
       throw badRequest(`the patch type ${JSON.stringify(type)} is not supported`);
   }

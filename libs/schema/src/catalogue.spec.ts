@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyStrategicMergePatch } from '@kapi/api-machinery';
+import { builtinSchemas, typeName } from './catalogue.js';
+import { patchMetaOf } from './patch-meta.js';
+import { unknownFields, unknownPatchFields } from './unknown-fields.js';
+
+const catalogue = builtinSchemas();
+const podTemplate = { group: '', version: 'v1', kind: 'PodTemplate' };
+
+describe('SchemaCatalogue', () => {
+  it('names definitions as kube-apiserver does and tags kinds with their group/version/kind', () => {
+    assert.equal(catalogue.definitionName(podTemplate), 'io.k8s.api.core.v1.PodTemplate');
+    assert.equal(catalogue.definitionName({ group: 'apps', version: 'v1', kind: 'Deployment' }), 'io.k8s.api.apps.v1.Deployment');
+    assert.equal(catalogue.definitionName({ group: 'events.k8s.io', version: 'v1', kind: 'Event' }), 'io.k8s.api.events.v1.Event');
+    assert.equal(catalogue.definitionName({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role' }), 'io.k8s.api.rbac.v1.Role');
+    assert.deepEqual(catalogue.schemaOf(podTemplate)?.['x-kubernetes-group-version-kind'], [podTemplate]);
+    assert.equal(catalogue.definitionName({ group: 'example.com', version: 'v1', kind: 'Nope' }), undefined);
+  });
+
+  it('carries types, required fields, descriptions and list metadata', () => {
+    const container = catalogue.definition('io.k8s.api.core.v1.Container')!;
+    assert.deepEqual(container.required, ['name']);
+    assert.match(String(container.properties?.image.description), /Container image name/);
+    assert.equal(container.properties?.ports.items?.$ref, 'io.k8s.api.core.v1.ContainerPort');
+    const containers = catalogue.definition('io.k8s.api.core.v1.PodSpec')!.properties!.containers;
+    assert.equal(containers['x-kubernetes-patch-merge-key'], 'name');
+    assert.equal(containers['x-kubernetes-patch-strategy'], 'merge');
+    assert.deepEqual(containers['x-kubernetes-list-map-keys'], ['name']);
+    assert.equal(catalogue.definition('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta')!.properties!.creationTimestamp.format, 'date-time');
+  });
+
+  it('reaches every definition a kind refers to', () => {
+    const closure = catalogue.closure([catalogue.definitionName(podTemplate)!]);
+    assert.ok(closure.has('io.k8s.api.core.v1.PodSpec'));
+    assert.ok(closure.has('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'));
+    assert.ok(closure.has('io.k8s.apimachinery.pkg.util.intstr.IntOrString'));
+  });
+
+  it('strips version prefixes from model names', () => {
+    assert.equal(typeName('V1PodSpec'), 'PodSpec');
+    assert.equal(typeName('V1beta1DeviceClass'), 'DeviceClass');
+    assert.equal(typeName('CoreV1Event'), 'Event');
+  });
+});
+
+describe('unknownFields', () => {
+  it('finds unknown fields by path in document order and prunes them when asked', () => {
+    const obj = { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'x', foo: 1, labels: { a: 'b' } }, template: { spec: { containers: [{ name: 'a', bar: 2, resources: { limits: { cpu: '1' } } }], zz: 1 } } };
+    const schema = catalogue.schemaOf(podTemplate)!;
+    assert.deepEqual(unknownFields(catalogue, schema, structuredClone(obj)), ['metadata.foo', 'template.spec.containers[0].bar', 'template.spec.zz']);
+    unknownFields(catalogue, schema, obj, true);
+    assert.deepEqual(obj, { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'x', labels: { a: 'b' } }, template: { spec: { containers: [{ name: 'a', resources: { limits: { cpu: '1' } } }] } } });
+  });
+
+  it('leaves open content alone (managedFields, raw extensions)', () => {
+    const obj = { metadata: { managedFields: [{ manager: 'm', fieldsV1: { 'f:data': { 'f:x': {} } } }] } };
+    assert.deepEqual(unknownFields(catalogue, catalogue.schemaOf({ group: '', version: 'v1', kind: 'ConfigMap' })!, obj), []);
+  });
+
+  it('checks patches: merge-shaped ones skip directives, JSON patches by path and value', () => {
+    const schema = catalogue.schemaOf(podTemplate)!;
+    assert.deepEqual(unknownPatchFields(catalogue, schema, 'application/strategic-merge-patch+json', { template: { spec: { $retainKeys: [], foo: 1 } } }), ['template.spec.foo']);
+    assert.deepEqual(
+      unknownPatchFields(catalogue, schema, 'application/json-patch+json', [
+        { op: 'add', path: '/template/spec/nope', value: 1 },
+        { op: 'add', path: '/template/spec/containers/0', value: { name: 'b', extra: true } },
+        { op: 'add', path: '/metadata/labels/x', value: 'y' },
+      ]),
+      ['template.spec.nope', 'template.spec.containers[0].extra'],
+    );
+  });
+});
+
+describe('strategic merge patch with the catalogue', () => {
+  const meta = patchMetaOf(catalogue, catalogue.schemaOf(podTemplate));
+  const target = {
+    metadata: { name: 'x', finalizers: ['a'] },
+    template: { spec: { containers: [{ name: 'a', image: 'one', env: [{ name: 'X', value: '1' }] }, { name: 'b', image: 'two' }] } },
+  };
+
+  it('merges containers by name and env by name, appending new items', () => {
+    const out = applyStrategicMergePatch(target, { template: { spec: { containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }] }, { name: 'c', image: 'three' }] } } }, meta) as typeof target;
+    assert.deepEqual(out.template.spec.containers, [
+      { name: 'a', image: 'one', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] },
+      { name: 'b', image: 'two' },
+      { name: 'c', image: 'three' },
+    ]);
+  });
+
+  it('deletes an item with $patch: delete, orders with $setElementOrder, unions primitive sets', () => {
+    const out = applyStrategicMergePatch(
+      target,
+      { metadata: { finalizers: ['b'] }, template: { spec: { '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }], containers: [{ name: 'a', $patch: 'delete' }, { name: 'b', image: 'new' }] } } },
+      meta,
+    ) as typeof target;
+    assert.deepEqual(out.template.spec.containers, [{ name: 'b', image: 'new' }]);
+    assert.deepEqual(out.metadata.finalizers, ['a', 'b']);
+    const ordered = applyStrategicMergePatch(target, { template: { spec: { '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }] } } }, meta) as typeof target;
+    assert.deepEqual(ordered.template.spec.containers.map((c) => c.name), ['b', 'a']);
+  });
+
+  it('replaces a merged list with $patch: replace', () => {
+    const out = applyStrategicMergePatch(target, { template: { spec: { containers: [{ $patch: 'replace' }, { name: 'z', image: 'z' }] } } }, meta) as typeof target;
+    assert.deepEqual(out.template.spec.containers, [{ name: 'z', image: 'z' }]);
+  });
+});
