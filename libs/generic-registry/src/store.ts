@@ -30,6 +30,7 @@ import {
   type Status,
 } from '@kapi/api-machinery';
 import { checkFieldSelector, storageKey, type KindStrategy } from '@kapi/kinds';
+import { builtinSchemas, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type StorageBackend, type StoredValue } from '@kapi/storage';
 import type { AdmissionHook, UserInfo } from './admission.js';
 import { recordUpdate } from './managed-fields.js';
@@ -120,6 +121,10 @@ export class GenericStore {
 
   get info() {
     return this.strategy.info;
+  }
+
+  private get gvk() {
+    return { group: this.info.group, version: this.info.version, kind: this.info.kind };
   }
 
   private get groupResource() {
@@ -364,10 +369,14 @@ export class GenericStore {
       // The patch may pin a resourceVersion; otherwise it applies to whatever is current.
       const { resourceVersion: _rv, ...meta } = current.metadata ?? {};
       const base = { ...current, metadata: meta };
-      const patched = applyPatch(patchType, base, patch);
+      const schemas = builtinSchemas();
+      const patched = applyPatch(patchType, base, patch, patchMetaFor(schemas, this.gvk));
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
         throw badRequest('the patch did not produce an object');
       }
+      // As kube-apiserver's decoding into its types would, drop what the kind does not declare (the
+      // front door has already reported it as fieldValidation asked).
+      pruneUnknownFields(schemas, this.gvk, patched);
       return patched as KubeObject;
     });
   }

@@ -30,6 +30,11 @@ const META_TYPES = new Set([
   'Status', 'StatusDetails', 'StatusCause', 'DeleteOptions', 'Preconditions', 'APIResource', 'APIResourceList', 'APIGroup',
   'APIGroupList', 'APIVersions', 'GroupVersionForDiscovery', 'ServerAddressByClientCIDR', 'WatchEvent',
 ]);
+/** The kinds of the core group, whose types the other groups share. */
+const CORE_KINDS = [
+  'Pod', 'PodTemplate', 'ReplicationController', 'Service', 'Endpoints', 'Node', 'Namespace', 'PersistentVolume',
+  'PersistentVolumeClaim', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event', 'LimitRange', 'ResourceQuota', 'Binding',
+];
 export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -59,6 +64,9 @@ export class SchemaCatalogue {
 
   constructor(private readonly models: Map<string, Model> = loadModels()) {
     this.definitions.set(INT_OR_STRING, { type: 'string', format: 'int-or-string', description: 'IntOrString is a type that can hold an int32 or a string.' });
+    // Core kinds first, so that the core types other groups share (PodTemplateSpec, ObjectReference,
+    // …) are named in the core package whichever kind is asked for first.
+    for (const kind of CORE_KINDS) this.definitionName({ group: '', version: 'v1', kind });
   }
 
   private static key(gvk: GroupVersionKind): string {

@@ -1,7 +1,7 @@
 // The strategic-merge-patch meta of a kind, read from its schema: each list's patch strategy and
 // merge key, at every depth.
 import type { PatchMeta } from '@kapi/api-machinery';
-import type { Schema, SchemaCatalogue } from './catalogue.js';
+import type { GroupVersionKind, Schema, SchemaCatalogue } from './catalogue.js';
 
 export function patchMetaOf(catalogue: SchemaCatalogue, schema: Schema | undefined): PatchMeta | undefined {
   if (!schema) return undefined;
@@ -17,4 +17,9 @@ export function patchMetaOf(catalogue: SchemaCatalogue, schema: Schema | undefin
       return patchMetaOf(catalogue, resolved()?.items);
     },
   };
+}
+
+/** The strategic-merge-patch meta of a kind, or undefined for a kind without a schema. */
+export function patchMetaFor(catalogue: SchemaCatalogue, gvk: GroupVersionKind): PatchMeta | undefined {
+  return patchMetaOf(catalogue, catalogue.schemaOf(gvk));
 }

@@ -2,7 +2,7 @@
 // into its Go types, which drops such fields; with fieldValidation it reports them first, by their
 // path in the object (`spec.containers[0].foo`). These functions find them and, when asked, prune
 // them, in document order.
-import type { Schema, SchemaCatalogue } from './catalogue.js';
+import type { GroupVersionKind, Schema, SchemaCatalogue } from './catalogue.js';
 
 type Json = Record<string, unknown>;
 
@@ -88,4 +88,10 @@ export function unknownPatchFields(catalogue: SchemaCatalogue, schema: Schema, p
     if (current) walk(catalogue, current, op.value, path, false, found, false);
   }
   return found;
+}
+
+/** Removes from an object of a kind what its schema does not declare (nothing for a kind without one). */
+export function pruneUnknownFields(catalogue: SchemaCatalogue, gvk: GroupVersionKind, obj: unknown): string[] {
+  const schema = catalogue.schemaOf(gvk);
+  return schema ? unknownFields(catalogue, schema, obj, true) : [];
 }

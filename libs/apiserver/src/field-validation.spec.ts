@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StatusError } from '@kapi/api-machinery';
+import { builtinSchemas } from '@kapi/schema';
+import { parseFieldValidation, validateObjectFields, validatePatchFields, warningHeader } from './field-validation.js';
+
+const schemas = builtinSchemas();
+const gvk = { group: '', version: 'v1', kind: 'ConfigMap' };
+const body = (obj: unknown) => Buffer.from(JSON.stringify(obj));
+const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', bogus: 1 }, data: { a: 'b' }, spec: {} };
+
+describe('fieldValidation', () => {
+  it('defaults to Warn and refuses other values', () => {
+    assert.equal(parseFieldValidation(null), 'Warn');
+    assert.equal(parseFieldValidation('Strict'), 'Strict');
+    assert.throws(() => parseFieldValidation('strict'), StatusError);
+  });
+
+  it('Strict fails with kube\'s message, listing every unknown field', () => {
+    assert.throws(
+      () => validateObjectFields(schemas, gvk, body(cm), 'Strict'),
+      (err: StatusError) => err.toStatus().code === 400 && err.message === 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.bogus", unknown field "spec"',
+    );
+  });
+
+  it('Warn warns per field and prunes; Ignore only prunes', () => {
+    const warned = validateObjectFields(schemas, gvk, body(cm), 'Warn');
+    assert.deepEqual(warned.warnings, ['unknown field "metadata.bogus"', 'unknown field "spec"']);
+    assert.deepEqual(JSON.parse(warned.body.toString()), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'b' } });
+    const ignored = validateObjectFields(schemas, gvk, body(cm), 'Ignore');
+    assert.deepEqual(ignored.warnings, []);
+    assert.deepEqual(JSON.parse(ignored.body.toString()), JSON.parse(warned.body.toString()));
+  });
+
+  it('passes kinds without a schema through', () => {
+    const other = body({ apiVersion: 'example.com/v1', kind: 'Thing', anything: 1 });
+    assert.equal(validateObjectFields(schemas, { group: 'example.com', version: 'v1', kind: 'Thing' }, other, 'Strict').body, other);
+  });
+
+  it('checks patches without their directives', () => {
+    assert.throws(() => validatePatchFields(schemas, gvk, 'application/merge-patch+json', body({ datta: {} }), 'Strict'), /strict decoding error: unknown field "datta"/);
+    assert.deepEqual(validatePatchFields(schemas, gvk, 'application/strategic-merge-patch+json', body({ data: { $patch: 'replace' }, metadata: { '$deleteFromPrimitiveList/finalizers': ['x'] } }), 'Strict'), []);
+  });
+
+  it('formats Warning headers as kube-apiserver does', () => {
+    assert.equal(warningHeader('unknown field "spec.foo"'), '299 - "unknown field \\"spec.foo\\""');
+  });
+});

@@ -1,0 +1,49 @@
+// fieldValidation: what to do with fields a built-in kind does not declare. kube-apiserver always
+// drops them (they do not survive decoding into its Go types); the query parameter says whether
+// the client hears about it: Strict fails the request (400), Warn (the default) adds one warning per
+// field, Ignore says nothing.
+import { badRequest } from '@kapi/api-machinery';
+import { unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function parseFieldValidation(value: string | null): FieldValidation {
+  if (value === null || value === '') return 'Warn';
+  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
+  throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${value}"`);
+}
+
+const describe = (paths: string[]) => paths.map((p) => `unknown field "${p}"`);
+
+/** The warnings for what was found, or the Strict error (with kube's prefix for a decoded object). */
+function verdict(found: string[], directive: FieldValidation, prefix: string): string[] {
+  if (found.length === 0 || directive === 'Ignore') return [];
+  if (directive === 'Strict') throw badRequest(`${prefix}strict decoding error: ${describe(found).join(', ')}`);
+  return describe(found);
+}
+
+/**
+ * Checks and prunes the unknown fields of a create or update body (JSON text) of a kind. Returns
+ * the body to store and the warnings to send; throws the 400 of Strict. A kind the schema
+ * catalogue does not know is passed through.
+ */
+export function validateObjectFields(schemas: SchemaCatalogue, gvk: GroupVersionKind, body: Buffer, directive: FieldValidation): { body: Buffer; warnings: string[] } {
+  const schema = schemas.schemaOf(gvk);
+  if (!schema) return { body, warnings: [] };
+  const obj = JSON.parse(body.toString('utf8')) as unknown;
+  const found = unknownFields(schemas, schema, obj, true);
+  const warnings = verdict(found, directive, `${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: `);
+  return { body: found.length ? Buffer.from(JSON.stringify(obj)) : body, warnings };
+}
+
+/** The same for a patch: the unknown fields it would bring. The registry prunes the patched object. */
+export function validatePatchFields(schemas: SchemaCatalogue, gvk: GroupVersionKind, patchType: string, patch: Buffer, directive: FieldValidation): string[] {
+  const schema = schemas.schemaOf(gvk);
+  if (!schema) return [];
+  return verdict(unknownPatchFields(schemas, schema, patchType, JSON.parse(patch.toString('utf8'))), directive, '');
+}
+
+/** A `Warning` header value as kube-apiserver sends it (code 299, agent "-"). */
+export function warningHeader(message: string): string {
+  return `299 - ${JSON.stringify(message)}`;
+}
