@@ -116,5 +116,29 @@ describe('OpenAPI and field validation', () => {
     assert.equal(reapplied.stdout, 'podtemplate/smp configured\n');
     got = JSON.parse((await stack.kubectl(['get', 'podtemplate', 'smp', '-o', 'json'])).stdout);
     assert.deepEqual(got.template.spec.containers.map((c: { name: string; image: string }) => `${c.name}=${c.image}`), ['a=nginx:3', 'b=redis:2']);
+
+    // Dropping a container from the file: kubectl's three-way patch deletes it by its name.
+    writeFileSync(path, template('smp', container('b', 'redis:2')));
+    const removed = await stack.kubectl(['apply', '-f', path]);
+    assert.equal(removed.code, 0, removed.stderr);
+    got = JSON.parse((await stack.kubectl(['get', 'podtemplate', 'smp', '-o', 'json'])).stdout);
+    assert.deepEqual(got.template.spec.containers.map((c: { name: string; image: string }) => `${c.name}=${c.image}`), ['b=redis:2']);
+  });
+
+  it('warns about an unknown field brought by a patch (Warn is the default) and refuses it under Strict', async () => {
+    const path = file('patched.yaml', template('patched', container('app', 'nginx')));
+    assert.equal((await stack.kubectl(['apply', '-f', path])).code, 0);
+    const body = { template: { spec: { bogus: true } } };
+    const strict = await apiRequest(stack, 'PATCH', '/api/v1/namespaces/default/podtemplates/patched?fieldValidation=Strict', body, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(strict.code, 400);
+    const status = JSON.parse(strict.body);
+    assert.equal(status.reason, 'BadRequest');
+    assert.equal(status.message, 'strict decoding error: unknown field "template.spec.bogus"');
+    // kubectl patch sends no fieldValidation: the server's default, Warn, applies.
+    const warned = await stack.kubectl(['patch', 'podtemplate', 'patched', '--type=merge', '-p', JSON.stringify(body)]);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stderr, /Warning: unknown field "template\.spec\.bogus"/);
+    const got = JSON.parse((await stack.kubectl(['get', 'podtemplate', 'patched', '-o', 'json'])).stdout);
+    assert.equal('bogus' in got.template.spec, false);
   });
 });

@@ -11,9 +11,12 @@ const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', bogus: 
 
 describe('fieldValidation', () => {
   it('defaults to Warn and refuses other values', () => {
-    assert.equal(parseFieldValidation(null), 'Warn');
-    assert.equal(parseFieldValidation('Strict'), 'Strict');
-    assert.throws(() => parseFieldValidation('strict'), StatusError);
+    assert.equal(parseFieldValidation(null, 'CreateOptions'), 'Warn');
+    assert.equal(parseFieldValidation('Strict', 'PatchOptions'), 'Strict');
+    assert.throws(
+      () => parseFieldValidation('strict', 'CreateOptions'),
+      (err: StatusError) => err.toStatus().code === 422 && err.message === 'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"',
+    );
   });
 
   it('Strict fails with kube\'s message, listing every unknown field', () => {

@@ -2,15 +2,16 @@
 // drops them (they do not survive decoding into its Go types); the query parameter says whether
 // the client hears about it: Strict fails the request (400), Warn (the default) adds one warning per
 // field, Ignore says nothing.
-import { badRequest } from '@kapi/api-machinery';
+import { badRequest, field, invalid } from '@kapi/api-machinery';
 import { unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
-export function parseFieldValidation(value: string | null): FieldValidation {
+/** The directive of a write's query, refused (422, as the write's options) when it is none of kube's. */
+export function parseFieldValidation(value: string | null, options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): FieldValidation {
   if (value === null || value === '') return 'Warn';
   if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
-  throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${value}"`);
+  throw invalid(options, 'meta.k8s.io', '', [field.notSupported('fieldValidation', value, ['', 'Ignore', 'Strict', 'Warn'])]);
 }
 
 const describe = (paths: string[]) => paths.map((p) => `unknown field "${p}"`);
@@ -30,9 +31,12 @@ function verdict(found: string[], directive: FieldValidation, prefix: string): s
 export function validateObjectFields(schemas: SchemaCatalogue, gvk: GroupVersionKind, body: Buffer, directive: FieldValidation): { body: Buffer; warnings: string[] } {
   const schema = schemas.schemaOf(gvk);
   if (!schema) return { body, warnings: [] };
-  const obj = JSON.parse(body.toString('utf8')) as unknown;
+  const obj = JSON.parse(body.toString('utf8')) as { apiVersion?: unknown; kind?: unknown };
   const found = unknownFields(schemas, schema, obj, true);
-  const warnings = verdict(found, directive, `${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: `);
+  // kube names the kind and version the body claims, then the kind it decodes into.
+  const dataKind = typeof obj?.kind === 'string' && obj.kind ? obj.kind : gvk.kind;
+  const dataVersion = typeof obj?.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion.split('/').pop() : gvk.version;
+  const warnings = verdict(found, directive, `${dataKind} in version "${dataVersion}" cannot be handled as a ${gvk.kind}: `);
   return { body: found.length ? Buffer.from(JSON.stringify(obj)) : body, warnings };
 }
 

@@ -130,7 +130,9 @@ export class SchemaCatalogue {
     const existing = this.nameOfModel.get(model.name);
     if (existing) return existing;
     const type = typeName(model.name);
-    const name = META_TYPES.has(type) && !model.name.startsWith('V1beta') ? `${META}.${type}` : `${groupPackage(group)}.${modelVersion(model.name)}.${type}`;
+    const preferred = META_TYPES.has(type) && !model.name.startsWith('V1beta') ? `${META}.${type}` : `${groupPackage(group)}.${modelVersion(model.name)}.${type}`;
+    // Two models may share a type name across groups; the one named second keeps its model's name.
+    const name = this.definitions.has(preferred) ? `${groupPackage(group)}.${modelVersion(model.name)}.${model.name}` : preferred;
     this.nameOfModel.set(model.name, name);
     const schema: Schema = { type: 'object' };
     if (model.description) schema.description = model.description;

@@ -403,11 +403,11 @@ export class RequestHandler {
       case 'watch':
         return this.watch(req, res, q, info, strategy, resource, representation, include);
       case 'create': {
-        const body = this.checkFields(res, q, strategy, info.subresource, decodeBody(await readBody(req), mediaType(req), strategy, info.subresource));
+        const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decodeBody(await readBody(req), mediaType(req), strategy, info.subresource));
         return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name }), 201);
       }
       case 'update': {
-        const body = this.checkFields(res, q, strategy, info.subresource, decodeBody(await readBody(req), mediaType(req), strategy));
+        const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decodeBody(await readBody(req), mediaType(req), strategy));
         return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
       }
       case 'patch': {
@@ -417,7 +417,7 @@ export class RequestHandler {
         }
         const patch = decodeBody(await readBody(req), type);
         if (!info.subresource || info.subresource === 'status') {
-          warn(res, validatePatchFields(builtinSchemas(), gvkOf(strategy), type, patch, parseFieldValidation(q.get('fieldValidation'))));
+          warn(res, validatePatchFields(builtinSchemas(), gvkOf(strategy), type, patch, parseFieldValidation(q.get('fieldValidation'), 'PatchOptions')));
         }
         return answer(await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context: requestContext() }), 200);
       }
@@ -450,9 +450,9 @@ export class RequestHandler {
    * dropped. Subresources other than status take other kinds (bindings, evictions, tokens): their
    * bodies are the registry's to read.
    */
-  private checkFields(res: ServerResponse, q: URLSearchParams, strategy: KindStrategy, subresource: string, body: Buffer): Buffer {
+  private checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOptions' | 'UpdateOptions', strategy: KindStrategy, subresource: string, body: Buffer): Buffer {
     if (subresource && subresource !== 'status') return body;
-    const checked = validateObjectFields(builtinSchemas(), gvkOf(strategy), body, parseFieldValidation(q.get('fieldValidation')));
+    const checked = validateObjectFields(builtinSchemas(), gvkOf(strategy), body, parseFieldValidation(q.get('fieldValidation'), options));
     warn(res, checked.warnings);
     return checked.body;
   }
