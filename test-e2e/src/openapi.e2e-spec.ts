@@ -80,6 +80,17 @@ describe('OpenAPI and field validation', () => {
     assert.equal((await stack.kubectl(['get', 'podtemplate', 'strict'])).code, 1);
   });
 
+  it('reports duplicate fields of a JSON body by path', async () => {
+    const body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dupes"},"data":{"a":"1"},"data":{"a":"2"}}';
+    const strict = await apiRequest(stack, 'POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', body);
+    assert.equal(strict.code, 400);
+    assert.equal(JSON.parse(strict.body).message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "data"');
+    const warned = await apiRequest(stack, 'POST', '/api/v1/namespaces/default/configmaps', body);
+    assert.equal(warned.code, 201);
+    assert.equal(warned.headers.warning, '299 - "duplicate field \\"data\\""');
+    assert.deepEqual(JSON.parse(warned.body).data, { a: '2' });
+  });
+
   it('warns with --validate=warn and drops the field', async () => {
     const path = file('warn.yaml', template('warn', container('app', 'nginx'), '\n    foo: bar'));
     const res = await stack.kubectl(['apply', '--validate=warn', '-f', path]);

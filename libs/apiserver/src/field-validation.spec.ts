@@ -35,6 +35,13 @@ describe('fieldValidation', () => {
     assert.deepEqual(JSON.parse(ignored.body.toString()), JSON.parse(warned.body.toString()));
   });
 
+  it('reports duplicate fields of the JSON the client sent', () => {
+    const sent = Buffer.from('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"a":"1"},"data":{"a":"2"}}');
+    const decoded = body(JSON.parse(sent.toString()));
+    assert.throws(() => validateObjectFields(schemas, gvk, decoded, 'Strict', sent), /strict decoding error: duplicate field "data"$/);
+    assert.deepEqual(validateObjectFields(schemas, gvk, decoded, 'Warn', sent).warnings, ['duplicate field "data"']);
+  });
+
   it('passes kinds without a schema through', () => {
     const other = body({ apiVersion: 'example.com/v1', kind: 'Thing', anything: 1 });
     assert.equal(validateObjectFields(schemas, { group: 'example.com', version: 'v1', kind: 'Thing' }, other, 'Strict').body, other);

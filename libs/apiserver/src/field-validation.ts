@@ -3,7 +3,7 @@
 // the client hears about it: Strict fails the request (400), Warn (the default) adds one warning per
 // field, Ignore says nothing.
 import { badRequest, field, invalid } from '@kapi/api-machinery';
-import { unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
+import { fieldProblems, unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -16,19 +16,26 @@ export function parseFieldValidation(value: string | null, options: 'CreateOptio
 
 const describe = (paths: string[]) => paths.map((p) => `unknown field "${p}"`);
 
-/** The warnings for what was found, or the Strict error (with kube's prefix for a decoded object). */
-function verdict(found: string[], directive: FieldValidation, prefix: string): string[] {
-  if (found.length === 0 || directive === 'Ignore') return [];
-  if (directive === 'Strict') throw badRequest(`${prefix}strict decoding error: ${describe(found).join(', ')}`);
-  return describe(found);
+/** The warnings for the problems found, or the Strict error (with kube's prefix for a decoded object). */
+function verdict(problems: string[], directive: FieldValidation, prefix: string): string[] {
+  if (problems.length === 0 || directive === 'Ignore') return [];
+  if (directive === 'Strict') throw badRequest(`${prefix}strict decoding error: ${problems.join(', ')}`);
+  return problems;
 }
 
 /**
  * Checks and prunes the unknown fields of a create or update body (JSON text) of a kind. Returns
- * the body to store and the warnings to send; throws the 400 of Strict. A kind the schema
- * catalogue does not know is passed through.
+ * the body to store and the warnings to send; throws the 400 of Strict. With the JSON text as the
+ * client sent it (`sent`), duplicate fields are reported too. A kind the schema catalogue does not
+ * know is passed through.
  */
-export function validateObjectFields(schemas: SchemaCatalogue, gvk: GroupVersionKind, body: Buffer, directive: FieldValidation): { body: Buffer; warnings: string[] } {
+export function validateObjectFields(
+  schemas: SchemaCatalogue,
+  gvk: GroupVersionKind,
+  body: Buffer,
+  directive: FieldValidation,
+  sent?: Buffer,
+): { body: Buffer; warnings: string[] } {
   const schema = schemas.schemaOf(gvk);
   if (!schema) return { body, warnings: [] };
   const obj = JSON.parse(body.toString('utf8')) as { apiVersion?: unknown; kind?: unknown };
@@ -36,7 +43,8 @@ export function validateObjectFields(schemas: SchemaCatalogue, gvk: GroupVersion
   // kube names the kind and version the body claims, then the kind it decodes into.
   const dataKind = typeof obj?.kind === 'string' && obj.kind ? obj.kind : gvk.kind;
   const dataVersion = typeof obj?.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion.split('/').pop() : gvk.version;
-  const warnings = verdict(found, directive, `${dataKind} in version "${dataVersion}" cannot be handled as a ${gvk.kind}: `);
+  const problems = sent && directive !== 'Ignore' ? fieldProblems(schemas, schema, sent.toString('utf8')) : describe(found);
+  const warnings = verdict(problems, directive, `${dataKind} in version "${dataVersion}" cannot be handled as a ${gvk.kind}: `);
   return { body: found.length ? Buffer.from(JSON.stringify(obj)) : body, warnings };
 }
 
@@ -44,7 +52,7 @@ export function validateObjectFields(schemas: SchemaCatalogue, gvk: GroupVersion
 export function validatePatchFields(schemas: SchemaCatalogue, gvk: GroupVersionKind, patchType: string, patch: Buffer, directive: FieldValidation): string[] {
   const schema = schemas.schemaOf(gvk);
   if (!schema) return [];
-  return verdict(unknownPatchFields(schemas, schema, patchType, JSON.parse(patch.toString('utf8'))), directive, '');
+  return verdict(describe(unknownPatchFields(schemas, schema, patchType, JSON.parse(patch.toString('utf8')))), directive, '');
 }
 
 /** A `Warning` header value as kube-apiserver sends it (code 299, agent "-"). */

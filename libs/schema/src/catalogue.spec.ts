@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { applyStrategicMergePatch } from '@kapi/api-machinery';
 import { builtinSchemas, typeName } from './catalogue.js';
 import { patchMetaOf } from './patch-meta.js';
-import { unknownFields, unknownPatchFields } from './unknown-fields.js';
+import { Entries, parseJsonEntries } from './json-entries.js';
+import { fieldProblems, unknownFields, unknownPatchFields } from './unknown-fields.js';
 
 const catalogue = builtinSchemas();
 const podTemplate = { group: '', version: 'v1', kind: 'PodTemplate' };
@@ -69,6 +70,25 @@ describe('unknownFields', () => {
       ]),
       ['template.spec.nope', 'template.spec.containers[0].extra'],
     );
+  });
+});
+
+describe('duplicate fields', () => {
+  it('parses JSON keeping repeated keys', () => {
+    const parsed = parseJsonEntries(' {"a": 1, "a": [true, null, -1.5e2, "x\\"y"], "b": {}} ') as Entries;
+    assert.deepEqual(parsed.pairs.map(([k]) => k), ['a', 'a', 'b']);
+    assert.deepEqual(parsed.pairs[1][1], [true, null, -150, 'x"y']);
+    assert.deepEqual((parsed.pairs[2][1] as Entries).pairs, []);
+  });
+
+  it('reports unknown and duplicate fields in document order, an unknown one once', () => {
+    const json = '{"apiVersion":"v1","kind":"PodTemplate","metadata":{"name":"a","name":"b"},"template":{"spec":{"nope":1,"nope":2,"containers":[{"name":"c","image":"x","image":"y","odd":true}]}}}';
+    assert.deepEqual(fieldProblems(catalogue, catalogue.schemaOf(podTemplate)!, json), [
+      'duplicate field "metadata.name"',
+      'unknown field "template.spec.nope"',
+      'duplicate field "template.spec.containers[0].image"',
+      'unknown field "template.spec.containers[0].odd"',
+    ]);
   });
 });
 

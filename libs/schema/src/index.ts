@@ -3,3 +3,4 @@ export * from './list-facts.js';
 export * from './model-source.js';
 export * from './patch-meta.js';
 export * from './unknown-fields.js';
+export * from './json-entries.js';

@@ -3,10 +3,11 @@
 // path in the object (`spec.containers[0].foo`). These functions find them and, when asked, prune
 // them, in document order.
 import type { GroupVersionKind, Schema, SchemaCatalogue } from './catalogue.js';
+import { Entries, parseJsonEntries } from './json-entries.js';
 
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Entries);
 
 /** Whether a schema leaves its content open: no declared properties, or preserve-unknown-fields. */
 function isOpen(schema: Schema): boolean {
@@ -16,35 +17,61 @@ function isOpen(schema: Schema): boolean {
 
 const join = (path: string, field: string) => (path ? `${path}.${field}` : field);
 
-function walk(catalogue: SchemaCatalogue, schema: Schema | undefined, value: unknown, path: string, prune: boolean, found: string[], skipDirectives: boolean): void {
-  const s = catalogue.resolve(schema);
+interface Walk {
+  catalogue: SchemaCatalogue;
+  prune: boolean;
+  skipDirectives: boolean;
+  /** Unknown fields by path. */
+  found: string[];
+  /** kube's messages for unknown and duplicate fields, in document order. */
+  problems: string[];
+}
+
+function walk(w: Walk, schema: Schema | undefined, value: unknown, path: string): void {
+  const s = w.catalogue.resolve(schema);
   if (!s || value === null || value === undefined) return;
   if (Array.isArray(value)) {
-    if (s.type === 'array' && s.items) value.forEach((item, i) => walk(catalogue, s.items, item, `${path}[${i}]`, prune, found, skipDirectives));
+    if (s.type === 'array' && s.items) value.forEach((item, i) => walk(w, s.items, item, `${path}[${i}]`));
     return;
   }
-  if (!isObject(value) || s.type !== 'object' || isOpen(s)) return;
-  if (s.additionalProperties && !s.properties) {
-    for (const [key, v] of Object.entries(value)) walk(catalogue, s.additionalProperties, v, join(path, key), prune, found, skipDirectives);
-    return;
-  }
-  for (const [key, v] of Object.entries(value)) {
-    if (skipDirectives && key.startsWith('$')) continue;
-    const property = s.properties?.[key];
+  const pairs = value instanceof Entries ? value.pairs : isObject(value) ? Object.entries(value) : undefined;
+  if (!pairs || s.type !== 'object' || isOpen(s)) return;
+  const seen = new Set<string>();
+  for (const [key, v] of pairs) {
+    if (w.skipDirectives && key.startsWith('$')) continue;
+    const property = s.properties ? s.properties[key] : s.additionalProperties;
+    const again = seen.has(key);
+    seen.add(key);
     if (property) {
-      walk(catalogue, property, v, join(path, key), prune, found, skipDirectives);
+      if (again) w.problems.push(`duplicate field "${join(path, key)}"`);
+      walk(w, property, v, join(path, key));
       continue;
     }
-    found.push(join(path, key));
-    if (prune) delete value[key];
+    if (again) continue;
+    w.found.push(join(path, key));
+    w.problems.push(`unknown field "${join(path, key)}"`);
+    if (w.prune && isObject(value)) delete value[key];
   }
+}
+
+function run(catalogue: SchemaCatalogue, schema: Schema | undefined, value: unknown, options: { prune?: boolean; skipDirectives?: boolean; path?: string } = {}): Walk {
+  const w: Walk = { catalogue, prune: options.prune ?? false, skipDirectives: options.skipDirectives ?? false, found: [], problems: [] };
+  walk(w, schema, value, options.path ?? '');
+  return w;
 }
 
 /** The unknown fields of an object of the schema, by path; with `prune` they are removed in place. */
 export function unknownFields(catalogue: SchemaCatalogue, schema: Schema, obj: unknown, prune = false): string[] {
-  const found: string[] = [];
-  walk(catalogue, schema, obj, '', prune, found, false);
-  return found;
+  return run(catalogue, schema, obj, { prune }).found;
+}
+
+/**
+ * kube's fieldValidation messages for a JSON body, in document order: `unknown field "spec.foo"`
+ * for each field the schema does not declare, `duplicate field "spec.foo"` for a declared one
+ * repeated, both by path as kube's JSON decoder reports them.
+ */
+export function fieldProblems(catalogue: SchemaCatalogue, schema: Schema, json: string): string[] {
+  return run(catalogue, schema, parseJsonEntries(json)).problems;
 }
 
 /**
@@ -55,8 +82,7 @@ export function unknownFields(catalogue: SchemaCatalogue, schema: Schema, obj: u
 export function unknownPatchFields(catalogue: SchemaCatalogue, schema: Schema, patchType: string, patch: unknown): string[] {
   const found: string[] = [];
   if (patchType !== 'application/json-patch+json') {
-    walk(catalogue, schema, patch, '', false, found, true);
-    return found;
+    return run(catalogue, schema, patch, { skipDirectives: true }).found;
   }
   if (!Array.isArray(patch)) return found;
   for (const op of patch as Json[]) {
@@ -85,7 +111,7 @@ export function unknownPatchFields(catalogue: SchemaCatalogue, schema: Schema, p
         path = join(path, token);
       }
     }
-    if (current) walk(catalogue, current, op.value, path, false, found, false);
+    if (current) found.push(...run(catalogue, current, op.value, { path }).found);
   }
   return found;
 }

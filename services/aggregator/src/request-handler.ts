@@ -150,6 +150,9 @@ export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy, 
 
 const gvkOf = (strategy: KindStrategy) => ({ group: strategy.info.group, version: strategy.info.version, kind: strategy.info.kind });
 
+/** The body as the client sent it when it is JSON text, in which duplicate fields can be seen. */
+const sentJson = (req: IncomingMessage, raw: Buffer) => (mediaType(req) === 'application/json' ? raw : undefined);
+
 /** Adds kube's `Warning` headers, one per message. */
 function warn(res: ServerResponse, warnings: string[]): void {
   if (warnings.length) res.setHeader('Warning', warnings.map(warningHeader));
@@ -403,11 +406,13 @@ export class RequestHandler {
       case 'watch':
         return this.watch(req, res, q, info, strategy, resource, representation, include);
       case 'create': {
-        const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decodeBody(await readBody(req), mediaType(req), strategy, info.subresource));
+        const raw = await readBody(req);
+        const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decodeBody(raw, mediaType(req), strategy, info.subresource), sentJson(req, raw));
         return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name }), 201);
       }
       case 'update': {
-        const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decodeBody(await readBody(req), mediaType(req), strategy));
+        const raw = await readBody(req);
+        const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decodeBody(raw, mediaType(req), strategy), sentJson(req, raw));
         return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
       }
       case 'patch': {
@@ -450,9 +455,9 @@ export class RequestHandler {
    * dropped. Subresources other than status take other kinds (bindings, evictions, tokens): their
    * bodies are the registry's to read.
    */
-  private checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOptions' | 'UpdateOptions', strategy: KindStrategy, subresource: string, body: Buffer): Buffer {
+  private checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOptions' | 'UpdateOptions', strategy: KindStrategy, subresource: string, body: Buffer, sent?: Buffer): Buffer {
     if (subresource && subresource !== 'status') return body;
-    const checked = validateObjectFields(builtinSchemas(), gvkOf(strategy), body, parseFieldValidation(q.get('fieldValidation'), options));
+    const checked = validateObjectFields(builtinSchemas(), gvkOf(strategy), body, parseFieldValidation(q.get('fieldValidation'), options), sent);
     warn(res, checked.warnings);
     return checked.body;
   }
