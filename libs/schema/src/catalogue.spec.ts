@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyStrategicMergePatch } from '@kapi/api-machinery';
-import { builtinSchemas, typeName } from './catalogue.js';
+import { builtinSchemas, SchemaCatalogue, typeName } from './catalogue.js';
 import { patchMetaOf } from './patch-meta.js';
 import { Entries, parseJsonEntries } from './json-entries.js';
 import { fieldProblems, unknownFields, unknownPatchFields } from './unknown-fields.js';
@@ -36,6 +36,16 @@ describe('SchemaCatalogue', () => {
     assert.ok(closure.has('io.k8s.api.core.v1.PodSpec'));
     assert.ok(closure.has('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'));
     assert.ok(closure.has('io.k8s.apimachinery.pkg.util.intstr.IntOrString'));
+  });
+
+  it('serves a registered kind like a built-in one', () => {
+    const own = new SchemaCatalogue();
+    const gvk = { group: 'example.com', version: 'v1', kind: 'Widget' };
+    own.registerKind(gvk, 'com.example.v1.Widget', { type: 'object', properties: { spec: { $ref: 'com.example.v1.WidgetSpec' } } }, {
+      'com.example.v1.WidgetSpec': { type: 'object', properties: { size: { type: 'integer' } } },
+    });
+    assert.equal(own.definitionName(gvk), 'com.example.v1.Widget');
+    assert.deepEqual(unknownFields(own, own.schemaOf(gvk)!, { spec: { size: 1, colour: 'red' } }), ['spec.colour']);
   });
 
   it('strips version prefixes from model names', () => {

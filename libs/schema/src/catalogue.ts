@@ -95,6 +95,17 @@ export class SchemaCatalogue {
     return name;
   }
 
+  /**
+   * Adds a kind whose schema does not come from the model data (a CustomResourceDefinition's
+   * version, later), with the definitions it refers to by name. Every lookup then serves it as it
+   * serves the built-in kinds.
+   */
+  registerKind(gvk: GroupVersionKind, name: string, schema: Schema, definitions: Record<string, Schema> = {}): void {
+    for (const [n, d] of Object.entries(definitions)) this.definitions.set(n, d);
+    this.definitions.set(name, { ...schema, 'x-kubernetes-group-version-kind': [{ group: gvk.group, version: gvk.version, kind: gvk.kind }] });
+    this.roots.set(SchemaCatalogue.key(gvk), name);
+  }
+
   /** The schema of a kind, or undefined for a kind the model data does not know. */
   schemaOf(gvk: GroupVersionKind): Schema | undefined {
     const name = this.definitionName(gvk);
