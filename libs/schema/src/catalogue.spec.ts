@@ -31,6 +31,17 @@ describe('SchemaCatalogue', () => {
     assert.equal(catalogue.definition('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta')!.properties!.creationTimestamp.format, 'date-time');
   });
 
+  it('looks up schemas and known fields at a path', () => {
+    assert.equal(catalogue.schemaAt(podTemplate, 'template.spec.containers')?.type, 'array');
+    assert.equal(catalogue.schemaAt(podTemplate, 'template.spec.containers[0].image')?.type, 'string');
+    assert.equal(catalogue.schemaAt(podTemplate, 'metadata.labels.app')?.type, 'string');
+    assert.equal(catalogue.schemaAt(podTemplate, 'template.nope'), undefined);
+    assert.ok(catalogue.knownFields(podTemplate, 'template.spec.containers').includes('volumeMounts'));
+    assert.deepEqual(catalogue.knownFields(podTemplate, '').sort(), ['apiVersion', 'kind', 'metadata', 'template']);
+    assert.deepEqual(catalogue.listFactsAt(podTemplate, 'template.spec.containers[0].ports'), { mergeKey: 'containerPort', strategy: 'merge', listType: 'map', mapKeys: ['containerPort', 'protocol'] });
+    assert.equal(catalogue.listFactsAt({ group: 'apps', version: 'v1', kind: 'Deployment' }, 'spec.strategy').strategy, 'retainKeys');
+  });
+
   it('reaches every definition a kind refers to', () => {
     const closure = catalogue.closure([catalogue.definitionName(podTemplate)!]);
     assert.ok(closure.has('io.k8s.api.core.v1.PodSpec'));

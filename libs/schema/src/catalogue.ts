@@ -2,7 +2,7 @@
 // refers to, and the lookups the API machinery needs from it (fields at a path, merge keys, list
 // types). A kind gets its schema from the model data by its group/version/kind alone, so a kind
 // added to kapi needs nothing here.
-import { listFacts } from './list-facts.js';
+import { listFacts, type ListFacts } from './list-facts.js';
 import { loadModels, type Model, type ModelType } from './model-source.js';
 
 export interface GroupVersionKind {
@@ -110,6 +110,43 @@ export class SchemaCatalogue {
   schemaOf(gvk: GroupVersionKind): Schema | undefined {
     const name = this.definitionName(gvk);
     return name ? this.definitions.get(name) : undefined;
+  }
+
+  /**
+   * The schema at a dotted field path of a kind (`spec.template.spec.containers`), resolved; a list
+   * index (`containers[0]`) or a map key steps into the items or values.
+   */
+  schemaAt(gvk: GroupVersionKind, path: string): Schema | undefined {
+    return this.resolve(this.propertyAt(gvk, path));
+  }
+
+  /** The list and patch metadata of the field at a path (merge key, strategy, list type, map keys). */
+  listFactsAt(gvk: GroupVersionKind, path: string): ListFacts {
+    const property = this.propertyAt(gvk, path);
+    return {
+      mergeKey: property?.['x-kubernetes-patch-merge-key'] as string | undefined,
+      strategy: property?.['x-kubernetes-patch-strategy'] as string | undefined,
+      listType: property?.['x-kubernetes-list-type'] as ListFacts['listType'],
+      mapKeys: property?.['x-kubernetes-list-map-keys'] as string[] | undefined,
+    };
+  }
+
+  /** The property schema at a path, as declared (its extensions beside any reference). */
+  private propertyAt(gvk: GroupVersionKind, path: string): Schema | undefined {
+    let current = this.schemaOf(gvk);
+    for (const step of path.split(/\.|(?=\[)/).filter(Boolean)) {
+      const s = this.resolve(current);
+      current = step.startsWith('[') ? s?.items : s?.properties ? s.properties[step] : s?.additionalProperties;
+      if (!current) return undefined;
+    }
+    return current;
+  }
+
+  /** The fields an object at a path of a kind may have (of its items, for a list). */
+  knownFields(gvk: GroupVersionKind, path: string): string[] {
+    const at = this.schemaAt(gvk, path);
+    const object = at?.type === 'array' ? this.resolve(at.items) : at;
+    return Object.keys(object?.properties ?? {});
   }
 
   definition(name: string): Schema | undefined {
