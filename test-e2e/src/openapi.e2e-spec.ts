@@ -78,6 +78,14 @@ describe('OpenAPI and field validation', () => {
     assert.notEqual(res.code, 0);
     assert.match(res.stderr, /Error from server \(BadRequest\): error when creating ".*strict\.yaml": PodTemplate in version "v1" cannot be handled as a PodTemplate: strict decoding error: unknown field "template\.spec\.foo"/);
     assert.equal((await stack.kubectl(['get', 'podtemplate', 'strict'])).code, 1);
+
+    // Re-applying an existing object is a patch, refused the same way.
+    writeFileSync(path, template('strict', container('app', 'nginx')));
+    assert.equal((await stack.kubectl(['apply', '-f', path])).code, 0);
+    writeFileSync(path, template('strict', container('app', 'nginx'), '\n    foo: bar'));
+    const patched = await stack.kubectl(['apply', '-f', path]);
+    assert.notEqual(patched.code, 0);
+    assert.match(patched.stderr, /strict decoding error: unknown field "template\.spec\.foo"/);
   });
 
   it('reports duplicate fields of a JSON body by path', async () => {
