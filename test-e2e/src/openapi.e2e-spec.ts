@@ -88,6 +88,17 @@ describe('OpenAPI and field validation', () => {
     assert.match(patched.stderr, /strict decoding error: unknown field "template\.spec\.foo"/);
   });
 
+  it('refuses a value of the wrong type with the Go decoder\'s message', async () => {
+    // (kubectl decodes metadata itself, and would refuse a number label before sending.)
+    const path = file('typed.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typed\ndata:\n  port: 8080\n');
+    const res = await stack.kubectl(['apply', '-f', path]);
+    assert.notEqual(res.code, 0);
+    assert.match(
+      res.stderr,
+      /Error from server \(BadRequest\): error when creating ".*typed\.yaml": ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap\.data of type string/,
+    );
+  });
+
   it('reports duplicate fields of a JSON body by path', async () => {
     const body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dupes"},"data":{"a":"1"},"data":{"a":"2"}}';
     const strict = await apiRequest(stack, 'POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', body);

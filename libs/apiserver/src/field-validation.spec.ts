@@ -42,6 +42,17 @@ describe('fieldValidation', () => {
     assert.deepEqual(validateObjectFields(schemas, gvk, decoded, 'Warn', sent).warnings, ['duplicate field "data"']);
   });
 
+  it('refuses a value of the wrong type under any directive, with the Go decoder\'s message', () => {
+    const typed = body({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', labels: { version: 1 } }, bogus: 1 });
+    for (const directive of ['Strict', 'Warn', 'Ignore'] as const) {
+      assert.throws(
+        () => validateObjectFields(schemas, gvk, typed, directive),
+        (err: StatusError) =>
+          err.toStatus().code === 400 && err.message === 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
+      );
+    }
+  });
+
   it('passes kinds without a schema through', () => {
     const other = body({ apiVersion: 'example.com/v1', kind: 'Thing', anything: 1 });
     assert.equal(validateObjectFields(schemas, { group: 'example.com', version: 'v1', kind: 'Thing' }, other, 'Strict').body, other);

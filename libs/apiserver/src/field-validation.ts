@@ -1,9 +1,10 @@
-// fieldValidation: what to do with fields a built-in kind does not declare. kube-apiserver always
+// fieldValidation: what to do with fields a built-in kind does not declare (and, before it, values of
+// the wrong type, which fail the request whatever fieldValidation says). kube-apiserver always
 // drops them (they do not survive decoding into its Go types); the query parameter says whether
 // the client hears about it: Strict fails the request (400), Warn (the default) adds one warning per
 // field, Ignore says nothing.
 import { badRequest, field, invalid } from '@kapi/api-machinery';
-import { fieldProblems, unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
+import { fieldProblems, firstTypeError, unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -39,12 +40,16 @@ export function validateObjectFields(
   const schema = schemas.schemaOf(gvk);
   if (!schema) return { body, warnings: [] };
   const obj = JSON.parse(body.toString('utf8')) as { apiVersion?: unknown; kind?: unknown };
-  const found = unknownFields(schemas, schema, obj, true);
   // kube names the kind and version the body claims, then the kind it decodes into.
   const dataKind = typeof obj?.kind === 'string' && obj.kind ? obj.kind : gvk.kind;
   const dataVersion = typeof obj?.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion.split('/').pop() : gvk.version;
+  const prefix = `${dataKind} in version "${dataVersion}" cannot be handled as a ${gvk.kind}: `;
+  // A value of the wrong type fails the decoding itself, whatever fieldValidation says.
+  const typeError = firstTypeError(schemas, gvk, obj);
+  if (typeError) throw badRequest(`${prefix}${typeError}`);
+  const found = unknownFields(schemas, schema, obj, true);
   const problems = sent && directive !== 'Ignore' ? fieldProblems(schemas, schema, sent.toString('utf8')) : describe(found);
-  const warnings = verdict(problems, directive, `${dataKind} in version "${dataVersion}" cannot be handled as a ${gvk.kind}: `);
+  const warnings = verdict(problems, directive, prefix);
   return { body: found.length ? Buffer.from(JSON.stringify(obj)) : body, warnings };
 }
 

@@ -4,6 +4,7 @@ import { applyStrategicMergePatch } from '@kapi/api-machinery';
 import { builtinSchemas, SchemaCatalogue, typeName } from './catalogue.js';
 import { patchMetaOf } from './patch-meta.js';
 import { Entries, parseJsonEntries } from './json-entries.js';
+import { firstTypeError } from './type-check.js';
 import { fieldProblems, unknownFields, unknownPatchFields } from './unknown-fields.js';
 
 const catalogue = builtinSchemas();
@@ -91,6 +92,29 @@ describe('unknownFields', () => {
       ]),
       ['template.spec.nope', 'template.spec.containers[0].extra'],
     );
+  });
+});
+
+describe('firstTypeError', () => {
+  const error = (obj: unknown) => firstTypeError(catalogue, podTemplate, obj);
+
+  it('names the innermost struct, the path without indices and the Go type', () => {
+    assert.equal(
+      error({ template: { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: 8080 }] }] } } }),
+      'json: cannot unmarshal number into Go struct field EnvVar.template.spec.containers.env.value of type string',
+    );
+    assert.equal(error({ metadata: 'x' }), 'json: cannot unmarshal string into Go struct field PodTemplate.metadata of type v1.ObjectMeta');
+    assert.equal(error({ template: { spec: { containers: {} } } }), 'json: cannot unmarshal object into Go struct field PodSpec.template.spec.containers of type []v1.Container');
+    assert.equal(
+      error({ template: { spec: { containers: [{ name: 'a', ports: [{ containerPort: 1.5 }] }] } } }),
+      'json: cannot unmarshal number 1.5 into Go struct field ContainerPort.template.spec.containers.ports.containerPort of type int32',
+    );
+    assert.equal(firstTypeError(catalogue, { group: '', version: 'v1', kind: 'Secret' }, { data: { a: true } }), 'json: cannot unmarshal bool into Go struct field Secret.data of type []uint8');
+  });
+
+  it('accepts numbers for quantities and leaves times, int-or-strings and raw fields to themselves', () => {
+    assert.equal(error({ metadata: { creationTimestamp: 5, managedFields: [{ fieldsV1: { 'f:a': 1 } }] }, template: { spec: { containers: [{ name: 'a', resources: { limits: { cpu: 1, memory: '1Gi' } } }] } } }), undefined);
+    assert.equal(error({ template: { spec: { containers: [{ name: 'a', livenessProbe: { httpGet: { port: 'http' } } }] } } }), undefined);
   });
 });
 

@@ -2,7 +2,7 @@
 // refers to, and the lookups the API machinery needs from it (fields at a path, merge keys, list
 // types). A kind gets its schema from the model data by its group/version/kind alone, so a kind
 // added to kapi needs nothing here.
-import { listFacts, type ListFacts } from './list-facts.js';
+import { listFacts, QUANTITY_FIELDS, type ListFacts } from './list-facts.js';
 import { loadModels, type Model, type ModelType } from './model-source.js';
 
 export interface GroupVersionKind {
@@ -36,6 +36,7 @@ const CORE_KINDS = [
   'PersistentVolumeClaim', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event', 'LimitRange', 'ResourceQuota', 'Binding',
 ];
 export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const VERSION_PREFIX = /^(?:[A-Z][a-z]+)*?V\d+(?:(?:alpha|beta)\d+)?/;
@@ -64,6 +65,10 @@ export class SchemaCatalogue {
 
   constructor(private readonly models: Map<string, Model> = loadModels()) {
     this.definitions.set(INT_OR_STRING, { type: 'string', format: 'int-or-string', description: 'IntOrString is a type that can hold an int32 or a string.' });
+    this.definitions.set(QUANTITY, {
+      type: 'string',
+      description: 'A fixed-point number with an optional binary (Ki, Mi, …), decimal (k, M, …) or exponent suffix, such as "100m", "1.5Gi" or "2"; sent as a string or a number.',
+    });
     // Core kinds first, so that the core types other groups share (PodTemplateSpec, ObjectReference,
     // …) are named in the core package whichever kind is asked for first.
     for (const kind of CORE_KINDS) this.definitionName({ group: '', version: 'v1', kind });
@@ -187,7 +192,7 @@ export class SchemaCatalogue {
     this.definitions.set(name, schema);
     const properties: Record<string, Schema> = {};
     for (const field of model.fields) {
-      const property = this.fieldSchema(field.type, group);
+      const property = QUANTITY_FIELDS.has(`${type}.${field.name}`) ? quantitySchema(field.type) : this.fieldSchema(field.type, group);
       if (field.description) property.description = field.description;
       const itemModel = field.type.kind === 'array' && field.type.items.kind === 'model' ? this.models.get(field.type.items.name) : undefined;
       const facts = listFacts(type, field.name, itemModel?.fields.map((f) => f.name));
@@ -220,6 +225,11 @@ export class SchemaCatalogue {
       }
     }
   }
+}
+
+/** A Quantity field, or a ResourceList (a map of them). */
+function quantitySchema(type: ModelType): Schema {
+  return type.kind === 'map' ? { type: 'object', additionalProperties: { $ref: QUANTITY } } : { $ref: QUANTITY };
 }
 
 function refsOf(schema: Schema): string[] {

@@ -60,3 +60,19 @@ export function listFacts(typeName: string, field: string, itemFields?: string[]
   if (field === 'conditions' && itemFields?.includes('type')) return byType;
   return undefined;
 }
+
+/**
+ * The fields whose Go type is resource.Quantity (or a ResourceList, a map of them): strings in the
+ * model data, but a quantity may also be sent as a JSON number.
+ */
+export const QUANTITY_FIELDS = new Set([
+  'ResourceRequirements.limits', 'ResourceRequirements.requests', 'VolumeResourceRequirements.limits', 'VolumeResourceRequirements.requests',
+  'ResourceFieldSelector.divisor', 'EmptyDirVolumeSource.sizeLimit', 'PodSpec.overhead', 'ContainerStatus.allocatedResources',
+  'NodeStatus.capacity', 'NodeStatus.allocatable', 'PersistentVolumeSpec.capacity', 'PersistentVolumeClaimStatus.capacity',
+  'PersistentVolumeClaimStatus.allocatedResources', 'ResourceQuotaSpec.hard', 'ResourceQuotaStatus.hard', 'ResourceQuotaStatus.used',
+  'LimitRangeItem.max', 'LimitRangeItem.min', 'LimitRangeItem.default', 'LimitRangeItem.defaultRequest', 'LimitRangeItem.maxLimitRequestRatio',
+  'Overhead.podFixed', 'CSIStorageCapacity.capacity', 'CSIStorageCapacity.maximumVolumeSize', 'MetricTarget.value', 'MetricTarget.averageValue',
+  'MetricValueStatus.value', 'MetricValueStatus.averageValue', 'DeviceCapacity.value', 'Counter.value', 'CapacityRequestPolicy.default',
+  'CapacityRequestPolicyRange.min', 'CapacityRequestPolicyRange.max', 'CapacityRequestPolicyRange.step', 'CapacityRequirements.requests',
+  'DeviceRequestAllocationResult.consumedCapacity',
+]);
