@@ -13,6 +13,7 @@ import {
   decodeContinue,
   deepEqual,
   encodeContinue,
+  field,
   generateName,
   invalid,
   notFound,
@@ -30,7 +31,7 @@ import {
   type Status,
 } from '@kapi/api-machinery';
 import { checkFieldSelector, storageKey, type KindStrategy } from '@kapi/kinds';
-import { builtinSchemas, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
+import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type StorageBackend, type StoredValue } from '@kapi/storage';
 import type { AdmissionHook, UserInfo } from './admission.js';
 import { recordUpdate } from './managed-fields.js';
@@ -374,8 +375,11 @@ export class GenericStore {
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
         throw badRequest('the patch did not produce an object');
       }
-      // As kube-apiserver's decoding into its types would, drop what the kind does not declare (the
+      // The patched object is decoded into the kind's types, as kube-apiserver does: a value of the
+      // wrong type makes the patch invalid (422), and what the kind does not declare is dropped (the
       // front door has already reported it as fieldValidation asked).
+      const typeError = firstTypeError(schemas, this.gvk, patched);
+      if (typeError) throw invalid('', '', '', [field.invalid('patch', JSON.stringify(patched), typeError)]);
       pruneUnknownFields(schemas, this.gvk, patched);
       return patched as KubeObject;
     });
