@@ -45,6 +45,11 @@ describe('OpenAPI and field validation', () => {
     assert.match(res.stdout, /List of containers belonging to the pod\./);
     assert.match(res.stdout, /\n {2}image\t<string>\n/);
     assert.match(res.stdout, /\n {2}name\t<string> -required-\n/);
+    const limits = await stack.kubectl(['explain', 'podtemplates.template.spec.containers.resources.limits']);
+    assert.equal(limits.code, 0, limits.stderr);
+    assert.match(limits.stdout, /FIELD: limits <map\[string\]Quantity>/);
+    const port = await stack.kubectl(['explain', 'podtemplates.template.spec.containers.livenessProbe.httpGet.port']);
+    assert.match(port.stdout, /FIELD: port <IntOrString>/, port.stderr);
   });
 
   it('explains from /openapi/v2, which kubectl reads as protobuf', async () => {

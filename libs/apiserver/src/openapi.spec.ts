@@ -53,6 +53,8 @@ describe('OpenAPI v3', () => {
     const podSpec = doc.components.schemas['io.k8s.api.core.v1.PodSpec'];
     assert.equal(podSpec.properties.containers.items.$ref, '#/components/schemas/io.k8s.api.core.v1.Container');
     assert.deepEqual(podSpec.properties.containers['x-kubernetes-list-map-keys'], ['name']);
+    const quantity = doc.components.schemas['io.k8s.apimachinery.pkg.api.resource.Quantity'];
+    assert.deepEqual([quantity.type, quantity.oneOf], [undefined, [{ type: 'string' }, { type: 'integer' }]]);
     const template = doc.components.schemas['io.k8s.api.core.v1.PodTemplateSpec'];
     assert.ok(template.properties.spec.allOf?.[0].$ref === '#/components/schemas/io.k8s.api.core.v1.PodSpec' || template.properties.spec.$ref);
   });

@@ -7,7 +7,7 @@
 // schemas carry merge keys and patch strategies, from which kubectl builds its patches.
 import { createHash } from 'node:crypto';
 import type { KindCatalogue, ResourceInfo } from '@kapi/kinds';
-import type { Schema, SchemaCatalogue } from '@kapi/schema';
+import { INT_OR_STRING, QUANTITY, type Schema, type SchemaCatalogue } from '@kapi/schema';
 
 type Json = Record<string, unknown>;
 
@@ -140,6 +140,13 @@ function collect(catalogue: KindCatalogue, schemas: SchemaCatalogue, resources: 
   return { paths, definitions: new Map([...definitions].sort(([a], [b]) => a.localeCompare(b))) };
 }
 
+/** Types that accept a string or an integer: v3 says so with oneOf (and no type), so kubectl explain names them. */
+const V3_ONE_OF = new Set([INT_OR_STRING, QUANTITY]);
+
+function eitherStringOrInteger({ type: _type, format: _format, ...rest }: Schema): Schema {
+  return { ...rest, oneOf: [{ type: 'string' }, { type: 'integer' }] };
+}
+
 /** A schema with references rendered for a document: `#/definitions/…` (v2) or `#/components/schemas/…` (v3). */
 function renderSchema(schema: Schema, v3: boolean): Json {
   const prefix = v3 ? '#/components/schemas/' : '#/definitions/';
@@ -232,7 +239,7 @@ export function openApiV3GroupVersion(catalogue: KindCatalogue, schemas: SchemaC
     info: { title: 'Kubernetes', version: serverVersion },
     paths: renderedPaths,
     components: {
-      schemas: Object.fromEntries([...definitions].map(([name, schema]) => [name, renderSchema(schema, true)])),
+      schemas: Object.fromEntries([...definitions].map(([name, schema]) => [name, renderSchema(V3_ONE_OF.has(name) ? eitherStringOrInteger(schema) : schema, true)])),
       securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
     },
     security: [{ BearerToken: [] }],
