@@ -73,7 +73,10 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, meta?:
       continue;
     }
     const fieldMeta = meta?.field(key);
-    const merged = Array.isArray(value) && mergesList(fieldMeta) ? mergeList(result[key], value, fieldMeta!) : applyStrategicMergePatch(result[key], value, fieldMeta);
+    const merged =
+      Array.isArray(value) && mergesList(fieldMeta)
+        ? mergeList(result[key], value, fieldMeta!, patch[`$setElementOrder/${key}`])
+        : applyStrategicMergePatch(result[key], value, fieldMeta);
     if (merged === undefined) delete result[key];
     else result[key] = merged;
   }
@@ -84,9 +87,11 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, meta?:
     }
   }
   for (const [key, order] of Object.entries(patch)) {
+    // An order for a list the patch does not otherwise touch (lists it does are ordered as merged).
     const m = key.match(/^\$setElementOrder\/(.+)$/);
-    if (m && Array.isArray(result[m[1]]) && Array.isArray(order) && mergesList(meta?.field(m[1]))) {
-      result[m[1]] = setElementOrder(result[m[1]] as unknown[], order, meta!.field(m[1])!.mergeKey);
+    if (m && !(m[1] in patch) && Array.isArray(result[m[1]]) && Array.isArray(order) && mergesList(meta?.field(m[1]))) {
+      const list = result[m[1]] as unknown[];
+      result[m[1]] = orderMerged(list, order, list, meta!.field(m[1])!.mergeKey);
     }
   }
   if (retainKeys) {
@@ -95,41 +100,54 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, meta?:
   return result;
 }
 
-function mergeList(target: unknown, patch: unknown[], meta: PatchMeta): unknown[] {
+function mergeList(target: unknown, patch: unknown[], meta: PatchMeta, setOrder: unknown): unknown[] {
   const original = Array.isArray(target) ? target.map(deepClone) : [];
   const key = meta.mergeKey;
   if (patch.some((item) => isPlainObject(item) && item['$patch'] === 'replace')) {
     return patch.filter((item) => !(isPlainObject(item) && item['$patch'] === 'replace')).map(stripDirectives);
   }
+  const merged = [...original];
   if (!key) {
-    // A set of primitives: the union, in the original order, then what the patch adds.
-    const out = [...original];
-    for (const item of patch) if (!out.some((o) => deepEqual(o, item))) out.push(deepClone(item));
-    return out;
-  }
-  const out = [...original];
-  for (const item of patch) {
-    if (!isPlainObject(item)) continue;
-    const index = out.findIndex((o) => isPlainObject(o) && deepEqual(o[key], item[key]));
-    if (item['$patch'] === 'delete') {
-      if (index >= 0) out.splice(index, 1);
-      continue;
+    // A set of primitives: the union.
+    for (const item of patch) if (!merged.some((o) => deepEqual(o, item))) merged.push(deepClone(item));
+  } else {
+    for (const item of patch) {
+      if (!isPlainObject(item)) continue;
+      const index = merged.findIndex((o) => isPlainObject(o) && deepEqual(o[key], item[key]));
+      if (item['$patch'] === 'delete') {
+        if (index >= 0) merged.splice(index, 1);
+        continue;
+      }
+      if (index >= 0) merged[index] = applyStrategicMergePatch(merged[index], item, meta.items());
+      else merged.push(applyStrategicMergePatch(undefined, item, meta.items()));
     }
-    if (index >= 0) out[index] = applyStrategicMergePatch(out[index], item, meta.items());
-    else out.push(applyStrategicMergePatch(undefined, item, meta.items()));
   }
-  return out;
+  const order = Array.isArray(setOrder) ? setOrder : patch.filter((item) => !(isPlainObject(item) && '$patch' in item));
+  return orderMerged(merged, order, original, key);
 }
 
-/** Orders a merged list as `$setElementOrder` says; items it does not name keep their place at the end. */
-function setElementOrder(list: unknown[], order: unknown[], key?: string): unknown[] {
+/**
+ * The order kube-apiserver gives a merged list: the items the patch names (or `$setElementOrder`
+ * lists) in that order, and the others in their original order, each placed before the first named
+ * item that followed it originally. So an item the patch adds comes before the untouched ones.
+ */
+function orderMerged(merged: unknown[], patchOrder: unknown[], serverOrder: unknown[], key?: string): unknown[] {
   const idOf = (item: unknown) => (key && isPlainObject(item) ? item[key] : item);
-  const wanted = order.map(idOf);
-  const rank = (item: unknown) => {
-    const i = wanted.findIndex((w) => deepEqual(w, idOf(item)));
-    return i < 0 ? wanted.length : i;
-  };
-  return list.map((item, i) => ({ item, i })).sort((a, b) => rank(a.item) - rank(b.item) || a.i - b.i).map(({ item }) => item);
+  const indexIn = (list: unknown[], item: unknown) => list.findIndex((o) => deepEqual(idOf(o), idOf(item)));
+  const byOrder = (items: unknown[], order: unknown[]) =>
+    items.map((item, i) => ({ item, i, at: indexIn(order, item) })).sort((a, b) => (a.at >= 0 && b.at >= 0 ? a.at - b.at : 0) || a.i - b.i).map(({ item }) => item);
+  const named = byOrder(merged.filter((item) => indexIn(patchOrder, item) >= 0), patchOrder);
+  const others = byOrder(merged.filter((item) => indexIn(patchOrder, item) < 0), serverOrder);
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < others.length || j < named.length) {
+    const left = indexIn(serverOrder, others[i]);
+    const right = indexIn(serverOrder, named[j]);
+    const takeOther = j >= named.length || (i < others.length && left >= 0 && right >= 0 && left < right);
+    out.push(takeOther ? others[i++] : named[j++]);
+  }
+  return out;
 }
 
 function stripDirectives(value: unknown): unknown {

@@ -206,7 +206,7 @@ describe('GenericStore on etcd', () => {
       ctx,
     );
     assert.equal('bogus' in patched, false);
-    assert.deepEqual(patched.metadata?.ownerReferences?.map((r) => r.uid), ['u1', 'u2']);
+    assert.deepEqual(patched.metadata?.ownerReferences?.map((r) => r.uid), ['u2', 'u1']);
   });
 
   it('lets admission mutate before validation and deny with its own Status', async () => {

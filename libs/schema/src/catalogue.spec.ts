@@ -144,13 +144,16 @@ describe('strategic merge patch with the catalogue', () => {
     template: { spec: { containers: [{ name: 'a', image: 'one', env: [{ name: 'X', value: '1' }] }, { name: 'b', image: 'two' }] } },
   };
 
-  it('merges containers by name and env by name, appending new items', () => {
+  it('merges containers by name and env by name; the items the patch names come first, in its order, as in kube', () => {
     const out = applyStrategicMergePatch(target, { template: { spec: { containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }] }, { name: 'c', image: 'three' }] } } }, meta) as typeof target;
     assert.deepEqual(out.template.spec.containers, [
-      { name: 'a', image: 'one', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] },
-      { name: 'b', image: 'two' },
+      { name: 'a', image: 'one', env: [{ name: 'Y', value: '2' }, { name: 'X', value: '1' }] },
       { name: 'c', image: 'three' },
+      { name: 'b', image: 'two' },
     ]);
+    // An untouched item keeps its place before a named one that followed it.
+    const later = applyStrategicMergePatch(target, { template: { spec: { containers: [{ name: 'b', image: 'new' }] } } }, meta) as typeof target;
+    assert.deepEqual(later.template.spec.containers.map((c) => c.name), ['a', 'b']);
   });
 
   it('deletes an item with $patch: delete, orders with $setElementOrder, unions primitive sets', () => {
@@ -160,7 +163,7 @@ describe('strategic merge patch with the catalogue', () => {
       meta,
     ) as typeof target;
     assert.deepEqual(out.template.spec.containers, [{ name: 'b', image: 'new' }]);
-    assert.deepEqual(out.metadata.finalizers, ['a', 'b']);
+    assert.deepEqual(out.metadata.finalizers, ['b', 'a']);
     const ordered = applyStrategicMergePatch(target, { template: { spec: { '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }] } } }, meta) as typeof target;
     assert.deepEqual(ordered.template.spec.containers.map((c) => c.name), ['b', 'a']);
   });
