@@ -1,6 +1,6 @@
-// The patch formats of PATCH requests. Strategic merge patch needs each list's merge key from the
-// schema; until the schema catalogue supplies them, lists are replaced as in a JSON merge patch and
-// the map-level directives are honoured.
+// The patch formats of PATCH requests. Strategic merge patch takes each list's merge key and
+// strategy from the kind's schema (PatchMeta, supplied by the schema catalogue); without it, lists
+// are replaced as in a JSON merge patch and the map-level directives are honoured.
 import { badRequest, StatusError } from './errors.js';
 
 /**
@@ -33,7 +33,29 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
+/**
+ * What a strategic merge patch needs to know about a field, from the kind's schema: how its list
+ * merges (the patch strategy and merge key) and the same for the fields and items below it.
+ */
+export interface PatchMeta {
+  /** x-kubernetes-patch-strategy: `merge`, `retainKeys` or `merge,retainKeys`. */
+  readonly strategy?: string;
+  /** x-kubernetes-patch-merge-key of a list of objects. */
+  readonly mergeKey?: string;
+  field(name: string): PatchMeta | undefined;
+  /** The meta of a list's items. */
+  items(): PatchMeta | undefined;
+}
+
+const mergesList = (meta: PatchMeta | undefined) => (meta?.strategy ?? '').split(',').includes('merge');
+
+/**
+ * Strategic merge patch. With the schema's meta, lists whose strategy is `merge` merge: objects by
+ * their merge key (`$patch: delete` in an item removes it, `$patch: replace` replaces the list),
+ * primitives as a set; `$setElementOrder/<list>` orders the result. Without meta, lists are replaced
+ * as in a JSON merge patch.
+ */
+export function applyStrategicMergePatch(target: unknown, patch: unknown, meta?: PatchMeta): unknown {
   if (!isPlainObject(patch)) return deepClone(patch);
   const directive = patch['$patch'];
   if (directive === 'delete') return undefined;
@@ -45,12 +67,15 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown): unkno
   const retainKeys = Array.isArray(patch['$retainKeys']) ? (patch['$retainKeys'] as string[]) : undefined;
   for (const [key, value] of Object.entries(patch)) {
     if (key.startsWith('$')) continue;
-    if (key.startsWith('$deleteFromPrimitiveList/')) continue;
     if (value === null) {
       delete result[key];
       continue;
     }
-    const merged = applyStrategicMergePatch(result[key], value);
+    const fieldMeta = meta?.field(key);
+    const merged =
+      Array.isArray(value) && mergesList(fieldMeta)
+        ? mergeList(result[key], value, fieldMeta!, patch[`$setElementOrder/${key}`])
+        : applyStrategicMergePatch(result[key], value, fieldMeta);
     if (merged === undefined) delete result[key];
     else result[key] = merged;
   }
@@ -60,10 +85,68 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown): unkno
       result[m[1]] = (result[m[1]] as unknown[]).filter((item) => !value.some((v) => deepEqual(v, item)));
     }
   }
+  for (const [key, order] of Object.entries(patch)) {
+    // An order for a list the patch does not otherwise touch (lists it does are ordered as merged).
+    const m = key.match(/^\$setElementOrder\/(.+)$/);
+    if (m && !(m[1] in patch) && Array.isArray(result[m[1]]) && Array.isArray(order) && mergesList(meta?.field(m[1]))) {
+      const list = result[m[1]] as unknown[];
+      result[m[1]] = orderMerged(list, order, list, meta!.field(m[1])!.mergeKey);
+    }
+  }
   if (retainKeys) {
     for (const key of Object.keys(result)) if (!retainKeys.includes(key)) delete result[key];
   }
   return result;
+}
+
+function mergeList(target: unknown, patch: unknown[], meta: PatchMeta, setOrder: unknown): unknown[] {
+  const original = Array.isArray(target) ? target.map(deepClone) : [];
+  const key = meta.mergeKey;
+  if (patch.some((item) => isPlainObject(item) && item['$patch'] === 'replace')) {
+    return patch.filter((item) => !(isPlainObject(item) && item['$patch'] === 'replace')).map(stripDirectives);
+  }
+  const merged = [...original];
+  if (!key) {
+    // A set of primitives: the union.
+    for (const item of patch) if (!merged.some((o) => deepEqual(o, item))) merged.push(deepClone(item));
+  } else {
+    for (const item of patch) {
+      if (!isPlainObject(item)) continue;
+      const index = merged.findIndex((o) => isPlainObject(o) && deepEqual(o[key], item[key]));
+      if (item['$patch'] === 'delete') {
+        if (index >= 0) merged.splice(index, 1);
+        continue;
+      }
+      if (index >= 0) merged[index] = applyStrategicMergePatch(merged[index], item, meta.items());
+      else merged.push(applyStrategicMergePatch(undefined, item, meta.items()));
+    }
+  }
+  const order = Array.isArray(setOrder) ? setOrder : patch.filter((item) => !(isPlainObject(item) && '$patch' in item));
+  return orderMerged(merged, order, original, key);
+}
+
+/**
+ * The order kube-apiserver gives a merged list: the items the patch names (or `$setElementOrder`
+ * lists) in that order, and the others in their original order, each placed before the first named
+ * item that followed it originally. So an item the patch adds comes before the untouched ones.
+ */
+function orderMerged(merged: unknown[], patchOrder: unknown[], serverOrder: unknown[], key?: string): unknown[] {
+  const idOf = (item: unknown) => (key && isPlainObject(item) ? item[key] : item);
+  const indexIn = (list: unknown[], item: unknown) => list.findIndex((o) => deepEqual(idOf(o), idOf(item)));
+  const byOrder = (items: unknown[], order: unknown[]) =>
+    items.map((item, i) => ({ item, i, at: indexIn(order, item) })).sort((a, b) => (a.at >= 0 && b.at >= 0 ? a.at - b.at : 0) || a.i - b.i).map(({ item }) => item);
+  const named = byOrder(merged.filter((item) => indexIn(patchOrder, item) >= 0), patchOrder);
+  const others = byOrder(merged.filter((item) => indexIn(patchOrder, item) < 0), serverOrder);
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < others.length || j < named.length) {
+    const left = indexIn(serverOrder, others[i]);
+    const right = indexIn(serverOrder, named[j]);
+    const takeOther = j >= named.length || (i < others.length && left >= 0 && right >= 0 && left < right);
+    out.push(takeOther ? others[i++] : named[j++]);
+  }
+  return out;
 }
 
 function stripDirectives(value: unknown): unknown {
@@ -189,14 +272,14 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   return doc;
 }
 
-export function applyPatch(type: string, target: unknown, patch: unknown): unknown {
+export function applyPatch(type: string, target: unknown, patch: unknown, meta?: PatchMeta): unknown {
   switch (type) {
     case PatchType.json:
       return applyJsonPatch(target, patch);
     case PatchType.merge:
       return applyMergePatch(target, patch);
     case PatchType.strategic:
-      return applyStrategicMergePatch(target, patch);
+      return applyStrategicMergePatch(target, patch, meta);
     default:
       throw badRequest(`the patch type ${JSON.stringify(type)} is not supported`);
   }

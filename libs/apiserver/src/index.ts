@@ -5,3 +5,6 @@ export * from './discovery.js';
 export * from './representation.js';
 export * from './openapi.js';
 export * from './warnings.js';
+export * from './openapi-v2-proto.js';
+export * from './openapi-endpoints.js';
+export * from './field-validation.js';

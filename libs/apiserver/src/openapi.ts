@@ -1,10 +1,13 @@
-// OpenAPI v3 documents built from the kind catalogue: the index at /openapi/v3 and one document per
-// group/version. They declare each resource's operations with the query parameters kubectl checks
-// for (fieldValidation, dryRun, fieldManager) and the group/version/kind of each, which is how
-// kubectl decides to let the server validate (`--validate=strict`) instead of validating itself.
-// Object schemas are open for now: the schema catalogue will fill them in.
+// The OpenAPI documents, built from the kind catalogue (which resources, which verbs) and the schema
+// catalogue (what their objects look like): v2 at /openapi/v2 (JSON, or protobuf, see
+// openapi-v2-proto.ts) and v3 at /openapi/v3 with one document per group/version. Every operation
+// carries its group/version/kind, and writes declare the query parameters kubectl looks for
+// (fieldValidation, dryRun, fieldManager): that is how kubectl decides to let the server validate
+// (`--validate=strict`). PATCH operations accept the strategic-merge-patch content type, and the
+// schemas carry merge keys and patch strategies, from which kubectl builds its patches.
 import { createHash } from 'node:crypto';
 import type { KindCatalogue, ResourceInfo } from '@kapi/kinds';
+import { INT_OR_STRING, QUANTITY, type Schema, type SchemaCatalogue } from '@kapi/schema';
 
 type Json = Record<string, unknown>;
 
@@ -13,68 +16,233 @@ export function groupVersionPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 
-const query = (name: string, description: string, type = 'string'): Json => ({ name, in: 'query', description, schema: { type, uniqueItems: true } });
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+const PRODUCES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+const PATCH_DEFINITION = `${META}.Patch`;
+const STATUS_DEFINITION = `${META}.Status`;
 
-const WRITE_PARAMETERS = [
-  query('dryRun', 'When present, indicates that modifications should not be persisted.'),
-  query('fieldManager', 'fieldManager is a name associated with the actor or entity that is making these changes.'),
-  query('fieldValidation', 'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict.'),
-  query('pretty', "If 'true', then the output is pretty printed."),
-];
-
-const LIST_PARAMETERS = [
-  'allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch',
-].map((n) => query(n, n, ['limit', 'timeoutSeconds'].includes(n) ? 'integer' : ['allowWatchBookmarks', 'sendInitialEvents', 'watch'].includes(n) ? 'boolean' : 'string'));
-
-const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
-
-function schemaName(info: ResourceInfo): string {
-  const group = info.group ? info.group.split('.').reverse().join('.') : 'core';
-  return info.group ? `io.k8s.api.${group}.${info.version}.${info.kind}` : `io.k8s.api.${group}.${info.version}.${info.kind}`;
+/** A query parameter; rendered as v2 (type at top level) or v3 (type under `schema`). */
+interface Param {
+  name: string;
+  in: 'query' | 'path' | 'body';
+  description: string;
+  type?: string;
+  required?: boolean;
+  schema?: string;
 }
 
-function operations(info: ResourceInfo): Record<string, Json> {
-  const gvk = { group: info.group, version: info.version, kind: info.kind };
-  const ref = { $ref: `#/components/schemas/${schemaName(info)}` };
-  const body = (types: string[]) => ({ content: Object.fromEntries(types.map((t) => [t, { schema: types === PATCH_TYPES ? { type: 'object' } : ref }])), required: true });
-  const ok = (code: string) => ({ [code]: { description: 'OK', content: { 'application/json': { schema: ref } } } });
-  const op = (action: string, extra: Json) => ({ 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, ...extra });
-  const base = info.namespaced ? `/${groupVersionPath(info.group, info.version)}/namespaces/{namespace}/${info.resource}` : `/${groupVersionPath(info.group, info.version)}/${info.resource}`;
+const q = (name: string, description: string, type = 'string'): Param => ({ name, in: 'query', description, type });
+
+const DRY_RUN = q('dryRun', 'When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed');
+const FIELD_MANAGER = q('fieldManager', 'fieldManager is a name associated with the actor or entity that is making these changes.');
+const FIELD_VALIDATION = q(
+  'fieldValidation',
+  'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore: silently drops unknown fields - Warn: sends a warning header for each unknown field that is dropped (the default) - Strict: fails the request on unknown fields.',
+);
+const FORCE = q('force', 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people.', 'boolean');
+const PRETTY = q('pretty', "If 'true', then the output is pretty printed.");
+const WRITE = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION];
+const LIST = [
+  q('allowWatchBookmarks', 'allowWatchBookmarks requests watch events with type "BOOKMARK".', 'boolean'),
+  q('continue', 'The continue option should be set when retrieving more results from the server.'),
+  q('fieldSelector', 'A selector to restrict the list of returned objects by their fields.'),
+  q('labelSelector', 'A selector to restrict the list of returned objects by their labels.'),
+  q('limit', 'limit is a maximum number of responses to return for a list call.', 'integer'),
+  q('resourceVersion', 'resourceVersion sets a constraint on what resource versions a request may be served from.'),
+  q('resourceVersionMatch', 'resourceVersionMatch determines how resourceVersion is applied to list calls.'),
+  q('sendInitialEvents', 'sendInitialEvents=true may be set together with watch=true.', 'boolean'),
+  q('timeoutSeconds', 'Timeout for the list/watch call.', 'integer'),
+  q('watch', 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.', 'boolean'),
+];
+const DELETE = [
+  DRY_RUN,
+  q('gracePeriodSeconds', 'The duration in seconds before the object should be deleted.', 'integer'),
+  q('propagationPolicy', "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'."),
+];
+const body = (schema: string): Param => ({ name: 'body', in: 'body', description: '', required: true, schema });
+const pathParam = (name: string, description: string): Param => ({ name, in: 'path', description, type: 'string', required: true });
+
+interface Operation {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  action: string;
+  id: string;
+  description: string;
+  parameters: Param[];
+  consumes?: string[];
+  /** status code → definition name */
+  responses: Record<string, string>;
+}
+
+interface PathEntry {
+  path: string;
+  parameters: Param[];
+  operations: Operation[];
+  info: ResourceInfo;
+}
+
+const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** `rbac.authorization.k8s.io` → `RbacAuthorization`, as kube-apiserver's operation ids spell groups. */
+const camelGroup = (group: string) => (group ? group.replace(/\.k8s\.io$/, '').split('.').map(upper).join('') : 'Core');
+const tagOf = (info: ResourceInfo) => `${info.group ? info.group.replace(/\.k8s\.io$/, '').replace(/\./g, '_') : 'core'}_${info.version}`;
+
+/** The paths of one resource, with the operations its verbs allow. */
+function resourcePaths(info: ResourceInfo, kindDef: string, listDef: string | undefined): PathEntry[] {
+  const base = `/${groupVersionPath(info.group, info.version)}${info.namespaced ? '/namespaces/{namespace}' : ''}/${info.resource}`;
+  const scope = info.namespaced ? 'Namespaced' : '';
+  const id = (verb: string, suffix = '') => `${verb}${camelGroup(info.group)}${upper(info.version)}${scope}${info.kind}${suffix}`;
   const verbs = new Set(info.verbs);
-  const collection: Json = {};
-  if (verbs.has('list')) collection.get = op('list', { parameters: LIST_PARAMETERS, responses: ok('200') });
-  if (verbs.has('create')) collection.post = op('post', { parameters: WRITE_PARAMETERS, requestBody: body(['application/json', 'application/yaml']), responses: ok('201') });
-  if (verbs.has('deletecollection')) collection.delete = op('deletecollection', { parameters: [...LIST_PARAMETERS, query('dryRun', 'dry run')], responses: ok('200') });
-  const item: Json = {};
-  if (verbs.has('get')) item.get = op('get', { parameters: [query('pretty', 'pretty')], responses: ok('200') });
-  if (verbs.has('update')) item.put = op('put', { parameters: WRITE_PARAMETERS, requestBody: body(['application/json', 'application/yaml']), responses: ok('200') });
-  if (verbs.has('patch')) {
-    item.patch = op('patch', { parameters: [...WRITE_PARAMETERS, query('force', 'Force is going to "force" Apply requests.', 'boolean')], requestBody: body(PATCH_TYPES), responses: ok('200') });
+  const namespaceParam = info.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : [];
+  const collection: Operation[] = [];
+  if (verbs.has('list') && listDef) collection.push({ method: 'get', action: 'list', id: id('list'), description: `list or watch objects of kind ${info.kind}`, parameters: LIST, responses: { '200': listDef } });
+  if (verbs.has('create')) {
+    collection.push({ method: 'post', action: 'post', id: id('create'), description: `create a ${info.kind}`, parameters: [body(kindDef), ...WRITE], responses: { '200': kindDef, '201': kindDef, '202': kindDef } });
   }
-  if (verbs.has('delete')) item.delete = op('delete', { parameters: [query('dryRun', 'dry run'), query('gracePeriodSeconds', 'grace period', 'integer'), query('propagationPolicy', 'propagation policy')], responses: ok('200') });
-  const paths: Record<string, Json> = {};
-  if (Object.keys(collection).length) paths[base] = collection;
-  if (Object.keys(item).length) paths[`${base}/{name}`] = item;
+  if (verbs.has('deletecollection')) {
+    collection.push({ method: 'delete', action: 'deletecollection', id: id('deleteCollection'), description: `delete collection of ${info.kind}`, parameters: [...DELETE, ...LIST], responses: { '200': STATUS_DEFINITION } });
+  }
+  const item: Operation[] = [];
+  if (verbs.has('get')) item.push({ method: 'get', action: 'get', id: id('read'), description: `read the specified ${info.kind}`, parameters: [], responses: { '200': kindDef } });
+  if (verbs.has('update')) item.push({ method: 'put', action: 'put', id: id('replace'), description: `replace the specified ${info.kind}`, parameters: [body(kindDef), ...WRITE], responses: { '200': kindDef, '201': kindDef } });
+  if (verbs.has('patch')) {
+    item.push({
+      method: 'patch',
+      action: 'patch',
+      id: id('patch'),
+      description: `partially update the specified ${info.kind}`,
+      parameters: [body(PATCH_DEFINITION), ...WRITE, FORCE],
+      consumes: PATCH_TYPES,
+      responses: { '200': kindDef, '201': kindDef },
+    });
+  }
+  if (verbs.has('delete')) item.push({ method: 'delete', action: 'delete', id: id('delete'), description: `delete a ${info.kind}`, parameters: DELETE, responses: { '200': STATUS_DEFINITION, '202': STATUS_DEFINITION } });
+  const paths: PathEntry[] = [];
+  if (collection.length) paths.push({ path: base, parameters: [...namespaceParam, PRETTY], operations: collection, info });
+  if (item.length) paths.push({ path: `${base}/{name}`, parameters: [pathParam('name', `name of the ${info.kind}`), ...namespaceParam, PRETTY], operations: item, info });
   return paths;
 }
 
-export function openApiV3GroupVersion(catalogue: KindCatalogue, group: string, version: string, serverVersion: string): Json | undefined {
+/** Everything one document needs: its paths and the definitions they refer to. */
+function collect(catalogue: KindCatalogue, schemas: SchemaCatalogue, resources: ResourceInfo[]): { paths: PathEntry[]; definitions: Map<string, Schema> } {
+  const roots = [STATUS_DEFINITION];
+  const paths: PathEntry[] = [];
+  for (const info of resources) {
+    const gvk = { group: info.group, version: info.version };
+    const kindDef = schemas.definitionName({ ...gvk, kind: info.kind });
+    if (!kindDef) continue;
+    const listDef = schemas.definitionName({ ...gvk, kind: info.listKind });
+    roots.push(kindDef, ...(listDef ? [listDef] : []));
+    paths.push(...resourcePaths(info, kindDef, listDef));
+  }
+  schemas.definitionName({ group: '', version: 'v1', kind: 'Status' });
+  const definitions = schemas.closure(roots);
+  definitions.set(PATCH_DEFINITION, { type: 'object', description: 'The body of a PATCH request, in the format its Content-Type names.' });
+  return { paths, definitions: new Map([...definitions].sort(([a], [b]) => a.localeCompare(b))) };
+}
+
+/** Types that accept a string or an integer: v3 says so with oneOf (and no type), so kubectl explain names them. */
+const V3_ONE_OF = new Set([INT_OR_STRING, QUANTITY]);
+
+function eitherStringOrInteger({ type: _type, format: _format, ...rest }: Schema): Schema {
+  return { ...rest, oneOf: [{ type: 'string' }, { type: 'integer' }] };
+}
+
+/** A schema with references rendered for a document: `#/definitions/…` (v2) or `#/components/schemas/…` (v3). */
+function renderSchema(schema: Schema, v3: boolean): Json {
+  const prefix = v3 ? '#/components/schemas/' : '#/definitions/';
+  const out: Json = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, renderSchema(v, v3)]));
+    else if (key === 'items' || key === 'additionalProperties') out[key] = renderSchema(value as Schema, v3);
+    else if (key !== '$ref') out[key] = value;
+  }
+  if (schema.$ref) {
+    const ref = `${prefix}${schema.$ref}`;
+    // v3 may not put siblings beside a $ref; kube-apiserver wraps such a reference in allOf.
+    if (v3 && Object.keys(out).length) return { ...out, allOf: [{ $ref: ref }] };
+    return { $ref: ref, ...out };
+  }
+  return out;
+}
+
+function gvkOf(info: ResourceInfo): Json {
+  return { group: info.group, version: info.version, kind: info.kind };
+}
+
+function v2Parameter(p: Param): Json {
+  if (p.in === 'body') return { name: p.name, in: 'body', required: true, schema: { $ref: `#/definitions/${p.schema}` } };
+  return { uniqueItems: true, type: p.type, description: p.description, name: p.name, in: p.in, ...(p.required ? { required: true } : {}) };
+}
+
+function v3Parameter(p: Param): Json {
+  return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
+}
+
+function responses(op: Operation, body: (definition: string) => Json): Json {
+  return { ...Object.fromEntries(Object.entries(op.responses).map(([code, def]) => [code, { description: 'OK', ...body(def) }])), '401': { description: 'Unauthorized' } };
+}
+
+/** The paths object of a document; what differs between v2 and v3 is how parameters and bodies are spelled. */
+function renderPaths(paths: PathEntry[], parameter: (p: Param) => Json, operation: (op: Operation) => Json): Json {
+  const rendered: Json = {};
+  for (const entry of paths) {
+    const item: Json = { parameters: entry.parameters.map(parameter) };
+    for (const op of entry.operations) {
+      item[op.method] = {
+        description: op.description,
+        operationId: op.id,
+        tags: [tagOf(entry.info)],
+        ...operation(op),
+        'x-kubernetes-action': op.action,
+        'x-kubernetes-group-version-kind': gvkOf(entry.info),
+      };
+    }
+    rendered[entry.path] = item;
+  }
+  return rendered;
+}
+
+export function openApiV2(catalogue: KindCatalogue, schemas: SchemaCatalogue, serverVersion: string): Json {
+  const { paths, definitions } = collect(catalogue, schemas, catalogue.strategies.map((s) => s.info));
+  const renderedPaths = renderPaths(paths, v2Parameter, (op) => ({
+    consumes: op.consumes ?? ['*/*'],
+    produces: PRODUCES,
+    schemes: ['https'],
+    parameters: op.parameters.map(v2Parameter),
+    responses: responses(op, (def) => ({ schema: { $ref: `#/definitions/${def}` } })),
+  }));
+  return {
+    swagger: '2.0',
+    info: { title: 'Kubernetes', version: serverVersion },
+    paths: renderedPaths,
+    definitions: Object.fromEntries([...definitions].map(([name, schema]) => [name, renderSchema(schema, false)])),
+    securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', type: 'apiKey', name: 'authorization', in: 'header' } },
+    security: [{ BearerToken: [] }],
+  };
+}
+
+export function openApiV3GroupVersion(catalogue: KindCatalogue, schemas: SchemaCatalogue, group: string, version: string, serverVersion: string): Json | undefined {
   const resources = catalogue.resourcesOf(group, version);
   if (resources.length === 0) return undefined;
-  const schemas: Record<string, Json> = {};
-  for (const info of resources) {
-    schemas[schemaName(info)] = {
-      type: 'object',
-      description: `${info.kind} (${info.group || 'core'}/${info.version})`,
-      'x-kubernetes-preserve-unknown-fields': true,
-      'x-kubernetes-group-version-kind': [{ group: info.group, version: info.version, kind: info.kind }],
+  const { paths, definitions } = collect(catalogue, schemas, resources);
+  const content = (def: string, types = ['application/json', 'application/yaml']) => Object.fromEntries(types.map((t) => [t, { schema: { $ref: `#/components/schemas/${def}` } }]));
+  const renderedPaths = renderPaths(paths, v3Parameter, (op) => {
+    const bodyParam = op.parameters.find((p) => p.in === 'body');
+    return {
+      parameters: op.parameters.filter((p) => p.in !== 'body').map(v3Parameter),
+      ...(bodyParam ? { requestBody: { content: content(bodyParam.schema!, op.consumes ?? ['*/*']), required: true } } : {}),
+      responses: responses(op, (def) => ({ content: content(def, PRODUCES) })),
     };
-  }
+  });
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: serverVersion },
-    paths: Object.assign({}, ...resources.map(operations)),
-    components: { schemas },
+    paths: renderedPaths,
+    components: {
+      schemas: Object.fromEntries([...definitions].map(([name, schema]) => [name, renderSchema(V3_ONE_OF.has(name) ? eitherStringOrInteger(schema) : schema, true)])),
+      securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+    },
+    security: [{ BearerToken: [] }],
   };
 }
 
@@ -82,13 +250,20 @@ export function documentHash(doc: unknown): string {
   return createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 128).toUpperCase();
 }
 
-/** The /openapi/v3 index: one entry per group/version, each pointing at its document by hash. */
-export function openApiV3Root(catalogue: KindCatalogue, serverVersion: string): Json {
-  const paths: Record<string, { serverRelativeURL: string }> = {};
+/**
+ * Every OpenAPI v3 document, by the path under /openapi/v3: '' is the index, which points at each
+ * group/version document by its hash, so clients cache a document until it changes.
+ */
+export function openApiV3Documents(catalogue: KindCatalogue, schemas: SchemaCatalogue, serverVersion: string): Map<string, Json> {
+  const docs = new Map<string, Json>();
+  const index: Record<string, { serverRelativeURL: string }> = {};
   for (const { group, version } of catalogue.groupVersions()) {
-    const doc = openApiV3GroupVersion(catalogue, group, version, serverVersion);
+    const doc = openApiV3GroupVersion(catalogue, schemas, group, version, serverVersion);
+    if (!doc) continue;
     const key = groupVersionPath(group, version);
-    paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${documentHash(doc)}` };
+    docs.set(key, doc);
+    index[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${documentHash(doc)}` };
   }
-  return { paths };
+  docs.set('', { paths: index });
+  return docs;
 }

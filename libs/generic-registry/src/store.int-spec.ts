@@ -194,6 +194,21 @@ describe('GenericStore on etcd', () => {
     await rejects(configmaps.get('ns1', 'guarded'), 404, 'NotFound');
   });
 
+  it('decodes a patched object by the kind\'s schema: wrong types are invalid, unknown fields dropped, lists merged by key', async () => {
+    await configmaps.create('ns1', { ...cm('typed'), metadata: { name: 'typed', ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: 'ns1', uid: 'u1' }] } }, ctx);
+    const err = await rejects(configmaps.patch('ns1', 'typed', PatchType.merge, { data: { b: 2 } }, ctx), 422, 'Invalid');
+    assert.match(err.message, /^ "" is invalid: patch: Invalid value: ".*": json: cannot unmarshal number into Go struct field ConfigMap\.data of type string$/);
+    const patched = await configmaps.patch(
+      'ns1',
+      'typed',
+      PatchType.strategic,
+      { bogus: true, metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: 'other', uid: 'u2' }] } },
+      ctx,
+    );
+    assert.equal('bogus' in patched, false);
+    assert.deepEqual(patched.metadata?.ownerReferences?.map((r) => r.uid), ['u2', 'u1']);
+  });
+
   it('lets admission mutate before validation and deny with its own Status', async () => {
     const seen: string[] = [];
     const hook: AdmissionHook = {

@@ -13,6 +13,7 @@ import {
   decodeContinue,
   deepEqual,
   encodeContinue,
+  field,
   generateName,
   invalid,
   notFound,
@@ -30,6 +31,7 @@ import {
   type Status,
 } from '@kapi/api-machinery';
 import { applyScale, checkFieldSelector, scaleOf, storageKey, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
+import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type StorageBackend, type StoredValue } from '@kapi/storage';
 import type { AdmissionHook, UserInfo } from './admission.js';
 import { recordUpdate } from './managed-fields.js';
@@ -120,6 +122,10 @@ export class GenericStore {
 
   get info() {
     return this.strategy.info;
+  }
+
+  private get gvk() {
+    return { group: this.info.group, version: this.info.version, kind: this.info.kind };
   }
 
   private get groupResource() {
@@ -396,10 +402,17 @@ export class GenericStore {
       // The patch may pin a resourceVersion; otherwise it applies to whatever is current.
       const { resourceVersion: _rv, ...meta } = current.metadata ?? {};
       const base = { ...current, metadata: meta };
-      const patched = applyPatch(patchType, base, patch);
+      const schemas = builtinSchemas();
+      const patched = applyPatch(patchType, base, patch, patchMetaFor(schemas, this.gvk));
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
         throw badRequest('the patch did not produce an object');
       }
+      // The patched object is decoded into the kind's types, as kube-apiserver does: a value of the
+      // wrong type makes the patch invalid (422), and what the kind does not declare is dropped (the
+      // front door has already reported it as fieldValidation asked).
+      const typeError = firstTypeError(schemas, this.gvk, patched);
+      if (typeError) throw invalid('', '', '', [field.invalid('patch', JSON.stringify(patched), typeError)]);
+      pruneUnknownFields(schemas, this.gvk, patched);
       return patched as KubeObject;
     };
     return subresource === 'scale' ? this.updateScale(namespace, name, ctx, patcher) : this.guaranteedUpdate(namespace, name, subresource, ctx, patcher);

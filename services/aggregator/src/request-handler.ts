@@ -28,9 +28,10 @@ import {
   documentHash,
   wantsAggregatedDiscovery,
   encodeResult,
-  groupVersionPath,
-  openApiV3GroupVersion,
-  openApiV3Root,
+  OpenApiEndpoints,
+  parseFieldValidation,
+  validateObjectFields,
+  validatePatchFields,
   encodeWatchEventJson,
   forbiddenFor,
   includeObjectParam,
@@ -40,6 +41,7 @@ import {
 } from '@kapi/apiserver';
 import { serverStream, unary } from '@kapi/grpc';
 import { deprecationWarning, isSelfSubjectReview, isTokenReview, scaleColumns, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
+import { builtinSchemas } from '@kapi/schema';
 import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
@@ -151,9 +153,14 @@ export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy, 
 /** An authorizer could not decide (a webhook that failed) and nobody allowed: kube answers 500, in plain text. */
 class AuthorizationError extends Error {}
 
+const gvkOf = (strategy: KindStrategy) => ({ group: strategy.info.group, version: strategy.info.version, kind: strategy.info.kind });
+
+/** The body as the client sent it when it is JSON text, in which duplicate fields can be seen. */
+const sentJson = (req: IncomingMessage, raw: Buffer) => (mediaType(req) === 'application/json' ? raw : undefined);
+
 export class RequestHandler {
-  /** The OpenAPI v3 index ('') and per group/version documents, built once: the catalogue is fixed. */
-  private readonly openApi = new Map<string, { body: string; etag: string }>();
+  /** The OpenAPI v2 and v3 documents, built once: the catalogues are fixed. */
+  private readonly openApi: OpenApiEndpoints;
   /** Aggregated discovery for /api and /apis, identical on every replica since it derives from the catalogue alone. */
   private readonly aggregatedDiscovery = new Map<string, { body: string; etag: string }>();
 
@@ -165,14 +172,10 @@ export class RequestHandler {
     private readonly serverAddress: string,
     private readonly issuer?: IssuerDocuments,
   ) {
-    const add = (key: string, doc: unknown) => this.openApi.set(key, { body: JSON.stringify(doc), etag: documentHash(doc) });
-    add('', openApiV3Root(catalogue, VERSION_INFO.gitVersion));
+    this.openApi = new OpenApiEndpoints(catalogue, builtinSchemas(), VERSION_INFO.gitVersion);
     for (const [path, legacy] of [['/api', true], ['/apis', false]] as const) {
       const doc = aggregatedDiscovery(catalogue, legacy);
       this.aggregatedDiscovery.set(path, { body: JSON.stringify(doc), etag: documentHash(doc) });
-    }
-    for (const { group, version } of catalogue.groupVersions()) {
-      add(groupVersionPath(group, version), openApiV3GroupVersion(catalogue, group, version, VERSION_INFO.gitVersion));
     }
   }
 
@@ -300,17 +303,8 @@ export class RequestHandler {
     if (path === '/metrics') return this.send(res, 200, PROMETHEUS_CONTENT_TYPE, metrics.render());
     if (path === OPENID_CONFIGURATION_PATH && this.issuer) return this.sendJson(res, 200, this.issuer.configuration);
     if (path === JWKS_PATH && this.issuer) return this.send(res, 200, 'application/jwk-set+json', JSON.stringify(this.issuer.jwks));
-    if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
-      const doc = this.openApi.get(path.slice('/openapi/v3'.length).replace(/^\//, ''));
-      if (doc) {
-        res.setHeader('ETag', `"${doc.etag}"`);
-        if (req.headers['if-none-match'] === `"${doc.etag}"`) {
-          res.writeHead(304).end();
-          return;
-        }
-        return this.send(res, 200, 'application/json', doc.body);
-      }
-    }
+    const openApi = this.openApi.answer(path, req.headers.accept, req.headers['if-none-match']);
+    if (openApi) return void res.writeHead(openApi.code, { ...openApi.headers, 'Content-Length': openApi.body.length }).end(openApi.body);
     if ((path === '/api' || path === '/apis') && wantsAggregatedDiscovery(req.headers.accept)) {
       const doc = this.aggregatedDiscovery.get(path)!;
       res.setHeader('ETag', `"${doc.etag}"`);
@@ -426,11 +420,13 @@ export class RequestHandler {
       case 'watch':
         return this.watch(req, res, q, info, strategy, resource, representation, include);
       case 'create': {
-        const body = decodeBody(await readBody(req), mediaType(req), strategy, info.subresource);
+        const raw = await readBody(req);
+        const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decodeBody(raw, mediaType(req), strategy, info.subresource), sentJson(req, raw));
         return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name }), 201);
       }
       case 'update': {
-        const body = decodeBody(await readBody(req), mediaType(req), strategy, info.subresource);
+        const raw = await readBody(req);
+        const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decodeBody(raw, mediaType(req), strategy, info.subresource), sentJson(req, raw));
         return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
       }
       case 'patch': {
@@ -439,6 +435,9 @@ export class RequestHandler {
           throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.strategic}`);
         }
         const patch = decodeBody(await readBody(req), type);
+        if (!info.subresource || info.subresource === 'status') {
+          addWarnings(res, validatePatchFields(builtinSchemas(), gvkOf(strategy), type, patch, parseFieldValidation(q.get('fieldValidation'), 'PatchOptions')));
+        }
         return answer(await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context: requestContext() }), 200);
       }
       case 'delete':
@@ -463,6 +462,18 @@ export class RequestHandler {
       default:
         throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
     }
+  }
+
+  /**
+   * fieldValidation on the body of a create or update: unknown fields are reported as asked and
+   * dropped. Subresources other than status take other kinds (bindings, evictions, tokens): their
+   * bodies are the registry's to read.
+   */
+  private checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOptions' | 'UpdateOptions', strategy: KindStrategy, subresource: string, body: Buffer, sent?: Buffer): Buffer {
+    if (subresource && subresource !== 'status') return body;
+    const checked = validateObjectFields(builtinSchemas(), gvkOf(strategy), body, parseFieldValidation(q.get('fieldValidation'), options), sent);
+    addWarnings(res, checked.warnings);
+    return checked.body;
   }
 
   private async watch(

@@ -6,6 +6,7 @@ import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHook
 import { createClient, unary } from '@kapi/grpc';
 import { KindCatalogue, namespaceStrategy, storageKey } from '@kapi/kinds';
 import { admissionV1, authzV1 } from '@kapi/proto';
+import { builtinSchemas } from '@kapi/schema';
 import { CONFIG } from '@kapi/service-kit';
 import { EtcdBackend, type StorageBackend } from '@kapi/storage';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
@@ -78,6 +79,8 @@ export class Registry implements OnApplicationShutdown {
       const key = `${strategy.info.group}/${strategy.info.resource}`;
       this.stores.set(key, new GenericStore(strategy, this.backend, admission, (ns, gr, name) => this.guardNamespace(ns, gr, name), hooks[key]));
     }
+    // Patches need the kinds' schemas (merge keys, pruning): load them now, not on the first patch.
+    builtinSchemas();
   }
 
   get storage(): StorageBackend {

@@ -1,0 +1,62 @@
+// fieldValidation: what to do with fields a built-in kind does not declare (and, before it, values of
+// the wrong type, which fail the request whatever fieldValidation says). kube-apiserver always
+// drops them (they do not survive decoding into its Go types); the query parameter says whether
+// the client hears about it: Strict fails the request (400), Warn (the default) adds one warning per
+// field, Ignore says nothing.
+import { badRequest, field, invalid } from '@kapi/api-machinery';
+import { fieldProblems, firstTypeError, unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** The directive of a write's query, refused (422, as the write's options) when it is none of kube's. */
+export function parseFieldValidation(value: string | null, options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): FieldValidation {
+  if (value === null || value === '') return 'Warn';
+  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
+  throw invalid(options, 'meta.k8s.io', '', [field.notSupported('fieldValidation', value, ['', 'Ignore', 'Strict', 'Warn'])]);
+}
+
+const describe = (paths: string[]) => paths.map((p) => `unknown field "${p}"`);
+
+/** The warnings for the problems found, or the Strict error (with kube's prefix for a decoded object). */
+function verdict(problems: string[], directive: FieldValidation, prefix: string): string[] {
+  if (problems.length === 0 || directive === 'Ignore') return [];
+  if (directive === 'Strict') throw badRequest(`${prefix}strict decoding error: ${problems.join(', ')}`);
+  return problems;
+}
+
+/**
+ * Checks and prunes the unknown fields of a create or update body (JSON text) of a kind. Returns
+ * the body to store and the warnings to send; throws the 400 of Strict. With the JSON text as the
+ * client sent it (`sent`), duplicate fields are reported too. A kind the schema catalogue does not
+ * know is passed through.
+ */
+export function validateObjectFields(
+  schemas: SchemaCatalogue,
+  gvk: GroupVersionKind,
+  body: Buffer,
+  directive: FieldValidation,
+  sent?: Buffer,
+): { body: Buffer; warnings: string[] } {
+  const schema = schemas.schemaOf(gvk);
+  if (!schema) return { body, warnings: [] };
+  const obj = JSON.parse(body.toString('utf8')) as { apiVersion?: unknown; kind?: unknown };
+  // kube names the kind and version the body claims, then the kind it decodes into.
+  const dataKind = typeof obj?.kind === 'string' && obj.kind ? obj.kind : gvk.kind;
+  const dataVersion = typeof obj?.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion.split('/').pop() : gvk.version;
+  const prefix = `${dataKind} in version "${dataVersion}" cannot be handled as a ${gvk.kind}: `;
+  // A value of the wrong type fails the decoding itself, whatever fieldValidation says.
+  const typeError = firstTypeError(schemas, gvk, obj);
+  if (typeError) throw badRequest(`${prefix}${typeError}`);
+  const found = unknownFields(schemas, schema, obj, true);
+  const problems = sent && directive !== 'Ignore' ? fieldProblems(schemas, schema, sent.toString('utf8')) : describe(found);
+  const warnings = verdict(problems, directive, prefix);
+  return { body: found.length ? Buffer.from(JSON.stringify(obj)) : body, warnings };
+}
+
+/** The same for a patch: the unknown fields it would bring. The registry prunes the patched object. */
+export function validatePatchFields(schemas: SchemaCatalogue, gvk: GroupVersionKind, patchType: string, patch: Buffer, directive: FieldValidation): string[] {
+  const schema = schemas.schemaOf(gvk);
+  if (!schema) return [];
+  return verdict(describe(unknownPatchFields(schemas, schema, patchType, JSON.parse(patch.toString('utf8')))), directive, '');
+}
+

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { KindCatalogue } from '@kapi/kinds';
+import { builtinSchemas } from '@kapi/schema';
+import { openApiV2, openApiV3Documents } from './openapi.js';
+import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from './openapi-v2-proto.js';
+import { OpenApiEndpoints } from './openapi-endpoints.js';
+
+const catalogue = new KindCatalogue();
+const schemas = builtinSchemas();
+type Json = Record<string, any>;
+
+/** Reads a message into field number → list of raw values (strings for length-delimited fields). */
+function fields(bytes: Uint8Array): Map<number, Uint8Array[]> {
+  const reader = new BinaryReader(bytes);
+  const out = new Map<number, Uint8Array[]>();
+  while (reader.pos < reader.len) {
+    const [no, type] = reader.tag();
+    if (type === WireType.LengthDelimited) out.set(no, [...(out.get(no) ?? []), reader.bytes()]);
+    else reader.skip(type);
+  }
+  return out;
+}
+const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+
+describe('OpenAPI v3', () => {
+  const docs = openApiV3Documents(catalogue, schemas, 'v1.33.0');
+
+  it('indexes one document per group/version by its hash', () => {
+    const index = docs.get('') as Json;
+    assert.match(index.paths['api/v1'].serverRelativeURL, /^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
+    assert.ok(docs.has('apis/rbac.authorization.k8s.io/v1'));
+  });
+
+  it('declares write parameters and patch content types, with the group/version/kind of each operation', () => {
+    const doc = docs.get('api/v1') as Json;
+    const item = doc.paths['/api/v1/namespaces/{namespace}/configmaps/{name}'];
+    const names = item.patch.parameters.map((p: Json) => p.name);
+    for (const n of ['dryRun', 'fieldManager', 'fieldValidation', 'force']) assert.ok(names.includes(n), n);
+    assert.deepEqual(Object.keys(item.patch.requestBody.content).sort(), [
+      'application/apply-patch+yaml',
+      'application/json-patch+json',
+      'application/merge-patch+json',
+      'application/strategic-merge-patch+json',
+    ]);
+    assert.deepEqual(item.patch['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: 'ConfigMap' });
+    assert.equal(item.put.requestBody.content['*/*'].schema.$ref, '#/components/schemas/io.k8s.api.core.v1.ConfigMap');
+  });
+
+  it('wraps references with siblings in allOf and carries list metadata', () => {
+    const doc = docs.get('api/v1') as Json;
+    const podSpec = doc.components.schemas['io.k8s.api.core.v1.PodSpec'];
+    assert.equal(podSpec.properties.containers.items.$ref, '#/components/schemas/io.k8s.api.core.v1.Container');
+    assert.deepEqual(podSpec.properties.containers['x-kubernetes-list-map-keys'], ['name']);
+    const quantity = doc.components.schemas['io.k8s.apimachinery.pkg.api.resource.Quantity'];
+    assert.deepEqual([quantity.type, quantity.oneOf], [undefined, [{ type: 'string' }, { type: 'integer' }]]);
+    const template = doc.components.schemas['io.k8s.api.core.v1.PodTemplateSpec'];
+    assert.ok(template.properties.spec.allOf?.[0].$ref === '#/components/schemas/io.k8s.api.core.v1.PodSpec' || template.properties.spec.$ref);
+  });
+});
+
+describe('OpenAPI v2', () => {
+  const doc = openApiV2(catalogue, schemas, 'v1.33.0') as Json;
+
+  it('refers to #/definitions and keeps the gvk on kinds', () => {
+    assert.equal(doc.swagger, '2.0');
+    assert.deepEqual(doc.definitions['io.k8s.api.core.v1.ConfigMap']['x-kubernetes-group-version-kind'], [{ group: '', version: 'v1', kind: 'ConfigMap' }]);
+    const patch = doc.paths['/api/v1/namespaces/{namespace}/configmaps/{name}'].patch;
+    assert.ok(patch.consumes.includes('application/strategic-merge-patch+json'));
+    assert.ok(patch.parameters.some((p: Json) => p.name === 'fieldValidation' && p.in === 'query' && p.type === 'string'));
+  });
+
+  it('encodes as gnostic openapi.v2.Document', () => {
+    const top = fields(encodeOpenApiV2(doc));
+    assert.equal(text(top.get(1)![0]), '2.0');
+    assert.equal(text(fields(top.get(2)![0]).get(1)![0]), 'Kubernetes');
+    // definitions (9) → NamedSchema (1) → name (1), Schema (2)
+    const named = fields(top.get(9)![0]).get(1)!.map(fields);
+    const configMap = named.find((n) => text(n.get(1)![0]) === 'io.k8s.api.core.v1.ConfigMap')!;
+    const schema = fields(configMap.get(2)![0]);
+    assert.match(text(schema.get(4)![0]), /ConfigMap holds configuration data/);
+    // vendor_extension (31) → NamedAny { name, Any { yaml = 2 } }
+    const ext = fields(schema.get(31)![0]);
+    assert.equal(text(ext.get(1)![0]), 'x-kubernetes-group-version-kind');
+    assert.deepEqual(JSON.parse(text(fields(ext.get(2)![0]).get(2)![0])), [{ group: '', version: 'v1', kind: 'ConfigMap' }]);
+  });
+
+  it('is served as JSON or protobuf by Accept, with an ETag', () => {
+    const endpoints = new OpenApiEndpoints(catalogue, schemas, 'v1.33.0');
+    const json = endpoints.answer('/openapi/v2', 'application/json')!;
+    assert.equal(json.headers['Content-Type'], 'application/json');
+    const proto = endpoints.answer('/openapi/v2', `${OPENAPI_V2_PROTOBUF}, application/json;q=0.5`)!;
+    assert.equal(proto.headers['Content-Type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+    assert.equal(endpoints.answer('/openapi/v2', '', json.headers.ETag)!.code, 304);
+    assert.equal(endpoints.answer('/openapi/v3/apis/nope/v1'), undefined);
+  });
+});
