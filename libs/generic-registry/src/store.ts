@@ -331,8 +331,14 @@ export class GenericStore {
       const value = encodeForStorage(obj);
       this.checkSize(value);
       try {
-        // An object being deleted goes once its last finalizer is removed, as kube-apiserver does.
-        if (obj.metadata?.deletionTimestamp && (obj.metadata.finalizers?.length ?? 0) === 0 && !this.strategy.finalizesOnDelete?.(obj)) {
+        // An object being deleted goes once its last finalizer is removed, as kube-apiserver does,
+        // unless it still waits out a grace period (a pod its kubelet has yet to stop).
+        if (
+          obj.metadata?.deletionTimestamp &&
+          (obj.metadata.finalizers?.length ?? 0) === 0 &&
+          !this.strategy.finalizesOnDelete?.(obj) &&
+          (old.metadata?.deletionGracePeriodSeconds ?? 0) === 0
+        ) {
           const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision);
           await this.hooks.afterDelete?.(obj);
           obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
@@ -404,7 +410,9 @@ export class GenericStore {
       const gcFinalizer = GC_FINALIZERS[options.propagationPolicy ?? ''];
       const finalizers = old.metadata?.finalizers ?? [];
       const finalizing = finalizers.length > 0 || !!gcFinalizer || this.strategy.finalizesOnDelete?.(old);
+      const grace = this.strategy.gracePeriod?.(old, options.gracePeriodSeconds) ?? 0;
       try {
+        if (grace > 0) return await this.markGraceful(old, stored.modRevision, grace, gcFinalizer, ctx);
         if (finalizing) {
           // The object stays until its finalizers are gone; deleting it again changes nothing.
           if (old.metadata?.deletionTimestamp) return old;
@@ -437,6 +445,53 @@ export class GenericStore {
         status: 'Success',
         details: { name, group: this.info.group || undefined, kind: this.info.resource, uid: old.metadata?.uid },
       } as unknown as Status;
+    }
+  }
+
+  /**
+   * A graceful delete (BeforeDelete with a grace period): the object stays, with a deletionTimestamp
+   * `grace` seconds ahead, for its owner to finish. A second delete may only shorten the period.
+   */
+  private async markGraceful(old: KubeObject, modRevision: number, grace: number, gcFinalizer: string | undefined, ctx: WriteContext): Promise<KubeObject> {
+    const current = old.metadata?.deletionGracePeriodSeconds;
+    if (old.metadata?.deletionTimestamp && current !== undefined && current <= grace) return old;
+    const finalizers = old.metadata?.finalizers ?? [];
+    const marked = structuredClone(old);
+    marked.metadata = {
+      ...marked.metadata,
+      deletionTimestamp: nowTimestamp(new Date(Date.now() + grace * 1000)),
+      deletionGracePeriodSeconds: grace,
+      ...(gcFinalizer && !finalizers.includes(gcFinalizer) ? { finalizers: [...finalizers, gcFinalizer] } : {}),
+    };
+    this.strategy.prepareForDelete?.(marked);
+    if (ctx.dryRun) return marked;
+    const revision = await this.backend.update(this.key(old.metadata?.namespace, old.metadata?.name ?? ''), encodeForStorage(marked), modRevision);
+    marked.metadata = { ...marked.metadata, resourceVersion: String(revision) };
+    return marked;
+  }
+
+  /**
+   * Rewrites a stored object without the kind's update rules, for subresources that own a field
+   * no client may change directly (a pod's binding sets spec.nodeName). `transform` may throw a
+   * StatusError to refuse; it is retried on a storage conflict.
+   */
+  async updateStored(namespace: string | undefined, name: string, transform: (current: KubeObject) => KubeObject, ctx: WriteContext): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.read(namespace, name);
+      const obj = transform(decodeStored(stored));
+      recordUpdate(obj, ctx.fieldManager, '', this.info);
+      if (ctx.dryRun) return obj;
+      const value = encodeForStorage(obj);
+      this.checkSize(value);
+      try {
+        const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision);
+        obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
+        return obj;
+      } catch (err) {
+        if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
+        if (isStorageError(err, 'Conflict') && attempt < MAX_RETRIES) continue;
+        this.storageFailure(err);
+      }
     }
   }
 

@@ -19,6 +19,11 @@ import { resourceQuotaStrategy } from './resourcequota/strategy.js';
 import { runtimeClassStrategy } from './runtimeclass/strategy.js';
 import { storageClassStrategy } from './storageclass/strategy.js';
 import { csiDriverStrategy } from './csidriver/strategy.js';
+import { podStrategy } from './pod/strategy.js';
+import { nodeStrategy } from './node/strategy.js';
+import { persistentVolumeStrategy } from './persistentvolume/strategy.js';
+import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
+import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -43,6 +48,11 @@ export const builtinStrategies: readonly KindStrategy[] = [
   runtimeClassStrategy,
   storageClassStrategy,
   csiDriverStrategy,
+  podStrategy,
+  nodeStrategy,
+  persistentVolumeStrategy,
+  persistentVolumeClaimStrategy,
+  podDisruptionBudgetStrategy,
 ];
 
 export class KindCatalogue {

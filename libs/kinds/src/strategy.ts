@@ -43,6 +43,12 @@ export interface KindStrategy {
   finalizesOnDelete?(obj: KubeObject): boolean;
   /** Changes made to an object when it is marked for deletion. */
   prepareForDelete?(obj: KubeObject): void;
+  /**
+   * For kinds deleted gracefully (pods): the seconds a delete waits, given the period the request
+   * asked for. More than 0 marks the object (deletionTimestamp in the future) and leaves it for its
+   * owner (the kubelet) to remove; 0 removes it at once.
+   */
+  gracePeriod?(obj: KubeObject, requested: number | undefined): number;
 }
 
 export const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -76,6 +82,7 @@ export function defineStrategy(
       parts.selectableFields ?? ((obj) => objectMetaFields(obj, full.namespaced)),
     finalizesOnDelete: parts.finalizesOnDelete,
     prepareForDelete: parts.prepareForDelete,
+    gracePeriod: parts.gracePeriod,
   };
 }
 

@@ -100,7 +100,7 @@ export function validateRules(rules: PolicyRule[] | null | undefined, namespaced
 
 // --- aggregation rules (ClusterRoles only) ---
 
-function validateLabelSelector(selector: LabelSelectorObject, path: string): FieldError[] {
+export function validateLabelSelector(selector: LabelSelectorObject, path: string): FieldError[] {
   const errs = validateLabels(selector.matchLabels, `${path}.matchLabels`);
   list(selector.matchExpressions).forEach((req, j) => {
     const at = `${path}.matchExpressions[${j}]`;
@@ -219,7 +219,7 @@ export const policyRuleSchema: MessageSchema = {
   },
 };
 
-const labelSelectorSchema: MessageSchema = {
+export const labelSelectorSchema: MessageSchema = {
   fields: {
     1: { name: 'matchLabels', type: { map: ['string', 'string'] } },
     2: {
