@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDns1123Subdomain } from '@kapi/api-machinery';
-import { KindCatalogue, configMapStrategy, defineStrategy, namespaceStrategy } from '@kapi/kinds';
+import { KindCatalogue, configMapStrategy, defineStrategy, namespaceStrategy, podStrategy } from '@kapi/kinds';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 
 const deploymentsV1 = defineStrategy(
@@ -103,6 +103,23 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
         },
       ],
     });
+  });
+
+  it('names the kinds and verbs of the pod subresources as kube does', () => {
+    const list = apiResourceList(new KindCatalogue([podStrategy]), '', 'v1');
+    const subs = list!.resources.filter((r) => r.name.includes('/')).map(({ name, verbs, ...rest }) => [name, 'group' in rest ? `${rest.group}/${rest.version}` : '', rest.kind, verbs.join(',')]);
+    assert.deepEqual(subs, [
+      ['pods/attach', '', 'PodAttachOptions', 'create,get'],
+      ['pods/binding', '', 'Binding', 'create'],
+      ['pods/ephemeralcontainers', '', 'Pod', 'get,patch,update'],
+      ['pods/eviction', 'policy/v1', 'Eviction', 'create'],
+      ['pods/exec', '', 'PodExecOptions', 'create,get'],
+      ['pods/log', '', 'Pod', 'get'],
+      ['pods/portforward', '', 'PodPortForwardOptions', 'create,get'],
+      ['pods/proxy', '', 'PodProxyOptions', 'create,delete,get,patch,update'],
+      ['pods/resize', '', 'Pod', 'get,patch,update'],
+      ['pods/status', '', 'Pod', 'get,patch,update'],
+    ]);
   });
 
   it('lists a group version with categories and subresources', () => {

@@ -3,7 +3,37 @@
 import type { KindCatalogue, ResourceInfo } from '@kapi/kinds';
 
 /** Subresources whose verbs are not the usual get/patch/update. */
-const SUBRESOURCE_VERBS: Record<string, string[]> = { finalize: ['update'], token: ['create'] };
+const SUBRESOURCE_VERBS: Record<string, string[]> = {
+  finalize: ['update'],
+  token: ['create'],
+  binding: ['create'],
+  eviction: ['create'],
+  log: ['get'],
+  exec: ['create', 'get'],
+  attach: ['create', 'get'],
+  portforward: ['create', 'get'],
+  proxy: ['create', 'delete', 'get', 'patch', 'update'],
+};
+
+/** Subresources whose body is another kind than their resource's (kube's discovery names it). */
+function subresourceKind(info: ResourceInfo, sub: string): { group?: string; version?: string; kind: string } {
+  switch (sub) {
+    case 'binding':
+      return { kind: 'Binding' };
+    case 'eviction':
+      return { group: 'policy', version: 'v1', kind: 'Eviction' };
+    case 'exec':
+      return { kind: 'PodExecOptions' };
+    case 'attach':
+      return { kind: 'PodAttachOptions' };
+    case 'portforward':
+      return { kind: 'PodPortForwardOptions' };
+    case 'proxy':
+      return { kind: `${info.kind}ProxyOptions` };
+    default:
+      return { kind: info.kind };
+  }
+}
 
 export function apiVersions(serverAddress: string) {
   return {
@@ -56,7 +86,7 @@ function resourceEntries(info: ResourceInfo) {
     name: `${info.resource}/${sub}`,
     singularName: '',
     namespaced: info.namespaced,
-    kind: info.kind,
+    ...subresourceKind(info, sub),
     verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
   }));
   return [main, ...subs];
@@ -88,11 +118,14 @@ function discoveryResource(info: ResourceInfo) {
     ...(info.categories.length ? { categories: info.categories } : {}),
     ...(info.subresources.length
       ? {
-          subresources: info.subresources.map((sub) => ({
-            subresource: sub,
-            responseKind,
-            verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
-          })),
+          subresources: info.subresources.map((sub) => {
+            const { group, version, kind } = subresourceKind(info, sub);
+            return {
+              subresource: sub,
+              responseKind: { group: group ?? info.group, version: version ?? info.version, kind },
+              verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
+            };
+          }),
         }
       : {}),
   };
