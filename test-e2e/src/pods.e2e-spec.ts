@@ -136,6 +136,21 @@ describe('pods', () => {
     assert.equal((await getJson(['-n', NS, 'pod', 'idle'])).status.phase, 'Pending');
   });
 
+  it('adds ephemeral containers and resizes only through their subresources', async () => {
+    const merge = { 'Content-Type': 'application/merge-patch+json' };
+    const debug = await apiRequest(stack, 'PATCH', `${podsPath}/idle/ephemeralcontainers`, { spec: { ephemeralContainers: [{ name: 'debug', image: 'busybox', targetContainerName: 'idle' }], restartPolicy: 'Never' } }, merge);
+    assert.equal(debug.code, 200, debug.body);
+    const pod = JSON.parse(debug.body);
+    assert.equal(pod.spec.restartPolicy, 'Always');
+    assert.deepEqual(pod.spec.ephemeralContainers.map((c: { name: string; imagePullPolicy: string }) => [c.name, c.imagePullPolicy]), [['debug', 'Always']]);
+    const direct = await apiRequest(stack, 'PATCH', `${podsPath}/idle`, { spec: { ephemeralContainers: [] } }, merge);
+    assert.equal(direct.code, 422);
+    assert.match(JSON.parse(direct.body).message, /^Pod "idle" is invalid: spec: Forbidden: pod updates may not change fields other than/);
+    const resize = await apiRequest(stack, 'PATCH', `${podsPath}/idle/resize`, { spec: { containers: [{ name: 'idle', resources: { requests: { cpu: '100m' } } }] } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
+    assert.equal(resize.code, 422, resize.body);
+    assert.equal(JSON.parse(resize.body).message, 'Pod "idle" is invalid: spec: Invalid value: "BestEffort": Pod QOS Class may not change as a result of resizing');
+  });
+
   it('evicts a pod unless its disruption budget forbids it', async () => {
     await kubectl(['-n', NS, 'run', 'guarded', '--image=nginx', '--labels=app=guarded']);
     await kubectl(['-n', NS, 'run', 'free', '--image=nginx', '--labels=app=free']);

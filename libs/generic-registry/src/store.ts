@@ -169,9 +169,10 @@ export class GenericStore {
     if (errors.length) throw invalid(this.info.kind, this.info.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
   }
 
-  private validateUpdate(obj: KubeObject, old: KubeObject): void {
+  private validateUpdate(obj: KubeObject, old: KubeObject, subresource: string): void {
+    const rules = this.strategy.subresourceUpdates?.[subresource] ?? this.strategy;
     const errors = [
-      ...this.strategy.validateUpdate(obj, old),
+      ...rules.validateUpdate(obj, old),
       ...this.strategy.validate(obj),
       ...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, validateName: this.strategy.validateName }),
       ...validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {}),
@@ -298,8 +299,11 @@ export class GenericStore {
         resourceVersion: old.metadata?.resourceVersion,
       };
       for (const [k, v] of Object.entries(obj.metadata)) if (v === undefined) delete (obj.metadata as Record<string, unknown>)[k];
+      const partial = this.strategy.subresourceUpdates?.[subresource];
       if (subresource === 'status') {
         obj = { ...old, status: obj.status, metadata: old.metadata };
+      } else if (partial) {
+        obj = partial.prepareForUpdate(obj, old);
       } else {
         if (this.info.subresources.includes('status')) obj.status = old.status;
         this.strategy.prepareForUpdate(obj, old);
@@ -319,7 +323,7 @@ export class GenericStore {
         options: ctx.options,
       });
       obj = (await this.admission.mutate(admissionRequest())) ?? obj;
-      this.validateUpdate(obj, old);
+      this.validateUpdate(obj, old, subresource);
       await this.admission.validate(admissionRequest());
       await this.hooks.checkWrite?.(obj, old, ctx);
 

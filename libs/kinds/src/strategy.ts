@@ -49,6 +49,18 @@ export interface KindStrategy {
    * owner (the kubelet) to remove; 0 removes it at once.
    */
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
+  /**
+   * Subresources that write one part of the object besides its status (pods/ephemeralcontainers,
+   * pods/resize): what of the client's object is kept, and the rules for it, in place of the kind's
+   * own update rules.
+   */
+  readonly subresourceUpdates?: Record<string, SubresourceUpdate>;
+}
+
+export interface SubresourceUpdate {
+  /** The object to store: the stored one with the subresource's part taken from the client's. */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): KubeObject;
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
 }
 
 export const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -83,6 +95,7 @@ export function defineStrategy(
     finalizesOnDelete: parts.finalizesOnDelete,
     prepareForDelete: parts.prepareForDelete,
     gracePeriod: parts.gracePeriod,
+    subresourceUpdates: parts.subresourceUpdates,
   };
 }
 

@@ -174,3 +174,53 @@ describe('pod field selectors and graceful deletion', () => {
     assert.equal(podGracePeriod(pod({ nodeName: 'n1' }, { status: { phase: 'Succeeded' } }), 30), 0);
   });
 });
+
+describe('pod subresource updates', () => {
+  const before = created({ containers: [{ ...nginx, resources: { requests: { cpu: '100m' } } }], restartPolicy: 'Always' });
+  const write = (subresource: string, change: (spec: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void) => {
+    const next = structuredClone(before);
+    change(next.spec as never);
+    const rules = podStrategy.subresourceUpdates![subresource];
+    const stored = rules.prepareForUpdate(next, before);
+    return { stored, errors: [...rules.validateUpdate(stored, before), ...podStrategy.validate(stored)].map(renderFieldError) };
+  };
+
+  it('ephemeralcontainers adds debugging containers and keeps everything else', () => {
+    const { stored, errors } = write('ephemeralcontainers', (s) => {
+      s.ephemeralContainers = [{ name: 'debug', image: 'busybox', targetContainerName: 'nginx' }];
+      s.restartPolicy = 'Never';
+    });
+    assert.deepEqual(errors, []);
+    const spec = stored.spec as { restartPolicy: string; ephemeralContainers: unknown[] };
+    assert.equal(spec.restartPolicy, 'Always');
+    assert.deepEqual(spec.ephemeralContainers, [
+      { name: 'debug', image: 'busybox', targetContainerName: 'nginx', imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: {} },
+    ]);
+  });
+
+  it('ephemeralcontainers refuses ports, unknown targets, and removing one', () => {
+    assert.deepEqual(write('ephemeralcontainers', (s) => (s.ephemeralContainers = [{ name: 'nginx', image: 'busybox', targetContainerName: 'x', ports: [{ containerPort: 80 }] }])).errors, [
+      'spec.ephemeralContainers[0].name: Duplicate value: "nginx"',
+      'spec.ephemeralContainers[0].targetContainerName: Not found: "x"',
+      'spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container',
+    ]);
+    const withDebug = write('ephemeralcontainers', (s) => (s.ephemeralContainers = [{ name: 'debug', image: 'busybox' }])).stored;
+    const rules = podStrategy.subresourceUpdates!.ephemeralcontainers;
+    const dropped = rules.prepareForUpdate({ ...withDebug, spec: { ...(withDebug.spec as object), ephemeralContainers: [] } }, withDebug);
+    assert.deepEqual(rules.validateUpdate(dropped, withDebug).map(renderFieldError), ['spec.ephemeralContainers: Forbidden: existing ephemeral containers "debug" may not be removed\n']);
+  });
+
+  it('resize changes cpu and memory within the QoS class, and nothing else', () => {
+    const grown = write('resize', (s) => {
+      s.containers[0].resources = { requests: { cpu: '200m' } };
+      s.containers[0].image = 'nginx:2';
+    });
+    assert.deepEqual(grown.errors, []);
+    assert.deepEqual((grown.stored.spec as { containers: { image: string; resources: unknown }[] }).containers.map((c) => [c.image, c.resources]), [['nginx:1.27', { requests: { cpu: '200m' } }]]);
+    assert.deepEqual(write('resize', (s) => (s.containers[0].resources = {})).errors, [
+      'spec: Invalid value: "Burstable": Pod QOS Class may not change as a result of resizing',
+      'spec.containers[0].resources.requests: Forbidden: resource requests cannot be removed',
+    ]);
+    assert.deepEqual(write('resize', (s) => (s.containers[0].resources = { requests: { cpu: '100m', 'ephemeral-storage': '1Gi' } })).errors, ['spec: Forbidden: only cpu and memory resources are mutable']);
+  });
+});

@@ -251,6 +251,60 @@ export function podGracePeriod(obj: KubeObject, requested: number | undefined): 
   return grace < 0 ? 1 : grace;
 }
 
+/** The stored pod with only `take` applied from the client's: the other subresources' write rule. */
+function keepingOnly(obj: KubeObject, old: KubeObject, take: (spec: PodSpec, from: PodSpec) => void): KubeObject {
+  const next = structuredClone(old);
+  const spec = podSpec(next);
+  take(spec, podSpec(obj));
+  applyPodDefaults(spec);
+  next.spec = spec;
+  return next;
+}
+
+/** ValidatePodEphemeralContainersUpdate: ephemeral containers are only ever added. */
+function validateEphemeralUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const now = new Map((podSpec(obj).ephemeralContainers ?? []).map((c) => [c?.name ?? '', c]));
+  for (const before of podSpec(old).ephemeralContainers ?? []) {
+    const name = before?.name ?? '';
+    const after = now.get(name);
+    if (!after) errs.push(field.forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`));
+    else if (!deepEqual(before, after)) {
+      errs.push(field.forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${specDiff('core.EphemeralContainer', before, after)}`));
+    }
+  }
+  return errs;
+}
+
+const resizable = (spec: PodSpec) => [...(spec.containers ?? []), ...(spec.initContainers ?? []).filter((c) => (c as { restartPolicy?: string })?.restartPolicy === 'Always')];
+type Resources = NonNullable<Container['resources']>;
+const removed = (now: Record<string, string> | undefined, before: Record<string, string> | undefined) => Object.keys(before ?? {}).some((k) => !(k in (now ?? {})));
+
+/** ValidatePodResize: cpu and memory only, nothing removed, the same QoS class, on a kubelet that resizes. */
+function validateResize(obj: KubeObject, old: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const [spec, before] = [podSpec(obj), podSpec(old)];
+  if (podQosClass(spec) !== podQosClass(before)) errs.push(field.invalid('spec', podStatus(old).qosClass ?? '', 'Pod QOS Class may not change as a result of resizing'));
+  const running = (podStatus(old).containerStatuses ?? []).find((c) => c.state?.running);
+  if (running && !(running as { resources?: unknown }).resources) errs.push(field.forbidden('spec', 'Pod running on node without support for resize'));
+  const onlyComputeChanged = (now: Record<string, string> | undefined, was: Record<string, string> | undefined) => {
+    const strip = (list: Record<string, string> | undefined) => Object.fromEntries(Object.entries(list ?? {}).filter(([k]) => !COMPUTE_RESOURCES.includes(k)));
+    return deepEqual(strip(now), strip(was));
+  };
+  let otherChanged = false;
+  const beforeByName = new Map(resizable(before).map((c) => [c?.name, c]));
+  for (const [i, c] of (spec.containers ?? []).entries()) {
+    const was: Resources = beforeByName.get(c?.name)?.resources ?? {};
+    const now: Resources = c?.resources ?? {};
+    const at = `spec.containers[${i}].resources`;
+    if (removed(now.requests, was.requests)) errs.push(field.forbidden(`${at}.requests`, 'resource requests cannot be removed'));
+    if (removed(now.limits, was.limits)) errs.push(field.forbidden(`${at}.limits`, 'resource limits cannot be removed'));
+    if (!onlyComputeChanged(now.requests, was.requests) || !onlyComputeChanged(now.limits, was.limits)) otherChanged = true;
+  }
+  if (otherChanged) errs.push(field.forbidden('spec', 'only cpu and memory resources are mutable'));
+  return errs;
+}
+
 function prepare(obj: KubeObject): PodSpec {
   if (!obj.spec || typeof obj.spec !== 'object') obj.spec = {};
   const spec = obj.spec as PodSpec;
@@ -314,6 +368,25 @@ export const podStrategy = defineStrategy(
       return errs;
     },
     gracePeriod: podGracePeriod,
+    subresourceUpdates: {
+      ephemeralcontainers: {
+        prepareForUpdate: (obj, old) => keepingOnly(obj, old, (spec, from) => (spec.ephemeralContainers = from.ephemeralContainers)),
+        validateUpdate: validateEphemeralUpdate,
+      },
+      resize: {
+        prepareForUpdate: (obj, old) =>
+          keepingOnly(obj, old, (spec, from) => {
+            const requested = new Map(resizable(from).map((c) => [c?.name, c]));
+            for (const c of resizable(spec)) {
+              const next = requested.get(c?.name) as (Container & { resizePolicy?: unknown }) | undefined;
+              if (!c || !next) continue;
+              c.resources = next.resources ?? {};
+              if (next.resizePolicy !== undefined) (c as { resizePolicy?: unknown }).resizePolicy = next.resizePolicy;
+            }
+          }),
+        validateUpdate: validateResize,
+      },
+    },
     selectableFields(obj) {
       const spec = podSpec(obj);
       const status = podStatus(obj);

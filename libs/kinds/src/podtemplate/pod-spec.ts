@@ -24,6 +24,9 @@ export interface Container {
   volumeMounts?: { name?: string; mountPath?: string; readOnly?: boolean }[];
 }
 
+/** A container added to a running pod for debugging (`kubectl debug`); it may target another's namespaces. */
+export type EphemeralContainer = Container & { targetContainerName?: string } & Record<string, unknown>;
+
 /** A volume: its name and exactly one source (emptyDir, configMap, secret, ...), each an object. */
 export type Volume = { name?: string } & Record<string, unknown>;
 
@@ -47,6 +50,7 @@ export interface PodSpec {
   priorityClassName?: string;
   preemptionPolicy?: string;
   activeDeadlineSeconds?: number;
+  ephemeralContainers?: EphemeralContainer[];
   readinessGates?: { conditionType?: string }[];
   schedulingGates?: { name?: string }[];
 }
@@ -124,6 +128,7 @@ export function applyPodSpecDefaults(spec: PodSpec, kind = 'PodTemplate'): void 
   spec.schedulerName ||= 'default-scheduler';
   for (const c of spec.containers ?? []) defaultContainer(c, kind);
   for (const c of spec.initContainers ?? []) defaultContainer(c, kind);
+  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, kind);
   for (const v of spec.volumes ?? []) defaultVolume(v);
 }
 
@@ -225,6 +230,25 @@ function validateContainers(containers: Container[] | undefined, path: string, n
   return errs;
 }
 
+/** What an ephemeral container may not have: it serves no traffic and takes no resources of its own. */
+const EPHEMERAL_FORBIDDEN = ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources', 'resizePolicy', 'restartPolicy'];
+
+function validateEphemeralContainers(spec: PodSpec, path: string, names: Set<string>, volumes: Set<string>): FieldError[] {
+  const ephemeral = spec.ephemeralContainers ?? [];
+  const targets = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c?.name ?? ''));
+  const errs = validateContainers(ephemeral, path, names, false, volumes);
+  ephemeral.forEach((c, i) => {
+    const at = `${path}[${i}]`;
+    if (c?.targetContainerName && !targets.has(c.targetContainerName)) errs.push(field.notFound(`${at}.targetContainerName`, c.targetContainerName));
+    for (const key of EPHEMERAL_FORBIDDEN) {
+      const value = c?.[key];
+      const empty = value === undefined || value === null || (typeof value === 'object' && Object.keys(value).length === 0);
+      if (!empty) errs.push(field.forbidden(`${at}.${key}`, 'cannot be set for an Ephemeral Container'));
+    }
+  });
+  return errs;
+}
+
 /** ValidatePodTemplateSpec, for the fields validatePodSpec checks. */
 export function validatePodTemplateSpec(template: PodTemplateSpec | undefined, path: string): FieldError[] {
   const t = template ?? {};
@@ -243,6 +267,7 @@ export function validatePodSpec(spec: PodSpec, specPath: string): FieldError[] {
   const names = new Set<string>();
   errs.push(...validateContainers(spec.containers, `${specPath}.containers`, names, true, volumes));
   errs.push(...validateContainers(spec.initContainers, `${specPath}.initContainers`, names, false, volumes));
+  errs.push(...validateEphemeralContainers(spec, `${specPath}.ephemeralContainers`, names, volumes));
   const restart = spec.restartPolicy ?? '';
   if (!restart) errs.push(field.required(`${specPath}.restartPolicy`));
   else if (!RESTART_POLICIES.includes(restart)) errs.push(field.notSupported(`${specPath}.restartPolicy`, restart, RESTART_POLICIES));
