@@ -434,8 +434,11 @@ export class GenericStore {
           return marked;
         }
         if (!ctx.dryRun) {
-          await this.backend.delete(this.key(namespace, name), stored.modRevision);
+          const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision);
           await this.hooks.afterDelete?.(old);
+          if (this.info.returnsDeletedObject) return { ...old, metadata: { ...old.metadata, resourceVersion: String(revision) } };
+        } else if (this.info.returnsDeletedObject) {
+          return old;
         }
       } catch (err) {
         if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);

@@ -16,6 +16,8 @@ export interface ResourceInfo {
   verbs: string[];
   /** Subresources this kind serves, e.g. `status`. */
   subresources: string[];
+  /** Whether a delete answers with the deleted object rather than a Status (kube's ReturnDeletedObject, e.g. pods). */
+  returnsDeletedObject?: boolean;
   /** Whether metadata.generation counts changes of the desired state (kinds with spec and status). */
   tracksGeneration?: boolean;
   /** The etcd key segment when it is not the plural, e.g. `apiregistration.k8s.io/apiservices`. */

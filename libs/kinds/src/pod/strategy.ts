@@ -322,6 +322,7 @@ export const podStrategy = defineStrategy(
     shortNames: ['po'],
     categories: ['all'],
     subresources: ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'resize', 'status'],
+    returnsDeletedObject: true,
   },
   {
     validateName: isDns1123Subdomain,

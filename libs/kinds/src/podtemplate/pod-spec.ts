@@ -256,6 +256,7 @@ export function validatePodTemplateSpec(template: PodTemplateSpec | undefined, p
     ...validateLabels(t.metadata?.labels, `${path}.labels`),
     ...validateAnnotations(t.metadata?.annotations, `${path}.annotations`),
     ...validatePodSpec(t.spec ?? {}, `${path}.spec`),
+    ...(t.spec?.ephemeralContainers?.length ? [field.forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template')] : []),
   ];
 }
 
