@@ -82,17 +82,8 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: 'v1',
+      // Sorted by name, as kube-apiserver installs them.
       resources: [
-        {
-          name: 'namespaces',
-          singularName: 'namespace',
-          namespaced: false,
-          kind: 'Namespace',
-          verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-          shortNames: ['ns'],
-        },
-        { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
-        { name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] },
         {
           name: 'configmaps',
           singularName: 'configmap',
@@ -101,6 +92,16 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
           verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
           shortNames: ['cm'],
         },
+        {
+          name: 'namespaces',
+          singularName: 'namespace',
+          namespaced: false,
+          kind: 'Namespace',
+          verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+          shortNames: ['ns'],
+        },
+        { name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] },
+        { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
       ],
     });
   });
@@ -135,8 +136,8 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
         shortNames: ['deploy'],
         categories: ['all'],
       },
-      { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
       { name: 'deployments/scale', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
+      { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
     ]);
   });
 

@@ -82,7 +82,7 @@ function resourceEntries(info: ResourceInfo) {
     ...(info.shortNames.length ? { shortNames: info.shortNames } : {}),
     ...(info.categories.length ? { categories: info.categories } : {}),
   };
-  const subs = info.subresources.map((sub) => ({
+  const subs = [...info.subresources].sort().map((sub) => ({
     name: `${info.resource}/${sub}`,
     singularName: '',
     namespaced: info.namespaced,
@@ -118,7 +118,7 @@ function discoveryResource(info: ResourceInfo) {
     ...(info.categories.length ? { categories: info.categories } : {}),
     ...(info.subresources.length
       ? {
-          subresources: info.subresources.map((sub) => {
+          subresources: [...info.subresources].sort().map((sub) => {
             const { group, version, kind } = subresourceKind(info, sub);
             return {
               subresource: sub,

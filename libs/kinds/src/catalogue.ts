@@ -77,8 +77,12 @@ export class KindCatalogue {
     return [...seen.values()];
   }
 
+  /** The resources of one group/version sorted by name, as kube-apiserver installs and lists them. */
   resourcesOf(group: string, version: string): ResourceInfo[] {
-    return this.strategies.filter((s) => s.info.group === group && s.info.version === version).map((s) => s.info);
+    return this.strategies
+      .filter((s) => s.info.group === group && s.info.version === version)
+      .map((s) => s.info)
+      .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
   }
 }
 
