@@ -23,6 +23,7 @@ describe('persistentVolumeStrategy', () => {
     assert.deepEqual(persistentVolumeStrategy.validate(obj).map(renderFieldError), [
       'spec.accessModes: Unsupported value: "ReadWriteEverywhere": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
       'spec.capacity: Required value',
+      'spec.capacity: Unsupported value: core.ResourceList{}: supported values: "storage"',
       'spec.nfs: Forbidden: may not specify more than 1 volume type',
     ]);
     const none = pv({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] });

@@ -9,10 +9,11 @@ import { defineStrategy } from '../strategy.js';
 export const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 export const VOLUME_MODES = ['Block', 'Filesystem'];
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];
+/** The volume sources of a PersistentVolume, in the order kube counts them. */
 const PV_SOURCES = [
-  'gcePersistentDisk', 'awsElasticBlockStore', 'hostPath', 'glusterfs', 'nfs', 'rbd', 'quobyte', 'cinder', 'cephfs',
-  'flexVolume', 'fc', 'flocker', 'azureFile', 'vsphereVolume', 'azureDisk', 'photonPersistentDisk', 'portworxVolume',
-  'scaleIO', 'local', 'storageos', 'csi', 'iscsi',
+  'gcePersistentDisk', 'awsElasticBlockStore', 'hostPath', 'glusterfs', 'flocker', 'nfs', 'rbd', 'quobyte', 'cephfs',
+  'iscsi', 'cinder', 'fc', 'flexVolume', 'azureFile', 'vsphereVolume', 'photonPersistentDisk', 'portworxVolume',
+  'azureDisk', 'scaleIO', 'local', 'storageos', 'csi',
 ];
 const ACCESS_MODE_SHORT: [string, string][] = [
   ['ReadWriteOnce', 'RWO'],
@@ -52,9 +53,12 @@ export function storageClassCell(obj: KubeObject, name: string | undefined): str
   return name ?? obj.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '';
 }
 
-export function validateAccessModes(modes: string[] | undefined, path: string): FieldError[] {
-  if (!modes?.length) return [field.required(path)];
-  return modes.filter((m) => !ACCESS_MODES.includes(m)).map((m) => field.notSupported(path, m, ACCESS_MODES));
+/** At least one known access mode, and ReadWriteOncePod alone; a claim says why one is required. */
+export function validateAccessModes(modes: string[] | undefined, path: string, requiredDetail = ''): FieldError[] {
+  if (!modes?.length) return [field.required(path, requiredDetail)];
+  const errs = modes.filter((m) => !ACCESS_MODES.includes(m)).map((m) => field.notSupported(path, m, ACCESS_MODES));
+  if (modes.includes('ReadWriteOncePod') && modes.length > 1) errs.push(field.forbidden(path, 'may not use ReadWriteOncePod with other access modes'));
+  return errs;
 }
 
 export function validateVolumeMode(mode: string | undefined, path: string): FieldError[] {
@@ -66,11 +70,15 @@ export const volumeColumn = (name: string, description: string, priority: number
 function validateSpec(spec: PersistentVolumeSpec): FieldError[] {
   const errs = validateAccessModes(spec.accessModes, 'spec.accessModes');
   const capacity = spec.capacity ?? {};
-  if (!Object.keys(capacity).length) errs.push(field.required('spec.capacity'));
-  for (const [name, raw] of Object.entries(capacity)) {
-    if (name !== 'storage') errs.push(field.notSupported('spec.capacity', name, ['storage']));
-    else if (!readQuantity(raw)) errs.push(field.invalid('spec.capacity[storage]', raw, 'must be a valid quantity'));
+  const names = Object.keys(capacity);
+  if (!names.length) errs.push(field.required('spec.capacity'));
+  if (!names.includes('storage') || names.length > 1) {
+    // kube prints the whole list with Go's %#v here.
+    const list = `core.ResourceList{${names.map((n) => `${JSON.stringify(n)}:${JSON.stringify(capacity[n])}`).join(', ')}}`;
+    errs.push({ type: 'FieldValueNotSupported', field: 'spec.capacity', detail: `Unsupported value: ${list}: supported values: "storage"` });
   }
+  const storage = capacity.storage;
+  if (storage !== undefined && !readQuantity(storage)) errs.push(field.invalid('spec.capacity[storage]', storage, 'must be a valid quantity'));
   const reclaim = spec.persistentVolumeReclaimPolicy ?? '';
   if (!RECLAIM_POLICIES.includes(reclaim)) errs.push(field.notSupported('spec.persistentVolumeReclaimPolicy', reclaim, RECLAIM_POLICIES));
   errs.push(...validateVolumeMode(spec.volumeMode, 'spec.volumeMode'));

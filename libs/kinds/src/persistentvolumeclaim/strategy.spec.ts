@@ -23,7 +23,14 @@ describe('persistentVolumeClaimStrategy', () => {
   });
 
   it('wants access modes and a storage request', () => {
-    assert.deepEqual(persistentVolumeClaimStrategy.validate(claim({})).map(renderFieldError), ['spec.accessModes: Required value', 'spec.resources[storage]: Required value']);
+    assert.deepEqual(persistentVolumeClaimStrategy.validate(claim({})).map(renderFieldError), ['spec.accessModes: Required value: at least 1 access mode is required', 'spec.resources[storage]: Required value']);
+  });
+
+  it('refuses a zero request and ReadWriteOncePod with other modes', () => {
+    assert.deepEqual(persistentVolumeClaimStrategy.validate(claim({ accessModes: ['ReadWriteOncePod', 'ReadWriteOnce'], resources: { requests: { storage: '0' } } })).map(renderFieldError), [
+      'spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes',
+      'spec.resources[storage]: Invalid value: "0": must be greater than zero',
+    ]);
   });
 
   it('lets only a bound claim grow its request', () => {

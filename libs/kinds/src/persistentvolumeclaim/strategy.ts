@@ -25,13 +25,13 @@ const claimSpec = (obj: KubeObject) => (obj.spec ?? {}) as ClaimSpec;
 const claimStatus = (obj: KubeObject) => (obj.status ?? {}) as ClaimStatus;
 
 function validateSpec(spec: ClaimSpec): FieldError[] {
-  const errs = validateAccessModes(spec.accessModes, 'spec.accessModes');
+  const errs = validateAccessModes(spec.accessModes, 'spec.accessModes', 'at least 1 access mode is required');
   const storage = spec.resources?.requests?.storage;
   if (storage === undefined) errs.push(field.required('spec.resources[storage]'));
   else {
     const q = readQuantity(storage);
-    if (!q) errs.push(field.invalid('spec.resources.requests[storage]', storage, 'must be a valid quantity'));
-    else if (isZero(q) || q.value < 0n) errs.push(field.invalid('spec.resources.requests[storage]', storage, 'must be greater than zero'));
+    if (!q) errs.push(field.invalid('spec.resources[storage]', storage, 'must be a valid quantity'));
+    else if (isZero(q) || q.value < 0n) errs.push(field.invalid('spec.resources[storage]', storage, 'must be greater than zero'));
   }
   errs.push(...validateVolumeMode(spec.volumeMode, 'spec.volumeMode'));
   return errs;
