@@ -182,6 +182,19 @@ describe('pods', () => {
     assert.match((await kubectl(['-n', NS, 'get', 'pod', 'free'])).stderr, /Error from server \(NotFound\): pods "free" not found/);
   });
 
+  it('drains a node through the eviction subresource', async () => {
+    await createJson({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-2' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    await kubectl(['-n', NS, 'run', 'drained', '--image=nginx']);
+    const bound = await apiRequest(stack, 'POST', `${podsPath}/drained/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'drained' }, target: { kind: 'Node', name: 'node-2' } });
+    assert.equal(bound.code, 201, bound.body);
+    const drain = await kubectl(['drain', 'node-2', '--force', '--grace-period=0', '--timeout=60s']);
+    assert.equal(drain.code, 0, drain.stderr);
+    assert.match(drain.stdout, /^node\/node-2 cordoned\n/);
+    assert.match(drain.stdout, /pod\/drained evicted\n/);
+    assert.match(drain.stdout, /node\/node-2 drained\n$/);
+    assert.match((await kubectl(['-n', NS, 'get', 'pod', 'drained'])).stderr, /pods "drained" not found/);
+  });
+
   it('deletes an unbound pod at once and leaves a bound one for its kubelet', async () => {
     const gone = await kubectl(['-n', NS, 'delete', 'pod', 'idle']);
     assert.equal(gone.stdout, 'pod "idle" deleted\n', gone.stderr);
@@ -203,9 +216,9 @@ describe('pods', () => {
 
   it('creates nodes, volumes and claims and prints their tables', async () => {
     const nodes = await kubectl(['get', 'nodes']);
-    assert.match(nodes.stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nnode-1\s+Ready\s+control-plane\s+\d+s\s+v1\.33\.0\n$/, nodes.stderr);
+    assert.match(nodes.stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nnode-1\s+Ready\s+control-plane\s+\d+s\s+v1\.33\.0\nnode-2\s+Ready,SchedulingDisabled\s+<none>\s+\d+s\s+\n$/, nodes.stderr);
     assert.equal((await kubectl(['cordon', 'node-1'])).stdout, 'node/node-1 cordoned\n');
-    assert.match((await kubectl(['get', 'nodes', '--field-selector', 'spec.unschedulable=true'])).stdout, /\nnode-1\s+Ready,SchedulingDisabled\s+control-plane\s/);
+    assert.match((await kubectl(['get', 'nodes', '--field-selector', 'spec.unschedulable=true'])).stdout, /\nnode-1\s+Ready,SchedulingDisabled\s+control-plane\s+\d+s\s+v1\.33\.0\nnode-2\s/);
     assert.match((await kubectl(['get', 'nodes', '-o', 'wide'])).stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME\n/);
 
     await createJson({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-1' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/pv-1' } } });
