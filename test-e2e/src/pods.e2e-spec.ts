@@ -219,6 +219,11 @@ describe('pods', () => {
     assert.match(nodes.stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nnode-1\s+Ready\s+control-plane\s+\d+s\s+v1\.33\.0\nnode-2\s+Ready,SchedulingDisabled\s+<none>\s+\d+s\s+\n$/, nodes.stderr);
     assert.equal((await kubectl(['cordon', 'node-1'])).stdout, 'node/node-1 cordoned\n');
     assert.match((await kubectl(['get', 'nodes', '--field-selector', 'spec.unschedulable=true'])).stdout, /\nnode-1\s+Ready,SchedulingDisabled\s+control-plane\s+\d+s\s+v1\.33\.0\nnode-2\s/);
+    // No kubelet is ever dialled: the node's proxy answers, and never reads or writes the node itself.
+    const proxy = await apiRequest(stack, 'GET', '/api/v1/nodes/node-1/proxy');
+    assert.deepEqual([proxy.code, JSON.parse(proxy.body).message], [500, 'Internal error occurred: no preferred addresses found; known addresses: []']);
+    assert.equal((await apiRequest(stack, 'DELETE', '/api/v1/nodes/node-1/proxy')).code, 500);
+    assert.equal((await getJson(['node', 'node-1'])).metadata.name, 'node-1');
     assert.match((await kubectl(['get', 'nodes', '-o', 'wide'])).stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME\n/);
 
     await createJson({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-1' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/pv-1' } } });

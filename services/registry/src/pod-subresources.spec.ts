@@ -119,5 +119,6 @@ describe('PodSubresources.connect', () => {
     assert.equal(await subresources.connect('ns', 'web', 'log', '?container=web'), '');
     assert.deepEqual(await refused(subresources.connect('ns', 'web', 'proxy', '')), [400, 'address not allowed', undefined]);
     assert.deepEqual(await refused(subresources.connect('ns', 'bound', 'log', '')), [404, 'nodes "gone" not found', undefined]);
+    assert.deepEqual(await refused(subresources.connectNode('gone')), [404, 'nodes "gone" not found', undefined]);
   });
 });

@@ -1,6 +1,6 @@
 // The subresources of a pod that act on more than the pod's own fields: binding (the scheduler's
 // answer), eviction (a delete that respects PodDisruptionBudgets), and the ones that connect to the
-// pod's node (log, exec, attach, portforward, proxy). kapi has no kubelet connections, so those
+// pod's node (log, exec, attach, portforward, proxy), and nodes/proxy. kapi has no kubelet connections, so those
 // answer what kube-apiserver answers before it would dial one: the pod's own errors (no container of
 // that name, no host assigned, no IP), the node's absence, or that the node cannot be reached.
 import {
@@ -10,7 +10,6 @@ import {
   forbidden,
   invalid,
   nowTimestamp,
-  notFound,
   StatusError,
   type KubeObject,
   type Status,
@@ -206,12 +205,19 @@ export class PodSubresources {
       if (subresource === 'log') return '';
       throw badRequest(`pod ${name} does not have a host assigned`);
     }
-    const node = await this.registry.store('', 'nodes').get(undefined, spec.nodeName).catch((err: unknown) => {
-      if (err instanceof StatusError && err.httpCode === 404) throw notFound({ group: '', resource: 'nodes' }, spec.nodeName ?? '');
-      throw err;
-    });
+    return this.dialKubelet(spec.nodeName);
+  }
+
+  /** Any verb of nodes/<name>/proxy: a request to the node's kubelet. */
+  async connectNode(name: string): Promise<string> {
+    return this.dialKubelet(name);
+  }
+
+  /** Where kube-apiserver would open a connection to a node's kubelet, which kapi never does. */
+  private async dialKubelet(nodeName: string): Promise<never> {
+    const node = await this.registry.store('', 'nodes').get(undefined, nodeName);
     const addresses = ((node.status as { addresses?: { type?: string; address?: string }[] } | undefined)?.addresses ?? []).filter((a) => a?.address);
     if (!addresses.length) throw new StatusError('KAPI_ERR_INTERNAL', 'Internal error occurred: no preferred addresses found; known addresses: []');
-    throw new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', `error dialing backend: the kubelet on node ${JSON.stringify(spec.nodeName)} is not reachable from kapi`);
+    throw new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', `error dialing backend: the kubelet on node ${JSON.stringify(nodeName)} is not reachable from kapi`);
   }
 }

@@ -64,6 +64,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
 
   /** Writes to subresources that are not the object's own fields: create-only ones refuse, connecting ones connect. */
   private otherSubresource(ref: registryV1.CreateRequest['resource'], name: string, subresource: string, query = ''): Promise<unknown> | undefined {
+    if (!ref?.group && ref?.resource === 'nodes' && subresource === 'proxy') return this.podSubresources.connectNode(name);
     if (ref?.group || ref?.resource !== 'pods') return undefined;
     if (CONNECT_SUBRESOURCES.includes(subresource)) return this.podSubresources.connect(ref.namespace, name, subresource, query);
     if (CREATE_SUBRESOURCES.includes(subresource)) {
@@ -75,6 +76,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
   private createSubresource(r: registryV1.CreateRequest): Promise<unknown> | undefined {
     const ref = r.resource;
     if (r.subresource === 'token' && ref?.resource === 'serviceaccounts' && !ref.group) return this.tokens.issue(ref.namespace, r.name, parseObject(r.object));
+    if (!ref?.group && ref?.resource === 'nodes' && r.subresource === 'proxy') return this.podSubresources.connectNode(r.name);
     if (ref?.group || ref?.resource !== 'pods') return undefined;
     if (r.subresource === 'binding') return this.podSubresources.bind(ref.namespace, r.name, parseObject(r.object), writeContext(r.context));
     if (r.subresource === 'eviction') return this.podSubresources.evict(ref.namespace, r.name, parseObject(r.object), writeContext(r.context));
