@@ -130,8 +130,10 @@ describe('pods', () => {
     const wrong = await apiRequest(stack, 'GET', `${podsPath}/idle/log?container=nope`);
     assert.equal(wrong.code, 400);
     assert.equal(JSON.parse(wrong.body).message, 'container nope is not valid for pod idle');
-    const proxy = await apiRequest(stack, 'GET', `${podsPath}/idle/proxy/`);
-    assert.deepEqual([proxy.code, JSON.parse(proxy.body).message], [400, 'address not allowed']);
+    for (const path of ['proxy/', 'proxy/healthz']) {
+      const proxy = await apiRequest(stack, 'GET', `${podsPath}/idle/${path}`);
+      assert.deepEqual([proxy.code, JSON.parse(proxy.body).message], [400, 'address not allowed']);
+    }
     // The pod is still there: no subresource deleted or changed it.
     assert.equal((await getJson(['-n', NS, 'pod', 'idle'])).status.phase, 'Pending');
   });

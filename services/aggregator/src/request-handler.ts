@@ -332,7 +332,8 @@ export class RequestHandler {
     if (info.subresource && !strategy.info.subresources.includes(info.subresource)) throw this.notFound();
     // A cluster-scoped kind has no namespaced path (namespaces themselves excepted).
     if (!strategy.info.namespaced && info.namespace && info.resource !== 'namespaces') throw this.notFound();
-    if (info.parts.length > 3) throw this.notFound();
+    // Only a proxy subresource carries a path of its own (pods/<name>/proxy/<path>).
+    if (info.parts.length > 3 && info.subresource !== 'proxy') throw this.notFound();
     return strategy;
   }
 
