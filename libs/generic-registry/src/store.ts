@@ -300,10 +300,10 @@ export class GenericStore {
       };
       for (const [k, v] of Object.entries(obj.metadata)) if (v === undefined) delete (obj.metadata as Record<string, unknown>)[k];
       const partial = this.strategy.subresourceUpdates?.[subresource];
-      if (subresource === 'status') {
-        obj = { ...old, status: obj.status, metadata: old.metadata };
-      } else if (partial) {
+      if (partial) {
         obj = partial.prepareForUpdate(obj, old);
+      } else if (subresource === 'status') {
+        obj = { ...old, status: obj.status, metadata: old.metadata };
       } else {
         if (this.info.subresources.includes('status')) obj.status = old.status;
         this.strategy.prepareForUpdate(obj, old);

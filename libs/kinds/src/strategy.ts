@@ -52,9 +52,9 @@ export interface KindStrategy {
    */
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
   /**
-   * Subresources that write one part of the object besides its status (pods/ephemeralcontainers,
-   * pods/resize): what of the client's object is kept, and the rules for it, in place of the kind's
-   * own update rules.
+   * Subresources that write one part of the object (pods/ephemeralcontainers, pods/resize, or a
+   * status with rules of its own): what of the client's object is kept, and the rules for it, in
+   * place of the kind's own update rules.
    */
   readonly subresourceUpdates?: Record<string, SubresourceUpdate>;
 }

@@ -224,3 +224,27 @@ describe('pod subresource updates', () => {
     assert.deepEqual(write('resize', (s) => (s.containers[0].resources = { requests: { cpu: '100m', 'ephemeral-storage': '1Gi' } })).errors, ['spec: Forbidden: only cpu and memory resources are mutable']);
   });
 });
+
+describe('pod status updates', () => {
+  const before = created({ containers: [nginx] });
+  const write = (status: Record<string, unknown>) => {
+    const rules = podStrategy.subresourceUpdates!.status;
+    const stored = rules.prepareForUpdate({ ...structuredClone(before), status, spec: { containers: [] } }, before);
+    return { stored, errors: rules.validateUpdate(stored, before).map(renderFieldError) };
+  };
+
+  it('keeps the spec, and podIP and podIPs in step', () => {
+    const { stored, errors } = write({ phase: 'Running', qosClass: 'BestEffort', podIP: '10.0.0.7' });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(stored.spec, before.spec);
+    assert.deepEqual(stored.status, { phase: 'Running', qosClass: 'BestEffort', podIP: '10.0.0.7', podIPs: [{ ip: '10.0.0.7' }] });
+    assert.equal((write({ qosClass: 'BestEffort', podIPs: [{ ip: '10.0.0.8' }] }).stored.status as { podIP: string }).podIP, '10.0.0.8');
+  });
+
+  it('refuses a new QoS class and addresses that are not IPs', () => {
+    assert.deepEqual(write({ qosClass: 'Guaranteed', podIPs: [{ ip: 'nope' }] }).errors, [
+      'status.qosClass: Invalid value: "Guaranteed": field is immutable',
+      'status.podIPs[0]: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+    ]);
+  });
+});

@@ -3,6 +3,7 @@
 // added tolerations and a negative grace period set to 1 may change), `kubectl get pods`' columns and
 // the graceful delete period. What needs other objects (binding, eviction, admission defaults) lives
 // in the registry.
+import { isIP } from 'node:net';
 import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, nameColumn, objectMetaSchema, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { applyPodSpecDefaults, validatePodSpec, type Container, type PodSpec } from '../podtemplate/pod-spec.js';
 import { compareQuantities, isZero, readQuantity, type Quantity } from '../resourcequota/quantity.js';
@@ -251,6 +252,35 @@ export function podGracePeriod(obj: KubeObject, requested: number | undefined): 
   return grace < 0 ? 1 : grace;
 }
 
+/** v1 keeps podIP and hostIP as the first of podIPs and hostIPs; a client may send either. */
+function syncIps(status: PodStatus & { hostIP?: string; hostIPs?: { ip?: string }[] }): void {
+  // When both are sent and differ, podIP wins, for older clients.
+  if (status.podIP && status.podIPs?.[0]?.ip !== status.podIP) status.podIPs = [{ ip: status.podIP }];
+  else if (status.podIPs?.length && !status.podIP) status.podIP = status.podIPs[0]?.ip;
+  if (status.hostIP && !status.hostIPs?.length) status.hostIPs = [{ ip: status.hostIP }];
+  else if (status.hostIPs?.length && !status.hostIP) status.hostIP = status.hostIPs[0]?.ip;
+}
+
+const isIp = (ip: string) => isIP(ip) !== 0;
+
+/** ValidatePodStatusUpdate: the QoS class never changes, names and addresses are well formed. */
+function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const status = podStatus(obj) as PodStatus & { hostIPs?: { ip?: string }[] };
+  const nominated = status.nominatedNodeName;
+  if (nominated && nominated !== podStatus(old).nominatedNodeName) {
+    for (const msg of isDns1123Subdomain(nominated)) errs.push(field.invalid('status.nominatedNodeName', nominated, msg));
+  }
+  if (status.qosClass !== podStatus(old).qosClass) errs.push(field.invalid('status.qosClass', status.qosClass ?? '', 'field is immutable'));
+  (status.podIPs ?? []).forEach((p, i) => {
+    if (!isIp(p?.ip ?? '')) errs.push(field.invalid(`status.podIPs[${i}]`, p?.ip ?? '', 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+  });
+  (status.hostIPs ?? []).forEach((p, i) => {
+    if (!isIp(p?.ip ?? '')) errs.push(field.invalid(`status.hostIPs[${i}]`, p?.ip ?? '', 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+  });
+  return errs;
+}
+
 /** The stored pod with only `take` applied from the client's: the other subresources' write rule. */
 function keepingOnly(obj: KubeObject, old: KubeObject, take: (spec: PodSpec, from: PodSpec) => void): KubeObject {
   const next = structuredClone(old);
@@ -362,14 +392,17 @@ export const podStrategy = defineStrategy(
     },
     prepareForUpdate: (obj) => void prepare(obj),
     validate: (obj) => validatePodSpec(podSpec(obj), 'spec'),
-    validateUpdate(obj, old) {
-      const errs = validatePodSpecUpdate(podSpec(obj), podSpec(old));
-      const qos = podStatus(obj).qosClass;
-      if (qos !== podStatus(old).qosClass) errs.push(field.invalid('status.qosClass', qos ?? '', 'field is immutable'));
-      return errs;
-    },
+    validateUpdate: (obj, old) => validatePodSpecUpdate(podSpec(obj), podSpec(old)),
     gracePeriod: podGracePeriod,
     subresourceUpdates: {
+      status: {
+        prepareForUpdate(obj, old) {
+          const status = structuredClone(podStatus(obj));
+          syncIps(status);
+          return { ...old, status, metadata: old.metadata };
+        },
+        validateUpdate: validateStatusUpdate,
+      },
       ephemeralcontainers: {
         prepareForUpdate: (obj, old) => keepingOnly(obj, old, (spec, from) => (spec.ephemeralContainers = from.ephemeralContainers)),
         validateUpdate: validateEphemeralUpdate,
