@@ -17,6 +17,14 @@ describe('persistentVolumeStrategy', () => {
     assert.deepEqual(persistentVolumeStrategy.validate(obj), []);
   });
 
+  it('keeps capacity in canonical quantities and prints the annotated storage class first', () => {
+    const obj = pv({ ...hostPath, capacity: { storage: '1024Mi' }, storageClassName: 'fast' });
+    obj.metadata = { ...obj.metadata, annotations: { 'volume.beta.kubernetes.io/storage-class': 'legacy' } };
+    persistentVolumeStrategy.prepareForCreate(obj);
+    assert.deepEqual((obj.spec as { capacity: unknown }).capacity, { storage: '1Gi' });
+    assert.deepEqual(persistentVolumeStrategy.tableColumns.filter((c) => ['Capacity', 'StorageClass'].includes(c.name)).map((c) => c.cell(obj, NOW)), ['1Gi', 'legacy']);
+  });
+
   it('wants capacity, access modes and exactly one source', () => {
     const obj = pv({ accessModes: ['ReadWriteEverywhere'], nfs: { server: 's', path: '/' }, hostPath: { path: '/' } });
     persistentVolumeStrategy.prepareForCreate(obj);

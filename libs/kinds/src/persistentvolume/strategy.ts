@@ -3,7 +3,7 @@
 // volume source, and prints `kubectl get pv`'s columns.
 import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { nowTimestamp } from '@kapi/api-machinery';
-import { readQuantity } from '../resourcequota/quantity.js';
+import { normalizeResourceList, readQuantity } from '../resourcequota/quantity.js';
 import { defineStrategy } from '../strategy.js';
 
 export const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
@@ -48,9 +48,9 @@ export function phaseCell(obj: KubeObject): string {
   return obj.metadata?.deletionTimestamp ? 'Terminating' : pvStatus(obj).phase ?? '';
 }
 
-/** The storage class, from the field or the beta annotation that preceded it. */
+/** The storage class: the beta annotation that preceded the field wins, as kube's helper reads it. */
 export function storageClassCell(obj: KubeObject, name: string | undefined): string {
-  return name ?? obj.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '';
+  return obj.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? name ?? '';
 }
 
 /** At least one known access mode, and ReadWriteOncePod alone; a claim says why one is required. */
@@ -66,6 +66,16 @@ export function validateVolumeMode(mode: string | undefined, path: string): Fiel
 }
 
 export const volumeColumn = (name: string, description: string, priority: number, cell: TableColumn['cell']): TableColumn => ({ name, type: 'string', format: '', description, priority, cell });
+
+/** SetDefaults_PersistentVolume, and the capacity in canonical quantities. */
+function applyDefaults(obj: KubeObject): void {
+  const spec = pvSpec(obj);
+  spec.persistentVolumeReclaimPolicy ||= 'Retain';
+  spec.volumeMode ??= 'Filesystem';
+  const capacity = normalizeResourceList(spec.capacity, 'PersistentVolume');
+  if (capacity) spec.capacity = capacity;
+  obj.spec = spec;
+}
 
 function validateSpec(spec: PersistentVolumeSpec): FieldError[] {
   const errs = validateAccessModes(spec.accessModes, 'spec.accessModes');
@@ -109,18 +119,10 @@ export const persistentVolumeStrategy = defineStrategy(
       volumeColumn('VolumeMode', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.', 1, (o) => pvSpec(o).volumeMode ?? '<unset>'),
     ],
     prepareForCreate(obj) {
-      const spec = pvSpec(obj);
-      spec.persistentVolumeReclaimPolicy ||= 'Retain';
-      spec.volumeMode ??= 'Filesystem';
-      obj.spec = spec;
+      applyDefaults(obj);
       obj.status = { phase: 'Pending', lastPhaseTransitionTime: nowTimestamp() };
     },
-    prepareForUpdate(obj) {
-      const spec = pvSpec(obj);
-      spec.persistentVolumeReclaimPolicy ||= 'Retain';
-      spec.volumeMode ??= 'Filesystem';
-      obj.spec = spec;
-    },
+    prepareForUpdate: applyDefaults,
     validate: (obj) => validateSpec(pvSpec(obj)),
     validateUpdate(obj, old) {
       const errs: FieldError[] = [];

@@ -2,7 +2,7 @@
 // claim Pending, and after creation lets only a bound claim's storage request grow.
 import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { accessModesCell, phaseCell, storageClassCell, validateAccessModes, validateVolumeMode, volumeColumn } from '../persistentvolume/strategy.js';
-import { compareQuantities, isZero, readQuantity } from '../resourcequota/quantity.js';
+import { compareQuantities, isZero, normalizeResourceList, readQuantity } from '../resourcequota/quantity.js';
 import { specDiff } from '../spec-diff.js';
 import { defineStrategy } from '../strategy.js';
 
@@ -23,6 +23,19 @@ interface ClaimStatus {
 
 const claimSpec = (obj: KubeObject) => (obj.spec ?? {}) as ClaimSpec;
 const claimStatus = (obj: KubeObject) => (obj.status ?? {}) as ClaimStatus;
+
+/** SetDefaults_PersistentVolumeClaimSpec, and the requested resources in canonical quantities. */
+function applyDefaults(obj: KubeObject): void {
+  const spec = claimSpec(obj);
+  spec.volumeMode ??= 'Filesystem';
+  if (spec.resources && typeof spec.resources === 'object') {
+    for (const key of ['requests', 'limits'] as const) {
+      const list = normalizeResourceList(spec.resources[key], 'PersistentVolumeClaim');
+      if (list) spec.resources[key] = list;
+    }
+  }
+  obj.spec = spec;
+}
 
 function validateSpec(spec: ClaimSpec): FieldError[] {
   const errs = validateAccessModes(spec.accessModes, 'spec.accessModes', 'at least 1 access mode is required');
@@ -81,16 +94,10 @@ export const persistentVolumeClaimStrategy = defineStrategy(
       volumeColumn('VolumeMode', 'volumeMode defines what type of volume is required by the claim.', 1, (o) => claimSpec(o).volumeMode ?? '<unset>'),
     ],
     prepareForCreate(obj) {
-      const spec = claimSpec(obj);
-      spec.volumeMode ??= 'Filesystem';
-      obj.spec = spec;
+      applyDefaults(obj);
       obj.status = { phase: 'Pending' };
     },
-    prepareForUpdate(obj) {
-      const spec = claimSpec(obj);
-      spec.volumeMode ??= 'Filesystem';
-      obj.spec = spec;
-    },
+    prepareForUpdate: applyDefaults,
     validate: (obj) => validateSpec(claimSpec(obj)),
     validateUpdate: validateSpecUpdate,
   },
