@@ -212,6 +212,13 @@ describe('GenericStore on etcd', () => {
     assert.equal(removed.kind, 'Pod');
     await rejects(pods.get('ns1', 'bound'), 404, 'NotFound');
 
+    // With a finalizer, ending the grace period leaves the pod to its finalizer, which then removes it.
+    await pods.create('ns1', { ...pod('held', 'node-1'), metadata: { name: 'held', finalizers: ['example.com/hold'] } }, ctx);
+    assert.equal(((await pods.delete('ns1', 'held', {}, ctx)) as KubeObject).metadata?.deletionGracePeriodSeconds, 20);
+    assert.equal(((await pods.delete('ns1', 'held', { gracePeriodSeconds: 0 }, ctx)) as KubeObject).metadata?.deletionGracePeriodSeconds, 0);
+    await pods.patch('ns1', 'held', PatchType.merge, { metadata: { finalizers: null } }, ctx);
+    await rejects(pods.get('ns1', 'held'), 404, 'NotFound');
+
     await pods.create('ns1', pod('unbound'), ctx);
     assert.equal(((await pods.delete('ns1', 'unbound', {}, ctx)) as KubeObject).metadata?.name, 'unbound');
     await rejects(pods.get('ns1', 'unbound'), 404, 'NotFound');

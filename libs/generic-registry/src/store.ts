@@ -418,8 +418,10 @@ export class GenericStore {
       try {
         if (grace > 0) return await this.markGraceful(old, stored.modRevision, grace, gcFinalizer, ctx);
         if (finalizing) {
-          // The object stays until its finalizers are gone; deleting it again changes nothing.
-          if (old.metadata?.deletionTimestamp) return old;
+          // The object stays until its finalizers are gone; deleting it again changes nothing,
+          // unless it ends a grace period still running (a pod deleted again with no grace period).
+          const ending = (old.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
+          if (old.metadata?.deletionTimestamp && !ending) return old;
           const marked = structuredClone(old);
           marked.metadata = {
             ...marked.metadata,
