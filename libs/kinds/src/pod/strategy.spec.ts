@@ -61,6 +61,11 @@ describe('podStrategy defaults', () => {
     assert.equal(podQosClass({ containers: [{ resources: { requests: { 'example.com/gpu': '1' } } }] }), 'BestEffort');
   });
 
+  it('fills serviceAccountName from the deprecated serviceAccount, and shows both', () => {
+    const spec = created({ containers: [nginx], serviceAccount: 'robot' }).spec as { serviceAccount: string; serviceAccountName: string };
+    assert.deepEqual([spec.serviceAccountName, spec.serviceAccount], ['robot', 'robot']);
+  });
+
   it('marks a gated pod unschedulable', () => {
     const obj = created({ containers: [nginx], schedulingGates: [{ name: 'wait' }] });
     assert.deepEqual((obj.status as { conditions: unknown }).conditions, [
@@ -84,6 +89,7 @@ describe('podStrategy.validate', () => {
       [{ containers: [nginx], volumes: [{ name: 'a', emptyDir: {} }, { name: 'a', emptyDir: {} }] }, ['spec.volumes[1].name: Duplicate value: "a"']],
       [{ containers: [nginx], volumes: [{ name: 'a', emptyDir: {}, secret: { secretName: 's' } }] }, ['spec.volumes[0].secret: Forbidden: may not specify more than 1 volume type']],
       [{ containers: [{ ...nginx, volumeMounts: [{ name: 'missing', mountPath: '/x' }] }] }, ['spec.containers[0].volumeMounts[0].name: Not found: "missing"']],
+      [{ containers: [{ ...nginx, ports: [{ containerPort: 80, hostPort: 8080 }] }], hostNetwork: true }, ['spec.containers[0].ports[0].containerPort: Invalid value: 80: must match `hostPort` when `hostNetwork` is true']],
     ];
     for (const [spec, expected] of table) assert.deepEqual(errors(spec), expected, JSON.stringify(spec));
   });

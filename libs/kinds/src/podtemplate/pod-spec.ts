@@ -126,6 +126,9 @@ export function applyPodSpecDefaults(spec: PodSpec, kind = 'PodTemplate'): void 
   spec.securityContext ??= {};
   spec.terminationGracePeriodSeconds ??= 30;
   spec.schedulerName ||= 'default-scheduler';
+  // v1 still carries the deprecated serviceAccount: either field names the account, and both show it.
+  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
   for (const c of spec.containers ?? []) defaultContainer(c, kind);
   for (const c of spec.initContainers ?? []) defaultContainer(c, kind);
   for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, kind);
@@ -269,6 +272,17 @@ export function validatePodSpec(spec: PodSpec, specPath: string): FieldError[] {
   errs.push(...validateContainers(spec.containers, `${specPath}.containers`, names, true, volumes));
   errs.push(...validateContainers(spec.initContainers, `${specPath}.initContainers`, names, false, volumes));
   errs.push(...validateEphemeralContainers(spec, `${specPath}.ephemeralContainers`, names, volumes));
+  if (spec.hostNetwork) {
+    for (const key of ['containers', 'initContainers'] as const) {
+      (spec[key] ?? []).forEach((c, i) =>
+        (c?.ports ?? []).forEach((p, j) => {
+          if (p?.hostPort && p.hostPort !== p.containerPort) {
+            errs.push(field.invalid(`${specPath}.${key}[${i}].ports[${j}].containerPort`, p.containerPort, 'must match `hostPort` when `hostNetwork` is true'));
+          }
+        }),
+      );
+    }
+  }
   const restart = spec.restartPolicy ?? '';
   if (!restart) errs.push(field.required(`${specPath}.restartPolicy`));
   else if (!RESTART_POLICIES.includes(restart)) errs.push(field.notSupported(`${specPath}.restartPolicy`, restart, RESTART_POLICIES));
