@@ -97,6 +97,7 @@ describe('pods', () => {
     assert.equal(image.stdout, 'pod/web patched\n', image.stderr);
     const web = await getJson(['-n', NS, 'pod', 'web']);
     assert.deepEqual([web.spec.containers[0].image, web.spec.containers[0].imagePullPolicy], ['nginx:1.27', 'Always']);
+    assert.equal(web.metadata.generation, 2);
   });
 
   it('binds a pod to a node once', async () => {

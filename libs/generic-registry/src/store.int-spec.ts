@@ -197,7 +197,7 @@ describe('GenericStore on etcd', () => {
   it('marks a bound pod for its kubelet, and removes it once asked with no grace period', async () => {
     const pods = new GenericStore(podStrategy, backend, allowAll);
     const pod = (name: string, nodeName?: string): KubeObject => ({ metadata: { name }, spec: { nodeName, terminationGracePeriodSeconds: 20, containers: [{ name: 'c', image: 'nginx' }] } });
-    await pods.create('ns1', pod('bound', 'node-1'), ctx);
+    assert.equal((await pods.create('ns1', pod('bound', 'node-1'), ctx)).metadata?.generation, 1);
     const marked = (await pods.delete('ns1', 'bound', {}, ctx)) as KubeObject;
     assert.equal(marked.metadata?.deletionGracePeriodSeconds, 20);
     assert.ok(Date.parse(marked.metadata?.deletionTimestamp ?? '') > Date.now() + 10_000);

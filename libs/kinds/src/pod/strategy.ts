@@ -353,6 +353,8 @@ export const podStrategy = defineStrategy(
     categories: ['all'],
     subresources: ['attach', 'binding', 'ephemeralcontainers', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'resize', 'status'],
     returnsDeletedObject: true,
+    // Since 1.33 a pod's generation counts the changes of its spec the kubelet has to act on.
+    tracksGeneration: true,
   },
   {
     validateName: isDns1123Subdomain,
