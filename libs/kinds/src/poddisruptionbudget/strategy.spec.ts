@@ -35,4 +35,13 @@ describe('podDisruptionBudgetStrategy', () => {
     assert.deepEqual(podDisruptionBudgetStrategy.tableColumns.map((c) => c.name), ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']);
     assert.deepEqual(podDisruptionBudgetStrategy.tableColumns.map((c) => c.cell(obj, NOW)), ['guard', 'N/A', '25%', 0, '30s']);
   });
+
+  it('refuses negative counters in a status write', () => {
+    const before = pdb({ minAvailable: 1 });
+    podDisruptionBudgetStrategy.prepareForCreate(before);
+    const rules = podDisruptionBudgetStrategy.subresourceUpdates!.status;
+    const stored = rules.prepareForUpdate({ ...before, spec: {}, status: { disruptionsAllowed: -1, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } }, before);
+    assert.deepEqual(stored.spec, { minAvailable: 1 });
+    assert.deepEqual(rules.validateUpdate(stored, before).map(renderFieldError), ['status.disruptionsAllowed: Invalid value: -1: must be greater than or equal to 0']);
+  });
 });

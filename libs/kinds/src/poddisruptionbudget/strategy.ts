@@ -53,6 +53,14 @@ function validateSpec(spec: PodDisruptionBudgetSpec): FieldError[] {
   return errs;
 }
 
+const STATUS_COUNTERS = ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods'] as const;
+
+/** ValidatePodDisruptionBudgetStatusUpdate for policy/v1: no counter is negative. */
+function validateStatus(obj: KubeObject): FieldError[] {
+  const status = pdbStatus(obj);
+  return STATUS_COUNTERS.filter((k) => (status[k] ?? 0) < 0).map((k) => field.invalid(`status.${k}`, status[k], 'must be greater than or equal to 0'));
+}
+
 const bound = (v: number | string | undefined) => (v === undefined || v === null ? 'N/A' : String(v));
 
 export const podDisruptionBudgetStrategy = defineStrategy(
@@ -98,5 +106,11 @@ export const podDisruptionBudgetStrategy = defineStrategy(
       obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
     },
     validate: (obj) => validateSpec(pdbSpec(obj)),
+    subresourceUpdates: {
+      status: {
+        prepareForUpdate: (obj, old) => ({ ...old, status: obj.status, metadata: old.metadata }),
+        validateUpdate: validateStatus,
+      },
+    },
   },
 );
