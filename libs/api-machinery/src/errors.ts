@@ -166,7 +166,7 @@ export const OPTIMISTIC_LOCK_MESSAGE =
 
 /** A field error, as k8s.io/apimachinery/pkg/util/validation/field renders it. */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTooMany';
+  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotFound' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTooMany';
   field: string;
   /** Rendered after the field path, e.g. `Invalid value: "x": must be ...`. */
   detail: string;
@@ -195,6 +195,11 @@ export const field = {
     type: 'FieldValueNotSupported',
     field: path,
     detail: `Unsupported value: ${quoteValue(value)}: supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
+  }),
+  notFound: (path: string, value: unknown): FieldError => ({
+    type: 'FieldValueNotFound',
+    field: path,
+    detail: `Not found: ${quoteValue(value)}`,
   }),
   forbidden: (path: string, detail: string): FieldError => ({
     type: 'FieldValueForbidden',

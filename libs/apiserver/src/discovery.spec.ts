@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDns1123Subdomain } from '@kapi/api-machinery';
-import { KindCatalogue, configMapStrategy, defineStrategy, namespaceStrategy } from '@kapi/kinds';
+import { KindCatalogue, configMapStrategy, defineStrategy, namespaceStrategy, podStrategy } from '@kapi/kinds';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 
 const deploymentsV1 = defineStrategy(
@@ -82,17 +82,8 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: 'v1',
+      // Sorted by name, as kube-apiserver installs them.
       resources: [
-        {
-          name: 'namespaces',
-          singularName: 'namespace',
-          namespaced: false,
-          kind: 'Namespace',
-          verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-          shortNames: ['ns'],
-        },
-        { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
-        { name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] },
         {
           name: 'configmaps',
           singularName: 'configmap',
@@ -101,8 +92,35 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
           verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
           shortNames: ['cm'],
         },
+        {
+          name: 'namespaces',
+          singularName: 'namespace',
+          namespaced: false,
+          kind: 'Namespace',
+          verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+          shortNames: ['ns'],
+        },
+        { name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] },
+        { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
       ],
     });
+  });
+
+  it('names the kinds and verbs of the pod subresources as kube does', () => {
+    const list = apiResourceList(new KindCatalogue([podStrategy]), '', 'v1');
+    const subs = list!.resources.filter((r) => r.name.includes('/')).map(({ name, verbs, ...rest }) => [name, 'group' in rest ? `${rest.group}/${rest.version}` : '', rest.kind, verbs.join(',')]);
+    assert.deepEqual(subs, [
+      ['pods/attach', '', 'PodAttachOptions', 'create,get'],
+      ['pods/binding', '', 'Binding', 'create'],
+      ['pods/ephemeralcontainers', '', 'Pod', 'get,patch,update'],
+      ['pods/eviction', 'policy/v1', 'Eviction', 'create'],
+      ['pods/exec', '', 'PodExecOptions', 'create,get'],
+      ['pods/log', '', 'Pod', 'get'],
+      ['pods/portforward', '', 'PodPortForwardOptions', 'create,get'],
+      ['pods/proxy', '', 'PodProxyOptions', 'create,delete,get,patch,update'],
+      ['pods/resize', '', 'Pod', 'get,patch,update'],
+      ['pods/status', '', 'Pod', 'get,patch,update'],
+    ]);
   });
 
   it('lists a group version with categories and subresources', () => {
@@ -118,9 +136,9 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
         shortNames: ['deploy'],
         categories: ['all'],
       },
-      { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
       // A Scale is served as autoscaling/v1, whatever the group of its resource.
       { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
+      { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
     ]);
   });
 

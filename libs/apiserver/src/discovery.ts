@@ -3,9 +3,41 @@
 import { SCALE_KIND, type KindCatalogue, type ResourceInfo } from '@kapi/kinds';
 
 /** Subresources whose verbs are not the usual get/patch/update. */
-const SUBRESOURCE_VERBS: Record<string, string[]> = { finalize: ['update'], token: ['create'] };
-/** Subresources whose bodies are of another kind than their resource's. */
-const SUBRESOURCE_KINDS: Record<string, { group: string; version: string; kind: string }> = { scale: SCALE_KIND };
+const SUBRESOURCE_VERBS: Record<string, string[]> = {
+  finalize: ['update'],
+  token: ['create'],
+  binding: ['create'],
+  eviction: ['create'],
+  log: ['get'],
+  exec: ['create', 'get'],
+  attach: ['create', 'get'],
+  portforward: ['create', 'get'],
+  proxy: ['create', 'delete', 'get', 'patch', 'update'],
+};
+
+/** Subresources whose body is another kind than their resource's (kube's discovery names it). */
+function subresourceKind(info: ResourceInfo, sub: string): { group?: string; version?: string; kind: string } {
+  switch (sub) {
+    case 'binding':
+      return { kind: 'Binding' };
+    case 'eviction':
+      return { group: 'policy', version: 'v1', kind: 'Eviction' };
+    case 'exec':
+      return { kind: 'PodExecOptions' };
+    case 'attach':
+      return { kind: 'PodAttachOptions' };
+    case 'portforward':
+      return { kind: 'PodPortForwardOptions' };
+    case 'proxy':
+      return { kind: `${info.kind}ProxyOptions` };
+    case 'scale':
+      return SCALE_KIND;
+    case 'token':
+      return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
+    default:
+      return { kind: info.kind };
+  }
+}
 
 export function apiVersions(serverAddress: string) {
   return {
@@ -54,16 +86,13 @@ function resourceEntries(info: ResourceInfo) {
     ...(info.shortNames.length ? { shortNames: info.shortNames } : {}),
     ...(info.categories.length ? { categories: info.categories } : {}),
   };
-  const subs = info.subresources.map((sub) => {
-    const other = SUBRESOURCE_KINDS[sub];
-    return {
-      name: `${info.resource}/${sub}`,
-      singularName: '',
-      namespaced: info.namespaced,
-      ...(other ? { group: other.group, version: other.version, kind: other.kind } : { kind: info.kind }),
-      verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
-    };
-  });
+  const subs = [...info.subresources].sort().map((sub) => ({
+    name: `${info.resource}/${sub}`,
+    singularName: '',
+    namespaced: info.namespaced,
+    ...subresourceKind(info, sub),
+    verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
+  }));
   return [main, ...subs];
 }
 
@@ -93,11 +122,14 @@ function discoveryResource(info: ResourceInfo) {
     ...(info.categories.length ? { categories: info.categories } : {}),
     ...(info.subresources.length
       ? {
-          subresources: info.subresources.map((sub) => ({
-            subresource: sub,
-            responseKind: SUBRESOURCE_KINDS[sub] ?? responseKind,
-            verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
-          })),
+          subresources: [...info.subresources].sort().map((sub) => {
+            const { group, version, kind } = subresourceKind(info, sub);
+            return {
+              subresource: sub,
+              responseKind: { group: group ?? info.group, version: version ?? info.version, kind },
+              verbs: SUBRESOURCE_VERBS[sub] ?? ['get', 'patch', 'update'],
+            };
+          }),
         }
       : {}),
   };

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStatusError, PatchType, type KubeObject, type StatusError } from '@kapi/api-machinery';
-import { certificateSigningRequestStrategy, configMapStrategy, deploymentStrategy, eventStrategy, eventsV1EventStrategy, namespaceStrategy } from '@kapi/kinds';
+import { certificateSigningRequestStrategy, configMapStrategy, deploymentStrategy, eventStrategy, eventsV1EventStrategy, namespaceStrategy, podStrategy } from '@kapi/kinds';
 import { freePort, startEtcd, type EtcdHandle } from '@kapi/local-stack';
 import { EtcdBackend } from '@kapi/storage';
 import { allowAll, type AdmissionHook } from './admission.js';
@@ -207,6 +207,36 @@ describe('GenericStore on etcd', () => {
     );
     assert.equal('bogus' in patched, false);
     assert.deepEqual(patched.metadata?.ownerReferences?.map((r) => r.uid), ['u2', 'u1']);
+  });
+
+  it('marks a bound pod for its kubelet, and removes it once asked with no grace period', async () => {
+    const pods = new GenericStore(podStrategy, backend, allowAll);
+    const pod = (name: string, nodeName?: string): KubeObject => ({ metadata: { name }, spec: { nodeName, terminationGracePeriodSeconds: 20, containers: [{ name: 'c', image: 'nginx' }] } });
+    assert.equal((await pods.create('ns1', pod('bound', 'node-1'), ctx)).metadata?.generation, 1);
+    const marked = (await pods.delete('ns1', 'bound', {}, ctx)) as KubeObject;
+    assert.equal(marked.metadata?.deletionGracePeriodSeconds, 20);
+    assert.ok(Date.parse(marked.metadata?.deletionTimestamp ?? '') > Date.now() + 10_000);
+    // A second delete may shorten the period, never lengthen it.
+    assert.equal(((await pods.delete('ns1', 'bound', { gracePeriodSeconds: 60 }, ctx)) as KubeObject).metadata?.deletionGracePeriodSeconds, 20);
+    assert.equal(((await pods.delete('ns1', 'bound', { gracePeriodSeconds: 5 }, ctx)) as KubeObject).metadata?.deletionGracePeriodSeconds, 5);
+    // The kubelet's status writes do not end the grace period.
+    await pods.patch('ns1', 'bound', PatchType.merge, { status: { phase: 'Running' } }, ctx, 'status');
+    assert.equal((await pods.get('ns1', 'bound')).metadata?.deletionGracePeriodSeconds, 5);
+    const removed = (await pods.delete('ns1', 'bound', { gracePeriodSeconds: 0 }, ctx)) as KubeObject;
+    // Pods answer a delete with the object, as kube's pod storage does.
+    assert.equal(removed.kind, 'Pod');
+    await rejects(pods.get('ns1', 'bound'), 404, 'NotFound');
+
+    // With a finalizer, ending the grace period leaves the pod to its finalizer, which then removes it.
+    await pods.create('ns1', { ...pod('held', 'node-1'), metadata: { name: 'held', finalizers: ['example.com/hold'] } }, ctx);
+    assert.equal(((await pods.delete('ns1', 'held', {}, ctx)) as KubeObject).metadata?.deletionGracePeriodSeconds, 20);
+    assert.equal(((await pods.delete('ns1', 'held', { gracePeriodSeconds: 0 }, ctx)) as KubeObject).metadata?.deletionGracePeriodSeconds, 0);
+    await pods.patch('ns1', 'held', PatchType.merge, { metadata: { finalizers: null } }, ctx);
+    await rejects(pods.get('ns1', 'held'), 404, 'NotFound');
+
+    await pods.create('ns1', pod('unbound'), ctx);
+    assert.equal(((await pods.delete('ns1', 'unbound', {}, ctx)) as KubeObject).metadata?.name, 'unbound');
+    await rejects(pods.get('ns1', 'unbound'), 404, 'NotFound');
   });
 
   it('lets admission mutate before validation and deny with its own Status', async () => {

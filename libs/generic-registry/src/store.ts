@@ -186,9 +186,10 @@ export class GenericStore {
     if (errors.length) throw invalid(this.info.kind, this.info.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
   }
 
-  private validateUpdate(obj: KubeObject, old: KubeObject): void {
+  private validateUpdate(obj: KubeObject, old: KubeObject, subresource: string): void {
+    const rules = this.strategy.subresourceUpdates?.[subresource] ?? this.strategy;
     const errors = [
-      ...this.strategy.validateUpdate(obj, old),
+      ...rules.validateUpdate(obj, old),
       ...this.strategy.validate(obj),
       ...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, validateName: this.strategy.validateName }),
       ...validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {}),
@@ -332,9 +333,9 @@ export class GenericStore {
         resourceVersion: old.metadata?.resourceVersion,
       };
       for (const [k, v] of Object.entries(obj.metadata)) if (v === undefined) delete (obj.metadata as Record<string, unknown>)[k];
-      if (subresource && this.strategy.prepareForSubresourceUpdate) {
-        obj = this.strategy.prepareForSubresourceUpdate(subresource, obj, structuredClone(old));
-        obj.metadata = old.metadata;
+      const partial = this.strategy.subresourceUpdates?.[subresource];
+      if (partial) {
+        obj = partial.prepareForUpdate(obj, structuredClone(old));
       } else if (subresource === 'status') {
         obj = { ...old, status: obj.status, metadata: old.metadata };
       } else {
@@ -356,7 +357,7 @@ export class GenericStore {
         options: ctx.options,
       });
       obj = (await this.admission.mutate(admissionRequest())) ?? obj;
-      this.validateUpdate(obj, old);
+      this.validateUpdate(obj, old, subresource);
       await this.admission.validate(admissionRequest());
       await this.hooks.checkWrite?.(obj, old, ctx);
 
@@ -368,8 +369,14 @@ export class GenericStore {
       const value = this.encode(obj);
       this.checkSize(value);
       try {
-        // An object being deleted goes once its last finalizer is removed, as kube-apiserver does.
-        if (obj.metadata?.deletionTimestamp && (obj.metadata.finalizers?.length ?? 0) === 0 && !this.strategy.finalizesOnDelete?.(obj)) {
+        // An object being deleted goes once its last finalizer is removed, as kube-apiserver does,
+        // unless it still waits out a grace period (a pod its kubelet has yet to stop).
+        if (
+          obj.metadata?.deletionTimestamp &&
+          (obj.metadata.finalizers?.length ?? 0) === 0 &&
+          !this.strategy.finalizesOnDelete?.(obj) &&
+          (old.metadata?.deletionGracePeriodSeconds ?? 0) === 0
+        ) {
           const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision);
           await this.hooks.afterDelete?.(obj);
           obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
@@ -450,10 +457,14 @@ export class GenericStore {
       const gcFinalizer = GC_FINALIZERS[options.propagationPolicy ?? ''];
       const finalizers = old.metadata?.finalizers ?? [];
       const finalizing = finalizers.length > 0 || !!gcFinalizer || this.strategy.finalizesOnDelete?.(old);
+      const grace = this.strategy.gracePeriod?.(old, options.gracePeriodSeconds) ?? 0;
       try {
+        if (grace > 0) return await this.markGraceful(old, stored.modRevision, grace, gcFinalizer, ctx);
         if (finalizing) {
-          // The object stays until its finalizers are gone; deleting it again changes nothing.
-          if (old.metadata?.deletionTimestamp) return old;
+          // The object stays until its finalizers are gone; deleting it again changes nothing,
+          // unless it ends a grace period still running (a pod deleted again with no grace period).
+          const ending = (old.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
+          if (old.metadata?.deletionTimestamp && !ending) return old;
           const marked = structuredClone(old);
           marked.metadata = {
             ...marked.metadata,
@@ -468,8 +479,11 @@ export class GenericStore {
           return marked;
         }
         if (!ctx.dryRun) {
-          await this.backend.delete(this.key(namespace, name), stored.modRevision);
+          const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision);
           await this.hooks.afterDelete?.(old);
+          if (this.info.returnsDeletedObject) return { ...old, metadata: { ...old.metadata, resourceVersion: String(revision) } };
+        } else if (this.info.returnsDeletedObject) {
+          return old;
         }
       } catch (err) {
         if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
@@ -483,6 +497,53 @@ export class GenericStore {
         status: 'Success',
         details: { name, group: this.info.group || undefined, kind: this.info.resource, uid: old.metadata?.uid },
       } as unknown as Status;
+    }
+  }
+
+  /**
+   * A graceful delete (BeforeDelete with a grace period): the object stays, with a deletionTimestamp
+   * `grace` seconds ahead, for its owner to finish. A second delete may only shorten the period.
+   */
+  private async markGraceful(old: KubeObject, modRevision: number, grace: number, gcFinalizer: string | undefined, ctx: WriteContext): Promise<KubeObject> {
+    const current = old.metadata?.deletionGracePeriodSeconds;
+    if (old.metadata?.deletionTimestamp && current !== undefined && current <= grace) return old;
+    const finalizers = old.metadata?.finalizers ?? [];
+    const marked = structuredClone(old);
+    marked.metadata = {
+      ...marked.metadata,
+      deletionTimestamp: nowTimestamp(new Date(Date.now() + grace * 1000)),
+      deletionGracePeriodSeconds: grace,
+      ...(gcFinalizer && !finalizers.includes(gcFinalizer) ? { finalizers: [...finalizers, gcFinalizer] } : {}),
+    };
+    this.strategy.prepareForDelete?.(marked);
+    if (ctx.dryRun) return marked;
+    const revision = await this.backend.update(this.key(old.metadata?.namespace, old.metadata?.name ?? ''), encodeForStorage(marked), modRevision);
+    marked.metadata = { ...marked.metadata, resourceVersion: String(revision) };
+    return marked;
+  }
+
+  /**
+   * Rewrites a stored object without the kind's update rules, for subresources that own a field
+   * no client may change directly (a pod's binding sets spec.nodeName). `transform` may throw a
+   * StatusError to refuse; it is retried on a storage conflict.
+   */
+  async updateStored(namespace: string | undefined, name: string, transform: (current: KubeObject) => KubeObject, ctx: WriteContext): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.read(namespace, name);
+      const obj = transform(decodeStored(stored));
+      recordUpdate(obj, ctx.fieldManager, '', this.info);
+      if (ctx.dryRun) return obj;
+      const value = encodeForStorage(obj);
+      this.checkSize(value);
+      try {
+        const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision);
+        obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
+        return obj;
+      } catch (err) {
+        if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
+        if (isStorageError(err, 'Conflict') && attempt < MAX_RETRIES) continue;
+        this.storageFailure(err);
+      }
     }
   }
 

@@ -87,7 +87,7 @@ describe('KindCatalogue', () => {
     const catalogue = new KindCatalogue([namespaceStrategy, deployments, configMapStrategy]);
     assert.deepEqual(
       catalogue.resourcesOf('', 'v1').map((r) => r.resource),
-      ['namespaces', 'configmaps'],
+      ['configmaps', 'namespaces'],
     );
     assert.deepEqual(
       catalogue.resourcesOf('apps', 'v1').map((r) => r.resource),

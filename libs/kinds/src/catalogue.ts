@@ -43,6 +43,11 @@ import { ingressClassStrategy } from './ingressclass/strategy.js';
 import { networkPolicyStrategy } from './networkpolicy/strategy.js';
 import { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
 import { eventsV1EventStrategy } from './events/strategy.js';
+import { podStrategy } from './pod/strategy.js';
+import { nodeStrategy } from './node/strategy.js';
+import { persistentVolumeStrategy } from './persistentvolume/strategy.js';
+import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
+import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -91,6 +96,11 @@ export const builtinStrategies: readonly KindStrategy[] = [
   networkPolicyStrategy,
   volumeAttachmentStrategy,
   eventsV1EventStrategy,
+  podStrategy,
+  nodeStrategy,
+  persistentVolumeStrategy,
+  persistentVolumeClaimStrategy,
+  podDisruptionBudgetStrategy,
 ];
 
 export class KindCatalogue {
@@ -115,8 +125,12 @@ export class KindCatalogue {
     return [...seen.values()];
   }
 
+  /** The resources of one group/version sorted by name, as kube-apiserver installs and lists them. */
   resourcesOf(group: string, version: string): ResourceInfo[] {
-    return this.strategies.filter((s) => s.info.group === group && s.info.version === version).map((s) => s.info);
+    return this.strategies
+      .filter((s) => s.info.group === group && s.info.version === version)
+      .map((s) => s.info)
+      .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
   }
 }
 

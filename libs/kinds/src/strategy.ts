@@ -17,6 +17,8 @@ export interface ResourceInfo {
   verbs: string[];
   /** Subresources this kind serves, e.g. `status`. */
   subresources: string[];
+  /** Whether a delete answers with the deleted object rather than a Status (kube's ReturnDeletedObject, e.g. pods). */
+  returnsDeletedObject?: boolean;
   /** Whether metadata.generation counts changes of the desired state (kinds with spec and status). */
   tracksGeneration?: boolean;
   /** The etcd key segment when it is not the plural, e.g. `apiregistration.k8s.io/apiservices`. */
@@ -66,11 +68,6 @@ export interface KindStrategy {
   prepareForCreate(obj: KubeObject, user?: RequestUser): void;
   /** The same for an update; `old` is the stored object. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
-  /**
-   * The object a write to a subresource (e.g. `status`, `approval`) stores, from the one sent and the
-   * stored one; without it `status` replaces the status alone and other subresources write as the main resource.
-   */
-  prepareForSubresourceUpdate?(subresource: string, obj: KubeObject, old: KubeObject): KubeObject;
   /** Kind-specific validation; never mutates. */
   validate(obj: KubeObject): FieldError[];
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
@@ -82,6 +79,25 @@ export interface KindStrategy {
   prepareForDelete?(obj: KubeObject): void;
   /** How the object maps to an autoscaling/v1 Scale, for kinds that serve the `scale` subresource. */
   readonly scale?: ScaleSubresource;
+  /**
+   * For kinds deleted gracefully (pods): the seconds a delete waits, given the period the request
+   * asked for. More than 0 marks the object (deletionTimestamp in the future) and leaves it for its
+   * owner (the kubelet) to remove; 0 removes it at once.
+   */
+  gracePeriod?(obj: KubeObject, requested: number | undefined): number;
+  /**
+   * Subresources that write one part of the object (pods/ephemeralcontainers, pods/resize, a CSR's
+   * approval, or a status with rules of its own): what of the client's object is kept, and the rules
+   * for it, in place of the kind's own update rules. Without an entry, `status` replaces the status
+   * alone and other subresources write as the main resource.
+   */
+  readonly subresourceUpdates?: Record<string, SubresourceUpdate>;
+}
+
+export interface SubresourceUpdate {
+  /** The object to store: the stored one with the subresource's part taken from the client's. */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): KubeObject;
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
 }
 
 export const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -114,10 +130,11 @@ export function defineStrategy(
     validateUpdate: parts.validateUpdate ?? (() => []),
     selectableFields:
       parts.selectableFields ?? ((obj) => objectMetaFields(obj, full.namespaced)),
-    prepareForSubresourceUpdate: parts.prepareForSubresourceUpdate,
     finalizesOnDelete: parts.finalizesOnDelete,
     prepareForDelete: parts.prepareForDelete,
     scale: parts.scale,
+    gracePeriod: parts.gracePeriod,
+    subresourceUpdates: parts.subresourceUpdates,
   };
 }
 

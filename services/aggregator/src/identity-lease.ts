@@ -75,6 +75,7 @@ export class IdentityLease implements OnApplicationBootstrap, OnApplicationShutd
         resource: LEASES,
         name: '',
         subresource: '',
+        query: '',
         object: Buffer.from(
           JSON.stringify({
             apiVersion: 'coordination.k8s.io/v1',

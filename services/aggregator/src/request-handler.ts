@@ -338,7 +338,8 @@ export class RequestHandler {
     if (info.subresource && !strategy.info.subresources.includes(info.subresource)) throw this.notFound();
     // A cluster-scoped kind has no namespaced path (namespaces themselves excepted).
     if (!strategy.info.namespaced && info.namespace && info.resource !== 'namespaces') throw this.notFound();
-    if (info.parts.length > 3) throw this.notFound();
+    // Only a proxy subresource carries a path of its own (pods/<name>/proxy/<path>).
+    if (info.parts.length > 3 && info.subresource !== 'proxy') throw this.notFound();
     return strategy;
   }
 
@@ -372,6 +373,8 @@ export class RequestHandler {
 
     const answer = (reply: registryV1.ObjectReply, successCode: number) => {
       if (reply.status.length) return this.sendStatus(res, JSON.parse(reply.status.toString('utf8')) as Status);
+      // A subresource that answers with text (pods/log) comes back as a JSON string.
+      if (reply.object[0] === 0x22) return this.send(res, successCode, 'text/plain', JSON.parse(reply.object.toString('utf8')) as string);
       if (representation.kind === 'json' && !pretty) {
         // The registry's JSON is already what the client wants: no need to decode and encode it again.
         res.writeHead(successCode, { 'Content-Type': 'application/json', 'Content-Length': reply.object.length });
@@ -386,7 +389,7 @@ export class RequestHandler {
 
     switch (info.verb) {
       case 'get':
-        return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: q.get('resourceVersion') ?? '' }), 200);
+        return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: q.get('resourceVersion') ?? '', query: info.subresource ? url.search : '' }), 200);
       case 'list':
         // Served from the watch cache's memory, as kube-apiserver serves lists from its watch
         // cache: "any version" (resourceVersion=0, whole, as kube does not page it), consistent
@@ -420,9 +423,11 @@ export class RequestHandler {
       case 'watch':
         return this.watch(req, res, q, info, strategy, resource, representation, include);
       case 'create': {
+        // Connecting subresources (pods/exec, pods/attach) are POSTed without a body.
         const raw = await readBody(req);
-        const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decodeBody(raw, mediaType(req), strategy, info.subresource), sentJson(req, raw));
-        return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name }), 201);
+        const decoded = raw.length || !info.subresource ? decodeBody(raw, mediaType(req), strategy, info.subresource) : Buffer.from('{}');
+        const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decoded, sentJson(req, raw));
+        return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name, query: info.subresource ? url.search : '' }), 201);
       }
       case 'update': {
         const raw = await readBody(req);
@@ -447,6 +452,10 @@ export class RequestHandler {
         if (q.has('gracePeriodSeconds')) options.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
         if (q.has('propagationPolicy')) options.propagationPolicy = q.get('propagationPolicy');
         const deleteOptions = Buffer.from(JSON.stringify(options));
+        // DELETE on a connecting subresource (pods/proxy) is a request to the object's backend, never a delete of the object.
+        if (info.subresource) {
+          return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: '', query: url.search }), 200);
+        }
         if (info.verb === 'delete') {
           return answer(await unary('registry', 'Delete', registry.delete.bind(registry), { resource, name: info.name, deleteOptions, context: requestContext() }), 200);
         }

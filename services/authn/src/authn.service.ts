@@ -46,6 +46,7 @@ function registryLookup(registry: registryV1.RegistryClient): ObjectLookup {
       name,
       subresource: '',
       resourceVersion: '',
+      query: '',
     });
     if (reply.status.length) {
       const status = JSON.parse(reply.status.toString('utf8')) as { code?: number };

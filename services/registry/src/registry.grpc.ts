@@ -1,7 +1,7 @@
 // The registry's gRPC surface: decode the request, run the generic store, answer with the object or
 // with the Status the client is to see.
 import { Inject, Injectable } from '@nestjs/common';
-import { badRequest, expired, isStatusError, serviceUnavailable, toStatus, type KubeObject } from '@kapi/api-machinery';
+import { badRequest, expired, isStatusError, serviceUnavailable, StatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
 import { encodeBatch } from '@kapi/event-bus';
 import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
@@ -13,6 +13,7 @@ import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
 import { isCompacted, readHistory } from './history.js';
 import { Registry } from './registry.js';
 import { TokenIssuer } from './token-issuer.js';
+import { CONNECT_SUBRESOURCES, CREATE_SUBRESOURCES, PodSubresources } from './pod-subresources.js';
 
 function parseJson<T>(bytes: Buffer, what: string): T {
   try {
@@ -57,9 +58,33 @@ export class RegistryGrpcServer extends GrpcServerHost {
   ) {
     super(config, logger);
     this.tokens = new TokenIssuer(registry, loadAuthnConfig(config.pkiDir).serviceAccountSigningKeyFile);
+    this.podSubresources = new PodSubresources(registry);
   }
 
   private readonly tokens: TokenIssuer;
+  private readonly podSubresources: PodSubresources;
+
+  /** Writes to subresources that are not the object's own fields: create-only ones refuse, connecting ones connect. */
+  private otherSubresource(ref: registryV1.CreateRequest['resource'], name: string, subresource: string, query = ''): Promise<unknown> | undefined {
+    if (!ref?.group && ref?.resource === 'nodes' && subresource === 'proxy') return this.podSubresources.connectNode(name);
+    if (ref?.group || ref?.resource !== 'pods') return undefined;
+    if (CONNECT_SUBRESOURCES.includes(subresource)) return this.podSubresources.connect(ref.namespace, name, subresource, query);
+    if (CREATE_SUBRESOURCES.includes(subresource)) {
+      return Promise.reject(new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource'));
+    }
+    return undefined;
+  }
+
+  private createSubresource(r: registryV1.CreateRequest): Promise<unknown> | undefined {
+    const ref = r.resource;
+    if (r.subresource === 'token' && ref?.resource === 'serviceaccounts' && !ref.group) return this.tokens.issue(ref.namespace, r.name, parseObject(r.object));
+    if (!ref?.group && ref?.resource === 'nodes' && r.subresource === 'proxy') return this.podSubresources.connectNode(r.name);
+    if (ref?.group || ref?.resource !== 'pods') return undefined;
+    if (r.subresource === 'binding') return this.podSubresources.bind(ref.namespace, r.name, parseObject(r.object), writeContext(r.context));
+    if (r.subresource === 'eviction') return this.podSubresources.evict(ref.namespace, r.name, parseObject(r.object), writeContext(r.context));
+    if (CONNECT_SUBRESOURCES.includes(r.subresource)) return this.podSubresources.connect(ref.namespace, r.name, r.subresource, r.query);
+    return undefined;
+  }
 
   private store(ref: registryV1.CreateRequest['resource']) {
     return this.registry.store(ref?.group ?? '', ref?.resource ?? '');
@@ -71,12 +96,9 @@ export class RegistryGrpcServer extends GrpcServerHost {
     const progress = () => this.progress();
     return {
       create: (r: registryV1.CreateRequest) =>
-        reply(() =>
-          r.subresource === 'token' && r.resource?.resource === 'serviceaccounts' && !r.resource.group
-            ? this.tokens.issue(r.resource.namespace, r.name, parseObject(r.object))
-            : this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context)),
-        ),
-      get: (r: registryV1.GetRequest) => reply(() => this.store(r.resource).get(ns(r.resource), r.name, r.subresource)),
+        reply(() => this.createSubresource(r) ?? this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context))),
+      get: (r: registryV1.GetRequest) =>
+        reply(() => this.otherSubresource(r.resource, r.name, r.subresource, r.query) ?? this.store(r.resource).get(ns(r.resource), r.name, r.subresource)),
       list: (r: registryV1.ListRequest) =>
         reply(() =>
           this.store(r.resource).list({
@@ -90,9 +112,10 @@ export class RegistryGrpcServer extends GrpcServerHost {
           }),
         ),
       update: (r: registryV1.UpdateRequest) =>
-        reply(() => this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), writeContext(r.context), r.subresource)),
+        reply(() => this.otherSubresource(r.resource, r.name, r.subresource) ?? this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), writeContext(r.context), r.subresource)),
       patch: (r: registryV1.PatchRequest) =>
         reply(() =>
+          this.otherSubresource(r.resource, r.name, r.subresource) ??
           this.store(r.resource).patch(ns(r.resource), r.name, r.patchType, parseJson(r.patch, 'the patch is not valid JSON'), writeContext(r.context), r.subresource),
         ),
       delete: (r: registryV1.DeleteRequest) =>

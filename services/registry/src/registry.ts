@@ -11,6 +11,7 @@ import { CONFIG } from '@kapi/service-kit';
 import { EtcdBackend, type StorageBackend } from '@kapi/storage';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
+import { podAdmissionHooks } from './pod-admission.js';
 
 export const SYSTEM_USER = { username: 'system:apiserver', uid: '', groups: ['system:masters'], extra: {} };
 
@@ -70,6 +71,7 @@ export class Registry implements OnApplicationShutdown {
     };
     const hooks: Record<string, StoreHooks> = {
       '/services': serviceAllocationHooks(this.backend, this.serviceRanges),
+      '/pods': podAdmissionHooks({ serviceAccounts: () => this.store('', 'serviceaccounts'), priorityClasses: () => this.store('scheduling.k8s.io', 'priorityclasses') }),
       'rbac.authorization.k8s.io/roles': roleEscalationHooks('roles', allowed),
       'rbac.authorization.k8s.io/clusterroles': roleEscalationHooks('clusterroles', allowed),
       'rbac.authorization.k8s.io/rolebindings': bindingEscalationHooks('rolebindings', allowed, roleRules),

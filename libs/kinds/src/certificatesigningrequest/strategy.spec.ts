@@ -74,7 +74,7 @@ describe('certificateSigningRequestStrategy approval and status', () => {
   it('approval writes only the conditions, with timestamps and status True by default', () => {
     const old: KubeObject = { ...created(), status: { certificate: 'Y2VydA==' } };
     const sent = { ...old, spec: { ...(old.spec as object), signerName: 'x/y' }, status: { conditions: [{ type: 'Approved', reason: 'KubectlApprove', message: 'ok' }] } };
-    const next = strategy.prepareForSubresourceUpdate!('approval', sent, old);
+    const next = strategy.subresourceUpdates!.approval.prepareForUpdate(sent, old);
     assert.deepEqual(next.spec, old.spec);
     const [c] = (next.status as { conditions: Record<string, string>[] }).conditions;
     assert.equal((next.status as { certificate: string }).certificate, 'Y2VydA==');
@@ -86,7 +86,7 @@ describe('certificateSigningRequestStrategy approval and status', () => {
   it('status writes the certificate and other conditions but keeps the approval decision', () => {
     const old: KubeObject = { ...created(), status: { conditions: [{ type: 'Approved', status: 'True', reason: 'KubectlApprove' }] } };
     const sent = { ...old, status: { certificate: 'Y2VydA==', conditions: [{ type: 'Denied', status: 'True' }, { type: 'Failed', status: 'True', reason: 'SignerError' }] } };
-    const next = strategy.prepareForSubresourceUpdate!('status', sent, old);
+    const next = strategy.subresourceUpdates!.status.prepareForUpdate(sent, old);
     const s = next.status as { certificate: string; conditions: Record<string, string>[] };
     assert.equal(s.certificate, 'Y2VydA==');
     assert.deepEqual(s.conditions.map((c) => c.type), ['Failed', 'Approved']);

@@ -238,6 +238,38 @@ const conditionSchema: MessageSchema = {
   },
 };
 
+/** An update may not take back an approval decision. */
+function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const now = new Set((status(obj).conditions ?? []).map((c) => c?.type));
+  for (const type of APPROVAL_TYPES) {
+    if ((status(old).conditions ?? []).some((c) => c?.type === type) && !now.has(type)) {
+      errs.push(field.forbidden('status.conditions', `updates may not remove a condition of type ${JSON.stringify(type)}`));
+    }
+  }
+  return errs;
+}
+
+/** What the approval subresource stores: the stored request with the conditions sent. */
+function approvalUpdate(obj: KubeObject, old: KubeObject): KubeObject {
+  const next = { ...old, status: { ...status(old), conditions: status(obj).conditions } };
+  populateConditions(next, old);
+  return next;
+}
+
+/**
+ * What a status write (a signer's) stores: the certificate and other conditions; the approval
+ * decision stays as the approval subresource left it.
+ */
+function statusUpdate(obj: KubeObject, old: KubeObject): KubeObject {
+  const decided = (c: CsrCondition | undefined) => APPROVAL_TYPES.includes(c?.type ?? '');
+  const conditions = [...(status(obj).conditions ?? []).filter((c) => !decided(c)), ...(status(old).conditions ?? []).filter(decided)];
+  const next = { ...old, status: { ...status(obj), conditions } };
+  if (!conditions.length) delete (next.status as CsrStatus).conditions;
+  populateConditions(next, old);
+  return next;
+}
+
 export const certificateSigningRequestStrategy = defineStrategy(
   {
     group: 'certificates.k8s.io',
@@ -294,32 +326,12 @@ export const certificateSigningRequestStrategy = defineStrategy(
     prepareForUpdate(obj, old) {
       obj.spec = old.spec;
     },
-    prepareForSubresourceUpdate(subresource, obj, old) {
-      if (subresource === 'approval') {
-        const next = { ...old, status: { ...status(old), conditions: status(obj).conditions } };
-        populateConditions(next, old);
-        return next;
-      }
-      // A status write (a signer's) carries the certificate and other conditions; the approval
-      // decision stays as the approval subresource left it.
-      const decided = (c: CsrCondition | undefined) => APPROVAL_TYPES.includes(c?.type ?? '');
-      const conditions = [...(status(obj).conditions ?? []).filter((c) => !decided(c)), ...(status(old).conditions ?? []).filter(decided)];
-      const next = { ...old, status: { ...status(obj), conditions } };
-      if (!conditions.length) delete (next.status as CsrStatus).conditions;
-      populateConditions(next, old);
-      return next;
+    subresourceUpdates: {
+      approval: { prepareForUpdate: approvalUpdate, validateUpdate },
+      status: { prepareForUpdate: statusUpdate, validateUpdate },
     },
     validate,
     selectableFields: (obj) => ({ ...objectMetaFields(obj, false), 'spec.signerName': spec(obj).signerName ?? '' }),
-    validateUpdate(obj, old) {
-      const errs: FieldError[] = [];
-      const now = new Set((status(obj).conditions ?? []).map((c) => c?.type));
-      for (const type of APPROVAL_TYPES) {
-        if ((status(old).conditions ?? []).some((c) => c?.type === type) && !now.has(type)) {
-          errs.push(field.forbidden('status.conditions', `updates may not remove a condition of type ${JSON.stringify(type)}`));
-        }
-      }
-      return errs;
-    },
+    validateUpdate,
   },
 );

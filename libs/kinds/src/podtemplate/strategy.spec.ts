@@ -63,6 +63,7 @@ describe('podTemplateStrategy.validate', () => {
       [{ spec: { containers: [{ name: 'a' }] } }, ['template.spec.containers[0].image: Required value']],
       [{ spec: { containers: [{ image: 'x' }] } }, ['template.spec.containers[0].name: Required value']],
       [{ spec: { containers: [nginx, nginx] } }, ['template.spec.containers[1].name: Duplicate value: "nginx"']],
+      [{ spec: { containers: [nginx], ephemeralContainers: [{ name: 'debug', image: 'busybox' }] } }, ['template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template']],
       [{ spec: { containers: [nginx], restartPolicy: 'Sometimes' } }, ['template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"']],
       [{ spec: { containers: [{ ...nginx, imagePullPolicy: 'Maybe' }] } }, ['template.spec.containers[0].imagePullPolicy: Unsupported value: "Maybe": supported values: "Always", "IfNotPresent", "Never"']],
       [{ spec: { containers: [{ ...nginx, ports: [{ containerPort: 70000 }] }] } }, ['template.spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive']],
