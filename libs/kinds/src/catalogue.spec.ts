@@ -5,6 +5,7 @@ import { KindCatalogue, builtinStrategies, storageKey } from './catalogue.js';
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
+import { nodeStrategy } from './node/strategy.js';
 import { endpointsStrategy } from './endpoints/strategy.js';
 import { defineStrategy, deprecationWarning } from './strategy.js';
 
@@ -40,6 +41,8 @@ describe('storageKey', () => {
     assert.equal(storageKey(serviceStrategy.info, 'default', 'kubernetes'), '/registry/services/specs/default/kubernetes');
     assert.equal(storageKey(endpointsStrategy.info, 'default', 'kubernetes'), '/registry/services/endpoints/default/kubernetes');
     assert.ok(!storageKey(endpointsStrategy.info, undefined).startsWith(storageKey(serviceStrategy.info, undefined)));
+    // Nodes keep their historical name.
+    assert.equal(storageKey(nodeStrategy.info, undefined, 'node-1'), '/registry/minions/node-1');
   });
 
   it('gives collection prefixes with a trailing slash', () => {

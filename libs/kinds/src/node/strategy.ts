@@ -62,7 +62,7 @@ function validateTaints(taints: NodeSpec['taints']): FieldError[] {
 }
 
 export const nodeStrategy = defineStrategy(
-  { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false, shortNames: ['no'], subresources: ['proxy', 'status'] },
+  { group: '', version: 'v1', resource: 'nodes', storagePrefix: 'minions', kind: 'Node', namespaced: false, shortNames: ['no'], subresources: ['proxy', 'status'] },
   {
     validateName: isDns1123Subdomain,
     tableColumns: [
