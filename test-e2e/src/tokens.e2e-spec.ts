@@ -86,6 +86,25 @@ describe('service account tokens', () => {
     assert.equal((await stack.kubectl(['--kubeconfig', asBot, 'auth', 'whoami'])).stderr, 'error: You must be logged in to the server (Unauthorized)\n');
   });
 
+  it('binds a token to a pod: its claims name the pod, and deleting the pod ends the token', async () => {
+    const run = await stack.kubectl(['-n', 'ci', 'run', 'worker', '--image=busybox', '--overrides={"spec":{"serviceAccountName":"builder"}}']);
+    assert.equal(run.code, 0, run.stderr);
+    const uid = (await stack.kubectl(['-n', 'ci', 'get', 'pod', 'worker', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const created = await stack.kubectl(['-n', 'ci', 'create', 'token', 'builder', '--bound-object-kind=Pod', '--bound-object-name=worker', `--bound-object-uid=${uid}`]);
+    assert.equal(created.code, 0, created.stderr);
+    const token = created.stdout.trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    assert.deepEqual(claims['kubernetes.io'].pod, { name: 'worker', uid });
+    const asBot = tokenKubeconfig(stack, token);
+    const whoami = JSON.parse((await stack.kubectl(['--kubeconfig', asBot, 'auth', 'whoami', '-o', 'json'])).stdout);
+    assert.equal(whoami.status.userInfo.username, 'system:serviceaccount:ci:builder');
+    assert.deepEqual(whoami.status.userInfo.extra['authentication.kubernetes.io/pod-name'], ['worker']);
+    assert.deepEqual(whoami.status.userInfo.extra['authentication.kubernetes.io/pod-uid'], [uid]);
+    // A pod that never ran on a node is deleted at once, and its tokens with it.
+    assert.equal((await stack.kubectl(['-n', 'ci', 'delete', 'pod', 'worker'])).code, 0);
+    assert.equal((await stack.kubectl(['--kubeconfig', asBot, 'auth', 'whoami'])).stderr, 'error: You must be logged in to the server (Unauthorized)\n');
+  });
+
   it('publishes the issuer discovery documents, whose key verifies the tokens', async () => {
     const token = (await stack.kubectl(['-n', 'ci', 'create', 'token', 'builder'])).stdout.trim();
     const [header, payload, signature] = token.split('.');
