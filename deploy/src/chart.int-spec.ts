@@ -304,8 +304,9 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       const expected = SERVICE_ENV_KEYS.filter((key) =>
         service === 'aggregator' ? key !== 'KAPI_METRICS_LISTEN' : key !== 'KAPI_ADVERTISE_ADDRESS',
       );
+      // The authentication and authorization variables have tests of their own.
       assert.deepEqual(
-        [...env.keys()].filter((key) => key.startsWith('KAPI_')).sort(),
+        [...env.keys()].filter((key) => key.startsWith('KAPI_') && !AUTH_VARIABLE.test(key)).sort(),
         [...expected].sort(),
         `${service} env keys`,
       );
@@ -425,7 +426,11 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
 
   test('the generated PKI: a serving certificate from the CA for the front-door names, the key only in the aggregator', () => {
     const pki = secretOf(defaults, `${RELEASE}-pki`);
-    assert.deepEqual(Object.keys(pki).sort(), ['apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key']);
+    assert.deepEqual(Object.keys(pki).sort(), ['apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'sa.key']);
+    const saKey = createPrivateKey(pki['sa.key']);
+    assert.deepEqual([saKey.asymmetricKeyType, saKey.asymmetricKeyDetails?.namedCurve], ['ec', 'prime256v1'], 'sa.key signs ServiceAccount tokens with ES256');
+    const settings = loadAuthnConfig('/etc/kapi/pki', processEnv(defaults.deployment('authn')));
+    assert.deepEqual(settings.serviceAccountKeyFiles, ['/etc/kapi/auth/service-account-signing-key/sa.key'], 'authn verifies with its public half');
     const ca = new X509Certificate(pki['ca.crt']);
     const serving = new X509Certificate(pki['apiserver.crt']);
     assert.ok(ca.ca, 'ca.crt is a CA');
@@ -518,13 +523,22 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     assert.ok(other.find('Service', 'edge-kapi'), 'the front door is named after the release');
   });
 
-  test('by default no authentication or authorization variable is set and nothing more is mounted', () => {
-    for (const [label, manifest] of [['defaults', defaults], ['external', external], ['existing PKI', existingPki], ['ha', ha]] as const) {
+  test("by default kapi's authentication and authorization defaults hold, with the PKI Secret's signing key", () => {
+    const signingKeyFile = '/etc/kapi/auth/service-account-signing-key/sa.key';
+    for (const [label, manifest, pkiSecret] of [
+      ['defaults', defaults, `${RELEASE}-pki`],
+      ['external', external, `${RELEASE}-pki`],
+      ['existing PKI', existingPki, 'kapi-pki-from-my-ca'],
+      ['ha', ha, `${RELEASE}-pki`],
+    ] as const) {
       for (const service of ALL_SERVICES) {
         const deployment = manifest.deployment(service);
-        assert.deepEqual(authEnv(deployment), {}, `${label}: ${service} keeps kapi's defaults`);
-        assert.deepEqual(authFileSources(deployment), {}, `${label}: ${service}`);
+        // kapi's default key files (sa.key, sa.pub in KAPI_PKI_DIR) are not among the PKI files a pod gets.
+        const signs = ['registry', 'authn', 'aggregator'].includes(service);
+        assert.deepEqual(authEnv(deployment), signs ? { KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: signingKeyFile } : {}, `${label}: ${service}`);
+        assert.deepEqual(authFileSources(deployment), signs ? { [signingKeyFile]: `Secret/${pkiSecret}:sa.key` } : {}, `${label}: ${service}`);
       }
+      assert.equal(container(manifest.deployment('aggregator')).readinessProbe.httpGet?.path, '/readyz', `${label}: anonymous /readyz`);
       assert.ok(testCommand(manifest).includes('--fail'), `${label}: the helm test wants a 200`);
     }
   });
@@ -647,7 +661,6 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
         ['--set', 'authentication.oidc.issuerURL=https://i.example.com', '--set', 'authentication.oidc.clientID=k', '--set', 'authentication.oidc.ca.secretName=a', '--set', 'authentication.oidc.ca.configMapName=b'],
         /set secretName or configMapName, not both/,
       ],
-      [['--set', 'authentication.serviceAccount.verificationKeys[0].secretName=old', '--set', 'authentication.serviceAccount.verificationKeys[0].key=sa.pub'], /verificationKeys needs authentication\.serviceAccount\.signingKey\.secretName/],
     ];
     const failures = await Promise.all(cases.map(([args]) => helmFailure(['template', RELEASE, CHART, '--namespace', NAMESPACE, ...args])));
     failures.forEach((stderr, i) => assert.match(stderr, cases[i][1], `${cases[i][0].join(' ')}: ${stderr}`));
@@ -684,6 +697,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       ] as const) {
         const pki = secretOf(manifest, `${RELEASE}-pki`);
         assert.equal(manifest.get('Secret', `${RELEASE}-pki`).data['ca.key'], first.data['ca.key'], `${label}: the CA is kept`);
+        if (label === 'new names') assert.equal(manifest.get('Secret', `${RELEASE}-pki`).data['sa.key'], first.data['sa.key'], `${label}: issued tokens stay valid`);
         assert.notEqual(manifest.get('Secret', `${RELEASE}-pki`).data['apiserver.crt'], first.data['apiserver.crt'], `${label}: a new serving certificate`);
         const serving = new X509Certificate(pki['apiserver.crt']);
         assert.ok(serving.checkIssued(ca) && serving.verify(ca.publicKey), `${label}: issued by the kept CA`);

@@ -252,6 +252,12 @@ generation would otherwise yield different keys.
 {{- $_ := set $data "apiserver.crt" ($serving.Cert | b64enc) }}
 {{- $_ := set $data "apiserver.key" ($serving.Key | b64enc) }}
 {{- end }}
+{{- /* The ServiceAccount token signing key: a new one would invalidate every token issued. */}}
+{{- if hasKey $found "sa.key" }}
+{{- $_ := set $data "sa.key" (index $found "sa.key") }}
+{{- else }}
+{{- $_ := set $data "sa.key" (genPrivateKey "ecdsa" | b64enc) }}
+{{- end }}
 {{- $_ := set .Values "__kapiPki" (dict "data" $data "sansDigest" $sansDigest) }}
 {{- end }}
 {{- toJson (get .Values "__kapiPki") }}
@@ -361,8 +367,9 @@ so the variables of kapi.authEnv can name it. Argument: dict "root" $ "component
 {{- end }}
 {{- end }}
 {{- /* registry signs tokens; authn and the front door verify with the signing key when no verification keys are listed. */}}
-{{- if and $sa.signingKey.secretName (or (eq $component "registry") (and (has $component (list "authn" "aggregator")) (not $sa.verificationKeys))) }}
-{{- $volumes = append $volumes (dict "name" "service-account-signing-key" "dir" "/etc/kapi/auth/service-account-signing-key" "source" (dict "secret" (dict "secretName" $sa.signingKey.secretName "defaultMode" $mode "items" (list (dict "key" $sa.signingKey.key "path" "sa.key"))))) }}
+{{- if or (eq $component "registry") (and (has $component (list "authn" "aggregator")) (not $sa.verificationKeys)) }}
+{{- $signingSecret := $sa.signingKey.secretName | default (include "kapi.pkiSecretName" .root) }}
+{{- $volumes = append $volumes (dict "name" "service-account-signing-key" "dir" "/etc/kapi/auth/service-account-signing-key" "source" (dict "secret" (dict "secretName" $signingSecret "defaultMode" $mode "items" (list (dict "key" $sa.signingKey.key "path" "sa.key"))))) }}
 {{- end }}
 {{- if and $sa.verificationKeys (has $component (list "authn" "aggregator")) }}
 {{- $sources := list }}
@@ -379,7 +386,8 @@ so the variables of kapi.authEnv can name it. Argument: dict "root" $ "component
 
 {{/*
 The KAPI_* variables of the authentication and authorization settings, for the
-components that read them, each only when it differs from the default. The
+components that read them, each only when it differs from kapi's default (the
+signing key's always, since the chart keeps it apart from the PKI files). The
 paths are those of kapi.authVolumes. Argument: dict "root" $ "component" "<name>".
 */}}
 {{- define "kapi.authEnv" -}}
@@ -420,9 +428,8 @@ paths are those of kapi.authVolumes. Argument: dict "root" $ "component" "<name>
 {{- end }}
 {{- end }}
 {{- if has $component (list "authn" "aggregator" "registry") }}
-{{- if $sa.signingKey.secretName }}
+{{- /* Always set: kapi's default, sa.key in the PKI directory, is not part of the chart's PKI mount. */}}
 {{- $_ := set $env "KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE" "/etc/kapi/auth/service-account-signing-key/sa.key" }}
-{{- end }}
 {{- if and $sa.verificationKeys (ne $component "registry") }}
 {{- $files := list }}
 {{- range $index, $_ := $sa.verificationKeys }}
@@ -471,8 +478,5 @@ refused as kapi's services would refuse them at start.
 {{- end }}
 {{- if and $authn.oidc.ca.secretName $authn.oidc.ca.configMapName }}
 {{- fail "authentication.oidc.ca: set secretName or configMapName, not both" }}
-{{- end }}
-{{- if and $authn.serviceAccount.verificationKeys (not $authn.serviceAccount.signingKey.secretName) }}
-{{- fail "authentication.serviceAccount.verificationKeys needs authentication.serviceAccount.signingKey.secretName, the key new tokens are signed with" }}
 {{- end }}
 {{- end }}
