@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { loadAuthnConfig, loadAuthWebhookConfig } from '@kapi/config';
 import { BACKEND_SERVICES, SERVICE_ENV_KEYS, type ServiceName } from '@kapi/local-stack';
 
 const run = promisify(execFile);
@@ -147,6 +148,61 @@ function subjectAltNames(pem: string): Set<string> {
   return new Set((new X509Certificate(pem).subjectAltName ?? '').split(',').map((entry) => entry.trim()));
 }
 
+/** The variables of the authentication and authorization settings a container gets, by name. */
+const AUTH_VARIABLE = /^KAPI_(ANONYMOUS_AUTH|ENABLE_BOOTSTRAP_TOKEN_AUTH|TOKEN_AUTH_FILE|SERVICE_ACCOUNT_|OIDC_|AUTHORIZATION_|AUTHENTICATION_)/;
+
+function authEnv(deployment: K8sObject): Record<string, string> {
+  return Object.fromEntries([...envOf(deployment).keys()].filter((name) => AUTH_VARIABLE.test(name)).map((name) => [name, envValue(deployment, name)]));
+}
+
+/** The files a volume puts in its directory, each with the Secret or ConfigMap key it comes from. */
+function volumeFiles(volume: K8sObject): Map<string, string> {
+  const files = new Map<string, string>();
+  const add = (kind: string, name: string, items: K8sObject[]) => {
+    for (const item of items) files.set(item.path, `${kind}/${name}:${item.key}`);
+  };
+  if (volume.secret) add('Secret', volume.secret.secretName, volume.secret.items);
+  if (volume.configMap) add('ConfigMap', volume.configMap.name, volume.configMap.items);
+  for (const source of volume.projected?.sources ?? []) add('Secret', source.secret.name, source.secret.items);
+  return files;
+}
+
+/**
+ * Where each file an authentication or authorization variable names comes from, checking that it
+ * is mounted read-only, and that nothing else is mounted beside the PKI, state and tmp.
+ */
+function authFileSources(deployment: K8sObject): Record<string, string> {
+  const spec = deployment.spec.template.spec;
+  const volumes = new Map((spec.volumes as K8sObject[]).map((v) => [v.name, v]));
+  const mounts = container(deployment).volumeMounts as K8sObject[];
+  const sources: Record<string, string> = {};
+  const used = new Set(['pki', 'state', 'tmp']);
+  for (const value of Object.values(authEnv(deployment))) {
+    for (const file of value.split(',').filter((f) => f.startsWith('/'))) {
+      const mount = mounts.find((m) => m.mountPath === path.dirname(file));
+      assert.ok(mount, `${deployment.metadata.name}: ${file} is mounted`);
+      assert.equal(mount.readOnly, true, `${deployment.metadata.name}: ${file} is read-only`);
+      const source = volumeFiles(volumes.get(mount.name) ?? {}).get(path.basename(file));
+      assert.ok(source, `${deployment.metadata.name}: volume ${mount.name} holds ${path.basename(file)}`);
+      sources[file] = source;
+      used.add(mount.name);
+    }
+  }
+  assert.deepEqual(mounts.map((m) => m.name).sort(), [...used].sort(), `${deployment.metadata.name} mounts only what its variables name`);
+  assert.deepEqual([...volumes.keys()].sort(), [...used].sort(), `${deployment.metadata.name} has only the volumes it mounts`);
+  return sources;
+}
+
+/** The command of the `helm test` pod. */
+function testCommand(manifest: Manifest): string[] {
+  return manifest.get('Pod', `${RELEASE}-test-readyz`).spec.containers[0].command;
+}
+
+/** A container's plain env values, as the service's process would see them. */
+function processEnv(deployment: K8sObject): NodeJS.ProcessEnv {
+  return Object.fromEntries([...envOf(deployment).entries()].filter(([, entry]) => typeof entry.value === 'string').map(([name, entry]) => [name, entry.value]));
+}
+
 function natsConfig(manifest: Manifest): string {
   return manifest.get('ConfigMap', `${RELEASE}-nats`).data['nats.conf'];
 }
@@ -185,6 +241,7 @@ const CI_VALUES = {
   external: `${CHART}/ci/external-etcd-values.yaml`,
   existingPki: `${CHART}/ci/existing-pki-values.yaml`,
   ha: `${CHART}/ci/ha-values.yaml`,
+  auth: `${CHART}/ci/auth-values.yaml`,
 };
 
 describe('the kapi Helm chart', { timeout: 120_000 }, () => {
@@ -192,6 +249,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
   let external: Manifest;
   let existingPki: Manifest;
   let ha: Manifest;
+  let auth: Manifest;
   let otherRelease: Manifest;
   // The linters are the slow part; they run while the renders are checked.
   let helmLint: Promise<string>;
@@ -207,11 +265,12 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     // Awaited by their tests; this only keeps a failure from counting as unhandled before then.
     helmLint.catch(() => undefined);
     ctLint.catch(() => undefined);
-    [defaults, external, existingPki, ha, otherRelease] = await Promise.all([
+    [defaults, external, existingPki, ha, auth, otherRelease] = await Promise.all([
       render(),
       render(['--values', CI_VALUES.external]),
       render(['--values', CI_VALUES.existingPki]),
       render(['--values', CI_VALUES.ha]),
+      render(['--values', CI_VALUES.auth]),
       render(['--set', 'aggregator.replicas=1'], 'edge'),
     ]);
   });
@@ -245,8 +304,9 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       const expected = SERVICE_ENV_KEYS.filter((key) =>
         service === 'aggregator' ? key !== 'KAPI_METRICS_LISTEN' : key !== 'KAPI_ADVERTISE_ADDRESS',
       );
+      // The authentication and authorization variables have tests of their own.
       assert.deepEqual(
-        [...env.keys()].filter((key) => key.startsWith('KAPI_')).sort(),
+        [...env.keys()].filter((key) => key.startsWith('KAPI_') && !AUTH_VARIABLE.test(key)).sort(),
         [...expected].sort(),
         `${service} env keys`,
       );
@@ -366,7 +426,11 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
 
   test('the generated PKI: a serving certificate from the CA for the front-door names, the key only in the aggregator', () => {
     const pki = secretOf(defaults, `${RELEASE}-pki`);
-    assert.deepEqual(Object.keys(pki).sort(), ['apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key']);
+    assert.deepEqual(Object.keys(pki).sort(), ['apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'sa.key']);
+    const saKey = createPrivateKey(pki['sa.key']);
+    assert.deepEqual([saKey.asymmetricKeyType, saKey.asymmetricKeyDetails?.namedCurve], ['ec', 'prime256v1'], 'sa.key signs ServiceAccount tokens with ES256');
+    const settings = loadAuthnConfig('/etc/kapi/pki', processEnv(defaults.deployment('authn')));
+    assert.deepEqual(settings.serviceAccountKeyFiles, ['/etc/kapi/auth/service-account-signing-key/sa.key'], 'authn verifies with its public half');
     const ca = new X509Certificate(pki['ca.crt']);
     const serving = new X509Certificate(pki['apiserver.crt']);
     assert.ok(ca.ca, 'ca.crt is a CA');
@@ -459,6 +523,149 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     assert.ok(other.find('Service', 'edge-kapi'), 'the front door is named after the release');
   });
 
+  test("by default kapi's authentication and authorization defaults hold, with the PKI Secret's signing key", () => {
+    const signingKeyFile = '/etc/kapi/auth/service-account-signing-key/sa.key';
+    for (const [label, manifest, pkiSecret] of [
+      ['defaults', defaults, `${RELEASE}-pki`],
+      ['external', external, `${RELEASE}-pki`],
+      ['existing PKI', existingPki, 'kapi-pki-from-my-ca'],
+      ['ha', ha, `${RELEASE}-pki`],
+    ] as const) {
+      for (const service of ALL_SERVICES) {
+        const deployment = manifest.deployment(service);
+        // kapi's default key files (sa.key, sa.pub in KAPI_PKI_DIR) are not among the PKI files a pod gets.
+        const signs = ['registry', 'authn', 'aggregator'].includes(service);
+        assert.deepEqual(authEnv(deployment), signs ? { KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: signingKeyFile } : {}, `${label}: ${service}`);
+        assert.deepEqual(authFileSources(deployment), signs ? { [signingKeyFile]: `Secret/${pkiSecret}:sa.key` } : {}, `${label}: ${service}`);
+      }
+      assert.equal(container(manifest.deployment('aggregator')).readinessProbe.httpGet?.path, '/readyz', `${label}: anonymous /readyz`);
+      assert.ok(testCommand(manifest).includes('--fail'), `${label}: the helm test wants a 200`);
+    }
+  });
+
+  test('the auth ci values: each setting reaches, as its variable, only the containers that read it', () => {
+    const expected: Record<ServiceName, Record<string, string>> = {
+      authn: {
+        KAPI_ANONYMOUS_AUTH: 'false',
+        KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH: 'true',
+        KAPI_TOKEN_AUTH_FILE: '/etc/kapi/auth/token-auth-file/tokens.csv',
+        KAPI_SERVICE_ACCOUNT_KEY_FILES: '/etc/kapi/auth/service-account-keys/0.pem,/etc/kapi/auth/service-account-keys/1.pem',
+        KAPI_OIDC_ISSUER_URL: 'https://login.example.com/realms/kapi',
+        KAPI_OIDC_CLIENT_ID: 'kapi',
+        KAPI_OIDC_USERNAME_CLAIM: 'email',
+        KAPI_OIDC_USERNAME_PREFIX: 'oidc:',
+        KAPI_OIDC_GROUPS_CLAIM: 'groups',
+        KAPI_OIDC_GROUPS_PREFIX: 'oidc:',
+        KAPI_OIDC_CA_FILE: '/etc/kapi/auth/oidc-ca/ca.crt',
+        KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CONFIG_FILE: '/etc/kapi/auth/authentication-webhook/kubeconfig',
+        KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CACHE_TTL: '1m30s',
+      },
+      authz: {
+        KAPI_AUTHORIZATION_MODE: 'Node,RBAC,Webhook',
+        KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE: '/etc/kapi/auth/authorization-webhook/kubeconfig',
+        KAPI_AUTHORIZATION_WEBHOOK_CACHE_AUTHORIZED_TTL: '10m',
+        KAPI_AUTHORIZATION_WEBHOOK_CACHE_UNAUTHORIZED_TTL: '0s',
+      },
+      // The token issuer signs; the front door publishes the verification keys.
+      registry: { KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: '/etc/kapi/auth/service-account-signing-key/sa.key' },
+      aggregator: { KAPI_SERVICE_ACCOUNT_KEY_FILES: '/etc/kapi/auth/service-account-keys/0.pem,/etc/kapi/auth/service-account-keys/1.pem' },
+      admission: {},
+      'watch-cache': {},
+    };
+    for (const service of ALL_SERVICES) assert.deepEqual(authEnv(auth.deployment(service)), expected[service], service);
+  });
+
+  test("the auth ci values: every file is mounted read-only from the user's Secret or ConfigMap", () => {
+    const verificationKeys = {
+      '/etc/kapi/auth/service-account-keys/0.pem': 'Secret/kapi-sa-2026:sa.pub',
+      '/etc/kapi/auth/service-account-keys/1.pem': 'Secret/kapi-sa-2025:sa.pub',
+    };
+    assert.deepEqual(authFileSources(auth.deployment('authn')), {
+      '/etc/kapi/auth/token-auth-file/tokens.csv': 'Secret/kapi-static-tokens:tokens.csv',
+      ...verificationKeys,
+      '/etc/kapi/auth/oidc-ca/ca.crt': 'ConfigMap/login-example-ca:ca.pem',
+      '/etc/kapi/auth/authentication-webhook/kubeconfig': 'Secret/kapi-token-webhook:kubeconfig',
+    });
+    assert.deepEqual(authFileSources(auth.deployment('aggregator')), verificationKeys, 'the front door gets no signing key');
+    assert.deepEqual(authFileSources(auth.deployment('registry')), {
+      '/etc/kapi/auth/service-account-signing-key/sa.key': 'Secret/kapi-sa-2026:sa.key',
+    });
+    assert.deepEqual(authFileSources(auth.deployment('authz')), {
+      '/etc/kapi/auth/authorization-webhook/kubeconfig': 'Secret/kapi-authz-webhook:config',
+    });
+    for (const service of ['admission', 'watch-cache'] as const) assert.deepEqual(authFileSources(auth.deployment(service)), {}, service);
+  });
+
+  test("the auth ci values are what kapi's own settings loaders read", () => {
+    const authn = processEnv(auth.deployment('authn'));
+    const settings = loadAuthnConfig('/etc/kapi/pki', authn);
+    assert.equal(settings.anonymousAuth, false);
+    assert.equal(settings.bootstrapTokenAuth, true);
+    assert.equal(settings.tokenAuthFile, '/etc/kapi/auth/token-auth-file/tokens.csv');
+    assert.deepEqual(settings.serviceAccountKeyFiles, ['/etc/kapi/auth/service-account-keys/0.pem', '/etc/kapi/auth/service-account-keys/1.pem']);
+    assert.deepEqual(settings.oidc, {
+      issuerUrl: 'https://login.example.com/realms/kapi',
+      clientId: 'kapi',
+      caFile: '/etc/kapi/auth/oidc-ca/ca.crt',
+      usernameClaim: 'email',
+      usernamePrefix: 'oidc:',
+      groupsClaim: 'groups',
+      groupsPrefix: 'oidc:',
+    });
+    assert.equal(loadAuthWebhookConfig(authn).authenticationTokenWebhookCacheTtlMs, 90_000);
+    const authz = loadAuthWebhookConfig(processEnv(auth.deployment('authz')));
+    assert.deepEqual(authz.authorizationModes, ['Node', 'RBAC', 'Webhook']);
+    assert.equal(authz.authorizationWebhookConfigFile, '/etc/kapi/auth/authorization-webhook/kubeconfig');
+    assert.equal(authz.authorizationWebhookAuthorizedTtlMs, 600_000);
+    assert.equal(authz.authorizationWebhookUnauthorizedTtlMs, 0);
+    assert.equal(loadAuthnConfig('/etc/kapi/pki', processEnv(auth.deployment('registry'))).serviceAccountSigningKeyFile, '/etc/kapi/auth/service-account-signing-key/sa.key');
+    assert.deepEqual(loadAuthnConfig('/etc/kapi/pki', processEnv(auth.deployment('aggregator'))).serviceAccountKeyFiles, settings.serviceAccountKeyFiles);
+  });
+
+  test('with anonymous access off, the probes and the helm test need no credentials', () => {
+    const aggregator = container(auth.deployment('aggregator'));
+    assert.deepEqual(aggregator.readinessProbe.tcpSocket, { port: 'https' }, 'a TCP check: the anonymous /readyz would get 401');
+    assert.equal(aggregator.readinessProbe.httpGet, undefined);
+    assert.deepEqual(aggregator.livenessProbe.tcpSocket, { port: 'https' });
+    const curl = testCommand(auth);
+    assert.ok(!curl.includes('--fail'), 'a 401 over the verified TLS connection passes');
+    assert.ok(curl.includes('/etc/kapi/pki/ca.crt'));
+  });
+
+  test('a signing key alone: registry signs with it, authn and the front door verify with it; an OIDC CA from a Secret', async () => {
+    const manifest = await render([
+      '--set', 'authentication.serviceAccount.signingKey.secretName=kapi-sa',
+      '--set', 'authentication.oidc.issuerURL=https://issuer.example.com',
+      '--set', 'authentication.oidc.clientID=kapi',
+      '--set', 'authentication.oidc.ca.secretName=issuer-ca',
+    ]);
+    const signingKey = { '/etc/kapi/auth/service-account-signing-key/sa.key': 'Secret/kapi-sa:sa.key' };
+    for (const service of ['registry', 'aggregator'] as const) {
+      assert.deepEqual(authEnv(manifest.deployment(service)), { KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE: '/etc/kapi/auth/service-account-signing-key/sa.key' }, service);
+      assert.deepEqual(authFileSources(manifest.deployment(service)), signingKey, service);
+    }
+    assert.deepEqual(authFileSources(manifest.deployment('authn')), { ...signingKey, '/etc/kapi/auth/oidc-ca/ca.crt': 'Secret/issuer-ca:ca.crt' });
+    const authn = loadAuthnConfig('/etc/kapi/pki', processEnv(manifest.deployment('authn')));
+    assert.deepEqual(authn.serviceAccountKeyFiles, ['/etc/kapi/auth/service-account-signing-key/sa.key'], 'verified with the signing key, as kube-apiserver does');
+    assert.equal(authn.oidc?.usernamePrefix, 'https://issuer.example.com#');
+    assert.equal(authn.anonymousAuth, true);
+    assert.deepEqual(authEnv(manifest.deployment('authz')), {});
+  });
+
+  test('settings that only work together are refused before anything is installed', async () => {
+    const cases: Array<[args: string[], reason: RegExp]> = [
+      [['--set', 'authorization.modes={RBAC,Webhook}'], /authorization\.modes lists Webhook: set authorization\.webhook\.kubeconfigSecret/],
+      [['--set', 'authorization.webhook.kubeconfigSecret=authz'], /list Webhook in authorization\.modes/],
+      [['--set', 'authentication.oidc.issuerURL=https://issuer.example.com'], /authentication\.oidc\.clientID is required/],
+      [
+        ['--set', 'authentication.oidc.issuerURL=https://i.example.com', '--set', 'authentication.oidc.clientID=k', '--set', 'authentication.oidc.ca.secretName=a', '--set', 'authentication.oidc.ca.configMapName=b'],
+        /set secretName or configMapName, not both/,
+      ],
+    ];
+    const failures = await Promise.all(cases.map(([args]) => helmFailure(['template', RELEASE, CHART, '--namespace', NAMESPACE, ...args])));
+    failures.forEach((stderr, i) => assert.match(stderr, cases[i][1], `${cases[i][0].join(' ')}: ${stderr}`));
+  });
+
   describe('what only a cluster would show, on a copy of the chart', () => {
     let probe: string;
     before(() => {
@@ -490,6 +697,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       ] as const) {
         const pki = secretOf(manifest, `${RELEASE}-pki`);
         assert.equal(manifest.get('Secret', `${RELEASE}-pki`).data['ca.key'], first.data['ca.key'], `${label}: the CA is kept`);
+        if (label === 'new names') assert.equal(manifest.get('Secret', `${RELEASE}-pki`).data['sa.key'], first.data['sa.key'], `${label}: issued tokens stay valid`);
         assert.notEqual(manifest.get('Secret', `${RELEASE}-pki`).data['apiserver.crt'], first.data['apiserver.crt'], `${label}: a new serving certificate`);
         const serving = new X509Certificate(pki['apiserver.crt']);
         assert.ok(serving.checkIssued(ca) && serving.verify(ca.publicKey), `${label}: issued by the kept CA`);
@@ -524,6 +732,13 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       [['--set', 'nats.enabled=false'], /at '\/nats\/externalUrl': minLength/],
       [['--set', 'etcd.enabled=false', '--set', 'etcd.externalEndpoints[0]=https://etcd:2379'], /at '\/etcd\/externalEndpoints\/0': .*does not match pattern/],
       [['--set', 'pki.generated.extraIPs[0]=not-an-address'], /at '\/pki\/generated\/extraIPs\/0'/],
+      [['--set', 'authentication.anonymus=false'], /additional properties 'anonymus' not allowed/],
+      [['--set', 'authorization.modes={ABAC}'], /at '\/authorization\/modes\/0': value must be one of/],
+      [['--set', 'authorization.modes={RBAC,RBAC}'], /at '\/authorization\/modes': items at 0 and 1 are equal/],
+      [['--set', 'authorization.modes=null'], /at '\/authorization': missing property 'modes'/],
+      [['--set', 'authentication.oidc.issuerURL=http://issuer.example.com'], /at '\/authentication\/oidc\/issuerURL': .*does not match pattern/],
+      [['--set', 'authentication.webhook.cacheTTL=two minutes'], /at '\/authentication\/webhook\/cacheTTL': .*does not match pattern/],
+      [['--set', 'authentication.tokenFile.secretName=Not_A_Name'], /at '\/authentication\/tokenFile\/secretName'/],
     ];
     const failures = await Promise.all(cases.map(([args]) => helmFailure(['template', RELEASE, CHART, '--namespace', NAMESPACE, ...args])));
     failures.forEach((stderr, i) => {

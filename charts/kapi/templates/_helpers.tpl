@@ -166,6 +166,9 @@ in-cluster names. Argument: dict "root" $ "component" "<service name>".
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
 {{- end }}
+{{- with include "kapi.authEnv" . | trim }}
+{{ . }}
+{{- end }}
 {{- with $root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -249,6 +252,12 @@ generation would otherwise yield different keys.
 {{- $_ := set $data "apiserver.crt" ($serving.Cert | b64enc) }}
 {{- $_ := set $data "apiserver.key" ($serving.Key | b64enc) }}
 {{- end }}
+{{- /* The ServiceAccount token signing key: a new one would invalidate every token issued. */}}
+{{- if hasKey $found "sa.key" }}
+{{- $_ := set $data "sa.key" (index $found "sa.key") }}
+{{- else }}
+{{- $_ := set $data "sa.key" (genPrivateKey "ecdsa" | b64enc) }}
+{{- end }}
 {{- $_ := set .Values "__kapiPki" (dict "data" $data "sansDigest" $sansDigest) }}
 {{- end }}
 {{- toJson (get .Values "__kapiPki") }}
@@ -277,6 +286,11 @@ volumeMounts:
     mountPath: /var/lib/kapi
   - name: tmp
     mountPath: /tmp
+{{- range include "kapi.authVolumes" . | fromJsonArray }}
+  - name: {{ .name }}
+    mountPath: {{ .dir }}
+    readOnly: true
+{{- end }}
 {{- end }}
 
 {{/*
@@ -303,6 +317,10 @@ certificates; no pod gets the CA key. Argument: dict "root" $ "component" "<name
   emptyDir:
     medium: Memory
     sizeLimit: 64Mi
+{{- range include "kapi.authVolumes" . | fromJsonArray }}
+- name: {{ .name }}
+  {{- toYaml .source | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -318,4 +336,147 @@ jetstream {
   store_dir: "/data/jetstream"
   sync_interval: always
 }
+{{- end }}
+
+{{/*
+The files of the authentication and authorization settings that a component
+reads, as a JSON list of volumes: name, the directory it is mounted at
+read-only, and its volume source. Each file gets a fixed name in its directory,
+so the variables of kapi.authEnv can name it. Argument: dict "root" $ "component" "<name>".
+*/}}
+{{- define "kapi.authVolumes" -}}
+{{- $authn := .root.Values.authentication }}
+{{- $authz := .root.Values.authorization }}
+{{- $sa := $authn.serviceAccount }}
+{{- $component := .component }}
+{{- $volumes := list }}
+{{- /* 0440: readable by the fsGroup, since the pods run as non-root. */}}
+{{- $mode := 288 }}
+{{- if eq $component "authn" }}
+{{- with $authn.tokenFile.secretName }}
+{{- $volumes = append $volumes (dict "name" "token-auth-file" "dir" "/etc/kapi/auth/token-auth-file" "source" (dict "secret" (dict "secretName" . "defaultMode" $mode "items" (list (dict "key" $authn.tokenFile.key "path" "tokens.csv"))))) }}
+{{- end }}
+{{- $ca := $authn.oidc.ca }}
+{{- if and $authn.oidc.issuerURL $ca.secretName }}
+{{- $volumes = append $volumes (dict "name" "oidc-ca" "dir" "/etc/kapi/auth/oidc-ca" "source" (dict "secret" (dict "secretName" $ca.secretName "defaultMode" $mode "items" (list (dict "key" $ca.key "path" "ca.crt"))))) }}
+{{- else if and $authn.oidc.issuerURL $ca.configMapName }}
+{{- $volumes = append $volumes (dict "name" "oidc-ca" "dir" "/etc/kapi/auth/oidc-ca" "source" (dict "configMap" (dict "name" $ca.configMapName "defaultMode" $mode "items" (list (dict "key" $ca.key "path" "ca.crt"))))) }}
+{{- end }}
+{{- with $authn.webhook.kubeconfigSecret }}
+{{- $volumes = append $volumes (dict "name" "authentication-webhook" "dir" "/etc/kapi/auth/authentication-webhook" "source" (dict "secret" (dict "secretName" . "defaultMode" $mode "items" (list (dict "key" $authn.webhook.kubeconfigKey "path" "kubeconfig"))))) }}
+{{- end }}
+{{- end }}
+{{- /* registry signs tokens; authn and the front door verify with the signing key when no verification keys are listed. */}}
+{{- if or (eq $component "registry") (and (has $component (list "authn" "aggregator")) (not $sa.verificationKeys)) }}
+{{- $signingSecret := $sa.signingKey.secretName | default (include "kapi.pkiSecretName" .root) }}
+{{- $volumes = append $volumes (dict "name" "service-account-signing-key" "dir" "/etc/kapi/auth/service-account-signing-key" "source" (dict "secret" (dict "secretName" $signingSecret "defaultMode" $mode "items" (list (dict "key" $sa.signingKey.key "path" "sa.key"))))) }}
+{{- end }}
+{{- if and $sa.verificationKeys (has $component (list "authn" "aggregator")) }}
+{{- $sources := list }}
+{{- range $index, $file := $sa.verificationKeys }}
+{{- $sources = append $sources (dict "secret" (dict "name" $file.secretName "items" (list (dict "key" $file.key "path" (printf "%d.pem" $index))))) }}
+{{- end }}
+{{- $volumes = append $volumes (dict "name" "service-account-keys" "dir" "/etc/kapi/auth/service-account-keys" "source" (dict "projected" (dict "defaultMode" $mode "sources" $sources))) }}
+{{- end }}
+{{- if and (eq $component "authz") $authz.webhook.kubeconfigSecret }}
+{{- $volumes = append $volumes (dict "name" "authorization-webhook" "dir" "/etc/kapi/auth/authorization-webhook" "source" (dict "secret" (dict "secretName" $authz.webhook.kubeconfigSecret "defaultMode" $mode "items" (list (dict "key" $authz.webhook.kubeconfigKey "path" "kubeconfig"))))) }}
+{{- end }}
+{{- toJson $volumes }}
+{{- end }}
+
+{{/*
+The KAPI_* variables of the authentication and authorization settings, for the
+components that read them, each only when it differs from kapi's default (the
+signing key's always, since the chart keeps it apart from the PKI files). The
+paths are those of kapi.authVolumes. Argument: dict "root" $ "component" "<name>".
+*/}}
+{{- define "kapi.authEnv" -}}
+{{- include "kapi.validateAuth" .root }}
+{{- $authn := .root.Values.authentication }}
+{{- $authz := .root.Values.authorization }}
+{{- $sa := $authn.serviceAccount }}
+{{- $component := .component }}
+{{- $env := dict }}
+{{- if eq $component "authn" }}
+{{- if not $authn.anonymous }}
+{{- $_ := set $env "KAPI_ANONYMOUS_AUTH" "false" }}
+{{- end }}
+{{- if $authn.bootstrapTokens }}
+{{- $_ := set $env "KAPI_ENABLE_BOOTSTRAP_TOKEN_AUTH" "true" }}
+{{- end }}
+{{- if $authn.tokenFile.secretName }}
+{{- $_ := set $env "KAPI_TOKEN_AUTH_FILE" "/etc/kapi/auth/token-auth-file/tokens.csv" }}
+{{- end }}
+{{- $oidc := $authn.oidc }}
+{{- if $oidc.issuerURL }}
+{{- $_ := set $env "KAPI_OIDC_ISSUER_URL" $oidc.issuerURL }}
+{{- $_ := set $env "KAPI_OIDC_CLIENT_ID" $oidc.clientID }}
+{{- range $variable, $value := dict "KAPI_OIDC_USERNAME_CLAIM" $oidc.usernameClaim "KAPI_OIDC_USERNAME_PREFIX" $oidc.usernamePrefix "KAPI_OIDC_GROUPS_CLAIM" $oidc.groupsClaim "KAPI_OIDC_GROUPS_PREFIX" $oidc.groupsPrefix }}
+{{- if $value }}
+{{- $_ := set $env $variable $value }}
+{{- end }}
+{{- end }}
+{{- if or $oidc.ca.secretName $oidc.ca.configMapName }}
+{{- $_ := set $env "KAPI_OIDC_CA_FILE" "/etc/kapi/auth/oidc-ca/ca.crt" }}
+{{- end }}
+{{- end }}
+{{- if $authn.webhook.kubeconfigSecret }}
+{{- $_ := set $env "KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CONFIG_FILE" "/etc/kapi/auth/authentication-webhook/kubeconfig" }}
+{{- end }}
+{{- with $authn.webhook.cacheTTL }}
+{{- $_ := set $env "KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CACHE_TTL" . }}
+{{- end }}
+{{- end }}
+{{- if has $component (list "authn" "aggregator" "registry") }}
+{{- /* Always set: kapi's default, sa.key in the PKI directory, is not part of the chart's PKI mount. */}}
+{{- $_ := set $env "KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE" "/etc/kapi/auth/service-account-signing-key/sa.key" }}
+{{- if and $sa.verificationKeys (ne $component "registry") }}
+{{- $files := list }}
+{{- range $index, $_ := $sa.verificationKeys }}
+{{- $files = append $files (printf "/etc/kapi/auth/service-account-keys/%d.pem" $index) }}
+{{- end }}
+{{- $_ := set $env "KAPI_SERVICE_ACCOUNT_KEY_FILES" (join "," $files) }}
+{{- /* authn and the front door only verify: they need no signing key. */}}
+{{- $_ := unset $env "KAPI_SERVICE_ACCOUNT_SIGNING_KEY_FILE" }}
+{{- end }}
+{{- end }}
+{{- if eq $component "authz" }}
+{{- if ne (join "," $authz.modes) "RBAC" }}
+{{- $_ := set $env "KAPI_AUTHORIZATION_MODE" (join "," $authz.modes) }}
+{{- end }}
+{{- if $authz.webhook.kubeconfigSecret }}
+{{- $_ := set $env "KAPI_AUTHORIZATION_WEBHOOK_CONFIG_FILE" "/etc/kapi/auth/authorization-webhook/kubeconfig" }}
+{{- end }}
+{{- with $authz.webhook.cacheAuthorizedTTL }}
+{{- $_ := set $env "KAPI_AUTHORIZATION_WEBHOOK_CACHE_AUTHORIZED_TTL" . }}
+{{- end }}
+{{- with $authz.webhook.cacheUnauthorizedTTL }}
+{{- $_ := set $env "KAPI_AUTHORIZATION_WEBHOOK_CACHE_UNAUTHORIZED_TTL" . }}
+{{- end }}
+{{- end }}
+{{- range $variable, $value := $env }}
+- name: {{ $variable }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+What the values schema cannot say: the settings that only make sense together,
+refused as kapi's services would refuse them at start.
+*/}}
+{{- define "kapi.validateAuth" -}}
+{{- $authn := .Values.authentication }}
+{{- $authz := .Values.authorization }}
+{{- if and (has "Webhook" $authz.modes) (not $authz.webhook.kubeconfigSecret) }}
+{{- fail "authorization.modes lists Webhook: set authorization.webhook.kubeconfigSecret" }}
+{{- end }}
+{{- if and $authz.webhook.kubeconfigSecret (not (has "Webhook" $authz.modes)) }}
+{{- fail "authorization.webhook.kubeconfigSecret is set: list Webhook in authorization.modes" }}
+{{- end }}
+{{- if and $authn.oidc.issuerURL (not $authn.oidc.clientID) }}
+{{- fail "authentication.oidc.clientID is required with authentication.oidc.issuerURL" }}
+{{- end }}
+{{- if and $authn.oidc.ca.secretName $authn.oidc.ca.configMapName }}
+{{- fail "authentication.oidc.ca: set secretName or configMapName, not both" }}
+{{- end }}
 {{- end }}
