@@ -4,3 +4,4 @@ export * from './forbidden.js';
 export * from './discovery.js';
 export * from './representation.js';
 export * from './openapi.js';
+export * from './patch-options.js';

@@ -64,7 +64,7 @@ describe('GenericStore on etcd', () => {
     assert.deepEqual(fetched, created);
     assert.equal(created.metadata?.managedFields?.[0]?.manager, 'kubectl-test');
     assert.equal(created.metadata?.managedFields?.[0]?.operation, 'Update');
-    assert.deepEqual(created.metadata?.managedFields?.[0]?.fieldsV1, { 'f:data': { 'f:a': {} } });
+    assert.deepEqual(created.metadata?.managedFields?.[0]?.fieldsV1, { 'f:data': { '.': {}, 'f:a': {} } });
   });
 
   it('refuses a second create of the same name with 409 AlreadyExists', async () => {

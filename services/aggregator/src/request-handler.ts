@@ -34,6 +34,7 @@ import {
   forbiddenFor,
   includeObjectParam,
   negotiate,
+  parsePatchOptions,
   parseRequestInfo,
   type RequestInfo,
 } from '@kapi/apiserver';
@@ -425,11 +426,11 @@ export class RequestHandler {
       }
       case 'patch': {
         const type = mediaType(req);
-        if (![PatchType.json, PatchType.merge, PatchType.strategic].includes(type as never)) {
-          throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.strategic}`);
-        }
+        const options = parsePatchOptions(type, q);
         const patch = decodeBody(await readBody(req), type);
-        return answer(await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context: requestContext() }), 200);
+        // `force` travels in the options; the registry takes it out before admission sees them.
+        const context = { ...requestContext(), options: options.force === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({ force: options.force })) };
+        return answer(await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context }), 200);
       }
       case 'delete':
       case 'deletecollection': {

@@ -29,11 +29,13 @@ function parseObject(bytes: Buffer): KubeObject {
 }
 
 function writeContext(ctx: registryV1.RequestContext | undefined): WriteContext {
+  const { force, ...options } = (ctx?.options?.length ? JSON.parse(ctx.options.toString('utf8')) : {}) as Record<string, unknown>;
   return {
     user: ctx?.user ?? { username: '', uid: '', groups: [], extra: {} },
     dryRun: ctx?.dryRun ?? false,
     fieldManager: ctx?.fieldManager || 'unknown',
-    options: ctx?.options?.length ? JSON.parse(ctx.options.toString('utf8')) : undefined,
+    options: Object.keys(options).length ? options : undefined,
+    force: force === true,
   };
 }
 

@@ -1,0 +1,211 @@
+// Sets of field paths, as structured-merge-diff keeps them for managedFields. A path is a list of
+// elements in FieldsV1 spelling: `f:name` (a field), `k:{"name":"x"}` (an item of a list keyed by
+// some of its fields), `v:"x"` (an item of a list of scalars), `i:0` (a position in any other list).
+import { deepEqual, isPlainObject, type KubeObject } from '@kapi/api-machinery';
+import type { Gvk, StructureLookup } from './structure.js';
+
+export type PathElement = string;
+export type Path = readonly PathElement[];
+
+const SEP = '\u0000';
+export const pathKey = (path: Path): string => path.join(SEP);
+export const keyPath = (key: string): Path => (key === '' ? [] : key.split(SEP));
+
+/** A set of paths. A member may also have members below it (a list item and its fields). */
+export class FieldSet {
+  private readonly keys = new Set<string>();
+
+  constructor(paths: Iterable<Path> = []) {
+    for (const p of paths) this.keys.add(pathKey(p));
+  }
+
+  static fromKeys(keys: Iterable<string>): FieldSet {
+    const set = new FieldSet();
+    for (const k of keys) set.keys.add(k);
+    return set;
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  has(path: Path): boolean {
+    return this.keys.has(pathKey(path));
+  }
+
+  /** Whether a member lies strictly below `path`. */
+  hasBelow(path: Path): boolean {
+    const prefix = pathKey(path) + SEP;
+    for (const k of this.keys) if (k.startsWith(prefix)) return true;
+    return false;
+  }
+
+  paths(): Path[] {
+    return [...this.keys].map(keyPath);
+  }
+
+  union(other: FieldSet): FieldSet {
+    return FieldSet.fromKeys([...this.keys, ...other.keys]);
+  }
+
+  intersection(other: FieldSet): FieldSet {
+    return FieldSet.fromKeys([...this.keys].filter((k) => other.keys.has(k)));
+  }
+
+  difference(other: FieldSet): FieldSet {
+    return FieldSet.fromKeys([...this.keys].filter((k) => !other.keys.has(k)));
+  }
+
+  equals(other: FieldSet): boolean {
+    return this.size === other.size && [...this.keys].every((k) => other.keys.has(k));
+  }
+
+  /** FieldsV1: nested objects; `{}` for a member without members below it, `.` for one with. */
+  toFieldsV1(): Record<string, unknown> {
+    const root: Record<string, Record<string, unknown>> = {};
+    for (const path of [...this.keys].sort().map(keyPath)) {
+      let node: Record<string, unknown> = root;
+      for (const pe of path) node = (node[pe] ??= {}) as Record<string, unknown>;
+    }
+    // A member with members below it is marked with `.`.
+    const mark = (node: Record<string, unknown>, path: string[]): void => {
+      for (const [pe, child] of Object.entries(node)) {
+        if (pe === '.') continue;
+        const childPath = [...path, pe];
+        const c = child as Record<string, unknown>;
+        if (Object.keys(c).length && this.keys.has(pathKey(childPath))) c['.'] = {};
+        mark(c, childPath);
+      }
+    };
+    mark(root, []);
+    return root;
+  }
+
+  static fromFieldsV1(fields: unknown): FieldSet {
+    const set = new FieldSet();
+    const walk = (node: unknown, path: string[]): void => {
+      if (!isPlainObject(node)) return;
+      const children = Object.keys(node).filter((k) => k !== '.');
+      if (path.length && (children.length === 0 || '.' in node)) set.keys.add(pathKey(path));
+      for (const k of children) walk(node[k], [...path, k]);
+    };
+    walk(fields, []);
+    return set;
+  }
+}
+
+/** Renders a path as structured-merge-diff prints it in conflicts: `.spec.containers[name="app"].image`. */
+export function renderPath(path: Path): string {
+  return path
+    .map((pe) => {
+      const body = pe.slice(2);
+      switch (pe[0]) {
+        case 'f':
+          return `.${body}`;
+        case 'k': {
+          const keys = JSON.parse(body) as Record<string, unknown>;
+          return `[${Object.entries(keys).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+        }
+        case 'v':
+          return `[=${body}]`;
+        default:
+          return `[${body}]`;
+      }
+    })
+    .join('');
+}
+
+/** What the walk found at a member: a leaf's value, or a marker for a list item or granular map. */
+export const NODE = Symbol('node');
+export type Members = Map<string, unknown>;
+
+/** The key of an item of a keyed list, in FieldsV1 spelling, keys sorted by name as kube sorts them. */
+export function itemKey(item: unknown, keys: readonly string[], defaults: Record<string, unknown> = {}): PathElement | undefined {
+  if (!isPlainObject(item)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const k of [...keys].sort()) {
+    const v = item[k] ?? defaults[k];
+    if (v === undefined) continue;
+    out[k] = v;
+  }
+  return Object.keys(out).length ? `k:${JSON.stringify(out)}` : undefined;
+}
+
+export const valueKey = (v: unknown): PathElement => `v:${JSON.stringify(v)}`;
+
+/**
+ * Every member of a value, with the value of each leaf: scalars, empty maps and lists, atomic maps
+ * and lists. Struct fields are not members by themselves; keyed and set list items and granular maps are.
+ */
+export function members(value: unknown, structure: StructureLookup, gvk: Gvk, names: string[] = [], path: PathElement[] = [], out: Members = new Map()): Members {
+  const put = (v: unknown) => out.set(pathKey(path), v);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return put(value), out;
+    const lt = structure.listTypeAt(gvk, names);
+    if (lt.type === 'atomic') return put(value), out;
+    value.forEach((item, i) => {
+      if (lt.type === 'set') {
+        out.set(pathKey([...path, valueKey(item)]), item);
+        return;
+      }
+      const pe = itemKey(item, lt.keys, lt.defaults) ?? `i:${i}`;
+      const itemPath = [...path, pe];
+      out.set(pathKey(itemPath), NODE);
+      members(item, structure, gvk, names, itemPath, out);
+    });
+    return out;
+  }
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    const mt = path.length ? structure.mapTypeAt(gvk, names) : 'struct';
+    if (entries.length === 0 || mt === 'atomic') {
+      if (path.length) put(value);
+      return out;
+    }
+    if (mt === 'granular') put(NODE);
+    for (const [k, v] of entries) members(v, structure, gvk, [...names, k], [...path, `f:${k}`], out);
+    return out;
+  }
+  return put(value), out;
+}
+
+export interface Comparison {
+  added: FieldSet;
+  removed: FieldSet;
+  modified: FieldSet;
+}
+
+/** Which members a change added, removed, or gave another value. */
+export function compare(before: Members, after: Members): Comparison {
+  const added: string[] = [];
+  const removed: string[] = [];
+  const modified: string[] = [];
+  for (const [k, v] of after) {
+    if (!before.has(k)) added.push(k);
+    else if (!deepEqual(before.get(k), v)) modified.push(k);
+  }
+  for (const k of before.keys()) if (!after.has(k)) removed.push(k);
+  return { added: FieldSet.fromKeys(added), removed: FieldSet.fromKeys(removed), modified: FieldSet.fromKeys(modified) };
+}
+
+// Fields no manager owns: identity and bookkeeping the server maintains.
+const SERVER_METADATA = new Set([
+  'name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
+  'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName',
+]);
+
+/** The part of an object that managers own through a write to `subresource` (kube's reset fields). */
+export function managedPart(obj: KubeObject, subresource: string): Record<string, unknown> {
+  if (subresource === 'status') return obj.status === undefined ? {} : { status: obj.status };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'status' || v === undefined) continue;
+    if (k === 'metadata') {
+      const meta = Object.fromEntries(Object.entries(v as object).filter(([mk]) => !SERVER_METADATA.has(mk)));
+      if (Object.keys(meta).length) out.metadata = meta;
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
