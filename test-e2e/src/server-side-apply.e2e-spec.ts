@@ -84,6 +84,28 @@ describe('server-side apply', () => {
     assert.equal(JSON.parse(force.body).message, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
   });
 
+  it('answers 201 when an apply creates the object and 200 after; applies to the status subresource', async () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb', namespace: 'ssa' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } };
+    const path = '/api/v1/namespaces/ssa/services/lb';
+    const headers = { 'Content-Type': 'application/apply-patch+yaml' };
+    const created = await apiRequest(stack, 'PATCH', `${path}?fieldManager=deployer`, svc, headers);
+    assert.equal(created.code, 201, created.body);
+    assert.deepEqual(JSON.parse(created.body).spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 80, nodePort: JSON.parse(created.body).spec.ports[0].nodePort }]);
+    const again = await apiRequest(stack, 'PATCH', `${path}?fieldManager=deployer`, svc, headers);
+    assert.equal(again.code, 200, again.body);
+
+    const status = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb', namespace: 'ssa' }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } };
+    const applied = await apiRequest(stack, 'PATCH', `${path}/status?fieldManager=lb-controller`, status, headers);
+    assert.equal(applied.code, 200, applied.body);
+    const body = JSON.parse(applied.body);
+    assert.deepEqual(body.status.loadBalancer.ingress, [{ ip: '192.0.2.10' }]);
+    const entry = (body.metadata.managedFields as (Entry & { subresource?: string })[]).find((e) => e.manager === 'lb-controller');
+    assert.deepEqual([entry?.operation, entry?.subresource, entry?.fieldsV1], ['Apply', 'status', { 'f:status': { 'f:loadBalancer': { 'f:ingress': {} } } }]);
+    const raced = await apiRequest(stack, 'PATCH', `${path}/status?fieldManager=other`, { ...status, status: { loadBalancer: { ingress: [{ ip: '192.0.2.11' }] } } }, headers);
+    assert.equal(raced.code, 409);
+    assert.equal(JSON.parse(raced.body).message, 'Apply failed with 1 conflict: conflict with "lb-controller" with subresource "status": .status.loadBalancer.ingress');
+  });
+
   it('honours dry run', async () => {
     const res = await kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], configMap({ a: 'dry' }));
     assert.equal(res.stdout, 'configmap/cfg serverside-applied (server dry run)\n', res.stderr);

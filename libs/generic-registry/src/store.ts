@@ -381,7 +381,7 @@ export class GenericStore {
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<KubeObject> {
-    if (patchType === PatchType.apply) return this.apply(namespace, name, patch, ctx, subresource);
+    if (patchType === PatchType.apply) return (await this.apply(namespace, name, patch, ctx, subresource)).object;
     return this.guaranteedUpdate(namespace, name, subresource, ctx, (current) => {
       const patched = applyPatch(patchType, current, patch);
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
@@ -402,7 +402,7 @@ export class GenericStore {
    * Server-side apply (application/apply-patch+yaml): merges the configuration into the live object
    * and records what its manager owns; creates the object when there is none, as kube does.
    */
-  private async apply(namespace: string | undefined, name: string, patch: unknown, ctx: WriteContext, subresource: string): Promise<KubeObject> {
+  async apply(namespace: string | undefined, name: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<{ object: KubeObject; created: boolean }> {
     if (!isPlainObject(patch)) throw badRequest('the applied configuration must be an object');
     const config = patch as KubeObject;
     if (config.metadata?.managedFields !== undefined && config.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
@@ -420,12 +420,12 @@ export class GenericStore {
       return { ...result.object, metadata: pinned ? { ...meta, resourceVersion: pinned } : meta };
     };
     try {
-      return await this.guaranteedUpdate(namespace, name, subresource, ctx, transform, () => managedFields);
+      return { object: await this.guaranteedUpdate(namespace, name, subresource, ctx, transform, () => managedFields), created: false };
     } catch (err) {
       if (subresource || !isStatusError(err) || err.code !== 'KAPI_ERR_OBJECT_NOT_FOUND') throw err;
     }
     const created = applyConfiguration(undefined, { ...config, metadata: { ...config.metadata, name, namespace: config.metadata?.namespace ?? namespace } }, force, fm);
-    return this.create(namespace, created.object, ctx, () => created.managedFields);
+    return { object: await this.create(namespace, created.object, ctx, () => created.managedFields), created: true };
   }
 
   async delete(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {

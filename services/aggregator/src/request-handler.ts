@@ -400,7 +400,7 @@ export class RequestHandler {
             limit: Number(q.get('limit') ?? 0) || 0,
             continue: '',
           });
-          if (!reply.notInCache) return answer({ object: reply.list, status: reply.status, warnings: [] }, 200);
+          if (!reply.notInCache) return answer({ object: reply.list, status: reply.status, warnings: [], created: false }, 200);
         }
         return answer(
           await unary('registry', 'List', registry.list.bind(registry), {
@@ -430,7 +430,8 @@ export class RequestHandler {
         const patch = decodeBody(await readBody(req), type);
         // `force` travels in the options; the registry takes it out before admission sees them.
         const context = { ...requestContext(), options: options.force === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({ force: options.force })) };
-        return answer(await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context }), 200);
+        const reply = await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context });
+        return answer(reply, reply.created ? 201 : 200);
       }
       case 'delete':
       case 'deletecollection': {

@@ -1,7 +1,7 @@
 // The registry's gRPC surface: decode the request, run the generic store, answer with the object or
 // with the Status the client is to see.
 import { Inject, Injectable } from '@nestjs/common';
-import { badRequest, expired, isStatusError, serviceUnavailable, toStatus, type KubeObject } from '@kapi/api-machinery';
+import { badRequest, expired, isStatusError, PatchType, serviceUnavailable, toStatus, type KubeObject } from '@kapi/api-machinery';
 import { encodeBatch } from '@kapi/event-bus';
 import type { ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
@@ -39,12 +39,14 @@ function writeContext(ctx: registryV1.RequestContext | undefined): WriteContext 
   };
 }
 
-async function reply(fn: () => Promise<unknown>): Promise<registryV1.ObjectReply> {
+/** `outcome.created` is read once `fn` is done: a server-side apply sets it when it created the object. */
+async function reply(fn: () => Promise<unknown>, outcome = { created: false }): Promise<registryV1.ObjectReply> {
   try {
-    return { object: Buffer.from(JSON.stringify(await fn())), status: Buffer.alloc(0), warnings: [] };
+    const object = Buffer.from(JSON.stringify(await fn()));
+    return { object, status: Buffer.alloc(0), warnings: [], created: outcome.created };
   } catch (err) {
     if (!isStatusError(err)) throw err;
-    return { object: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), warnings: [] };
+    return { object: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), warnings: [], created: false };
   }
 }
 
@@ -93,10 +95,17 @@ export class RegistryGrpcServer extends GrpcServerHost {
         ),
       update: (r: registryV1.UpdateRequest) =>
         reply(() => this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), writeContext(r.context), r.subresource)),
-      patch: (r: registryV1.PatchRequest) =>
-        reply(() =>
-          this.store(r.resource).patch(ns(r.resource), r.name, r.patchType, parseJson(r.patch, 'the patch is not valid JSON'), writeContext(r.context), r.subresource),
-        ),
+      patch: (r: registryV1.PatchRequest) => {
+        const outcome = { created: false };
+        return reply(async () => {
+          const store = this.store(r.resource);
+          const patch = parseJson(r.patch, 'the patch is not valid JSON');
+          if (r.patchType !== PatchType.apply) return store.patch(ns(r.resource), r.name, r.patchType, patch, writeContext(r.context), r.subresource);
+          const applied = await store.apply(ns(r.resource), r.name, patch, writeContext(r.context), r.subresource);
+          outcome.created = applied.created;
+          return applied.object;
+        }, outcome);
+      },
       delete: (r: registryV1.DeleteRequest) =>
         reply(() =>
           this.store(r.resource).delete(
