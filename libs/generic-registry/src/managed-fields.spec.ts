@@ -187,4 +187,33 @@ describe('applyConfiguration', () => {
     const merged = apply(live, cm({}, { metadata: { name: 'cfg', finalizers: ['b'] } }), sets);
     assert.deepEqual(merged.metadata?.finalizers, ['a', 'b']);
   });
+
+  describe('after client-side apply (kube\'s last-applied handling for the manager kubectl)', () => {
+    const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+    const csaApplied = (data: Record<string, string>): KubeObject => {
+      const manifest = cm(data);
+      const annotated = cm(data, { metadata: { name: 'cfg', namespace: 'ns', annotations: { [LAST_APPLIED]: JSON.stringify(manifest) } } });
+      return update(undefined, annotated, as('kubectl-client-side-apply'));
+    };
+
+    it('lets kubectl take the fields client-side apply applied, and keeps the annotation current', () => {
+      const applied = apply(csaApplied({ a: '1' }), cm({ a: '2' }), as('kubectl'));
+      assert.deepEqual(applied.data, { a: '2' });
+      assert.equal(applied.metadata?.annotations?.[LAST_APPLIED], '{"apiVersion":"v1","data":{"a":"2"},"kind":"ConfigMap","metadata":{"name":"cfg","namespace":"ns"}}\n');
+      const byManager = Object.fromEntries(applied.metadata!.managedFields!.map((e) => [e.manager, e.fieldsV1]));
+      assert.deepEqual(byManager.kubectl, { 'f:data': { '.': {}, 'f:a': {} } });
+    });
+
+    it('does not for other managers', () => {
+      const err = conflictOf(() => applyConfiguration(csaApplied({ a: '1' }), cm({ a: '2' }), false, as('ci')));
+      assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
+    });
+
+    it('does not once the object no longer matches what was applied', () => {
+      const live = csaApplied({ a: '1' });
+      const edited = update(live, { ...live, data: { a: 'edited' } }, as('kubectl-client-side-apply'));
+      const err = conflictOf(() => applyConfiguration(edited, cm({ a: '2' }), false, as('kubectl')));
+      assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
+    });
+  });
 });

@@ -109,6 +109,33 @@ describe('GenericStore on etcd', () => {
     assert.equal(Object.keys(final.data as object).length, 20);
   });
 
+  it('server-side applies: creates, writes again only when something changed, honours dry run and a pinned resourceVersion', async () => {
+    const created = await configmaps.apply('ns1', 'applied', cm('applied'), ctx);
+    assert.equal(created.created, true);
+    assert.equal(created.object.metadata?.managedFields?.[0]?.operation, 'Apply');
+    const same = await configmaps.apply('ns1', 'applied', cm('applied'), ctx);
+    assert.equal(same.created, false);
+    assert.equal(same.object.metadata?.resourceVersion, created.object.metadata?.resourceVersion, 'an apply that changes nothing is no write');
+    const dry = await configmaps.apply('ns1', 'applied', cm('applied', { b: '2' }), { ...ctx, dryRun: true });
+    assert.deepEqual(dry.object.data, { b: '2' });
+    assert.deepEqual((await configmaps.get('ns1', 'applied')).data, { a: '1' });
+    const stale = { ...cm('applied', { a: '3' }), metadata: { name: 'applied', resourceVersion: '1' } };
+    await rejects(configmaps.apply('ns1', 'applied', stale, ctx), 409, 'Conflict', /the object has been modified/);
+  });
+
+  it('lets a JSON patch replace managedFields and the resourceVersion it read, as kubectl does to switch to server-side apply', async () => {
+    const created = await configmaps.create('ns1', cm('migrated'), { ...ctx, fieldManager: 'kubectl-client-side-apply' });
+    const entries = created.metadata!.managedFields!.map((e) => ({ ...e, manager: 'kubectl', operation: 'Apply' as const }));
+    const patch = [
+      { op: 'replace', path: '/metadata/managedFields', value: entries },
+      { op: 'replace', path: '/metadata/resourceVersion', value: created.metadata?.resourceVersion },
+    ];
+    const migrated = await configmaps.patch('ns1', 'migrated', PatchType.json, patch, ctx);
+    assert.deepEqual(migrated.metadata?.managedFields?.map((e) => [e.manager, e.operation]), [['kubectl', 'Apply']]);
+    assert.notEqual(migrated.metadata?.resourceVersion, created.metadata?.resourceVersion);
+    await rejects(configmaps.patch('ns1', 'migrated', PatchType.json, patch, ctx), 409, 'Conflict', /the object has been modified/);
+  });
+
   it('does not write when an update changes nothing', async () => {
     const base = await configmaps.create('ns1', cm('noop'), ctx);
     const again = await configmaps.update('ns1', 'noop', base, ctx);
