@@ -121,6 +121,8 @@ describe('GenericStore on etcd', () => {
     assert.deepEqual((await configmaps.get('ns1', 'applied')).data, { a: '1' });
     const stale = { ...cm('applied', { a: '3' }), metadata: { name: 'applied', resourceVersion: '1' } };
     await rejects(configmaps.apply('ns1', 'applied', stale, ctx), 409, 'Conflict', /the object has been modified/);
+    await rejects(configmaps.apply('ns1', 'applied', { ...cm('applied'), apiVersion: 'v2' }, ctx), 400, 'BadRequest', /^Incorrect version specified in apply patch\. Specified patch version: v2, expected: v1$/);
+    await rejects(configmaps.apply('ns1', 'applied', { ...cm('applied'), metadata: { name: 'applied', managedFields: [] } }, ctx), 400, 'BadRequest', /^metadata\.managedFields must be nil$/);
   });
 
   it('lets a JSON patch replace managedFields and the resourceVersion it read, as kubectl does to switch to server-side apply', async () => {

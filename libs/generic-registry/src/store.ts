@@ -405,6 +405,10 @@ export class GenericStore {
   async apply(namespace: string | undefined, name: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<{ object: KubeObject; created: boolean }> {
     if (!isPlainObject(patch)) throw badRequest('the applied configuration must be an object');
     const config = patch as KubeObject;
+    const expected = apiVersionOf(this.info);
+    if (config.apiVersion !== expected) {
+      throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? ''}, expected: ${expected}`);
+    }
     if (config.metadata?.managedFields !== undefined && config.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
     if (config.metadata?.name !== undefined && config.metadata.name !== name) {
       throw badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
