@@ -115,6 +115,33 @@ export function renderPath(path: Path): string {
     .join('');
 }
 
+/** Go's string order: by UTF-16 code unit here, which agrees with bytes for the names managers and fields use. */
+export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const ELEMENT_RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+
+function compareElements(a: PathElement, b: PathElement): number {
+  const rank = ELEMENT_RANK[a[0]] - ELEMENT_RANK[b[0]];
+  if (rank) return rank;
+  if (a[0] === 'i') return Number(a.slice(2)) - Number(b.slice(2));
+  return byCodeUnit(a, b);
+}
+
+/**
+ * The order structured-merge-diff walks a set in: at each level the members there first, then the
+ * levels below, each sorted (fields, then keyed items, then values, then positions).
+ */
+export function comparePaths(a: Path, b: Path): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    const aHere = a.length === i + 1;
+    const bHere = b.length === i + 1;
+    if (aHere !== bHere) return aHere ? -1 : 1;
+    return compareElements(a[i], b[i]);
+  }
+  return a.length - b.length;
+}
+
 /** What the walk found at a member: a leaf's value, or a marker for a list item or granular map. */
 export const NODE = Symbol('node');
 export type Members = Map<string, unknown>;

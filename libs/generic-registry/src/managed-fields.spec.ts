@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError, type KubeObject } from '@kapi/api-machinery';
 import { applyConfiguration, updatedManagedFields, type FieldManagerContext } from './managed-fields.js';
-import { FieldSet, renderPath } from './field-set.js';
+import { comparePaths, FieldSet, renderPath, type Path } from './field-set.js';
 import { fallbackStructure, tableStructure } from './structure.js';
 
 const now = new Date('2026-01-02T03:04:05Z');
@@ -43,6 +43,25 @@ describe('FieldSet', () => {
     const fields = { 'f:data': { '.': {}, 'f:a': {} }, 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } };
     assert.deepEqual(FieldSet.fromFieldsV1(fields).toFieldsV1(), fields);
     assert.equal(FieldSet.fromFieldsV1(fields).size, 5);
+  });
+
+  it('orders paths as structured-merge-diff walks a set: members of a level before the levels below', () => {
+    const paths: Path[] = [
+      ['f:spec', 'f:template', 'f:x'],
+      ['f:spec', 'f:replicas'],
+      ['f:data', 'f:b'],
+      ['f:spec', 'f:containers', 'k:{"name":"a"}', 'f:image'],
+      ['f:data', 'f:a'],
+      ['f:spec', 'f:containers', 'k:{"name":"a"}'],
+    ];
+    assert.deepEqual([...paths].sort(comparePaths).map(renderPath), [
+      '.data.a',
+      '.data.b',
+      '.spec.replicas',
+      '.spec.containers[name="a"]',
+      '.spec.containers[name="a"].image',
+      '.spec.template.x',
+    ]);
   });
 
   it('renders paths as structured-merge-diff prints them', () => {

@@ -12,7 +12,7 @@ import {
   type KubeObject,
   type ManagedFieldsEntry,
 } from '@kapi/api-machinery';
-import { compare, FieldSet, itemKey, managedPart, members, renderPath, valueKey, type Path } from './field-set.js';
+import { byCodeUnit, compare, comparePaths, FieldSet, itemKey, managedPart, members, renderPath, valueKey, type Path } from './field-set.js';
 import type { Gvk, StructureLookup } from './structure.js';
 
 interface Manager {
@@ -24,9 +24,12 @@ interface Manager {
   fields: FieldSet;
 }
 
-/** kube's manager identifier: appliers are one manager whatever version they applied with. */
+/**
+ * kube's manager identifier, the JSON of the entry without fields and time: appliers are one
+ * manager whatever version they applied with.
+ */
 const identity = (m: Omit<Manager, 'fields' | 'time'>): string =>
-  JSON.stringify([m.manager, m.operation, m.operation === 'Apply' ? '' : m.apiVersion, m.subresource]);
+  JSON.stringify({ manager: m.manager, operation: m.operation, apiVersion: m.operation === 'Apply' ? undefined : m.apiVersion || undefined, subresource: m.subresource || undefined });
 
 function decode(entries: ManagedFieldsEntry[] | undefined): Manager[] {
   return (entries ?? []).map((e) => ({
@@ -42,11 +45,11 @@ function decode(entries: ManagedFieldsEntry[] | undefined): Manager[] {
 /** Entries in kube's order: Apply before Update, then oldest first, then by manager. */
 function encode(managers: Manager[]): ManagedFieldsEntry[] {
   const order = (a: Manager, b: Manager) =>
-    a.operation.localeCompare(b.operation) ||
-    (a.time ?? '').localeCompare(b.time ?? '') ||
-    a.manager.localeCompare(b.manager) ||
-    a.apiVersion.localeCompare(b.apiVersion) ||
-    a.subresource.localeCompare(b.subresource);
+    byCodeUnit(a.operation, b.operation) ||
+    byCodeUnit(a.time ?? '', b.time ?? '') ||
+    byCodeUnit(a.manager, b.manager) ||
+    byCodeUnit(a.apiVersion, b.apiVersion) ||
+    byCodeUnit(a.subresource, b.subresource);
   return managers
     .filter((m) => m.fields.size > 0)
     .sort(order)
@@ -98,7 +101,8 @@ function conflictManagerName(m: Manager): string {
 
 /** kube's 409 for an apply that would change fields other managers own. */
 export function applyConflict(conflicts: { manager: Manager; path: Path }[]): StatusError {
-  const sorted = [...conflicts].sort((a, b) => a.manager.manager.localeCompare(b.manager.manager) || renderPath(a.path).localeCompare(renderPath(b.path)));
+  // Grouped by manager identifier, sorted as kube sorts them; each manager's paths in set order.
+  const sorted = [...conflicts].sort((a, b) => byCodeUnit(identity(a.manager), identity(b.manager)) || comparePaths(a.path, b.path));
   let message: string;
   if (sorted.length === 1) {
     message = `Apply failed with 1 conflict: conflict with ${conflictManagerName(sorted[0].manager)}: ${renderPath(sorted[0].path)}`;
