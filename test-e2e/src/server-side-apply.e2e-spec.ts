@@ -55,7 +55,22 @@ describe('server-side apply', () => {
 
     const refused = await kubectl(['apply', '--server-side', '-f', '-'], configMap({ a: 'applied' }));
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /^error: Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: \.data\.a\nPlease review the fields above--they currently have other managers\./);
+    assert.equal(
+      refused.stderr,
+      `error: Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: .data.a
+Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the \`--force-conflicts\` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
+`,
+    );
     assert.equal(JSON.parse((await kubectl(['get', 'cm', 'cfg', '-o', 'json'])).stdout).data.a, 'patched');
 
     // The raw answer: 409 Conflict with a FieldManagerConflict cause.
