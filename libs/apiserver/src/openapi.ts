@@ -49,7 +49,7 @@ function operations(info: ResourceInfo): Record<string, Json> {
   if (verbs.has('get')) item.get = op('get', { parameters: [query('pretty', 'pretty')], responses: ok('200') });
   if (verbs.has('update')) item.put = op('put', { parameters: WRITE_PARAMETERS, requestBody: body(['application/json', 'application/yaml']), responses: ok('200') });
   if (verbs.has('patch')) {
-    item.patch = op('patch', { parameters: [...WRITE_PARAMETERS, query('force', 'Force is going to "force" Apply requests.', 'boolean')], requestBody: body(PATCH_TYPES), responses: ok('200') });
+    item.patch = op('patch', { parameters: [...WRITE_PARAMETERS, query('force', 'Force is going to "force" Apply requests.', 'boolean')], requestBody: body(PATCH_TYPES), responses: { ...ok('200'), '201': { description: 'Created', content: { 'application/json': { schema: ref } } } } });
   }
   if (verbs.has('delete')) item.delete = op('delete', { parameters: [query('dryRun', 'dry run'), query('gracePeriodSeconds', 'grace period', 'integer'), query('propagationPolicy', 'propagation policy')], responses: ok('200') });
   const paths: Record<string, Json> = {};

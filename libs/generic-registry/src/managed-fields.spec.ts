@@ -92,6 +92,13 @@ describe('Update operations', () => {
     assert.deepEqual(update(created, structuredClone(created), as('other')).metadata?.managedFields, created.metadata?.managedFields);
   });
 
+  it('a single empty entry strips managedFields; the write\'s own changes are recorded afterwards', () => {
+    const created = update(undefined, cm({ a: '1' }), as('kubectl-create'));
+    assert.deepEqual(updatedManagedFields(created, { ...created, metadata: { ...created.metadata, managedFields: [{}] } }, as('kubectl-patch')), []);
+    const [entry, ...rest] = updatedManagedFields(created, { ...created, data: { a: '1', b: '2' }, metadata: { ...created.metadata, managedFields: [{}] } }, as('kubectl-patch'));
+    assert.deepEqual([entry.manager, entry.fieldsV1, rest], ['kubectl-patch', { 'f:data': { 'f:b': {} } }, []]);
+  });
+
   it('managedFields the client sets replace the stored ones', () => {
     const created = update(undefined, cm({ a: '1' }), as('kubectl-client-side-apply'));
     const rewritten = structuredClone(created);
