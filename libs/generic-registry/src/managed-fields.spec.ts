@@ -99,6 +99,17 @@ describe('Update operations', () => {
     assert.deepEqual([entry.manager, entry.fieldsV1, rest], ['kubectl-patch', { 'f:data': { 'f:b': {} } }, []]);
   });
 
+  it('folds the oldest Update entries past ten into ancient-changes', () => {
+    let obj = update(undefined, cm({ k0: '0' }), { ...as('m0'), now: new Date('2026-01-01T00:00:00Z') });
+    for (let i = 1; i <= 11; i++) {
+      obj = update(obj, { ...obj, data: { ...(obj.data as Record<string, string>), [`k${i}`]: String(i) } }, { ...as(`m${i}`), now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) });
+    }
+    const entries = obj.metadata!.managedFields!;
+    assert.equal(entries.length, 10);
+    assert.deepEqual(entries[0], { manager: 'ancient-changes', operation: 'Update', apiVersion: 'v1', time: '2026-01-01T00:00:02Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:k0': {}, 'f:k1': {}, 'f:k2': {} } } });
+    assert.deepEqual(entries.slice(1).map((e) => e.manager), ['m3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
+  });
+
   it('managedFields the client sets replace the stored ones', () => {
     const created = update(undefined, cm({ a: '1' }), as('kubectl-client-side-apply'));
     const rewritten = structuredClone(created);

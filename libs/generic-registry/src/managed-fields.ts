@@ -42,8 +42,46 @@ function decode(entries: ManagedFieldsEntry[] | undefined): Manager[] {
   }));
 }
 
+const MAX_UPDATE_MANAGERS = 10;
+const ANCIENT_CHANGES = 'ancient-changes';
+
+/**
+ * Past ten Update entries, kube folds the oldest into one `ancient-changes` entry per apiVersion,
+ * which takes the time of the newest entry folded into it.
+ */
+function capUpdateManagers(managers: Manager[]): Manager[] {
+  const updaters = managers.filter((m) => m.operation === 'Update' && m.fields.size > 0);
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return managers;
+  updaters.sort((a, b) => byCodeUnit(a.time ?? '', b.time ?? '') || byCodeUnit(identity(a), identity(b)));
+  const dropped = new Set<Manager>();
+  const firstOfVersion = new Map<string, Manager>();
+  const buckets = new Map<string, Manager>();
+  for (let i = 0, length = updaters.length; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const m = updaters[i];
+    const first = firstOfVersion.get(m.apiVersion);
+    if (!first) {
+      firstOfVersion.set(m.apiVersion, m);
+      continue;
+    }
+    let bucket = buckets.get(m.apiVersion) ?? managers.find((x) => x.manager === ANCIENT_CHANGES && x.operation === 'Update' && x.apiVersion === m.apiVersion && !x.subresource);
+    if (!bucket) {
+      bucket = { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: m.apiVersion, subresource: '', fields: first.fields };
+      dropped.add(first);
+    }
+    buckets.set(m.apiVersion, bucket);
+    bucket.fields = bucket.fields.union(m.fields);
+    bucket.time = m.time;
+    dropped.add(m);
+    length--;
+  }
+  const kept = managers.filter((m) => !dropped.has(m));
+  for (const bucket of buckets.values()) if (!kept.includes(bucket)) kept.push(bucket);
+  return kept;
+}
+
 /** Entries in kube's order: Apply before Update, then oldest first, then by manager. */
-function encode(managers: Manager[]): ManagedFieldsEntry[] {
+function encode(all: Manager[]): ManagedFieldsEntry[] {
+  const managers = capUpdateManagers(all);
   const order = (a: Manager, b: Manager) =>
     byCodeUnit(a.operation, b.operation) ||
     byCodeUnit(a.time ?? '', b.time ?? '') ||

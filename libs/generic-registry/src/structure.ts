@@ -52,8 +52,6 @@ const FALLBACK: Rule[] = [
   { at: 'metadata.ownerReferences', list: { type: 'map', keys: ['uid'] } },
   { at: '*.metadata.labels', map: 'granular' },
   { at: '*.metadata.annotations', map: 'granular' },
-  { at: 'metadata.labels', map: 'granular' },
-  { at: 'metadata.annotations', map: 'granular' },
   { at: 'data', map: 'granular' },
   { at: 'binaryData', map: 'granular' },
   { at: 'stringData', map: 'granular' },
