@@ -144,6 +144,12 @@ See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
     const clash = await kubectl(['apply', '--server-side', '--field-manager=team-b', '-f', '-'], template([{ name: 'sidecar', image: 'proxy:1' }, { name: 'app', image: 'app:2' }]));
     assert.match(clash.stderr, /^error: Apply failed with 1 conflict: conflict with "team-a": \.template\.spec\.containers\[name="app"\]\.image\n/);
 
+    const keyless = await kubectl(['apply', '--server-side', '--field-manager=team-b', '-f', '-'], template([{ name: 'sidecar', image: 'proxy:1', ports: [{ name: 'http' }] }]));
+    assert.equal(
+      keyless.stderr,
+      'Error from server: failed to create typed patch object (/v1, Kind=PodTemplate): .template.spec.containers[name="sidecar"].ports: element 0: associative list with keys has an element that omits key field "containerPort" (and doesn\'t have default value)\n',
+    );
+
     // team-a stops applying its container: only that one goes.
     const dropped = await kubectl(['apply', '--server-side', '--field-manager=team-a', '-f', '-'], template([]));
     assert.equal(dropped.code, 0, dropped.stderr);

@@ -28,14 +28,14 @@ function update(old: KubeObject | undefined, obj: KubeObject, ctx: FieldManagerC
   return { ...obj, metadata: { ...obj.metadata, managedFields: updatedManagedFields(old, obj, ctx) } };
 }
 
-const conflictOf = (fn: () => unknown): StatusError => {
+const statusErrorOf = (fn: () => unknown): StatusError => {
   try {
     fn();
   } catch (err) {
     assert.ok(err instanceof StatusError);
     return err;
   }
-  assert.fail('expected a conflict');
+  assert.fail('expected a StatusError');
 };
 
 describe('FieldSet', () => {
@@ -152,7 +152,7 @@ describe('applyConfiguration', () => {
 
   it('refuses to change a field another manager owns: 409 naming the manager and the field', () => {
     const created = update(undefined, cm({ key: 'old' }), as('kubectl-client-side-apply'));
-    const err = conflictOf(() => applyConfiguration(created, cm({ key: 'new' }), false, as('kubectl')));
+    const err = statusErrorOf(() => applyConfiguration(created, cm({ key: 'new' }), false, as('kubectl')));
     assert.equal(err.httpCode, 409);
     assert.equal(err.reason, 'Conflict');
     assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.key');
@@ -162,7 +162,7 @@ describe('applyConfiguration', () => {
   it('lists several conflicts grouped by manager', () => {
     const created = update(undefined, cm({ a: '1', b: '2' }), as('creator'));
     const applied = apply(created, cm({ c: '3' }), as('ci'));
-    const err = conflictOf(() => applyConfiguration(applied, cm({ a: 'x', b: 'y', c: 'z' }), false, as('kubectl')));
+    const err = statusErrorOf(() => applyConfiguration(applied, cm({ a: 'x', b: 'y', c: 'z' }), false, as('kubectl')));
     assert.equal(err.message, 'Apply failed with 3 conflicts: conflicts with "ci":\n- .data.c\nconflicts with "creator" using v1:\n- .data.a\n- .data.b');
     assert.equal(err.details?.causes?.length, 3);
   });
@@ -207,8 +207,19 @@ describe('applyConfiguration', () => {
     const left = (third.spec as { template: { spec: { containers: { name: string }[] } } }).template.spec.containers;
     assert.deepEqual(left.map((c) => c.name), ['sidecar']);
     // team-b changing team-a's image conflicts on that item's field.
-    const err = conflictOf(() => applyConfiguration(second, deployment([{ name: 'app', image: 'app:2' }]), false, as('team-b', deploymentGvk)));
+    const err = statusErrorOf(() => applyConfiguration(second, deployment([{ name: 'app', image: 'app:2' }]), false, as('team-b', deploymentGvk)));
     assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "team-a": .spec.template.spec.containers[name="app"].image');
+  });
+
+  it('refuses an item of a keyed list without its key field, in kube\'s words (500, no reason)', () => {
+    const config: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'app', ports: [{ protocol: 'UDP' }] }] } } } };
+    const err = statusErrorOf(() => applyConfiguration(undefined, config, false, as('kubectl', deploymentGvk)));
+    assert.equal(err.httpCode, 500);
+    assert.equal(err.toStatus().reason, undefined);
+    assert.equal(
+      err.message,
+      'failed to create typed patch object (apps/v1, Kind=Deployment): .spec.template.spec.containers[name="app"].ports: element 0: associative list with keys has an element that omits key field "containerPort" (and doesn\'t have default value)',
+    );
   });
 
   it('keeps the time of an apply that changes nothing', () => {
@@ -242,14 +253,14 @@ describe('applyConfiguration', () => {
     });
 
     it('does not for other managers', () => {
-      const err = conflictOf(() => applyConfiguration(csaApplied({ a: '1' }), cm({ a: '2' }), false, as('ci')));
+      const err = statusErrorOf(() => applyConfiguration(csaApplied({ a: '1' }), cm({ a: '2' }), false, as('ci')));
       assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
     });
 
     it('does not once the object no longer matches what was applied', () => {
       const live = csaApplied({ a: '1' });
       const edited = update(live, { ...live, data: { a: 'edited' } }, as('kubectl-client-side-apply'));
-      const err = conflictOf(() => applyConfiguration(edited, cm({ a: '2' }), false, as('kubectl')));
+      const err = statusErrorOf(() => applyConfiguration(edited, cm({ a: '2' }), false, as('kubectl')));
       assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
     });
   });

@@ -212,6 +212,30 @@ function removePath(root: Record<string, unknown>, path: Path, ctx: FieldManager
   }
 }
 
+/**
+ * Refuses a configuration with an item of a keyed list that lacks a key field without a default, as
+ * kube's typed conversion of the patch does.
+ */
+function checkListKeys(value: unknown, ctx: FieldManagerContext, names: string[] = [], at = ''): void {
+  if (Array.isArray(value)) {
+    const lt = ctx.structure.listTypeAt(ctx.gvk, names);
+    if (lt.type !== 'map') return;
+    value.forEach((item, i) => {
+      const missing = isPlainObject(item) ? lt.keys.find((k) => item[k] === undefined && lt.defaults?.[k] === undefined) : lt.keys[0];
+      if (missing !== undefined) {
+        const gvk = `${ctx.gvk.group ? `${ctx.gvk.group}/` : '/'}${ctx.gvk.version}, Kind=${ctx.gvk.kind}`;
+        throw new StatusError(
+          'KAPI_ERR_APPLY_UNTYPED',
+          `failed to create typed patch object (${gvk}): ${at}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(missing)} (and doesn't have default value)`,
+        );
+      }
+      checkListKeys(item, ctx, names, `${at}${renderPath([itemKey(item, lt.keys, lt.defaults) ?? `i:${i}`])}`);
+    });
+    return;
+  }
+  if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) checkListKeys(v, ctx, [...names, k], `${at}.${k}`);
+}
+
 export interface ApplyResult {
   object: KubeObject;
   managedFields: ManagedFieldsEntry[];
@@ -224,6 +248,7 @@ export interface ApplyResult {
 export function applyConfiguration(live: KubeObject | undefined, config: KubeObject, force: boolean, ctx: FieldManagerContext): ApplyResult {
   const managers = decode(live?.metadata?.managedFields);
   const applied = managedPart(config, ctx.subresource);
+  checkListKeys(applied, ctx);
   const base = structuredClone(live ?? { apiVersion: config.apiVersion, kind: config.kind, metadata: { ...config.metadata, managedFields: undefined } });
   const object = merge(base, applied, ctx, []) as KubeObject;
 
