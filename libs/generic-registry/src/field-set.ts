@@ -202,14 +202,21 @@ export interface Comparison {
   modified: FieldSet;
 }
 
-/** Which members a change added, removed, or gave another value. */
+/** A list item or granular map with members, or an empty map or list: a container, not a value. */
+const isContainer = (v: unknown): boolean =>
+  v === NODE || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0);
+
+/** Which members a change added, removed, or gave another value; a container filling or emptying is no change of its own. */
 export function compare(before: Members, after: Members): Comparison {
   const added: string[] = [];
   const removed: string[] = [];
   const modified: string[] = [];
   for (const [k, v] of after) {
     if (!before.has(k)) added.push(k);
-    else if (!deepEqual(before.get(k), v)) modified.push(k);
+    else {
+      const old = before.get(k);
+      if (!(isContainer(old) && isContainer(v)) && !deepEqual(old, v)) modified.push(k);
+    }
   }
   for (const k of before.keys()) if (!after.has(k)) removed.push(k);
   return { added: FieldSet.fromKeys(added), removed: FieldSet.fromKeys(removed), modified: FieldSet.fromKeys(modified) };

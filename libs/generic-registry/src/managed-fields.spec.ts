@@ -177,6 +177,18 @@ describe('applyConfiguration', () => {
     ]);
   });
 
+  it('adding a key to a map another manager created as empty is no conflict', () => {
+    const created = update(undefined, cm({}), as('creator'));
+    const applied = apply(created, cm({ a: '1' }), as('kubectl'));
+    assert.deepEqual(applied.data, { a: '1' });
+  });
+
+  it('stores no field applied as null', () => {
+    const applied = apply(undefined, { ...cm({ a: '1' }), binaryData: null } as unknown as KubeObject, as('kubectl'));
+    assert.equal('binaryData' in applied, false);
+    assert.deepEqual(applied.metadata?.managedFields?.[0].fieldsV1, { 'f:binaryData': {}, 'f:data': { '.': {}, 'f:a': {} } });
+  });
+
   it('force takes the conflicting fields from their managers', () => {
     const created = update(undefined, cm({ key: 'old', keep: 'x' }), as('creator'));
     const forced = apply(created, cm({ key: 'new' }), as('kubectl'), true);

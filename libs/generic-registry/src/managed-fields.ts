@@ -236,6 +236,16 @@ function checkListKeys(value: unknown, ctx: FieldManagerContext, names: string[]
   if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) checkListKeys(v, ctx, [...names, k], `${at}.${k}`);
 }
 
+function dropNulls(value: unknown): void {
+  if (Array.isArray(value)) value.forEach(dropNulls);
+  else if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) delete value[k];
+      else dropNulls(v);
+    }
+  }
+}
+
 export interface ApplyResult {
   object: KubeObject;
   managedFields: ManagedFieldsEntry[];
@@ -265,6 +275,8 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   const gone = lastSet.difference(owned).paths().filter((p) => !owned.hasBelow(p));
   // Shallowest first: an item goes whole, before its key fields would be gone.
   for (const path of gone.sort((a, b) => a.length - b.length)) removePath(object as Record<string, unknown>, path, ctx);
+  // A field applied as null is owned but not stored, as decoding the result into kube's types drops it.
+  dropNulls(object);
 
   const change = compare(membersOf(live, ctx), membersOf(object, ctx));
   const changed = change.added.union(change.modified);
