@@ -157,6 +157,20 @@ See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
     assert.deepEqual(after.template.spec.containers.map((c: { name: string }) => c.name), ['sidecar']);
   });
 
+  it('lets two managers own different ports of a Service, keyed by port and protocol', async () => {
+    const service = (ports: unknown[]) => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ssa' }, spec: { selector: { app: 'web' }, ports } });
+    const first = await kubectl(['apply', '--server-side', '--field-manager=app-team', '-f', '-'], service([{ name: 'http', port: 80, targetPort: 8080 }]));
+    assert.equal(first.stdout, 'service/web serverside-applied\n', first.stderr);
+    const second = await kubectl(['apply', '--server-side', '--field-manager=tls-team', '-f', '-'], service([{ name: 'https', port: 443, targetPort: 8443 }]));
+    assert.equal(second.stdout, 'service/web serverside-applied\n', second.stderr);
+    const web = JSON.parse((await kubectl(['get', 'svc', 'web', '-o', 'json'])).stdout);
+    assert.deepEqual(web.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port]), [['http', 80], ['https', 443]]);
+    const tls = (await managed('svc/web')).find((e) => e.manager === 'tls-team')!;
+    const spec = tls.fieldsV1['f:spec'] as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(spec['f:ports']), ['k:{"port":443,"protocol":"TCP"}']);
+    assert.deepEqual(spec['f:selector'], {}, 'a Service selector is an atomic map');
+  });
+
   it('client-side kubectl apply works twice in a row, then server-side apply takes over its fields', async () => {
     const manifest = (data: Record<string, string>) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'csa', namespace: 'ssa' }, data });
     const first = await kubectl(['apply', '-f', '-'], manifest({ a: '1', b: '2' }));
