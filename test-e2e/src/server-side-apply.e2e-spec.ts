@@ -43,7 +43,7 @@ describe('server-side apply', () => {
     assert.equal(cm.metadata.managedFields, undefined, 'hidden unless --show-managed-fields');
     const entries = await managed('cm/cfg');
     assert.equal(entries.length, 1);
-    assert.deepEqual({ ...entries[0], time: undefined }, { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} } }, time: undefined });
+    assert.deepEqual({ ...entries[0], time: undefined }, { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } }, time: undefined });
     assert.match(entries[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
@@ -85,9 +85,9 @@ See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
     assert.equal(forced.stdout, 'configmap/cfg serverside-applied\n', forced.stderr);
     assert.equal(JSON.parse((await kubectl(['get', 'cm', 'cfg', '-o', 'json'])).stdout).data.a, 'applied');
     const entries = await managed('cm/cfg');
-    assert.deepEqual(entries.map((e) => [e.manager, e.operation, e.fieldsV1]), [['kubectl', 'Apply', { 'f:data': { '.': {}, 'f:a': {} } }]], 'kubectl-patch lost its only field');
+    assert.deepEqual(entries.map((e) => [e.manager, e.operation, e.fieldsV1]), [['kubectl', 'Apply', { 'f:data': { 'f:a': {} } }]], 'kubectl-patch lost its only field');
     const yaml = (await kubectl(['get', 'cm', 'cfg', '-o', 'yaml', '--show-managed-fields'])).stdout;
-    assert.match(yaml, /\n  managedFields:\n  - apiVersion: v1\n    fieldsType: FieldsV1\n    fieldsV1:\n      f:data:\n        \.: \{\}\n        f:a: \{\}\n    manager: kubectl\n    operation: Apply\n/);
+    assert.match(yaml, /\n  managedFields:\n  - apiVersion: v1\n    fieldsType: FieldsV1\n    fieldsV1:\n      f:data:\n        f:a: \{\}\n    manager: kubectl\n    operation: Apply\n/);
   });
 
   it('requires a field manager for apply, and refuses force on other patches', async () => {

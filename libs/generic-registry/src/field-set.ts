@@ -142,9 +142,15 @@ export function comparePaths(a: Path, b: Path): number {
   return a.length - b.length;
 }
 
-/** What the walk found at a member: a leaf's value, or a marker for a list item or granular map. */
+/** What the walk found at a member: a leaf's value, or a marker for a list item or a granular map. */
 export const NODE = Symbol('node');
+export const MAP_NODE = Symbol('map');
 export type Members = Map<string, unknown>;
+
+/** The members a configuration sets, as kube's apply owns them: without granular maps themselves. */
+export function appliedMembers(value: unknown, structure: StructureLookup, gvk: Gvk): FieldSet {
+  return FieldSet.fromKeys([...members(value, structure, gvk)].filter(([, v]) => v !== MAP_NODE).map(([k]) => k));
+}
 
 /** The key of an item of a keyed list, in FieldsV1 spelling, keys sorted by name as kube sorts them. */
 export function itemKey(item: unknown, keys: readonly string[], defaults: Record<string, unknown> = {}): PathElement | undefined {
@@ -162,7 +168,8 @@ export const valueKey = (v: unknown): PathElement => `v:${JSON.stringify(v)}`;
 
 /**
  * Every member of a value, with the value of each leaf: scalars, empty maps and lists, atomic maps
- * and lists. Struct fields are not members by themselves; keyed and set list items and granular maps are.
+ * and lists. Struct fields are not members by themselves; keyed and set list items are, and so are
+ * granular maps where a change adds them (an Update), not where a configuration sets them (an Apply).
  */
 export function members(value: unknown, structure: StructureLookup, gvk: Gvk, names: string[] = [], path: PathElement[] = [], out: Members = new Map()): Members {
   const put = (v: unknown) => out.set(pathKey(path), v);
@@ -189,7 +196,7 @@ export function members(value: unknown, structure: StructureLookup, gvk: Gvk, na
       if (path.length) put(value);
       return out;
     }
-    if (mt === 'granular') put(NODE);
+    if (mt === 'granular') put(MAP_NODE);
     for (const [k, v] of entries) members(v, structure, gvk, [...names, k], [...path, `f:${k}`], out);
     return out;
   }
@@ -204,7 +211,7 @@ export interface Comparison {
 
 /** A list item or granular map with members, or an empty map or list: a container, not a value. */
 const isContainer = (v: unknown): boolean =>
-  v === NODE || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0);
+  v === NODE || v === MAP_NODE || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0);
 
 /** Which members a change added, removed, or gave another value; a container filling or emptying is no change of its own. */
 export function compare(before: Members, after: Members): Comparison {

@@ -125,7 +125,7 @@ describe('applyConfiguration', () => {
     const created = apply(undefined, cm({ a: '1' }), as('kubectl'));
     assert.deepEqual(created.data, { a: '1' });
     assert.deepEqual(created.metadata?.managedFields, [
-      { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time: '2026-01-02T03:04:05Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} } } },
+      { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time: '2026-01-02T03:04:05Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } },
     ]);
   });
 
@@ -133,7 +133,7 @@ describe('applyConfiguration', () => {
     const first = apply(undefined, cm({ a: '1', b: '2' }), as('kubectl'));
     const second = apply(first, cm({ a: 'one' }), as('kubectl'));
     assert.deepEqual(second.data, { a: 'one' });
-    assert.deepEqual(second.metadata?.managedFields?.[0].fieldsV1, { 'f:data': { '.': {}, 'f:a': {} } });
+    assert.deepEqual(second.metadata?.managedFields?.[0].fieldsV1, { 'f:data': { 'f:a': {} } });
   });
 
   it('keeps a field it no longer applies when another manager also owns it', () => {
@@ -172,7 +172,7 @@ describe('applyConfiguration', () => {
     const applied = apply(created, cm({ key: 'same' }), as('kubectl'));
     const owners = applied.metadata!.managedFields!.map((e) => [e.manager, e.fieldsV1]);
     assert.deepEqual(owners, [
-      ['kubectl', { 'f:data': { '.': {}, 'f:key': {} } }],
+      ['kubectl', { 'f:data': { 'f:key': {} } }],
       ['creator', { 'f:data': { '.': {}, 'f:key': {} } }],
     ]);
   });
@@ -186,7 +186,7 @@ describe('applyConfiguration', () => {
   it('stores no field applied as null', () => {
     const applied = apply(undefined, { ...cm({ a: '1' }), binaryData: null } as unknown as KubeObject, as('kubectl'));
     assert.equal('binaryData' in applied, false);
-    assert.deepEqual(applied.metadata?.managedFields?.[0].fieldsV1, { 'f:binaryData': {}, 'f:data': { '.': {}, 'f:a': {} } });
+    assert.deepEqual(applied.metadata?.managedFields?.[0].fieldsV1, { 'f:binaryData': {}, 'f:data': { 'f:a': {} } });
   });
 
   it('force takes the conflicting fields from their managers', () => {
@@ -194,7 +194,7 @@ describe('applyConfiguration', () => {
     const forced = apply(created, cm({ key: 'new' }), as('kubectl'), true);
     assert.deepEqual(forced.data, { key: 'new', keep: 'x' });
     const byManager = Object.fromEntries(forced.metadata!.managedFields!.map((e) => [e.manager, e.fieldsV1]));
-    assert.deepEqual(byManager, { kubectl: { 'f:data': { '.': {}, 'f:key': {} } }, creator: { 'f:data': { '.': {}, 'f:keep': {} } } });
+    assert.deepEqual(byManager, { kubectl: { 'f:data': { 'f:key': {} } }, creator: { 'f:data': { '.': {}, 'f:keep': {} } } });
   });
 
   it('two appliers own different containers by name without conflict', () => {
@@ -261,7 +261,7 @@ describe('applyConfiguration', () => {
       assert.deepEqual(applied.data, { a: '2' });
       assert.equal(applied.metadata?.annotations?.[LAST_APPLIED], '{"apiVersion":"v1","data":{"a":"2"},"kind":"ConfigMap","metadata":{"name":"cfg","namespace":"ns"}}\n');
       const byManager = Object.fromEntries(applied.metadata!.managedFields!.map((e) => [e.manager, e.fieldsV1]));
-      assert.deepEqual(byManager.kubectl, { 'f:data': { '.': {}, 'f:a': {} } });
+      assert.deepEqual(byManager.kubectl, { 'f:data': { 'f:a': {} } });
     });
 
     it('does not for other managers', () => {

@@ -12,7 +12,7 @@ import {
   type KubeObject,
   type ManagedFieldsEntry,
 } from '@kapi/api-machinery';
-import { byCodeUnit, compare, comparePaths, FieldSet, itemKey, managedPart, members, renderPath, valueKey, type Path } from './field-set.js';
+import { appliedMembers, byCodeUnit, compare, comparePaths, FieldSet, itemKey, managedPart, members, renderPath, valueKey, type Path } from './field-set.js';
 import type { Gvk, StructureLookup } from './structure.js';
 
 interface Manager {
@@ -267,7 +267,7 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   const lastSet = mine?.fields ?? new FieldSet();
   const previousTime = mine?.time;
   if (!mine) managers.push((mine = { ...self, fields: new FieldSet() }));
-  mine.fields = FieldSet.fromKeys(members(applied, ctx.structure, ctx.gvk).keys());
+  mine.fields = appliedMembers(applied, ctx.structure, ctx.gvk);
   mine.apiVersion = self.apiVersion;
 
   // What this manager applied before and applies no more goes, unless someone still owns it.
@@ -327,7 +327,7 @@ function lastAppliedFields(live: KubeObject | undefined, ctx: FieldManagerContex
   const livePart = managedPart(live, ctx.subresource);
   const appliedPart = managedPart(lastApplied, ctx.subresource);
   if (!deepEqual(merge(livePart, appliedPart, ctx, []), livePart)) return undefined;
-  return FieldSet.fromKeys(members(appliedPart, ctx.structure, ctx.gvk).keys());
+  return appliedMembers(appliedPart, ctx.structure, ctx.gvk);
 }
 
 /** kube's lastAppliedUpdater: an object that has the annotation gets the applied configuration in it. */
