@@ -125,6 +125,16 @@ describe('GenericStore on etcd', () => {
     await rejects(configmaps.apply('ns1', 'applied', { ...cm('applied'), metadata: { name: 'applied', managedFields: [] } }, ctx), 400, 'BadRequest', /^metadata\.managedFields must be nil$/);
   });
 
+  it('creates once when parallel appliers race to a new name, and applies the others to it', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => configmaps.apply('ns1', 'raced', cm('raced', { [`k${i}`]: 'v' }), { ...ctx, fieldManager: `m${i}` })),
+    );
+    assert.equal(results.filter((r) => r.created).length, 1);
+    const final = await configmaps.get('ns1', 'raced');
+    assert.equal(Object.keys(final.data as object).length, 8);
+    assert.equal(final.metadata?.managedFields?.length, 8);
+  });
+
   it('lets a JSON patch replace managedFields and the resourceVersion it read, as kubectl does to switch to server-side apply', async () => {
     const created = await configmaps.create('ns1', cm('migrated'), { ...ctx, fieldManager: 'kubectl-client-side-apply' });
     const entries = created.metadata!.managedFields!.map((e) => ({ ...e, manager: 'kubectl', operation: 'Apply' as const }));

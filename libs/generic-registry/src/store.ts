@@ -423,13 +423,21 @@ export class GenericStore {
       const { resourceVersion: _rv, ...meta } = result.object.metadata ?? {};
       return { ...result.object, metadata: pinned ? { ...meta, resourceVersion: pinned } : meta };
     };
-    try {
-      return { object: await this.guaranteedUpdate(namespace, name, subresource, ctx, transform, () => managedFields), created: false };
-    } catch (err) {
-      if (subresource || !isStatusError(err) || err.code !== 'KAPI_ERR_OBJECT_NOT_FOUND') throw err;
+    const failedWith = (err: unknown, code: string) => isStatusError(err) && err.code === code;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return { object: await this.guaranteedUpdate(namespace, name, subresource, ctx, transform, () => managedFields), created: false };
+      } catch (err) {
+        if (subresource || !failedWith(err, 'KAPI_ERR_OBJECT_NOT_FOUND')) throw err;
+      }
+      const created = applyConfiguration(undefined, { ...config, metadata: { ...config.metadata, name, namespace: config.metadata?.namespace ?? namespace } }, force, fm);
+      try {
+        return { object: await this.create(namespace, created.object, ctx, () => created.managedFields), created: true };
+      } catch (err) {
+        // Someone created it in between: apply to theirs.
+        if (attempt >= MAX_RETRIES || !failedWith(err, 'KAPI_ERR_OBJECT_ALREADY_EXISTS')) throw err;
+      }
     }
-    const created = applyConfiguration(undefined, { ...config, metadata: { ...config.metadata, name, namespace: config.metadata?.namespace ?? namespace } }, force, fm);
-    return { object: await this.create(namespace, created.object, ctx, () => created.managedFields), created: true };
   }
 
   async delete(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {
