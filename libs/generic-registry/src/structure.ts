@@ -23,7 +23,7 @@ export interface StructureLookup {
   mapTypeAt(gvk: Gvk, fieldPath: readonly string[]): MapType;
 }
 
-interface Rule {
+export interface StructureRule {
   /** Dotted field path; `*.` in front matches it at any depth. */
   at: string;
   kind?: string;
@@ -36,7 +36,7 @@ const containerPorts: ListType = { type: 'map', keys: ['containerPort', 'protoco
 
 // The lists and maps of kube's schemas that users apply most, as their OpenAPI extensions describe
 // them (x-kubernetes-list-type / list-map-keys / map-type). Replaced by the schema catalogue.
-const FALLBACK: Rule[] = [
+const FALLBACK: StructureRule[] = [
   { at: '*.containers', list: byName },
   { at: '*.initContainers', list: byName },
   { at: '*.ephemeralContainers', list: byName },
@@ -59,7 +59,7 @@ const FALLBACK: Rule[] = [
   { at: '*.nodeSelector', map: 'atomic' },
 ];
 
-function matches(rule: Rule, gvk: Gvk, path: readonly string[]): boolean {
+function matches(rule: StructureRule, gvk: Gvk, path: readonly string[]): boolean {
   if (rule.kind && rule.kind !== gvk.kind) return false;
   const anyDepth = rule.at.startsWith('*.');
   const want = (anyDepth ? rule.at.slice(2) : rule.at).split('.');
@@ -69,7 +69,7 @@ function matches(rule: Rule, gvk: Gvk, path: readonly string[]): boolean {
 }
 
 /** A lookup from a table of rules; lists default to atomic, maps to structs. */
-export function tableStructure(rules: readonly Rule[]): StructureLookup {
+export function tableStructure(rules: readonly StructureRule[]): StructureLookup {
   return {
     listTypeAt: (gvk, path) => rules.find((r) => r.list && matches(r, gvk, path))?.list ?? { type: 'atomic' },
     mapTypeAt: (gvk, path) => rules.find((r) => r.map && matches(r, gvk, path))?.map ?? 'struct',
