@@ -182,6 +182,10 @@ See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
     assert.equal(JSON.parse(cm.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).data.c, '3');
     assert.deepEqual((await managed('cm/csa')).map((e) => e.manager), ['kubectl-client-side-apply']);
 
+    // Another server-side manager may not change what client-side apply applied.
+    const other = await kubectl(['apply', '--server-side', '--field-manager=ci', '-f', '-'], manifest({ a: 'ci' }));
+    assert.match(other.stderr, /^error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: \.data\.a\n/);
+
     // The switch to server-side apply: the server lets kubectl take what its client-side apply
     // applied while the object still matches the annotation, then kubectl hands the client-side
     // manager's fields to its own (a JSON patch of managedFields) and applies again, which removes c.
