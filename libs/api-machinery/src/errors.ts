@@ -67,6 +67,8 @@ export const ErrorCatalogue = {
   KAPI_ERR_OBJECT_INVALID: { code: 422, reason: 'Invalid' },
   KAPI_ERR_TOO_MANY_REQUESTS: { code: 429, reason: 'TooManyRequests' },
   KAPI_ERR_INTERNAL: { code: 500, reason: 'InternalError' },
+  // An applied configuration that does not fit the kind's schema: kube answers with a plain error (reason Unknown).
+  KAPI_ERR_APPLY_UNTYPED: { code: 500, reason: '' },
   KAPI_ERR_DEPENDENCY_UNAVAILABLE: { code: 503, reason: 'ServiceUnavailable' },
   KAPI_ERR_STORAGE_UNAVAILABLE: { code: 503, reason: 'ServiceUnavailable' },
   KAPI_ERR_REQUEST_TIMEOUT: { code: 504, reason: 'Timeout' },
@@ -97,7 +99,7 @@ export class StatusError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason ? { reason: this.reason } : {}),
       ...(this.details ? { details: this.details } : {}),
       code: this.httpCode,
     };

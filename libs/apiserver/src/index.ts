@@ -8,3 +8,4 @@ export * from './warnings.js';
 export * from './openapi-v2-proto.js';
 export * from './openapi-endpoints.js';
 export * from './field-validation.js';
+export * from './patch-options.js';

@@ -64,7 +64,7 @@ describe('GenericStore on etcd', () => {
     assert.deepEqual(fetched, created);
     assert.equal(created.metadata?.managedFields?.[0]?.manager, 'kubectl-test');
     assert.equal(created.metadata?.managedFields?.[0]?.operation, 'Update');
-    assert.deepEqual(created.metadata?.managedFields?.[0]?.fieldsV1, { 'f:data': { 'f:a': {} } });
+    assert.deepEqual(created.metadata?.managedFields?.[0]?.fieldsV1, { 'f:data': { '.': {}, 'f:a': {} } });
   });
 
   it('refuses a second create of the same name with 409 AlreadyExists', async () => {
@@ -107,6 +107,45 @@ describe('GenericStore on etcd', () => {
     );
     const final = await configmaps.get('ns1', 'counter');
     assert.equal(Object.keys(final.data as object).length, 20);
+  });
+
+  it('server-side applies: creates, writes again only when something changed, honours dry run and a pinned resourceVersion', async () => {
+    const created = await configmaps.apply('ns1', 'applied', cm('applied'), ctx);
+    assert.equal(created.created, true);
+    assert.equal(created.object.metadata?.managedFields?.[0]?.operation, 'Apply');
+    const same = await configmaps.apply('ns1', 'applied', cm('applied'), ctx);
+    assert.equal(same.created, false);
+    assert.equal(same.object.metadata?.resourceVersion, created.object.metadata?.resourceVersion, 'an apply that changes nothing is no write');
+    const dry = await configmaps.apply('ns1', 'applied', cm('applied', { b: '2' }), { ...ctx, dryRun: true });
+    assert.deepEqual(dry.object.data, { b: '2' });
+    assert.deepEqual((await configmaps.get('ns1', 'applied')).data, { a: '1' });
+    const stale = { ...cm('applied', { a: '3' }), metadata: { name: 'applied', resourceVersion: '1' } };
+    await rejects(configmaps.apply('ns1', 'applied', stale, ctx), 409, 'Conflict', /the object has been modified/);
+    await rejects(configmaps.apply('ns1', 'applied', { ...cm('applied'), apiVersion: 'v2' }, ctx), 400, 'BadRequest', /^Incorrect version specified in apply patch\. Specified patch version: v2, expected: v1$/);
+    await rejects(configmaps.apply('ns1', 'applied', { ...cm('applied'), metadata: { name: 'applied', managedFields: [] } }, ctx), 400, 'BadRequest', /^metadata\.managedFields must be nil$/);
+  });
+
+  it('creates once when parallel appliers race to a new name, and applies the others to it', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => configmaps.apply('ns1', 'raced', cm('raced', { [`k${i}`]: 'v' }), { ...ctx, fieldManager: `m${i}` })),
+    );
+    assert.equal(results.filter((r) => r.created).length, 1);
+    const final = await configmaps.get('ns1', 'raced');
+    assert.equal(Object.keys(final.data as object).length, 8);
+    assert.equal(final.metadata?.managedFields?.length, 8);
+  });
+
+  it('lets a JSON patch replace managedFields and the resourceVersion it read, as kubectl does to switch to server-side apply', async () => {
+    const created = await configmaps.create('ns1', cm('migrated'), { ...ctx, fieldManager: 'kubectl-client-side-apply' });
+    const entries = created.metadata!.managedFields!.map((e) => ({ ...e, manager: 'kubectl', operation: 'Apply' as const }));
+    const patch = [
+      { op: 'replace', path: '/metadata/managedFields', value: entries },
+      { op: 'replace', path: '/metadata/resourceVersion', value: created.metadata?.resourceVersion },
+    ];
+    const migrated = await configmaps.patch('ns1', 'migrated', PatchType.json, patch, ctx);
+    assert.deepEqual(migrated.metadata?.managedFields?.map((e) => [e.manager, e.operation]), [['kubectl', 'Apply']]);
+    assert.notEqual(migrated.metadata?.resourceVersion, created.metadata?.resourceVersion);
+    await rejects(configmaps.patch('ns1', 'migrated', PatchType.json, patch, ctx), 409, 'Conflict', /the object has been modified/);
   });
 
   it('does not write when an update changes nothing', async () => {

@@ -16,10 +16,13 @@ import {
   field,
   generateName,
   invalid,
+  isPlainObject,
+  isStatusError,
   notFound,
   nowTimestamp,
   OPTIMISTIC_LOCK_MESSAGE,
   parseFieldSelector,
+  PatchType,
   parseLabelSelector,
   parseResourceVersion,
   serviceUnavailable,
@@ -28,20 +31,27 @@ import {
   validateObjectMetaUpdate,
   type KubeList,
   type KubeObject,
+  type ManagedFieldsEntry,
   type Status,
 } from '@kapi/api-machinery';
 import { applyScale, checkFieldSelector, scaleOf, storageKey, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
 import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type StorageBackend, type StoredValue } from '@kapi/storage';
 import type { AdmissionHook, UserInfo } from './admission.js';
-import { recordUpdate } from './managed-fields.js';
+import { applyConfiguration, updatedManagedFields, type FieldManagerContext } from './managed-fields.js';
+import { schemaStructure, type StructureLookup } from './structure.js';
 
 export interface WriteContext {
   user: UserInfo;
   dryRun: boolean;
   fieldManager: string;
   options?: unknown;
+  /** Server-side apply: take fields other managers own instead of failing with a conflict. */
+  force?: boolean;
 }
+
+/** Computes an object's managedFields for a write; by default the write is an Update by its field manager. */
+type ManagedFieldsOf = (obj: KubeObject, old: KubeObject | undefined) => ManagedFieldsEntry[];
 
 export interface ListQuery {
   namespace?: string;
@@ -107,8 +117,13 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
 }
 
 function sameForWrite(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined, resourceVersion: undefined } });
+  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: o.metadata?.managedFields ?? [], resourceVersion: undefined } });
   return deepEqual(strip(a), strip(b));
+}
+
+function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[]): void {
+  const { managedFields: _mf, ...meta } = obj.metadata ?? {};
+  obj.metadata = entries.length ? { ...meta, managedFields: entries } : meta;
 }
 
 export class GenericStore {
@@ -118,7 +133,12 @@ export class GenericStore {
     private readonly admission: AdmissionHook,
     private readonly namespaceGuard?: NamespaceGuard,
     private readonly hooks: StoreHooks = {},
+    private readonly structure: StructureLookup = schemaStructure(builtinSchemas()),
   ) {}
+
+  private fieldManager(ctx: WriteContext, subresource: string): FieldManagerContext {
+    return { manager: ctx.fieldManager, subresource, gvk: this.info, structure: this.structure };
+  }
 
   get info() {
     return this.strategy.info;
@@ -203,7 +223,7 @@ export class GenericStore {
     }
   }
 
-  async create(namespace: string | undefined, input: KubeObject, ctx: WriteContext): Promise<KubeObject> {
+  async create(namespace: string | undefined, input: KubeObject, ctx: WriteContext, managedFieldsOf?: ManagedFieldsOf): Promise<KubeObject> {
     let obj = structuredClone(input);
     this.checkTypeMeta(obj);
     this.checkNamespace(obj, namespace);
@@ -236,7 +256,7 @@ export class GenericStore {
       this.validateCreate(obj);
       await this.admission.validate(admissionRequest());
       await this.hooks.checkWrite?.(obj, undefined, ctx);
-      recordUpdate(obj, ctx.fieldManager, '', this.info);
+      setManagedFields(obj, managedFieldsOf ? managedFieldsOf(obj, undefined) : updatedManagedFields(undefined, obj, this.fieldManager(ctx, '')));
       if (ctx.dryRun) return obj;
       const created = await this.persistNew(obj, wantsGeneratedName);
       stored = true;
@@ -310,6 +330,7 @@ export class GenericStore {
     subresource: string,
     ctx: WriteContext,
     transform: (current: KubeObject) => KubeObject,
+    managedFieldsOf?: ManagedFieldsOf,
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
@@ -361,9 +382,9 @@ export class GenericStore {
       await this.admission.validate(admissionRequest());
       await this.hooks.checkWrite?.(obj, old, ctx);
 
+      setManagedFields(obj, managedFieldsOf ? managedFieldsOf(obj, old) : updatedManagedFields(old, obj, this.fieldManager(ctx, subresource)));
       // A write that changes nothing is not a write: the resourceVersion stays, no event is sent.
       if (sameForWrite(obj, old)) return old;
-      recordUpdate(obj, ctx.fieldManager, subresource, this.info);
       if (ctx.dryRun) return obj;
 
       const value = this.encode(obj);
@@ -405,12 +426,10 @@ export class GenericStore {
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<KubeObject> {
+    if (patchType === PatchType.apply) return (await this.apply(namespace, name, patch, ctx, subresource)).object;
     const patcher = (current: KubeObject) => {
-      // The patch may pin a resourceVersion; otherwise it applies to whatever is current.
-      const { resourceVersion: _rv, ...meta } = current.metadata ?? {};
-      const base = { ...current, metadata: meta };
       const schemas = builtinSchemas();
-      const patched = applyPatch(patchType, base, patch, patchMetaFor(schemas, this.gvk));
+      const patched = applyPatch(patchType, current, patch, patchMetaFor(schemas, this.gvk));
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
         throw badRequest('the patch did not produce an object');
       }
@@ -420,9 +439,58 @@ export class GenericStore {
       const typeError = firstTypeError(schemas, this.gvk, patched);
       if (typeError) throw invalid('', '', '', [field.invalid('patch', JSON.stringify(patched), typeError)]);
       pruneUnknownFields(schemas, this.gvk, patched);
-      return patched as KubeObject;
+      // A patch that sets another resourceVersion pins it; otherwise it applies to whatever is
+      // current (kubectl's JSON patch of managedFields replaces it with the one it read).
+      const obj = patched as KubeObject;
+      if (obj.metadata?.resourceVersion === current.metadata?.resourceVersion) {
+        const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
+        obj.metadata = meta;
+      }
+      return obj;
     };
     return subresource === 'scale' ? this.updateScale(namespace, name, ctx, patcher) : this.guaranteedUpdate(namespace, name, subresource, ctx, patcher);
+  }
+
+  /**
+   * Server-side apply (application/apply-patch+yaml): merges the configuration into the live object
+   * and records what its manager owns; creates the object when there is none, as kube does.
+   */
+  async apply(namespace: string | undefined, name: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<{ object: KubeObject; created: boolean }> {
+    if (!isPlainObject(patch)) throw badRequest('the applied configuration must be an object');
+    const config = patch as KubeObject;
+    const expected = apiVersionOf(this.info);
+    if (config.apiVersion !== expected) {
+      throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? ''}, expected: ${expected}`);
+    }
+    if (config.metadata?.managedFields !== undefined && config.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
+    if (config.metadata?.name !== undefined && config.metadata.name !== name) {
+      throw badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const fm = this.fieldManager(ctx, subresource);
+    const force = ctx.force ?? false;
+    let managedFields: ManagedFieldsEntry[] = [];
+    const transform = (current: KubeObject) => {
+      const result = applyConfiguration(current, config, force, fm);
+      managedFields = result.managedFields;
+      const pinned = config.metadata?.resourceVersion;
+      const { resourceVersion: _rv, ...meta } = result.object.metadata ?? {};
+      return { ...result.object, metadata: pinned ? { ...meta, resourceVersion: pinned } : meta };
+    };
+    const failedWith = (err: unknown, code: string) => isStatusError(err) && err.code === code;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return { object: await this.guaranteedUpdate(namespace, name, subresource, ctx, transform, () => managedFields), created: false };
+      } catch (err) {
+        if (subresource || !failedWith(err, 'KAPI_ERR_OBJECT_NOT_FOUND')) throw err;
+      }
+      const created = applyConfiguration(undefined, { ...config, metadata: { ...config.metadata, name, namespace: config.metadata?.namespace ?? namespace } }, force, fm);
+      try {
+        return { object: await this.create(namespace, created.object, ctx, () => created.managedFields), created: true };
+      } catch (err) {
+        // Someone created it in between: apply to theirs.
+        if (attempt >= MAX_RETRIES || !failedWith(err, 'KAPI_ERR_OBJECT_ALREADY_EXISTS')) throw err;
+      }
+    }
   }
 
   async delete(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {
@@ -530,8 +598,9 @@ export class GenericStore {
   async updateStored(namespace: string | undefined, name: string, transform: (current: KubeObject) => KubeObject, ctx: WriteContext): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
-      const obj = transform(decodeStored(stored));
-      recordUpdate(obj, ctx.fieldManager, '', this.info);
+      const old = decodeStored(stored);
+      const obj = transform(structuredClone(old));
+      setManagedFields(obj, updatedManagedFields(old, obj, this.fieldManager(ctx, '')));
       if (ctx.dryRun) return obj;
       const value = encodeForStorage(obj);
       this.checkSize(value);

@@ -140,7 +140,9 @@ export class SchemaCatalogue {
   private propertyAt(gvk: GroupVersionKind, path: string): Schema | undefined {
     let current = this.schemaOf(gvk);
     for (const step of path.split(/\.|(?=\[)/).filter(Boolean)) {
-      const s = this.resolve(current);
+      let s = this.resolve(current);
+      // A field name after a list names a field of its items (`spec.containers.ports`).
+      if (!step.startsWith('[') && s?.type === 'array') s = this.resolve(s.items);
       current = step.startsWith('[') ? s?.items : s?.properties ? s.properties[step] : s?.additionalProperties;
       if (!current) return undefined;
     }

@@ -36,6 +36,7 @@ import {
   forbiddenFor,
   includeObjectParam,
   negotiate,
+  parsePatchOptions,
   parseRequestInfo,
   type RequestInfo,
 } from '@kapi/apiserver';
@@ -406,7 +407,7 @@ export class RequestHandler {
             limit: Number(q.get('limit') ?? 0) || 0,
             continue: '',
           });
-          if (!reply.notInCache) return answer({ object: reply.list, status: reply.status, warnings: [] }, 200);
+          if (!reply.notInCache) return answer({ object: reply.list, status: reply.status, warnings: [], created: false }, 200);
         }
         return answer(
           await unary('registry', 'List', registry.list.bind(registry), {
@@ -436,14 +437,15 @@ export class RequestHandler {
       }
       case 'patch': {
         const type = mediaType(req);
-        if (![PatchType.json, PatchType.merge, PatchType.strategic].includes(type as never)) {
-          throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: ${PatchType.json}, ${PatchType.merge}, ${PatchType.strategic}`);
-        }
+        const options = parsePatchOptions(type, q);
         const patch = decodeBody(await readBody(req), type);
         if (!info.subresource || info.subresource === 'status') {
           addWarnings(res, validatePatchFields(builtinSchemas(), gvkOf(strategy), type, patch, parseFieldValidation(q.get('fieldValidation'), 'PatchOptions')));
         }
-        return answer(await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context: requestContext() }), 200);
+        // `force` travels in the options; the registry takes it out before admission sees them.
+        const context = { ...requestContext(), options: options.force === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({ force: options.force })) };
+        const reply = await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context });
+        return answer(reply, reply.created ? 201 : 200);
       }
       case 'delete':
       case 'deletecollection': {

@@ -1,7 +1,7 @@
 // The registry's gRPC surface: decode the request, run the generic store, answer with the object or
 // with the Status the client is to see.
 import { Inject, Injectable } from '@nestjs/common';
-import { badRequest, expired, isStatusError, serviceUnavailable, StatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
+import { badRequest, expired, isStatusError, PatchType, serviceUnavailable, StatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
 import { encodeBatch } from '@kapi/event-bus';
 import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
@@ -30,20 +30,24 @@ function parseObject(bytes: Buffer): KubeObject {
 }
 
 function writeContext(ctx: registryV1.RequestContext | undefined): WriteContext {
+  const { force, ...options } = (ctx?.options?.length ? JSON.parse(ctx.options.toString('utf8')) : {}) as Record<string, unknown>;
   return {
     user: ctx?.user ?? { username: '', uid: '', groups: [], extra: {} },
     dryRun: ctx?.dryRun ?? false,
     fieldManager: ctx?.fieldManager || 'unknown',
-    options: ctx?.options?.length ? JSON.parse(ctx.options.toString('utf8')) : undefined,
+    options: Object.keys(options).length ? options : undefined,
+    force: force === true,
   };
 }
 
-async function reply(fn: () => Promise<unknown>): Promise<registryV1.ObjectReply> {
+/** `outcome.created` is read once `fn` is done: a server-side apply sets it when it created the object. */
+async function reply(fn: () => Promise<unknown>, outcome = { created: false }): Promise<registryV1.ObjectReply> {
   try {
-    return { object: Buffer.from(JSON.stringify(await fn())), status: Buffer.alloc(0), warnings: [] };
+    const object = Buffer.from(JSON.stringify(await fn()));
+    return { object, status: Buffer.alloc(0), warnings: [], created: outcome.created };
   } catch (err) {
     if (!isStatusError(err)) throw err;
-    return { object: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), warnings: [] };
+    return { object: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), warnings: [], created: false };
   }
 }
 
@@ -113,11 +117,19 @@ export class RegistryGrpcServer extends GrpcServerHost {
         ),
       update: (r: registryV1.UpdateRequest) =>
         reply(() => this.otherSubresource(r.resource, r.name, r.subresource) ?? this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), writeContext(r.context), r.subresource)),
-      patch: (r: registryV1.PatchRequest) =>
-        reply(() =>
-          this.otherSubresource(r.resource, r.name, r.subresource) ??
-          this.store(r.resource).patch(ns(r.resource), r.name, r.patchType, parseJson(r.patch, 'the patch is not valid JSON'), writeContext(r.context), r.subresource),
-        ),
+      patch: (r: registryV1.PatchRequest) => {
+        const outcome = { created: false };
+        return reply(async () => {
+          const other = this.otherSubresource(r.resource, r.name, r.subresource);
+          if (other) return other;
+          const store = this.store(r.resource);
+          const patch = parseJson(r.patch, 'the patch is not valid JSON');
+          if (r.patchType !== PatchType.apply) return store.patch(ns(r.resource), r.name, r.patchType, patch, writeContext(r.context), r.subresource);
+          const applied = await store.apply(ns(r.resource), r.name, patch, writeContext(r.context), r.subresource);
+          outcome.created = applied.created;
+          return applied.object;
+        }, outcome);
+      },
       delete: (r: registryV1.DeleteRequest) =>
         reply(() =>
           this.store(r.resource).delete(
