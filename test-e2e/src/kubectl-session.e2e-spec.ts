@@ -34,6 +34,26 @@ describe('a kubectl session', () => {
     assert.deepEqual([...versions].sort(), versions);
   });
 
+  it('gets every listable resource of every group, and describes one object of each kind it finds', async () => {
+    const resources = await stack.kubectl(['api-resources', '--verbs=list', '-o', 'name']);
+    assert.equal(resources.code, 0, resources.stderr);
+    const names = resources.stdout.trim().split('\n');
+    const groups = new Set(names.map((n) => n.split('.').slice(1).join('.')));
+    for (const group of ['', 'apps', 'batch', 'autoscaling', 'policy', 'networking.k8s.io', 'discovery.k8s.io', 'coordination.k8s.io', 'events.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'scheduling.k8s.io', 'node.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'certificates.k8s.io', 'flowcontrol.apiserver.k8s.io']) {
+      assert.ok(groups.has(group), `api-resources lists the group ${JSON.stringify(group)}`);
+    }
+    for (const name of names) {
+      const got = await stack.kubectl(['get', name, '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}']);
+      assert.equal(got.code, 0, `kubectl get ${name}: ${got.stderr}`);
+      const first = got.stdout.split('\n')[0];
+      if (!first) continue;
+      const [namespace, object] = first.split('/');
+      const described = await stack.kubectl([...(namespace ? ['-n', namespace] : []), 'describe', name, object]);
+      assert.equal(described.code, 0, `kubectl describe ${name} ${first}: ${described.stderr}`);
+      assert.match(described.stdout, /^Name:\s+\S+/m, `kubectl describe ${name} ${first}`);
+    }
+  });
+
   it('create --dry-run=server answers as a create would and stores nothing', async () => {
     const res = await kubectl('create', 'configmap', 'dry', '--from-literal=a=1', '--dry-run=server', '-o', 'jsonpath={.metadata.name} {.data.a} {.metadata.uid}');
     assert.equal(res.code, 0, res.stderr);
