@@ -80,6 +80,40 @@ describe('a kubectl session', () => {
     assert.equal(badTest.stderr, 'The request is invalid: the server rejected our request due to an error in our request\n');
   });
 
+  it('applies a deployment twice: env entries merge by name, removed ones go, what others added stays', async () => {
+    const manifest = join(scratch, 'web.yaml');
+    const deployment = (env: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ${NS}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        env:
+${env}      - name: sidecar
+        image: busybox:1.36
+`;
+    writeFileSync(manifest, deployment('        - {name: A, value: "1"}\n        - {name: B, value: "1"}\n'));
+    const first = await stack.kubectl(['apply', '-f', manifest]);
+    assert.equal(first.stdout, 'deployment.apps/web created\n', first.stderr);
+    // Another hand adds an entry the file never had.
+    assert.equal((await kubectl('set', 'env', 'deployment/web', '-c', 'web', 'C=live')).code, 0);
+    writeFileSync(manifest, deployment('        - {name: A, value: "2"}\n'));
+    const second = await stack.kubectl(['apply', '-f', manifest]);
+    assert.equal(second.stdout, 'deployment.apps/web configured\n', second.stderr);
+    const containers = JSON.parse((await kubectl('get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers}')).stdout) as { name: string; env?: { name: string; value: string }[] }[];
+    assert.deepEqual(containers.map((c) => c.name), ['web', 'sidecar']);
+    assert.deepEqual(containers[0].env?.map((e) => `${e.name}=${e.value}`).sort(), ['A=2', 'C=live']);
+  });
+
   it('edits with KUBE_EDITOR and reports an edit that changes nothing', async () => {
     assert.equal((await kubectl('create', 'configmap', 'edited', '--from-literal=color=blue')).code, 0);
     const editor = join(scratch, 'editor.sh');
