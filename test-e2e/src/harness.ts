@@ -53,20 +53,23 @@ export async function startTestStack(
     throw err;
   }
   const kubeconfig = handle.kubeconfigPath;
+  // kubectl caches discovery for hours per server address in ~/.kube/cache; a later stack on a
+  // reused port would read an earlier stack's resources. Each stack gets a cache of its own.
+  const kubectlFlags = ['--kubeconfig', kubeconfig, '--cache-dir', join(stateDir, 'kubectl-cache')];
   return {
     handle,
     kubectl: (args, opts = {}) =>
       new Promise((resolve) => {
         const child = execFile(
           opts.binary ?? KUBECTL,
-          ['--kubeconfig', kubeconfig, ...args],
+          [...kubectlFlags, ...args],
           { env: { ...process.env, ...opts.env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
           (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
         if (opts.input !== undefined) child.stdin?.end(opts.input);
       }),
     kubectlStream: (args) => {
-      const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args]);
+      const child = spawn(KUBECTL, [...kubectlFlags, ...args]);
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
