@@ -23,7 +23,7 @@ import {
 } from './processes';
 import { awaitReadiness } from './readiness';
 import { childEnvironment, serviceEnvironment } from './service-env';
-import { StatePaths, logFileOf, statePaths } from './state-dir';
+import { StatePaths, logFileOf, moveLegacyData, statePaths } from './state-dir';
 import { ExpectedProcess, HAPROXY_INSTANCE, ProcessKind, expectedProcesses, probeHealth } from './status';
 import {
   BackendServiceName,
@@ -146,6 +146,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   await assertPortsFree(topology);
 
   for (const directory of [paths.stateDir, paths.logsDir, paths.runDir]) fs.mkdirSync(directory, { recursive: true });
+  moveLegacyData(paths);
   const frontDoorIps = instancesOf(topology, 'aggregator').map((instance) => instance.listen.host);
   const pki = ensurePki(paths.pkiDir, servingSubjectAltNames([...frontDoorIps, topology.loadBalancer.host]));
   if (pki.generated.length > 0) progress(`generated ${pki.generated.join(', ')} in ${paths.pkiDir}`);

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The layout of a stack's state directory; everything a stack writes lives below it. */
@@ -6,6 +7,8 @@ export interface StatePaths {
   pkiDir: string;
   logsDir: string;
   runDir: string;
+  /** Everything that must survive a down/up cycle: etcd's data and NATS JetStream's store. */
+  dataDir: string;
   etcdDataDir: string;
   natsStoreDir: string;
   natsConfigFile: string;
@@ -22,8 +25,9 @@ export function statePaths(stateDir: string): StatePaths {
     pkiDir: path.join(root, 'pki'),
     logsDir: path.join(root, 'logs'),
     runDir: path.join(root, 'run'),
-    etcdDataDir: path.join(root, 'etcd'),
-    natsStoreDir: path.join(root, 'nats'),
+    dataDir: path.join(root, 'data'),
+    etcdDataDir: path.join(root, 'data', 'etcd'),
+    natsStoreDir: path.join(root, 'data', 'nats'),
     natsConfigFile: path.join(root, 'nats', 'nats-server.conf'),
     haproxyConfigFile: path.join(root, 'haproxy', 'haproxy.cfg'),
     kubeconfigFile: path.join(root, 'admin.kubeconfig'),
@@ -37,4 +41,21 @@ export function logFileOf(paths: StatePaths, instance: string): string {
 
 export function traceFileOf(paths: StatePaths, instance: string): string {
   return path.join(paths.logsDir, `${instance}.traces.jsonl`);
+}
+
+/**
+ * Stacks started before the data moved under `data/` kept etcd's data in `etcd/` and JetStream's
+ * store in `nats/jetstream/`; both move into place once, so an upgrade loses nothing.
+ */
+export function moveLegacyData(paths: StatePaths): void {
+  if (fs.existsSync(paths.dataDir)) return;
+  const legacy = [
+    { from: path.join(paths.stateDir, 'etcd'), to: paths.etcdDataDir },
+    { from: path.join(paths.stateDir, 'nats', 'jetstream'), to: path.join(paths.natsStoreDir, 'jetstream') },
+  ].filter((move) => fs.existsSync(move.from));
+  if (legacy.length === 0) return;
+  for (const move of legacy) {
+    fs.mkdirSync(path.dirname(move.to), { recursive: true, mode: 0o700 });
+    fs.renameSync(move.from, move.to);
+  }
 }
