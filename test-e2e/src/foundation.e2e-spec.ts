@@ -178,6 +178,22 @@ describe('foundation: kubectl through every hop', () => {
     await eventually(async () => assert.equal((await stack.kubectl(['get', 'ns', 'default', '-o', 'name'])).stdout, 'namespace/default\n'), 30_000);
   });
 
+  it('answers 503 naming a backend service that is down and what failed, and recovers when it is back', async () => {
+    await stack.handle.killInstance('authn-0');
+    try {
+      const res = await apiRequest(stack, 'GET', '/api/v1/namespaces');
+      assert.equal(res.code, 503, res.body);
+      assert.equal(res.headers['retry-after'], '1');
+      const status = JSON.parse(res.body);
+      assert.equal(status.reason, 'ServiceUnavailable');
+      // The root cause only, not grpc-js's chain of balancer attempts.
+      assert.match(status.message, /^the authn service is unavailable: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    } finally {
+      await stack.handle.restartInstance('authn-0');
+    }
+    await eventually(async () => assert.equal((await stack.kubectl(['get', 'ns', 'default', '-o', 'name'])).stdout, 'namespace/default\n'), 30_000);
+  });
+
   it('keeps serving through the load balancer when a front door dies', async () => {
     await stack.handle.killInstance('aggregator-0');
     for (let i = 0; i < 5; i++) {

@@ -3,6 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { serviceUnavailable, StatusError } from '@kapi/api-machinery';
+import { rootCause } from './failure.js';
 import { metadataSetter } from './server.js';
 
 type ClientConstructor<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: Partial<grpc.ClientOptions>) => C;
@@ -42,7 +43,7 @@ export function dependencyError(service: string, err: grpc.ServiceError): Status
   if (err.code === grpc.status.DEADLINE_EXCEEDED) {
     return serviceUnavailable(`the ${service} service did not answer in time`, 1);
   }
-  return serviceUnavailable(`the ${service} service is unavailable: ${err.details || err.message}`, 1);
+  return serviceUnavailable(`the ${service} service is unavailable: ${rootCause(err.details || err.message)}`, 1);
 }
 
 /**

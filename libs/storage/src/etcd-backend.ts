@@ -2,6 +2,7 @@
 // is also the object's resourceVersion.
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Etcd3, type IOptions } from 'etcd3';
+import { rootCause } from '@kapi/grpc';
 import { StorageError, type ListOptions, type ListPage, type StorageBackend, type StoredValue } from './backend.js';
 
 interface RawKeyValue {
@@ -70,7 +71,7 @@ export class EtcdBackend implements StorageBackend {
         throw new StorageError('Compacted', message, undefined, { cause: err });
       }
       if (UNAVAILABLE_PATTERNS.some((re) => re.test(message)) || (err as { name?: string }).name?.startsWith('GRPC')) {
-        throw new StorageError('Unavailable', `etcd ${what} failed: ${message}`, undefined, { cause: err });
+        throw new StorageError('Unavailable', `etcd ${what} failed: ${rootCause(message)}`, undefined, { cause: err });
       }
       throw err;
     } finally {
@@ -166,4 +167,21 @@ export class EtcdBackend implements StorageBackend {
   async close(): Promise<void> {
     this.client.close();
   }
+}
+
+/** Resolves once etcd at these endpoints answers a status call; rejects with the root cause otherwise. */
+async function probeEtcd(endpoints: string[]): Promise<void> {
+  const client = new Etcd3({ hosts: endpoints, dialTimeout: 2000 });
+  try {
+    await client.maintenance.status();
+  } catch (err) {
+    throw new Error(rootCause(err instanceof Error ? err.message : String(err)));
+  } finally {
+    client.close();
+  }
+}
+
+/** etcd as a dependency a service waits for at start (see @kapi/service-kit's awaitDependencies). */
+export function etcdDependency(endpoints: string[]) {
+  return { name: 'etcd', address: endpoints.join(','), probe: () => probeEtcd(endpoints) };
 }

@@ -1,0 +1,24 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { rootCause } from './failure.js';
+
+describe('rootCause', () => {
+  it('keeps only the last error of a balancer chain', () => {
+    assert.equal(
+      rootCause(
+        'round_robin: No connection established. Last error: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:50051. Resolution note: ',
+      ),
+      'connect ECONNREFUSED 127.0.0.1:50051',
+    );
+    assert.equal(rootCause('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:2999. Resolution note: '), 'connect ECONNREFUSED 127.0.0.1:2999');
+  });
+
+  it('drops an empty resolution note from a description without a chain', () => {
+    assert.equal(rootCause('Name resolution failed for target dns:nowhere:1. Resolution note: '), 'Name resolution failed for target dns:nowhere:1');
+  });
+
+  it('leaves other descriptions as they are', () => {
+    assert.equal(rootCause('Deadline exceeded after 5.001s'), 'Deadline exceeded after 5.001s');
+    assert.equal(rootCause(''), '');
+  });
+});
