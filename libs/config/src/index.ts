@@ -32,6 +32,8 @@ export interface ServiceConfig {
   stateDir: string;
   /** Where to serve Prometheus /metrics over plain HTTP, if anywhere. */
   metricsListen?: HostPort;
+  /** KAPI_DEPENDENCY_TIMEOUT, a Go duration (default 30s): how long a start waits for etcd and NATS. */
+  dependencyTimeoutMs: number;
   /** Authorization modes and the authentication/authorization webhooks (see AuthWebhookConfig). */
   authWebhooks: AuthWebhookConfig;
 }
@@ -69,6 +71,7 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     advertiseAddress: env.KAPI_ADVERTISE_ADDRESS ?? '',
     stateDir: env.KAPI_STATE_DIR ?? '',
     metricsListen: env.KAPI_METRICS_LISTEN ? parseHostPort(env.KAPI_METRICS_LISTEN, 'KAPI_METRICS_LISTEN') : undefined,
+    dependencyTimeoutMs: durationSetting(env, 'KAPI_DEPENDENCY_TIMEOUT', 30_000),
     authWebhooks: loadAuthWebhookConfig(env),
   };
 }

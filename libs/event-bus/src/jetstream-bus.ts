@@ -119,3 +119,20 @@ export class JetStreamEventBus implements EventBus {
     await this.connection.drain().catch(() => this.connection.close());
   }
 }
+
+/** Resolves once a NATS server answers at `url`; rejects with why not (the socket's error when there is one). */
+async function probeNats(url: string): Promise<void> {
+  let connection: NatsConnection;
+  try {
+    connection = await connect({ servers: url, reconnect: false, timeout: 2000 });
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    throw new Error(cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err));
+  }
+  await connection.close();
+}
+
+/** NATS as a dependency a service waits for at start (see @kapi/service-kit's awaitDependencies). */
+export function natsDependency(url: string) {
+  return { name: 'NATS', address: url, probe: () => probeNats(url) };
+}

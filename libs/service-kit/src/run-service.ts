@@ -6,6 +6,7 @@ import type { DynamicModule, LoggerService } from '@nestjs/common';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from '@kapi/config';
 import { createLogger, startTracing, type Logger } from '@kapi/telemetry';
 import { MetricsServer } from './metrics-server.js';
+import { awaitDependencies, type StartupDependency } from './startup-dependencies.js';
 
 /** Nest's own messages go to the same JSON log as everything else. */
 class NestJsonLogger implements LoggerService {
@@ -26,13 +27,23 @@ const METRICS_SERVER = Symbol('kapi.metrics-server');
 
 export type ModuleFactory = (config: ServiceConfig, logger: Logger) => DynamicModule;
 
-export async function runService(serviceName: string, moduleFor: ModuleFactory): Promise<void> {
+export interface RunServiceOptions {
+  /** What the service cannot start without; waited for (up to KAPI_DEPENDENCY_TIMEOUT) before anything else starts. */
+  dependencies?: (config: ServiceConfig) => StartupDependency[];
+}
+
+export async function runService(serviceName: string, moduleFor: ModuleFactory, options: RunServiceOptions = {}): Promise<void> {
   let logger: Logger | undefined;
   try {
     const config = loadServiceConfig(serviceName);
     const stopTracing = startTracing({ serviceName, instance: config.instance, traceFile: config.traceFile });
     logger = createLogger({ service: serviceName, instance: config.instance });
     const module = moduleFor(config, logger);
+    const log = logger;
+    await awaitDependencies(options.dependencies?.(config) ?? [], {
+      timeoutMs: config.dependencyTimeoutMs,
+      onWaiting: (dependency, cause) => log.warn(`waiting for ${dependency.name}`, { address: dependency.address, cause }),
+    });
     // Buffered spans are flushed when the service shuts down, after every other provider stopped.
     module.providers = [...(module.providers ?? []), { provide: TRACING_FLUSH, useValue: { onApplicationShutdown: () => stopTracing() } }];
     if (config.metricsListen) module.providers.push({ provide: METRICS_SERVER, useValue: new MetricsServer(config.metricsListen) });

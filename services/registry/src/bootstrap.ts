@@ -20,14 +20,14 @@ export class Bootstrap implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // etcd may still be starting; keep trying for a while rather than fail the whole start.
+    // A neighbour (admission, authz) may still be starting; keep trying for a while rather than fail the whole start.
     for (let attempt = 0; ; attempt++) {
       try {
         await this.ensureNamespaces();
         await this.ensureRbac();
         return;
       } catch (err) {
-        if (attempt >= 30) throw new Error(`bootstrap failed: etcd is unreachable (${err instanceof Error ? err.message : String(err)})`);
+        if (attempt >= 30) throw new Error(`bootstrap failed: ${err instanceof Error ? err.message : String(err)}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }

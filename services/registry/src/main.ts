@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { requireSettings } from '@kapi/config';
+import { natsDependency } from '@kapi/event-bus';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
+import { etcdDependency } from '@kapi/storage';
 import { Bootstrap } from './bootstrap.js';
 import { BootstrapPriorityClasses } from './bootstrap-priority-classes.js';
 import { BootstrapPlatform } from './bootstrap-platform.js';
@@ -38,4 +40,4 @@ void runService('registry', (config, logger): DynamicModule => {
       ServiceAccountController,
     ],
   };
-});
+}, { dependencies: (config) => [etcdDependency(config.etcdEndpoints), natsDependency(config.natsUrl)] });

@@ -1,0 +1,104 @@
+// A service whose etcd or NATS is not there: the real service processes, started the way the stack
+// starts them, stop with one line naming the dependency and its address, never a start that hangs
+// or retries forever. A dependency that comes up a moment after the service is waited for.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findRepoRoot, freePort, startNats, type NatsHandle } from '@kapi/local-stack';
+
+const repoRoot = findRepoRoot();
+const node = path.join(repoRoot, 'node_modules', '.bin', 'node');
+
+interface Exit {
+  code: number | null;
+  stderr: string;
+  log: string;
+}
+
+/** Runs one service's entry point until it exits, or until `whileRunning` is done with it. */
+async function runService(service: string, env: Record<string, string>, whileRunning?: (log: () => string) => Promise<void>): Promise<Exit> {
+  const child = spawn(node, [path.join(repoRoot, 'services', service, 'dist', 'main.js')], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', KAPI_INSTANCE: `${service}-0`, KAPI_DEPENDENCY_TIMEOUT: '3s', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let log = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    if (whileRunning) {
+      await whileRunning(() => log);
+      child.kill('SIGTERM');
+    }
+    return { code: await exited, stderr, log };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+/** The last line of stderr: what `kapi <service>: cannot start:` said. */
+const lastLine = (stderr: string) => stderr.trimEnd().split('\n').pop() ?? '';
+
+describe('a service whose dependency is unreachable', () => {
+  it('registry: stops with one line naming etcd and NATS and their addresses', async () => {
+    const [etcdPort, natsPort, listenPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+    const exit = await runService('registry', {
+      KAPI_LISTEN: `127.0.0.1:${listenPort}`,
+      KAPI_ETCD_ENDPOINTS: `http://127.0.0.1:${etcdPort}`,
+      KAPI_NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      KAPI_ADMISSION_ADDR: '127.0.0.1:1',
+      KAPI_AUTHZ_ADDR: '127.0.0.1:1',
+    });
+    assert.equal(exit.code, 1);
+    assert.equal(
+      lastLine(exit.stderr),
+      `kapi registry: cannot start: etcd at http://127.0.0.1:${etcdPort} is unreachable (connect ECONNREFUSED 127.0.0.1:${etcdPort}), ` +
+        `NATS at nats://127.0.0.1:${natsPort} is unreachable (connect ECONNREFUSED 127.0.0.1:${natsPort}); gave up after 3s`,
+    );
+    assert.doesNotMatch(exit.stderr, /\n\s+at /, 'no stack trace');
+    // The JSON log says it waited, once per dependency, before it gave up.
+    assert.equal(exit.log.match(/"msg":"waiting for etcd"/g)?.length, 1);
+    assert.equal(exit.log.match(/"msg":"waiting for NATS"/g)?.length, 1);
+  });
+
+  it('watch-cache: stops with one line naming NATS', async () => {
+    const [natsPort, listenPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+    const exit = await runService('watch-cache', {
+      KAPI_LISTEN: `127.0.0.1:${listenPort}`,
+      KAPI_NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      KAPI_REGISTRY_ADDR: '127.0.0.1:1',
+    });
+    assert.equal(exit.code, 1);
+    assert.equal(
+      lastLine(exit.stderr),
+      `kapi watch-cache: cannot start: NATS at nats://127.0.0.1:${natsPort} is unreachable (connect ECONNREFUSED 127.0.0.1:${natsPort}); gave up after 3s`,
+    );
+  });
+
+  it('watch-cache: waits for a NATS that starts a moment later, then goes on starting', async () => {
+    const [natsPort, monitorPort, listenPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-startup-'));
+    let nats: NatsHandle | undefined;
+    try {
+      await runService(
+        'watch-cache',
+        { KAPI_LISTEN: `127.0.0.1:${listenPort}`, KAPI_NATS_URL: `nats://127.0.0.1:${natsPort}`, KAPI_REGISTRY_ADDR: '127.0.0.1:1', KAPI_DEPENDENCY_TIMEOUT: '60s' },
+        async (log) => {
+          while (!/"msg":"waiting for NATS"/.test(log())) await new Promise((r) => setTimeout(r, 100));
+          nats = await startNats({ storeDir: path.join(dir, 'nats'), port: natsPort, monitorPort, runDir: dir });
+          // Past its dependencies, the watch cache starts serving gRPC (its snapshot waits for a registry).
+          while (!/"msg":"watch-cache started"/.test(log()) && !/cannot start/.test(log())) await new Promise((r) => setTimeout(r, 100));
+          assert.doesNotMatch(log(), /cannot start|start failed/);
+        },
+      );
+    } finally {
+      await nats?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
