@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,6 +54,22 @@ describe('haproxy', { timeout: 30_000 }, () => {
     });
     assert.equal(processState(haproxy.process.record), 'running');
     assert.equal(await isPortFree('127.0.0.1', port), false);
+    // A connection nobody serves is logged as one JSON line once haproxy gives up on it (one that
+    // sends nothing is not logged at all: dontlognull).
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('hello'));
+      socket.on('close', () => resolve()).on('error', () => undefined);
+    });
+    assert.ok(await eventually(async () => fs.readFileSync(path.join(workDir, 'haproxy.log'), 'utf8').includes('"msg":"connection"'), 15_000));
+    const logged = fs
+      .readFileSync(path.join(workDir, 'haproxy.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(logged.length, 1);
+    assert.match(String(logged[0].time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(logged[0].backend, 'kapi-front-doors');
+    assert.equal(typeof logged[0].totalMs, 'number');
     assert.equal(await haproxy.stop(), 'stopped');
     assert.equal(processState(haproxy.process.record), 'gone');
     assert.ok(await eventually(() => isPortFree('127.0.0.1', port)), 'the load balancer port is released');
