@@ -3,8 +3,6 @@ export * from './x509.js';
 export * from './anonymous.js';
 export * from './jws.js';
 export * from './service-account-token.js';
-export * from './expiring-cache.js';
-export * from './webhook-client.js';
 export * from './webhook-token.js';
 export * from './static-token.js';
 export * from './bootstrap-token.js';

@@ -4,8 +4,7 @@
 // (kube's default 2m); a failed call is not cached.
 import { createHash } from 'node:crypto';
 import { AuthenticationFailed, type AuthenticationResult, type Authenticator } from './authenticator.js';
-import { ExpiringCache } from './expiring-cache.js';
-import type { WebhookPost } from './webhook-client.js';
+import { ExpiringCache, type WebhookPost } from '@kapi/webhook-client';
 
 export const DEFAULT_TOKEN_WEBHOOK_CACHE_TTL_MS = 2 * 60_000;
 

@@ -3,7 +3,7 @@
 // are cached for the authorized TTL (5m), the others for the unauthorized TTL (30s), keyed by the
 // review's spec. status.denied is a Deny that ends the chain; allowed=false alone is NoOpinion. A
 // failed call is NoOpinion with the error (kube's failure policy for the flag), never cached.
-import { ExpiringCache, type WebhookPost } from '@kapi/authentication';
+import { ExpiringCache, type WebhookPost } from '@kapi/webhook-client';
 import type { Authorization, Authorizer, RequestAttributes } from './authorizer.js';
 
 export const DEFAULT_AUTHORIZED_TTL_MS = 5 * 60_000;

@@ -13,7 +13,6 @@ import {
   serviceAccountTokenAuthenticator,
   tokenFileAuthenticator,
   unionAuthenticator,
-  webhookFromKubeconfig,
   webhookTokenAuthenticator,
   x509Authenticator,
   type Authenticator,
@@ -23,6 +22,7 @@ import {
 import { loadAuthnConfig, type AuthnConfig, type ServiceConfig } from '@kapi/config';
 import { healthService } from '@kapi/grpc';
 import { authnV1, registryV1 } from '@kapi/proto';
+import { webhookFromKubeconfig } from '@kapi/webhook-client';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { createClient, toGrpcHandlers, unary } from '@kapi/grpc';

@@ -4,7 +4,7 @@
 // reflector keeps current through the watch-cache service, so no decision reads storage.
 import { Inject, Injectable } from '@nestjs/common';
 import { isStatusError, toStatus } from '@kapi/api-machinery';
-import { webhookFromKubeconfig } from '@kapi/authentication';
+import { webhookFromKubeconfig } from '@kapi/webhook-client';
 import {
   authorizerChain,
   authorizersForModes,

@@ -1,0 +1,2 @@
+export * from './webhook-client.js';
+export * from './expiring-cache.js';
