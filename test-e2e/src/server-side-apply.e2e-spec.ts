@@ -90,6 +90,22 @@ See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
     assert.match(yaml, /\n  managedFields:\n  - apiVersion: v1\n    fieldsType: FieldsV1\n    fieldsV1:\n      f:data:\n        f:a: \{\}\n    manager: kubectl\n    operation: Apply\n/);
   });
 
+  it('refuses an applied field the schema does not declare whatever --validate says, stores nothing of it, and kubectl names it', async () => {
+    const bogus = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typo', namespace: 'ssa' }, data: { a: 'b' }, bogus: 1 });
+    for (const validate of ['strict', 'warn', 'false']) {
+      const res = await kubectl(['apply', '--server-side', `--validate=${validate}`, '-f', '-'], bogus);
+      assert.equal(res.code, 1, validate);
+      assert.equal(res.stderr, 'Error from server: failed to create typed patch object (ssa/typo; /v1, Kind=ConfigMap): .bogus: field not declared in schema\n', validate);
+    }
+    assert.match((await kubectl(['get', 'configmap', 'typo'])).stderr, /NotFound/);
+    // The same through the API: 500 with no reason, as kube answers it.
+    const res = await apiRequest(stack, 'PATCH', '/api/v1/namespaces/ssa/configmaps/typo?fieldManager=raw&fieldValidation=Ignore', bogus, { 'Content-Type': 'application/apply-patch+yaml' });
+    assert.equal(res.code, 500);
+    const status = JSON.parse(res.body);
+    assert.equal(status.reason, undefined);
+    assert.equal(status.message, 'failed to create typed patch object (ssa/typo; /v1, Kind=ConfigMap): .bogus: field not declared in schema');
+  });
+
   it('requires a field manager for apply, and refuses force on other patches', async () => {
     const missing = await apiRequest(stack, 'PATCH', '/api/v1/namespaces/ssa/configmaps/cfg', configMap({ a: '1' }), { 'Content-Type': 'application/apply-patch+yaml' });
     assert.equal(missing.code, 422);
@@ -147,7 +163,7 @@ See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
     const keyless = await kubectl(['apply', '--server-side', '--field-manager=team-b', '-f', '-'], template([{ name: 'sidecar', image: 'proxy:1', ports: [{ name: 'http' }] }]));
     assert.equal(
       keyless.stderr,
-      'Error from server: failed to create typed patch object (/v1, Kind=PodTemplate): .template.spec.containers[name="sidecar"].ports: element 0: associative list with keys has an element that omits key field "containerPort" (and doesn\'t have default value)\n',
+      'Error from server: failed to create typed patch object (ssa/pt; /v1, Kind=PodTemplate): .template.spec.containers[name="sidecar"].ports: element 0: associative list with keys has an element that omits key field "containerPort" (and doesn\'t have default value)\n',
     );
 
     // team-a stops applying its container: only that one goes.

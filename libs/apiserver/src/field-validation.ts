@@ -3,7 +3,7 @@
 // drops them (they do not survive decoding into its Go types); the query parameter says whether
 // the client hears about it: Strict fails the request (400), Warn (the default) adds one warning per
 // field, Ignore says nothing.
-import { badRequest, field, invalid } from '@kapi/api-machinery';
+import { badRequest, field, invalid, PatchType } from '@kapi/api-machinery';
 import { fieldProblems, firstTypeError, unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -53,10 +53,14 @@ export function validateObjectFields(
   return { body: found.length ? Buffer.from(JSON.stringify(obj)) : body, warnings };
 }
 
-/** The same for a patch: the unknown fields it would bring. The registry prunes the patched object. */
+/**
+ * The same for a patch: the unknown fields it would bring. The registry prunes the patched object.
+ * An applied configuration is not checked here: kube's server-side apply refuses its unknown
+ * fields whatever fieldValidation says (the registry's typed-patch check).
+ */
 export function validatePatchFields(schemas: SchemaCatalogue, gvk: GroupVersionKind, patchType: string, patch: Buffer, directive: FieldValidation): string[] {
   const schema = schemas.schemaOf(gvk);
-  if (!schema) return [];
+  if (!schema || patchType === PatchType.apply) return [];
   return verdict(describe(unknownPatchFields(schemas, schema, patchType, JSON.parse(patch.toString('utf8')))), directive, '');
 }
 

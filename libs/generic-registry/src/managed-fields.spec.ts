@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { StatusError, type KubeObject } from '@kapi/api-machinery';
 import { applyConfiguration, updatedManagedFields, type FieldManagerContext } from './managed-fields.js';
 import { comparePaths, FieldSet, renderPath, type Path } from './field-set.js';
-import { fallbackStructure, tableStructure } from './structure.js';
+import { builtinSchemas } from '@kapi/schema';
+import { fallbackStructure, schemaStructure, tableStructure } from './structure.js';
 
 const now = new Date('2026-01-02T03:04:05Z');
 const configMapGvk = { group: '', version: 'v1', kind: 'ConfigMap' };
@@ -224,13 +225,42 @@ describe('applyConfiguration', () => {
   });
 
   it('refuses an item of a keyed list without its key field, in kube\'s words (500, no reason)', () => {
-    const config: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'app', ports: [{ protocol: 'UDP' }] }] } } } };
+    const config: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { template: { spec: { containers: [{ name: 'app', ports: [{ protocol: 'UDP' }] }] } } } };
     const err = statusErrorOf(() => applyConfiguration(undefined, config, false, as('kubectl', deploymentGvk)));
     assert.equal(err.httpCode, 500);
     assert.equal(err.toStatus().reason, undefined);
     assert.equal(
       err.message,
-      'failed to create typed patch object (apps/v1, Kind=Deployment): .spec.template.spec.containers[name="app"].ports: element 0: associative list with keys has an element that omits key field "containerPort" (and doesn\'t have default value)',
+      'failed to create typed patch object (shop/web; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="app"].ports: element 0: associative list with keys has an element that omits key field "containerPort" (and doesn\'t have default value)',
+    );
+  });
+
+  it('refuses fields the schema does not declare, whatever else, by their path in the typed object (500, no reason)', () => {
+    const typed = (manager: string, gvk: FieldManagerContext['gvk']): FieldManagerContext => ({ ...as(manager, gvk), structure: schemaStructure(builtinSchemas()) });
+    const one = statusErrorOf(() => applyConfiguration(undefined, cm({ a: 'b' }, { bogus: 1 } as Partial<KubeObject>), false, typed('kubectl', configMapGvk)));
+    assert.equal(one.httpCode, 500);
+    assert.equal(one.toStatus().reason, undefined);
+    assert.equal(one.message, 'failed to create typed patch object (ns/cfg; /v1, Kind=ConfigMap): .bogus: field not declared in schema');
+
+    const config: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'shop', labels: { 'any-label': 'goes' } },
+      spec: {
+        replicaz: 2,
+        template: { spec: { containers: [{ name: 'app', image: 'app:1', resource: {}, ports: [{ containerPort: 80, hostname: 'x' }] }], tolerations: [{ key: 'k', colour: 'red' }] } },
+      },
+    };
+    const many = statusErrorOf(() => applyConfiguration(undefined, config, false, typed('kubectl', deploymentGvk)));
+    assert.equal(
+      many.message,
+      [
+        'failed to create typed patch object (shop/web; apps/v1, Kind=Deployment): errors:',
+        '  .spec.replicaz: field not declared in schema',
+        '  .spec.template.spec.containers[name="app"].resource: field not declared in schema',
+        '  .spec.template.spec.containers[name="app"].ports[containerPort=80,protocol="TCP"].hostname: field not declared in schema',
+        '  .spec.template.spec.tolerations[0].colour: field not declared in schema',
+      ].join('\n'),
     );
   });
 

@@ -213,27 +213,40 @@ function removePath(root: Record<string, unknown>, path: Path, ctx: FieldManager
 }
 
 /**
- * Refuses a configuration with an item of a keyed list that lacks a key field without a default, as
- * kube's typed conversion of the patch does.
+ * What kube's conversion of an applied configuration into its typed form finds wrong, in document
+ * order, as structured-merge-diff words it: a field the schema does not declare, an item of a
+ * keyed list that lacks a key field without a default.
  */
-function checkListKeys(value: unknown, ctx: FieldManagerContext, names: string[] = [], at = ''): void {
+function typedPatchErrors(value: unknown, ctx: FieldManagerContext, names: string[] = [], at = '', errors: string[] = []): string[] {
   if (Array.isArray(value)) {
     const lt = ctx.structure.listTypeAt(ctx.gvk, names);
-    if (lt.type !== 'map') return;
     value.forEach((item, i) => {
+      if (lt.type !== 'map') return typedPatchErrors(item, ctx, names, `${at}${renderPath([lt.type === 'set' ? valueKey(item) : `i:${i}`])}`, errors);
       const missing = isPlainObject(item) ? lt.keys.find((k) => item[k] === undefined && lt.defaults?.[k] === undefined) : lt.keys[0];
-      if (missing !== undefined) {
-        const gvk = `${ctx.gvk.group ? `${ctx.gvk.group}/` : '/'}${ctx.gvk.version}, Kind=${ctx.gvk.kind}`;
-        throw new StatusError(
-          'KAPI_ERR_APPLY_UNTYPED',
-          `failed to create typed patch object (${gvk}): ${at}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(missing)} (and doesn't have default value)`,
-        );
-      }
-      checkListKeys(item, ctx, names, `${at}${renderPath([itemKey(item, lt.keys, lt.defaults) ?? `i:${i}`])}`);
+      if (missing === undefined) return typedPatchErrors(item, ctx, names, `${at}${renderPath([itemKey(item, lt.keys, lt.defaults)!])}`, errors);
+      errors.push(`${at}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(missing)} (and doesn't have default value)`);
     });
-    return;
+  } else if (isPlainObject(value)) {
+    const declared = ctx.structure.fieldsAt(ctx.gvk, names);
+    for (const [k, v] of Object.entries(value)) {
+      if (declared && !declared.includes(k)) errors.push(`${at}.${k}: field not declared in schema`);
+      else typedPatchErrors(v, ctx, [...names, k], `${at}.${k}`, errors);
+    }
   }
-  if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) checkListKeys(v, ctx, [...names, k], `${at}.${k}`);
+  return errors;
+}
+
+/**
+ * Refuses a configuration kube could not convert into its typed form: 500 with no reason, as kube
+ * answers (the conversion's error is not a Status there), whatever fieldValidation says.
+ */
+function checkTypedPatch(config: KubeObject, ctx: FieldManagerContext): void {
+  const errors = typedPatchErrors(config, ctx);
+  if (errors.length === 0) return;
+  const gvk = `${ctx.gvk.group}/${ctx.gvk.version}, Kind=${ctx.gvk.kind}`;
+  const object = `${config.metadata?.namespace ?? ''}/${config.metadata?.name ?? ''}; ${gvk}`;
+  const detail = errors.length === 1 ? errors[0] : ['errors:', ...errors.map((e) => `  ${e}`)].join('\n');
+  throw new StatusError('KAPI_ERR_APPLY_UNTYPED', `failed to create typed patch object (${object}): ${detail}`);
 }
 
 function dropNulls(value: unknown): void {
@@ -257,8 +270,8 @@ export interface ApplyResult {
  */
 export function applyConfiguration(live: KubeObject | undefined, config: KubeObject, force: boolean, ctx: FieldManagerContext): ApplyResult {
   const managers = decode(live?.metadata?.managedFields);
+  checkTypedPatch(config, ctx);
   const applied = managedPart(config, ctx.subresource);
-  checkListKeys(applied, ctx);
   const base = structuredClone(live ?? { apiVersion: config.apiVersion, kind: config.kind, metadata: { ...config.metadata, managedFields: undefined } });
   const object = merge(base, applied, ctx, []) as KubeObject;
 

@@ -23,6 +23,8 @@ export type MapType = 'struct' | 'granular' | 'atomic';
 export interface StructureLookup {
   listTypeAt(gvk: Gvk, fieldPath: readonly string[]): ListType;
   mapTypeAt(gvk: Gvk, fieldPath: readonly string[]): MapType;
+  /** The only fields an object at the path may have (of its items, for a list); undefined where any field goes or the schema is unknown. */
+  fieldsAt(gvk: Gvk, fieldPath: readonly string[]): readonly string[] | undefined;
 }
 
 export interface StructureRule {
@@ -75,6 +77,7 @@ export function tableStructure(rules: readonly StructureRule[]): StructureLookup
   return {
     listTypeAt: (gvk, path) => rules.find((r) => r.list && matches(r, gvk, path))?.list ?? { type: 'atomic' },
     mapTypeAt: (gvk, path) => rules.find((r) => r.map && matches(r, gvk, path))?.map ?? 'struct',
+    fieldsAt: () => undefined,
   };
 }
 
@@ -92,5 +95,6 @@ export function schemaStructure(schemas: SchemaCatalogue): StructureLookup {
       return fallbackStructure.listTypeAt(gvk, path);
     },
     mapTypeAt: (gvk, path) => fallbackStructure.mapTypeAt(gvk, path),
+    fieldsAt: (gvk, path) => schemas.knownFields(gvk, path.join('.')),
   };
 }

@@ -37,8 +37,11 @@ describe('SchemaCatalogue', () => {
     assert.equal(catalogue.schemaAt(podTemplate, 'template.spec.containers[0].image')?.type, 'string');
     assert.equal(catalogue.schemaAt(podTemplate, 'metadata.labels.app')?.type, 'string');
     assert.equal(catalogue.schemaAt(podTemplate, 'template.nope'), undefined);
-    assert.ok(catalogue.knownFields(podTemplate, 'template.spec.containers').includes('volumeMounts'));
-    assert.deepEqual(catalogue.knownFields(podTemplate, '').sort(), ['apiVersion', 'kind', 'metadata', 'template']);
+    assert.ok(catalogue.knownFields(podTemplate, 'template.spec.containers')?.includes('volumeMounts'));
+    assert.deepEqual(catalogue.knownFields(podTemplate, '')?.sort(), ['apiVersion', 'kind', 'metadata', 'template']);
+    // Any field goes in a map (labels) and where the schema does not reach.
+    assert.equal(catalogue.knownFields(podTemplate, 'metadata.labels'), undefined);
+    assert.equal(catalogue.knownFields(podTemplate, 'template.nope'), undefined);
     assert.deepEqual(catalogue.listFactsAt(podTemplate, 'template.spec.containers[0].ports'), { mergeKey: 'containerPort', strategy: 'merge', listType: 'map', mapKeys: ['containerPort', 'protocol'] });
     assert.equal(catalogue.listFactsAt({ group: 'apps', version: 'v1', kind: 'Deployment' }, 'spec.strategy').strategy, 'retainKeys');
   });

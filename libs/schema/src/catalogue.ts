@@ -35,6 +35,12 @@ const CORE_KINDS = [
   'Pod', 'PodTemplate', 'ReplicationController', 'Service', 'Endpoints', 'Node', 'Namespace', 'PersistentVolume',
   'PersistentVolumeClaim', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event', 'LimitRange', 'ResourceQuota', 'Binding',
 ];
+/** Whether a schema leaves its content open: no declared properties, or preserve-unknown-fields. */
+export function isOpen(schema: Schema): boolean {
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true) return true;
+  return schema.type !== 'array' && !schema.properties && !schema.additionalProperties;
+}
+
 export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 
@@ -149,11 +155,15 @@ export class SchemaCatalogue {
     return current;
   }
 
-  /** The fields an object at a path of a kind may have (of its items, for a list). */
-  knownFields(gvk: GroupVersionKind, path: string): string[] {
+  /**
+   * The fields an object at a path of a kind may have (of its items, for a list); undefined where
+   * any field goes: an open object, a map, or a path the schema does not know.
+   */
+  knownFields(gvk: GroupVersionKind, path: string): string[] | undefined {
     const at = this.schemaAt(gvk, path);
     const object = at?.type === 'array' ? this.resolve(at.items) : at;
-    return Object.keys(object?.properties ?? {});
+    if (!object || object.type !== 'object' || isOpen(object) || !object.properties) return undefined;
+    return Object.keys(object.properties);
   }
 
   definition(name: string): Schema | undefined {

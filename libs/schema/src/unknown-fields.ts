@@ -2,18 +2,12 @@
 // into its Go types, which drops such fields; with fieldValidation it reports them first, by their
 // path in the object (`spec.containers[0].foo`). These functions find them and, when asked, prune
 // them, in document order.
-import type { GroupVersionKind, Schema, SchemaCatalogue } from './catalogue.js';
+import { isOpen, type GroupVersionKind, type Schema, type SchemaCatalogue } from './catalogue.js';
 import { Entries, parseJsonEntries } from './json-entries.js';
 
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Entries);
-
-/** Whether a schema leaves its content open: no declared properties, or preserve-unknown-fields. */
-function isOpen(schema: Schema): boolean {
-  if (schema['x-kubernetes-preserve-unknown-fields'] === true) return true;
-  return schema.type !== 'array' && !schema.properties && !schema.additionalProperties;
-}
 
 const join = (path: string, field: string) => (path ? `${path}.${field}` : field);
 
