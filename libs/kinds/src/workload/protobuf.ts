@@ -85,7 +85,7 @@ const podSpecSchema = refusing({
 
 export const podTemplateSpecSchema = objectMessage({ spec: podSpecSchema });
 
-/** A workload's message: its spec as given, its status read as empty (the stored status is kept). */
+/** The message of a kind with a status subresource whose status is not described: read as empty, as the body's status is not kept. */
 export const workloadSchema = (spec: MessageSchema): MessageSchema => objectMessage({ spec, status: { fields: {} } });
 
 /**
