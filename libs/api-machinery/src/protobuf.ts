@@ -133,6 +133,17 @@ export const timeSchema: MessageSchema = {
   toJson: (m) => (Number(m.seconds ?? 0) <= 0 ? null : new Date(Number(m.seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')),
 };
 
+/** MicroTime: a Time with microseconds, written in JSON with six fraction digits. */
+export const microTimeSchema: MessageSchema = {
+  fields: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
+  toJson: (m) => {
+    const seconds = Number(m.seconds ?? 0);
+    if (seconds <= 0) return null;
+    const micros = String(Math.floor(Number(m.nanos ?? 0) / 1000)).padStart(6, '0');
+    return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, `.${micros}Z`);
+  },
+};
+
 const ownerReferenceSchema: MessageSchema = {
   fields: {
     1: { name: 'kind', type: 'string' },
@@ -186,6 +197,21 @@ export const objectMetaSchema: MessageSchema = {
     17: { name: 'managedFields', type: { message: () => managedFieldsEntrySchema }, repeated: true },
   },
 };
+
+/** Field 1 of every object's message (and of embedded templates): its ObjectMeta. */
+export const metadataField: FieldSchema = { name: 'metadata', type: { message: () => objectMetaSchema } };
+
+/**
+ * The message of an object laid out as most kinds are: metadata at 1, spec at 2 and, when the kind
+ * describes one, status at 3 (without it, a status in the body is skipped). The kind gives only its
+ * own spec and status messages.
+ */
+export function objectMessage(parts: { spec: MessageSchema; status?: MessageSchema }): MessageSchema {
+  const { spec, status } = parts;
+  const fields: Record<number, FieldSchema> = { 1: metadataField, 2: { name: 'spec', type: { message: () => spec } } };
+  if (status) fields[3] = { name: 'status', type: { message: () => status } };
+  return { fields };
+}
 
 /** Decodes a protobuf request body into the JSON object the rest of the pipeline works on. */
 export function decodeProtobufObject(body: Buffer, schema: MessageSchema): Record<string, unknown> {

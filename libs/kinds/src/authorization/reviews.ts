@@ -2,7 +2,7 @@
 // authz service answers them (the front door sends the create there); nothing stores them. They are
 // in the catalogue so that discovery lists them with the single verb `create`, and so that their
 // validation and protobuf messages live with the other kinds'.
-import { field, objectMetaSchema, StatusError, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { field, objectMessage, StatusError, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
 import { defineStrategy, type KindStrategy } from '../strategy.js';
 
 export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
@@ -93,7 +93,8 @@ const nonResourceAttributesSchema: MessageSchema = {
   fields: { 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } },
 };
 
-const extraValueSchema: MessageSchema = {
+/** ExtraValue: a user's extra values under one key. certificates/v1 declares the same message. */
+export const extraValueSchema: MessageSchema = {
   fields: { 1: { name: 'items', type: 'string', repeated: true } },
   toJson: (m) => m.items ?? [],
 };
@@ -115,10 +116,6 @@ const accessSpecSchema: MessageSchema = {
   },
 };
 
-const reviewSchema = (spec: MessageSchema): MessageSchema => ({
-  fields: { 1: { name: 'metadata', type: { message: () => objectMetaSchema } }, 2: { name: 'spec', type: { message: () => spec } } },
-});
-
 // --- the kinds ---
 
 /** Reviews are answered, never stored: a write that reached the generic store is refused. */
@@ -126,25 +123,25 @@ const neverStored = (): never => {
   throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
 };
 
-function reviewStrategy(resource: string, kind: string, namespaced: boolean, protobuf: MessageSchema, validate: (obj: KubeObject) => FieldError[]): KindStrategy {
+function reviewStrategy(resource: string, kind: string, namespaced: boolean, specSchema: MessageSchema, validate: (obj: KubeObject) => FieldError[]): KindStrategy {
   return defineStrategy(
     { group: AUTHORIZATION_GROUP, version: 'v1', resource, kind, namespaced, verbs: ['create'] },
-    { validateName: () => [], protobuf, prepareForCreate: neverStored, prepareForUpdate: neverStored, validate },
+    { validateName: () => [], protobuf: objectMessage({ spec: specSchema }), prepareForCreate: neverStored, prepareForUpdate: neverStored, validate },
   );
 }
 
-export const selfSubjectAccessReviewStrategy = reviewStrategy('selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, reviewSchema(selfAccessSpecSchema), (obj) => [
+export const selfSubjectAccessReviewStrategy = reviewStrategy('selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, selfAccessSpecSchema, (obj) => [
   ...validateAttributes(specOf(obj)),
   ...validateEmptyMetadata(obj),
 ]);
 
-export const subjectAccessReviewStrategy = reviewStrategy('subjectaccessreviews', 'SubjectAccessReview', false, reviewSchema(accessSpecSchema), (obj) => [
+export const subjectAccessReviewStrategy = reviewStrategy('subjectaccessreviews', 'SubjectAccessReview', false, accessSpecSchema, (obj) => [
   ...validateAttributes(specOf(obj)),
   ...validateUserOrGroup(specOf(obj)),
   ...validateEmptyMetadata(obj),
 ]);
 
-export const localSubjectAccessReviewStrategy = reviewStrategy('localsubjectaccessreviews', 'LocalSubjectAccessReview', true, reviewSchema(accessSpecSchema), (obj) => {
+export const localSubjectAccessReviewStrategy = reviewStrategy('localsubjectaccessreviews', 'LocalSubjectAccessReview', true, accessSpecSchema, (obj) => {
   const spec = specOf(obj);
   const errs = [...validateAttributes(spec), ...validateUserOrGroup(spec), ...validateEmptyMetadata(obj, ['namespace'], 'must be empty except for namespace')];
   if (spec.resourceAttributes != null && (spec.resourceAttributes.namespace ?? '') !== (obj.metadata?.namespace ?? '')) {
@@ -158,7 +155,7 @@ export const selfSubjectRulesReviewStrategy = reviewStrategy(
   'selfsubjectrulesreviews',
   'SelfSubjectRulesReview',
   false,
-  reviewSchema({ fields: { 1: { name: 'namespace', type: 'string' } } }),
+  { fields: { 1: { name: 'namespace', type: 'string' } } },
   () => [],
 );
 

@@ -11,12 +11,13 @@ import {
   isDns1123Subdomain,
   nameColumn,
   nowTimestamp,
-  objectMetaSchema,
+  objectMessage,
   timeSchema,
   type FieldError,
   type KubeObject,
   type MessageSchema,
 } from '@kapi/api-machinery';
+import { extraValueSchema } from '../authorization/reviews.js';
 import { defineStrategy, objectMetaFields, type RequestUser } from '../strategy.js';
 import { column, specOf, type Condition } from '../table-columns.js';
 
@@ -225,8 +226,6 @@ function recordRequester(obj: KubeObject, user: RequestUser | undefined): void {
   }
 }
 
-const extraValueSchema: MessageSchema = { fields: { 1: { name: 'items', type: 'string', repeated: true } }, toJson: (m) => m.items ?? [] };
-
 const conditionSchema: MessageSchema = {
   fields: {
     1: { name: 'type', type: 'string' },
@@ -282,32 +281,21 @@ export const certificateSigningRequestStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: {
-      fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
-        2: {
-          name: 'spec',
-          type: {
-            message: () => ({
-              fields: {
-                1: { name: 'request', type: 'bytes' },
-                2: { name: 'username', type: 'string' },
-                3: { name: 'uid', type: 'string' },
-                4: { name: 'groups', type: 'string', repeated: true },
-                5: { name: 'usages', type: 'string', repeated: true },
-                6: { name: 'extra', type: { map: ['string', { message: () => extraValueSchema }] } },
-                7: { name: 'signerName', type: 'string' },
-                8: { name: 'expirationSeconds', type: 'int32', keepZero: true },
-              },
-            }),
-          },
-        },
-        3: {
-          name: 'status',
-          type: { message: () => ({ fields: { 1: { name: 'conditions', type: { message: () => conditionSchema }, repeated: true }, 2: { name: 'certificate', type: 'bytes' } } }) },
+    protobuf: objectMessage({
+      spec: {
+        fields: {
+          1: { name: 'request', type: 'bytes' },
+          2: { name: 'username', type: 'string' },
+          3: { name: 'uid', type: 'string' },
+          4: { name: 'groups', type: 'string', repeated: true },
+          5: { name: 'usages', type: 'string', repeated: true },
+          6: { name: 'extra', type: { map: ['string', { message: () => extraValueSchema }] } },
+          7: { name: 'signerName', type: 'string' },
+          8: { name: 'expirationSeconds', type: 'int32', keepZero: true },
         },
       },
-    },
+      status: { fields: { 1: { name: 'conditions', type: { message: () => conditionSchema }, repeated: true }, 2: { name: 'certificate', type: 'bytes' } } },
+    }),
     tableColumns: [
       nameColumn,
       ageColumn,

@@ -2,7 +2,7 @@
 // 1 failed jobs, pod defaults for the job template), its validation (robfig/cron's messages for the
 // schedule, time zones, the job template's rules, names of at most 52 characters) and the columns
 // NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE (+ CONTAINERS IMAGES SELECTOR with -o wide).
-import { ageColumn, ageOf, field, isDns1123Subdomain, nameColumn, objectMetaSchema, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, ageOf, field, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { jobSpecSchema, selectorColumn, validateJobSpec, type JobSpec } from '../job/strategy.js';
 import { defineStrategy } from '../strategy.js';
@@ -90,7 +90,7 @@ const cronJobSpecSchema: MessageSchema = {
     2: { name: 'startingDeadlineSeconds', type: 'int64', keepZero: true },
     3: { name: 'concurrencyPolicy', type: 'string' },
     4: { name: 'suspend', type: 'bool', keepZero: true },
-    5: { name: 'jobTemplate', type: { message: () => ({ fields: { 1: { name: 'metadata', type: { message: () => objectMetaSchema } }, 2: { name: 'spec', type: { message: () => jobSpecSchema } } } }) } },
+    5: { name: 'jobTemplate', type: { message: () => objectMessage({ spec: jobSpecSchema }) } },
     6: { name: 'successfulJobsHistoryLimit', type: 'int32', keepZero: true },
     7: { name: 'failedJobsHistoryLimit', type: 'int32', keepZero: true },
     8: { name: 'timeZone', type: 'string' },

@@ -8,12 +8,12 @@ import { formatLabels } from '../podtemplate/strategy.js';
 import { validateLabelSelector } from '../rbac/validation.js';
 import { defineStrategy } from '../strategy.js';
 import {
-  child,
   column,
+  defaultRollingUpdate,
   defaultTemplate,
   goIntOrString,
   goPointer,
-  immutable,
+  immutableSelector,
   intOrPercentValue,
   invalidRendered,
   nonNegative,
@@ -42,13 +42,7 @@ const spec = (obj: KubeObject) => (obj.spec ?? {}) as DaemonSetSpec;
 /** SetDefaults_DaemonSet (apps/v1). */
 function prepare(obj: KubeObject): void {
   const s = specOf<DaemonSetSpec>(obj);
-  const strategy = child<NonNullable<DaemonSetSpec['updateStrategy']>>(s as Record<string, unknown>, 'updateStrategy');
-  strategy.type ||= 'RollingUpdate';
-  if (strategy.type === 'RollingUpdate') {
-    const rolling = child<NonNullable<NonNullable<DaemonSetSpec['updateStrategy']>['rollingUpdate']>>(strategy as Record<string, unknown>, 'rollingUpdate');
-    rolling.maxUnavailable ??= 1;
-    rolling.maxSurge ??= 0;
-  }
+  defaultRollingUpdate(s, 'updateStrategy', { maxUnavailable: 1, maxSurge: 0 });
   s.revisionHistoryLimit ??= 10;
   defaultTemplate(s as Record<string, unknown>);
 }
@@ -118,6 +112,6 @@ export const daemonSetStrategy = defineStrategy(
     },
     prepareForUpdate: prepare,
     validate,
-    validateUpdate: (obj, old) => immutable(spec(obj).selector, spec(old).selector, 'spec.selector', goLabelSelector),
+    validateUpdate: immutableSelector,
   },
 );

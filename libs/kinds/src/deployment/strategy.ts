@@ -8,12 +8,12 @@ import { labelSelectorSchema } from '../rbac/validation.js';
 import { defineStrategy } from '../strategy.js';
 import { podTemplateSpecSchema, statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import {
-  child,
   column,
+  defaultRollingUpdate,
   defaultTemplate,
   goIntOrString,
   goPointer,
-  immutable,
+  immutableSelector,
   intOrPercentValue,
   invalidRendered,
   nonNegative,
@@ -28,7 +28,7 @@ import {
   validateSelector,
   type IntOrString,
 } from '../workload/replicated.js';
-import { formatLabelSelector, goLabelSelector, selectorString, type LabelSelectorObject } from '../workload/selector.js';
+import { formatLabelSelector, selectorString, type LabelSelectorObject } from '../workload/selector.js';
 
 interface DeploymentSpec {
   replicas?: number;
@@ -47,13 +47,7 @@ const spec = (obj: KubeObject) => (obj.spec ?? {}) as DeploymentSpec;
 function applyDefaults(obj: KubeObject): void {
   const s = specOf<DeploymentSpec>(obj);
   s.replicas ??= 1;
-  const strategy = child<NonNullable<DeploymentSpec['strategy']>>(s as Record<string, unknown>, 'strategy');
-  strategy.type ||= 'RollingUpdate';
-  if (strategy.type === 'RollingUpdate') {
-    const rolling = child<NonNullable<NonNullable<DeploymentSpec['strategy']>['rollingUpdate']>>(strategy as Record<string, unknown>, 'rollingUpdate');
-    rolling.maxUnavailable ??= '25%';
-    rolling.maxSurge ??= '25%';
-  }
+  defaultRollingUpdate(s, 'strategy', { maxUnavailable: '25%', maxSurge: '25%' });
   s.revisionHistoryLimit ??= 10;
   s.progressDeadlineSeconds ??= 600;
   defaultTemplate(s as Record<string, unknown>);
@@ -159,7 +153,7 @@ export const deploymentStrategy = defineStrategy(
       }
     },
     validate,
-    validateUpdate: (obj, old) => immutable(spec(obj).selector, spec(old).selector, 'spec.selector', goLabelSelector),
+    validateUpdate: immutableSelector,
     scale: { selector: (obj) => selectorString(spec(obj).selector) },
   },
 );

@@ -1,7 +1,7 @@
 // core/v1 Event: what components report about objects. Writes through core/v1 get kube's legacy
 // validation only (a new-style event, one with eventTime, must name its reporter, action and reason);
 // `kubectl get events` prints LAST SEEN TYPE REASON OBJECT MESSAGE, and -o wide adds the rest.
-import { ageOf, field, isDns1123Subdomain, isQualifiedName, nameColumn, objectMetaSchema, type FieldError, type KubeObject, type MessageSchema, type TableColumn } from '@kapi/api-machinery';
+import { ageOf, field, isDns1123Subdomain, isQualifiedName, metadataField, microTimeSchema, nameColumn, timeSchema, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
 import { objectReferenceSchema } from '../serviceaccount/strategy.js';
 
@@ -128,23 +128,6 @@ export const eventTableColumns: TableColumn[] = [
   { ...nameColumn, priority: 1 },
 ];
 
-/** meta/v1 Time: whole seconds in RFC 3339. */
-export const timeSchema: MessageSchema = {
-  fields: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
-  toJson: (m) => (Number(m.seconds ?? 0) <= 0 ? null : new Date(Number(m.seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')),
-};
-
-/** meta/v1 MicroTime: RFC 3339 with six fractional digits. */
-export const microTimeSchema: MessageSchema = {
-  fields: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
-  toJson: (m) => {
-    const seconds = Number(m.seconds ?? 0);
-    if (seconds <= 0) return null;
-    const micros = String(Math.floor(Number(m.nanos ?? 0) / 1000)).padStart(6, '0');
-    return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, `.${micros}Z`);
-  },
-};
-
 /** The fields Go writes even when empty (zero times as null), so reads look as they do from kube. */
 function fillZeroValues(obj: KubeObject): void {
   const e = ev(obj);
@@ -170,7 +153,7 @@ export const eventStrategy = defineStrategy(
     validateName: validatePathSegmentName,
     protobuf: {
       fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+        1: metadataField,
         2: { name: 'involvedObject', type: { message: () => objectReferenceSchema } },
         3: { name: 'reason', type: 'string' },
         4: { name: 'message', type: 'string' },

@@ -1,7 +1,7 @@
 // networking.k8s.io/v1 Ingress: HTTP routing from hosts and paths to Service backends. kube stores it
 // under /registry/ingress (the key of its extensions/v1beta1 days). Status (the load balancer's
 // addresses) is a subresource a controller writes.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, objectMetaSchema, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 import { column } from '../table-columns.js';
 
@@ -108,24 +108,16 @@ const ruleSchema: MessageSchema = {
   toJson: ({ ingressRuleValue, ...rest }) => ({ ...rest, ...(ingressRuleValue as object | undefined) }),
 };
 
-const ingressSchema: MessageSchema = {
-  fields: {
-    1: { name: 'metadata', type: { message: () => objectMetaSchema } },
-    2: {
-      name: 'spec',
-      type: {
-        message: () => ({
-          fields: {
-            1: { name: 'defaultBackend', type: { message: () => backendSchema } },
-            2: { name: 'tls', type: { message: () => ({ fields: { 1: { name: 'hosts', type: 'string', repeated: true }, 2: { name: 'secretName', type: 'string' } } }) }, repeated: true },
-            3: { name: 'rules', type: { message: () => ruleSchema }, repeated: true },
-            4: { name: 'ingressClassName', type: 'string' },
-          },
-        }),
-      },
+const ingressSchema = objectMessage({
+  spec: {
+    fields: {
+      1: { name: 'defaultBackend', type: { message: () => backendSchema } },
+      2: { name: 'tls', type: { message: () => ({ fields: { 1: { name: 'hosts', type: 'string', repeated: true }, 2: { name: 'secretName', type: 'string' } } }) }, repeated: true },
+      3: { name: 'rules', type: { message: () => ruleSchema }, repeated: true },
+      4: { name: 'ingressClassName', type: 'string' },
     },
   },
-};
+});
 
 export const ingressStrategy = defineStrategy(
   {

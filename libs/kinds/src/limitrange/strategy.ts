@@ -1,7 +1,7 @@
 // core/v1 LimitRange: per-namespace bounds and defaults for the resources of pods, containers and
 // claims. Container items get kube's defaults (default ← max, defaultRequest ← default ← min); kube
 // has no printer for the kind, so tables are the generic NAME / CREATED AT.
-import { field, isDns1123Subdomain, isQualifiedName, nameColumn, objectMetaSchema, type FieldError, type KubeObject, type MessageSchema, type TableColumn } from '@kapi/api-machinery';
+import { field, isDns1123Subdomain, isQualifiedName, nameColumn, objectMessage, type FieldError, type KubeObject, type MessageSchema, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 import { compareQuantities, formatQuantity, normalizeResourceList, resourceListField, scaledValue, type Quantity } from '../resourcequota/quantity.js';
 import { isOvercommitAllowed, quantityAt, validateContainerResourceName, validateResourceName } from '../resourcequota/resource-names.js';
@@ -168,12 +168,9 @@ export const limitRangeStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: {
-      fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
-        2: { name: 'spec', type: { message: () => ({ fields: { 1: { name: 'limits', type: { message: () => limitRangeItemSchema }, repeated: true } } }) } },
-      },
-    },
+    protobuf: objectMessage({
+      spec: { fields: { 1: { name: 'limits', type: { message: () => limitRangeItemSchema }, repeated: true } } },
+    }),
     tableColumns: [nameColumn, createdAtColumn],
     prepareForCreate: normalize,
     prepareForUpdate: normalize,

@@ -1,4 +1,4 @@
-import { ageColumn, isDns1123Label, isQualifiedName, nameColumn, field, objectMetaSchema, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Label, isQualifiedName, nameColumn, objectMessage, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
 
 interface NamespaceSpec {
@@ -27,13 +27,10 @@ export const namespaceStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Label,
-    protobuf: {
-      fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
-        2: { name: 'spec', type: { message: () => ({ fields: { 1: { name: 'finalizers', type: 'string', repeated: true } } }) } },
-        3: { name: 'status', type: { message: () => ({ fields: { 1: { name: 'phase', type: 'string' } } }) } },
-      },
-    },
+    protobuf: objectMessage({
+      spec: { fields: { 1: { name: 'finalizers', type: 'string', repeated: true } } },
+      status: { fields: { 1: { name: 'phase', type: 'string' } } },
+    }),
     tableColumns: [
       nameColumn,
       {

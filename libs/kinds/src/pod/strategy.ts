@@ -4,7 +4,7 @@
 // the graceful delete period. What needs other objects (binding, eviction, admission defaults) lives
 // in the registry.
 import { isIP } from 'node:net';
-import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, nameColumn, objectMetaSchema, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, metadataField, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { applyPodSpecDefaults, validatePodSpec, type Container, type PodSpec } from '../podtemplate/pod-spec.js';
 import { compareQuantities, isZero, readQuantity, type Quantity } from '../resourcequota/quantity.js';
 import { objectReferenceSchema } from '../serviceaccount/strategy.js';
@@ -363,13 +363,13 @@ export const podStrategy = defineStrategy(
     subresourceProtobuf: {
       binding: {
         fields: {
-          1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+          1: metadataField,
           2: { name: 'target', type: { message: () => objectReferenceSchema } },
         },
       },
       eviction: {
         fields: {
-          1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+          1: metadataField,
           2: {
             name: 'deleteOptions',
             type: {

@@ -7,8 +7,8 @@ import {
   isDns1123Subdomain,
   isLabelValue,
   isQualifiedName,
+  metadataField,
   nameColumn,
-  objectMetaSchema,
   validateLabels,
   type FieldError,
   type KubeObject,
@@ -254,7 +254,7 @@ const roleRefSchema: MessageSchema = {
 
 export const roleSchema: MessageSchema = {
   fields: {
-    1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+    1: metadataField,
     2: { name: 'rules', type: { message: () => policyRuleSchema }, repeated: true },
   },
 };
@@ -265,7 +265,7 @@ export const clusterRoleSchema: MessageSchema = {
 
 export const bindingSchema: MessageSchema = {
   fields: {
-    1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+    1: metadataField,
     2: { name: 'subjects', type: { message: () => subjectSchema }, repeated: true },
     3: { name: 'roleRef', type: { message: () => roleRefSchema } },
   },

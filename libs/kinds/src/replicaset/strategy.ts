@@ -4,8 +4,8 @@
 import { ageColumn, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
-import { column, defaultTemplate, immutable, nonNegative, specOf, statusCount, templateColumns, templateOfSpec, validateSelectedTemplate, validateSelector } from '../workload/replicated.js';
-import { formatLabelSelector, goLabelSelector, selectorString, type LabelSelectorObject } from '../workload/selector.js';
+import { column, defaultTemplate, immutableSelector, nonNegative, specOf, statusCount, templateColumns, templateOfSpec, validateSelectedTemplate, validateSelector } from '../workload/replicated.js';
+import { formatLabelSelector, selectorString, type LabelSelectorObject } from '../workload/selector.js';
 
 interface ReplicaSetSpec {
   replicas?: number;
@@ -61,7 +61,7 @@ export const replicaSetStrategy = defineStrategy(
     },
     prepareForUpdate: prepare,
     validate,
-    validateUpdate: (obj, old) => immutable(spec(obj).selector, spec(old).selector, 'spec.selector', goLabelSelector),
+    validateUpdate: immutableSelector,
     selectableFields: replicasSelectableFields,
     scale: { selector: (obj) => selectorString(spec(obj).selector) },
   },

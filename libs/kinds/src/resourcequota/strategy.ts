@@ -1,7 +1,7 @@
 // core/v1 ResourceQuota: hard limits per namespace, with a status subresource the quota controller
 // fills (status.hard, status.used). `kubectl get quota` prints used/hard pairs, requests and limits
 // apart, as kube's printer does.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, objectMetaSchema, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 import { canonicalQuantity, normalizeResourceList, resourceListField } from './quantity.js';
 import { isScopeValidForResource, isStandardQuotaResourceName, QUOTA_SCOPES, quantityAt, validateQuotaResourceName, validateResourceQuantityValue } from './resource-names.js';
@@ -164,24 +164,16 @@ export const resourceQuotaStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: {
-      fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
-        2: {
-          name: 'spec',
-          type: {
-            message: () => ({
-              fields: {
-                1: resourceListField('hard'),
-                2: { name: 'scopes', type: 'string', repeated: true },
-                3: { name: 'scopeSelector', type: { message: () => ({ fields: { 1: { name: 'matchExpressions', type: { message: () => scopedResourceSelectorRequirementSchema }, repeated: true } } }) } },
-              },
-            }),
-          },
+    protobuf: objectMessage({
+      spec: {
+        fields: {
+          1: resourceListField('hard'),
+          2: { name: 'scopes', type: 'string', repeated: true },
+          3: { name: 'scopeSelector', type: { message: () => ({ fields: { 1: { name: 'matchExpressions', type: { message: () => scopedResourceSelectorRequirementSchema }, repeated: true } } }) } },
         },
-        3: { name: 'status', type: { message: () => ({ fields: { 1: resourceListField('hard'), 2: resourceListField('used') } }) } },
       },
-    },
+      status: { fields: { 1: resourceListField('hard'), 2: resourceListField('used') } },
+    }),
     tableColumns: [nameColumn, requestColumn, limitColumn, ageColumn],
     prepareForCreate(obj) {
       // The quota controller owns the status; a new quota starts without one.

@@ -1,6 +1,6 @@
 // node.k8s.io/v1 RuntimeClass: a named container runtime configuration. The handler is a DNS label
 // that never changes; overhead and scheduling are validated as a pod's resources and tolerations.
-import { ageColumn, field, isDns1123Label, isDns1123Subdomain, isLabelValue, isQualifiedName, nameColumn, objectMetaSchema, validateLabels, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Label, isDns1123Subdomain, isLabelValue, isQualifiedName, metadataField, nameColumn, validateLabels, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 import { normalizeResourceList, resourceListField } from '../resourcequota/quantity.js';
 import { validateLimitsList } from '../resourcequota/resource-names.js';
@@ -85,7 +85,7 @@ export const runtimeClassStrategy = defineStrategy(
     validateName: isDns1123Subdomain,
     protobuf: {
       fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+        1: metadataField,
         2: { name: 'handler', type: 'string' },
         3: { name: 'overhead', type: { message: () => ({ fields: { 1: resourceListField('podFixed') } }) } },
         4: {

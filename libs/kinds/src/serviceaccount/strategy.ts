@@ -1,6 +1,6 @@
 // core/v1 ServiceAccount. Secret references keep only their name, as kube's strategy cleans them; the
 // registry's service account controller makes sure every namespace has a `default` one.
-import { ageColumn, isDns1123Subdomain, nameColumn, objectMetaSchema, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, isDns1123Subdomain, metadataField, nameColumn, objectMessage, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 
 /** The ServiceAccount every namespace has. */
@@ -33,26 +33,18 @@ function cleanSecretReferences(obj: KubeObject): void {
 }
 
 /** authentication.k8s.io/v1 TokenRequest, the body of a create on serviceaccounts/<name>/token. */
-export const tokenRequestSchema: MessageSchema = {
-  fields: {
-    1: { name: 'metadata', type: { message: () => objectMetaSchema } },
-    2: {
-      name: 'spec',
-      type: {
-        message: () => ({
-          fields: {
-            1: { name: 'audiences', type: 'string', repeated: true },
-            3: {
-              name: 'boundObjectRef',
-              type: { message: () => ({ fields: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiVersion', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'uid', type: 'string' } } }) },
-            },
-            4: { name: 'expirationSeconds', type: 'int64', keepZero: true },
-          },
-        }),
+export const tokenRequestSchema = objectMessage({
+  spec: {
+    fields: {
+      1: { name: 'audiences', type: 'string', repeated: true },
+      3: {
+        name: 'boundObjectRef',
+        type: { message: () => ({ fields: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiVersion', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'uid', type: 'string' } } }) },
       },
+      4: { name: 'expirationSeconds', type: 'int64', keepZero: true },
     },
   },
-};
+});
 
 export const serviceAccountStrategy = defineStrategy(
   {
@@ -69,7 +61,7 @@ export const serviceAccountStrategy = defineStrategy(
     subresourceProtobuf: { token: tokenRequestSchema },
     protobuf: {
       fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+        1: metadataField,
         2: { name: 'secrets', type: { message: () => objectReferenceSchema }, repeated: true },
         3: { name: 'imagePullSecrets', type: { message: () => localObjectReferenceSchema }, repeated: true },
         4: { name: 'automountServiceAccountToken', type: 'bool', keepZero: true },

@@ -1,7 +1,7 @@
 // storage.k8s.io/v1 StorageClass: how volumes of a class are provisioned. kube defaults reclaimPolicy
 // to Delete and volumeBindingMode to Immediate; provisioner, parameters, reclaimPolicy and
 // volumeBindingMode never change. The default class is marked "(default)" in `kubectl get sc`.
-import { ageColumn, deepEqual, field, isDns1123Subdomain, isQualifiedName, nameColumn, objectMetaSchema, type FieldError, type KubeObject, type MessageSchema, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, deepEqual, field, isDns1123Subdomain, isQualifiedName, metadataField, nameColumn, type FieldError, type KubeObject, type MessageSchema, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 
 export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
@@ -103,7 +103,7 @@ export const storageClassStrategy = defineStrategy(
     validateName: isDns1123Subdomain,
     protobuf: {
       fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
+        1: metadataField,
         2: { name: 'provisioner', type: 'string' },
         3: { name: 'parameters', type: { map: ['string', 'string'] } },
         4: { name: 'reclaimPolicy', type: 'string', keepZero: true },

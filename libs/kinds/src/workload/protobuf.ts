@@ -2,7 +2,7 @@
 // kinds that kubectl's generators send as protobuf (`kubectl create deployment|job|cronjob`). The
 // fields are those generators and typed clients commonly set; a body that uses one of the others
 // (volumes, probes, affinity...) is refused with 415 rather than stored without it.
-import { objectMetaSchema, StatusError, type FieldSchema, type MessageSchema } from '@kapi/api-machinery';
+import { objectMessage, StatusError, type FieldSchema, type MessageSchema } from '@kapi/api-machinery';
 import { resourceListField } from '../resourcequota/quantity.js';
 import { tolerationSchema } from '../runtimeclass/strategy.js';
 
@@ -83,14 +83,10 @@ const podSpecSchema = refusing({
   },
 }, [1, 15, 18, 23, 25, 26, 27, 28, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40]);
 
-export const podTemplateSpecSchema: MessageSchema = {
-  fields: { 1: message('metadata', () => objectMetaSchema), 2: message('spec', () => podSpecSchema) },
-};
+export const podTemplateSpecSchema = objectMessage({ spec: podSpecSchema });
 
-/** A top-level kind: metadata, spec and status, with the spec's own message. */
-export function workloadSchema(spec: MessageSchema): MessageSchema {
-  return { fields: { 1: message('metadata', () => objectMetaSchema), 2: message('spec', () => spec), 3: message('status', () => ({ fields: {} })) } };
-}
+/** The message of a kind with a status subresource whose status is not described: read as empty, as the body's status is not kept. */
+export const workloadSchema = (spec: MessageSchema): MessageSchema => objectMessage({ spec, status: { fields: {} } });
 
 /**
  * The status messages are not described: a status written as protobuf is refused (415) rather than

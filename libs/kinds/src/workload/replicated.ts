@@ -105,6 +105,12 @@ export function immutable(next: unknown, old: unknown, path: string, render: (v:
   return [invalidRendered(path, next === undefined || next === null ? 'null' : render(next as never), 'field is immutable')];
 }
 
+/** apps/v1's rule for Deployments, ReplicaSets and DaemonSets: spec.selector never changes. */
+export function immutableSelector(obj: KubeObject, old: KubeObject): FieldError[] {
+  const selectorOf = (o: KubeObject) => (o.spec as { selector?: LabelSelectorObject | null } | undefined)?.selector;
+  return immutable(selectorOf(obj), selectorOf(old), 'spec.selector', goLabelSelector);
+}
+
 // --- intstr.IntOrString ---
 
 export type IntOrString = number | string;
@@ -125,6 +131,19 @@ export function validatePositiveIntOrPercent(value: IntOrString | undefined, pat
       : [invalidRendered(path, goIntOrString(value), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
   }
   return nonNegative(value, path);
+}
+
+/**
+ * SetDefaults for the update strategy at `spec[key]` of a Deployment or DaemonSet: RollingUpdate
+ * unless a type is set and, for a rolling update, the kind's maxUnavailable and maxSurge where absent.
+ */
+export function defaultRollingUpdate(spec: object, key: string, defaults: { maxUnavailable: IntOrString; maxSurge: IntOrString }): void {
+  const strategy = child<{ type?: string }>(spec as Record<string, unknown>, key);
+  strategy.type ||= 'RollingUpdate';
+  if (strategy.type !== 'RollingUpdate') return;
+  const rolling = child<{ maxUnavailable?: IntOrString; maxSurge?: IntOrString }>(strategy, 'rollingUpdate');
+  rolling.maxUnavailable ??= defaults.maxUnavailable;
+  rolling.maxSurge ??= defaults.maxSurge;
 }
 
 /** The value of an int or a percentage, as getIntOrPercentValue reads it. */
