@@ -13,7 +13,8 @@ import {
 
 /** deploy/dist/cli.js lives two levels below the repository root. */
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const STATE_DIR = path.join(REPO_ROOT, '.kapi');
+/** `.kapi/` in the repository; KAPI_STATE_DIR puts a second stack (a test's, say) elsewhere. */
+const STATE_DIR = process.env.KAPI_STATE_DIR ? path.resolve(process.env.KAPI_STATE_DIR) : path.join(REPO_ROOT, '.kapi');
 const USAGE = 'usage: npm run up | npm run down | npm run status';
 
 async function up(): Promise<number> {
