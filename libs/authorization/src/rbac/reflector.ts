@@ -1,7 +1,7 @@
 // Keeps an RbacIndex current: for each of the four RBAC resources, list, then watch from the list's
-// resourceVersion, applying every event and noting how far each resource has been read; on an ERROR event (410 Expired among them), the end of the
-// stream or a failure, list again after a short pause. The list-and-watch transport is injected, so this
-// file knows nothing of gRPC.
+// resourceVersion, applying every event and noting how far the resource has been read; on an ERROR
+// event (410 Expired among them), the end of the stream or a failure, list again after a short pause.
+// The list-and-watch transport is injected, so this file knows nothing of gRPC.
 import type { RbacIndex, RbacObject } from './rbac-index.js';
 import { RBAC_RESOURCES, type RbacResource } from './types.js';
 
