@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePki, servingSubjectAltNames, type PkiFiles } from '@kapi/local-stack';
-import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, eventually, startTestStack, userlessKubeconfig, type TestStack } from './harness.js';
 
 interface Review {
   apiVersion: string;
@@ -118,19 +118,7 @@ describe('authentication and authorization webhooks', () => {
         KAPI_AUTHENTICATION_TOKEN_WEBHOOK_CONFIG_FILE: webhookConfig(dir, 'authn', tokenHook.url, pki, true),
       },
     });
-    bare = join(dir, 'bare.kubeconfig');
-    writeFileSync(
-      bare,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        `clusters: [{ name: kapi, cluster: { server: ${JSON.stringify(stack.handle.serverUrl)}, certificate-authority: ${stack.handle.pki.caCert} } }]`,
-        'users: [{ name: nobody, user: {} }]',
-        'contexts: [{ name: kapi, context: { cluster: kapi, user: nobody } }]',
-        'current-context: kapi',
-        '',
-      ].join('\n'),
-    );
+    bare = userlessKubeconfig(stack);
     await stack.kubectl(['create', 'namespace', 'team']);
   });
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyId } from '@kapi/authentication';
-import { anonymousGet, apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
+import { anonymousGet, apiRequest, eventually, startTestStack, userlessKubeconfig, type TestStack } from './harness.js';
 import { startOidcTestIssuer, type OidcTestIssuer } from './oidc-issuer.js';
 
 const UNAUTHORIZED = 'error: You must be logged in to the server (Unauthorized)\n';
@@ -61,26 +61,7 @@ describe('authentication methods', () => {
         KAPI_OIDC_GROUPS_PREFIX: 'oidc:',
       },
     });
-    bare = join(dir, 'bare.kubeconfig');
-    const ca = readFileSync(stack.handle.pki.caCert).toString('base64');
-    writeFileSync(
-      bare,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        `  - name: kapi`,
-        `    cluster: { server: ${JSON.stringify(stack.handle.serverUrl)}, certificate-authority-data: ${ca} }`,
-        'users:',
-        '  - name: nobody',
-        '    user: {}',
-        'contexts:',
-        '  - name: kapi',
-        '    context: { cluster: kapi, user: nobody }',
-        'current-context: kapi',
-        '',
-      ].join('\n'),
-    );
+    bare = userlessKubeconfig(stack);
   });
 
   after(async () => {

@@ -1,7 +1,7 @@
 // Starts a whole kapi stack for a test file (its own state dir, free ports and loopback addresses,
 // so it never meets a stack started with `npm run up`) and drives the machine's real kubectl.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
@@ -109,6 +109,28 @@ export async function startTestStack(
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A kubeconfig for the stack with no credentials of its own, written into the stack's state dir: for
+ * `kubectl --kubeconfig <it> --token=…`, a user who is not the admin.
+ */
+export function userlessKubeconfig(stack: TestStack): string {
+  const file = join(stack.handle.stateDir, 'userless.kubeconfig');
+  const ca = readFileSync(stack.handle.pki.caCert).toString('base64');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{ name: kapi, cluster: { server: ${JSON.stringify(stack.handle.serverUrl)}, certificate-authority-data: ${ca} } }]`,
+      'users: [{ name: nobody, user: {} }]',
+      'contexts: [{ name: kapi, context: { cluster: kapi, user: nobody } }]',
+      'current-context: kapi',
+      '',
+    ].join('\n'),
+  );
+  return file;
 }
 
 /** A raw HTTPS request to the stack as the admin user. */

@@ -34,9 +34,25 @@ export class Backends implements OnApplicationShutdown {
     ).map(([name, addrs]) => ({ name, health: createClient(healthV1.HealthClient, addrs) }));
   }
 
-  /** Asks one neighbour whether it is ready; throws with its reason when it is not. */
-  async check(dep: Dependency): Promise<void> {
+  /** The neighbour of that name. */
+  dependency(name: string): Dependency {
+    const dep = this.dependencies.find((d) => d.name === name);
+    if (!dep) throw new Error(`no neighbour named ${name}`);
+    return dep;
+  }
+
+  /**
+   * Asks one neighbour whether it is ready, or only whether its check named `only` passes; throws
+   * with its reason when not.
+   */
+  async check(dep: Dependency, only?: string): Promise<void> {
     const reply = await unary(dep.name, 'Check', dep.health.check.bind(dep.health), {}, { timeoutMs: 2000 });
+    if (only !== undefined) {
+      const check = reply.checks.find((c) => c.name === only);
+      if (!check) throw new Error(`${dep.name} has no check named ${only}`);
+      if (!check.ok) throw new Error(`${only}: ${check.message}`);
+      return;
+    }
     if (!reply.ready) throw new Error(reply.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`).join('; ') || 'not ready');
   }
 

@@ -1,4 +1,7 @@
-// /healthz, /livez and /readyz with kube-apiserver's per-check paths, ?verbose and ?exclude.
+// /healthz, /livez and /readyz with kube-apiserver's per-check paths, ?verbose and ?exclude. Besides a
+// line per neighbour, kube's own names stand for the neighbour check that means the same: etcd (the
+// registry), informer-sync (authz's RBAC cache has listed everything) and poststarthook/rbac/bootstrap-roles
+// (the registry wrote the bootstrap policy and authz's cache has read it).
 import type { Backends } from './backends.js';
 
 export interface HealthCheck {
@@ -23,8 +26,9 @@ export class HealthEndpoints {
     const ping: HealthCheck = { name: 'ping', run: async () => {} };
     if (endpoint === 'livez') return [ping];
     const deps = this.backends.dependencies.map((d) => ({ name: d.name, run: () => this.backends.check(d) }));
-    const etcd: HealthCheck = { name: 'etcd', run: () => this.backends.check(this.backends.dependencies.find((d) => d.name === 'registry')!) };
-    const checks = [ping, etcd, ...deps];
+    const etcd: HealthCheck = { name: 'etcd', run: () => this.backends.check(this.backends.dependency('registry')) };
+    const checks = [ping, etcd, ...(endpoint === 'readyz' ? [this.backendCheck('authz', 'informer-sync')] : []), ...deps];
+    checks.push(this.backendCheck('authz', 'poststarthook/rbac/bootstrap-roles'));
     if (endpoint === 'readyz') {
       checks.push({
         name: 'shutdown',
@@ -34,6 +38,11 @@ export class HealthEndpoints {
       });
     }
     return checks;
+  }
+
+  /** A check of one neighbour's, under the same name. */
+  private backendCheck(neighbour: string, name: string): HealthCheck {
+    return { name, run: () => this.backends.check(this.backends.dependency(neighbour), name) };
   }
 
   private async run(check: HealthCheck): Promise<string | undefined> {

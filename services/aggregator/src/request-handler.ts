@@ -291,8 +291,9 @@ export class RequestHandler {
   private async serveNonResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): Promise<void> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const segments = path.split('/').filter(Boolean);
-    if (['healthz', 'livez', 'readyz'].includes(segments[0]) && segments.length <= 2) {
-      const answer = await this.health.answer(segments[0], segments[1], url.searchParams);
+    if (['healthz', 'livez', 'readyz'].includes(segments[0])) {
+      // A check's name may have slashes of its own (poststarthook/rbac/bootstrap-roles).
+      const answer = await this.health.answer(segments[0], segments.slice(1).join('/') || undefined, url.searchParams);
       if (!answer) throw this.notFound();
       res.setHeader('X-Content-Type-Options', 'nosniff');
       return this.send(res, answer.code, 'text/plain; charset=utf-8', answer.body);

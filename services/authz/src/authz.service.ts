@@ -1,7 +1,9 @@
 // May they: the authorizer chain system:masters → the modes of KAPI_AUTHORIZATION_MODE (default RBAC,
 // which is the RBAC index then the bootstrap policy), answering the front door's Authorize calls and
 // the authorization.k8s.io reviews with the same chain. RBAC decides from an in-memory index that a
-// reflector keeps current through the watch-cache service, so no decision reads storage.
+// reflector keeps current through the watch-cache service, so no decision reads storage. The service is
+// ready once that index has listed every RBAC resource (informer-sync) and has read the bootstrap policy
+// the registry wrote (poststarthook/rbac/bootstrap-roles); the index fills either way, only readiness waits.
 import { Inject, Injectable } from '@nestjs/common';
 import { isStatusError, toStatus } from '@kapi/api-machinery';
 import { webhookFromKubeconfig } from '@kapi/webhook-client';
@@ -9,6 +11,7 @@ import {
   authorizerChain,
   authorizersForModes,
   bootstrapPolicyAuthorizer,
+  BootstrapRolesSync,
   parseAuthorizationModes,
   RbacAuthorizer,
   RbacIndex,
@@ -21,10 +24,11 @@ import {
 } from '@kapi/authorization';
 import { requireSettings, type ServiceConfig } from '@kapi/config';
 import { createClient, healthService, toGrpcHandlers } from '@kapi/grpc';
-import { authzV1, watchcacheV1 } from '@kapi/proto';
+import { authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
 import { WatchCacheRbacSource } from './rbac-source.js';
+import { registryBootstrapRevisions } from './registry-bootstrap.js';
 import { ReviewAnswerer } from './reviews.js';
 
 const toProto: Record<Decision, authzV1.Decision> = {
@@ -64,15 +68,19 @@ export class AuthzGrpcServer extends GrpcServerHost {
   private readonly reviews: ReviewAnswerer;
   private readonly watchCache: watchcacheV1.WatchCacheClient;
   private readonly reflector: RbacReflector;
+  private readonly registry: registryV1.RegistryClient;
+  private readonly bootstrapRoles: BootstrapRolesSync;
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
     super(config, logger);
-    requireSettings(config, { watchCacheAddrs: 'KAPI_WATCH_CACHE_ADDR' });
+    requireSettings(config, { watchCacheAddrs: 'KAPI_WATCH_CACHE_ADDR', registryAddrs: 'KAPI_REGISTRY_ADDR' });
     const { authorizers, rulesFor } = buildAuthorizers(config, this.rbac);
     this.authorizer = authorizerChain(authorizers);
     this.reviews = new ReviewAnswerer(authorizers, rulesFor);
     this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs);
     this.reflector = new RbacReflector(this.index, new WatchCacheRbacSource(this.watchCache), { logger });
+    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
+    this.bootstrapRoles = new BootstrapRolesSync(this.reflector, registryBootstrapRevisions(this.registry));
     for (const resource of ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const) {
       metrics.gauge(`kapi_authz_rbac_${resource}`, `${resource} held in the authorizer's RBAC index.`, () => this.index.size(resource));
     }
@@ -88,6 +96,7 @@ export class AuthzGrpcServer extends GrpcServerHost {
   override async onApplicationShutdown(): Promise<void> {
     await this.reflector.stop();
     this.watchCache.close();
+    this.registry.close();
     await super.onApplicationShutdown();
   }
 
@@ -126,11 +135,12 @@ export class AuthzGrpcServer extends GrpcServerHost {
       },
       healthService('authz', [
         {
-          name: 'rbac',
+          name: 'informer-sync',
           check: () => {
             if (!this.reflector.synced) throw new Error(`the RBAC objects are not listed yet (${this.reflector.pending.join(', ')})`);
           },
         },
+        { name: 'poststarthook/rbac/bootstrap-roles', check: () => this.bootstrapRoles.check() },
       ]),
     ];
   }

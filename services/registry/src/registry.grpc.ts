@@ -11,6 +11,7 @@ import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
 import { isCompacted, readHistory } from './history.js';
+import { Bootstrap } from './bootstrap.js';
 import { Registry } from './registry.js';
 import { TokenIssuer } from './token-issuer.js';
 import { CONNECT_SUBRESOURCES, CREATE_SUBRESOURCES, PodSubresources } from './pod-subresources.js';
@@ -59,6 +60,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
     @Inject(CONFIG) config: ServiceConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly registry: Registry,
+    private readonly bootstrap: Bootstrap,
   ) {
     super(config, logger);
     this.tokens = new TokenIssuer(registry, loadAuthnConfig(config.pkiDir).serviceAccountSigningKeyFile);
@@ -160,6 +162,10 @@ export class RegistryGrpcServer extends GrpcServerHost {
           return { revision: 0, status: Buffer.from(JSON.stringify(status)) };
         }
       },
+      rbacBootstrap: async (): Promise<registryV1.RbacBootstrapReply> => {
+        const revisions = this.bootstrap.rbacBootstrapRevisions;
+        return { done: revisions !== undefined, revisions: { ...revisions } };
+      },
       history: async function* (this: void, r: registryV1.HistoryRequest): AsyncIterable<registryV1.HistoryBatch> {
         try {
           for await (const batch of readHistory(registry.backend.client, r.prefix || '/registry/', r.fromRevision, progress)) {
@@ -217,6 +223,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
       healthService('registry', [
         { name: 'etcd', check: async () => void (await this.registry.storage.currentRevision()) },
         { name: 'bootstrap', check: () => this.registry.checkBootstrapped() },
+        { name: 'poststarthook/rbac/bootstrap-roles', check: () => this.bootstrap.checkRbacBootstrapped() },
       ]),
     ];
   }

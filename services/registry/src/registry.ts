@@ -122,7 +122,8 @@ export class Registry implements OnApplicationShutdown {
   /**
    * Ready once what every cluster has from its first start exists (the default namespace and the
    * kubernetes Service), whichever replica created it; the lifecycle hooks that create them run
-   * concurrently with the gRPC server's start. Once true it stays true.
+   * concurrently with the gRPC server's start. Once true it stays true. The RBAC bootstrap policy has
+   * a check of its own, `poststarthook/rbac/bootstrap-roles` (Bootstrap).
    */
   async checkBootstrapped(): Promise<void> {
     if (this.bootstrapped) return;

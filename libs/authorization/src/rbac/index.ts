@@ -6,3 +6,4 @@ export * from './rbac-index.js';
 export * from './rbac-authorizer.js';
 export * from './reflector.js';
 export * from './bootstrap-roles.js';
+export * from './bootstrap-sync.js';

@@ -69,6 +69,32 @@ describe('RbacReflector', () => {
     await reflector.stop();
   });
 
+  it('says how far each resource has been read: its list, then its events and bookmarks; a list says it afresh', async () => {
+    const source = new FakeSource();
+    const reflector = new RbacReflector(new RbacIndex(), source, { retryMs: 5 });
+    assert.equal(reflector.revision('clusterroles'), 0);
+    assert.deepEqual(reflector.behind({ clusterroles: 5 }), ['clusterroles at 0 of 5']);
+    reflector.start();
+    await reflector.waitUntilSynced(1000);
+    await until(() => source.watches.length === 4);
+    assert.equal(reflector.revision('clusterroles'), 10);
+    assert.deepEqual(reflector.behind({ clusterroles: 10, clusterrolebindings: 9 }), []);
+    assert.deepEqual(reflector.behind({ clusterroles: 12, clusterrolebindings: 14 }), ['clusterroles at 10 of 12', 'clusterrolebindings at 10 of 14']);
+
+    const role = (name: string, rv: string): RbacObject => ({ metadata: { name, resourceVersion: rv }, rules: [] });
+    source.watchOf('clusterroles').push({ type: 'ADDED', object: role('a', '12') });
+    source.watchOf('clusterrolebindings').push({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '14' } } as RbacObject });
+    await until(() => reflector.revision('clusterroles') === 12 && reflector.revision('clusterrolebindings') === 14);
+    assert.deepEqual(reflector.behind({ clusterroles: 12, clusterrolebindings: 14 }), []);
+    // Another resource's progress says nothing about this one.
+    assert.equal(reflector.revision('roles'), 10);
+
+    source.watchOf('clusterroles').push({ type: 'ERROR', object: { kind: 'Status', code: 410, message: 'too old resource version' } });
+    await until(() => source.lists.clusterroles === 2);
+    assert.equal(reflector.revision('clusterroles'), 10);
+    await reflector.stop();
+  });
+
   it('lists again after an ERROR event (e.g. 410 Expired) and after the stream ends', async () => {
     const source = new FakeSource();
     const index = new RbacIndex();

@@ -1,9 +1,12 @@
 // Keeps an RbacIndex current: for each of the four RBAC resources, list, then watch from the list's
-// resourceVersion, applying every event; on an ERROR event (410 Expired among them), the end of the
-// stream or a failure, list again after a short pause. The list-and-watch transport is injected, so this
-// file knows nothing of gRPC.
+// resourceVersion, applying every event and noting how far the resource has been read; on an ERROR
+// event (410 Expired among them), the end of the stream or a failure, list again after a short pause.
+// The list-and-watch transport is injected, so this file knows nothing of gRPC.
 import type { RbacIndex, RbacObject } from './rbac-index.js';
 import { RBAC_RESOURCES, type RbacResource } from './types.js';
+
+/** A revision per RBAC resource, e.g. how far a cache must have read to hold some objects. */
+export type RbacRevisions = Partial<Record<RbacResource, number>>;
 
 export interface RbacWatchEvent {
   type: string;
@@ -46,6 +49,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 export class RbacReflector {
   private readonly controller = new AbortController();
   private readonly listed = new Set<RbacResource>();
+  private readonly revisions = new Map<RbacResource, number>();
   private readonly waiters = new Set<() => void>();
   private loops: Promise<void>[] = [];
   /** Lists that replaced a resource's content, for metrics and tests. */
@@ -66,6 +70,21 @@ export class RbacReflector {
   /** The resources not listed yet, for a readiness message. */
   get pending(): RbacResource[] {
     return RBAC_RESOURCES.filter((r) => !this.listed.has(r));
+  }
+
+  /** The newest resourceVersion read for a resource (its list's, then its events' and bookmarks'); 0 before the first list. */
+  revision(resource: RbacResource): number {
+    return this.revisions.get(resource) ?? 0;
+  }
+
+  /** The resources not read as far as `targets` asks, each with where it is, for a readiness message. */
+  behind(targets: RbacRevisions): string[] {
+    return RBAC_RESOURCES.filter((r) => (targets[r] ?? 0) > 0 && this.revision(r) < targets[r]!).map((r) => `${r} at ${this.revision(r)} of ${targets[r]}`);
+  }
+
+  private advance(resource: RbacResource, resourceVersion: string | undefined): void {
+    const rv = Number(resourceVersion);
+    if (Number.isSafeInteger(rv) && rv > this.revision(resource)) this.revisions.set(resource, rv);
   }
 
   start(): void {
@@ -106,6 +125,9 @@ export class RbacReflector {
         const { items, resourceVersion } = await this.source.list(resource, signal);
         if (signal.aborted) break;
         this.index.replace(resource, items);
+        // A list replaces what the index held, so it also says afresh how far the index has read.
+        this.revisions.delete(resource);
+        this.advance(resource, resourceVersion);
         this.relists++;
         if (!this.listed.has(resource)) {
           this.listed.add(resource);
@@ -118,9 +140,11 @@ export class RbacReflector {
             this.options.logger?.info('rbac watch ended with an error; listing again', { resource, code: status.code, reason: status.message });
             break;
           }
-          if (!INDEX_EVENTS.has(e.type)) continue;
-          this.index.apply(resource, e.type as 'ADDED' | 'MODIFIED' | 'DELETED', e.object as RbacObject);
-          this.eventsApplied++;
+          if (INDEX_EVENTS.has(e.type)) {
+            this.index.apply(resource, e.type as 'ADDED' | 'MODIFIED' | 'DELETED', e.object as RbacObject);
+            this.eventsApplied++;
+          }
+          this.advance(resource, (e.object as RbacObject).metadata?.resourceVersion);
         }
       } catch (err) {
         if (signal.aborted) break;

@@ -1,0 +1,81 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { healthV1 } from '@kapi/proto';
+import { Backends, type Dependency } from './backends.js';
+import { HealthEndpoints } from './health.js';
+
+const NEIGHBOURS = ['authn', 'authz', 'admission', 'registry', 'watch-cache'];
+
+/** The front door's neighbours, each answering Health with the checks the test gives it (all passing by default). */
+function neighbours(checks: Record<string, healthV1.Check[]> = {}): Backends {
+  const dependencies: Dependency[] = NEIGHBOURS.map((name) => {
+    const reply = (): healthV1.CheckReply => {
+      const own = checks[name] ?? [{ name: 'ok', ok: true, message: 'ok' }];
+      return { ready: own.every((c) => c.ok), service: name, checks: own };
+    };
+    const health = { check: (_req: unknown, _md: unknown, _opts: unknown, cb: (err: null, res: healthV1.CheckReply) => void) => cb(null, reply()) };
+    return { name, health: health as unknown as healthV1.HealthClient };
+  });
+  // The real Backends' lookups and judgement, over fake channels.
+  return Object.assign(Object.create(Backends.prototype) as Backends, { dependencies });
+}
+
+const authzChecks = (bootstrapRoles: string | true): healthV1.Check[] => [
+  { name: 'informer-sync', ok: true, message: 'ok' },
+  bootstrapRoles === true ? { name: 'poststarthook/rbac/bootstrap-roles', ok: true, message: 'ok' } : { name: 'poststarthook/rbac/bootstrap-roles', ok: false, message: bootstrapRoles },
+];
+
+describe('HealthEndpoints', () => {
+  it('lists kube\'s informer-sync and poststarthook/rbac/bootstrap-roles among the neighbours in /readyz?verbose', async () => {
+    const health = new HealthEndpoints(neighbours({ authz: authzChecks(true) }));
+    const answer = await health.answer('readyz', undefined, new URLSearchParams('verbose'));
+    assert.deepEqual(answer, {
+      code: 200,
+      body: [
+        '[+]ping ok',
+        '[+]etcd ok',
+        '[+]informer-sync ok',
+        '[+]authn ok',
+        '[+]authz ok',
+        '[+]admission ok',
+        '[+]registry ok',
+        '[+]watch-cache ok',
+        '[+]poststarthook/rbac/bootstrap-roles ok',
+        '[+]shutdown ok',
+        'readyz check passed',
+        '',
+      ].join('\n'),
+    });
+  });
+
+  it('fails /readyz while authz has not read the bootstrap policy, and names why at the check\'s own path', async () => {
+    const health = new HealthEndpoints(neighbours({ authz: authzChecks('the RBAC cache has not read the bootstrap policy yet: clusterrolebindings at 30 of 45') }));
+    const answer = await health.answer('readyz', undefined, new URLSearchParams('verbose'));
+    assert.equal(answer?.code, 500);
+    const lines = answer!.body.split('\n');
+    assert.ok(lines.includes('[+]informer-sync ok'));
+    assert.ok(lines.includes('[-]authz failed: reason withheld'));
+    assert.ok(lines.includes('[-]poststarthook/rbac/bootstrap-roles failed: reason withheld'));
+    assert.equal(lines.at(-2), 'readyz check failed');
+    assert.deepEqual(await health.answer('readyz', 'poststarthook/rbac/bootstrap-roles', new URLSearchParams()), {
+      code: 500,
+      body: 'internal server error: poststarthook/rbac/bootstrap-roles: the RBAC cache has not read the bootstrap policy yet: clusterrolebindings at 30 of 45\n',
+    });
+    assert.deepEqual(await health.answer('readyz', 'informer-sync', new URLSearchParams()), { code: 200, body: 'ok' });
+  });
+
+  it('fails a kube-named check when the neighbour does not have it', async () => {
+    const health = new HealthEndpoints(neighbours());
+    assert.deepEqual(await health.answer('readyz', 'informer-sync', new URLSearchParams()), { code: 500, body: 'internal server error: authz has no check named informer-sync\n' });
+  });
+
+  it('keeps informer-sync and shutdown to /readyz and /livez to ping', async () => {
+    const health = new HealthEndpoints(neighbours({ authz: authzChecks(true) }));
+    const healthz = await health.answer('healthz', undefined, new URLSearchParams('verbose'));
+    assert.equal(healthz?.code, 200);
+    assert.ok(healthz!.body.includes('[+]poststarthook/rbac/bootstrap-roles ok'));
+    assert.ok(!healthz!.body.includes('informer-sync'));
+    assert.ok(!healthz!.body.includes('shutdown'));
+    assert.deepEqual(await health.answer('livez', undefined, new URLSearchParams('verbose')), { code: 200, body: '[+]ping ok\nlivez check passed\n' });
+  });
+});
