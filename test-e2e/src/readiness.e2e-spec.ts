@@ -13,7 +13,7 @@ import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '@kapi/autho
 import { createClient, unary } from '@kapi/grpc';
 import { METRICS_ADDRESS } from '@kapi/local-stack';
 import { healthV1 } from '@kapi/proto';
-import { apiRequest, eventually, startTestStack, userlessKubeconfig, type TestStack } from './harness.js';
+import { anonymousGet, apiRequest, eventually, startTestStack, userlessKubeconfig, type TestStack } from './harness.js';
 
 const JANE = { username: 'jane', uid: '1001', groups: ['dev', 'system:authenticated'] };
 
@@ -127,6 +127,30 @@ describe('readiness and the bootstrap RBAC policy', { timeout: 300_000 }, () => 
     // The registry writes the binding again; its event reaches the watch-cache once this registry leads publishing.
     await eventually(async () => assert.equal((await authzHealth(authz.address)).ready, true), 120_000);
     await authzHoldsThePolicy(authz.address);
+    await janeIsServed();
+  });
+
+  it('an authz replica whose RBAC cache has not listed yet answers 503 for everyone RBAC decides (never a 403), and still decides for system:masters', async () => {
+    // Its cache lists through the watch cache: without one, a restarted authz cannot list.
+    await stack.handle.killInstance('watch-cache-0');
+    const authz = await stack.handle.restartInstance('authz-0');
+    await eventually(async () => assert.equal((await authzHealth(authz.address)).checks.find((c) => c.name === 'informer-sync')?.ok, false));
+    // Until the front door's channel reconnects to the new process, the refusal names the connection.
+    const codes = new Set<number>();
+    await eventually(async () => {
+      const refused = await anonymousGet(stack, '/api/v1/namespaces/default', 'jane-token');
+      codes.add(refused.code);
+      assert.equal(refused.code, 503, refused.body);
+      const status = JSON.parse(refused.body);
+      assert.equal(status.reason, 'ServiceUnavailable');
+      assert.match(status.message, /^the authz service is unavailable: its RBAC cache is not synced yet \([a-z, ]+\)$/, refused.body);
+    });
+    assert.deepEqual([...codes], [503]);
+    const admin = await stack.kubectl(['get', 'namespace', 'default', '-o', 'name']);
+    assert.equal(admin.stdout, 'namespace/default\n', admin.stderr);
+
+    await stack.handle.restartInstance('watch-cache-0');
+    await eventually(async () => assert.equal((await anonymousGet(stack, '/api/v1/namespaces/default', 'jane-token')).code, 403), 60_000);
     await janeIsServed();
   });
 });

@@ -12,6 +12,7 @@ import {
   authorizersForModes,
   bootstrapPolicyAuthorizer,
   BootstrapRolesSync,
+  MASTERS_GROUP,
   parseAuthorizationModes,
   RbacAuthorizer,
   RbacIndex,
@@ -23,7 +24,7 @@ import {
   type RulesResolver,
 } from '@kapi/authorization';
 import { requireSettings, type ServiceConfig } from '@kapi/config';
-import { createClient, healthService, toGrpcHandlers } from '@kapi/grpc';
+import { createClient, grpc, healthService, toGrpcHandlers } from '@kapi/grpc';
 import { authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
 import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
@@ -45,7 +46,7 @@ const userOf = (u: authzV1.Attributes['user']) => ({
 });
 
 /** The authorizers of the configured modes, after system:masters, and their rules for the rules review. */
-function buildAuthorizers(config: ServiceConfig, rbac: RbacAuthorizer): { authorizers: Authorizer[]; rulesFor: RulesResolver } {
+function buildAuthorizers(config: ServiceConfig, rbac: RbacAuthorizer): { authorizers: Authorizer[]; rulesFor: RulesResolver; usesRbac: boolean } {
   const settings = config.authWebhooks;
   const modes = parseAuthorizationModes(settings.authorizationModes, settings.authorizationWebhookConfigFile !== '');
   const authorizers = authorizersForModes(modes, {
@@ -57,7 +58,7 @@ function buildAuthorizers(config: ServiceConfig, rbac: RbacAuthorizer): { author
         unauthorizedTtlMs: settings.authorizationWebhookUnauthorizedTtlMs,
       }),
   });
-  return { authorizers, rulesFor: rulesResolverForModes(modes, rbac) };
+  return { authorizers, rulesFor: rulesResolverForModes(modes, rbac), usesRbac: modes.includes('RBAC') };
 }
 
 @Injectable()
@@ -70,11 +71,13 @@ export class AuthzGrpcServer extends GrpcServerHost {
   private readonly reflector: RbacReflector;
   private readonly registry: registryV1.RegistryClient;
   private readonly bootstrapRoles: BootstrapRolesSync;
+  private readonly usesRbac: boolean;
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
     super(config, logger);
     requireSettings(config, { watchCacheAddrs: 'KAPI_WATCH_CACHE_ADDR', registryAddrs: 'KAPI_REGISTRY_ADDR' });
-    const { authorizers, rulesFor } = buildAuthorizers(config, this.rbac);
+    const { authorizers, rulesFor, usesRbac } = buildAuthorizers(config, this.rbac);
+    this.usesRbac = usesRbac;
     this.authorizer = authorizerChain(authorizers);
     this.reviews = new ReviewAnswerer(authorizers, rulesFor);
     this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs);
@@ -100,7 +103,18 @@ export class AuthzGrpcServer extends GrpcServerHost {
     await super.onApplicationShutdown();
   }
 
+  /**
+   * A replica whose RBAC index has not listed everything yet (it just started) would deny what RBAC
+   * allows: it answers UNAVAILABLE instead, so the front door asks another replica, or answers 503
+   * with Retry-After. system:masters needs no RBAC object and is always decided.
+   */
+  private requireRbacSynced(user: authzV1.Attributes['user']): void {
+    if (!this.usesRbac || this.reflector.synced || user?.groups.includes(MASTERS_GROUP)) return;
+    throw { code: grpc.status.UNAVAILABLE, details: `its RBAC cache is not synced yet (${this.reflector.pending.join(', ')})` };
+  }
+
   async authorize(a: authzV1.Attributes): Promise<authzV1.AuthorizeReply> {
+    this.requireRbacSynced(a.user);
     const result = await this.authorizer.authorize({
       user: userOf(a.user),
       verb: a.verb,
@@ -118,6 +132,7 @@ export class AuthzGrpcServer extends GrpcServerHost {
   }
 
   async review(r: authzV1.ReviewRequest): Promise<authzV1.ReviewReply> {
+    this.requireRbacSynced(r.user);
     try {
       const review = await this.reviews.answer(r.resource, r.namespace, r.review, userOf(r.user));
       return { review: Buffer.from(JSON.stringify(review)), status: Buffer.alloc(0) };
