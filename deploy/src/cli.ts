@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import {
   StackError,
+  assertStackStopped,
   describeError,
   formatStatusTable,
   isStackHealthy,
@@ -81,6 +82,11 @@ function displayPath(file: string): string {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `up --check`: what npm run up asks before it installs or rebuilds anything under a running stack.
+  if (command === 'up' && rest.length === 1 && rest[0] === '--check') {
+    assertStackStopped(STATE_DIR);
+    return 0;
+  }
   if (rest.length > 0) throw new StackError(`unexpected arguments: ${rest.join(' ')}; ${USAGE}`);
   switch (command) {
     case 'up':

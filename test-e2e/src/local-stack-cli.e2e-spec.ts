@@ -82,6 +82,10 @@ describe('npm run up / status / down (the local stack CLI)', () => {
     const again = await kapi('up');
     assert.equal(again.code, 1);
     assert.match(again.stderr, /^kapi up: kapi is already running from \S+ \(\S+ has pid \d+\); stop it first \(npm run down\)\n$/);
+    // What npm run up asks first, so nothing is rebuilt under the running processes.
+    const check = await run(node, [cli, 'up', '--check'], env);
+    assert.equal(check.code, 1);
+    assert.equal(check.stderr, again.stderr);
   });
 
   it('keeps kubectl working through the load balancer when a front door is killed, and status says which', async () => {
@@ -105,6 +109,7 @@ describe('npm run up / status / down (the local stack CLI)', () => {
     assert.match(down.stdout, /kapi is down/);
     for (const { instance, pid, record } of records) assert.equal(record && processState(record), 'gone', `${instance} (pid ${pid}) is gone`);
     assert.deepEqual(pidsOf(), []);
+    assert.equal((await run(node, [cli, 'up', '--check'], env)).code, 0);
 
     const up = await kapi('up');
     assert.equal(up.code, 0, up.stderr);

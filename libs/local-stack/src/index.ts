@@ -43,5 +43,5 @@ export { TEST_FRONT_DOOR_BASE_ADDRESS, withFreePorts } from './free-ports';
 export { expectedProcesses, formatStatusTable, isStackHealthy, stackStatus } from './status';
 export type { ExpectedProcess, HealthResult, ProcessKind, StatusRow } from './status';
 
-export { findRepoRoot, startStack, stopStack } from './stack';
+export { assertStackStopped, findRepoRoot, startStack, stopStack } from './stack';
 export type { ServiceCommand, StackHandle, StackOptions, StackProcess, StoppedProcess } from './stack';

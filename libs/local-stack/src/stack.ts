@@ -377,6 +377,11 @@ function stopRank(instance: string): number {
   return 2;
 }
 
+/** Refuses, in one line, a state directory whose stack still runs (and forgets pid files of processes gone). */
+export function assertStackStopped(stateDir: string): void {
+  assertNotRunning(statePaths(stateDir));
+}
+
 function assertNotRunning(paths: StatePaths): void {
   for (const entry of readProcessRecords(paths.runDir)) {
     if (entry.record && processState(entry.record) === 'running') {
