@@ -178,7 +178,7 @@ describe('foundation: kubectl through every hop', () => {
     await eventually(async () => assert.equal((await stack.kubectl(['get', 'ns', 'default', '-o', 'name'])).stdout, 'namespace/default\n'), 30_000);
   });
 
-  it('answers 503 naming a backend service that is down and what failed, and recovers when it is back', async () => {
+  it('answers 503 naming a backend service that is down and what failed, and serves the next request once it is back', async () => {
     await stack.handle.killInstance('authn-0');
     try {
       const res = await apiRequest(stack, 'GET', '/api/v1/namespaces');
@@ -191,7 +191,10 @@ describe('foundation: kubectl through every hop', () => {
     } finally {
       await stack.handle.restartInstance('authn-0');
     }
-    await eventually(async () => assert.equal((await stack.kubectl(['get', 'ns', 'default', '-o', 'name'])).stdout, 'namespace/default\n'), 30_000);
+    // The front door's channel may still be backing off from the dead process: the request waits
+    // for it to reconnect rather than failing.
+    const back = await apiRequest(stack, 'GET', '/api/v1/namespaces/default');
+    assert.equal(back.code, 200, back.body);
   });
 
   it('keeps serving through the load balancer when a front door dies', async () => {

@@ -38,6 +38,13 @@ type StreamMethod<Req, Res> = (request: Req, metadata: grpc.Metadata, options?: 
 
 const RETRYABLE = new Set([grpc.status.UNAVAILABLE]);
 
+/**
+ * How long the retry of an UNAVAILABLE call waits for a replica to become ready: a replica that has
+ * restarted is reconnected within the channel's reconnect backoff (at most 2 s, plus jitter), so a
+ * restart under traffic costs a short wait rather than an error; one that stays away is still a 503.
+ */
+const RETRY_WAIT_MS = 3000;
+
 /** A dependency that cannot be reached is answered with 503 and a Retry-After, never a hang. */
 export function dependencyError(service: string, err: grpc.ServiceError): StatusError {
   if (err.code === grpc.status.DEADLINE_EXCEEDED) {
@@ -48,33 +55,44 @@ export function dependencyError(service: string, err: grpc.ServiceError): Status
 
 /**
  * Calls a unary method within a client span. A call that fails before reaching any replica
- * (UNAVAILABLE) is retried once, since round-robin then picks another replica.
+ * (UNAVAILABLE) is retried once, since round-robin then picks another replica; unless the caller is
+ * a probe that wants the state of now (`waitForReplica: false`), the retry waits briefly for one
+ * to be ready, and if none is, the first failure is what the caller hears.
  */
 export async function unary<Req, Res>(
   service: string,
   name: string,
   method: UnaryMethod<Req, Res>,
   request: Req,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; waitForReplica?: boolean } = {},
 ): Promise<Res> {
   const span = trace.getTracer('kapi').startSpan(`${service}/${name}`, { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc' } });
   const ctx = trace.setSpan(context.active(), span);
+  const call = (deadlineMs: number, waitForReady = false) =>
+    new Promise<Res>((resolve, reject) => {
+      const metadata = new grpc.Metadata({ waitForReady });
+      propagation.inject(ctx, metadata, metadataSetter);
+      method(request, metadata, { deadline: new Date(Date.now() + deadlineMs) }, (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  const timeoutMs = options.timeoutMs ?? 30000;
   try {
-    for (let attempt = 0; ; attempt++) {
+    try {
+      return await call(timeoutMs);
+    } catch (err) {
+      const first = err as grpc.ServiceError;
+      if (!RETRYABLE.has(first.code)) throw first;
       try {
-        return await new Promise<Res>((resolve, reject) => {
-          const metadata = new grpc.Metadata();
-          propagation.inject(ctx, metadata, metadataSetter);
-          const deadline = new Date(Date.now() + (options.timeoutMs ?? 30000));
-          method(request, metadata, { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
-        });
+        const wait = options.waitForReplica ?? true;
+        return await call(wait ? Math.min(timeoutMs, RETRY_WAIT_MS) : timeoutMs, wait);
       } catch (err) {
-        const e = err as grpc.ServiceError;
-        if (attempt === 0 && RETRYABLE.has(e.code)) continue;
-        span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-        throw dependencyError(service, e);
+        const second = err as grpc.ServiceError;
+        throw second.code === grpc.status.DEADLINE_EXCEEDED ? first : second;
       }
     }
+  } catch (err) {
+    const e = err as grpc.ServiceError;
+    span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+    throw dependencyError(service, e);
   } finally {
     span.end();
   }

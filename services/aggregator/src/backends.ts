@@ -46,7 +46,7 @@ export class Backends implements OnApplicationShutdown {
    * with its reason when not.
    */
   async check(dep: Dependency, only?: string): Promise<void> {
-    const reply = await unary(dep.name, 'Check', dep.health.check.bind(dep.health), {}, { timeoutMs: 2000 });
+    const reply = await unary(dep.name, 'Check', dep.health.check.bind(dep.health), {}, { timeoutMs: 2000, waitForReplica: false });
     if (only !== undefined) {
       const check = reply.checks.find((c) => c.name === only);
       if (!check) throw new Error(`${dep.name} has no check named ${only}`);

@@ -49,7 +49,7 @@ export class IdentityLease implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
     // Leaving on purpose: drop out of default/kubernetes now rather than when the lease expires.
     const registry = this.backends.registry;
-    await unary('registry', 'Delete', registry.delete.bind(registry), { resource: LEASES, name: this.name, deleteOptions: Buffer.alloc(0), context: this.context() }, { timeoutMs: 2000 }).catch(() => {});
+    await unary('registry', 'Delete', registry.delete.bind(registry), { resource: LEASES, name: this.name, deleteOptions: Buffer.alloc(0), context: this.context() }, { timeoutMs: 2000, waitForReplica: false }).catch(() => {});
   }
 
   private context(): registryV1.RequestContext {

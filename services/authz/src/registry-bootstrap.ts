@@ -5,7 +5,7 @@ import type { registryV1 } from '@kapi/proto';
 
 export function registryBootstrapRevisions(client: registryV1.RegistryClient): BootstrapRevisions {
   return async () => {
-    const reply = await unary('registry', 'RbacBootstrap', client.rbacBootstrap.bind(client), {}, { timeoutMs: 2000 });
+    const reply = await unary('registry', 'RbacBootstrap', client.rbacBootstrap.bind(client), {}, { timeoutMs: 2000, waitForReplica: false });
     if (!reply.done) throw new Error('the registry has not written the bootstrap roles and bindings yet');
     const revisions: RbacRevisions = {};
     for (const resource of RBAC_RESOURCES) if (reply.revisions[resource]) revisions[resource] = reply.revisions[resource];

@@ -1,0 +1,66 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { isStatusError } from '@kapi/api-machinery';
+import { healthV1 } from '@kapi/proto';
+import { createClient, unary } from './client.js';
+import { healthService } from './health.js';
+import { startGrpcServer } from './server.js';
+
+/** A port nothing listens on (yet). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const check = (client: healthV1.HealthClient, options?: { waitForReplica?: boolean }) => unary('probe', 'Check', client.check.bind(client), {}, options);
+
+/** A client of a replica that starts listening `afterMs` from now, on a port closed until then. */
+async function replicaStartingLater(afterMs: number) {
+  const port = await closedPort();
+  const client = createClient(healthV1.HealthClient, [`127.0.0.1:${port}`]);
+  const server = new Promise<Awaited<ReturnType<typeof startGrpcServer>>>((resolve) =>
+    setTimeout(() => resolve(startGrpcServer(`127.0.0.1:${port}`, [healthService('probe', [])])), afterMs),
+  );
+  return { client, close: async () => (client.close(), await (await server).stop()) };
+}
+
+describe('unary', () => {
+  it('waits briefly for a replica that is coming back, so a restart under traffic is not an error', async () => {
+    // The first attempt meets a closed port; the server is there before the retry gives up.
+    const replica = await replicaStartingLater(300);
+    try {
+      assert.equal((await check(replica.client)).service, 'probe');
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('does not wait for a replica when the caller probes the state of now', async () => {
+    const replica = await replicaStartingLater(1000);
+    try {
+      await assert.rejects(check(replica.client, { waitForReplica: false }), /the probe service is unavailable: connect ECONNREFUSED/);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('answers 503 naming the first failure when no replica comes back', async () => {
+    const port = await closedPort();
+    const client = createClient(healthV1.HealthClient, [`127.0.0.1:${port}`]);
+    try {
+      await assert.rejects(check(client), (err: unknown) => {
+        assert.ok(isStatusError(err));
+        assert.equal(err.httpCode, 503);
+        assert.equal(err.message, `the probe service is unavailable: connect ECONNREFUSED 127.0.0.1:${port}`);
+        return true;
+      });
+    } finally {
+      client.close();
+    }
+  });
+});
