@@ -123,6 +123,15 @@ export function isConfigMapKey(value: string): string[] {
   return errs;
 }
 
+/** path.IsValidPathSegmentName: a name that is safe as one segment of a URL path (RBAC names, HPA targets). */
+export function isValidPathSegmentName(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  const errs: string[] = [];
+  for (const bad of ['/', '%']) if (name.includes(bad)) errs.push(`may not contain '${bad}'`);
+  return errs;
+}
+
+
 /** kube's generateName: the prefix plus five characters from an alphabet without vowels or look-alikes. */
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 export function generateName(prefix: string, random: () => number = Math.random): string {

@@ -4,7 +4,7 @@ export * from './scale.js';
 export { namespaceStrategy, NAMESPACE_NAME_LABEL } from './namespace/strategy.js';
 export { configMapStrategy } from './configmap/strategy.js';
 export { serviceStrategy, serviceSpec, needsClusterIp, needsNodePorts, SERVICE_TYPES, type ServiceSpec, type ServicePort } from './service/strategy.js';
-export { roleStrategy, clusterRoleStrategy, roleBindingStrategy, clusterRoleBindingStrategy, RBAC_GROUP, isValidPathSegmentName, subjectsStrings } from './rbac/index.js';
+export { roleStrategy, clusterRoleStrategy, roleBindingStrategy, clusterRoleBindingStrategy, RBAC_GROUP, subjectsStrings } from './rbac/index.js';
 export * from './authorization/reviews.js';
 export { secretStrategy, SECRET_TYPES } from './secret/strategy.js';
 export { serviceAccountStrategy, DEFAULT_SERVICE_ACCOUNT, tokenRequestSchema } from './serviceaccount/strategy.js';

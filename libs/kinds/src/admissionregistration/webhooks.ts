@@ -3,7 +3,7 @@
 // and messages. Validating webhooks are the same shape without reinvocationPolicy.
 import { ageColumn, field, isDns1123Subdomain, isQualifiedName, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy, type KindStrategy } from '../strategy.js';
-import { goStringSlice } from '../rbac/validation.js';
+import { goStringSlice } from '../go-syntax.js';
 import { column } from '../table-columns.js';
 
 export const ADMISSION_GROUP = 'admissionregistration.k8s.io';

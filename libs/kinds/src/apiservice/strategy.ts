@@ -1,8 +1,7 @@
 // apiregistration.k8s.io/v1 APIService: which server answers a group/version. A "Local" APIService
 // (no spec.service) is one the kube-apiserver serves itself; the registry keeps one per built-in
 // group/version (see localApiServices). The name must be `<version>.<group>`.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, nowTimestamp, type FieldError, type KubeObject } from '@kapi/api-machinery';
-import { isValidPathSegmentName } from '../rbac/index.js';
+import { ageColumn, field, isDns1123Subdomain, nameColumn, nowTimestamp, type FieldError, type KubeObject, isValidPathSegmentName } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 import { column, findCondition, specOf, type Condition } from '../table-columns.js';
 

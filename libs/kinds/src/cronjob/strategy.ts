@@ -8,7 +8,7 @@ import { jobSpecSchema, selectorColumn, validateJobSpec, type JobSpec } from '..
 import { defineStrategy } from '../strategy.js';
 import { statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import { child, column, defaultTemplate, embeddedMetadata, invalidRendered, nonNegative, specOf, templateColumns } from '../workload/replicated.js';
-import { goLabelSelector } from '../workload/selector.js';
+import { goLabelSelector } from '../label-selector.js';
 import { isTimeZone, scheduleError } from './schedule.js';
 
 interface CronJobSpec {

@@ -5,7 +5,7 @@
 import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { formatLabels } from '../podtemplate/strategy.js';
-import { validateLabelSelector } from '../rbac/validation.js';
+import { validateLabelSelector, formatLabelSelector, goLabelSelector, isEmptySelector, selectorMatches, type LabelSelectorObject } from '../label-selector.js';
 import { defineStrategy } from '../strategy.js';
 import {
   column,
@@ -27,7 +27,7 @@ import {
   validateSelectedTemplate,
   type IntOrString,
 } from '../workload/replicated.js';
-import { formatLabelSelector, goLabelSelector, goStringMap, isEmptySelector, selectorMatches, type LabelSelectorObject } from '../workload/selector.js';
+import { goStringMap } from '../go-syntax.js';
 
 interface DaemonSetSpec {
   selector?: LabelSelectorObject | null;

@@ -4,7 +4,7 @@
 // NAME READY UP-TO-DATE AVAILABLE AGE (+ CONTAINERS IMAGES SELECTOR with -o wide).
 import { ageColumn, deepEqual, field, intOrStringSchema, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
-import { labelSelectorSchema } from '../rbac/validation.js';
+import { labelSelectorSchema, formatLabelSelector, selectorString, type LabelSelectorObject } from '../label-selector.js';
 import { defineStrategy } from '../strategy.js';
 import { podTemplateSpecSchema, statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import {
@@ -28,7 +28,6 @@ import {
   validateSelector,
   type IntOrString,
 } from '../workload/replicated.js';
-import { formatLabelSelector, selectorString, type LabelSelectorObject } from '../workload/selector.js';
 
 interface DeploymentSpec {
   replicas?: number;

@@ -2,8 +2,7 @@
 // is given, the scaling behavior's policies filled in when one is given), its validation (the target
 // reference, replica bounds, metric shapes) and the columns NAME REFERENCE TARGETS MINPODS MAXPODS
 // REPLICAS AGE.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
-import { isValidPathSegmentName } from '../rbac/validation.js';
+import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema, isValidPathSegmentName } from '@kapi/api-machinery';
 import { quantitySchema } from '../resourcequota/quantity.js';
 import { defineStrategy } from '../strategy.js';
 import { statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';

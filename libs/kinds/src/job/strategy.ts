@@ -5,11 +5,11 @@
 // NAME STATUS COMPLETIONS DURATION AGE (+ CONTAINERS IMAGES SELECTOR with -o wide).
 import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
 import { validatePodTemplateSpec, type PodTemplateSpec } from '../podtemplate/pod-spec.js';
-import { labelSelectorSchema, validateLabelSelector } from '../rbac/validation.js';
+import { labelSelectorSchema, validateLabelSelector, formatLabelSelector, goLabelSelector, selectorMatches, type LabelSelectorObject } from '../label-selector.js';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
 import { podTemplateSpecSchema, statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import { column, defaultTemplate, immutable, invalidRendered, nonNegative, specOf, templateColumns, templateOfSpec } from '../workload/replicated.js';
-import { formatLabelSelector, goLabelSelector, goStringMap, selectorMatches, type LabelSelectorObject } from '../workload/selector.js';
+import { goStringMap } from '../go-syntax.js';
 
 export interface JobSpec {
   parallelism?: number;

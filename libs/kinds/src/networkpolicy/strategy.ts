@@ -3,7 +3,7 @@
 import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 import { column, formatLabelSelector, specOf, type LabelSelectorSpec } from '../table-columns.js';
-import { goStringSlice } from '../rbac/validation.js';
+import { goStringSlice } from '../go-syntax.js';
 
 interface Peer {
   podSelector?: LabelSelectorSpec;

@@ -2,7 +2,7 @@
 // (maxUnavailable), one of the two. The eviction subresource of pods reads its status; without a
 // disruption controller that status stays as created until someone writes it.
 import { ageColumn, field, intOrStringSchema, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject } from '@kapi/api-machinery';
-import { labelSelectorSchema, validateLabelSelector, type LabelSelectorObject } from '../rbac/validation.js';
+import { labelSelectorSchema, validateLabelSelector, type LabelSelectorObject } from '../label-selector.js';
 import { defineStrategy } from '../strategy.js';
 
 export interface PodDisruptionBudgetSpec {

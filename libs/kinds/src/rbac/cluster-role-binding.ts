@@ -1,14 +1,6 @@
 import { defineStrategy } from '../strategy.js';
-import {
-  RBAC_GROUP,
-  bindingColumns,
-  bindingSchema,
-  defaultBinding,
-  isValidPathSegmentName,
-  validateBinding,
-  validateBindingUpdate,
-  type BindingObject,
-} from './validation.js';
+import { RBAC_GROUP, bindingColumns, bindingSchema, defaultBinding, validateBinding, validateBindingUpdate, type BindingObject } from './validation.js';
+import { isValidPathSegmentName } from '@kapi/api-machinery';
 
 /** rbac.authorization.k8s.io/v1 ClusterRoleBinding: grants a ClusterRole to subjects cluster-wide. */
 export const clusterRoleBindingStrategy = defineStrategy(

@@ -1,5 +1,6 @@
 import { defineStrategy } from '../strategy.js';
-import { RBAC_GROUP, clusterRoleSchema, isValidPathSegmentName, normalizeRules, roleColumns, validateAggregationRule, validateRules, type RoleObject } from './validation.js';
+import { RBAC_GROUP, clusterRoleSchema, normalizeRules, roleColumns, validateAggregationRule, validateRules, type RoleObject } from './validation.js';
+import { isValidPathSegmentName } from '@kapi/api-machinery';
 
 /**
  * rbac.authorization.k8s.io/v1 ClusterRole: rules for the whole cluster, or for a namespace when a

@@ -1,5 +1,6 @@
 import { defineStrategy } from '../strategy.js';
-import { RBAC_GROUP, isValidPathSegmentName, normalizeRules, roleColumns, roleSchema, validateRules, type RoleObject } from './validation.js';
+import { RBAC_GROUP, normalizeRules, roleColumns, roleSchema, validateRules, type RoleObject } from './validation.js';
+import { isValidPathSegmentName } from '@kapi/api-machinery';
 
 /** rbac.authorization.k8s.io/v1 Role: rules within one namespace. */
 export const roleStrategy = defineStrategy(

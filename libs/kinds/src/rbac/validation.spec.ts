@@ -1,20 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { invalid, renderFieldError } from '@kapi/api-machinery';
-import {
-  defaultBinding,
-  goRoleRef,
-  goStringSlice,
-  isValidPathSegmentName,
-  normalizeRules,
-  subjectsStrings,
-  validateAggregationRule,
-  validateBinding,
-  validateBindingUpdate,
-  validatePolicyRule,
-  type BindingObject,
-  type RoleObject,
-} from './validation.js';
+import { invalid, renderFieldError, isValidPathSegmentName } from '@kapi/api-machinery';
+import { defaultBinding, goRoleRef, normalizeRules, subjectsStrings, validateAggregationRule, validateBinding, validateBindingUpdate, validatePolicyRule, type BindingObject, type RoleObject } from './validation.js';
+import { goStringSlice } from '../go-syntax.js';
 
 const G = 'rbac.authorization.k8s.io';
 const rendered = (errs: ReturnType<typeof validatePolicyRule>) => errs.map(renderFieldError);

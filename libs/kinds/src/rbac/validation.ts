@@ -5,16 +5,16 @@ import {
   ageColumn,
   field,
   isDns1123Subdomain,
-  isLabelValue,
-  isQualifiedName,
+  isValidPathSegmentName,
   metadataField,
   nameColumn,
-  validateLabels,
   type FieldError,
   type KubeObject,
   type MessageSchema,
   type TableColumn,
 } from '@kapi/api-machinery';
+import { goString, goStringSlice } from '../go-syntax.js';
+import { labelSelectorSchema, validateLabelSelector, type LabelSelectorObject } from '../label-selector.js';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
@@ -39,11 +39,6 @@ export interface RoleRef {
   name?: string;
 }
 
-export interface LabelSelectorObject {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key?: string; operator?: string; values?: string[] }[];
-}
-
 export type RoleObject = KubeObject & { rules?: PolicyRule[] | null; aggregationRule?: { clusterRoleSelectors?: LabelSelectorObject[] } | null };
 export type BindingObject = KubeObject & { subjects?: Subject[] | null; roleRef?: RoleRef };
 
@@ -51,24 +46,10 @@ const list = <T>(value: T[] | null | undefined): T[] => (Array.isArray(value) ? 
 
 // --- names ---
 
-/** Role and binding names only need to be safe as one path segment (path.IsValidPathSegmentName). */
-export function isValidPathSegmentName(name: string): string[] {
-  if (name === '.' || name === '..') return [`may not be '${name}'`];
-  const errs: string[] = [];
-  for (const bad of ['/', '%']) if (name.includes(bad)) errs.push(`may not contain '${bad}'`);
-  return errs;
-}
-
 // --- Go's %#v, which kube's field errors use for values that are not strings or numbers ---
 
-const quote = (s: string) => JSON.stringify(s);
-
-export function goStringSlice(values: string[] | undefined): string {
-  return values ? `[]string{${values.map(quote).join(', ')}}` : '[]string(nil)';
-}
-
 export function goRoleRef(ref: RoleRef | undefined): string {
-  return `rbac.RoleRef{APIGroup:${quote(ref?.apiGroup ?? '')}, Kind:${quote(ref?.kind ?? '')}, Name:${quote(ref?.name ?? '')}}`;
+  return `rbac.RoleRef{APIGroup:${goString(ref?.apiGroup ?? '')}, Kind:${goString(ref?.kind ?? '')}, Name:${goString(ref?.name ?? '')}}`;
 }
 
 /** field.Invalid with the value rendered as Go renders it. */
@@ -99,32 +80,6 @@ export function validateRules(rules: PolicyRule[] | null | undefined, namespaced
 }
 
 // --- aggregation rules (ClusterRoles only) ---
-
-/** metav1 ValidateLabelSelector: well-formed keys, values and operators. */
-export function validateLabelSelector(selector: LabelSelectorObject, path: string): FieldError[] {
-  const errs = validateLabels(selector.matchLabels, `${path}.matchLabels`);
-  list(selector.matchExpressions).forEach((req, j) => {
-    const at = `${path}.matchExpressions[${j}]`;
-    const values = list(req.values);
-    switch (req.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0) errs.push(field.required(`${at}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0) errs.push(field.forbidden(`${at}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-        break;
-      default:
-        errs.push(field.invalid(`${at}.operator`, req.operator ?? '', 'not a valid selector operator'));
-    }
-    for (const msg of isQualifiedName(req.key ?? '')) errs.push(field.invalid(`${at}.key`, req.key ?? '', msg));
-    values.forEach((v, k) => {
-      for (const msg of isLabelValue(v)) errs.push(field.invalid(`${at}.values[${k}]`, v, msg));
-    });
-  });
-  return errs;
-}
 
 export function validateAggregationRule(role: RoleObject): FieldError[] {
   if (role.aggregationRule == null) return [];
@@ -217,21 +172,6 @@ export const policyRuleSchema: MessageSchema = {
     3: { name: 'resources', type: 'string', repeated: true },
     4: { name: 'resourceNames', type: 'string', repeated: true },
     5: { name: 'nonResourceURLs', type: 'string', repeated: true },
-  },
-};
-
-export const labelSelectorSchema: MessageSchema = {
-  fields: {
-    1: { name: 'matchLabels', type: { map: ['string', 'string'] } },
-    2: {
-      name: 'matchExpressions',
-      repeated: true,
-      type: {
-        message: () => ({
-          fields: { 1: { name: 'key', type: 'string' }, 2: { name: 'operator', type: 'string' }, 3: { name: 'values', type: 'string', repeated: true } },
-        }),
-      },
-    },
   },
 };
 

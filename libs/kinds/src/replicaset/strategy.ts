@@ -5,7 +5,7 @@ import { ageColumn, isDns1123Subdomain, nameColumn, type FieldError, type KubeOb
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
 import { column, defaultTemplate, immutableSelector, nonNegative, specOf, statusCount, templateColumns, templateOfSpec, validateSelectedTemplate, validateSelector } from '../workload/replicated.js';
-import { formatLabelSelector, selectorString, type LabelSelectorObject } from '../workload/selector.js';
+import { formatLabelSelector, selectorString, type LabelSelectorObject } from '../label-selector.js';
 
 interface ReplicaSetSpec {
   replicas?: number;

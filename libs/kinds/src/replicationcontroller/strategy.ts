@@ -7,7 +7,7 @@ import { formatLabels } from '../podtemplate/strategy.js';
 import { replicaCountColumns, replicasSelectableFields } from '../replicaset/strategy.js';
 import { defineStrategy } from '../strategy.js';
 import { column, embeddedMetadata, nonNegative, specOf, templateColumns, templateOfSpec, validateSelectedTemplate } from '../workload/replicated.js';
-import { setSelectorString } from '../workload/selector.js';
+import { setSelectorString } from '../label-selector.js';
 
 interface ReplicationControllerSpec {
   replicas?: number;

@@ -25,7 +25,7 @@ import {
   validateSelector,
   type IntOrString,
 } from '../workload/replicated.js';
-import { selectorString, type LabelSelectorObject } from '../workload/selector.js';
+import { selectorString, type LabelSelectorObject } from '../label-selector.js';
 
 interface RollingUpdate {
   partition?: number;

@@ -3,8 +3,8 @@
 // numeric and int-or-percent checks, and the printing columns.
 import { field, validateAnnotations, validateLabels, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { applyPodSpecDefaults, validatePodTemplateSpec, type PodTemplateSpec } from '../podtemplate/pod-spec.js';
-import { validateLabelSelector } from '../rbac/validation.js';
-import { goLabelSelector, goStringMap, isEmptySelector, selectorMatches, type LabelSelectorObject } from './selector.js';
+import { validateLabelSelector, goLabelSelector, isEmptySelector, selectorMatches, type LabelSelectorObject } from '../label-selector.js';
+import { goStringMap } from '../go-syntax.js';
 
 /** A field error whose bad value kube-apiserver prints with Go's %#v (maps, structs). */
 export function invalidRendered(path: string, rendered: string, detail: string): FieldError {
