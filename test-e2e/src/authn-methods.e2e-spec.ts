@@ -89,7 +89,7 @@ describe('authentication methods', () => {
     const review = (token: string, audiences?: string[]) =>
       JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } });
 
-    // --raw: the review comes back exactly as the server answered it (kubectl create -f would print only its name).
+    // --raw sends the review as written and prints the server's answer whole.
     const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
     const good = await stack.kubectl(['create', '--raw', TOKEN_REVIEWS, '-f', '-'], { input: review('jane-token') });
     assert.equal(good.code, 0, good.stderr);
