@@ -13,6 +13,14 @@ describe('rootCause', () => {
     assert.equal(rootCause('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:2999. Resolution note: '), 'connect ECONNREFUSED 127.0.0.1:2999');
   });
 
+  it('drops the moment a connection failed while it was being set up', () => {
+    assert.equal(
+      rootCause('No connection established. Last error: read ECONNRESET (2026-11-26T19:05:09.131Z). Resolution note: '),
+      'read ECONNRESET',
+    );
+    assert.equal(rootCause('read ECONNRESET (2026-11-26T19:05:09.131Z)'), 'read ECONNRESET');
+  });
+
   it('drops an empty resolution note from a description without a chain', () => {
     assert.equal(rootCause('Name resolution failed for target dns:nowhere:1. Resolution note: '), 'Name resolution failed for target dns:nowhere:1');
   });
