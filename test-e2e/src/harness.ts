@@ -133,15 +133,16 @@ export function userlessKubeconfig(stack: TestStack): string {
   return file;
 }
 
-/** A raw HTTPS request to the stack as the admin user. */
+/** A raw HTTPS request to the stack as the admin user, through the load balancer unless `server` names a front door. */
 export function apiRequest(
   stack: TestStack,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  server = stack.handle.serverUrl,
 ): Promise<{ code: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const url = new URL(path, stack.handle.serverUrl);
+  const url = new URL(path, server);
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(

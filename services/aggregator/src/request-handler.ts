@@ -45,6 +45,7 @@ import { deprecationWarning, isSelfSubjectReview, isTokenReview, scaleColumns, s
 import { builtinSchemas } from '@kapi/schema';
 import { authzV1, type commonV1, type registryV1, type watchcacheV1 } from '@kapi/proto';
 import { LATENCY_BUCKETS, metrics, PROMETHEUS_CONTENT_TYPE, type Logger } from '@kapi/telemetry';
+import { readsStorageWhileCacheInitializes } from '@kapi/watch-store';
 import type { Backends } from './backends.js';
 import type { HealthEndpoints } from './health.js';
 import { impersonatedUser } from './impersonation.js';
@@ -399,7 +400,7 @@ export class RequestHandler {
         // pages. Continued pages and older exact reads come from etcd.
         if (!q.get('continue')) {
           const wc = this.backends.watchCache;
-          const reply = await unary('watch-cache', 'List', wc.list.bind(wc), {
+          const listRequest: watchcacheV1.ListRequest = {
             resource,
             labelSelector: q.get('labelSelector') ?? '',
             fieldSelector: q.get('fieldSelector') ?? '',
@@ -407,8 +408,14 @@ export class RequestHandler {
             resourceVersionMatch: q.get('resourceVersionMatch') ?? '',
             limit: Number(q.get('limit') ?? 0) || 0,
             continue: '',
-          });
-          if (!reply.notInCache) return answer({ object: reply.list, status: reply.status, warnings: [], created: false }, 200);
+          };
+          const listFromCache = () => unary('watch-cache', 'List', wc.list.bind(wc), listRequest);
+          let reply = await listFromCache();
+          // A replica that has not synchronised answers at once; round-robin gives the second
+          // call to another replica, which may have.
+          if (reply.notReady) reply = await listFromCache();
+          const fromEtcd = reply.notInCache || (reply.notReady && readsStorageWhileCacheInitializes(listRequest));
+          if (!fromEtcd) return answer({ object: reply.list, status: reply.status, warnings: [], created: false }, 200);
         }
         return answer(
           await unary('registry', 'List', registry.list.bind(registry), {

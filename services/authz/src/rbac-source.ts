@@ -11,13 +11,18 @@ export class WatchCacheRbacSource implements RbacListWatch {
   constructor(private readonly client: watchcacheV1.WatchCacheClient) {}
 
   async list(resource: RbacResource): Promise<{ items: RbacObject[]; resourceVersion: string }> {
-    const reply = await unary(
-      'watch-cache',
-      'List',
-      this.client.list.bind(this.client),
-      { resource: ref(resource), labelSelector: '', fieldSelector: '', resourceVersion: '0', resourceVersionMatch: '', limit: 0, continue: '' },
-      { timeoutMs: 15_000 },
-    );
+    const ask = () =>
+      unary(
+        'watch-cache',
+        'List',
+        this.client.list.bind(this.client),
+        { resource: ref(resource), labelSelector: '', fieldSelector: '', resourceVersion: '0', resourceVersionMatch: '', limit: 0, continue: '' },
+        { timeoutMs: 15_000 },
+      );
+    let reply = await ask();
+    // A replica that has not synchronised answers at once; round-robin asks another next. When
+    // none has, the 429 it answers is the reflector's to retry.
+    if (reply.notReady) reply = await ask();
     if (reply.status.length) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')) as Status);
     const list = JSON.parse(reply.list.toString('utf8')) as { items?: RbacObject[]; metadata?: { resourceVersion?: string } };
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '0' };

@@ -36,6 +36,10 @@ function encodeOnce(object: object): Buffer {
   return bytes;
 }
 
+const NONE = Buffer.alloc(0);
+const listReply = (fields: Partial<watchcacheV1.ListReply>): watchcacheV1.ListReply => ({ list: NONE, status: NONE, notInCache: false, notReady: false, ...fields });
+const failedList = (status: object) => listReply({ status: Buffer.from(JSON.stringify(status)) });
+
 const event = (type: string, object: object, resourceVersion: string): watchcacheV1.WatchEvent => ({
   type,
   object: encodeOnce(object),
@@ -48,6 +52,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   /** kube-apiserver bookmarks at least once a minute; half that leaves room for delays. */
   private readonly bookmarkIntervalMs = positiveInteger('KAPI_WATCH_BOOKMARK_INTERVAL_MS', 30_000);
 
+  private listsNotReady = 0;
   private readonly deliveryLatency = metrics.histogram(
     'kapi_watch_cache_delivery_latency_seconds',
     'Time from the publisher receiving a change from etcd to the watch cache sending it to a watcher.',
@@ -64,6 +69,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     metrics.gauge('apiserver_registered_watchers', 'Number of currently registered watchers.', () => store.watcherCount);
     metrics.counter('kapi_watch_cache_events_dispatched_total', 'Events the watch cache queued for its watchers.', () => store.eventsDispatched);
     metrics.gauge('kapi_watch_cache_objects', 'Objects held in the watch cache.', () => store.size);
+    metrics.counter('kapi_watch_cache_lists_not_ready_total', 'Lists answered "not ready" because the cache had not synchronised.', () => this.listsNotReady);
     metrics.gauge('kapi_watch_cache_revision', 'The etcd revision the watch cache has reached.', () => store.revision);
   }
 
@@ -150,8 +156,14 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   }
 
   async list(req: watchcacheV1.ListRequest): Promise<watchcacheV1.ListReply> {
+    if (this.sync.notReadyReason) {
+      this.listsNotReady++;
+      // Answered at once, as kube-apiserver answers while its watch cache initialises (KEP-4568),
+      // rather than after a wait: the front door asks another replica, or the registry.
+      const status = new StatusError('KAPI_ERR_TOO_MANY_REQUESTS', 'storage is (re)initializing', { retryAfterSeconds: 1 }).toStatus();
+      return { ...failedList(status), notReady: true };
+    }
     try {
-      await this.ensureSynced();
       // Continued pages are the registry's (etcd's), at the revision their token names.
       if (req.continue) throw badRequest('a continued list is served by the registry');
       const rv = parseResourceVersion(req.resourceVersion);
@@ -167,10 +179,10 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       const revision = this.sync.store.revision;
       const { strategy, filter, prefix, view } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
       // "Any version" lists are whole, as kube's watch cache serves them.
-      return this.listReply(strategy, view, prefix, this.sync.store.list(prefix, filter), revision, rv === 0 ? 0 : Number(req.limit) || 0);
+      return this.listedPage(strategy, view, prefix, this.sync.store.list(prefix, filter), revision, rv === 0 ? 0 : Number(req.limit) || 0);
     } catch (err) {
       if (!isStatusError(err)) throw err;
-      return { list: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), notInCache: false };
+      return failedList(toStatus(err));
     }
   }
 
@@ -181,15 +193,15 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
    */
   private async listExact(req: watchcacheV1.ListRequest, revision: number): Promise<watchcacheV1.ListReply> {
     if (revision > 0 && !(await this.sync.waitForRevision(revision, TOO_LARGE_WAIT_MS))) {
-      return { list: Buffer.alloc(0), status: Buffer.alloc(0), notInCache: true };
+      return listReply({ notInCache: true });
     }
     const { strategy, filter, prefix, view } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
     const items = this.sync.store.listAt(prefix, filter, revision);
-    if (!items) return { list: Buffer.alloc(0), status: Buffer.alloc(0), notInCache: true };
-    return this.listReply(strategy, view, prefix, items, revision, Number(req.limit) || 0);
+    if (!items) return listReply({ notInCache: true });
+    return this.listedPage(strategy, view, prefix, items, revision, Number(req.limit) || 0);
   }
 
-  private listReply(
+  private listedPage(
     strategy: KindStrategy,
     view: (obj: unknown) => KubeObject,
     prefix: string,
@@ -206,7 +218,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       ...(next ? { continue: encodeContinue(revision, next.slice(prefix.length)), remainingItemCount: matching.length - limit } : {}),
     };
     const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => view(i.object)) };
-    return { list: Buffer.from(JSON.stringify(list)), status: Buffer.alloc(0), notInCache: false };
+    return listReply({ list: Buffer.from(JSON.stringify(list)) });
   }
 
   protected services() {
