@@ -8,6 +8,14 @@ import { CONFIG } from '@kapi/service-kit';
 export interface Dependency {
   name: string;
   health: healthV1.HealthClient;
+  /**
+   * Whether the front door is ready only while this neighbour is, or while it answers. The watch
+   * cache answering is enough: kube-apiserver stays ready while its watch cache initialises (lists
+   * are then read from etcd or refused with 429, watches wait), and writes and reads go on, so a
+   * lost event stream must not take every front door out of the load balancer. At start,
+   * informer-sync already waits for a synchronised replica: authz lists RBAC through one.
+   */
+  readyWhenAnswering: boolean;
 }
 
 @Injectable()
@@ -31,7 +39,7 @@ export class Backends implements OnApplicationShutdown {
         ['registry', config.registryAddrs],
         ['watch-cache', config.watchCacheAddrs],
       ] as const
-    ).map(([name, addrs]) => ({ name, health: createClient(healthV1.HealthClient, addrs) }));
+    ).map(([name, addrs]) => ({ name, health: createClient(healthV1.HealthClient, addrs), readyWhenAnswering: name === 'watch-cache' }));
   }
 
   /** The neighbour of that name. */
@@ -42,8 +50,8 @@ export class Backends implements OnApplicationShutdown {
   }
 
   /**
-   * Asks one neighbour whether it is ready, or only whether its check named `only` passes; throws
-   * with its reason when not.
+   * Asks one neighbour whether it is ready (or only answering, for one that need not be), or only
+   * whether its check named `only` passes; throws with its reason when not.
    */
   async check(dep: Dependency, only?: string): Promise<void> {
     const reply = await unary(dep.name, 'Check', dep.health.check.bind(dep.health), {}, { timeoutMs: 2000, waitForReplica: false });
@@ -53,7 +61,7 @@ export class Backends implements OnApplicationShutdown {
       if (!check.ok) throw new Error(`${only}: ${check.message}`);
       return;
     }
-    if (!reply.ready) throw new Error(reply.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`).join('; ') || 'not ready');
+    if (!reply.ready && !dep.readyWhenAnswering) throw new Error(reply.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`).join('; ') || 'not ready');
   }
 
   onApplicationShutdown(): void {

@@ -14,7 +14,7 @@ function neighbours(checks: Record<string, healthV1.Check[]> = {}): Backends {
       return { ready: own.every((c) => c.ok), service: name, checks: own };
     };
     const health = { check: (_req: unknown, _md: unknown, _opts: unknown, cb: (err: null, res: healthV1.CheckReply) => void) => cb(null, reply()) };
-    return { name, health: health as unknown as healthV1.HealthClient };
+    return { name, health: health as unknown as healthV1.HealthClient, readyWhenAnswering: name === 'watch-cache' };
   });
   // The real Backends' lookups and judgement, over fake channels.
   return Object.assign(Object.create(Backends.prototype) as Backends, { dependencies });
@@ -46,6 +46,15 @@ describe('HealthEndpoints', () => {
         '',
       ].join('\n'),
     });
+  });
+
+  it('stays ready while the watch cache answers but has not synchronised', async () => {
+    const health = new HealthEndpoints(
+      neighbours({ authz: authzChecks(true), 'watch-cache': [{ name: 'synchronised', ok: false, message: 'cannot follow the event stream: the connection to NATS was lost' }] }),
+    );
+    const answer = await health.answer('readyz', undefined, new URLSearchParams('verbose'));
+    assert.equal(answer?.code, 200, answer?.body);
+    assert.ok(answer!.body.split('\n').includes('[+]watch-cache ok'));
   });
 
   it('fails /readyz while authz has not read the bootstrap policy, and names why at the check\'s own path', async () => {
