@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { loadAuthnConfig, loadAuthWebhookConfig } from '@kapi/config';
+import { list, loadAuthnConfig, loadAuthWebhookConfig, loadEtcdTls } from '@kapi/config';
 import { BACKEND_SERVICES, SERVICE_ENV_KEYS, type ServiceName } from '@kapi/local-stack';
 
 const run = promisify(execFile);
@@ -167,9 +167,13 @@ function volumeFiles(volume: K8sObject): Map<string, string> {
   return files;
 }
 
+/** The variables naming the files of TLS to etcd (see the external etcd test). */
+const ETCD_TLS_VARIABLE = /^KAPI_ETCD_(CA|CERT|KEY)FILE$/;
+
 /**
  * Where each file an authentication or authorization variable names comes from, checking that it
- * is mounted read-only, and that nothing else is mounted beside the PKI, state and tmp.
+ * is mounted read-only, and that nothing else is mounted beside the PKI, state, tmp and the files
+ * of TLS to etcd.
  */
 function authFileSources(deployment: K8sObject): Record<string, string> {
   const spec = deployment.spec.template.spec;
@@ -177,6 +181,8 @@ function authFileSources(deployment: K8sObject): Record<string, string> {
   const mounts = container(deployment).volumeMounts as K8sObject[];
   const sources: Record<string, string> = {};
   const used = new Set(['pki', 'state', 'tmp']);
+  const etcdTlsFiles = [...envOf(deployment).keys()].filter((name) => ETCD_TLS_VARIABLE.test(name)).map((name) => envValue(deployment, name));
+  for (const file of etcdTlsFiles) used.add(mounts.find((m) => m.mountPath === path.dirname(file))?.name ?? `nothing at ${file}`);
   for (const value of Object.values(authEnv(deployment))) {
     for (const file of value.split(',').filter((f) => f.startsWith('/'))) {
       const mount = mounts.find((m) => m.mountPath === path.dirname(file));
@@ -484,9 +490,35 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       const deployment = external.deployment(service);
       assert.equal(
         envValue(deployment, 'KAPI_ETCD_ENDPOINTS'),
-        'http://etcd-0.etcd.storage.svc:2379,http://etcd-1.etcd.storage.svc:2379,http://etcd-2.etcd.storage.svc:2379',
+        'https://etcd-0.etcd.storage.svc:2379,https://etcd-1.etcd.storage.svc:2379,https://etcd-2.etcd.storage.svc:2379',
       );
       assert.equal(envValue(deployment, 'KAPI_NATS_URL'), 'nats://nats.messaging.svc:4222');
+    }
+  });
+
+  test("external etcd over TLS: only the registry mounts the Secret, and reads it as kapi's settings say", () => {
+    for (const service of ALL_SERVICES) {
+      const deployment = external.deployment(service);
+      const etcdVariables = [...envOf(deployment).keys()].filter((name) => ETCD_TLS_VARIABLE.test(name));
+      const mount = (container(deployment).volumeMounts as K8sObject[]).find((m) => m.name === 'etcd-tls');
+      if (service !== 'registry') {
+        assert.deepEqual(etcdVariables, [], service);
+        assert.equal(mount, undefined, service);
+        continue;
+      }
+      assert.deepEqual(mount, { name: 'etcd-tls', mountPath: '/etc/kapi/etcd', readOnly: true });
+      const volume = (deployment.spec.template.spec.volumes as K8sObject[]).find((v) => v.name === 'etcd-tls');
+      assert.equal(volume?.secret.secretName, 'etcd-client-kapi');
+      assert.deepEqual(
+        (volume?.secret.items as K8sObject[]).map((i) => `${i.key}:${i.path}`),
+        ['ca.crt:ca.crt', 'tls.crt:tls.crt', 'tls.key:tls.key'],
+      );
+      const env = processEnv(deployment);
+      assert.deepEqual(loadEtcdTls(env, list(env.KAPI_ETCD_ENDPOINTS)), {
+        caFile: '/etc/kapi/etcd/ca.crt',
+        certFile: '/etc/kapi/etcd/tls.crt',
+        keyFile: '/etc/kapi/etcd/tls.key',
+      });
     }
   });
 
@@ -661,6 +693,11 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
         ['--set', 'authentication.oidc.issuerURL=https://i.example.com', '--set', 'authentication.oidc.clientID=k', '--set', 'authentication.oidc.ca.secretName=a', '--set', 'authentication.oidc.ca.configMapName=b'],
         /set secretName or configMapName, not both/,
       ],
+      [['--set', 'etcd.externalTls.secretName=etcd-client'], /etcd\.externalTls is for an external etcd: set etcd\.enabled=false/],
+      [
+        ['--set', 'etcd.enabled=false', '--set', 'etcd.externalEndpoints={http://etcd:2379}', '--set', 'etcd.externalTls.secretName=etcd-client'],
+        /etcd\.externalTls is set but etcd\.externalEndpoints has http:\/\/etcd:2379: use https:\/\/ endpoints/,
+      ],
     ];
     const failures = await Promise.all(cases.map(([args]) => helmFailure(['template', RELEASE, CHART, '--namespace', NAMESPACE, ...args])));
     failures.forEach((stderr, i) => assert.match(stderr, cases[i][1], `${cases[i][0].join(' ')}: ${stderr}`));
@@ -730,7 +767,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       [['--set', 'aggregator.replica=3'], /additional properties 'replica' not allowed/],
       [['--set', 'etcd.enabled=false'], /at '\/etcd\/externalEndpoints': minItems/],
       [['--set', 'nats.enabled=false'], /at '\/nats\/externalUrl': minLength/],
-      [['--set', 'etcd.enabled=false', '--set', 'etcd.externalEndpoints[0]=https://etcd:2379'], /at '\/etcd\/externalEndpoints\/0': .*does not match pattern/],
+      [['--set', 'etcd.enabled=false', '--set', 'etcd.externalEndpoints[0]=etcd:2379'], /at '\/etcd\/externalEndpoints\/0': .*does not match pattern/],
       [['--set', 'pki.generated.extraIPs[0]=not-an-address'], /at '\/pki\/generated\/extraIPs\/0'/],
       [['--set', 'authentication.anonymus=false'], /additional properties 'anonymus' not allowed/],
       [['--set', 'authorization.modes={ABAC}'], /at '\/authorization\/modes\/0': value must be one of/],

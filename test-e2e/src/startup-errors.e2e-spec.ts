@@ -1,13 +1,14 @@
-// A service whose etcd or NATS is not there: the real service processes, started the way the stack
-// starts them, stop with one line naming the dependency and its address, never a start that hangs
-// or retries forever. A dependency that comes up a moment after the service is waited for.
+// A service whose etcd or NATS is not there, or whose etcd wants TLS it was not given: the real
+// service processes, started the way the stack starts them, stop with one line naming the
+// dependency and its address, never a start that hangs or retries forever. A dependency that comes
+// up a moment after the service is waited for.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findRepoRoot, freePort, startNats, type NatsHandle } from '@kapi/local-stack';
+import { createTestClientCertificate, createTestServingPki, findRepoRoot, freePort, startEtcd, startNats, type EtcdHandle, type NatsHandle } from '@kapi/local-stack';
 
 const repoRoot = findRepoRoot();
 const node = path.join(repoRoot, 'node_modules', '.bin', 'node');
@@ -64,6 +65,55 @@ describe('a service whose dependency is unreachable', () => {
     // The JSON log says it waited, once per dependency, before it gave up.
     assert.equal(exit.log.match(/"msg":"waiting for etcd"/g)?.length, 1);
     assert.equal(exit.log.match(/"msg":"waiting for NATS"/g)?.length, 1);
+  });
+
+  it('registry: reaches an etcd that requires TLS client certificates with KAPI_ETCD_CAFILE/CERTFILE/KEYFILE, and says why not without them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-startup-tls-'));
+    let etcd: EtcdHandle | undefined;
+    try {
+      const pki = path.join(dir, 'pki');
+      const serving = createTestServingPki(pki, { dns: ['localhost'], ips: ['127.0.0.1'] });
+      const client = createTestClientCertificate(pki, 'kapi-registry');
+      etcd = await startEtcd({
+        dataDir: path.join(dir, 'etcd'),
+        clientPort: await freePort('127.0.0.1'),
+        peerPort: await freePort('127.0.0.1'),
+        tls: { certFile: serving.cert, keyFile: serving.key, clientCaFile: serving.caCert, probe: { ca: fs.readFileSync(serving.caCert), cert: fs.readFileSync(client.cert), key: fs.readFileSync(client.key) } },
+      });
+      const [natsPort, listenPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+      const env = {
+        KAPI_LISTEN: `127.0.0.1:${listenPort}`,
+        KAPI_ETCD_ENDPOINTS: etcd.endpoints[0],
+        KAPI_NATS_URL: `nats://127.0.0.1:${natsPort}`,
+        KAPI_ADMISSION_ADDR: '127.0.0.1:1',
+        KAPI_AUTHZ_ADDR: '127.0.0.1:1',
+      };
+      const natsLine = `NATS at nats://127.0.0.1:${natsPort} is unreachable (connect ECONNREFUSED 127.0.0.1:${natsPort})`;
+
+      // etcd answers over TLS, so only the missing NATS stops the start.
+      const withCertificate = await runService('registry', { ...env, KAPI_ETCD_CAFILE: serving.caCert, KAPI_ETCD_CERTFILE: client.cert, KAPI_ETCD_KEYFILE: client.key });
+      assert.equal(lastLine(withCertificate.stderr), `kapi registry: cannot start: ${natsLine}; gave up after 3s`);
+
+      const withoutCertificate = await runService('registry', { ...env, KAPI_ETCD_CAFILE: serving.caCert });
+      assert.match(
+        lastLine(withoutCertificate.stderr),
+        new RegExp(`^kapi registry: cannot start: etcd at ${etcd.endpoints[0]} is unreachable \\(ssl/tls alert (bad certificate|certificate required) \\(SSL alert number \\d+\\)\\), `),
+      );
+
+      const missing = path.join(dir, 'no-such-ca.crt');
+      const unreadable = await runService('registry', { ...env, KAPI_ETCD_CAFILE: missing });
+      assert.equal(lastLine(unreadable.stderr), `kapi registry: cannot start: cannot read the etcd CA file ${missing}: ENOENT: no such file or directory, open '${missing}'`);
+
+      const halfPair = await runService('registry', { ...env, KAPI_ETCD_CERTFILE: client.cert });
+      assert.equal(lastLine(halfPair.stderr), 'kapi registry: cannot start: KAPI_ETCD_CERTFILE and KAPI_ETCD_KEYFILE go together: KAPI_ETCD_KEYFILE is not set');
+      for (const exit of [withCertificate, withoutCertificate, unreadable, halfPair]) {
+        assert.equal(exit.code, 1);
+        assert.doesNotMatch(exit.stderr, /\n\s+at /, 'no stack trace');
+      }
+    } finally {
+      await etcd?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('watch-cache: stops with one line naming NATS', async () => {

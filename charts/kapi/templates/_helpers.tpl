@@ -81,6 +81,25 @@ all of them.
 {{- end }}
 {{- end }}
 
+{{/*
+TLS to an external etcd: "true" when the registry gets the Secret of
+etcd.externalTls, empty otherwise; refuses settings that cannot work.
+*/}}
+{{- define "kapi.externalEtcdTls" -}}
+{{- $etcd := .Values.etcd }}
+{{- if $etcd.externalTls.secretName }}
+{{- if $etcd.enabled }}
+{{- fail "etcd.externalTls is for an external etcd: set etcd.enabled=false and etcd.externalEndpoints" }}
+{{- end }}
+{{- range $etcd.externalEndpoints }}
+{{- if not (hasPrefix "https://" .) }}
+{{- fail (printf "etcd.externalTls is set but etcd.externalEndpoints has %s: use https:// endpoints" .) }}
+{{- end }}
+{{- end }}
+{{- "true" }}
+{{- end }}
+{{- end }}
+
 {{- define "kapi.natsUrl" -}}
 {{- if .Values.nats.enabled }}
 {{- printf "nats://%s.%s.svc:4222" (include "kapi.componentName" (dict "root" . "component" "nats")) .Release.Namespace }}
@@ -144,6 +163,16 @@ in-cluster names. Argument: dict "root" $ "component" "<service name>".
 {{- end }}
 - name: KAPI_ETCD_ENDPOINTS
   value: {{ include "kapi.etcdEndpoints" $root | quote }}
+{{- if and (eq .component "registry") (include "kapi.externalEtcdTls" $root) }}
+- name: KAPI_ETCD_CAFILE
+  value: /etc/kapi/etcd/ca.crt
+{{- if $root.Values.etcd.externalTls.clientCertificate }}
+- name: KAPI_ETCD_CERTFILE
+  value: /etc/kapi/etcd/tls.crt
+- name: KAPI_ETCD_KEYFILE
+  value: /etc/kapi/etcd/tls.key
+{{- end }}
+{{- end }}
 - name: KAPI_NATS_URL
   value: {{ include "kapi.natsUrl" $root | quote }}
 - name: KAPI_PKI_DIR
@@ -291,6 +320,11 @@ volumeMounts:
     mountPath: {{ .dir }}
     readOnly: true
 {{- end }}
+{{- if and (eq .component "registry") (include "kapi.externalEtcdTls" .root) }}
+  - name: etcd-tls
+    mountPath: /etc/kapi/etcd
+    readOnly: true
+{{- end }}
 {{- end }}
 
 {{/*
@@ -320,6 +354,21 @@ certificates; no pod gets the CA key. Argument: dict "root" $ "component" "<name
 {{- range include "kapi.authVolumes" . | fromJsonArray }}
 - name: {{ .name }}
   {{- toYaml .source | nindent 2 }}
+{{- end }}
+{{- if and (eq .component "registry") (include "kapi.externalEtcdTls" .root) }}
+- name: etcd-tls
+  secret:
+    secretName: {{ .root.Values.etcd.externalTls.secretName }}
+    defaultMode: 288 # 0440: readable by the fsGroup, since the pods run as non-root
+    items:
+      - key: ca.crt
+        path: ca.crt
+      {{- if .root.Values.etcd.externalTls.clientCertificate }}
+      - key: tls.crt
+        path: tls.crt
+      - key: tls.key
+        path: tls.key
+      {{- end }}
 {{- end }}
 {{- end }}
 

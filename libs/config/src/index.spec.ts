@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadAuthWebhookConfig, loadServiceConfig } from './index.js';
+import { ConfigError, loadAuthWebhookConfig, loadServiceConfig, loadEtcdTls } from './index.js';
 
 describe('loadAuthWebhookConfig', () => {
   it("defaults to kube's: RBAC (an empty list), no webhooks, TTLs 5m, 30s and 2m", () => {
@@ -41,5 +41,30 @@ describe('loadAuthWebhookConfig', () => {
   it('is part of every service configuration', () => {
     const config = loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', KAPI_AUTHORIZATION_MODE: 'AlwaysAllow' });
     assert.deepEqual(config.authWebhooks.authorizationModes, ['AlwaysAllow']);
+  });
+});
+
+describe('loadEtcdTls', () => {
+  const endpoints = ['https://etcd-0:2379', 'https://etcd-1:2379'];
+
+  it('reads the CA, client certificate and key, all optional', () => {
+    assert.deepEqual(loadEtcdTls({}, ['http://127.0.0.1:2379']), { caFile: undefined, certFile: undefined, keyFile: undefined });
+    assert.deepEqual(loadEtcdTls({ KAPI_ETCD_CAFILE: '/pki/etcd/ca.crt', KAPI_ETCD_CERTFILE: '/pki/etcd/client.crt', KAPI_ETCD_KEYFILE: '/pki/etcd/client.key' }, endpoints), {
+      caFile: '/pki/etcd/ca.crt',
+      certFile: '/pki/etcd/client.crt',
+      keyFile: '/pki/etcd/client.key',
+    });
+  });
+
+  it('refuses a certificate without its key, and the other way round, in one line', () => {
+    assert.throws(() => loadEtcdTls({ KAPI_ETCD_CERTFILE: '/c' }, endpoints), { name: 'ConfigError', message: 'KAPI_ETCD_CERTFILE and KAPI_ETCD_KEYFILE go together: KAPI_ETCD_KEYFILE is not set' });
+    assert.throws(() => loadEtcdTls({ KAPI_ETCD_KEYFILE: '/k' }, endpoints), { name: 'ConfigError', message: 'KAPI_ETCD_CERTFILE and KAPI_ETCD_KEYFILE go together: KAPI_ETCD_CERTFILE is not set' });
+  });
+
+  it('refuses TLS settings for an endpoint without TLS', () => {
+    assert.throws(() => loadEtcdTls({ KAPI_ETCD_CAFILE: '/ca' }, ['https://etcd-0:2379', 'http://etcd-1:2379']), {
+      name: 'ConfigError',
+      message: 'KAPI_ETCD_CAFILE is set but KAPI_ETCD_ENDPOINTS has an endpoint without TLS (http://etcd-1:2379): use https:// endpoints',
+    });
   });
 });

@@ -25,6 +25,8 @@ export interface ServiceConfig {
   registryAddrs: string[];
   watchCacheAddrs: string[];
   etcdEndpoints: string[];
+  /** How to reach etcd over TLS (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
+  etcdTls: EtcdTlsFiles;
   natsUrl: string;
   pkiDir: string;
   traceFile: string;
@@ -36,6 +38,28 @@ export interface ServiceConfig {
   dependencyTimeoutMs: number;
   /** Authorization modes and the authentication/authorization webhooks (see AuthWebhookConfig). */
   authWebhooks: AuthWebhookConfig;
+}
+
+export interface EtcdTlsFiles {
+  /** KAPI_ETCD_CAFILE: the CA that signed etcd's serving certificate (default: the system's roots). */
+  caFile?: string;
+  /** KAPI_ETCD_CERTFILE and KAPI_ETCD_KEYFILE: the client certificate etcd asks for. */
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** The etcd TLS settings, refused in one line when they cannot work with the endpoints. */
+export function loadEtcdTls(env: NodeJS.ProcessEnv, endpoints: string[]): EtcdTlsFiles {
+  const files: EtcdTlsFiles = { caFile: env.KAPI_ETCD_CAFILE || undefined, certFile: env.KAPI_ETCD_CERTFILE || undefined, keyFile: env.KAPI_ETCD_KEYFILE || undefined };
+  if (!files.certFile !== !files.keyFile) {
+    throw new ConfigError(`KAPI_ETCD_CERTFILE and KAPI_ETCD_KEYFILE go together: ${files.certFile ? 'KAPI_ETCD_KEYFILE' : 'KAPI_ETCD_CERTFILE'} is not set`);
+  }
+  const plain = endpoints.filter((e) => !/^https:\/\//i.test(e));
+  const given = Object.entries({ KAPI_ETCD_CAFILE: files.caFile, KAPI_ETCD_CERTFILE: files.certFile }).filter(([, file]) => file);
+  if (given.length && plain.length) {
+    throw new ConfigError(`${given[0][0]} is set but KAPI_ETCD_ENDPOINTS has an endpoint without TLS (${plain[0]}): use https:// endpoints`);
+  }
+  return files;
 }
 
 export function parseHostPort(value: string, variable: string): HostPort {
@@ -65,6 +89,7 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     registryAddrs: list(env.KAPI_REGISTRY_ADDR),
     watchCacheAddrs: list(env.KAPI_WATCH_CACHE_ADDR),
     etcdEndpoints: list(env.KAPI_ETCD_ENDPOINTS),
+    etcdTls: loadEtcdTls(env, list(env.KAPI_ETCD_ENDPOINTS)),
     natsUrl: env.KAPI_NATS_URL ?? '',
     pkiDir: env.KAPI_PKI_DIR ?? '',
     traceFile: env.KAPI_TRACE_FILE ?? '',

@@ -21,6 +21,15 @@ describe('rootCause', () => {
     assert.equal(rootCause('read ECONNRESET (2026-11-26T19:05:09.131Z)'), 'read ECONNRESET');
   });
 
+  it("keeps OpenSSL's reason and detail from its error line", () => {
+    assert.equal(
+      rootCause(
+        'No connection established. Last error: 40EDE94F407F0000:error:0A000412:SSL routines:ssl3_read_bytes:ssl/tls alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 42 (2026-11-26T19:05:09.131Z). Resolution note: ',
+      ),
+      'ssl/tls alert bad certificate (SSL alert number 42)',
+    );
+  });
+
   it('drops an empty resolution note from a description without a chain', () => {
     assert.equal(rootCause('Name resolution failed for target dns:nowhere:1. Resolution note: '), 'Name resolution failed for target dns:nowhere:1');
   });

@@ -8,6 +8,10 @@
 const LAST_ERROR = 'Last error: ';
 const RESOLUTION_NOTE = /\.?\s*Resolution note:.*$/s;
 const FAILED_AT = /\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)$/;
+// OpenSSL's own error line, e.g. "40EDE94F407F0000:error:0A000412:SSL routines:ssl3_read_bytes:ssl/tls
+// alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 42":
+// its reason and detail are what a reader needs.
+const OPENSSL_ERROR = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):[^:]*\.c:\d+:?(.*)$/s;
 
 /** The root cause of a grpc-js failure description, or the description itself when it has none. */
 export function rootCause(details: string): string {
@@ -15,6 +19,7 @@ export function rootCause(details: string): string {
   const cause = (at < 0 ? details : details.slice(at + LAST_ERROR.length).replace(/^Error:\s*/, ''))
     .replace(RESOLUTION_NOTE, '')
     .replace(FAILED_AT, '')
-    .trim();
+    .trim()
+    .replace(OPENSSL_ERROR, (_, reason: string, detail: string) => (detail.trim() ? `${reason} (${detail.trim()})` : reason));
   return cause || details;
 }

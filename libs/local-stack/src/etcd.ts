@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireBinary } from './binaries';
-import { httpGet, waitForHttpsUrl } from './network';
+import { httpGet, waitForHttpsUrl, type TlsClientMaterial } from './network';
 import { ManagedProcess, StopOptions, StopOutcome, spawnManaged } from './processes';
 import { awaitReadiness } from './readiness';
 
@@ -17,6 +17,16 @@ export interface EtcdOptions {
   /** See SpawnOptions.detached; standalone use defaults to attached. */
   detached?: boolean;
   readyTimeoutMs?: number;
+  /** Serve clients over TLS only, and only those with a certificate from `clientCaFile` (as kubeadm's etcd does). */
+  tls?: EtcdServerTls;
+}
+
+export interface EtcdServerTls {
+  certFile: string;
+  keyFile: string;
+  clientCaFile: string;
+  /** What the readiness probe presents and trusts. */
+  probe: TlsClientMaterial;
 }
 
 export interface EtcdHandle {
@@ -29,10 +39,14 @@ export interface EtcdHandle {
 /** etcd 3.4 only runs on architectures it was not built for when told so explicitly. */
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x', arm: 'arm', ia32: '386' };
 
-export function etcdArguments(options: { dataDir: string; clientPort: number; peerPort: number; host: string; name: string }): string[] {
-  const clientUrl = `http://${options.host}:${options.clientPort}`;
+export function etcdArguments(options: { dataDir: string; clientPort: number; peerPort: number; host: string; name: string; tls?: EtcdServerTls }): string[] {
+  const clientUrl = `${options.tls ? 'https' : 'http'}://${options.host}:${options.clientPort}`;
   const peerUrl = `http://${options.host}:${options.peerPort}`;
+  const tls = options.tls
+    ? ['--cert-file', options.tls.certFile, '--key-file', options.tls.keyFile, '--trusted-ca-file', options.tls.clientCaFile, '--client-cert-auth']
+    : [];
   return [
+    ...tls,
     '--name', options.name,
     '--data-dir', options.dataDir,
     '--listen-client-urls', clientUrl,
@@ -61,16 +75,16 @@ export async function startEtcd(options: EtcdOptions): Promise<EtcdHandle> {
   const etcd = spawnManaged({
     instance,
     command: binary,
-    args: etcdArguments({ dataDir: path.resolve(options.dataDir), clientPort: options.clientPort, peerPort: options.peerPort, host, name: 'default' }),
+    args: etcdArguments({ dataDir: path.resolve(options.dataDir), clientPort: options.clientPort, peerPort: options.peerPort, host, name: 'default', tls: options.tls }),
     env: etcdEnvironment(),
     cwd: path.dirname(path.resolve(options.dataDir)),
     logFile,
     runDir: options.runDir,
     detached: options.detached ?? false,
   });
-  const endpoint = `http://${host}:${options.clientPort}`;
+  const endpoint = `${options.tls ? 'https' : 'http'}://${host}:${options.clientPort}`;
   await awaitReadiness(etcd, (signal) =>
-    waitForHttpsUrl(`${endpoint}/health`, { timeoutMs: options.readyTimeoutMs ?? 30_000, label: instance, signal }),
+    waitForHttpsUrl(`${endpoint}/health`, { timeoutMs: options.readyTimeoutMs ?? 30_000, label: instance, signal, tls: options.tls?.probe }),
   );
   return { endpoints: [endpoint], process: etcd, stop: (stopOptions) => etcd.stop(stopOptions) };
 }

@@ -8,12 +8,12 @@ export { processState, readProcessRecords, stopProcess, tailFile } from './proce
 export type { ExitInfo, ManagedProcess, ProcessRecord, ProcessState, StopOptions, StopOutcome } from './processes';
 
 export { checkEtcdHealth, etcdArguments, startEtcd } from './etcd';
-export type { EtcdHandle, EtcdOptions } from './etcd';
+export type { EtcdHandle, EtcdOptions, EtcdServerTls } from './etcd';
 
 export { checkNatsHealth, renderNatsConfig, startNats } from './nats';
 export type { NatsHandle, NatsOptions } from './nats';
 
-export { ADMIN_COMMON_NAME, ADMIN_ORGANIZATION, createTestServingPki, ensurePki, pkiFiles, servingSubjectAltNames } from './pki';
+export { ADMIN_COMMON_NAME, ADMIN_ORGANIZATION, createTestClientCertificate, createTestServingPki, ensurePki, pkiFiles, servingSubjectAltNames } from './pki';
 export type { EnsurePkiResult, PkiFiles, SubjectAltNames } from './pki';
 
 export { renderKubeconfig, writeKubeconfig } from './kubeconfig';

@@ -112,6 +112,8 @@ export async function httpGet(
       headers: { accept: 'application/json, */*' },
     };
     if (parsed.protocol === 'https:' && options.tls) {
+      // SNI carries host names only; an IP address is verified against the certificate's IP SANs.
+      if (net.isIP(parsed.hostname)) requestOptions.servername = '';
       requestOptions.ca = options.tls.ca;
       requestOptions.cert = options.tls.cert;
       requestOptions.key = options.tls.key;

@@ -162,6 +162,18 @@ export function createTestServingPki(dir: string, sans: SubjectAltNames): { caCe
   return { caCert: files.caCert, cert: files.servingCert, key: files.servingKey };
 }
 
+/**
+ * A client certificate for `commonName` from the CA createTestServingPki made in `dir`, for a test
+ * server that asks its clients for one (etcd with --client-cert-auth, say). Returns the file paths.
+ */
+export function createTestClientCertificate(dir: string, commonName: string): { cert: string; key: string } {
+  const files = pkiFiles(dir);
+  const cert = path.join(dir, `${commonName}.crt`);
+  const key = path.join(dir, `${commonName}.key`);
+  new OpenSslIssuer(requireBinary('openssl'), dir).createLeaf({ cert, key, ca: files, subject: { CN: commonName }, extendedKeyUsage: 'clientAuth' });
+  return { cert, key };
+}
+
 /** Whether the pair matches, is signed by `ca`, is not about to expire and covers every name in `requiredSans`. */
 function leafUsable(certFile: string, keyFile: string, ca: X509Certificate, requiredSans?: SubjectAltNames): boolean {
   if (!exists(certFile) || !exists(keyFile)) return false;

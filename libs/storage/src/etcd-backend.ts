@@ -1,6 +1,8 @@
 // StorageBackend on etcd v3. Every write is one transaction guarded by the key's mod revision, which
 // is also the object's resourceVersion.
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { Etcd3, type IOptions } from 'etcd3';
 import { rootCause } from '@kapi/grpc';
 import { StorageError, type ListOptions, type ListPage, type StorageBackend, type StoredValue } from './backend.js';
@@ -37,8 +39,40 @@ export function prefixEnd(prefix: string): Buffer {
 // etcd3 opens a circuit breaker after repeated connection failures; that is etcd being away too.
 const UNAVAILABLE_PATTERNS = [/unavailable/i, /connect/i, /deadline/i, /timed out/i, /no connection/i, /ECONNREFUSED/, /circuit breaker/i];
 
+/** What a TLS connection to etcd needs beyond https:// endpoints: a CA of its own, a client certificate. */
+export interface EtcdTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** Reads the etcd TLS files a service was given, failing in one line that names the file. */
+export function readEtcdTls(files: { caFile?: string; certFile?: string; keyFile?: string }): EtcdTls | undefined {
+  const read = (what: string, file: string | undefined) => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read the etcd ${what} ${file}: ${(err as Error).message}`);
+    }
+  };
+  const tls = { ca: read('CA file', files.caFile), cert: read('certificate file', files.certFile), key: read('key file', files.keyFile) };
+  return tls.ca || tls.cert ? tls : undefined;
+}
+
+/** etcd3's connection options: https:// endpoints use TLS, verified against `tls.ca` or the system's roots. */
+function connectionOptions(endpoints: string[], tls: EtcdTls | undefined): IOptions {
+  const options: IOptions = { hosts: endpoints, dialTimeout: 2000 };
+  if (tls?.ca || tls?.cert) {
+    // etcd3 wants a root certificate whenever it is given credentials; Node's own roots stand in for "the system's".
+    options.credentials = { rootCertificate: tls.ca ?? Buffer.from(rootCertificates.join('\n')), certChain: tls.cert, privateKey: tls.key };
+  }
+  return options;
+}
+
 export interface EtcdBackendOptions {
   endpoints: string[];
+  tls?: EtcdTls;
   /** Per-call deadline; a call that takes longer fails as Unavailable rather than hanging. */
   callTimeoutMs?: number;
 }
@@ -50,8 +84,7 @@ export class EtcdBackend implements StorageBackend {
   constructor(options: EtcdBackendOptions) {
     // Large lists come back in one response: gRPC's default 4 MiB limit would refuse them.
     const etcdOptions: IOptions = {
-      hosts: options.endpoints,
-      dialTimeout: 2000,
+      ...connectionOptions(options.endpoints, options.tls),
       grpcOptions: { 'grpc.max_receive_message_length': 512 * 1024 * 1024 },
     };
     this.client = new Etcd3(etcdOptions);
@@ -170,8 +203,8 @@ export class EtcdBackend implements StorageBackend {
 }
 
 /** Resolves once etcd at these endpoints answers a status call; rejects with the root cause otherwise. */
-async function probeEtcd(endpoints: string[]): Promise<void> {
-  const client = new Etcd3({ hosts: endpoints, dialTimeout: 2000 });
+async function probeEtcd(endpoints: string[], tls: EtcdTls | undefined): Promise<void> {
+  const client = new Etcd3(connectionOptions(endpoints, tls));
   try {
     await client.maintenance.status();
   } catch (err) {
@@ -182,6 +215,6 @@ async function probeEtcd(endpoints: string[]): Promise<void> {
 }
 
 /** etcd as a dependency a service waits for at start (see @kapi/service-kit's awaitDependencies). */
-export function etcdDependency(endpoints: string[]) {
-  return { name: 'etcd', address: endpoints.join(','), probe: () => probeEtcd(endpoints) };
+export function etcdDependency(endpoints: string[], tls?: EtcdTls) {
+  return { name: 'etcd', address: endpoints.join(','), probe: () => probeEtcd(endpoints, tls) };
 }

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { requireSettings } from '@kapi/config';
 import { natsDependency } from '@kapi/event-bus';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
-import { etcdDependency } from '@kapi/storage';
+import { etcdDependency, readEtcdTls } from '@kapi/storage';
 import { Bootstrap } from './bootstrap.js';
 import { BootstrapPriorityClasses } from './bootstrap-priority-classes.js';
 import { BootstrapPlatform } from './bootstrap-platform.js';
@@ -40,4 +40,4 @@ void runService('registry', (config, logger): DynamicModule => {
       ServiceAccountController,
     ],
   };
-}, { dependencies: (config) => [etcdDependency(config.etcdEndpoints), natsDependency(config.natsUrl)] });
+}, { dependencies: (config) => [etcdDependency(config.etcdEndpoints, readEtcdTls(config.etcdTls)), natsDependency(config.natsUrl)] });

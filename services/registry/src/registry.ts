@@ -8,7 +8,7 @@ import { KindCatalogue, namespaceStrategy, storageKey } from '@kapi/kinds';
 import { admissionV1, authzV1 } from '@kapi/proto';
 import { builtinSchemas } from '@kapi/schema';
 import { CONFIG } from '@kapi/service-kit';
-import { EtcdBackend, type StorageBackend } from '@kapi/storage';
+import { EtcdBackend, readEtcdTls, type StorageBackend } from '@kapi/storage';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
 import { podAdmissionHooks } from './pod-admission.js';
@@ -54,7 +54,7 @@ export class Registry implements OnApplicationShutdown {
   readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
   constructor(@Inject(CONFIG) config: ServiceConfig) {
-    this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints });
+    this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints, tls: readEtcdTls(config.etcdTls) });
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs);
     const admission = grpcAdmissionHook(this.admissionClient);
     // Kinds whose writes need more than the object: keyed by group/resource.
