@@ -147,7 +147,7 @@ in-cluster names. Argument: dict "root" $ "component" "<service name>".
 {{- define "kapi.serviceEnv" -}}
 {{- $root := .root }}
 {{- $listenPort := ternary "6443" (include "kapi.grpcPort" .component) (eq .component "aggregator") }}
-{{- /* IPv4 only: the gRPC servers join host and port without IPv6 brackets. */}}
+{{- /* IPv4 only, as the README says; the services would take "[::]:port" too. */}}
 {{- $listenHost := "0.0.0.0" }}
 - name: KAPI_SERVICE_NAME
   value: {{ .component | quote }}

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadAuthWebhookConfig, loadServiceConfig, loadEtcdTls } from './index.js';
+import { ConfigError, formatHostPort, loadAuthWebhookConfig, loadEtcdTls, loadServiceConfig, parseHostPort } from './index.js';
 
 describe('loadAuthWebhookConfig', () => {
   it("defaults to kube's: RBAC (an empty list), no webhooks, TTLs 5m, 30s and 2m", () => {
@@ -66,5 +66,13 @@ describe('loadEtcdTls', () => {
       name: 'ConfigError',
       message: 'KAPI_ETCD_CAFILE is set but KAPI_ETCD_ENDPOINTS has an endpoint without TLS (http://etcd-1:2379): use https:// endpoints',
     });
+  });
+});
+
+describe('formatHostPort', () => {
+  it('writes an IPv6 host in brackets, so that parseHostPort reads it back', () => {
+    assert.equal(formatHostPort({ host: '127.0.0.1', port: 50051 }), '127.0.0.1:50051');
+    assert.equal(formatHostPort({ host: '::', port: 50051 }), '[::]:50051');
+    assert.deepEqual(parseHostPort(formatHostPort({ host: '::1', port: 6443 }), 'KAPI_LISTEN'), { host: '::1', port: 6443 });
   });
 });

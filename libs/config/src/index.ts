@@ -69,6 +69,11 @@ export function parseHostPort(value: string, variable: string): HostPort {
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
+/** host:port as an address, an IPv6 host in brackets ([::1]:50051). */
+export function formatHostPort({ host, port }: HostPort): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** A comma-separated setting as its non-empty, trimmed items. */
 export const list = (value: string | undefined) =>
   (value ?? '')

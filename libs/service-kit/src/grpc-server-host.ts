@@ -1,6 +1,6 @@
 // Runs a service's gRPC server for the lifetime of its Nest application.
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { ServiceConfig } from '@kapi/config';
+import { formatHostPort, type ServiceConfig } from '@kapi/config';
 import { startGrpcServer, type GrpcServerHandle } from '@kapi/grpc';
 import type { Logger } from '@kapi/telemetry';
 
@@ -17,7 +17,7 @@ export abstract class GrpcServerHost implements OnApplicationBootstrap, OnApplic
   protected abstract services(): GrpcServiceRegistration[];
 
   async onApplicationBootstrap(): Promise<void> {
-    const address = `${this.config.listen.host}:${this.config.listen.port}`;
+    const address = formatHostPort(this.config.listen);
     try {
       this.handle = await startGrpcServer(address, this.services());
     } catch (err) {

@@ -2,7 +2,7 @@
 // have no HTTP port of their own.
 import { createServer, type Server } from 'node:http';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { HostPort } from '@kapi/config';
+import { formatHostPort, type HostPort } from '@kapi/config';
 import { metrics, PROMETHEUS_CONTENT_TYPE } from '@kapi/telemetry';
 
 export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,7 +20,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) }).end(body);
     });
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', (err) => reject(new Error(`cannot serve metrics on ${this.listen.host}:${this.listen.port}: ${err.message}`)));
+      this.server!.once('error', (err) => reject(new Error(`cannot serve metrics on ${formatHostPort(this.listen)}: ${err.message}`)));
       this.server!.listen(this.listen.port, this.listen.host, () => resolve());
     });
   }

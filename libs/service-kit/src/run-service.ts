@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, LoggerService } from '@nestjs/common';
-import { ConfigError, loadServiceConfig, type ServiceConfig } from '@kapi/config';
+import { ConfigError, formatHostPort, loadServiceConfig, type ServiceConfig } from '@kapi/config';
 import { createLogger, startTracing, type Logger } from '@kapi/telemetry';
 import { MetricsServer } from './metrics-server.js';
 import { awaitDependencies, type StartupDependency } from './startup-dependencies.js';
@@ -53,7 +53,7 @@ export async function runService(serviceName: string, moduleFor: ModuleFactory, 
     });
     app.enableShutdownHooks();
     await app.init();
-    logger.info(`${serviceName} started`, { listen: `${config.listen.host}:${config.listen.port}` });
+    logger.info(`${serviceName} started`, { listen: formatHostPort(config.listen) });
   } catch (err) {
     const message = err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err);
     logger?.error('start failed', { err });
