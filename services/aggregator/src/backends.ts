@@ -18,6 +18,20 @@ export interface Dependency {
   readyWhenAnswering: boolean;
 }
 
+/** How many replicas a readiness check asks before it believes a neighbour is not ready. */
+const READY_ASKS = 3;
+
+/** Why one replica's answer does not make the neighbour ready, or undefined when it does. */
+function notReadyReason(dep: Dependency, reply: healthV1.CheckReply, only?: string): string | undefined {
+  if (only !== undefined) {
+    const check = reply.checks.find((c) => c.name === only);
+    if (!check) return `${dep.name} has no check named ${only}`;
+    return check.ok ? undefined : `${only}: ${check.message}`;
+  }
+  if (reply.ready || dep.readyWhenAnswering) return undefined;
+  return reply.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`).join('; ') || 'not ready';
+}
+
 @Injectable()
 export class Backends implements OnApplicationShutdown {
   readonly authn: authnV1.AuthenticationClient;
@@ -50,18 +64,19 @@ export class Backends implements OnApplicationShutdown {
   }
 
   /**
-   * Asks one neighbour whether it is ready (or only answering, for one that need not be), or only
-   * whether its check named `only` passes; throws with its reason when not.
+   * Asks a neighbour whether it is ready (or only answering, for one that need not be), or only
+   * whether its check named `only` passes; throws with its reason when not. Each call reaches one
+   * replica, and one ready replica is enough (the front door's calls go to another when one cannot
+   * serve), so a replica that says no is followed by asking the next, up to READY_ASKS in all.
    */
   async check(dep: Dependency, only?: string): Promise<void> {
-    const reply = await unary(dep.name, 'Check', dep.health.check.bind(dep.health), {}, { timeoutMs: 2000, waitForReplica: false });
-    if (only !== undefined) {
-      const check = reply.checks.find((c) => c.name === only);
-      if (!check) throw new Error(`${dep.name} has no check named ${only}`);
-      if (!check.ok) throw new Error(`${only}: ${check.message}`);
-      return;
+    let reason = '';
+    for (let asked = 0; asked < READY_ASKS; asked++) {
+      const reply = await unary(dep.name, 'Check', dep.health.check.bind(dep.health), {}, { timeoutMs: 2000, waitForReplica: false });
+      reason = notReadyReason(dep, reply, only) ?? '';
+      if (!reason) return;
     }
-    if (!reply.ready && !dep.readyWhenAnswering) throw new Error(reply.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`).join('; ') || 'not ready');
+    throw new Error(reason);
   }
 
   onApplicationShutdown(): void {

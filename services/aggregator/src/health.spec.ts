@@ -6,11 +6,16 @@ import { HealthEndpoints } from './health.js';
 
 const NEIGHBOURS = ['authn', 'authz', 'admission', 'registry', 'watch-cache'];
 
-/** The front door's neighbours, each answering Health with the checks the test gives it (all passing by default). */
-function neighbours(checks: Record<string, healthV1.Check[]> = {}): Backends {
+/**
+ * The front door's neighbours, each answering Health with the checks the test gives it (all passing
+ * by default); a list of answers stands for replicas asked in turn, as round-robin asks them.
+ */
+function neighbours(checks: Record<string, healthV1.Check[] | { replicas: healthV1.Check[][] }> = {}): Backends {
   const dependencies: Dependency[] = NEIGHBOURS.map((name) => {
+    let asked = 0;
     const reply = (): healthV1.CheckReply => {
-      const own = checks[name] ?? [{ name: 'ok', ok: true, message: 'ok' }];
+      const given = checks[name] ?? [{ name: 'ok', ok: true, message: 'ok' }];
+      const own = Array.isArray(given) ? given : given.replicas[asked++ % given.replicas.length];
       return { ready: own.every((c) => c.ok), service: name, checks: own };
     };
     const health = { check: (_req: unknown, _md: unknown, _opts: unknown, cb: (err: null, res: healthV1.CheckReply) => void) => cb(null, reply()) };
@@ -71,6 +76,20 @@ describe('HealthEndpoints', () => {
       body: 'internal server error: poststarthook/rbac/bootstrap-roles: the RBAC cache has not read the bootstrap policy yet: clusterrolebindings at 30 of 45\n',
     });
     assert.deepEqual(await health.answer('readyz', 'informer-sync', new URLSearchParams()), { code: 200, body: 'ok' });
+  });
+
+  it('is ready when one replica of a neighbour is, asking the next after one that is not', async () => {
+    const restarted = [{ name: 'informer-sync', ok: false, message: 'the RBAC cache has not listed clusterroles yet' }];
+    const synced = authzChecks(true);
+    const health = new HealthEndpoints(neighbours({ authz: { replicas: [restarted, synced] } }));
+    assert.equal((await health.answer('readyz', undefined, new URLSearchParams()))?.code, 200);
+    assert.deepEqual(await health.answer('readyz', 'informer-sync', new URLSearchParams()), { code: 200, body: 'ok' });
+
+    const none = new HealthEndpoints(neighbours({ authz: { replicas: [restarted] } }));
+    assert.deepEqual(await none.answer('readyz', 'informer-sync', new URLSearchParams()), {
+      code: 500,
+      body: 'internal server error: informer-sync: the RBAC cache has not listed clusterroles yet\n',
+    });
   });
 
   it('fails a kube-named check when the neighbour does not have it', async () => {
