@@ -17,7 +17,7 @@ export interface TestStack {
   handle: StackHandle;
   kubectl(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv; binary?: string }): Promise<KubectlResult>;
   /** Starts a long-running kubectl (e.g. a watch) and collects its output. */
-  kubectlStream(args: string[]): { child: ChildProcessWithoutNullStreams; output: () => string; waitFor(re: RegExp, timeoutMs?: number): Promise<string> };
+  kubectlStream(args: string[], options?: { binary?: string }): { child: ChildProcessWithoutNullStreams; output: () => string; waitFor(re: RegExp, timeoutMs?: number): Promise<string> };
   traceSpans(): SpanLine[];
   stop(): Promise<void>;
 }
@@ -68,8 +68,8 @@ export async function startTestStack(
         );
         if (opts.input !== undefined) child.stdin?.end(opts.input);
       }),
-    kubectlStream: (args) => {
-      const child = spawn(KUBECTL, [...kubectlFlags, ...args]);
+    kubectlStream: (args, opts = {}) => {
+      const child = spawn(opts.binary ?? KUBECTL, [...kubectlFlags, ...args]);
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
