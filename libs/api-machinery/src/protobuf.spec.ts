@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { PROTOBUF_CONTENT_TYPE, decodeEnvelope, decodeMessage, decodeProtobufObject, metadataField, objectMessage, objectMetaSchema, type MessageSchema } from './protobuf.js';
+import { PROTOBUF_CONTENT_TYPE, decodeEnvelope, decodeMessage, decodeProtobufObject, deleteOptionsSchema, metadataField, objectMessage, objectMetaSchema, type MessageSchema } from './protobuf.js';
 import { StatusError } from './errors.js';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
@@ -112,6 +112,26 @@ describe('decodeEnvelope', () => {
 
   it('names the media type', () => {
     assert.equal(PROTOBUF_CONTENT_TYPE, 'application/vnd.kubernetes.protobuf');
+  });
+});
+
+describe('deleteOptionsSchema', () => {
+  it('reads the DeleteOptions a typed client sends with a DELETE, a zero grace period included', () => {
+    const w = new BinaryWriter();
+    w.tag(1, VARINT).int64(0);
+    w.tag(2, LD).fork().tag(1, LD).string('uid-1').tag(2, LD).string('7').join();
+    w.tag(4, LD).string('Foreground');
+    w.tag(5, LD).string('All');
+    assert.deepEqual(decodeProtobufObject(envelope(w.finish(), { kind: 'DeleteOptions' }), deleteOptionsSchema), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      gracePeriodSeconds: 0,
+      preconditions: { uid: 'uid-1', resourceVersion: '7' },
+      propagationPolicy: 'Foreground',
+      dryRun: ['All'],
+    });
+    // What client-go's Delete(ctx, name, metav1.DeleteOptions{}) sends: nothing but the type.
+    assert.deepEqual(decodeProtobufObject(envelope(new Uint8Array(), { kind: 'DeleteOptions' }), deleteOptionsSchema), { apiVersion: 'v1', kind: 'DeleteOptions' });
   });
 });
 

@@ -198,6 +198,21 @@ export const objectMetaSchema: MessageSchema = {
   },
 };
 
+/** metav1.DeleteOptions, which typed clients send as protobuf with a DELETE. */
+export const deleteOptionsSchema: MessageSchema = {
+  fields: {
+    // Pointers in Go, written only when set: a grace period of 0 means delete now.
+    1: { name: 'gracePeriodSeconds', type: 'int64', keepZero: true },
+    2: { name: 'preconditions', type: { message: () => preconditionsSchema } },
+    3: { name: 'orphanDependents', type: 'bool', keepZero: true },
+    4: { name: 'propagationPolicy', type: 'string' },
+    5: { name: 'dryRun', type: 'string', repeated: true },
+    6: { name: 'ignoreStoreReadErrorWithClusterBreakingPotential', type: 'bool', keepZero: true },
+  },
+};
+
+const preconditionsSchema: MessageSchema = { fields: { 1: { name: 'uid', type: 'string' }, 2: { name: 'resourceVersion', type: 'string' } } };
+
 /** Field 1 of every object's message (and of embedded templates): its ObjectMeta. */
 export const metadataField: FieldSchema = { name: 'metadata', type: { message: () => objectMetaSchema } };
 

@@ -11,10 +11,12 @@ import {
   PatchType,
   PROTOBUF_CONTENT_TYPE,
   decodeProtobufObject,
+  deleteOptionsSchema,
   StatusError,
   toStatus,
   unauthorized,
   type KubeObject,
+  type MessageSchema,
   type Status,
 } from '@kapi/api-machinery';
 import {
@@ -132,12 +134,16 @@ function checkDepth(value: unknown, depth = 0): void {
   if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) checkDepth(v, depth + 1);
 }
 
-/** A request body as JSON text, from JSON, YAML or protobuf; nesting and alias bombs are refused. */
-export function decodeBody(body: Buffer, type: string, strategy?: KindStrategy, subresource = ''): Buffer {
+/** The protobuf message a kind (or its subresource) is sent as, when kapi knows it. */
+function protobufMessageOf(strategy: KindStrategy | undefined, subresource = ''): MessageSchema | undefined {
+  return (subresource && strategy?.subresourceProtobuf?.[subresource]) || strategy?.protobuf;
+}
+
+/** A request body as JSON text, from JSON, YAML or protobuf (as `schema`); nesting and alias bombs are refused. */
+export function decodeBody(body: Buffer, type: string, schema?: MessageSchema): Buffer {
   let value: unknown;
   try {
     if (type === PROTOBUF_CONTENT_TYPE) {
-      const schema = (subresource && strategy?.subresourceProtobuf?.[subresource]) || strategy?.protobuf;
       if (!schema) {
         throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
       }
@@ -353,10 +359,10 @@ export class RequestHandler {
       return this.sendJson(res, 201, selfSubjectReview(user));
     }
     if (isTokenReview(info.apiGroup, info.resource)) {
-      return serveTokenReview(this.backends.authn, info, res, async () => decodeBody(await readBody(req), mediaType(req), this.resolve(info)));
+      return serveTokenReview(this.backends.authn, info, res, async () => decodeBody(await readBody(req), mediaType(req), protobufMessageOf(this.resolve(info))));
     }
     // Access and rules reviews are answered by the authz service, never stored.
-    if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => decodeBody(await readBody(req), mediaType(req), this.catalogue.lookup(info.apiGroup, info.resource)));
+    if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => decodeBody(await readBody(req), mediaType(req), protobufMessageOf(this.catalogue.lookup(info.apiGroup, info.resource))));
     const strategy = this.resolve(info);
     const deprecated = deprecationWarning(strategy.info);
     if (deprecated) addWarnings(res, [deprecated]);
@@ -434,13 +440,13 @@ export class RequestHandler {
       case 'create': {
         // Connecting subresources (pods/exec, pods/attach) are POSTed without a body.
         const raw = await readBody(req);
-        const decoded = raw.length || !info.subresource ? decodeBody(raw, mediaType(req), strategy, info.subresource) : Buffer.from('{}');
+        const decoded = raw.length || !info.subresource ? decodeBody(raw, mediaType(req), protobufMessageOf(strategy, info.subresource)) : Buffer.from('{}');
         const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decoded, sentJson(req, raw));
         return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name, query: info.subresource ? url.search : '' }), 201);
       }
       case 'update': {
         const raw = await readBody(req);
-        const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decodeBody(raw, mediaType(req), strategy, info.subresource), sentJson(req, raw));
+        const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decodeBody(raw, mediaType(req), protobufMessageOf(strategy, info.subresource)), sentJson(req, raw));
         return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
       }
       case 'patch': {
@@ -458,7 +464,8 @@ export class RequestHandler {
       case 'delete':
       case 'deletecollection': {
         const raw = await readBody(req);
-        const options = raw.length ? (JSON.parse(decodeBody(raw, mediaType(req)).toString('utf8')) as Record<string, unknown>) : {};
+        // Typed clients (Helm's release storage among them) send their DeleteOptions as protobuf.
+        const options = raw.length ? (JSON.parse(decodeBody(raw, mediaType(req), deleteOptionsSchema).toString('utf8')) as Record<string, unknown>) : {};
         if (q.has('gracePeriodSeconds')) options.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
         if (q.has('propagationPolicy')) options.propagationPolicy = q.get('propagationPolicy');
         const deleteOptions = Buffer.from(JSON.stringify(options));
