@@ -72,6 +72,8 @@ describe('lists while the watch cache synchronises', { timeout: 300_000 }, () =>
       process.kill(registry.pid, 'SIGCONT');
     }
     await eventually(async () => assert.equal(await synced('watch-cache-0'), true), 30_000);
+    // The front door saw the stopped registry as not ready; it is ready again before the next test.
+    await eventually(async () => assert.equal((await list('/readyz')).code, 200), 30_000);
   });
 
   it('while no replica has synchronised, reads a limited list without selectors from etcd and refuses the rest with 429', async () => {
