@@ -1,6 +1,7 @@
 // client-go, unchanged, as kube's controllers use it: test-e2e/go/informer is a Go program with a
 // shared informer on ConfigMaps, a typed client that writes as protobuf (as kube-controller-manager
-// does) and leader election on a Lease. It is built from the Go module proxy with the machine's Go
+// does), server-side apply, discovery with a REST mapping, a dynamic client and leader election on
+// a Lease. It is built from the Go module proxy with the machine's Go
 // and run against a stack; it prints a JSON line per thing it sees.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,6 +54,10 @@ describe('client-go against kapi', { timeout: 600_000 }, () => {
     { event: 'add', name: 'written', value: 'one' },
     { event: 'update', name: 'written', value: 'two' },
     { event: 'delete', name: 'written' },
+    { event: 'add', name: 'applied', value: 'three' },
+    { event: 'applied', name: 'applied', value: 'client-go-e2e' },
+    { event: 'mapped', name: 'apps/v1, Resource=deployments', value: 'namespace' },
+    { event: 'dynamic-list', value: 'applied,existing' },
     { event: 'leading', name: 'client-go-e2e', value: 'client-go-e2e-1' },
     { event: 'done' },
   ];
@@ -65,15 +70,16 @@ describe('client-go against kapi', { timeout: 600_000 }, () => {
       .reduce((sum, [, , n]) => sum + Number(n), 0);
   };
 
-  it('an informer lists and watches, protobuf writes land, and leader election takes a Lease', async () => {
+  it('an informer lists and watches, protobuf writes and an apply land, discovery maps, and leader election takes a Lease', async () => {
     const before = await configMapLists();
     assert.deepEqual(await runProgram(NS), EXPECTED);
-    assert.ok((await configMapLists()) > before, 'the reflector listed');
+    // The reflector's list and the dynamic client's.
+    assert.ok((await configMapLists()) - before >= 2, 'the reflector listed');
   });
 
   it('the same with streaming lists (WatchListClient): the initial state comes by watch, without a LIST', async () => {
     const before = await configMapLists();
     assert.deepEqual(await runProgram(`${NS}-watch-list`, { KUBE_FEATURE_WatchListClient: 'true' }), EXPECTED);
-    assert.equal(await configMapLists(), before, 'the reflector did not list');
+    assert.equal((await configMapLists()) - before, 1, 'only the dynamic client listed, not the reflector');
   });
 });

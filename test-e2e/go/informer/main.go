@@ -1,6 +1,7 @@
 // A client-go program of the kind kube's own controllers are: a shared informer on ConfigMaps, a
-// typed client that writes as protobuf (as kube-controller-manager does), and leader election on a
-// coordination/v1 Lease. It prints one JSON line per thing it sees, for
+// typed client that writes as protobuf (as kube-controller-manager does), server-side apply,
+// discovery with a REST mapping and a dynamic client, and leader election on a coordination/v1
+// Lease. It prints one JSON line per thing it sees, for
 // test-e2e/src/client-go.e2e-spec.ts to read, and exits once it has seen its own writes.
 package main
 
@@ -10,13 +11,19 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	corev1apply "k8s.io/client-go/applyconfigurations/core/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/leaderelection"
@@ -115,6 +122,36 @@ func main() {
 		fail("delete", err)
 	}
 	expect("delete", "written")
+
+	// Server-side apply through the typed client's apply configurations.
+	applied, err := configMaps.Apply(ctx, corev1apply.ConfigMap("applied", *namespace).WithData(map[string]string{"value": "three"}), metav1.ApplyOptions{FieldManager: "client-go-e2e"})
+	if err != nil {
+		fail("apply", err)
+	}
+	expect("add", "applied")
+	say(line{Event: "applied", Name: applied.Name, Value: applied.ManagedFields[0].Manager})
+
+	// Discovery and a REST mapping, as dynamic clients and kubectl-like tools find their resources.
+	groups, err := restmapper.GetAPIGroupResources(client.Discovery())
+	if err != nil {
+		fail("discovery", err)
+	}
+	mapping, err := restmapper.NewDiscoveryRESTMapper(groups).RESTMapping(schema.GroupKind{Group: "apps", Kind: "Deployment"})
+	if err != nil {
+		fail("rest mapping", err)
+	}
+	say(line{Event: "mapped", Name: mapping.Resource.String(), Value: string(mapping.Scope.Name())})
+	dynamicClient := dynamic.NewForConfigOrDie(config)
+	listed, err := dynamicClient.Resource(schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}).Namespace(*namespace).List(ctx, metav1.ListOptions{LabelSelector: ""})
+	if err != nil {
+		fail("dynamic list", err)
+	}
+	names := []string{}
+	for _, item := range listed.Items {
+		names = append(names, item.GetName())
+	}
+	sort.Strings(names)
+	say(line{Event: "dynamic-list", Value: strings.Join(names, ",")})
 
 	// Leader election as controllers run it, on a Lease.
 	lock := &resourcelock.LeaseLock{
