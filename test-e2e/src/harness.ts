@@ -184,14 +184,15 @@ export interface WatchEventLine {
   object: { kind?: string; code?: number; message?: string; reason?: string; metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } };
 }
 
-/** Opens a raw watch and collects its events until `until` says stop or the time runs out. */
+/** Opens a raw watch (through the load balancer unless `server` names a front door) and collects its events until `until` says stop or the time runs out. */
 export function collectWatch(
   stack: TestStack,
   path: string,
   until: (events: WatchEventLine[]) => boolean,
   timeoutMs = 20_000,
+  server = stack.handle.serverUrl,
 ): Promise<WatchEventLine[]> {
-  const url = new URL(path, stack.handle.serverUrl);
+  const url = new URL(path, server);
   return new Promise((resolve, reject) => {
     const events: WatchEventLine[] = [];
     let buffered = '';

@@ -2,13 +2,13 @@
 // list wait for its initialising watch cache: a limited list without selectors is read from etcd and
 // any other is refused at once with 429 "storage is (re)initializing", and the server stays ready.
 // kapi first asks another watch-cache replica, which may have synchronised, and otherwise answers
-// as kube does.
+// as kube does. A watch likewise goes to a replica that has synchronised.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, unary } from '@kapi/grpc';
 import { METRICS_ADDRESS } from '@kapi/local-stack';
 import { healthV1 } from '@kapi/proto';
-import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, collectWatch, eventually, startTestStack, type TestStack } from './harness.js';
 
 describe('lists while the watch cache synchronises', { timeout: 300_000 }, () => {
   let stack: TestStack;
@@ -27,12 +27,13 @@ describe('lists while the watch cache synchronises', { timeout: 300_000 }, () =>
     }
   };
 
-  /** How many lists one watch-cache replica has answered "not ready", from its /metrics. */
-  const listsNotReady = async (instance: string): Promise<number> => {
+  /** How many lists or watches one watch-cache replica has answered "not ready", from its /metrics. */
+  const answeredNotReady = async (instance: string, what: 'lists' | 'watches'): Promise<number> => {
     const port = Number(address(instance).split(':').at(-1));
     const res = await fetch(`http://${METRICS_ADDRESS}:${port}/metrics`);
-    const sample = /^kapi_watch_cache_lists_not_ready_total (\d+)$/m.exec(await res.text());
-    assert.ok(sample, `${instance} reports no kapi_watch_cache_lists_not_ready_total`);
+    const metric = `kapi_watch_cache_${what}_not_ready_total`;
+    const sample = new RegExp(`^${metric} (\\d+)$`, 'm').exec(await res.text());
+    assert.ok(sample, `${instance} reports no ${metric}`);
     return Number(sample[1]);
   };
 
@@ -47,7 +48,7 @@ describe('lists while the watch cache synchronises', { timeout: 300_000 }, () =>
     await stack?.stop();
   });
 
-  it('hands a list to a replica that has synchronised when the one it met has not', async () => {
+  it('hands a list or a watch to a replica that has synchronised when the one it met has not', async () => {
     // A restarted replica cannot take its snapshot while the registry is stopped, so it stays
     // unsynchronised, while the other keeps following the event stream.
     const registry = stack.handle.processes.find((p) => p.instance === 'registry-0')!;
@@ -59,14 +60,22 @@ describe('lists while the watch cache synchronises', { timeout: 300_000 }, () =>
       // Once the front door has reconnected to the restarted replica, round-robin takes each in
       // turn, so some of these lists first meet the one that is not synchronised; every one is served.
       // (authz's RBAC reflectors may have asked it too, before this begins.)
-      const askedBefore = await listsNotReady('watch-cache-0');
-      const until = Date.now() + 30_000;
-      while ((await listsNotReady('watch-cache-0')) < askedBefore + 2) {
+      const listsBefore = await answeredNotReady('watch-cache-0', 'lists');
+      let until = Date.now() + 30_000;
+      while ((await answeredNotReady('watch-cache-0', 'lists')) < listsBefore + 2) {
         assert.ok(Date.now() < until, 'the restarted replica was not asked for a list within 30 s');
         const res = await list('/api/v1/namespaces?resourceVersion=0');
         assert.equal(res.code, 200, res.body);
         assert.ok(JSON.parse(res.body).items.some((ns: { metadata: { name: string } }) => ns.metadata.name === 'default'));
         await new Promise((r) => setTimeout(r, 100));
+      }
+      // Watches likewise: each one opened delivers the namespaces, never the restarted replica's "not ready".
+      const watchesBefore = await answeredNotReady('watch-cache-0', 'watches');
+      until = Date.now() + 30_000;
+      while ((await answeredNotReady('watch-cache-0', 'watches')) < watchesBefore + 2) {
+        assert.ok(Date.now() < until, 'the restarted replica was not asked for a watch within 30 s');
+        const events = await collectWatch(stack, '/api/v1/namespaces?watch=1&resourceVersion=0', (seen) => seen.length >= 4, 20_000, frontDoor);
+        assert.deepEqual(events.map((e) => e.type), ['ADDED', 'ADDED', 'ADDED', 'ADDED'], JSON.stringify(events));
       }
     } finally {
       process.kill(registry.pid, 'SIGCONT');

@@ -31,7 +31,9 @@ const request = (fields: Partial<watchcacheV1.WatchRequest> = {}): watchcacheV1.
   ...fields,
 });
 
-function harness(req: watchcacheV1.WatchRequest) {
+const NOT_READY = { kind: 'Status', status: 'Failure', message: 'storage is (re)initializing', reason: 'TooManyRequests', details: { retryAfterSeconds: 1 }, code: 429 };
+
+function harness(req: watchcacheV1.WatchRequest, options: { notReadyForMs?: number } = {}) {
   const calls: { request: watchcacheV1.WatchRequest; call: FakeCall }[] = [];
   const delivered: string[] = [];
   const failures: string[] = [];
@@ -50,6 +52,7 @@ function harness(req: watchcacheV1.WatchRequest) {
     fail: (message) => failures.push(message),
     end: () => ended++,
     retryDelayMs: 1,
+    ...options,
   });
   watch.start();
   const settle = () => new Promise((r) => setTimeout(r, 10));
@@ -81,6 +84,31 @@ describe('ResumableWatch', () => {
     assert.deepEqual(h.calls.map((c) => c.request.resourceVersion), ['10', '10', '10']);
     assert.ok(h.calls[1].call.cancelled);
     assert.deepEqual(h.delivered, []);
+  });
+
+  it('starts a new watch over on another replica when the first one is not ready, whatever its resourceVersion', async () => {
+    for (const req of [request(), request({ resourceVersion: '0' }), request({ resourceVersion: '', sendInitialEvents: true })]) {
+      const h = harness(req);
+      h.calls[0].call.send('ERROR', '', NOT_READY);
+      await h.settle();
+      assert.equal(h.calls.length, 2);
+      assert.ok(h.calls[0].call.cancelled);
+      assert.deepEqual(h.calls[1].request, req, 'the same request again');
+      h.calls[1].call.send('ADDED', '11');
+      assert.deepEqual(h.delivered, ['ADDED@11']);
+      assert.deepEqual(h.failures, []);
+    }
+  });
+
+  it('gives the client the not-ready answer once no replica has been ready for notReadyForMs', async () => {
+    const h = harness(request({ resourceVersion: '0' }), { notReadyForMs: 5 });
+    h.calls[0].call.send('ERROR', '', NOT_READY);
+    await new Promise((r) => setTimeout(r, 20));
+    h.calls[1].call.send('ERROR', '', NOT_READY);
+    h.calls[1].call.emit('end');
+    assert.equal(h.calls.length, 2);
+    assert.deepEqual(h.delivered, ['ERROR@']);
+    assert.equal(h.ended(), 1);
   });
 
   it('passes a 410 from the resumed stream on to the client', async () => {

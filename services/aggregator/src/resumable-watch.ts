@@ -3,7 +3,9 @@
 // resourceVersion the client was given, so kubectl -w and informers see neither a hole nor an
 // error; a replica whose window no longer reaches back that far answers 410, as kube-apiserver
 // would. A watch that is still sending its initial state cannot be resumed that way (those objects
-// are not in revision order) and ends with an ERROR event, as before.
+// are not in revision order) and ends with an ERROR event, as before. A replica that has not
+// synchronised answers at once that it is not ready; the watch then goes to another replica (or
+// the same one a moment later), for up to notReadyForMs, before the client is given that answer.
 import type { grpc } from '@kapi/grpc';
 import type { watchcacheV1 } from '@kapi/proto';
 
@@ -23,16 +25,20 @@ export interface ResumableWatchOptions {
   resuming?(resourceVersion: string, reason: string): void;
   /** How long to keep trying to resume before giving up. */
   resumeForMs?: number;
+  /** How long to keep asking replicas that are not ready before the client hears so. */
+  notReadyForMs?: number;
   retryDelayMs?: number;
 }
 
 const CANCELLED = 1;
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
-function isUnavailable(e: watchcacheV1.WatchEvent): boolean {
+/** A replica's answer that it cannot serve yet: 429 while it synchronises, 503 when it cannot reach what it needs. */
+function isNotReady(e: watchcacheV1.WatchEvent): boolean {
   if (e.type !== 'ERROR') return false;
   try {
-    return (JSON.parse(e.object.toString('utf8')) as { code?: number }).code === 503;
+    const code = (JSON.parse(e.object.toString('utf8')) as { code?: number }).code;
+    return code === 429 || code === 503;
   } catch {
     return false;
   }
@@ -50,6 +56,8 @@ export class ResumableWatch {
   /** The resourceVersion a new stream may continue from without a hole, once there is one. */
   private resumeFrom?: string;
   private giveUpAt = 0;
+  /** Whether the client has been given anything yet; until then a new stream may start over. */
+  private delivered = false;
   private retryTimer?: NodeJS.Timeout;
 
   constructor(
@@ -77,9 +85,12 @@ export class ResumableWatch {
     this.active = call;
     call.on('data', (e: watchcacheV1.WatchEvent) => {
       if (call !== this.active) return;
-      // A replica that is not ready yet: try again (another one, or this one once it is).
-      if (resumed && isUnavailable(e) && this.retry('the watch cache is not ready')) return;
+      // A replica that is not ready yet: try again (another one, or this one once it is), for as
+      // long as a broken watch is resumed, or as a new one may wait before the client hears so.
+      const forMs = resumed ? undefined : (this.options.notReadyForMs ?? 10_000);
+      if ((resumed || !this.delivered) && isNotReady(e) && this.retry('the watch cache is not ready', forMs)) return;
       this.giveUpAt = 0;
+      this.delivered = true;
       if (e.type === 'ERROR') this.resumeFrom = undefined;
       else if (endsInitialEvents(e) || (this.resumeFrom !== undefined && e.resourceVersion)) this.resumeFrom = e.resourceVersion;
       if (!this.options.deliver(e)) {
@@ -99,18 +110,24 @@ export class ResumableWatch {
     });
   }
 
-  /** Schedules a resumed stream; false when the watch cannot be resumed (or has tried long enough). */
-  private retry(reason: string): boolean {
-    if (this.stopped || this.resumeFrom === undefined) return false;
+  /**
+   * Schedules a new stream: resumed from the last resourceVersion, or the client's request again when
+   * nothing has reached the client. False when neither is possible, or it has tried long enough.
+   */
+  private retry(reason: string, forMs = this.options.resumeForMs ?? 30_000): boolean {
+    const resumeFrom = this.resumeFrom;
+    if (this.stopped || (resumeFrom === undefined && this.delivered)) return false;
     const now = Date.now();
-    this.giveUpAt ||= now + (this.options.resumeForMs ?? 30_000);
+    this.giveUpAt ||= now + forMs;
     if (now > this.giveUpAt) return false;
     const broken = this.active;
     this.active = undefined;
     broken?.cancel();
-    this.options.resuming?.(this.resumeFrom, reason);
+    this.options.resuming?.(resumeFrom ?? this.request.resourceVersion, reason);
     this.retryTimer = setTimeout(() => {
-      if (!this.stopped) this.follow({ ...this.request, resourceVersion: this.resumeFrom!, sendInitialEvents: false }, true);
+      if (this.stopped) return;
+      if (resumeFrom === undefined) this.follow(this.request, false);
+      else this.follow({ ...this.request, resourceVersion: resumeFrom, sendInitialEvents: false }, true);
     }, this.options.retryDelayMs ?? 250);
     return true;
   }

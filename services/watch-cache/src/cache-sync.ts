@@ -38,7 +38,6 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
   private abort?: AbortController;
   /** Why the cache cannot serve, or undefined when it is in sync. */
   notReadyReason: string | undefined = 'not synchronised yet';
-  private readonly syncWaiters = new Set<() => void>();
 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
@@ -58,25 +57,6 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
     this.registry.close();
   }
 
-  /** Resolves once the store holds a consistent state. */
-  waitUntilSynced(timeoutMs: number): Promise<boolean> {
-    if (!this.notReadyReason) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.syncWaiters.delete(done);
-        resolve(!this.notReadyReason);
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.syncWaiters.add(done);
-    });
-  }
-
-  private setReady(reason: string | undefined): void {
-    this.notReadyReason = reason;
-    if (!reason) for (const w of [...this.syncWaiters]) w();
-  }
-
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
@@ -85,7 +65,7 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
       } catch (err) {
         if (this.stopped) return;
         const reason = err instanceof ResyncNeeded ? err.message : `cannot follow the event stream: ${err instanceof Error ? err.message : String(err)}`;
-        this.setReady(reason);
+        this.notReadyReason = reason;
         resyncs.inc();
         this.logger.warn('watch cache re-synchronising', { reason });
         if (!(err instanceof ResyncNeeded)) await new Promise((r) => setTimeout(r, 1000));
@@ -115,7 +95,7 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
       const revision = await this.snapshot();
       this.logger.info('watch cache synchronised from snapshot', { revision, objects: this.store.size });
     }
-    this.setReady(undefined);
+    this.notReadyReason = undefined;
     this.abort = new AbortController();
     for await (const { batch } of bus.subscribe(fromSequence)) {
       if (this.stopped) return;

@@ -11,6 +11,7 @@ import {
   StatusError,
   toStatus,
   type KubeObject,
+  type Status,
 } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { healthService, toGrpcHandlers, type CallContext } from '@kapi/grpc';
@@ -21,7 +22,6 @@ import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
 import { TooOldResourceVersionError, type CachedObject, type WatchFilter } from '@kapi/watch-store';
 import { CacheSync, positiveInteger } from './cache-sync.js';
 
-const SYNC_WAIT_MS = 10_000;
 /** How long a list waits for the cache to reach the revision it asks for, as kube-apiserver waits 3 s. */
 const TOO_LARGE_WAIT_MS = 3_000;
 
@@ -53,6 +53,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   private readonly bookmarkIntervalMs = positiveInteger('KAPI_WATCH_BOOKMARK_INTERVAL_MS', 30_000);
 
   private listsNotReady = 0;
+  private watchesNotReady = 0;
   private readonly deliveryLatency = metrics.histogram(
     'kapi_watch_cache_delivery_latency_seconds',
     'Time from the publisher receiving a change from etcd to the watch cache sending it to a watcher.',
@@ -70,6 +71,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     metrics.counter('kapi_watch_cache_events_dispatched_total', 'Events the watch cache queued for its watchers.', () => store.eventsDispatched);
     metrics.gauge('kapi_watch_cache_objects', 'Objects held in the watch cache.', () => store.size);
     metrics.counter('kapi_watch_cache_lists_not_ready_total', 'Lists answered "not ready" because the cache had not synchronised.', () => this.listsNotReady);
+    metrics.counter('kapi_watch_cache_watches_not_ready_total', 'Watches answered "not ready" because the cache had not synchronised.', () => this.watchesNotReady);
     metrics.gauge('kapi_watch_cache_revision', 'The etcd revision the watch cache has reached.', () => store.revision);
   }
 
@@ -89,10 +91,13 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     return { strategy, filter, prefix, view };
   }
 
-  private async ensureSynced(): Promise<void> {
-    if (!(await this.sync.waitUntilSynced(SYNC_WAIT_MS))) {
-      throw new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', `the watch cache is not ready: ${this.sync.notReadyReason}`, { retryAfterSeconds: 1 });
-    }
+  /**
+   * What a replica that has not synchronised answers at once, as kube-apiserver answers while its
+   * watch cache initialises (KEP-4568), rather than after a wait: the front door asks another
+   * replica (or this one again, a moment later), or the registry for a list.
+   */
+  private notReady(): Status {
+    return new StatusError('KAPI_ERR_TOO_MANY_REQUESTS', 'storage is (re)initializing', { retryAfterSeconds: 1 }).toStatus();
   }
 
   async *watch(req: watchcacheV1.WatchRequest, ctx: CallContext): AsyncIterable<watchcacheV1.WatchEvent> {
@@ -100,8 +105,12 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     let channel;
     let info;
     let view;
+    if (this.sync.notReadyReason) {
+      this.watchesNotReady++;
+      yield event('ERROR', this.notReady(), '');
+      return;
+    }
     try {
-      await this.ensureSynced();
       const { strategy, filter, prefix, view: toView } = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
       info = strategy.info;
       view = toView;
@@ -158,10 +167,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   async list(req: watchcacheV1.ListRequest): Promise<watchcacheV1.ListReply> {
     if (this.sync.notReadyReason) {
       this.listsNotReady++;
-      // Answered at once, as kube-apiserver answers while its watch cache initialises (KEP-4568),
-      // rather than after a wait: the front door asks another replica, or the registry.
-      const status = new StatusError('KAPI_ERR_TOO_MANY_REQUESTS', 'storage is (re)initializing', { retryAfterSeconds: 1 }).toStatus();
-      return { ...failedList(status), notReady: true };
+      return { ...failedList(this.notReady()), notReady: true };
     }
     try {
       // Continued pages are the registry's (etcd's), at the revision their token names.
