@@ -31,7 +31,11 @@ export function positiveInteger(variable: string, fallback: number): number {
 
 @Injectable()
 export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly store = new WatchStore(positiveInteger('KAPI_WATCH_WINDOW_EVENTS', 10_000), positiveInteger('KAPI_WATCH_BUFFER_EVENTS', 1_000));
+  readonly store = new WatchStore(
+    positiveInteger('KAPI_WATCH_WINDOW_EVENTS', 10_000),
+    positiveInteger('KAPI_WATCH_BUFFER_EVENTS', 1_000),
+    positiveInteger('KAPI_WATCH_WINDOW_BYTES', 128 * 1024 * 1024),
+  );
   private bus?: EventBus;
   private readonly registry: registryV1.RegistryClient;
   private stopped = false;
