@@ -7,7 +7,7 @@ import type { Campaign, Election, IKeyValue, IWatchResponse, Watcher } from 'etc
 import type { ServiceConfig } from '@kapi/config';
 import { JetStreamEventBus, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
-import type { Logger } from '@kapi/telemetry';
+import { metrics, type Logger } from '@kapi/telemetry';
 import { PublishPipeline } from './publish-pipeline.js';
 import { Registry } from './registry.js';
 
@@ -16,11 +16,16 @@ const ELECTION = 'kapi-event-publisher';
 const LEASE_TTL_SECONDS = 3;
 const MAX_IN_FLIGHT = 64;
 
+const unpublishable = metrics.counter(
+  'kapi_event_publisher_unpublishable_batches_total',
+  'Revisions whose batch could not be published whole (larger than an event stream message); a marker went instead and watch caches read them from etcd history.',
+);
+
+/** The changes of an etcd watch response, one batch per revision (values only: see KeyChange). */
 export function batchesOf(res: IWatchResponse): RevisionBatch[] {
   const byRevision = new Map<number, KeyChange[]>();
   for (const event of res.events) {
     const kv = event.kv as IKeyValue;
-    const prev = event.prev_kv as IKeyValue | undefined;
     const revision = Number(kv.mod_revision);
     const change: KeyChange = {
       type: event.type === 'Delete' ? 'DELETE' : 'PUT',
@@ -29,7 +34,6 @@ export function batchesOf(res: IWatchResponse): RevisionBatch[] {
       modRevision: revision,
     };
     if (event.type !== 'Delete') change.value = kv.value.toString('utf8');
-    if (prev) change.prevValue = prev.value.toString('utf8');
     const list = byRevision.get(revision) ?? [];
     list.push(change);
     byRevision.set(revision, list);
@@ -108,9 +112,18 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
       onRetry: (err, revision, attempt) => {
         if (attempt % 10 === 0) this.logger.warn('publishing to NATS failed; retrying', { revision, err });
       },
+      onUnpublishable: (err, batch) => {
+        unpublishable.inc();
+        this.logger.error('a revision cannot be published whole; publishing a marker, and watch caches read it from etcd history', {
+          revision: batch.revision,
+          changes: batch.changes.length,
+          bytes: err.bytes,
+          err,
+        });
+      },
     });
     this.pipeline = pipeline;
-    const watcher = await this.registry.backend.client.watch().prefix(OBJECT_PREFIX).startRevision(String(from + 1)).withPreviousKV().create();
+    const watcher = await this.registry.backend.client.watch().prefix(OBJECT_PREFIX).startRevision(String(from + 1)).create();
     this.watcher = watcher;
     if (reset) pipeline.enqueue({ revision: from, prevRevision: from, changes: [], reset: true });
     await new Promise<void>((resolve, reject) => {

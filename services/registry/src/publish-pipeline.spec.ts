@@ -1,9 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RevisionBatch } from '@kapi/event-bus';
+import { UnpublishableBatchError, type RevisionBatch } from '@kapi/event-bus';
 import { PublishPipeline } from './publish-pipeline.js';
 
-const batch = (revision: number): RevisionBatch => ({ revision, prevRevision: 0, changes: [] });
+const batch = (revision: number, value?: string): RevisionBatch => ({
+  revision,
+  prevRevision: 0,
+  changes: value === undefined ? [] : [{ type: 'PUT', key: `/registry/configmaps/ns/c${revision}`, value, createRevision: revision, modRevision: revision }],
+});
 
 /** A bus that stores in arrival order, drops a repeated revision, and fails the publishes a test says. */
 class FakeBus {
@@ -12,6 +16,8 @@ class FakeBus {
   inFlight = 0;
   maxInFlight = 0;
   failOnce = new Set<number>();
+  /** Revisions the bus can never carry (a marker it takes). */
+  tooLarge = new Set<number>();
   private readonly waiting: (() => void)[] = [];
   hold = false;
 
@@ -19,6 +25,7 @@ class FakeBus {
     this.attempts.push(b.revision);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (this.tooLarge.has(b.revision) && !b.fromHistory) throw new UnpublishableBatchError(b.revision, 5 << 20, `revision ${b.revision} is too large`);
     const fail = this.failOnce.delete(b.revision);
     // Stored (or refused) on arrival, in order; the acknowledgement comes later.
     if (!fail && !this.stored.some((s) => s.revision === b.revision)) this.stored.push(b);
@@ -95,5 +102,35 @@ describe('PublishPipeline', () => {
     await pipeline.idle();
     pipeline.enqueue(batch(4));
     assert.deepEqual(bus.attempts, [1]);
+  });
+
+  it('publishes a marker in place of a batch the bus can never carry, at once, and goes on', async () => {
+    const bus = new FakeBus();
+    bus.tooLarge.add(3);
+    const retries: number[] = [];
+    const unpublishable: number[] = [];
+    const pipeline = new PublishPipeline(bus, 0, {
+      maxInFlight: 1,
+      onRetry: (_err, revision) => retries.push(revision),
+      onUnpublishable: (err, b) => unpublishable.push(err.revision, b.changes.length),
+      ...noDelay,
+    });
+    pipeline.enqueue(batch(1, '{}'));
+    pipeline.enqueue(batch(2, '{}'));
+    pipeline.enqueue(batch(3, 'x'.repeat(1000)));
+    pipeline.enqueue(batch(4, '{}'));
+    await pipeline.idle();
+    assert.deepEqual(
+      bus.stored.map((b) => [b.revision, b.prevRevision, b.changes.length, b.fromHistory ?? false]),
+      [
+        [1, 0, 1, false],
+        [2, 1, 1, false],
+        [3, 2, 0, true],
+        [4, 3, 1, false],
+      ],
+    );
+    assert.deepEqual(unpublishable, [3, 1]);
+    assert.deepEqual(retries, [], 'no retry, no delay: the batch can never succeed');
+    assert.equal(pipeline.lastPublished, 4);
   });
 });

@@ -3,13 +3,16 @@
 // an fsync, so one at a time caps the publisher at the disk's fsync rate). A failed publish is
 // retried from the first failure on, in order; what the bus already stored is dropped there by its
 // de-duplication on the revision, and a consumer that sees a later batch first repairs the gap
-// from etcd's history.
-import type { EventBus, RevisionBatch } from '@kapi/event-bus';
+// from etcd's history. A batch the bus can never carry (larger than a message may be) is replaced
+// by its history marker, so one revision never stalls the stream behind it.
+import { historyMarker, UnpublishableBatchError, type EventBus, type RevisionBatch } from '@kapi/event-bus';
 
 export interface PublishPipelineOptions {
   maxInFlight: number;
   /** Called before each retry of a failed publish. */
   onRetry?(err: unknown, revision: number, attempt: number): void;
+  /** Called when a batch can never be published whole; its history marker is published instead. */
+  onUnpublishable?(err: UnpublishableBatchError, batch: RevisionBatch): void;
   delay?(ms: number): Promise<void>;
 }
 
@@ -76,7 +79,17 @@ export class PublishPipeline {
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed < 0) return window.length;
       acknowledged += failed;
-      this.options.onRetry?.((results[failed] as PromiseRejectedResult).reason, window[acknowledged].revision, attempt);
+      const err = (results[failed] as PromiseRejectedResult).reason;
+      const batch = window[acknowledged];
+      if (err instanceof UnpublishableBatchError && !batch.fromHistory) {
+        // Retrying cannot help: the marker goes in its place, at once, and consumers read the
+        // revision from etcd's history.
+        this.options.onUnpublishable?.(err, batch);
+        window[acknowledged] = historyMarker(batch);
+        attempt = -1;
+        continue;
+      }
+      this.options.onRetry?.(err, batch.revision, attempt);
       await (this.options.delay ?? sleep)(Math.min(1000, 50 * 2 ** Math.min(attempt, 5)));
     }
     return acknowledged;
