@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnpublishableBatchError, type RevisionBatch } from '@kapi/event-bus';
-import { PublishPipeline } from './publish-pipeline.js';
+import { batchBytes, PublishPipeline } from './publish-pipeline.js';
 
 const batch = (revision: number, value?: string): RevisionBatch => ({
   revision,
@@ -41,7 +41,7 @@ class FakeBus {
   }
 }
 
-const noDelay = { delay: async () => {} };
+const noDelay = { delay: async () => {}, maxPendingBatches: 1_000, maxPendingBytes: 1 << 30 };
 
 describe('PublishPipeline', () => {
   it('publishes in revision order, each batch naming the one before it', async () => {
@@ -132,5 +132,55 @@ describe('PublishPipeline', () => {
     assert.deepEqual(unpublishable, [3, 1]);
     assert.deepEqual(retries, [], 'no retry, no delay: the batch can never succeed');
     assert.equal(pipeline.lastPublished, 4);
+  });
+
+  it('is full once the batches waiting reach their bound, and has room again at half of it', async () => {
+    const bus = new FakeBus();
+    bus.hold = true;
+    const pipeline = new PublishPipeline(bus, 0, { ...noDelay, maxInFlight: 1, maxPendingBatches: 4 });
+    for (let r = 1; r <= 3; r++) pipeline.enqueue(batch(r));
+    assert.equal(pipeline.full, false);
+    pipeline.enqueue(batch(4));
+    assert.equal(pipeline.full, true);
+    let room = false;
+    const whenRoom = pipeline.whenRoom().then(() => (room = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(room, false, 'no room while NATS holds the first publish');
+    bus.release();
+    await whenRoom;
+    assert.ok(pipeline.pendingCount <= 2);
+    await pipeline.idle();
+    assert.equal(pipeline.full, false);
+    assert.deepEqual(bus.stored.map((b) => b.revision), [1, 2, 3, 4]);
+  });
+
+  it('counts the bytes waiting too: a few large batches fill it', async () => {
+    const bus = new FakeBus();
+    bus.hold = true;
+    const large = 'x'.repeat(1 << 20);
+    const pipeline = new PublishPipeline(bus, 0, { ...noDelay, maxInFlight: 1, maxPendingBytes: 3 * batchBytes(batch(1, large)) });
+    pipeline.enqueue(batch(1, large));
+    pipeline.enqueue(batch(2, large));
+    assert.equal(pipeline.full, false);
+    pipeline.enqueue(batch(3, large));
+    assert.equal(pipeline.full, true);
+    assert.equal(pipeline.pendingCount, 3);
+    assert.equal(pipeline.pendingByteCount, 3 * batchBytes(batch(1, large)));
+    bus.release();
+    await pipeline.idle();
+    assert.equal(pipeline.pendingByteCount, 0);
+  });
+
+  it('wakes a producer waiting for room when it is stopped', async () => {
+    const bus = new FakeBus();
+    bus.hold = true;
+    const pipeline = new PublishPipeline(bus, 0, { ...noDelay, maxInFlight: 1, maxPendingBatches: 1 });
+    pipeline.enqueue(batch(1));
+    assert.equal(pipeline.full, true);
+    const whenRoom = pipeline.whenRoom();
+    pipeline.stop();
+    await whenRoom;
+    assert.equal(pipeline.isStopped, true);
+    bus.release();
   });
 });
