@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { list, loadAuthnConfig, loadAuthWebhookConfig, loadEtcdTls } from '@kapi/config';
-import { BACKEND_SERVICES, SERVICE_ENV_KEYS, type ServiceName } from '@kapi/local-stack';
+import { BACKEND_SERVICES, NATS_MAX_PAYLOAD_BYTES, SERVICE_ENV_KEYS, type ServiceName } from '@kapi/local-stack';
 
 const run = promisify(execFile);
 
@@ -369,6 +369,10 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     assert.match(jetstream[1], /^\s*sync_interval:\s*always\s*$/m);
     assert.match(jetstream[1], /^\s*store_dir:\s*"\/data\/jetstream"\s*$/m);
     assert.match(config, /^listen:\s*"0\.0\.0\.0:4222"$/m);
+  });
+
+  test('the NATS config takes messages as large as the local stack\'s, so the largest object fits one', () => {
+    assert.match(natsConfig(defaults), new RegExp(`^max_payload: ${NATS_MAX_PAYLOAD_BYTES}$`, 'm'));
   });
 
   test('the front-door Service exposes 6443 to the aggregator pods', () => {

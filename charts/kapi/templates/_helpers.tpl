@@ -376,11 +376,14 @@ certificates; no pod gets the CA key. Argument: dict "root" $ "component" "<name
 The NATS server's config, with the settings of the local stack
 (libs/local-stack/src/nats.ts). sync_interval: always fsyncs every JetStream
 write, so a watch event that was acknowledged survives a node losing power.
+max_payload is the event bus's MAX_BATCH_BYTES (4 MiB): one revision of the
+largest object kube accepts fits a message.
 */}}
 {{- define "kapi.natsConfig" -}}
 server_name: {{ printf "%s-0" (include "kapi.componentName" (dict "root" . "component" "nats")) | quote }}
 listen: "0.0.0.0:4222"
 http: "0.0.0.0:8222"
+max_payload: 4194304
 jetstream {
   store_dir: "/data/jetstream"
   sync_interval: always

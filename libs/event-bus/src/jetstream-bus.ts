@@ -12,10 +12,24 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import { decodeBatch, encodeBatch, type EventBus, type ReceivedBatch, type RevisionBatch } from './events.js';
+import { decodeBatch, encodeBatch, UnpublishableBatchError, type EventBus, type ReceivedBatch, type RevisionBatch } from './events.js';
 
 export const EVENTS_STREAM = 'KAPI_EVENTS';
 export const EVENTS_SUBJECT = 'kapi.events';
+
+/**
+ * The largest message on the event stream: the stream's max_msg_size, and the max_payload the
+ * local stack's and the chart's NATS servers are configured with (NATS's default of 1 MiB would
+ * refuse the largest objects). etcd takes requests of at most 1.5 MiB (its --max-request-bytes,
+ * kube's object limit), so a revision's values are no larger; as JSON strings inside the batch's
+ * JSON they grow by at most twice (each quote and backslash escaped again). 4 MiB carries that
+ * with room for keys and revisions. A larger batch is published as a history marker instead.
+ */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** What NATS adds to a message besides the batch: the message id header and its framing. */
+const HEADER_ALLOWANCE = 1024;
+/** JetStream's error code for a message larger than the stream's max_msg_size. */
+const MESSAGE_TOO_LARGE = 10054;
 
 const SECOND_NS = 1_000_000_000;
 
@@ -31,6 +45,8 @@ export class JetStreamEventBus implements EventBus {
     readonly connection: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    /** The stream's max_msg_size (-1: no limit of its own). */
+    private readonly streamMaxMessageBytes: number,
   ) {}
 
   static async connect(options: JetStreamBusOptions): Promise<JetStreamEventBus> {
@@ -52,24 +68,53 @@ export class JetStreamEventBus implements EventBus {
       max_age: (options.maxAgeSeconds ?? 3600) * SECOND_NS,
       duplicate_window: 120 * SECOND_NS,
       num_replicas: 1,
+      max_msg_size: MAX_BATCH_BYTES,
     };
+    let streamMaxMessageBytes: number;
     try {
-      await jsm.streams.info(EVENTS_STREAM);
+      streamMaxMessageBytes = (await jsm.streams.info(EVENTS_STREAM)).config.max_msg_size;
     } catch {
       try {
-        await jsm.streams.add(config);
+        streamMaxMessageBytes = (await jsm.streams.add(config)).config.max_msg_size;
       } catch (err) {
         // Another replica created it between our look and our add.
-        await jsm.streams.info(EVENTS_STREAM).catch(() => {
-          throw err;
-        });
+        streamMaxMessageBytes = (
+          await jsm.streams.info(EVENTS_STREAM).catch(() => {
+            throw err;
+          })
+        ).config.max_msg_size;
       }
     }
-    return new JetStreamEventBus(nc, jetstream(nc), jsm);
+    if (streamMaxMessageBytes !== MAX_BATCH_BYTES) {
+      // A stream made before the limit was set (or changed since). Left as it is if this connection
+      // may not change it: publish then keeps to the limit the stream has.
+      streamMaxMessageBytes = await jsm.streams
+        .update(EVENTS_STREAM, { max_msg_size: MAX_BATCH_BYTES })
+        .then((info) => info.config.max_msg_size)
+        .catch(() => streamMaxMessageBytes);
+    }
+    return new JetStreamEventBus(nc, jetstream(nc), jsm, streamMaxMessageBytes);
   }
 
+  /** The largest message this bus can store now: the stream's limit and the server's max_payload, whichever is smaller. */
+  get maxMessageBytes(): number {
+    const limits = [this.streamMaxMessageBytes, this.connection.info?.max_payload ?? -1].filter((limit) => limit > 0);
+    return limits.length ? Math.min(...limits) : Infinity;
+  }
+
+  /** Throws UnpublishableBatchError for a batch larger than a message may be, checked here or refused by NATS. */
   async publish(batch: RevisionBatch): Promise<void> {
-    await this.js.publish(EVENTS_SUBJECT, encodeBatch(batch), { msgID: String(batch.revision), timeout: 5000 });
+    const data = encodeBatch(batch);
+    const limit = this.maxMessageBytes;
+    if (data.length + HEADER_ALLOWANCE > limit) {
+      throw new UnpublishableBatchError(batch.revision, data.length, `the batch of revision ${batch.revision} is ${data.length} bytes; the event stream takes at most ${limit}`);
+    }
+    try {
+      await this.js.publish(EVENTS_SUBJECT, data, { msgID: String(batch.revision), timeout: 5000 });
+    } catch (err) {
+      if (!refusesSize(err)) throw err;
+      throw new UnpublishableBatchError(batch.revision, data.length, `NATS refused the batch of revision ${batch.revision} (${data.length} bytes): ${(err as Error).message}`, { cause: err });
+    }
   }
 
   async lastPublished(): Promise<RevisionBatch | undefined> {
@@ -118,6 +163,13 @@ export class JetStreamEventBus implements EventBus {
   async close(): Promise<void> {
     await this.connection.drain().catch(() => this.connection.close());
   }
+}
+
+/** Whether NATS refused a message for its size: the client against max_payload, or JetStream against max_msg_size. */
+function refusesSize(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if ((err as { code?: unknown }).code === MESSAGE_TOO_LARGE) return true;
+  return /max_payload/i.test(err.message);
 }
 
 /** Resolves once a NATS server answers at `url`; rejects with why not (the socket's error when there is one). */

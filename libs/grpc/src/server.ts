@@ -66,6 +66,23 @@ function abortSignalFor(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.Serv
   return controller.signal;
 }
 
+/**
+ * Waits until the stream takes more, or the call ends: a cancelled call never drains, and a
+ * handler that waited only for 'drain' would hold its generator (a watch, a snapshot) forever.
+ */
+function drainedOrAborted(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export function toGrpcHandlers<D extends ServiceDefinition>(
   definition: D,
   implementation: ServiceImplementation<D>,
@@ -79,9 +96,13 @@ export function toGrpcHandlers<D extends ServiceDefinition>(
       handlers[name] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const signal = abortSignalFor(call);
         void withServerSpan(method.path, call.metadata, async () => {
+          // Leaving the loop (break, or a throw) returns the generator, so its cleanup runs.
           for await (const item of (impl as StreamImpl)(call.request, { metadata: call.metadata, signal })) {
             if (signal.aborted) break;
-            if (!call.write(item)) await new Promise((resolve) => call.once('drain', resolve));
+            if (!call.write(item)) {
+              await drainedOrAborted(call, signal);
+              if (signal.aborted) break;
+            }
           }
         }).then(
           () => call.end(),

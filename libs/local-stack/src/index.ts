@@ -10,7 +10,7 @@ export type { ExitInfo, ManagedProcess, ProcessRecord, ProcessState, StopOptions
 export { checkEtcdHealth, etcdArguments, startEtcd } from './etcd';
 export type { EtcdHandle, EtcdOptions, EtcdServerTls } from './etcd';
 
-export { checkNatsHealth, renderNatsConfig, startNats } from './nats';
+export { checkNatsHealth, NATS_MAX_PAYLOAD_BYTES, renderNatsConfig, startNats } from './nats';
 export type { NatsHandle, NatsOptions } from './nats';
 
 export { ADMIN_COMMON_NAME, ADMIN_ORGANIZATION, createTestClientCertificate, createTestServingPki, ensurePki, pkiFiles, servingSubjectAltNames } from './pki';

@@ -30,4 +30,9 @@ describe('renderNatsConfig', () => {
     assert.match(config, /^http: "127\.0\.0\.1:8222"$/m);
     assert.match(config, /jetstream \{\n {2}store_dir: "\/state\/nats"\n {2}sync_interval: always\n\}/);
   });
+
+  test('takes messages of up to 4 MiB, so the largest object kube accepts fits one', () => {
+    const config = renderNatsConfig({ host: '127.0.0.1', port: 4222, monitorPort: 8222, storeDir: '/state/nats', serverName: 'nats' });
+    assert.match(config, /^max_payload: 4194304$/m);
+  });
 });

@@ -5,6 +5,9 @@ import { httpGet, waitForHttpsUrl } from './network';
 import { ManagedProcess, StopOptions, StopOutcome, spawnManaged } from './processes';
 import { awaitReadiness } from './readiness';
 
+/** The largest message the server takes: the event bus's MAX_BATCH_BYTES (its integration test checks they agree). */
+export const NATS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
 export interface NatsOptions {
   /** JetStream storage directory. */
   storeDir: string;
@@ -33,13 +36,16 @@ export interface NatsHandle {
 /**
  * `sync_interval: always` makes JetStream fsync every write: kapi's watch
  * events must not vanish when a machine loses power, and the throughput cost is
- * acceptable for a control plane.
+ * acceptable for a control plane. `max_payload` is the event bus's
+ * MAX_BATCH_BYTES (libs/event-bus), so one revision of the largest object kube
+ * accepts fits a message (NATS's default is 1 MiB).
  */
 export function renderNatsConfig(options: { host: string; port: number; monitorPort: number; storeDir: string; serverName: string }): string {
   return [
     `server_name: ${JSON.stringify(options.serverName)}`,
     `listen: ${JSON.stringify(`${options.host}:${options.port}`)}`,
     `http: ${JSON.stringify(`${options.host}:${options.monitorPort}`)}`,
+    `max_payload: ${NATS_MAX_PAYLOAD_BYTES}`,
     '',
     'jetstream {',
     `  store_dir: ${JSON.stringify(options.storeDir)}`,
