@@ -1,0 +1,217 @@
+// The body of a write, as kube-apiserver's handlers take it: its media type negotiated, read within
+// the size limit, and decoded to JSON within budgets of nesting and size, so that no body can make
+// the front door allocate or compute without bound. Each refusal is the Status kube-apiserver gives.
+import type { IncomingMessage } from 'node:http';
+import { CORE_SCHEMA, load as loadYaml, YAMLException, type LoadOptions } from 'js-yaml';
+import { badRequest, decodeProtobufObject, isStatusError, PROTOBUF_CONTENT_TYPE, StatusError, type MessageSchema } from '@kapi/api-machinery';
+import { PATCH_MEDIA_TYPES } from './patch-options.js';
+
+/** kube-apiserver's MaxRequestBodyBytes: twice etcd's 1.5 MiB, since JSON is larger than what is stored. */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+/**
+ * How deep a decoded body may nest. Go's JSON scanner stops at 10,000; kapi's walkers (and
+ * JSON.stringify) recurse, so it stops at 100, far deeper than any Kubernetes object goes.
+ */
+export const MAX_BODY_NESTING = 100;
+
+/**
+ * What a decoded body may amount to as JSON. A JSON or protobuf body cannot reach it from 3 MiB; a
+ * YAML body can, by its aliases, and is refused as goyaml refuses excessive aliasing.
+ */
+export const MAX_DECODED_BODY_BYTES = 4 * MAX_REQUEST_BODY_BYTES;
+
+/** The media types kube-apiserver decodes a body from, in the order its 415 lists them. */
+export const INPUT_MEDIA_TYPES: readonly string[] = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE];
+
+function unsupportedMediaType(accepted: readonly string[]): StatusError {
+  return new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * The media type a create, update or delete body is decoded as (NegotiateInputSerializer): the
+ * Content-Type parsed as Go's mime.ParseMediaType does, `application/json` when there is none, and
+ * 415 for anything else.
+ */
+export function inputMediaType(contentType: string | undefined): string {
+  if (!contentType) return INPUT_MEDIA_TYPES[0];
+  const [type, ...params] = contentType.split(';');
+  const mediaType = type.trim().toLowerCase();
+  const [major, minor, extra] = mediaType.split('/');
+  const wellFormed = extra === undefined && TOKEN.test(major ?? '') && TOKEN.test(minor ?? '') && params.every((p) => !p.trim() || /^\s*[^=\s]+\s*=\s*("[^"]*"|[^"\s]+)\s*$/.test(p));
+  if (wellFormed && INPUT_MEDIA_TYPES.includes(mediaType)) return mediaType;
+  throw unsupportedMediaType(INPUT_MEDIA_TYPES);
+}
+
+/**
+ * The patch type of a PATCH. kube-apiserver's router (go-restful) first refuses a Content-Type that
+ * names none of the patch types, with its own words; the handler then takes the type up to any `;`,
+ * and refuses one it does not apply (parsePatchOptions) in the words of NegotiateInputSerializer.
+ */
+export function patchMediaType(contentType: string | undefined): string {
+  // go-restful: a missing Content-Type counts as application/octet-stream; any listed type may match.
+  const listed = (contentType || 'application/octet-stream').split(',').map((t) => t.split(';')[0].trim());
+  if (!listed.some((t) => PATCH_MEDIA_TYPES.includes(t))) {
+    throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', '415: Unsupported Media Type', {});
+  }
+  return (contentType ?? '').split(';')[0];
+}
+
+function tooLarge(limit: number): StatusError {
+  return new StatusError('KAPI_ERR_REQUEST_TOO_LARGE', `Request entity too large: limit is ${limit}`);
+}
+
+/**
+ * The request body, refused with 413 past `limit` (kube's limitedReadBody). What a client still sends
+ * after the limit is read and dropped rather than left unread, so that it can read the answer.
+ */
+export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw tooLarge(limit);
+  }
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** What a decoding step failed on, before it is put in the words of the handler that decoded. */
+class DecodeError extends Error {}
+
+/** kube's summarizeData: the first 30 bytes, as text when the body is a JSON object, else in hex. */
+function summarize(body: Buffer): string {
+  if (body.length === 0) return '<empty>';
+  const head = body.subarray(0, 30);
+  const shown = body[0] === 0x7b ? head.toString('utf8') : head.toString('hex');
+  return body.length > 30 ? `${shown} ...` : shown;
+}
+
+/**
+ * YAML as sigs.k8s.io/yaml reads it: one document of YAML 1.2 core types, nesting bounded. js-yaml
+ * reads a 3 MiB document in about a second where the `yaml` package took minutes for some shapes.
+ */
+function parseYaml(text: string): unknown {
+  try {
+    const options: LoadOptions & { maxDepth: number } = { schema: CORE_SCHEMA, maxDepth: MAX_BODY_NESTING };
+    return loadYaml(text, options) ?? null;
+  } catch (err) {
+    if (err instanceof YAMLException) throw new DecodeError(`yaml: line ${(err.mark?.line ?? 0) + 1}: ${err.reason}`);
+    // js-yaml recurses over nesting it has not measured yet: a stack overflow is a body too deep.
+    throw new DecodeError(`yaml: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // Go names a body that stops short as its scanner does; V8 names where it stopped.
+    const at = /at position (\d+)/.exec(message);
+    const atEnd = /end of JSON input/i.test(message) || (at !== null && Number(at[1]) >= text.trimEnd().length);
+    throw new DecodeError(atEnd ? 'unexpected end of JSON input' : message);
+  }
+}
+
+/**
+ * Walks a decoded value within the budgets: nesting past MAX_BODY_NESTING, or more than
+ * MAX_DECODED_BODY_BYTES of JSON (counting a YAML alias each time it is used), stops the walk at
+ * once, so a body is never expanded beyond them.
+ */
+function checkBudgets(value: unknown, fromYaml: boolean): void {
+  let bytes = 0;
+  const visit = (v: unknown, depth: number): void => {
+    if (typeof v !== 'object' || v === null) {
+      bytes += typeof v === 'string' ? v.length + 3 : 8;
+    } else {
+      if (depth >= MAX_BODY_NESTING) throw new DecodeError(`invalid character '${Array.isArray(v) ? '[' : '{'}' exceeded max depth`);
+      if (Array.isArray(v)) {
+        bytes += 2 + v.length;
+        for (const item of v) visit(item, depth + 1);
+      } else {
+        for (const [key, item] of Object.entries(v)) {
+          bytes += key.length + 4;
+          visit(item, depth + 1);
+        }
+      }
+    }
+    if (bytes > MAX_DECODED_BODY_BYTES) {
+      if (fromYaml) throw new DecodeError('yaml: document contains excessive aliasing');
+      throw new StatusError('KAPI_ERR_REQUEST_TOO_LARGE', `Request entity too large: limit is ${MAX_DECODED_BODY_BYTES}`);
+    }
+  };
+  visit(value, 0);
+}
+
+function decodeValue(body: Buffer, mediaType: string, schema?: MessageSchema): unknown {
+  let value: unknown;
+  if (mediaType === PROTOBUF_CONTENT_TYPE) {
+    // A kind kapi has no protobuf message for cannot be read from protobuf: 415, naming what can.
+    if (!schema) throw unsupportedMediaType(['application/json', 'application/yaml']);
+    try {
+      value = decodeProtobufObject(body, schema);
+    } catch (err) {
+      if (isStatusError(err) && err.httpCode === 400) throw new DecodeError(err.message);
+      throw err;
+    }
+  } else if (mediaType === 'application/yaml') value = parseYaml(body.toString('utf8'));
+  else value = parseJson(body.toString('utf8'));
+  checkBudgets(value, mediaType === 'application/yaml');
+  return value;
+}
+
+const toJson = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+/**
+ * The object of a create or update, as JSON. A body that cannot be decoded is a 400 in kube's words
+ * (transformDecodeError): `the object provided is unrecognized (must be of type <kind>): …`.
+ */
+export function decodeObjectBody(body: Buffer, mediaType: string, kind: string, schema?: MessageSchema): Buffer {
+  try {
+    const value = decodeValue(body, mediaType, schema);
+    return toJson(value);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    const cause = mediaType === 'application/json' ? `couldn't get version/kind; json parse error: ${err.message}` : err.message;
+    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): ${cause} (${summarize(body)})`);
+  }
+}
+
+/**
+ * A patch, as JSON: 400 in the words of kube's patch handlers when it cannot be decoded (a server-side
+ * apply's YAML as `error decoding YAML: …`).
+ */
+export function decodePatchBody(body: Buffer, patchType: string): Buffer {
+  const apply = patchType === PATCH_MEDIA_TYPES[3];
+  try {
+    return toJson(decodeValue(body, apply ? 'application/yaml' : 'application/json'));
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    if (apply) throw badRequest(`error decoding YAML: error converting YAML to JSON: ${err.message}`);
+    throw badRequest(patchType === PATCH_MEDIA_TYPES[2] ? err.message : `error decoding patch: ${err.message}`);
+  }
+}
+
+/**
+ * DeleteOptions sent as a body, as JSON. kube-apiserver passes this decoder's error on as it is,
+ * which its error writer answers with 500 and no reason; so does kapi.
+ */
+export function decodeOptionsBody(body: Buffer, mediaType: string, schema: MessageSchema): Buffer {
+  try {
+    return toJson(decodeValue(body, mediaType, schema));
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    throw new StatusError('KAPI_ERR_REQUEST_UNDECODABLE', mediaType === 'application/json' ? `couldn't get version/kind; json parse error: ${err.message}` : err.message);
+  }
+}
