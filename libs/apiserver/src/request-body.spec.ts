@@ -109,7 +109,8 @@ describe('decodeObjectBody', () => {
       () => decodeObjectBody(Buffer.from('nokprefix'), 'application/vnd.kubernetes.protobuf', 'ConfigMap', schema),
       status(400, 'BadRequest', 'the object provided is unrecognized (must be of type ConfigMap): provided data does not appear to be a protobuf message, expected prefix [107 56 115 0] (6e6f6b707265666978)'),
     );
-    assert.throws(() => decodeObjectBody(Buffer.from('k8s\0'), 'application/vnd.kubernetes.protobuf', 'Widget'), status(415, 'UnsupportedMediaType'));
+    assert.throws(() => decodeObjectBody(Buffer.from('k8s\0\x0a\x00', 'latin1'), 'application/vnd.kubernetes.protobuf', 'Widget'), status(415, 'UnsupportedMediaType'));
+    assert.throws(() => decodeObjectBody(Buffer.from('k8s\0'), 'application/vnd.kubernetes.protobuf', 'Widget'), status(400, 'BadRequest', /: empty body \(/));
   });
 
   it('decodes a list of 10,000 items', () => {

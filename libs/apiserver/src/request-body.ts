@@ -3,7 +3,7 @@
 // the front door allocate or compute without bound. Each refusal is the Status kube-apiserver gives.
 import type { IncomingMessage } from 'node:http';
 import { CORE_SCHEMA, load as loadYaml, YAMLException, type LoadOptions } from 'js-yaml';
-import { badRequest, decodeProtobufObject, isStatusError, PROTOBUF_CONTENT_TYPE, StatusError, type MessageSchema } from '@kapi/api-machinery';
+import { badRequest, decodeEnvelope, decodeProtobufObject, isPlainObject, isStatusError, PROTOBUF_CONTENT_TYPE, StatusError, type MessageSchema } from '@kapi/api-machinery';
 import { PATCH_MEDIA_TYPES } from './patch-options.js';
 
 /** kube-apiserver's MaxRequestBodyBytes: twice etcd's 1.5 MiB, since JSON is larger than what is stored. */
@@ -64,30 +64,87 @@ function tooLarge(limit: number): StatusError {
 }
 
 /**
- * The request body, refused with 413 past `limit` (kube's limitedReadBody). What a client still sends
- * after the limit is read and dropped rather than left unread, so that it can read the answer.
+ * How much of a body past the limit is still read (and dropped) before the 413 is sent: a client
+ * still writing when the connection closes would never read the answer. Beyond it the connection is
+ * closed regardless; Go's server, which lingers on close, loses such clients too.
  */
-export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
-    req.resume();
-    throw tooLarge(limit);
-  }
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
+const DRAIN_BYTES = 4 * MAX_REQUEST_BODY_BYTES;
+
+/**
+ * The request body, refused with 413 past `limit` (kube's limitedReadBody). What the client still
+ * sends after the limit is read and dropped first (up to DRAIN_BYTES), so that it can read the answer.
+ */
+export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = declared > limit;
+    const refuse = () => {
+      req.removeAllListeners('data');
       req.resume();
-      throw tooLarge(limit);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+      reject(tooLarge(limit));
+    };
+    if (declared > DRAIN_BYTES) return refuse();
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_BYTES) return refuse();
+      if (size > limit) over = true;
+      if (over) chunks.length = 0;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => (over ? reject(tooLarge(limit)) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+    req.on('close', () => reject(new Error('the client closed the request before sending all of it')));
+  });
 }
 
-/** What a decoding step failed on, before it is put in the words of the handler that decoded. */
-class DecodeError extends Error {}
+/**
+ * What a decoding step failed on, before it is put in the words of the handler that decoded.
+ * `interpreting` marks the failures of kube's first look at a body as JSON (its apiVersion and kind),
+ * which kube words as `couldn't get version/kind; json parse error: …`.
+ */
+class DecodeError extends Error {
+  constructor(
+    message: string,
+    readonly interpreting = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Go's name for a JSON value's type, as its decoder's errors give it. */
+function goJsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value;
+}
+
+/** The Go struct kube's SimpleMetaFactory decodes a body's apiVersion and kind into. */
+const TYPE_META_STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+/** A body that is JSON but not an object (or null): Go cannot read an apiVersion and kind from it. */
+function requireObject(value: unknown): void {
+  if (value !== null && !isPlainObject(value)) {
+    throw new DecodeError(`json: cannot unmarshal ${goJsonType(value)} into Go value of type ${TYPE_META_STRUCT}`, true);
+  }
+}
+
+/**
+ * goyaml reads UTF-8 only: a lead byte that cannot start a sequence, or a sequence cut short, stops
+ * it where Node would quietly read U+FFFD.
+ */
+function checkUtf8(body: Buffer): void {
+  for (let i = 0; i < body.length; ) {
+    const lead = body[i];
+    const width = lead < 0x80 ? 1 : lead >> 5 === 0b110 ? 2 : lead >> 4 === 0b1110 ? 3 : lead >> 3 === 0b11110 ? 4 : 0;
+    if (width === 0) throw new DecodeError('yaml: invalid leading UTF-8 octet');
+    for (let k = 1; k < width; k++) {
+      if (i + k >= body.length || body[i + k] >> 6 !== 0b10) throw new DecodeError('yaml: invalid trailing UTF-8 octet');
+    }
+    i += width;
+  }
+}
 
 /** kube's summarizeData: the first 30 bytes, as text when the body is a JSON object, else in hex. */
 function summarize(body: Buffer): string {
@@ -106,7 +163,10 @@ function parseYaml(text: string): unknown {
     const options: LoadOptions & { maxDepth: number } = { schema: CORE_SCHEMA, maxDepth: MAX_BODY_NESTING };
     return loadYaml(text, options) ?? null;
   } catch (err) {
-    if (err instanceof YAMLException) throw new DecodeError(`yaml: line ${(err.mark?.line ?? 0) + 1}: ${err.reason}`);
+    if (err instanceof YAMLException) {
+      if (err.reason.startsWith('nesting exceeded maxDepth')) throw new DecodeError(`yaml: exceeded max depth of ${MAX_BODY_NESTING}`);
+      throw new DecodeError(`yaml: line ${(err.mark?.line ?? 0) + 1}: ${err.reason}`);
+    }
     // js-yaml recurses over nesting it has not measured yet: a stack overflow is a body too deep.
     throw new DecodeError(`yaml: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -120,7 +180,7 @@ function parseJson(text: string): unknown {
     // Go names a body that stops short as its scanner does; V8 names where it stopped.
     const at = /at position (\d+)/.exec(message);
     const atEnd = /end of JSON input/i.test(message) || (at !== null && Number(at[1]) >= text.trimEnd().length);
-    throw new DecodeError(atEnd ? 'unexpected end of JSON input' : message);
+    throw new DecodeError(atEnd ? 'unexpected end of JSON input' : message, true);
   }
 }
 
@@ -135,7 +195,10 @@ function checkBudgets(value: unknown, fromYaml: boolean): void {
     if (typeof v !== 'object' || v === null) {
       bytes += typeof v === 'string' ? v.length + 3 : 8;
     } else {
-      if (depth >= MAX_BODY_NESTING) throw new DecodeError(`invalid character '${Array.isArray(v) ? '[' : '{'}' exceeded max depth`);
+      if (depth >= MAX_BODY_NESTING) {
+        if (fromYaml) throw new DecodeError(`yaml: exceeded max depth of ${MAX_BODY_NESTING}`);
+        throw new DecodeError(`invalid character '${Array.isArray(v) ? '[' : '{'}' exceeded max depth`, true);
+      }
       if (Array.isArray(v)) {
         bytes += 2 + v.length;
         for (const item of v) visit(item, depth + 1);
@@ -157,21 +220,26 @@ function checkBudgets(value: unknown, fromYaml: boolean): void {
 function decodeValue(body: Buffer, mediaType: string, schema?: MessageSchema): unknown {
   let value: unknown;
   if (mediaType === PROTOBUF_CONTENT_TYPE) {
-    // A kind kapi has no protobuf message for cannot be read from protobuf: 415, naming what can.
-    if (!schema) throw unsupportedMediaType(['application/json', 'application/yaml']);
     try {
+      // A body that is no protobuf envelope at all is a 400, whatever the kind.
+      decodeEnvelope(body);
+      // A kind kapi has no protobuf message for cannot be read from protobuf: 415, naming what can.
+      if (!schema) throw unsupportedMediaType(['application/json', 'application/yaml']);
       value = decodeProtobufObject(body, schema);
     } catch (err) {
       if (isStatusError(err) && err.httpCode === 400) throw new DecodeError(err.message);
       throw err;
     }
-  } else if (mediaType === 'application/yaml') value = parseYaml(body.toString('utf8'));
-  else value = parseJson(body.toString('utf8'));
+  } else if (mediaType === 'application/yaml') {
+    checkUtf8(body);
+    value = parseYaml(body.toString('utf8'));
+  } else value = parseJson(body.toString('utf8'));
   checkBudgets(value, mediaType === 'application/yaml');
   return value;
 }
 
 const toJson = (value: unknown) => Buffer.from(JSON.stringify(value));
+const interpreted = (err: DecodeError) => (err.interpreting ? `couldn't get version/kind; json parse error: ${err.message}` : err.message);
 
 /**
  * The object of a create or update, as JSON. A body that cannot be decoded is a 400 in kube's words
@@ -180,11 +248,11 @@ const toJson = (value: unknown) => Buffer.from(JSON.stringify(value));
 export function decodeObjectBody(body: Buffer, mediaType: string, kind: string, schema?: MessageSchema): Buffer {
   try {
     const value = decodeValue(body, mediaType, schema);
+    requireObject(value);
     return toJson(value);
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
-    const cause = mediaType === 'application/json' ? `couldn't get version/kind; json parse error: ${err.message}` : err.message;
-    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): ${cause} (${summarize(body)})`);
+    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): ${interpreted(err)} (${summarize(body)})`);
   }
 }
 
@@ -194,13 +262,22 @@ export function decodeObjectBody(body: Buffer, mediaType: string, kind: string, 
  */
 export function decodePatchBody(body: Buffer, patchType: string): Buffer {
   const apply = patchType === PATCH_MEDIA_TYPES[3];
-  try {
-    return toJson(decodeValue(body, apply ? 'application/yaml' : 'application/json'));
-  } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
-    if (apply) throw badRequest(`error decoding YAML: error converting YAML to JSON: ${err.message}`);
-    throw badRequest(patchType === PATCH_MEDIA_TYPES[2] ? err.message : `error decoding patch: ${err.message}`);
+  const value = (() => {
+    try {
+      return decodeValue(body, apply ? 'application/yaml' : 'application/json');
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      if (apply) throw badRequest(`error decoding YAML: error converting YAML to JSON: ${err.message}`);
+      throw badRequest(patchType === PATCH_MEDIA_TYPES[2] ? err.message : `error decoding patch: ${err.message}`);
+    }
+  })();
+  // Every patch type but a JSON patch is decoded into a map first.
+  if (patchType !== PATCH_MEDIA_TYPES[0] && value !== null && !isPlainObject(value)) {
+    const cause = `json: cannot unmarshal ${goJsonType(value)} into Go value of type map[string]interface {}`;
+    if (apply) throw badRequest(`error decoding YAML: error unmarshaling JSON: while decoding JSON: ${cause}`);
+    throw badRequest(patchType === PATCH_MEDIA_TYPES[2] ? cause : `error decoding patch: ${cause}`);
   }
+  return toJson(value);
 }
 
 /**
@@ -209,9 +286,16 @@ export function decodePatchBody(body: Buffer, patchType: string): Buffer {
  */
 export function decodeOptionsBody(body: Buffer, mediaType: string, schema: MessageSchema): Buffer {
   try {
-    return toJson(decodeValue(body, mediaType, schema));
+    const value = decodeValue(body, mediaType, schema);
+    requireObject(value);
+    // Any group's DeleteOptions are taken; another kind is not registered in the options' scheme.
+    const { apiVersion, kind } = (value ?? {}) as { apiVersion?: unknown; kind?: unknown };
+    if (typeof kind === 'string' && kind !== '' && kind !== 'DeleteOptions') {
+      throw new DecodeError(`no kind "${kind}" is registered for version "${typeof apiVersion === 'string' ? apiVersion : ''}" in scheme "pkg/runtime/scheme.go:110"`);
+    }
+    return toJson(value);
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
-    throw new StatusError('KAPI_ERR_REQUEST_UNDECODABLE', mediaType === 'application/json' ? `couldn't get version/kind; json parse error: ${err.message}` : err.message);
+    throw new StatusError('KAPI_ERR_REQUEST_UNDECODABLE', interpreted(err));
   }
 }
