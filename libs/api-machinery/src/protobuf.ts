@@ -118,7 +118,9 @@ export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
   try {
     unknown = decodeMessage(body.subarray(4), unknownSchema) as typeof unknown;
   } catch (err) {
-    throw badRequest(`the protobuf body could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+    // A message cut short is gogo-protobuf's `unexpected EOF`, which kube passes on as it is.
+    const message = err instanceof Error ? err.message : String(err);
+    throw badRequest(/premature EOF|index out of range/.test(message) ? 'unexpected EOF' : `the protobuf body could not be decoded: ${message}`);
   }
   if (unknown.contentEncoding) throw badRequest(`protobuf content encoding ${unknown.contentEncoding} is not supported`);
   return {

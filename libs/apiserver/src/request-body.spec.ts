@@ -79,7 +79,10 @@ describe('decodeObjectBody', () => {
       () => json('{"apiVersion":"v1","kind":"ConfigMap",'),
       status(400, 'BadRequest', 'the object provided is unrecognized (must be of type ConfigMap): couldn\'t get version/kind; json parse error: unexpected end of JSON input ({"apiVersion":"v1","kind":"Con ...)'),
     );
-    assert.throws(() => json('nope'), status(400, 'BadRequest', /^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: .* \(6e6f7065\)$/));
+    assert.throws(
+      () => json('nope'),
+      status(400, 'BadRequest', "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u') (6e6f7065)"),
+    );
   });
 
   it('answers malformed YAML with goyaml\'s line number', () => {
@@ -125,6 +128,8 @@ describe('decodePatchBody and decodeOptionsBody', () => {
     assert.throws(() => decodePatchBody(bad, 'application/merge-patch+json'), status(400, 'BadRequest', 'error decoding patch: unexpected end of JSON input'));
     assert.throws(() => decodePatchBody(bad, 'application/json-patch+json'), status(400, 'BadRequest', 'error decoding patch: unexpected end of JSON input'));
     assert.throws(() => decodePatchBody(bad, 'application/strategic-merge-patch+json'), status(400, 'BadRequest', 'unexpected end of JSON input'));
+    assert.throws(() => decodePatchBody(Buffer.from('a: [\n'), 'application/merge-patch+json'), status(400, 'BadRequest', "error decoding patch: invalid character 'a' looking for beginning of value"));
+    assert.throws(() => decodePatchBody(Buffer.from('[1]'), 'application/merge-patch+json'), status(400, 'BadRequest', 'error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}'));
     assert.throws(() => decodePatchBody(Buffer.from('a: [\n'), 'application/apply-patch+yaml'), status(400, 'BadRequest', /^error decoding YAML: error converting YAML to JSON: yaml: line \d+: /));
   });
 

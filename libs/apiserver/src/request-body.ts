@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CORE_SCHEMA, load as loadYaml, YAMLException, type LoadOptions } from 'js-yaml';
 import { badRequest, decodeEnvelope, decodeProtobufObject, isPlainObject, isStatusError, PROTOBUF_CONTENT_TYPE, StatusError, type MessageSchema } from '@kapi/api-machinery';
+import { goJsonSyntaxError } from './go-json-syntax.js';
 import { PATCH_MEDIA_TYPES } from './patch-options.js';
 
 /** kube-apiserver's MaxRequestBodyBytes: twice etcd's 1.5 MiB, since JSON is larger than what is stored. */
@@ -172,15 +173,12 @@ function parseYaml(text: string): unknown {
   }
 }
 
-function parseJson(text: string): unknown {
+function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(body.toString('utf8'));
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    // Go names a body that stops short as its scanner does; V8 names where it stopped.
-    const at = /at position (\d+)/.exec(message);
-    const atEnd = /end of JSON input/i.test(message) || (at !== null && Number(at[1]) >= text.trimEnd().length);
-    throw new DecodeError(atEnd ? 'unexpected end of JSON input' : message, true);
+    // V8 found the body is not JSON; Go's scanner says why in the words kube's clients see.
+    throw new DecodeError(goJsonSyntaxError(body) ?? (err instanceof Error ? err.message : String(err)), true);
   }
 }
 
@@ -233,7 +231,7 @@ function decodeValue(body: Buffer, mediaType: string, schema?: MessageSchema): u
   } else if (mediaType === 'application/yaml') {
     checkUtf8(body);
     value = parseYaml(body.toString('utf8'));
-  } else value = parseJson(body.toString('utf8'));
+  } else value = parseJson(body);
   checkBudgets(value, mediaType === 'application/yaml');
   return value;
 }
