@@ -27,6 +27,8 @@ const GRPC_PORTS: Record<(typeof BACKEND_SERVICES)[number], number> = {
   'watch-cache': 50055,
 };
 const ALL_SERVICES: ServiceName[] = ['aggregator', ...BACKEND_SERVICES];
+/** The chart's default heap limits (values.yaml), about three quarters of each memory limit. */
+const HEAP_LIMITS_MIB: Record<ServiceName, number> = { aggregator: 384, authn: 288, authz: 288, admission: 288, registry: 384, 'watch-cache': 768 };
 
 // The rendered objects are only read, so a loose shape keeps the assertions short.
 type K8sObject = Record<string, any>;
@@ -295,11 +297,17 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       const deployment = defaults.deployment(service);
       const main = container(deployment);
       assert.equal(main.image, 'kapi:0.1.0', `${service} image defaults to the appVersion`);
-      assert.deepEqual(main.command, ['node', `services/${service}/dist/main.js`]);
+      assert.deepEqual(main.command, ['node', `--max-old-space-size=${HEAP_LIMITS_MIB[service]}`, `services/${service}/dist/main.js`]);
       assert.equal(main.workingDir, '/app');
       assert.equal(deployment.spec.replicas, service === 'aggregator' ? 2 : 1, `${service} replicas`);
     }
     assert.equal(defaults.all('Deployment').length, ALL_SERVICES.length);
+  });
+
+  test("a service's heap limit is a value of its own", async () => {
+    const manifest = await render(['--set', 'watchCache.maxOldSpaceSize=1500', '--set', 'watchCache.resources.limits.memory=2Gi']);
+    assert.equal(container(manifest.deployment('watch-cache')).command[1], '--max-old-space-size=1500');
+    assert.match(await helmFailure(['template', RELEASE, CHART, '--set', 'registry.maxOldSpaceSize=10']), /maxOldSpaceSize.*minimum/);
   });
 
   test('every Deployment gets the env contract of the local stack, with in-cluster addresses', () => {

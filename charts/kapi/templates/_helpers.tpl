@@ -301,6 +301,7 @@ imagePullPolicy: {{ .root.Values.image.pullPolicy }}
 workingDir: {{ .root.Values.image.workingDir }}
 command:
   - {{ .root.Values.image.node }}
+  - {{ printf "--max-old-space-size=%d" (int (index .root.Values (include "kapi.valuesKey" .component)).maxOldSpaceSize) }}
   - {{ printf "services/%s/dist/main.js" .component }}
 env:
   {{- include "kapi.serviceEnv" . | trim | nindent 2 }}

@@ -76,3 +76,26 @@ describe('formatHostPort', () => {
     assert.deepEqual(parseHostPort(formatHostPort({ host: '::1', port: 6443 }), 'KAPI_LISTEN'), { host: '::1', port: 6443 });
   });
 });
+
+describe('in-flight limits', () => {
+  const base = { KAPI_LISTEN: '127.0.0.1:6443' };
+
+  it("defaults to kube-apiserver's 400 read-only and 200 mutating requests", () => {
+    const c = loadServiceConfig('aggregator', base);
+    assert.equal(c.maxRequestsInflight, 400);
+    assert.equal(c.maxMutatingRequestsInflight, 200);
+  });
+
+  it('reads KAPI_MAX_REQUESTS_INFLIGHT and KAPI_MAX_MUTATING_REQUESTS_INFLIGHT, 0 meaning no limit', () => {
+    const c = loadServiceConfig('aggregator', { ...base, KAPI_MAX_REQUESTS_INFLIGHT: '0', KAPI_MAX_MUTATING_REQUESTS_INFLIGHT: ' 3 ' });
+    assert.equal(c.maxRequestsInflight, 0);
+    assert.equal(c.maxMutatingRequestsInflight, 3);
+  });
+
+  it('stops the start with one line naming a value that is not a count', () => {
+    assert.throws(
+      () => loadServiceConfig('aggregator', { ...base, KAPI_MAX_REQUESTS_INFLIGHT: '-1' }),
+      (err: unknown) => err instanceof ConfigError && err.message === 'KAPI_MAX_REQUESTS_INFLIGHT="-1" is not a whole number of 0 or more',
+    );
+  });
+});

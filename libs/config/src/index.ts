@@ -38,6 +38,10 @@ export interface ServiceConfig {
   dependencyTimeoutMs: number;
   /** Authorization modes and the authentication/authorization webhooks (see AuthWebhookConfig). */
   authWebhooks: AuthWebhookConfig;
+  /** KAPI_MAX_REQUESTS_INFLIGHT (kube's --max-requests-inflight, default 400; 0 for no limit): the front door's read-only requests at once. */
+  maxRequestsInflight: number;
+  /** KAPI_MAX_MUTATING_REQUESTS_INFLIGHT (--max-mutating-requests-inflight, default 200; 0 for no limit). */
+  maxMutatingRequestsInflight: number;
 }
 
 export interface EtcdTlsFiles {
@@ -103,7 +107,17 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     metricsListen: env.KAPI_METRICS_LISTEN ? parseHostPort(env.KAPI_METRICS_LISTEN, 'KAPI_METRICS_LISTEN') : undefined,
     dependencyTimeoutMs: durationSetting(env, 'KAPI_DEPENDENCY_TIMEOUT', 30_000),
     authWebhooks: loadAuthWebhookConfig(env),
+    maxRequestsInflight: countSetting(env, 'KAPI_MAX_REQUESTS_INFLIGHT', 400),
+    maxMutatingRequestsInflight: countSetting(env, 'KAPI_MAX_MUTATING_REQUESTS_INFLIGHT', 200),
   };
+}
+
+/** A count of things, 0 or more: one line naming the variable when it is anything else. */
+function countSetting(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
+  const value = env[variable];
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${variable}=${JSON.stringify(value)} is not a whole number of 0 or more`);
+  return Number(value.trim());
 }
 
 // ---- Authorization modes and authentication/authorization webhooks (kube-apiserver's

@@ -35,6 +35,9 @@ export type { BackendServiceName, HostPort, ServiceInstance, ServiceName, Topolo
 export { METRICS_ADDRESS, SERVICE_ENV_KEYS, childEnvironment, serviceEnvironment } from './service-env';
 export type { ServiceEnvironment } from './service-env';
 
+export { DEFAULT_HEAP_LIMITS_MIB, heapLimitFlag, heapLimitsFromEnv } from './heap-limits';
+export type { HeapLimits } from './heap-limits';
+
 export { statePaths } from './state-dir';
 export type { StatePaths } from './state-dir';
 

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { requireBinary, requireNatsServer } from './binaries';
 import { etcdEnvironment, startEtcd } from './etcd';
 import { StackError, describeError } from './errors';
+import { DEFAULT_HEAP_LIMITS_MIB, HeapLimits, heapLimitFlag, heapLimitsFromEnv } from './heap-limits';
 import { startHaproxy } from './haproxy';
 import { writeKubeconfig } from './kubeconfig';
 import { natsHealthUrl, startNats } from './nats';
@@ -115,8 +116,8 @@ interface LaunchSpec {
 /** Backends start in these waves; each wave waits for the previous one to listen. */
 const BACKEND_WAVES: ReadonlyArray<readonly BackendServiceName[]> = [['registry'], ['watch-cache', 'authn', 'authz', 'admission']];
 
-export function defaultServiceCommand(instance: ServiceInstance): ServiceCommand {
-  return { command: process.execPath, args: [serviceEntryPoint(instance.service)] };
+export function defaultServiceCommand(instance: ServiceInstance, heapLimits: HeapLimits = DEFAULT_HEAP_LIMITS_MIB): ServiceCommand {
+  return { command: process.execPath, args: [heapLimitFlag(instance.service, heapLimits), serviceEntryPoint(instance.service)] };
 }
 
 export function serviceEntryPoint(service: ServiceName): string {
@@ -136,7 +137,8 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   const detached = options.detached ?? true;
   const startTimeoutMs = options.processStartTimeoutMs ?? 30_000;
   const progress = options.onProgress ?? (() => undefined);
-  const commandOf = options.serviceCommand ?? defaultServiceCommand;
+  const heapLimits = heapLimitsFromEnv(options.env ?? process.env);
+  const commandOf = options.serviceCommand ?? ((instance: ServiceInstance) => defaultServiceCommand(instance, heapLimits));
 
   assertNotRunning(paths);
   // Every tool is checked before anything starts, so a missing one never leaves a half-started stack.
