@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, formatHostPort, loadAuthWebhookConfig, loadEtcdTls, loadServiceConfig, parseHostPort } from './index.js';
+import { ConfigError, formatHostPort, loadAuthWebhookConfig, loadEtcdTls, loadServiceConfig, loadServiceTls, parseHostPort } from './index.js';
 
 describe('loadAuthWebhookConfig', () => {
   it("defaults to kube's: RBAC (an empty list), no webhooks, TTLs 5m, 30s and 2m", () => {
@@ -39,8 +39,28 @@ describe('loadAuthWebhookConfig', () => {
   });
 
   it('is part of every service configuration', () => {
-    const config = loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', KAPI_AUTHORIZATION_MODE: 'AlwaysAllow' });
+    const config = loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', KAPI_AUTHORIZATION_MODE: 'AlwaysAllow', ...SERVICE_TLS });
     assert.deepEqual(config.authWebhooks.authorizationModes, ['AlwaysAllow']);
+  });
+});
+
+const SERVICE_TLS = { KAPI_SERVICES_CA_FILE: '/pki/services/ca.crt', KAPI_SERVICE_CERT_FILE: '/pki/services/authz.crt', KAPI_SERVICE_KEY_FILE: '/pki/services/authz.key' };
+
+describe('loadServiceTls', () => {
+  it('reads the services CA and the service certificate and key', () => {
+    assert.deepEqual(loadServiceTls(SERVICE_TLS), { caFile: '/pki/services/ca.crt', certFile: '/pki/services/authz.crt', keyFile: '/pki/services/authz.key' });
+    assert.deepEqual(loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', ...SERVICE_TLS }).serviceTls, loadServiceTls(SERVICE_TLS));
+  });
+
+  it('refuses a start without any of them in one line: no connection between services is plaintext', () => {
+    for (const variable of Object.keys(SERVICE_TLS)) {
+      const env = { ...SERVICE_TLS, [variable]: '' };
+      assert.throws(() => loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', ...env }), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.message, `${variable} is not set: every connection between kapi's services is mutual TLS`);
+        return true;
+      });
+    }
   });
 });
 

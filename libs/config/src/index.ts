@@ -28,6 +28,8 @@ export interface ServiceConfig {
   /** How to reach etcd over TLS (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
   etcdTls: EtcdTlsFiles;
   natsUrl: string;
+  /** This process's identity among the services, for gRPC both ways and for NATS (see ServiceTlsFiles). */
+  serviceTls: ServiceTlsFiles;
   pkiDir: string;
   traceFile: string;
   advertiseAddress: string;
@@ -50,6 +52,32 @@ export interface EtcdTlsFiles {
   /** KAPI_ETCD_CERTFILE and KAPI_ETCD_KEYFILE: the client certificate etcd asks for. */
   certFile?: string;
   keyFile?: string;
+}
+
+/**
+ * The services CA and this process's certificate and key from it: every gRPC connection between
+ * kapi's services, and to NATS, is mutual TLS with these. The CA is not the one that signs users'
+ * client certificates (KAPI_PKI_DIR's ca.crt), so a user's certificate never passes as a service.
+ */
+export interface ServiceTlsFiles {
+  /** KAPI_SERVICES_CA_FILE */
+  caFile: string;
+  /** KAPI_SERVICE_CERT_FILE */
+  certFile: string;
+  /** KAPI_SERVICE_KEY_FILE */
+  keyFile: string;
+}
+
+/** The service TLS settings; every one is required, since no connection between services is plaintext. */
+export function loadServiceTls(env: NodeJS.ProcessEnv): ServiceTlsFiles {
+  const variables = { caFile: 'KAPI_SERVICES_CA_FILE', certFile: 'KAPI_SERVICE_CERT_FILE', keyFile: 'KAPI_SERVICE_KEY_FILE' } as const;
+  const files = { caFile: '', certFile: '', keyFile: '' };
+  for (const [key, variable] of Object.entries(variables) as [keyof ServiceTlsFiles, string][]) {
+    const value = env[variable];
+    if (!value) throw new ConfigError(`${variable} is not set: every connection between kapi's services is mutual TLS`);
+    files[key] = value;
+  }
+  return files;
 }
 
 /** The etcd TLS settings, refused in one line when they cannot work with the endpoints. */
@@ -100,6 +128,7 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     etcdEndpoints: list(env.KAPI_ETCD_ENDPOINTS),
     etcdTls: loadEtcdTls(env, list(env.KAPI_ETCD_ENDPOINTS)),
     natsUrl: env.KAPI_NATS_URL ?? '',
+    serviceTls: loadServiceTls(env),
     pkiDir: env.KAPI_PKI_DIR ?? '',
     traceFile: env.KAPI_TRACE_FILE ?? '',
     advertiseAddress: env.KAPI_ADVERTISE_ADDRESS ?? '',

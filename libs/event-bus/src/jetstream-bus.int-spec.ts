@@ -1,13 +1,12 @@
-// The JetStream event bus against a real nats-server.
+// The JetStream event bus against a real nats-server, secured as the local stack runs it: the
+// registry publishes, a watch-cache consumes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { freePort, NATS_MAX_PAYLOAD_BYTES, startNats, type NatsHandle } from '@kapi/local-stack';
+import { NATS_MAX_PAYLOAD_BYTES } from '@kapi/local-stack';
 import { historyMarker, UnpublishableBatchError, type RevisionBatch } from './events.js';
 import { EVENTS_STREAM, JetStreamEventBus, MAX_BATCH_BYTES } from './jetstream-bus.js';
+import { startSecuredNats, type SecuredNats } from './test-nats.fixture.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,25 +30,26 @@ const batch = (revision: number, prevRevision: number): RevisionBatch => ({
 });
 
 describe('JetStreamEventBus', () => {
-  let nats: NatsHandle;
-  let dir: string;
+  let nats: SecuredNats;
   let bus: JetStreamEventBus;
+  let consumer: JetStreamEventBus;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kapi-bus-'));
-    nats = await startNats({ storeDir: join(dir, 'js'), port: await freePort(), monitorPort: await freePort() });
-    bus = await JetStreamEventBus.connect({ url: nats.url, name: 'test' });
+    nats = await startSecuredNats();
+    bus = await JetStreamEventBus.connect({ ...nats.endpoint('registry'), name: 'registry-0', role: 'publisher' });
+    consumer = await JetStreamEventBus.connect({ ...nats.endpoint('watch-cache'), name: 'watch-cache-0', role: 'consumer' });
   });
 
   after(async () => {
-    await bus.close();
-    await nats.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await bus?.close();
+    await consumer?.close();
+    await nats?.stop();
   });
 
   it('starts empty', async () => {
     assert.equal(await bus.lastPublished(), undefined);
     assert.equal(await bus.lastSequence(), 0);
+    assert.equal(await consumer.lastSequence(), 0);
   });
 
   it('stores a revision once even when it is published again', async () => {
@@ -63,7 +63,7 @@ describe('JetStreamEventBus', () => {
 
   it('delivers from a sequence on, in order', async () => {
     const seen: number[] = [];
-    for await (const { sequence, batch: b } of bus.subscribe(2)) {
+    for await (const { sequence, batch: b } of consumer.subscribe(2)) {
       seen.push(b.revision);
       assert.equal(sequence, seen.length + 1);
       if (seen.length === 2) break;
@@ -72,7 +72,7 @@ describe('JetStreamEventBus', () => {
   });
 
   it('a second connection sees the same stream (another replica)', async () => {
-    const other = await JetStreamEventBus.connect({ url: nats.url, name: 'replica-2' });
+    const other = await JetStreamEventBus.connect({ ...nats.endpoint('registry'), name: 'registry-1', role: 'publisher' });
     try {
       assert.equal((await other.lastPublished())?.revision, 12);
     } finally {
@@ -120,7 +120,7 @@ describe('JetStreamEventBus', () => {
     const tooLarge: RevisionBatch = { revision: 22, prevRevision: 21, changes: [put(22, 'c', storedConfigMap('c', 1.2 * MiB))] };
     await assert.rejects(bus.publish(tooLarge), (err: unknown) => err instanceof UnpublishableBatchError && err.cause !== undefined);
     assert.equal(await bus.lastSequence(), sequence);
-    const other = await JetStreamEventBus.connect({ url: nats.url, name: 'replica-3' });
+    const other = await JetStreamEventBus.connect({ ...nats.endpoint('registry'), name: 'registry-3', role: 'publisher' });
     try {
       assert.equal((await jsm.streams.info(EVENTS_STREAM)).config.max_msg_size, MAX_BATCH_BYTES);
       await other.publish(tooLarge);

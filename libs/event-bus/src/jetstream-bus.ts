@@ -1,7 +1,14 @@
 // EventBus on NATS JetStream. The stream keeps every batch on disk (the server is configured with
 // sync_interval: always so an acknowledged publish survives a power loss) and the message id is the
 // etcd revision, so a publisher that retries or fails over never stores a revision twice.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+//
+// NATS is reached over mutual TLS with the service's certificate; the server maps the certificate to
+// a NATS user whose permissions fit its role (see NATS_PERMISSIONS in @kapi/local-stack's nats.ts
+// and the chart's NATS config): only the registry's publisher writes the stream and manages it, the
+// watch-caches only read it, and each identity's replies arrive under an inbox prefix of its own.
+import type { ConnectionOptions } from 'node:tls';
+import { connect, type ConnectionOptions as NatsConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { NATS_IDENTITY, type ServiceCredentials } from '@kapi/grpc';
 import {
   DeliverPolicy,
   DiscardPolicy,
@@ -33,11 +40,39 @@ const MESSAGE_TOO_LARGE = 10054;
 
 const SECOND_NS = 1_000_000_000;
 
-export interface JetStreamBusOptions {
+/** What a connection does on the event stream; the NATS user its certificate maps to allows no more. */
+export type EventBusRole = 'publisher' | 'consumer';
+
+/** Where NATS is and how this process proves who it is there. */
+export interface NatsEndpoint {
   url: string;
+  /** Node TLS options: the service's certificate and key, the services CA, and the check that the server is NATS. */
+  tls: ConnectionOptions;
+  /** The identity the certificate names: its replies come under `inboxPrefixOf(identity)`, the only inbox its NATS user may read. */
+  identity: string;
+}
+
+export interface JetStreamBusOptions extends NatsEndpoint {
   name: string;
+  /** The publisher creates the stream when it is missing; a consumer waits for it. */
+  role: EventBusRole;
   /** How long batches are kept; watch-cache replicas that fall further behind re-list. */
   maxAgeSeconds?: number;
+}
+
+/** The inbox prefix of an identity's replies; its NATS user may subscribe under this prefix alone. */
+export function inboxPrefixOf(identity: string): string {
+  return `_INBOX.${identity}`;
+}
+
+/** NATS at `url`, reached with a service's credentials. */
+export function natsEndpoint(url: string, credentials: ServiceCredentials): NatsEndpoint {
+  return { url, tls: credentials.tlsTo(NATS_IDENTITY), identity: credentials.identity };
+}
+
+/** How nats.js connects to `endpoint`: over TLS with the endpoint's checks, replies under the identity's inbox prefix. */
+export function natsConnectionOptions(endpoint: NatsEndpoint): NatsConnectionOptions {
+  return { servers: endpoint.url, tls: endpoint.tls as NatsConnectionOptions['tls'], inboxPrefix: inboxPrefixOf(endpoint.identity) };
 }
 
 export class JetStreamEventBus implements EventBus {
@@ -51,7 +86,7 @@ export class JetStreamEventBus implements EventBus {
 
   static async connect(options: JetStreamBusOptions): Promise<JetStreamEventBus> {
     const nc = await connect({
-      servers: options.url,
+      ...natsConnectionOptions(options),
       name: options.name,
       reconnect: true,
       maxReconnectAttempts: -1,
@@ -59,13 +94,20 @@ export class JetStreamEventBus implements EventBus {
       timeout: 3000,
     });
     const jsm = await jetstreamManager(nc);
+    // Only the publisher creates the stream and learns its message limit; a consumer never publishes.
+    const streamMaxMessageBytes = options.role === 'publisher' ? await JetStreamEventBus.ensureStream(jsm, options.maxAgeSeconds) : -1;
+    return new JetStreamEventBus(nc, jetstream(nc), jsm, streamMaxMessageBytes);
+  }
+
+  /** Creates the stream when it is missing, and answers its largest message. */
+  private static async ensureStream(jsm: JetStreamManager, maxAgeSeconds = 3600): Promise<number> {
     const config = {
       name: EVENTS_STREAM,
       subjects: [EVENTS_SUBJECT],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
-      max_age: (options.maxAgeSeconds ?? 3600) * SECOND_NS,
+      max_age: maxAgeSeconds * SECOND_NS,
       duplicate_window: 120 * SECOND_NS,
       num_replicas: 1,
       max_msg_size: MAX_BATCH_BYTES,
@@ -93,7 +135,7 @@ export class JetStreamEventBus implements EventBus {
         .then((info) => info.config.max_msg_size)
         .catch(() => streamMaxMessageBytes);
     }
-    return new JetStreamEventBus(nc, jetstream(nc), jsm, streamMaxMessageBytes);
+    return streamMaxMessageBytes;
   }
 
   /** The largest message this bus can store now: the stream's limit and the server's max_payload, whichever is smaller. */
@@ -172,11 +214,11 @@ function refusesSize(err: unknown): boolean {
   return /max_payload/i.test(err.message);
 }
 
-/** Resolves once a NATS server answers at `url`; rejects with why not (the socket's error when there is one). */
-async function probeNats(url: string): Promise<void> {
+/** Resolves once a NATS server at `endpoint.url` accepts this process; rejects with why not (the socket's error when there is one). */
+async function probeNats(endpoint: NatsEndpoint): Promise<void> {
   let connection: NatsConnection;
   try {
-    connection = await connect({ servers: url, reconnect: false, timeout: 2000 });
+    connection = await connect({ ...natsConnectionOptions(endpoint), reconnect: false, timeout: 2000 });
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
     throw new Error(cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err));
@@ -185,6 +227,6 @@ async function probeNats(url: string): Promise<void> {
 }
 
 /** NATS as a dependency a service waits for at start (see @kapi/service-kit's awaitDependencies). */
-export function natsDependency(url: string) {
-  return { name: 'NATS', address: url, probe: () => probeNats(url) };
+export function natsDependency(endpoint: NatsEndpoint) {
+  return { name: 'NATS', address: endpoint.url, probe: () => probeNats(endpoint) };
 }

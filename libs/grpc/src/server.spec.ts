@@ -1,11 +1,14 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as grpc from '@grpc/grpc-js';
 import { watchcacheV1 } from '@kapi/proto';
 import { createClient } from './client.js';
 import { startGrpcServer, toGrpcHandlers, type CallContext } from './server.js';
+import { createTestPki } from './test-pki.fixture.js';
 
 const MiB = 1024 * 1024;
+const pki = createTestPki();
+after(() => pki.remove());
 const NONE = Buffer.alloc(0);
 
 function deferred<T = void>() {
@@ -47,8 +50,8 @@ async function streamingServer(size: number, endAfterDrain?: number) {
     });
     handleWatch(call);
   };
-  const server = await startGrpcServer('127.0.0.1:0', [{ definition: watchcacheV1.WatchCacheService, handlers }]);
-  const client = createClient(watchcacheV1.WatchCacheClient, [`127.0.0.1:${server.port}`]);
+  const server = await startGrpcServer('127.0.0.1:0', [{ definition: watchcacheV1.WatchCacheService, handlers }], { credentials: pki.credentials('watch-cache') });
+  const client = createClient(watchcacheV1.WatchCacheClient, [`127.0.0.1:${server.port}`], pki.credentials('aggregator').channelTo('watch-cache'), 'watch-cache');
   return {
     client,
     waitsForDrain: waitsForDrain.promise,

@@ -10,11 +10,22 @@ export type { ExitInfo, ManagedProcess, ProcessRecord, ProcessState, StopOptions
 export { checkEtcdHealth, etcdArguments, startEtcd } from './etcd';
 export type { EtcdHandle, EtcdOptions, EtcdServerTls } from './etcd';
 
-export { checkNatsHealth, NATS_MAX_PAYLOAD_BYTES, renderNatsConfig, startNats } from './nats';
-export type { NatsHandle, NatsOptions } from './nats';
+export { NATS_USERS, checkNatsHealth, NATS_MAX_PAYLOAD_BYTES, renderNatsAuthorization, renderNatsConfig, startNats } from './nats';
+export type { NatsHandle, NatsOptions, NatsServerTls, NatsUser } from './nats';
 
-export { ADMIN_COMMON_NAME, ADMIN_ORGANIZATION, createTestClientCertificate, createTestServingPki, ensurePki, pkiFiles, servingSubjectAltNames } from './pki';
-export type { EnsurePkiResult, PkiFiles, SubjectAltNames } from './pki';
+export {
+  ADMIN_COMMON_NAME,
+  ADMIN_ORGANIZATION,
+  SERVICE_IDENTITY_NAMES,
+  createForeignServiceCertificate,
+  createTestClientCertificate,
+  createTestServingPki,
+  ensurePki,
+  pkiFiles,
+  servingSubjectAltNames,
+} from './pki';
+export type { EnsurePkiResult, KeyPairFiles, PkiFiles, ServiceIdentityName, SubjectAltNames } from './pki';
+export { operatorTlsMaterial, probeServiceHealth } from './service-probe';
 
 export { renderKubeconfig, writeKubeconfig } from './kubeconfig';
 export type { KubeconfigContent } from './kubeconfig';

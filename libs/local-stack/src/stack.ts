@@ -25,6 +25,7 @@ import {
 import { awaitReadiness } from './readiness';
 import { childEnvironment, serviceEnvironment } from './service-env';
 import { StatePaths, logFileOf, moveLegacyData, statePaths } from './state-dir';
+import { operatorTlsMaterial } from './service-probe';
 import { ExpectedProcess, HAPROXY_INSTANCE, ProcessKind, expectedProcesses, probeHealth } from './status';
 import {
   BackendServiceName,
@@ -77,6 +78,7 @@ export interface StackHandle {
   /** The load balancer's URL, what clients should use. */
   serverUrl: string;
   topology: Topology;
+  /** Every PKI file: the users' CA and the admin's certificate, and the services CA with each identity's certificate and key (`pki.identities`). */
   pki: PkiFiles;
   /** CA and admin client credentials for talking to the API directly. */
   tls: TlsClientMaterial;
@@ -196,6 +198,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     const nats = await startNats({
       storeDir: paths.natsStoreDir,
       configFile: paths.natsConfigFile,
+      tls: { certFile: pki.files.identities.nats.cert, keyFile: pki.files.identities.nats.key, caFile: pki.files.servicesCaCert },
       port: topology.nats.port,
       monitorPort: topology.nats.monitorPort,
       host: topology.nats.host,
@@ -446,7 +449,7 @@ async function waitUntilReady(
     for (const managed of started) {
       const target = expected.get(managed.instance);
       if (!target) continue;
-      const health = await probeHealth(target, tls);
+      const health = await probeHealth(target, tls, operatorTlsMaterial(paths));
       if (!health.healthy) {
         throw new StackError(
           `kapi did not become ready within ${timeoutMs / 1000}s: ${managed.instance} is not healthy (${health.detail}); see ${logFileOf(paths, managed.instance)}`,

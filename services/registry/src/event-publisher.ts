@@ -5,8 +5,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Campaign, Election, IKeyValue, IWatchResponse } from 'etcd3';
 import type { ServiceConfig } from '@kapi/config';
-import { JetStreamEventBus, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
-import { CONFIG, LOGGER } from '@kapi/service-kit';
+import { JetStreamEventBus, natsEndpoint, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
+import type { ServiceCredentials } from '@kapi/grpc';
+import { CONFIG, CREDENTIALS, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
 import { PublishPipeline } from './publish-pipeline.js';
 import { Registry } from './registry.js';
@@ -65,6 +66,7 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CREDENTIALS) private readonly credentials: ServiceCredentials,
     private readonly registry: Registry,
   ) {
     metrics.gauge('kapi_event_publisher_pending_batches', 'Batches read from etcd and waiting for NATS to acknowledge them.', () => this.pipeline?.pendingCount ?? 0);
@@ -78,7 +80,7 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.bus ??= await JetStreamEventBus.connect({ url: this.config.natsUrl, name: this.config.instance });
+        this.bus ??= await JetStreamEventBus.connect({ ...natsEndpoint(this.config.natsUrl, this.credentials), name: this.config.instance, role: 'publisher' });
         this.election = this.registry.backend.client.election(ELECTION, LEASE_TTL_SECONDS);
         const campaign = this.election.campaign(this.config.instance);
         this.campaign = campaign;

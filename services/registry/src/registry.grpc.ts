@@ -5,9 +5,9 @@ import { badRequest, expired, isStatusError, PatchType, serviceUnavailable, Stat
 import { encodeBatch } from '@kapi/event-bus';
 import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
-import { healthService, toGrpcHandlers } from '@kapi/grpc';
+import { healthService, toGrpcHandlers, type ServiceCredentials } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
-import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
 import { isCompacted, readHistory } from './history.js';
@@ -62,10 +62,11 @@ export class RegistryGrpcServer extends GrpcServerHost {
   constructor(
     @Inject(CONFIG) config: ServiceConfig,
     @Inject(LOGGER) logger: Logger,
+    @Inject(CREDENTIALS) credentials: ServiceCredentials,
     private readonly registry: Registry,
     private readonly bootstrap: Bootstrap,
   ) {
-    super(config, logger);
+    super(config, logger, credentials);
     this.tokens = new TokenIssuer(registry, loadAuthnConfig(config.pkiDir).serviceAccountSigningKeyFile);
     this.podSubresources = new PodSubresources(registry);
   }

@@ -5,11 +5,11 @@
 // snapshot, which ends the open watches.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ServiceConfig } from '@kapi/config';
-import { decodeBatch, JetStreamEventBus, type EventBus, type RevisionBatch } from '@kapi/event-bus';
-import { createClient, serverStream, unary } from '@kapi/grpc';
+import { decodeBatch, JetStreamEventBus, natsEndpoint, type EventBus, type RevisionBatch } from '@kapi/event-bus';
+import { createClient, serverStream, unary, type ServiceCredentials } from '@kapi/grpc';
 import { PROGRESS_KEY } from '@kapi/storage';
 import { registryV1 } from '@kapi/proto';
-import { CONFIG, LOGGER } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
 import { StatusError, type Status } from '@kapi/api-machinery';
 import { WatchStore } from '@kapi/watch-store';
@@ -44,8 +44,9 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CREDENTIALS) private readonly credentials: ServiceCredentials,
   ) {
-    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
+    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs, credentials.channelTo('registry'), 'registry');
     this.follower = new StreamFollower(this.store, (from, apply) => this.replayHistory(from, apply), logger, () => this.wakeRevisionWaiters());
   }
 
@@ -63,7 +64,7 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.bus ??= await JetStreamEventBus.connect({ url: this.config.natsUrl, name: this.config.instance });
+        this.bus ??= await JetStreamEventBus.connect({ ...natsEndpoint(this.config.natsUrl, this.credentials), name: this.config.instance, role: 'consumer' });
         await this.syncOnce(this.bus);
       } catch (err) {
         if (this.stopped) return;
