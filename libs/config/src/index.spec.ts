@@ -98,7 +98,7 @@ describe('formatHostPort', () => {
 });
 
 describe('in-flight limits', () => {
-  const base = { KAPI_LISTEN: '127.0.0.1:6443' };
+  const base = { KAPI_LISTEN: '127.0.0.1:6443', ...SERVICE_TLS };
 
   it("defaults to kube-apiserver's 400 read-only and 200 mutating requests", () => {
     const c = loadServiceConfig('aggregator', base);
