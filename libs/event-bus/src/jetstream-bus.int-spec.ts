@@ -91,7 +91,7 @@ describe('JetStreamEventBus', () => {
     const revision = { revision: 20, prevRevision: 12, changes: [put(20, 'largest', value)] };
     await bus.publish(revision);
     const sequence = await bus.lastSequence();
-    for await (const { batch: b } of bus.subscribe(sequence)) {
+    for await (const { batch: b } of consumer.subscribe(sequence)) {
       assert.equal(b.revision, 20);
       assert.equal(b.changes[0].value, value);
       break;
