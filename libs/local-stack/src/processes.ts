@@ -17,6 +17,23 @@ export interface ProcessRecord {
   startTicks: string;
   logFile: string;
   startedAt: string;
+  /** How often a supervisor has started this instance again, and how its previous run ended. */
+  restarts?: number;
+  lastExit?: LastExit;
+}
+
+/** How a process last ended, as `npm run status` shows it. */
+export interface LastExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** ISO time of the exit. */
+  at: string;
+}
+
+/** What a restarted process carries in its record. */
+export interface RestartHistory {
+  restarts: number;
+  lastExit?: LastExit;
 }
 
 export interface ExitInfo {
@@ -53,6 +70,8 @@ export interface SpawnOptions {
    * reaches them, and are SIGKILLed when the caller exits (what tests want).
    */
   detached: boolean;
+  /** A supervisor's restart: written into the record, for `npm run status`. */
+  history?: RestartHistory;
 }
 
 export interface StopOptions {
@@ -92,6 +111,7 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
     startTicks: readStartTicks(pid) ?? '',
     logFile: options.logFile,
     startedAt: new Date().toISOString(),
+    ...(options.history ? { restarts: options.history.restarts, lastExit: options.history.lastExit } : {}),
   };
 
   let exitInfo: ExitInfo | undefined;
