@@ -75,7 +75,7 @@ export interface SpawnOptions {
 }
 
 export interface StopOptions {
-  /** How long to wait after SIGTERM before SIGKILL. */
+  /** How long to wait after SIGTERM before SIGKILL; 30 s by default, a kubelet's default termination grace period. */
   timeoutMs?: number;
 }
 
@@ -263,7 +263,7 @@ export async function stopProcess(
   options: StopOptions = {},
   exited?: Promise<ExitInfo>,
 ): Promise<StopOutcome> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   if (!signalIfOurs(record, 'SIGTERM')) return 'not-running';
   if (await waitUntilGone(record, timeoutMs, exited)) return 'stopped';
   signalIfOurs(record, 'SIGKILL');

@@ -74,7 +74,7 @@ function metricLabels(info: RequestInfo, method: string): Record<string, string>
   const scope = info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster';
   return { verb, group: info.apiGroup, version: info.apiVersion, resource: info.resource, subresource: info.subresource, scope, component: 'apiserver' };
 }
-const REQUEST_TIMEOUT_MS = 60_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 export const VERSION_INFO = {
   major: '1',
