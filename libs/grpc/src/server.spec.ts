@@ -102,7 +102,6 @@ describe('a server stream whose implementation fails', () => {
   it('ends with the failure as its status, not with a stream left open', async () => {
     const definition = { snapshot: registryV1.RegistryService.snapshot };
     const handlers = toGrpcHandlers(definition, {
-      // eslint-disable-next-line require-yield
       snapshot: async function* () {
         throw { code: grpc.status.FAILED_PRECONDITION, details: 'no such prefix' };
       },
