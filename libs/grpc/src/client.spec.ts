@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { isStatusError } from '@kapi/api-machinery';
 import { healthV1 } from '@kapi/proto';
-import { createClient, unary } from './client.js';
+import { createClient, isRetriedCall, unary } from './client.js';
 import { healthService } from './health.js';
-import { startGrpcServer } from './server.js';
+import { startGrpcServer, toGrpcHandlers, type CallContext } from './server.js';
 
 /** A port nothing listens on (yet). */
 function closedPort(): Promise<number> {
@@ -61,6 +61,34 @@ describe('unary', () => {
       });
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('a retried call', () => {
+  it('is marked as a retry, so a server that records its writes answers it from the first attempt; the first attempt is not', async () => {
+    const seen: boolean[] = [];
+    const recording = {
+      definition: healthV1.HealthService,
+      handlers: toGrpcHandlers(healthV1.HealthService, {
+        check: async (_request: healthV1.CheckRequest, ctx: CallContext) => {
+          seen.push(isRetriedCall(ctx.metadata));
+          return { ready: true, service: 'probe', checks: [] };
+        },
+      }),
+    };
+    // The first attempt meets a closed port (UNAVAILABLE); the retry reaches the replica once it is up.
+    const port = await closedPort();
+    const client = createClient(healthV1.HealthClient, [`127.0.0.1:${port}`]);
+    const server = new Promise<Awaited<ReturnType<typeof startGrpcServer>>>((resolve) => setTimeout(() => resolve(startGrpcServer(`127.0.0.1:${port}`, [recording])), 300));
+    try {
+      await check(client);
+      assert.deepEqual(seen, [true]);
+      await check(client);
+      assert.deepEqual(seen, [true, false], 'a call that needed no retry is not marked');
+    } finally {
+      client.close();
+      await (await server).stop();
     }
   });
 });

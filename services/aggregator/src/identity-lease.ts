@@ -57,7 +57,7 @@ export class IdentityLease implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private context(): registryV1.RequestContext {
-    return { user: SYSTEM, dryRun: false, fieldManager: 'kube-apiserver', options: Buffer.alloc(0) };
+    return { user: SYSTEM, dryRun: false, fieldManager: 'kube-apiserver', options: Buffer.alloc(0), requestId: '' };
   }
 
   async renew(): Promise<void> {

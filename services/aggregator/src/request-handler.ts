@@ -378,6 +378,8 @@ export class RequestHandler {
       dryRun: q.getAll('dryRun').includes('All'),
       fieldManager: q.get('fieldManager') || (req.headers['user-agent'] ?? 'unknown').split('/')[0] || 'unknown',
       options: Buffer.alloc(0),
+      // The registry records the write under it, so a retried call never applies it twice.
+      requestId: String(res.getHeader('Audit-Id') ?? ''),
     });
 
     const answer = (reply: registryV1.ObjectReply, successCode: number) => {
