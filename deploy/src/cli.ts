@@ -45,7 +45,9 @@ async function up(): Promise<number> {
   const log = fs.openSync(logFile, 'a');
   let supervisor: ChildProcess;
   try {
-    supervisor = spawn(process.execPath, [__filename, 'supervise'], { detached: true, stdio: ['ignore', log, log, 'ipc'], env: process.env, cwd: REPO_ROOT });
+    // The state directory as resolved here: the supervisor runs from the repository root.
+    const env = { ...process.env, KAPI_STATE_DIR: STATE_DIR };
+    supervisor = spawn(process.execPath, [__filename, 'supervise'], { detached: true, stdio: ['ignore', log, log, 'ipc'], env, cwd: REPO_ROOT });
   } finally {
     fs.closeSync(log);
   }

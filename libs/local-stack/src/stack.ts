@@ -405,8 +405,9 @@ export async function stopStack(
 }
 
 /**
- * How long `down` gives a supervisor to stop the stack before it is killed and `down` stops the
- * rest itself: every rank in turn, each within a process's own stop timeout in the worst case.
+ * How long `down` gives a supervisor to stop the stack: plenty for processes that stop gracefully
+ * (seconds each, rank after rank). A supervisor still busy after it is killed, and `down` stops
+ * whatever is left itself.
  */
 const SUPERVISOR_STOP_TIMEOUT_MS = 90_000;
 
