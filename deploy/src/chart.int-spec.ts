@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { list, loadAuthnConfig, loadAuthWebhookConfig, loadEtcdTls } from '@kapi/config';
-import { BACKEND_SERVICES, SERVICE_ENV_KEYS, type ServiceName } from '@kapi/local-stack';
+import { list, loadAuthnConfig, loadAuthWebhookConfig, loadEtcdTls, loadServiceTls } from '@kapi/config';
+import { ANY_IDENTITY, CALLERS, FRONT_DOORS, identityOf } from '@kapi/grpc';
+import { BACKEND_SERVICES, NATS_MAX_PAYLOAD_BYTES, NATS_USERS, SERVICE_ENV_KEYS, renderNatsAuthorization, type ServiceName } from '@kapi/local-stack';
 
 const run = promisify(execFile);
 
@@ -27,6 +28,10 @@ const GRPC_PORTS: Record<(typeof BACKEND_SERVICES)[number], number> = {
   'watch-cache': 50055,
 };
 const ALL_SERVICES: ServiceName[] = ['aggregator', ...BACKEND_SERVICES];
+/** The chart's default heap limits (values.yaml), about three quarters of each memory limit. */
+const HEAP_LIMITS_MIB: Record<ServiceName, number> = { aggregator: 384, authn: 288, authz: 288, admission: 288, registry: 384, 'watch-cache': 768 };
+/** The identities the chart's services CA issues: every service, and the NATS server. */
+const SERVICE_IDENTITIES = [...ALL_SERVICES, 'nats'];
 
 // The rendered objects are only read, so a loose shape keeps the assertions short.
 type K8sObject = Record<string, any>;
@@ -295,11 +300,17 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       const deployment = defaults.deployment(service);
       const main = container(deployment);
       assert.equal(main.image, 'kapi:0.1.0', `${service} image defaults to the appVersion`);
-      assert.deepEqual(main.command, ['node', `services/${service}/dist/main.js`]);
+      assert.deepEqual(main.command, ['node', `--max-old-space-size=${HEAP_LIMITS_MIB[service]}`, `services/${service}/dist/main.js`]);
       assert.equal(main.workingDir, '/app');
       assert.equal(deployment.spec.replicas, service === 'aggregator' ? 2 : 1, `${service} replicas`);
     }
     assert.equal(defaults.all('Deployment').length, ALL_SERVICES.length);
+  });
+
+  test("a service's heap limit is a value of its own", async () => {
+    const manifest = await render(['--set', 'watchCache.maxOldSpaceSize=1500', '--set', 'watchCache.resources.limits.memory=2Gi']);
+    assert.equal(container(manifest.deployment('watch-cache')).command[1], '--max-old-space-size=1500');
+    assert.match(await helmFailure(['template', RELEASE, CHART, '--set', 'registry.maxOldSpaceSize=10']), /maxOldSpaceSize.*minimum/);
   });
 
   test('every Deployment gets the env contract of the local stack, with in-cluster addresses', () => {
@@ -371,6 +382,120 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     assert.match(config, /^listen:\s*"0\.0\.0\.0:4222"$/m);
   });
 
+  test('the NATS config takes messages as large as the local stack\'s, so the largest object fits one', () => {
+    assert.match(natsConfig(defaults), new RegExp(`^max_payload: ${NATS_MAX_PAYLOAD_BYTES}$`, 'm'));
+  });
+
+  test("NATS requires mutual TLS and grants each identity what the local stack's NATS_USERS grant", () => {
+    const config = natsConfig(defaults);
+    const local = renderNatsAuthorization({ certFile: '/etc/nats/tls/nats.crt', keyFile: '/etc/nats/tls/nats.key', caFile: '/etc/nats/tls/ca.crt' }).join('\n').trim();
+    assert.ok(config.includes(local), `the chart's NATS config holds the local stack's tls and authorization blocks:\n${local}\n---\n${config}`);
+    assert.deepEqual(NATS_USERS.map((user) => user.identity), ['registry', 'watch-cache']);
+    assert.doesNotMatch(config, /no_auth_user|password|token/);
+
+    // The server mounts its own certificate and key and the services CA, nothing else of the PKI.
+    const nats = defaults.get('StatefulSet', `${RELEASE}-nats`);
+    const tls = (nats.spec.template.spec.volumes as K8sObject[]).find((v) => v.name === 'tls');
+    assert.deepEqual([...volumeFiles(tls ?? {}).entries()].sort(), [
+      ['ca.crt', `Secret/${RELEASE}-pki:services-ca.crt`],
+      ['nats.crt', `Secret/${RELEASE}-pki:nats.crt`],
+      ['nats.key', `Secret/${RELEASE}-pki:nats.key`],
+    ]);
+    assert.deepEqual((container(nats).volumeMounts as K8sObject[]).find((m) => m.name === 'tls'), { name: 'tls', mountPath: '/etc/nats/tls', readOnly: true });
+    assert.match(nats.spec.template.metadata.annotations['checksum/pki'], /^[0-9a-f]{64}$/, 'a new certificate restarts NATS');
+  });
+
+  test('the generated services PKI: a CA apart from the users\' CA, one ECDSA certificate per identity', () => {
+    const pki = secretOf(defaults, `${RELEASE}-pki`);
+    const servicesCa = new X509Certificate(pki['services-ca.crt']);
+    const usersCa = new X509Certificate(pki['ca.crt']);
+    assert.equal(servicesCa.subject, 'CN=kapi-services-ca');
+    assert.ok(servicesCa.ca && servicesCa.checkPrivateKey(createPrivateKey(pki['services-ca.key'])));
+    assert.notEqual(servicesCa.fingerprint256, usersCa.fingerprint256);
+    for (const identity of SERVICE_IDENTITIES) {
+      const cert = new X509Certificate(pki[`${identity}.crt`]);
+      assert.equal(identityOf(cert), identity);
+      assert.ok(cert.checkIssued(servicesCa) && cert.verify(servicesCa.publicKey), `${identity} is issued by the services CA`);
+      assert.ok(!cert.checkIssued(usersCa), `${identity} is not from the users' CA`);
+      assert.ok(cert.checkPrivateKey(createPrivateKey(pki[`${identity}.key`])), `${identity}.key matches`);
+      assert.equal(cert.publicKey.asymmetricKeyType, 'ec', identity);
+    }
+  });
+
+  test("each service reads its own identity's files, which only its pods mount", () => {
+    for (const [label, manifest, secret] of [
+      ['defaults', defaults, `${RELEASE}-pki`],
+      ['existing PKI', existingPki, 'kapi-pki-from-my-ca'],
+    ] as const) {
+      for (const service of ALL_SERVICES) {
+        const deployment = manifest.deployment(service);
+        const files = loadServiceTls(processEnv(deployment));
+        assert.deepEqual(files, {
+          caFile: '/etc/kapi/pki/services/ca.crt',
+          certFile: `/etc/kapi/pki/services/${service}.crt`,
+          keyFile: `/etc/kapi/pki/services/${service}.key`,
+        }, `${label}: ${service}`);
+        const mount = (container(deployment).volumeMounts as K8sObject[]).find((m) => m.name === 'pki');
+        assert.deepEqual(mount, { name: 'pki', mountPath: '/etc/kapi/pki', readOnly: true });
+        const pki = volumeFiles((deployment.spec.template.spec.volumes as K8sObject[]).find((v) => v.name === 'pki') ?? {});
+        assert.equal(pki.get('services/ca.crt'), `Secret/${secret}:services-ca.crt`, `${label}: ${service}`);
+        assert.equal(pki.get(`services/${service}.crt`), `Secret/${secret}:${service}.crt`, `${label}: ${service}`);
+        assert.equal(pki.get(`services/${service}.key`), `Secret/${secret}:${service}.key`, `${label}: ${service}`);
+        const keys = [...pki.keys()].filter((file) => file.endsWith('.key'));
+        assert.deepEqual(keys.sort(), [...(service === 'aggregator' ? ['apiserver.key'] : []), `services/${service}.key`].sort(), `${label}: ${service} mounts no other key`);
+      }
+    }
+  });
+
+  test('NetworkPolicies admit each backend only from the pods the caller table lists, etcd only from the registry, NATS only from its users', () => {
+    const policies = new Map(defaults.all('NetworkPolicy').map((policy) => [policy.metadata.name as string, policy]));
+    assert.deepEqual([...policies.keys()].sort(), [...ALL_SERVICES, 'etcd', 'nats'].map((c) => `${RELEASE}-${c}`).sort());
+    const admitted = (component: string) => {
+      const policy = policies.get(`${RELEASE}-${component}`)!;
+      assert.deepEqual(policy.spec.policyTypes, ['Ingress']);
+      assert.equal(policy.spec.podSelector.matchLabels['app.kubernetes.io/component'], component);
+      const [first] = policy.spec.ingress as K8sObject[];
+      return (first.from as K8sObject[] | undefined)?.map((peer) => {
+        assert.equal(peer.podSelector.matchLabels['app.kubernetes.io/instance'], RELEASE);
+        return peer.podSelector.matchLabels['app.kubernetes.io/component'] as string;
+      });
+    };
+    const grpcServices: Record<string, string> = {
+      authn: 'kapi.authn.v1.Authentication',
+      authz: 'kapi.authz.v1.Authorization',
+      admission: 'kapi.admission.v1.Admission',
+      registry: 'kapi.registry.v1.Registry',
+      'watch-cache': 'kapi.watchcache.v1.WatchCache',
+    };
+    for (const [component, grpcService] of Object.entries(grpcServices)) {
+      // Every backend also answers Health to the front door, which asks it for /readyz.
+      const callers = new Set<string>(FRONT_DOORS);
+      for (const allowed of Object.values(CALLERS[grpcService as keyof typeof CALLERS])) if (allowed !== ANY_IDENTITY) for (const c of allowed) callers.add(c);
+      assert.deepEqual(admitted(component)?.sort(), [...callers].sort(), component);
+      assert.deepEqual(policies.get(`${RELEASE}-${component}`)!.spec.ingress[0].ports, [{ port: 'grpc', protocol: 'TCP' }], component);
+    }
+    assert.deepEqual(admitted('etcd'), ['registry']);
+    assert.deepEqual(admitted('nats')?.sort(), NATS_USERS.map((user) => user.identity).sort());
+    assert.equal(admitted('aggregator'), undefined, 'the front door admits every source by default');
+    assert.deepEqual(policies.get(`${RELEASE}-aggregator`)!.spec.ingress, [{ ports: [{ port: 'https', protocol: 'TCP' }] }]);
+    assert.equal(external.all('NetworkPolicy').length, ALL_SERVICES.length, 'no policy for an etcd or NATS the release does not run');
+  });
+
+  test('NetworkPolicies: the front door and the metrics ports admit whom the values name, and can be left out', async () => {
+    const ingress = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } };
+    const prometheus = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    const valuesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-np-')), 'values.json');
+    fs.writeFileSync(valuesFile, JSON.stringify({ networkPolicy: { enabled: true, frontDoorFrom: [ingress], metricsFrom: [prometheus] } }));
+    const [restricted, off] = await Promise.all([render(['--values', valuesFile]), render(['--set', 'networkPolicy.enabled=false'])]);
+    fs.rmSync(path.dirname(valuesFile), { recursive: true, force: true });
+    const frontDoor = restricted.get('NetworkPolicy', `${RELEASE}-aggregator`).spec.ingress[0];
+    assert.deepEqual(frontDoor.from[0], ingress);
+    assert.equal(frontDoor.from[1].podSelector.matchLabels['app.kubernetes.io/component'], 'test', 'the helm test pod still reaches the front door');
+    const registry = restricted.get('NetworkPolicy', `${RELEASE}-registry`).spec.ingress;
+    assert.deepEqual(registry[1], { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [prometheus] });
+    assert.equal(off.all('NetworkPolicy').length, 0);
+  });
+
   test('the front-door Service exposes 6443 to the aggregator pods', () => {
     const svc = defaults.get('Service', RELEASE);
     assert.equal(svc.spec.type, 'ClusterIP');
@@ -432,7 +557,10 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
 
   test('the generated PKI: a serving certificate from the CA for the front-door names, the key only in the aggregator', () => {
     const pki = secretOf(defaults, `${RELEASE}-pki`);
-    assert.deepEqual(Object.keys(pki).sort(), ['apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'sa.key']);
+    assert.deepEqual(
+      Object.keys(pki).sort(),
+      ['apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'sa.key', 'services-ca.crt', 'services-ca.key', ...SERVICE_IDENTITIES.flatMap((i) => [`${i}.crt`, `${i}.key`])].sort(),
+    );
     const saKey = createPrivateKey(pki['sa.key']);
     assert.deepEqual([saKey.asymmetricKeyType, saKey.asymmetricKeyDetails?.namedCurve], ['ec', 'prime256v1'], 'sa.key signs ServiceAccount tokens with ES256');
     const settings = loadAuthnConfig('/etc/kapi/pki', processEnv(defaults.deployment('authn')));
@@ -464,7 +592,8 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       assert.ok(volume, `${service} has the pki volume`);
       assert.equal(volume.secret.secretName, `${RELEASE}-pki`);
       const files = (volume.secret.items as K8sObject[]).map((item) => item.key).sort();
-      assert.deepEqual(files, service === 'aggregator' ? ['apiserver.crt', 'apiserver.key', 'ca.crt'] : ['ca.crt'], `${service} PKI files`);
+      const own = ['services-ca.crt', `${service}.crt`, `${service}.key`];
+      assert.deepEqual(files, [...(service === 'aggregator' ? ['apiserver.crt', 'apiserver.key', 'ca.crt'] : ['ca.crt']), ...own].sort(), `${service} PKI files`);
       // Pods restart when the generated PKI changes; this also shows every include saw the same PKI.
       assert.match(defaults.deployment(service).spec.template.metadata.annotations?.['checksum/pki'] ?? '', /^[0-9a-f]{64}$/);
     }
@@ -740,6 +869,24 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
         assert.ok(serving.checkIssued(ca) && serving.verify(ca.publicKey), `${label}: issued by the kept CA`);
         assert.ok(subjectAltNames(pki['apiserver.crt']).has(`DNS:${name}`), `${label}: names ${name}`);
       }
+    });
+
+    test('an upgrade keeps the services CA and every identity; an identity removed is reissued alone from the kept CA', async () => {
+      const first = defaults.get('Secret', `${RELEASE}-pki`);
+      const existing = { metadata: { annotations: first.metadata.annotations }, data: first.data };
+      const { ['authz.crt']: _crt, ['authz.key']: _key, ...withoutAuthz } = first.data as Record<string, string>;
+      const [same, renewed] = await Promise.all([
+        renderProbe(probe, { testExistingSecret: existing }),
+        renderProbe(probe, { testExistingSecret: { metadata: existing.metadata, data: withoutAuthz } }),
+      ]);
+      assert.deepEqual(same.get('Secret', `${RELEASE}-pki`).data, first.data);
+      const data = renewed.get('Secret', `${RELEASE}-pki`).data as Record<string, string>;
+      for (const identity of SERVICE_IDENTITIES.filter((i) => i !== 'authz')) assert.equal(data[`${identity}.key`], first.data[`${identity}.key`], identity);
+      assert.equal(data['services-ca.key'], first.data['services-ca.key']);
+      assert.notEqual(data['authz.key'], undefined);
+      const authz = new X509Certificate(Buffer.from(data['authz.crt'], 'base64'));
+      assert.equal(identityOf(authz), 'authz');
+      assert.ok(authz.checkIssued(new X509Certificate(Buffer.from(first.data['services-ca.crt'], 'base64'))));
     });
 
     test('the install notes explain how to get an admin kubeconfig', async () => {

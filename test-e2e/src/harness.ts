@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
+import { ServiceCredentials, type Identity } from '@kapi/grpc';
 import { startStack, withFreePorts, type ServiceName, type StackHandle } from '@kapi/local-stack';
 
 export interface KubectlResult {
@@ -109,6 +110,15 @@ export async function startTestStack(
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The credentials of one identity of the stack's services PKI (the operator's unless another is
+ * named), for a test that talks gRPC to a service directly: `createClient(…, credentials.channelTo(service), service)`.
+ */
+export function credentialsOf(stack: TestStack, identity: Identity = 'operator'): ServiceCredentials {
+  const pki = stack.handle.pki;
+  return ServiceCredentials.fromFiles({ caFile: pki.servicesCaCert, certFile: pki.identities[identity].cert, keyFile: pki.identities[identity].key });
 }
 
 /**

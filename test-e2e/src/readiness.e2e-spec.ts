@@ -13,7 +13,7 @@ import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '@kapi/autho
 import { createClient, unary } from '@kapi/grpc';
 import { METRICS_ADDRESS } from '@kapi/local-stack';
 import { healthV1 } from '@kapi/proto';
-import { anonymousGet, apiRequest, eventually, startTestStack, userlessKubeconfig, type TestStack } from './harness.js';
+import { anonymousGet, apiRequest, credentialsOf, eventually, startTestStack, userlessKubeconfig, type TestStack } from './harness.js';
 
 const JANE = { username: 'jane', uid: '1001', groups: ['dev', 'system:authenticated'] };
 
@@ -90,7 +90,7 @@ describe('readiness and the bootstrap RBAC policy', { timeout: 300_000 }, () => 
 
   /** Asks one authz replica's own Health, not the front door's (which keeps answers for a second). */
   const authzHealth = async (address: string) => {
-    const health = createClient(healthV1.HealthClient, [address]);
+    const health = createClient(healthV1.HealthClient, [address], credentialsOf(stack).channelTo('authz'), 'authz');
     try {
       return await unary('authz', 'Check', health.check.bind(health), {}, { timeoutMs: 2000 });
     } finally {

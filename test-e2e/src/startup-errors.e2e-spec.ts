@@ -1,17 +1,44 @@
-// A service whose etcd or NATS is not there, or whose etcd wants TLS it was not given: the real
-// service processes, started the way the stack starts them, stop with one line naming the
-// dependency and its address, never a start that hangs or retries forever. A dependency that comes
-// up a moment after the service is waited for.
-import { describe, it } from 'node:test';
+// A service whose etcd or NATS is not there, or whose etcd wants TLS it was not given, or that lacks
+// its own identity among the services: the real service processes, started the way the stack
+// starts them, stop with one line naming the dependency and its address (or the missing file),
+// never a start that hangs or retries forever. A dependency that comes up a moment after the
+// service is waited for.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createTestClientCertificate, createTestServingPki, findRepoRoot, freePort, startEtcd, startNats, type EtcdHandle, type NatsHandle } from '@kapi/local-stack';
+import {
+  createTestClientCertificate,
+  createTestServingPki,
+  ensurePki,
+  findRepoRoot,
+  freePort,
+  servingSubjectAltNames,
+  startEtcd,
+  startNats,
+  type EtcdHandle,
+  type NatsHandle,
+  type PkiFiles,
+} from '@kapi/local-stack';
 
 const repoRoot = findRepoRoot();
 const node = path.join(repoRoot, 'node_modules', '.bin', 'node');
+
+/** A services PKI as the stack issues it, so each service started here holds its own identity. */
+let pkiDir: string;
+let pki: PkiFiles;
+before(() => {
+  pkiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-startup-pki-'));
+  pki = ensurePki(pkiDir, servingSubjectAltNames([])).files;
+});
+after(() => fs.rmSync(pkiDir, { recursive: true, force: true }));
+
+/** The variables with which a service finds its identity (service-env.ts hands out the same). */
+function identityEnv(identity: keyof PkiFiles['identities']): Record<string, string> {
+  return { KAPI_SERVICES_CA_FILE: pki.servicesCaCert, KAPI_SERVICE_CERT_FILE: pki.identities[identity].cert, KAPI_SERVICE_KEY_FILE: pki.identities[identity].key };
+}
 
 interface Exit {
   code: number | null;
@@ -23,7 +50,7 @@ interface Exit {
 async function runService(service: string, env: Record<string, string>, whileRunning?: (log: () => string) => Promise<void>): Promise<Exit> {
   const child = spawn(node, [path.join(repoRoot, 'services', service, 'dist', 'main.js')], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', KAPI_INSTANCE: `${service}-0`, KAPI_DEPENDENCY_TIMEOUT: '3s', ...env },
+    env: { PATH: process.env.PATH ?? '', KAPI_INSTANCE: `${service}-0`, KAPI_DEPENDENCY_TIMEOUT: '3s', ...identityEnv(service as keyof PkiFiles['identities']), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -140,7 +167,13 @@ describe('a service whose dependency is unreachable', () => {
         { KAPI_LISTEN: `127.0.0.1:${listenPort}`, KAPI_NATS_URL: `nats://127.0.0.1:${natsPort}`, KAPI_REGISTRY_ADDR: '127.0.0.1:1', KAPI_DEPENDENCY_TIMEOUT: '60s' },
         async (log) => {
           while (!/"msg":"waiting for NATS"/.test(log())) await new Promise((r) => setTimeout(r, 100));
-          nats = await startNats({ storeDir: path.join(dir, 'nats'), port: natsPort, monitorPort, runDir: dir });
+          nats = await startNats({
+            storeDir: path.join(dir, 'nats'),
+            port: natsPort,
+            monitorPort,
+            runDir: dir,
+            tls: { certFile: pki.identities.nats.cert, keyFile: pki.identities.nats.key, caFile: pki.servicesCaCert },
+          });
           // Past its dependencies, the watch cache starts serving gRPC (its snapshot waits for a registry).
           while (!/"msg":"watch-cache started"/.test(log()) && !/cannot start/.test(log())) await new Promise((r) => setTimeout(r, 100));
           assert.doesNotMatch(log(), /cannot start|start failed/);
@@ -149,6 +182,26 @@ describe('a service whose dependency is unreachable', () => {
     } finally {
       await nats?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('any service: stops with one line without its own certificate from the services CA', async () => {
+    const listen = `127.0.0.1:${await freePort('127.0.0.1')}`;
+    const missing = await runService('authz', { KAPI_LISTEN: listen, KAPI_SERVICE_KEY_FILE: '' });
+    assert.equal(lastLine(missing.stderr), "kapi authz: cannot start: KAPI_SERVICE_KEY_FILE is not set: every connection between kapi's services is mutual TLS");
+
+    const another = await runService('authz', { KAPI_LISTEN: listen, ...identityEnv('registry') });
+    assert.equal(
+      lastLine(another.stderr),
+      `kapi authz: cannot start: the certificate in KAPI_SERVICE_CERT_FILE (${pki.identities.registry.cert}) names the identity "registry", not "authz"`,
+    );
+
+    // A user's certificate from the cluster CA, the admin's included, is no service's identity.
+    const user = await runService('authz', { KAPI_LISTEN: listen, KAPI_SERVICE_CERT_FILE: pki.adminCert, KAPI_SERVICE_KEY_FILE: pki.adminKey });
+    assert.equal(lastLine(user.stderr), `kapi authz: cannot start: ${pki.adminCert} is not issued by the services CA`);
+    for (const exit of [missing, another, user]) {
+      assert.equal(exit.code, 1);
+      assert.doesNotMatch(exit.stderr, /\n\s+at /, 'no stack trace');
     }
   });
 });

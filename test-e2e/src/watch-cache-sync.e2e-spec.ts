@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createClient, unary } from '@kapi/grpc';
 import { METRICS_ADDRESS } from '@kapi/local-stack';
 import { healthV1 } from '@kapi/proto';
-import { apiRequest, collectWatch, eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, collectWatch, credentialsOf, eventually, startTestStack, type TestStack } from './harness.js';
 
 describe('lists while the watch cache synchronises', { timeout: 300_000 }, () => {
   let stack: TestStack;
@@ -19,7 +19,7 @@ describe('lists while the watch cache synchronises', { timeout: 300_000 }, () =>
 
   /** Whether one watch-cache replica, asked directly, says it has synchronised. */
   const synced = async (instance: string) => {
-    const health = createClient(healthV1.HealthClient, [address(instance)]);
+    const health = createClient(healthV1.HealthClient, [address(instance)], credentialsOf(stack).channelTo('watch-cache'), 'watch-cache');
     try {
       return (await unary('watch-cache', 'Check', health.check.bind(health), {}, { timeoutMs: 2000, waitForReplica: false })).ready;
     } finally {

@@ -147,7 +147,13 @@ in-cluster names. Argument: dict "root" $ "component" "<service name>".
 {{- define "kapi.serviceEnv" -}}
 {{- $root := .root }}
 {{- $listenPort := ternary "6443" (include "kapi.grpcPort" .component) (eq .component "aggregator") }}
-{{- /* IPv4 only, as the README says; the services would take "[::]:port" too. */}}
+{{- /*
+Every address of the pod: its network namespace holds only loopback and the pod's
+own interface, whose address is not known before the pod starts. Who may reach a
+port is the NetworkPolicies' to say, and every gRPC call needs a certificate from
+the services CA. IPv4 only, as the README says; the services would take
+"[::]:port" too.
+*/}}
 {{- $listenHost := "0.0.0.0" }}
 - name: KAPI_SERVICE_NAME
   value: {{ .component | quote }}
@@ -175,6 +181,13 @@ in-cluster names. Argument: dict "root" $ "component" "<service name>".
 {{- end }}
 - name: KAPI_NATS_URL
   value: {{ include "kapi.natsUrl" $root | quote }}
+{{- /* Its own identity among the services (kapi.kapiVolumes mounts these files only). */}}
+- name: KAPI_SERVICES_CA_FILE
+  value: /etc/kapi/pki/services/ca.crt
+- name: KAPI_SERVICE_CERT_FILE
+  value: {{ printf "/etc/kapi/pki/services/%s.crt" .component | quote }}
+- name: KAPI_SERVICE_KEY_FILE
+  value: {{ printf "/etc/kapi/pki/services/%s.key" .component | quote }}
 - name: KAPI_PKI_DIR
   value: /etc/kapi/pki
 - name: KAPI_TRACE_FILE
@@ -287,6 +300,36 @@ generation would otherwise yield different keys.
 {{- else }}
 {{- $_ := set $data "sa.key" (genPrivateKey "ecdsa" | b64enc) }}
 {{- end }}
+{{- /*
+The services CA, apart from the CA above so that a user's certificate never
+passes as a service, and one certificate per identity (its common name), with
+ECDSA P-256 keys as the local stack issues them (libs/local-stack/src/pki.ts).
+Kept across upgrades; an identity removed from the Secret is reissued, a new
+services CA reissues them all.
+*/}}
+{{- $servicesCa := dict }}
+{{- $servicesReused := and (hasKey $found "services-ca.crt") (hasKey $found "services-ca.key") }}
+{{- if $servicesReused }}
+{{- $servicesCa = buildCustomCert (index $found "services-ca.crt") (index $found "services-ca.key") }}
+{{- $_ := set $data "services-ca.crt" (index $found "services-ca.crt") }}
+{{- $_ := set $data "services-ca.key" (index $found "services-ca.key") }}
+{{- else }}
+{{- $servicesCa = genCAWithKey "kapi-services-ca" (int .Values.pki.generated.caValidityDays) (genPrivateKey "ecdsa") }}
+{{- $_ := set $data "services-ca.crt" ($servicesCa.Cert | b64enc) }}
+{{- $_ := set $data "services-ca.key" ($servicesCa.Key | b64enc) }}
+{{- end }}
+{{- range $identity := include "kapi.serviceIdentities" . | fromJsonArray }}
+{{- $cert := printf "%s.crt" $identity }}
+{{- $key := printf "%s.key" $identity }}
+{{- if and $servicesReused (hasKey $found $cert) (hasKey $found $key) }}
+{{- $_ := set $data $cert (index $found $cert) }}
+{{- $_ := set $data $key (index $found $key) }}
+{{- else }}
+{{- $issued := genSignedCertWithKey $identity nil nil (int $.Values.pki.generated.servingCertValidityDays) $servicesCa (genPrivateKey "ecdsa") }}
+{{- $_ := set $data $cert ($issued.Cert | b64enc) }}
+{{- $_ := set $data $key ($issued.Key | b64enc) }}
+{{- end }}
+{{- end }}
 {{- $_ := set .Values "__kapiPki" (dict "data" $data "sansDigest" $sansDigest) }}
 {{- end }}
 {{- toJson (get .Values "__kapiPki") }}
@@ -301,6 +344,7 @@ imagePullPolicy: {{ .root.Values.image.pullPolicy }}
 workingDir: {{ .root.Values.image.workingDir }}
 command:
   - {{ .root.Values.image.node }}
+  - {{ printf "--max-old-space-size=%d" (int (index .root.Values (include "kapi.valuesKey" .component)).maxOldSpaceSize) }}
   - {{ printf "services/%s/dist/main.js" .component }}
 env:
   {{- include "kapi.serviceEnv" . | trim | nindent 2 }}
@@ -329,7 +373,9 @@ volumeMounts:
 
 {{/*
 Only the front door gets the serving key; authn needs the CA to verify client
-certificates; no pod gets the CA key. Argument: dict "root" $ "component" "<name>".
+certificates; each pod gets the services CA and its own identity's certificate
+and key, under services/ as in the local stack; no pod gets a CA key.
+Argument: dict "root" $ "component" "<name>".
 */}}
 {{- define "kapi.kapiVolumes" -}}
 - name: pki
@@ -345,6 +391,12 @@ certificates; no pod gets the CA key. Argument: dict "root" $ "component" "<name
       - key: apiserver.key
         path: apiserver.key
       {{- end }}
+      - key: services-ca.crt
+        path: services/ca.crt
+      - key: {{ printf "%s.crt" .component }}
+        path: {{ printf "services/%s.crt" .component }}
+      - key: {{ printf "%s.key" .component }}
+        path: {{ printf "services/%s.key" .component }}
 - name: state
   emptyDir: {}
 - name: tmp
@@ -376,15 +428,64 @@ certificates; no pod gets the CA key. Argument: dict "root" $ "component" "<name
 The NATS server's config, with the settings of the local stack
 (libs/local-stack/src/nats.ts). sync_interval: always fsyncs every JetStream
 write, so a watch event that was acknowledged survives a node losing power.
+max_payload is the event bus's MAX_BATCH_BYTES (4 MiB): one revision of the
+largest object kube accepts fits a message.
 */}}
 {{- define "kapi.natsConfig" -}}
 server_name: {{ printf "%s-0" (include "kapi.componentName" (dict "root" . "component" "nats")) | quote }}
 listen: "0.0.0.0:4222"
 http: "0.0.0.0:8222"
+max_payload: 4194304
 jetstream {
   store_dir: "/data/jetstream"
   sync_interval: always
 }
+{{ include "kapi.natsAuthorization" . }}
+{{- end }}
+
+{{/*
+Who may do what on NATS, as libs/local-stack/src/nats.ts's NATS_USERS grants it
+(the chart's test checks they are the same): clients must present a certificate
+from the services CA, which names their NATS user (verify_and_map). Only the
+registry publishes the event subject and manages the stream; the watch-caches
+only read it; each reads replies under its own inbox prefix.
+*/}}
+{{- define "kapi.natsAuthorization" -}}
+tls {
+  cert_file: "/etc/nats/tls/nats.crt"
+  key_file: "/etc/nats/tls/nats.key"
+  ca_file: "/etc/nats/tls/ca.crt"
+  verify_and_map: true
+}
+
+authorization {
+  users = [
+    { user: "CN=registry", permissions: { publish: { allow: ["kapi.events", "$JS.API.INFO", "$JS.API.STREAM.CREATE.KAPI_EVENTS", "$JS.API.STREAM.UPDATE.KAPI_EVENTS", "$JS.API.STREAM.INFO.KAPI_EVENTS", "$JS.API.STREAM.MSG.GET.KAPI_EVENTS"] }, subscribe: { allow: ["_INBOX.registry.>"] } } }
+    { user: "CN=watch-cache", permissions: { publish: { allow: ["$JS.API.INFO", "$JS.API.STREAM.INFO.KAPI_EVENTS", "$JS.API.CONSUMER.CREATE.KAPI_EVENTS.>", "$JS.API.CONSUMER.INFO.KAPI_EVENTS.>", "$JS.API.CONSUMER.MSG.NEXT.KAPI_EVENTS.>", "$JS.ACK.KAPI_EVENTS.>"] }, subscribe: { allow: ["_INBOX.watch-cache.>"] } } }
+  ]
+}
+{{- end }}
+
+{{/* The identities the services CA issues in the chart: every service, and the NATS server. */}}
+{{- define "kapi.serviceIdentities" -}}
+{{- toJson (list "aggregator" "authn" "authz" "admission" "registry" "watch-cache" "nats") }}
+{{- end }}
+
+{{/*
+Which components call each one, as libs/grpc/src/callers.ts declares it (the
+chart's test checks they are the same); the front door also asks every backend's
+Health for /readyz. Its NetworkPolicy admits these pods and no others.
+*/}}
+{{- define "kapi.callersOf" -}}
+{{- toJson (get (dict
+  "authn" (list "aggregator")
+  "authz" (list "aggregator" "registry")
+  "admission" (list "aggregator" "registry")
+  "registry" (list "aggregator" "authn" "authz" "watch-cache")
+  "watch-cache" (list "aggregator" "authz")
+  "etcd" (list "registry")
+  "nats" (list "registry" "watch-cache")
+) .) }}
 {{- end }}
 
 {{/*

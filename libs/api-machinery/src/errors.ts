@@ -69,6 +69,8 @@ export const ErrorCatalogue = {
   KAPI_ERR_INTERNAL: { code: 500, reason: 'InternalError' },
   // An applied configuration that does not fit the kind's schema: kube answers with a plain error (reason Unknown).
   KAPI_ERR_APPLY_UNTYPED: { code: 500, reason: '' },
+  // DeleteOptions that cannot be decoded: kube passes the decoder's error on unconverted (500, reason Unknown).
+  KAPI_ERR_REQUEST_UNDECODABLE: { code: 500, reason: '' },
   KAPI_ERR_DEPENDENCY_UNAVAILABLE: { code: 503, reason: 'ServiceUnavailable' },
   KAPI_ERR_STORAGE_UNAVAILABLE: { code: 503, reason: 'ServiceUnavailable' },
   KAPI_ERR_REQUEST_TIMEOUT: { code: 504, reason: 'Timeout' },

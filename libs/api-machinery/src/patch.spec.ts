@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PatchType, applyJsonPatch, applyMergePatch, applyPatch, applyStrategicMergePatch } from './patch.js';
+import { JSON_PATCH_MAX_COPY_BYTES, MAX_JSON_PATCH_OPERATIONS, PatchType, applyJsonPatch, applyMergePatch, applyPatch, applyStrategicMergePatch, type PatchMeta } from './patch.js';
 import { StatusError } from './errors.js';
 
 const cm = () => ({
@@ -222,6 +222,88 @@ describe('applyJsonPatch (RFC 6902)', () => {
       () => applyJsonPatch(cm(), [{ op: 'frobnicate', path: '/a' }]),
       (err: Error) => err instanceof StatusError && err.httpCode === 422 && /frobnicate/.test((err.cause as Error).message),
     );
+  });
+});
+
+describe('applyJsonPatch limits (kube-apiserver\'s maxJSONPatchOperations and JSONPatchMaxCopyBytes)', () => {
+  it('applies 10,000 operations and refuses 10,001 with 413 in kube\'s words', () => {
+    const ops = (n: number) => Array.from({ length: n }, (_, i) => ({ op: 'add', path: `/data/k${i % 10}`, value: String(i) }));
+    assert.equal((applyJsonPatch(cm(), ops(MAX_JSON_PATCH_OPERATIONS)) as { data: Record<string, string> }).data.k9, '9999');
+    assert.throws(
+      () => applyJsonPatch(cm(), ops(MAX_JSON_PATCH_OPERATIONS + 1)),
+      (err: unknown) =>
+        err instanceof StatusError &&
+        err.httpCode === 413 &&
+        err.reason === 'RequestEntityTooLarge' &&
+        err.message === 'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001',
+    );
+  });
+
+  it('answers a copy bomb (a value copied into itself again and again) with 422 once the copies pass 3 MiB', () => {
+    const bomb = Array.from({ length: 40 }, (_, i) => ({ op: 'copy', from: '/data', path: `/data/c${i}` }));
+    assert.throws(
+      () => applyJsonPatch(cm(), bomb),
+      (err: unknown) =>
+        isPatchApplyError(err) &&
+        (err as StatusError).message === 'the server rejected our request due to an error in our request' &&
+        /^Unable to complete the copy, the accumulated size increase of copy is \d+, exceeding the limit 3145728$/.test(((err as StatusError).cause as Error).message),
+    );
+  });
+
+  it('counts every copy of a patch towards the limit, by the JSON size of the copied value', () => {
+    const big = 'x'.repeat(1024 * 1024);
+    const copies = (n: number) => Array.from({ length: n }, (_, i) => ({ op: 'copy', from: '/big', path: `/c${i}` }));
+    // Each copy is the string's JSON, 2 bytes of quotes more than the string: two fit, three do not.
+    assert.equal(Object.keys(applyJsonPatch({ big }, copies(2)) as object).length, 3);
+    assert.throws(() => applyJsonPatch({ big }, copies(3)), isPatchApplyError);
+    assert.equal(JSON_PATCH_MAX_COPY_BYTES, 3 * 1024 * 1024);
+  });
+
+  it('counts characters Go escapes (<, >, &) as the six bytes Go writes for them', () => {
+    const angled = '<'.repeat(JSON_PATCH_MAX_COPY_BYTES / 6 - 1);
+    assert.doesNotThrow(() => applyJsonPatch({ a: angled }, [{ op: 'copy', from: '/a', path: '/b' }]));
+    assert.throws(() => applyJsonPatch({ a: angled + '<<' }, [{ op: 'copy', from: '/a', path: '/b' }]), isPatchApplyError);
+  });
+
+  it('moves a value back and forth without growing anything', () => {
+    const ops = Array.from({ length: 1000 }, (_, i) => (i % 2 ? { op: 'move', from: '/b', path: '/a' } : { op: 'move', from: '/a', path: '/b' }));
+    assert.deepEqual(applyJsonPatch({ a: { deep: [1, 2, 3] } }, ops), { a: { deep: [1, 2, 3] } });
+  });
+
+  it('applies the same parsed patch twice alike (a retried update applies it again)', () => {
+    const patch = [{ op: 'add', path: '/list', value: [] }, { op: 'add', path: '/list/-', value: 1 }];
+    assert.deepEqual(applyJsonPatch({}, patch), { list: [1] });
+    assert.deepEqual(applyJsonPatch({}, patch), { list: [1] });
+  });
+});
+
+describe('applyStrategicMergePatch of long lists', () => {
+  const keyed: PatchMeta = {
+    field: (name) => (name === 'items' ? { strategy: 'merge', mergeKey: 'name', field: () => undefined, items: () => undefined } : name === 'set' ? { strategy: 'merge', field: () => undefined, items: () => undefined } : undefined),
+    items: () => undefined,
+  };
+
+  it('merges 10,000 items by key into 10,000 items, keeping kube\'s order', () => {
+    const target = { items: Array.from({ length: 10_000 }, (_, i) => ({ name: `n${i}`, v: i })) };
+    const patch = { items: Array.from({ length: 10_000 }, (_, i) => ({ name: `n${(i * 2) % 20_000}`, w: i })) };
+    const out = applyStrategicMergePatch(target, patch, keyed) as { items: { name: string; v?: number; w?: number }[] };
+    assert.equal(out.items.length, 15_000);
+    // The patched items come in the patch's order; untouched ones keep their place before the next named one.
+    assert.deepEqual(out.items.slice(0, 4), [{ name: 'n0', v: 0, w: 0 }, { name: 'n1', v: 1 }, { name: 'n2', v: 2, w: 1 }, { name: 'n3', v: 3 }]);
+    // Items the patch adds come before the untouched ones that follow the last item it names.
+    assert.deepEqual(out.items.slice(-2), [{ name: 'n19998', w: 9999 }, { name: 'n9999', v: 9999 }]);
+  });
+
+  it('unions 10,000 primitives into a set of 10,000', () => {
+    const out = applyStrategicMergePatch({ set: Array.from({ length: 10_000 }, (_, i) => i) }, { set: Array.from({ length: 10_000 }, (_, i) => i + 5_000) }, keyed) as { set: number[] };
+    assert.equal(out.set.length, 15_000);
+    assert.equal(new Set(out.set).size, 15_000);
+  });
+
+  it('finds items whose keys are equal objects whatever the order of their fields', () => {
+    const meta: PatchMeta = { field: () => ({ strategy: 'merge', mergeKey: 'id', field: () => undefined, items: () => undefined }), items: () => undefined };
+    const out = applyStrategicMergePatch({ l: [{ id: { a: 1, b: 2 }, x: 1 }] }, { l: [{ id: { b: 2, a: 1 }, y: 2 }] }, meta);
+    assert.deepEqual(out, { l: [{ id: { b: 2, a: 1 }, x: 1, y: 2 }] });
   });
 });
 

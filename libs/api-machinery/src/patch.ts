@@ -2,6 +2,7 @@
 // strategy from the kind's schema (PatchMeta, supplied by the schema catalogue); without it, lists
 // are replaced as in a JSON merge patch and the map-level directives are honoured.
 import { badRequest, StatusError } from './errors.js';
+import { deepClone, deepEqual, isPlainObject } from './object.js';
 
 /**
  * A JSON patch that is well formed but cannot be applied to the object. kube-apiserver answers 422
@@ -11,7 +12,18 @@ import { badRequest, StatusError } from './errors.js';
 function notApplicable(detail: string): StatusError {
   return new StatusError('KAPI_ERR_OBJECT_INVALID', 'the server rejected our request due to an error in our request', {}, { cause: new Error(detail) });
 }
-import { deepClone, deepEqual, isPlainObject } from './object.js';
+
+/** kube-apiserver's maxJSONPatchOperations: a longer JSON patch is refused (413) before it is applied. */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+
+/**
+ * kube-apiserver's JSONPatchMaxCopyBytes (3 MiB, twice etcd's object limit): what the `copy`
+ * operations of one JSON patch may add up to, counted as the JSON size of each copied value. Past it
+ * the patch is not applicable (422), so a patch that copies a value into itself over and over cannot
+ * double an object until the process runs out of memory. `add` and `replace` carry their values in
+ * the patch itself, which the request body limit already bounds.
+ */
+export const JSON_PATCH_MAX_COPY_BYTES = 3 * 1024 * 1024;
 
 export const PatchType = {
   json: 'application/json-patch+json',
@@ -106,23 +118,71 @@ function mergeList(target: unknown, patch: unknown[], meta: PatchMeta, setOrder:
     return patch.filter((item) => !(isPlainObject(item) && item['$patch'] === 'replace')).map(stripDirectives);
   }
   const merged = [...original];
+  // Items are found by identity (the merge key's value, or a primitive itself) through an index, so
+  // a patch of n items against a list of m costs n + m, not n × m: a list of 10,000 items is
+  // merged in milliseconds rather than holding the process for seconds.
+  const identity = identityOf(key);
+  const positions = new Map<string, number>();
+  merged.forEach((item, i) => {
+    // In a keyed list only objects are found by their key.
+    const id = identity(item);
+    if ((!key || isPlainObject(item)) && !positions.has(id)) positions.set(id, i);
+  });
   if (!key) {
     // A set of primitives: the union.
-    for (const item of patch) if (!merged.some((o) => deepEqual(o, item))) merged.push(deepClone(item));
+    for (const item of patch) {
+      const id = identity(item);
+      if (positions.has(id)) continue;
+      positions.set(id, merged.length);
+      merged.push(deepClone(item));
+    }
   } else {
+    const deleted = new Set<number>();
     for (const item of patch) {
       if (!isPlainObject(item)) continue;
-      const index = merged.findIndex((o) => isPlainObject(o) && deepEqual(o[key], item[key]));
+      const id = identity(item);
+      const index = positions.get(id);
       if (item['$patch'] === 'delete') {
-        if (index >= 0) merged.splice(index, 1);
+        if (index !== undefined) {
+          deleted.add(index);
+          positions.delete(id);
+        }
         continue;
       }
-      if (index >= 0) merged[index] = applyStrategicMergePatch(merged[index], item, meta.items());
-      else merged.push(applyStrategicMergePatch(undefined, item, meta.items()));
+      if (index !== undefined) merged[index] = applyStrategicMergePatch(merged[index], item, meta.items());
+      else {
+        positions.set(id, merged.length);
+        merged.push(applyStrategicMergePatch(undefined, item, meta.items()));
+      }
+    }
+    if (deleted.size) {
+      const kept = merged.filter((_, i) => !deleted.has(i));
+      merged.length = 0;
+      merged.push(...kept);
     }
   }
   const order = Array.isArray(setOrder) ? setOrder : patch.filter((item) => !(isPlainObject(item) && '$patch' in item));
   return orderMerged(merged, order, original, key);
+}
+
+/**
+ * A list item's identity as a string, equal exactly when the identities are deepEqual: the merge
+ * key's value for objects of a keyed list, otherwise the item itself.
+ */
+function identityOf(key: string | undefined): (item: unknown) => string {
+  return (item) => canonical(key && isPlainObject(item) ? item[key] : item);
+}
+
+function canonical(value: unknown): string {
+  if (value === undefined) return '~';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isPlainObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /**
@@ -131,18 +191,36 @@ function mergeList(target: unknown, patch: unknown[], meta: PatchMeta, setOrder:
  * item that followed it originally. So an item the patch adds comes before the untouched ones.
  */
 function orderMerged(merged: unknown[], patchOrder: unknown[], serverOrder: unknown[], key?: string): unknown[] {
-  const idOf = (item: unknown) => (key && isPlainObject(item) ? item[key] : item);
-  const indexIn = (list: unknown[], item: unknown) => list.findIndex((o) => deepEqual(idOf(o), idOf(item)));
-  const byOrder = (items: unknown[], order: unknown[]) =>
-    items.map((item, i) => ({ item, i, at: indexIn(order, item) })).sort((a, b) => (a.at >= 0 && b.at >= 0 ? a.at - b.at : 0) || a.i - b.i).map(({ item }) => item);
-  const named = byOrder(merged.filter((item) => indexIn(patchOrder, item) >= 0), patchOrder);
-  const others = byOrder(merged.filter((item) => indexIn(patchOrder, item) < 0), serverOrder);
+  const identity = identityOf(key);
+  const indexer = (list: unknown[]) => {
+    const index = new Map<string, number>();
+    list.forEach((item, i) => {
+      const id = identity(item);
+      if (!index.has(id)) index.set(id, i);
+    });
+    return (item: unknown) => index.get(identity(item)) ?? -1;
+  };
+  const inPatch = indexer(patchOrder);
+  const inServer = indexer(serverOrder);
+  const byOrder = (items: unknown[], at: (item: unknown) => number) =>
+    items
+      .map((item, i) => ({ item, i, at: at(item) }))
+      .sort((a, b) => (a.at >= 0 && b.at >= 0 ? a.at - b.at : 0) || a.i - b.i)
+      .map(({ item }) => item);
+  const named = byOrder(
+    merged.filter((item) => inPatch(item) >= 0),
+    inPatch,
+  );
+  const others = byOrder(
+    merged.filter((item) => inPatch(item) < 0),
+    inServer,
+  );
   const out: unknown[] = [];
   let i = 0;
   let j = 0;
   while (i < others.length || j < named.length) {
-    const left = indexIn(serverOrder, others[i]);
-    const right = indexIn(serverOrder, named[j]);
+    const left = i < others.length ? inServer(others[i]) : -1;
+    const right = j < named.length ? inServer(named[j]) : -1;
     const takeOther = j >= named.length || (i < others.length && left >= 0 && right >= 0 && left < right);
     out.push(takeOther ? others[i++] : named[j++]);
   }
@@ -211,12 +289,13 @@ function arrayIndex(parent: unknown[], key: string, forAdd: boolean, pointer: st
   return index;
 }
 
+/** Puts `value` at `pointer`; the value becomes part of the document, so the caller passes one it owns. */
 function addAt(doc: unknown, pointer: string, value: unknown): unknown {
   const tokens = parsePointer(pointer);
-  if (tokens.length === 0) return deepClone(value);
+  if (tokens.length === 0) return value;
   const { parent, key } = resolveParent(doc, tokens, pointer);
-  if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, true, pointer), 0, deepClone(value));
-  else parent[key] = deepClone(value);
+  if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, true, pointer), 0, value);
+  else parent[key] = value;
   return doc;
 }
 
@@ -231,24 +310,34 @@ function removeAt(doc: unknown, pointer: string): unknown {
   return doc;
 }
 
-/** RFC 6902. The document is copied first: a failing operation leaves the original untouched. */
+/**
+ * RFC 6902. The document is copied first: a failing operation leaves the original untouched. As in
+ * kube-apiserver, a patch of more than MAX_JSON_PATCH_OPERATIONS operations is refused (413) and
+ * `copy` operations may add at most JSON_PATCH_MAX_COPY_BYTES (422).
+ */
 export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   if (!Array.isArray(patch)) throw badRequest('the server rejected our request due to an error in our request: json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (patch.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new StatusError('KAPI_ERR_REQUEST_TOO_LARGE', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
+  }
   let doc = deepClone(target);
+  let copied = 0;
   for (const raw of patch as JsonPatchOperation[]) {
     if (!isPlainObject(raw) || typeof raw.path !== 'string') throw badRequest('the server rejected our request due to an error in our request: invalid JSON patch operation');
     switch (raw.op) {
       case 'add':
-        doc = addAt(doc, raw.path, raw.value);
+        // The patch's own value is cloned: a retried patch applies the same parsed operations again.
+        doc = addAt(doc, raw.path, deepClone(raw.value));
         break;
       case 'remove':
         doc = removeAt(doc, raw.path);
         break;
       case 'replace':
         if (getAt(doc, raw.path) === undefined) missing(raw.path);
-        doc = addAt(removeAt(doc, raw.path), raw.path, raw.value);
+        doc = addAt(removeAt(doc, raw.path), raw.path, deepClone(raw.value));
         break;
       case 'move': {
+        // The value leaves one place for another: no copy is made, so moves cannot grow anything.
         const value = getAt(doc, raw.from ?? '');
         if (value === undefined) missing(raw.from ?? '');
         doc = addAt(removeAt(doc, raw.from ?? ''), raw.path, value);
@@ -257,7 +346,12 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
       case 'copy': {
         const value = getAt(doc, raw.from ?? '');
         if (value === undefined) missing(raw.from ?? '');
-        doc = addAt(doc, raw.path, value);
+        // Counted as kube counts it, by the JSON size of the copied value, before anything is copied.
+        copied += jsonSize(value);
+        if (copied > JSON_PATCH_MAX_COPY_BYTES) {
+          throw notApplicable(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${JSON_PATCH_MAX_COPY_BYTES}`);
+        }
+        doc = addAt(doc, raw.path, deepClone(value));
         break;
       }
       case 'test':
@@ -270,6 +364,17 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
     }
   }
   return doc;
+}
+
+/** The length in bytes of a value's compact JSON, as Go's encoder writes it (it escapes <, > and & as \u003c…). */
+function jsonSize(value: unknown): number {
+  const text = JSON.stringify(value) ?? 'null';
+  let escaped = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3c || c === 0x3e || c === 0x26) escaped += 5;
+  }
+  return Buffer.byteLength(text) + escaped;
 }
 
 export function applyPatch(type: string, target: unknown, patch: unknown, meta?: PatchMeta): unknown {

@@ -110,12 +110,17 @@ const unknownSchema: MessageSchema = {
 };
 
 export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('the protobuf body does not start with the Kubernetes magic prefix');
+  // kube's protobuf serializer, in its words.
+  if (body.length === 0) throw badRequest('empty data');
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest(`provided data does not appear to be a protobuf message, expected prefix [${[...MAGIC].join(' ')}]`);
+  if (body.length === 4) throw badRequest('empty body');
   let unknown: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: string; contentEncoding?: string };
   try {
     unknown = decodeMessage(body.subarray(4), unknownSchema) as typeof unknown;
   } catch (err) {
-    throw badRequest(`the protobuf body could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+    // A message cut short is gogo-protobuf's `unexpected EOF`, which kube passes on as it is.
+    const message = err instanceof Error ? err.message : String(err);
+    throw badRequest(/premature EOF|index out of range/.test(message) ? 'unexpected EOF' : `the protobuf body could not be decoded: ${message}`);
   }
   if (unknown.contentEncoding) throw badRequest(`protobuf content encoding ${unknown.contentEncoding} is not supported`);
   return {

@@ -9,3 +9,5 @@ export * from './openapi-v2-proto.js';
 export * from './openapi-endpoints.js';
 export * from './field-validation.js';
 export * from './patch-options.js';
+export * from './request-body.js';
+export * from './max-in-flight.js';

@@ -1,6 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEFAULT_SHUTDOWN_DELAY_MS, FRONT_DOOR_HEALTH_CHECK, formatHostPort, loadAuthWebhookConfig, loadEtcdTls, loadServiceConfig, loadShutdownConfig, parseHostPort } from './index.js';
+import {
+  ConfigError,
+  DEFAULT_SHUTDOWN_DELAY_MS,
+  FRONT_DOOR_HEALTH_CHECK,
+  formatHostPort,
+  loadAuthWebhookConfig,
+  loadEtcdTls,
+  loadServiceConfig,
+  loadServiceTls,
+  loadShutdownConfig,
+  parseHostPort,
+} from './index.js';
 
 describe('loadAuthWebhookConfig', () => {
   it("defaults to kube's: RBAC (an empty list), no webhooks, TTLs 5m, 30s and 2m", () => {
@@ -39,8 +50,28 @@ describe('loadAuthWebhookConfig', () => {
   });
 
   it('is part of every service configuration', () => {
-    const config = loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', KAPI_AUTHORIZATION_MODE: 'AlwaysAllow' });
+    const config = loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', KAPI_AUTHORIZATION_MODE: 'AlwaysAllow', ...SERVICE_TLS });
     assert.deepEqual(config.authWebhooks.authorizationModes, ['AlwaysAllow']);
+  });
+});
+
+const SERVICE_TLS = { KAPI_SERVICES_CA_FILE: '/pki/services/ca.crt', KAPI_SERVICE_CERT_FILE: '/pki/services/authz.crt', KAPI_SERVICE_KEY_FILE: '/pki/services/authz.key' };
+
+describe('loadServiceTls', () => {
+  it('reads the services CA and the service certificate and key', () => {
+    assert.deepEqual(loadServiceTls(SERVICE_TLS), { caFile: '/pki/services/ca.crt', certFile: '/pki/services/authz.crt', keyFile: '/pki/services/authz.key' });
+    assert.deepEqual(loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', ...SERVICE_TLS }).serviceTls, loadServiceTls(SERVICE_TLS));
+  });
+
+  it('refuses a start without any of them in one line: no connection between services is plaintext', () => {
+    for (const variable of Object.keys(SERVICE_TLS)) {
+      const env = { ...SERVICE_TLS, [variable]: '' };
+      assert.throws(() => loadServiceConfig('authz', { KAPI_LISTEN: '127.0.0.1:50052', ...env }), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.message, `${variable} is not set: every connection between kapi's services is mutual TLS`);
+        return true;
+      });
+    }
   });
 });
 
@@ -90,5 +121,28 @@ describe('loadShutdownConfig', () => {
     );
     assert.throws(() => loadShutdownConfig({ KAPI_SHUTDOWN_SEND_RETRY_AFTER: 'yes' }), /^ConfigError: KAPI_SHUTDOWN_SEND_RETRY_AFTER="yes" is not true or false$/);
     assert.throws(() => loadShutdownConfig({ KAPI_SHUTDOWN_DELAY_DURATION: '-1s' }), /KAPI_SHUTDOWN_DELAY_DURATION="-1s" must not be negative/);
+  });
+});
+
+describe('in-flight limits', () => {
+  const base = { KAPI_LISTEN: '127.0.0.1:6443', ...SERVICE_TLS };
+
+  it("defaults to kube-apiserver's 400 read-only and 200 mutating requests", () => {
+    const c = loadServiceConfig('aggregator', base);
+    assert.equal(c.maxRequestsInflight, 400);
+    assert.equal(c.maxMutatingRequestsInflight, 200);
+  });
+
+  it('reads KAPI_MAX_REQUESTS_INFLIGHT and KAPI_MAX_MUTATING_REQUESTS_INFLIGHT, 0 meaning no limit', () => {
+    const c = loadServiceConfig('aggregator', { ...base, KAPI_MAX_REQUESTS_INFLIGHT: '0', KAPI_MAX_MUTATING_REQUESTS_INFLIGHT: ' 3 ' });
+    assert.equal(c.maxRequestsInflight, 0);
+    assert.equal(c.maxMutatingRequestsInflight, 3);
+  });
+
+  it('stops the start with one line naming a value that is not a count', () => {
+    assert.throws(
+      () => loadServiceConfig('aggregator', { ...base, KAPI_MAX_REQUESTS_INFLIGHT: '-1' }),
+      (err: unknown) => err instanceof ConfigError && err.message === 'KAPI_MAX_REQUESTS_INFLIGHT="-1" is not a whole number of 0 or more',
+    );
   });
 });

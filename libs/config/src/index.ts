@@ -28,6 +28,8 @@ export interface ServiceConfig {
   /** How to reach etcd over TLS (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
   etcdTls: EtcdTlsFiles;
   natsUrl: string;
+  /** This process's identity among the services, for gRPC both ways and for NATS (see ServiceTlsFiles). */
+  serviceTls: ServiceTlsFiles;
   pkiDir: string;
   traceFile: string;
   advertiseAddress: string;
@@ -38,6 +40,10 @@ export interface ServiceConfig {
   dependencyTimeoutMs: number;
   /** Authorization modes and the authentication/authorization webhooks (see AuthWebhookConfig). */
   authWebhooks: AuthWebhookConfig;
+  /** KAPI_MAX_REQUESTS_INFLIGHT (kube's --max-requests-inflight, default 400; 0 for no limit): the front door's read-only requests at once. */
+  maxRequestsInflight: number;
+  /** KAPI_MAX_MUTATING_REQUESTS_INFLIGHT (--max-mutating-requests-inflight, default 200; 0 for no limit). */
+  maxMutatingRequestsInflight: number;
 }
 
 export interface EtcdTlsFiles {
@@ -46,6 +52,32 @@ export interface EtcdTlsFiles {
   /** KAPI_ETCD_CERTFILE and KAPI_ETCD_KEYFILE: the client certificate etcd asks for. */
   certFile?: string;
   keyFile?: string;
+}
+
+/**
+ * The services CA and this process's certificate and key from it: every gRPC connection between
+ * kapi's services, and to NATS, is mutual TLS with these. The CA is not the one that signs users'
+ * client certificates (KAPI_PKI_DIR's ca.crt), so a user's certificate never passes as a service.
+ */
+export interface ServiceTlsFiles {
+  /** KAPI_SERVICES_CA_FILE */
+  caFile: string;
+  /** KAPI_SERVICE_CERT_FILE */
+  certFile: string;
+  /** KAPI_SERVICE_KEY_FILE */
+  keyFile: string;
+}
+
+/** The service TLS settings; every one is required, since no connection between services is plaintext. */
+export function loadServiceTls(env: NodeJS.ProcessEnv): ServiceTlsFiles {
+  const variables = { caFile: 'KAPI_SERVICES_CA_FILE', certFile: 'KAPI_SERVICE_CERT_FILE', keyFile: 'KAPI_SERVICE_KEY_FILE' } as const;
+  const files = { caFile: '', certFile: '', keyFile: '' };
+  for (const [key, variable] of Object.entries(variables) as [keyof ServiceTlsFiles, string][]) {
+    const value = env[variable];
+    if (!value) throw new ConfigError(`${variable} is not set: every connection between kapi's services is mutual TLS`);
+    files[key] = value;
+  }
+  return files;
 }
 
 /** The etcd TLS settings, refused in one line when they cannot work with the endpoints. */
@@ -96,6 +128,7 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     etcdEndpoints: list(env.KAPI_ETCD_ENDPOINTS),
     etcdTls: loadEtcdTls(env, list(env.KAPI_ETCD_ENDPOINTS)),
     natsUrl: env.KAPI_NATS_URL ?? '',
+    serviceTls: loadServiceTls(env),
     pkiDir: env.KAPI_PKI_DIR ?? '',
     traceFile: env.KAPI_TRACE_FILE ?? '',
     advertiseAddress: env.KAPI_ADVERTISE_ADDRESS ?? '',
@@ -103,7 +136,17 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     metricsListen: env.KAPI_METRICS_LISTEN ? parseHostPort(env.KAPI_METRICS_LISTEN, 'KAPI_METRICS_LISTEN') : undefined,
     dependencyTimeoutMs: durationSetting(env, 'KAPI_DEPENDENCY_TIMEOUT', 30_000),
     authWebhooks: loadAuthWebhookConfig(env),
+    maxRequestsInflight: countSetting(env, 'KAPI_MAX_REQUESTS_INFLIGHT', 400),
+    maxMutatingRequestsInflight: countSetting(env, 'KAPI_MAX_MUTATING_REQUESTS_INFLIGHT', 200),
   };
+}
+
+/** A count of things, 0 or more: one line naming the variable when it is anything else. */
+function countSetting(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
+  const value = env[variable];
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${variable}=${JSON.stringify(value)} is not a whole number of 0 or more`);
+  return Number(value.trim());
 }
 
 // ---- Authorization modes and authentication/authorization webhooks (kube-apiserver's

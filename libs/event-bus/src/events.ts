@@ -1,14 +1,17 @@
 // What travels on the bus: every change etcd made at one revision, in one message, so that a
 // transaction is never split. `prevRevision` is the revision of the message before it, which lets a
 // consumer prove it has missed nothing.
+//
+// A change carries the value written, never the one before it: a consumer that holds every revision
+// knows the previous value already (as kube's watch cache takes it from its own store), and leaving
+// it out keeps a revision within what one etcd request holds, so the largest object kube accepts
+// fits a message (see MAX_BATCH_BYTES).
 
 export interface KeyChange {
   type: 'PUT' | 'DELETE';
   key: string;
   /** The object's JSON as stored (absent for DELETE). */
   value?: string;
-  /** The object's JSON before this change, when there was one. */
-  prevValue?: string;
   createRevision: number;
   modRevision: number;
 }
@@ -21,6 +24,30 @@ export interface RevisionBatch {
   observedAt?: number;
   /** Set when the publisher could not continue its history (e.g. etcd compacted it): consumers re-list. */
   reset?: boolean;
+  /**
+   * Set, with no changes, when the revision's batch could not be published whole (larger than a
+   * message may be): consumers read this revision from etcd's own history instead.
+   */
+  fromHistory?: boolean;
+}
+
+/** What the publisher sends in place of a batch the bus can never carry. */
+export function historyMarker(batch: RevisionBatch): RevisionBatch {
+  return { revision: batch.revision, prevRevision: batch.prevRevision, changes: [], observedAt: batch.observedAt, fromHistory: true };
+}
+
+/** A batch the bus refuses for what it is, not for the state of the bus: publishing it again cannot succeed. */
+export class UnpublishableBatchError extends Error {
+  constructor(
+    readonly revision: number,
+    /** The batch's encoded size, when known. */
+    readonly bytes: number | undefined,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'UnpublishableBatchError';
+  }
 }
 
 export interface ReceivedBatch {

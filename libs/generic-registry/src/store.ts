@@ -34,7 +34,7 @@ import {
   type ManagedFieldsEntry,
   type Status,
 } from '@kapi/api-machinery';
-import { applyScale, checkFieldSelector, scaleOf, storageKey, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
+import { applyScale, checkFieldSelector, checkPatchedScale, checkScaleBody, scaleOf, storageKey, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
 import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type RecordedWrite, type RequestRecord, type StorageBackend, type StoredValue } from '@kapi/storage';
 import { metrics } from '@kapi/telemetry';
@@ -504,7 +504,11 @@ export class GenericStore {
     return this.once(
       ctx,
       (earlier) => this.asSubresource(earlier.object, subresource),
-      () => (subresource === 'scale' ? this.updateScale(namespace, name, ctx, replace) : this.guaranteedUpdate(namespace, name, subresource, ctx, replace)),
+      () => {
+        if (subresource !== 'scale') return this.guaranteedUpdate(namespace, name, subresource, ctx, replace);
+        checkScaleBody(input);
+        return this.updateScale(namespace, name, ctx, replace);
+      },
     );
   }
 
@@ -521,6 +525,7 @@ export class GenericStore {
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
         throw badRequest('the patch did not produce an object');
       }
+      if (subresource === 'scale') checkPatchedScale(patched as KubeObject);
       // The patched object is decoded into the kind's types, as kube-apiserver does: a value of the
       // wrong type makes the patch invalid (422), and what the kind does not declare is dropped (the
       // front door has already reported it as fieldValidation asked).

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { isStatusError } from '@kapi/api-machinery';
@@ -6,6 +6,13 @@ import { healthV1 } from '@kapi/proto';
 import { createClient, isRetriedCall, unary } from './client.js';
 import { healthService } from './health.js';
 import { startGrpcServer, toGrpcHandlers, type CallContext } from './server.js';
+import { createTestPki } from './test-pki.fixture.js';
+
+const pki = createTestPki();
+after(() => pki.remove());
+const server = pki.credentials('registry');
+const caller = pki.credentials('aggregator');
+const clientOf = (port: number) => createClient(healthV1.HealthClient, [`127.0.0.1:${port}`], caller.channelTo('registry'), 'registry');
 
 /** A port nothing listens on (yet). */
 function closedPort(): Promise<number> {
@@ -22,11 +29,11 @@ const check = (client: healthV1.HealthClient, options?: { waitForReplica?: boole
 /** A client of a replica that starts listening `afterMs` from now, on a port closed until then. */
 async function replicaStartingLater(afterMs: number) {
   const port = await closedPort();
-  const client = createClient(healthV1.HealthClient, [`127.0.0.1:${port}`]);
-  const server = new Promise<Awaited<ReturnType<typeof startGrpcServer>>>((resolve) =>
-    setTimeout(() => resolve(startGrpcServer(`127.0.0.1:${port}`, [healthService('probe', [])])), afterMs),
+  const client = clientOf(port);
+  const started = new Promise<Awaited<ReturnType<typeof startGrpcServer>>>((resolve) =>
+    setTimeout(() => resolve(startGrpcServer(`127.0.0.1:${port}`, [healthService('probe', [])], { credentials: server })), afterMs),
   );
-  return { client, close: async () => (client.close(), await (await server).stop()) };
+  return { client, close: async () => (client.close(), await (await started).stop()) };
 }
 
 describe('unary', () => {
@@ -51,7 +58,7 @@ describe('unary', () => {
 
   it('answers 503 naming the first failure when no replica comes back', async () => {
     const port = await closedPort();
-    const client = createClient(healthV1.HealthClient, [`127.0.0.1:${port}`]);
+    const client = clientOf(port);
     try {
       await assert.rejects(check(client), (err: unknown) => {
         assert.ok(isStatusError(err));
@@ -79,8 +86,10 @@ describe('a retried call', () => {
     };
     // The first attempt meets a closed port (UNAVAILABLE); the retry reaches the replica once it is up.
     const port = await closedPort();
-    const client = createClient(healthV1.HealthClient, [`127.0.0.1:${port}`]);
-    const server = new Promise<Awaited<ReturnType<typeof startGrpcServer>>>((resolve) => setTimeout(() => resolve(startGrpcServer(`127.0.0.1:${port}`, [recording])), 300));
+    const client = clientOf(port);
+    const started = new Promise<Awaited<ReturnType<typeof startGrpcServer>>>((resolve) =>
+      setTimeout(() => resolve(startGrpcServer(`127.0.0.1:${port}`, [recording], { credentials: server })), 300),
+    );
     try {
       await check(client);
       assert.deepEqual(seen, [true]);
@@ -88,7 +97,7 @@ describe('a retried call', () => {
       assert.deepEqual(seen, [true, false], 'a call that needed no retry is not marked');
     } finally {
       client.close();
-      await (await server).stop();
+      await (await started).stop();
     }
   });
 });

@@ -14,9 +14,15 @@ export function targetFor(addresses: string[]): string {
   return `ipv4:${addresses.join(',')}`;
 }
 
-export function createClient<C>(Ctor: ClientConstructor<C>, addresses: string[]): C {
+/**
+ * A client of every replica at `addresses`, over a channel with `credentials` (a service's
+ * `ServiceCredentials.channelTo(peer)`: mutual TLS, the server checked to name `peer`). The TLS name
+ * the client sends is the peer's identity, since replicas' addresses vary and are not what is checked.
+ */
+export function createClient<C>(Ctor: ClientConstructor<C>, addresses: string[], credentials: grpc.ChannelCredentials, peer: string): C {
   if (addresses.length === 0) throw new Error('no address for the gRPC client');
-  return new Ctor(targetFor(addresses), grpc.credentials.createInsecure(), {
+  return new Ctor(targetFor(addresses), credentials, {
+    'grpc.ssl_target_name_override': peer,
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,

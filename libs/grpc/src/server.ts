@@ -4,6 +4,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@kapi/telemetry';
+import { CALLERS, callRefusal, type CallerTable } from './callers.js';
+import { identityOf, type ServiceCredentials } from './identity.js';
 
 type MethodDefinition = {
   path: string;
@@ -77,6 +79,23 @@ type TrackedHandlers = grpc.UntypedServiceImplementation & { [OPEN_STREAMS]?: Se
 
 const SHUTTING_DOWN = { code: grpc.status.UNAVAILABLE, details: 'the server is shutting down' };
 
+/**
+ * Waits until the stream takes more, or the call ends: a cancelled call never drains, and a
+ * handler that waited only for 'drain' would hold its generator (a watch, a snapshot) forever.
+ */
+function drainedOrAborted(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export function toGrpcHandlers<D extends ServiceDefinition>(
   definition: D,
   implementation: ServiceImplementation<D>,
@@ -105,9 +124,13 @@ export function toGrpcHandlers<D extends ServiceDefinition>(
         };
         openStreams.add(open);
         void withServerSpan(method.path, call.metadata, async () => {
+          // Leaving the loop (break, or a throw) returns the generator, so its cleanup runs.
           for await (const item of (impl as StreamImpl)(call.request, { metadata: call.metadata, signal })) {
             if (signal.aborted) break;
-            if (!call.write(item)) await new Promise((resolve) => call.once('drain', resolve));
+            if (!call.write(item)) {
+              await drainedOrAborted(call, signal);
+              if (signal.aborted) break;
+            }
           }
         })
           .then(
@@ -153,14 +176,83 @@ export interface GrpcServerHandle {
 /** How long in-flight calls may take to finish on shutdown: a kubelet's default termination grace period. */
 export const SHUTDOWN_GRACE_MS = 30_000;
 
+export interface GrpcServerOptions {
+  /** This process's identity: the server's certificate, and the CA its callers' certificates must chain to. */
+  credentials: ServiceCredentials;
+  /** Who may call what; kapi's own table unless a test declares another. */
+  callers?: CallerTable;
+  /** Where refused calls are reported. */
+  logger?: Logger;
+}
+
+/**
+ * Identities by certificate fingerprint: parsing a certificate costs more than a small call, and a
+ * caller presents the same one on every call of its long-lived connections. The chain was verified
+ * by the TLS handshake; the fingerprint is the SHA-256 of exactly those bytes.
+ */
+const identitiesByFingerprint = new Map<string, string | undefined>();
+const IDENTITY_CACHE_SIZE = 256;
+
+/** The identity the caller's verified client certificate names, if any. */
+export function callerIdentity(authContext: { sslPeerCertificate?: { raw?: Buffer; fingerprint256?: string } } | null | undefined): string | undefined {
+  const peer = authContext?.sslPeerCertificate;
+  if (!peer?.raw) return undefined;
+  const fingerprint = peer.fingerprint256;
+  if (fingerprint && identitiesByFingerprint.has(fingerprint)) return identitiesByFingerprint.get(fingerprint);
+  const identity = identityOf(peer.raw);
+  if (fingerprint) {
+    if (identitiesByFingerprint.size >= IDENTITY_CACHE_SIZE) identitiesByFingerprint.clear();
+    identitiesByFingerprint.set(fingerprint, identity);
+  }
+  return identity;
+}
+
+/**
+ * Refuses, with PERMISSION_DENIED naming the identity and the method, a call whose caller the table
+ * does not admit, before its metadata or message reach the handler; the refusal is logged.
+ */
+function callerCheck(callers: CallerTable, logger: Logger | undefined): grpc.ServerInterceptor {
+  return (method, call) => {
+    let refused = false;
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, pass) => {
+            const identity = callerIdentity(call.getAuthContext());
+            const reason = callRefusal(identity, method.path, callers);
+            if (!reason) return pass(metadata);
+            refused = true;
+            logger?.warn('refused a gRPC call', { method: method.path, identity, peer: call.getPeer(), reason });
+            call.sendStatus({ code: grpc.status.PERMISSION_DENIED, details: reason, metadata: new grpc.Metadata() });
+          },
+          onReceiveMessage: (message, pass) => {
+            if (!refused) pass(message);
+          },
+          onReceiveHalfClose: (pass) => {
+            if (!refused) pass();
+          },
+        }),
+    });
+  };
+}
+
+/**
+ * Serves `services` over mutual TLS: a client without a certificate from the services CA fails the
+ * handshake, and one the caller table does not admit for a method is refused that method.
+ */
 export async function startGrpcServer(
   address: string,
   services: { definition: ServiceDefinition; handlers: grpc.UntypedServiceImplementation }[],
+  options: GrpcServerOptions,
 ): Promise<GrpcServerHandle> {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+    interceptors: [callerCheck(options.callers ?? CALLERS, options.logger)],
+  });
   for (const s of services) server.addService(s.definition as unknown as grpc.ServiceDefinition, s.handlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(address, options.credentials.server(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     server,

@@ -1,7 +1,7 @@
 // The scale subresource (<resource>/scale): an autoscaling/v1 Scale that reads and writes the owning
 // object's spec.replicas, reports its status.replicas and its pod selector as a label-selector
 // string. A kind opts in with a ScaleSubresource on its strategy; the generic store does the rest.
-import { ageColumn, field, invalid, nameColumn, objectMessage, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, badRequest, field, invalid, nameColumn, objectMessage, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 
 export interface ScaleSubresource {
   /** The pods the object scales, in the string form of a label selector (Scale's status.selector). */
@@ -53,6 +53,35 @@ export function applyScale(current: KubeObject, written: KubeObject): KubeObject
   const pinned = written.metadata?.resourceVersion;
   obj.metadata = pinned ? { ...meta, resourceVersion: pinned } : meta;
   return obj;
+}
+
+/**
+ * Why a written Scale cannot be decoded as an autoscaling/v1 Scale, in the decoder's words, or
+ * undefined when it can: its kind and apiVersion, when present, must be Scale's. A Scale of another
+ * version is a kind the scheme does not register; another kind cannot be converted to a Scale.
+ */
+function scaleTypeError(written: KubeObject): string | undefined {
+  const { apiVersion, kind } = written;
+  const expected = `${SCALE_KIND.group}/${SCALE_KIND.version}`;
+  if ((kind === undefined || kind === SCALE_KIND.kind) && (apiVersion === undefined || apiVersion === expected)) return undefined;
+  if (kind === undefined || kind === SCALE_KIND.kind || !apiVersion) {
+    return `no kind "${kind ?? SCALE_KIND.kind}" is registered for version "${apiVersion ?? expected}" in scheme "pkg/runtime/scheme.go:110"`;
+  }
+  return `converting (${apiVersion.split('/').at(-1)}.${kind}) to (autoscaling.Scale): unknown conversion`;
+}
+
+/** A Scale sent whole (PUT): 400 as kube's update handler words a body of another kind. */
+export function checkScaleBody(written: KubeObject): void {
+  const error = scaleTypeError(written);
+  if (!error) return;
+  const version = (written.apiVersion ?? '').split('/').at(-1) ?? '';
+  throw badRequest(`${written.kind ?? SCALE_KIND.kind} in version "${version}" cannot be handled as a Scale: ${error}`);
+}
+
+/** A Scale a patch produced: 422, the patch being invalid, as kube's patcher words it. */
+export function checkPatchedScale(patched: KubeObject): void {
+  const error = scaleTypeError(patched);
+  if (error) throw invalid('', '', '', [field.invalid('patch', JSON.stringify(patched), error)]);
 }
 
 const replicasOf = (part: 'spec' | 'status') => (obj: KubeObject) => (obj as Replicated)[part]?.replicas ?? 0;

@@ -98,7 +98,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     'backend kapi-front-doors',
     '    balance roundrobin',
     '    option httpchk GET /readyz',
-    '    http-check expect status 200',
+    // A front door past its in-flight limit answers its /readyz 429 too: it is busy, not broken, and
+    // taking it out would pile its load onto the others.
+    '    http-check expect rstatus ^(200|429)$',
     ...serverLines,
     ...backupLines,
     '',

@@ -13,11 +13,22 @@ export type { RestartBackoffOptions, SupervisorEvent, SupervisorOptions } from '
 export { checkEtcdHealth, etcdArguments, startEtcd } from './etcd';
 export type { EtcdHandle, EtcdOptions, EtcdServerTls } from './etcd';
 
-export { checkNatsHealth, renderNatsConfig, startNats } from './nats';
-export type { NatsHandle, NatsOptions } from './nats';
+export { NATS_USERS, checkNatsHealth, NATS_MAX_PAYLOAD_BYTES, renderNatsAuthorization, renderNatsConfig, startNats } from './nats';
+export type { NatsHandle, NatsOptions, NatsServerTls, NatsUser } from './nats';
 
-export { ADMIN_COMMON_NAME, ADMIN_ORGANIZATION, createTestClientCertificate, createTestServingPki, ensurePki, pkiFiles, servingSubjectAltNames } from './pki';
-export type { EnsurePkiResult, PkiFiles, SubjectAltNames } from './pki';
+export {
+  ADMIN_COMMON_NAME,
+  ADMIN_ORGANIZATION,
+  SERVICE_IDENTITY_NAMES,
+  createForeignServiceCertificate,
+  createTestClientCertificate,
+  createTestServingPki,
+  ensurePki,
+  pkiFiles,
+  servingSubjectAltNames,
+} from './pki';
+export type { EnsurePkiResult, KeyPairFiles, PkiFiles, ServiceIdentityName, SubjectAltNames } from './pki';
+export { operatorTlsMaterial, probeServiceHealth } from './service-probe';
 
 export { renderKubeconfig, writeKubeconfig } from './kubeconfig';
 export type { KubeconfigContent } from './kubeconfig';
@@ -37,6 +48,9 @@ export type { BackendServiceName, HostPort, ServiceInstance, ServiceName, Topolo
 
 export { METRICS_ADDRESS, SERVICE_ENV_KEYS, childEnvironment, serviceEnvironment } from './service-env';
 export type { ServiceEnvironment } from './service-env';
+
+export { DEFAULT_HEAP_LIMITS_MIB, heapLimitFlag, heapLimitsFromEnv } from './heap-limits';
+export type { HeapLimits } from './heap-limits';
 
 export { logFileOf, statePaths } from './state-dir';
 export type { StatePaths } from './state-dir';

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { findBinary } from './binaries';
 import { writeKubeconfig } from './kubeconfig';
-import { ensurePki, servingSubjectAltNames } from './pki';
+import { SERVICE_IDENTITY_NAMES, ensurePki, servingSubjectAltNames } from './pki';
+
+const SERVICES_PKI = ['services/ca.crt', 'services/ca.key', ...SERVICE_IDENTITY_NAMES.flatMap((identity) => [`services/${identity}.crt`, `services/${identity}.key`])];
 
 const pkiDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-pki-test-')), 'pki');
 after(() => fs.rmSync(path.dirname(pkiDir), { recursive: true, force: true }));
@@ -17,7 +19,7 @@ describe('ensurePki', { timeout: 60_000 }, () => {
 
   test('creates a CA, serving, admin and service-account material that openssl accepts', () => {
     const { files, generated } = ensurePki(pkiDir, sans);
-    assert.deepEqual(generated.sort(), ['admin.crt', 'admin.key', 'apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'load-balancer.crt', 'load-balancer.key', 'sa.key', 'sa.pub']);
+    assert.deepEqual(generated.sort(), ['admin.crt', 'admin.key', 'apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'load-balancer.crt', 'load-balancer.key', 'sa.key', 'sa.pub', ...SERVICES_PKI].sort());
     const verified = execFileSync('openssl', ['verify', '-CAfile', files.caCert, files.adminCert, files.servingCert], { encoding: 'utf8' });
     assert.match(verified, /admin\.crt: OK/);
     assert.match(verified, /apiserver\.crt: OK/);
@@ -46,6 +48,28 @@ describe('ensurePki', { timeout: 60_000 }, () => {
     assert.match(fs.readFileSync(files.serviceAccountPublicKey, 'utf8'), /^-----BEGIN PUBLIC KEY-----/);
   });
 
+  test('issues each service identity from a services CA of its own, which the users\' CA is not', () => {
+    const { files } = ensurePki(pkiDir, sans);
+    const servicesCa = new X509Certificate(fs.readFileSync(files.servicesCaCert));
+    const usersCa = new X509Certificate(fs.readFileSync(files.caCert));
+    assert.equal(servicesCa.subject, 'CN=kapi-services-ca');
+    assert.ok(servicesCa.ca);
+    assert.notEqual(servicesCa.fingerprint256, usersCa.fingerprint256);
+    const verified = execFileSync('openssl', ['verify', '-CAfile', files.servicesCaCert, ...SERVICE_IDENTITY_NAMES.map((identity) => files.identities[identity].cert)], { encoding: 'utf8' });
+    for (const identity of SERVICE_IDENTITY_NAMES) {
+      assert.match(verified, new RegExp(`${identity}\\.crt: OK`));
+      const cert = new X509Certificate(fs.readFileSync(files.identities[identity].cert));
+      assert.equal(cert.subject, `CN=${identity}`);
+      assert.ok(!cert.checkIssued(usersCa), `${identity} is not from the users' CA`);
+      assert.equal(cert.publicKey.asymmetricKeyType, 'ec', `${identity} has an ECDSA key`);
+      const usages = { operator: ['1.3.6.1.5.5.7.3.2'], nats: ['1.3.6.1.5.5.7.3.1'] }[identity as string] ?? ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'];
+      assert.deepEqual(cert.keyUsage, usages, `${identity} extended key usage`);
+      assert.equal(fs.statSync(files.identities[identity].key).mode & 0o077, 0, `${identity}.key must not be readable by others`);
+    }
+    // A user's certificate, the admin's included, does not chain to the services CA.
+    assert.throws(() => execFileSync('openssl', ['verify', '-CAfile', files.servicesCaCert, files.adminCert], { stdio: 'pipe' }));
+  });
+
   test('is idempotent, so certificates survive a restart', () => {
     const before = fs.readFileSync(path.join(pkiDir, 'ca.crt'), 'utf8');
     assert.deepEqual(ensurePki(pkiDir, sans).generated, []);
@@ -64,6 +88,13 @@ describe('ensurePki', { timeout: 60_000 }, () => {
     const { generated } = ensurePki(pkiDir, sans);
     assert.deepEqual(generated, ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'admin.crt', 'admin.key', 'load-balancer.crt', 'load-balancer.key']);
     assert.equal(fs.readFileSync(path.join(pkiDir, 'sa.key'), 'utf8'), saKey);
+  });
+
+  test('a missing identity is reissued alone; a new services CA reissues every identity and nothing of the users\' PKI', () => {
+    fs.rmSync(path.join(pkiDir, 'services', 'authz.key'));
+    assert.deepEqual(ensurePki(pkiDir, sans).generated, ['services/authz.crt', 'services/authz.key']);
+    fs.rmSync(path.join(pkiDir, 'services', 'ca.crt'));
+    assert.deepEqual(ensurePki(pkiDir, sans).generated, SERVICES_PKI);
   });
 
   test('the written kubeconfig is private and kubectl reads it', (context) => {

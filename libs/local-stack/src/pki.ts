@@ -5,6 +5,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireBinary } from './binaries';
 import { StackError } from './errors';
+import { SERVICE_NAMES } from './topology';
+
+/**
+ * The identities the services CA issues a certificate for: every service (its replicas share it),
+ * the operator (what `npm run status` probes Health as) and the NATS server. The name is the
+ * certificate's common name; @kapi/grpc's IDENTITIES lists the same.
+ */
+export const SERVICE_IDENTITY_NAMES = [...SERVICE_NAMES, 'operator', 'nats'] as const;
+export type ServiceIdentityName = (typeof SERVICE_IDENTITY_NAMES)[number];
+
+export interface KeyPairFiles {
+  cert: string;
+  key: string;
+}
 
 export interface PkiFiles {
   caCert: string;
@@ -19,6 +33,14 @@ export interface PkiFiles {
   loadBalancerPem: string;
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
+  /**
+   * The services CA, apart from the CA above that signs users' client certificates, so that a
+   * user's certificate never passes as a service (kube keeps its front-proxy CA apart likewise).
+   */
+  servicesCaCert: string;
+  servicesCaKey: string;
+  /** Each identity's certificate and key from the services CA, under services/. */
+  identities: Record<ServiceIdentityName, KeyPairFiles>;
 }
 
 export interface SubjectAltNames {
@@ -63,7 +85,19 @@ export function pkiFiles(pkiDir: string): PkiFiles {
     loadBalancerPem: path.join(pkiDir, 'load-balancer.pem'),
     serviceAccountKey: path.join(pkiDir, 'sa.key'),
     serviceAccountPublicKey: path.join(pkiDir, 'sa.pub'),
+    servicesCaCert: path.join(pkiDir, 'services', 'ca.crt'),
+    servicesCaKey: path.join(pkiDir, 'services', 'ca.key'),
+    identities: Object.fromEntries(
+      SERVICE_IDENTITY_NAMES.map((identity) => [identity, { cert: path.join(pkiDir, 'services', `${identity}.crt`), key: path.join(pkiDir, 'services', `${identity}.key`) }]),
+    ) as Record<ServiceIdentityName, KeyPairFiles>,
   };
+}
+
+/** What each identity's certificate may be used for: services serve and call, the operator only calls, NATS only serves. */
+function identityKeyUsage(identity: ServiceIdentityName): ExtendedKeyUsage[] {
+  if (identity === 'operator') return ['clientAuth'];
+  if (identity === 'nats') return ['serverAuth'];
+  return ['serverAuth', 'clientAuth'];
 }
 
 /** The names every front door must be reachable under, plus the given addresses. */
@@ -92,7 +126,7 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
 
     const caUsable = exists(files.caCert) && exists(files.caKey);
     if (!caUsable) {
-      issuer.createCa(files.caCert, files.caKey);
+      issuer.createCa({ caCert: files.caCert, caKey: files.caKey }, 'kapi-ca');
       generated.push('ca.crt', 'ca.key');
     }
     const ca = new X509Certificate(fs.readFileSync(files.caCert));
@@ -103,7 +137,7 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
         key: files.servingKey,
         ca: files,
         subject: { CN: 'kube-apiserver' },
-        extendedKeyUsage: 'serverAuth',
+        extendedKeyUsage: ['serverAuth'],
         sans,
       });
       generated.push('apiserver.crt', 'apiserver.key');
@@ -114,7 +148,7 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
         key: files.adminKey,
         ca: files,
         subject: { O: ADMIN_ORGANIZATION, CN: ADMIN_COMMON_NAME },
-        extendedKeyUsage: 'clientAuth',
+        extendedKeyUsage: ['clientAuth'],
       });
       generated.push('admin.crt', 'admin.key');
     }
@@ -126,7 +160,7 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
         key: files.loadBalancerKey,
         ca: files,
         subject: { CN: LOAD_BALANCER_COMMON_NAME },
-        extendedKeyUsage: 'clientAuth',
+        extendedKeyUsage: ['clientAuth'],
       });
       fs.writeFileSync(files.loadBalancerPem, fs.readFileSync(files.loadBalancerCert, 'utf8') + fs.readFileSync(files.loadBalancerKey, 'utf8'), { mode: 0o600 });
       generated.push('load-balancer.crt', 'load-balancer.key');
@@ -136,10 +170,35 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
       issuer.createKeyPair(files.serviceAccountKey, files.serviceAccountPublicKey);
       generated.push('sa.key', 'sa.pub');
     }
+    generated.push(...ensureServicesPki(issuer, files));
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   return { files, generated };
+}
+
+/**
+ * The services CA and one certificate per identity (ECDSA P-256: each gRPC and NATS connection
+ * between services pays a handshake, and ECDSA's costs a fraction of RSA's). A new services CA
+ * reissues every identity; an identity missing, expiring or not naming itself is reissued alone.
+ */
+function ensureServicesPki(issuer: OpenSslIssuer, files: PkiFiles): string[] {
+  const generated: string[] = [];
+  const ca = { caCert: files.servicesCaCert, caKey: files.servicesCaKey };
+  fs.mkdirSync(path.dirname(ca.caCert), { recursive: true, mode: 0o700 });
+  const caUsable = exists(ca.caCert) && exists(ca.caKey) && !expiring(ca.caCert);
+  if (!caUsable) {
+    issuer.createCa(ca, 'kapi-services-ca', 'ec');
+    generated.push('services/ca.crt', 'services/ca.key');
+  }
+  const caCert = new X509Certificate(fs.readFileSync(ca.caCert));
+  for (const identity of SERVICE_IDENTITY_NAMES) {
+    const pair = files.identities[identity];
+    if (caUsable && leafUsable(pair.cert, pair.key, caCert, undefined, identity)) continue;
+    issuer.createLeaf({ cert: pair.cert, key: pair.key, ca, subject: { CN: identity }, extendedKeyUsage: identityKeyUsage(identity), keyAlgorithm: 'ec' });
+    generated.push(`services/${identity}.crt`, `services/${identity}.key`);
+  }
+  return generated;
 }
 
 /**
@@ -150,13 +209,13 @@ export function createTestServingPki(dir: string, sans: SubjectAltNames): { caCe
   fs.mkdirSync(dir, { recursive: true });
   const files = pkiFiles(dir);
   const issuer = new OpenSslIssuer(requireBinary('openssl'), dir);
-  issuer.createCa(files.caCert, files.caKey);
+  issuer.createCa(files, 'kapi-ca');
   issuer.createLeaf({
     cert: files.servingCert,
     key: files.servingKey,
     ca: files,
     subject: { CN: sans.dns[0] ?? sans.ips[0] ?? 'localhost' },
-    extendedKeyUsage: 'serverAuth',
+    extendedKeyUsage: ['serverAuth'],
     sans,
   });
   return { caCert: files.caCert, cert: files.servingCert, key: files.servingKey };
@@ -170,12 +229,37 @@ export function createTestClientCertificate(dir: string, commonName: string): { 
   const files = pkiFiles(dir);
   const cert = path.join(dir, `${commonName}.crt`);
   const key = path.join(dir, `${commonName}.key`);
-  new OpenSslIssuer(requireBinary('openssl'), dir).createLeaf({ cert, key, ca: files, subject: { CN: commonName }, extendedKeyUsage: 'clientAuth' });
+  new OpenSslIssuer(requireBinary('openssl'), dir).createLeaf({ cert, key, ca: files, subject: { CN: commonName }, extendedKeyUsage: ['clientAuth'] });
   return { cert, key };
 }
 
-/** Whether the pair matches, is signed by `ca`, is not about to expire and covers every name in `requiredSans`. */
-function leafUsable(certFile: string, keyFile: string, ca: X509Certificate, requiredSans?: SubjectAltNames): boolean {
+/**
+ * A certificate for `commonName` from a services CA of its own in `dir` (a stand-in that no kapi
+ * service trusts), e.g. to show that a service refuses an identity its own CA did not issue.
+ */
+export function createForeignServiceCertificate(dir: string, commonName: string): KeyPairFiles & { caCert: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const ca = { caCert: path.join(dir, 'foreign-ca.crt'), caKey: path.join(dir, 'foreign-ca.key') };
+  const issuer = new OpenSslIssuer(requireBinary('openssl'), dir);
+  if (!exists(ca.caCert)) issuer.createCa(ca, 'kapi-services-ca', 'ec');
+  const pair = { cert: path.join(dir, `${commonName}.crt`), key: path.join(dir, `${commonName}.key`) };
+  issuer.createLeaf({ ...pair, ca, subject: { CN: commonName }, extendedKeyUsage: ['serverAuth', 'clientAuth'], keyAlgorithm: 'ec' });
+  return { ...pair, caCert: ca.caCert };
+}
+
+function expiring(certFile: string): boolean {
+  try {
+    return Date.parse(new X509Certificate(fs.readFileSync(certFile)).validTo) - Date.now() < RENEW_BEFORE_MS;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Whether the pair matches, is signed by `ca`, is not about to expire, covers every name in
+ * `requiredSans` and, when given, names `commonName`.
+ */
+function leafUsable(certFile: string, keyFile: string, ca: X509Certificate, requiredSans?: SubjectAltNames, commonName?: string): boolean {
   if (!exists(certFile) || !exists(keyFile)) return false;
   let cert: X509Certificate;
   try {
@@ -186,6 +270,7 @@ function leafUsable(certFile: string, keyFile: string, ca: X509Certificate, requ
   }
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
   if (Date.parse(cert.validTo) - Date.now() < RENEW_BEFORE_MS) return false;
+  if (commonName !== undefined && !cert.subject.split('\n').includes(`CN=${commonName}`)) return false;
   if (!requiredSans) return true;
   const present = new Set((cert.subjectAltName ?? '').split(',').map((entry) => entry.trim()));
   return (
@@ -194,13 +279,23 @@ function leafUsable(certFile: string, keyFile: string, ca: X509Certificate, requ
   );
 }
 
+type ExtendedKeyUsage = 'serverAuth' | 'clientAuth';
+/** RSA 2048 for what users' tools meet; ECDSA P-256 between the services. */
+type KeyAlgorithm = 'rsa' | 'ec';
+
+interface CaFiles {
+  caCert: string;
+  caKey: string;
+}
+
 interface LeafRequest {
   cert: string;
   key: string;
-  ca: PkiFiles;
+  ca: CaFiles;
   subject: Record<string, string>;
-  extendedKeyUsage: 'serverAuth' | 'clientAuth';
+  extendedKeyUsage: ExtendedKeyUsage[];
   sans?: SubjectAltNames;
+  keyAlgorithm?: KeyAlgorithm;
 }
 
 /**
@@ -215,17 +310,17 @@ class OpenSslIssuer {
     private readonly workDir: string,
   ) {}
 
-  createCa(certFile: string, keyFile: string): void {
+  createCa({ caCert: certFile, caKey: keyFile }: CaFiles, commonName: string, algorithm: KeyAlgorithm = 'rsa'): void {
     const key = this.temporary(keyFile);
     const cert = this.temporary(certFile);
-    this.generateKey(key);
+    this.generateKey(key, algorithm);
     const config = this.writeConfig('ca.cnf', [
       '[req]',
       'prompt = no',
       'distinguished_name = subject',
       'x509_extensions = ca_extensions',
       '[subject]',
-      'CN = kapi-ca',
+      `CN = ${commonName}`,
       '[ca_extensions]',
       'basicConstraints = critical, CA:TRUE',
       'keyUsage = critical, keyCertSign, cRLSign, digitalSignature',
@@ -240,7 +335,7 @@ class OpenSslIssuer {
     const key = this.temporary(request.key);
     const cert = this.temporary(request.cert);
     const csr = path.join(this.workDir, `${name}.csr`);
-    this.generateKey(key);
+    this.generateKey(key, request.keyAlgorithm);
     const requestConfig = this.writeConfig(`${name}.req.cnf`, [
       '[req]',
       'prompt = no',
@@ -253,8 +348,9 @@ class OpenSslIssuer {
     const extensions = [
       '[leaf]',
       'basicConstraints = critical, CA:FALSE',
-      'keyUsage = critical, digitalSignature, keyEncipherment',
-      `extendedKeyUsage = ${request.extendedKeyUsage}`,
+      // keyEncipherment is RSA key transport; an ECDSA key only signs.
+      `keyUsage = critical, digitalSignature${request.keyAlgorithm === 'ec' ? '' : ', keyEncipherment'}`,
+      `extendedKeyUsage = ${request.extendedKeyUsage.join(', ')}`,
       'subjectKeyIdentifier = hash',
       'authorityKeyIdentifier = keyid, issuer',
     ];
@@ -287,8 +383,9 @@ class OpenSslIssuer {
     this.commit([key, privateFile], [pub, publicFile]);
   }
 
-  private generateKey(file: string): void {
-    this.run(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', file], path.basename(file));
+  private generateKey(file: string, algorithm: KeyAlgorithm = 'rsa'): void {
+    const parameters = algorithm === 'ec' ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'];
+    this.run(['genpkey', ...parameters, '-out', file], path.basename(file));
     fs.chmodSync(file, 0o600);
   }
 

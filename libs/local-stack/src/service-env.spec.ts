@@ -22,10 +22,22 @@ describe('service environment contract', () => {
       KAPI_WATCH_CACHE_ADDR: '127.0.0.1:50055',
       KAPI_ETCD_ENDPOINTS: 'http://127.0.0.1:2379',
       KAPI_NATS_URL: 'nats://127.0.0.1:4222',
+      KAPI_SERVICES_CA_FILE: '/srv/kapi-state/pki/services/ca.crt',
+      KAPI_SERVICE_CERT_FILE: '/srv/kapi-state/pki/services/registry.crt',
+      KAPI_SERVICE_KEY_FILE: '/srv/kapi-state/pki/services/registry.key',
       KAPI_PKI_DIR: '/srv/kapi-state/pki',
       KAPI_TRACE_FILE: '/srv/kapi-state/logs/registry-1.traces.jsonl',
       KAPI_STATE_DIR: '/srv/kapi-state',
     });
+  });
+
+  test("each service gets its own identity's certificate and key, and the services CA", () => {
+    for (const instance of topology.services) {
+      const env = serviceEnvironment(topology, instance, paths);
+      assert.equal(env.KAPI_SERVICE_CERT_FILE, `/srv/kapi-state/pki/services/${instance.service}.crt`, instance.instance);
+      assert.equal(env.KAPI_SERVICE_KEY_FILE, `/srv/kapi-state/pki/services/${instance.service}.key`, instance.instance);
+      assert.equal(env.KAPI_SERVICES_CA_FILE, '/srv/kapi-state/pki/services/ca.crt');
+    }
   });
 
   test('only front doors get an advertise address, which is their own listen address', () => {

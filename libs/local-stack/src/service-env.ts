@@ -1,3 +1,4 @@
+import { pkiFiles } from './pki';
 import { StatePaths, traceFileOf } from './state-dir';
 import { ServiceInstance, ServiceName, Topology, instancesOf } from './topology';
 
@@ -16,6 +17,9 @@ export const SERVICE_ENV_KEYS = [
   'KAPI_WATCH_CACHE_ADDR',
   'KAPI_ETCD_ENDPOINTS',
   'KAPI_NATS_URL',
+  'KAPI_SERVICES_CA_FILE',
+  'KAPI_SERVICE_CERT_FILE',
+  'KAPI_SERVICE_KEY_FILE',
   'KAPI_PKI_DIR',
   'KAPI_TRACE_FILE',
   'KAPI_ADVERTISE_ADDRESS',
@@ -52,6 +56,11 @@ export function serviceEnvironment(topology: Topology, instance: ServiceInstance
   }
   environment.KAPI_ETCD_ENDPOINTS = `http://${topology.etcd.host}:${topology.etcd.clientPort}`;
   environment.KAPI_NATS_URL = `nats://${topology.nats.host}:${topology.nats.port}`;
+  // Its own identity among the services, for every gRPC connection both ways and for NATS.
+  const pki = pkiFiles(paths.pkiDir);
+  environment.KAPI_SERVICES_CA_FILE = pki.servicesCaCert;
+  environment.KAPI_SERVICE_CERT_FILE = pki.identities[instance.service].cert;
+  environment.KAPI_SERVICE_KEY_FILE = pki.identities[instance.service].key;
   environment.KAPI_PKI_DIR = paths.pkiDir;
   environment.KAPI_TRACE_FILE = traceFileOf(paths, instance.instance);
   if (instance.service === 'aggregator') environment.KAPI_ADVERTISE_ADDRESS = instance.listen.host;

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { requireBinary, requireNatsServer } from './binaries';
 import { etcdEnvironment, startEtcd } from './etcd';
 import { StackError, describeError } from './errors';
+import { DEFAULT_HEAP_LIMITS_MIB, HeapLimits, heapLimitFlag, heapLimitsFromEnv } from './heap-limits';
 import { startHaproxy } from './haproxy';
 import { writeKubeconfig } from './kubeconfig';
 import { natsHealthUrl, startNats } from './nats';
@@ -28,6 +29,7 @@ import {
 import { awaitReadiness } from './readiness';
 import { childEnvironment, serviceEnvironment } from './service-env';
 import { StatePaths, logFileOf, moveLegacyData, statePaths } from './state-dir';
+import { operatorTlsMaterial } from './service-probe';
 import { ExpectedProcess, HAPROXY_INSTANCE, ProcessKind, SUPERVISOR_INSTANCE, expectedProcesses, probeHealth } from './status';
 import { RestartBackoffOptions, Supervisor, SupervisorEvent } from './supervisor';
 import {
@@ -89,6 +91,7 @@ export interface StackHandle {
   /** The load balancer's URL, what clients should use. */
   serverUrl: string;
   topology: Topology;
+  /** Every PKI file: the users' CA and the admin's certificate, and the services CA with each identity's certificate and key (`pki.identities`). */
   pki: PkiFiles;
   /** CA and admin client credentials for talking to the API directly. */
   tls: TlsClientMaterial;
@@ -128,8 +131,8 @@ interface LaunchSpec {
 /** Backends start in these waves; each wave waits for the previous one to listen. */
 const BACKEND_WAVES: ReadonlyArray<readonly BackendServiceName[]> = [['registry'], ['watch-cache', 'authn', 'authz', 'admission']];
 
-export function defaultServiceCommand(instance: ServiceInstance): ServiceCommand {
-  return { command: process.execPath, args: [serviceEntryPoint(instance.service)] };
+export function defaultServiceCommand(instance: ServiceInstance, heapLimits: HeapLimits = DEFAULT_HEAP_LIMITS_MIB): ServiceCommand {
+  return { command: process.execPath, args: [heapLimitFlag(instance.service, heapLimits), serviceEntryPoint(instance.service)] };
 }
 
 export function serviceEntryPoint(service: ServiceName): string {
@@ -149,7 +152,8 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   const detached = options.detached ?? true;
   const startTimeoutMs = options.processStartTimeoutMs ?? 30_000;
   const progress = options.onProgress ?? (() => undefined);
-  const commandOf = options.serviceCommand ?? defaultServiceCommand;
+  const heapLimits = heapLimitsFromEnv(options.env ?? process.env);
+  const commandOf = options.serviceCommand ?? ((instance: ServiceInstance) => defaultServiceCommand(instance, heapLimits));
 
   assertNotRunning(paths);
   const interrupted = () => {
@@ -218,6 +222,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     const nats = await startNats({
       storeDir: paths.natsStoreDir,
       configFile: paths.natsConfigFile,
+      tls: { certFile: pki.files.identities.nats.cert, keyFile: pki.files.identities.nats.key, caFile: pki.files.servicesCaCert },
       port: topology.nats.port,
       monitorPort: topology.nats.monitorPort,
       host: topology.nats.host,
@@ -509,7 +514,7 @@ async function waitUntilReady(
     for (const managed of started) {
       const target = expected.get(managed.instance);
       if (!target) continue;
-      const health = await probeHealth(target, tls);
+      const health = await probeHealth(target, tls, operatorTlsMaterial(paths));
       if (!health.healthy) {
         throw new StackError(
           `kapi did not become ready within ${timeoutMs / 1000}s: ${managed.instance} is not healthy (${health.detail}); see ${logFileOf(paths, managed.instance)}`,

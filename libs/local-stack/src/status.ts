@@ -5,8 +5,9 @@ import { checkNatsHealth } from './nats';
 import { TlsClientMaterial, httpGet, waitForTcpPort } from './network';
 import { pkiFiles } from './pki';
 import { LastExit, ProcessState, processState, readProcessRecords } from './processes';
+import { operatorTlsMaterial, probeServiceHealth } from './service-probe';
 import { StatePaths, statePaths } from './state-dir';
-import { Topology } from './topology';
+import { ServiceName, Topology } from './topology';
 
 export type ProcessKind = 'supervisor' | 'etcd' | 'nats' | 'service' | 'front-door' | 'load-balancer';
 
@@ -15,6 +16,8 @@ export interface ExpectedProcess {
   kind: ProcessKind;
   /** What the health probe talks to. */
   address: string;
+  /** For a backend replica: its service, whose identity the probe expects the server to hold. */
+  service?: ServiceName;
 }
 
 export interface HealthResult {
@@ -44,17 +47,17 @@ export function expectedProcesses(topology: Topology): ExpectedProcess[] {
     ...topology.services.map((service) =>
       service.service === 'aggregator'
         ? { instance: service.instance, kind: 'front-door' as const, address: `https://${service.listen.host}:${service.listen.port}` }
-        : { instance: service.instance, kind: 'service' as const, address: `${service.listen.host}:${service.listen.port}` },
+        : { instance: service.instance, kind: 'service' as const, address: `${service.listen.host}:${service.listen.port}`, service: service.service },
     ),
     { instance: HAPROXY_INSTANCE, kind: 'load-balancer', address: `https://${topology.loadBalancer.host}:${topology.loadBalancer.port}` },
   ];
 }
 
 /**
- * Services are probed with a plain TCP connect for now; a gRPC health check
- * can replace it without changing callers.
+ * Front doors and the load balancer are asked /readyz as the admin (`tls`); backend services their
+ * gRPC Health as the operator identity (`operator`, from the services CA).
  */
-export async function probeHealth(expected: ExpectedProcess, tls: TlsClientMaterial | undefined): Promise<HealthResult> {
+export async function probeHealth(expected: ExpectedProcess, tls: TlsClientMaterial | undefined, operator?: TlsClientMaterial): Promise<HealthResult> {
   switch (expected.kind) {
     case 'supervisor':
       return { healthy: true, detail: 'restarts what exits' };
@@ -63,6 +66,8 @@ export async function probeHealth(expected: ExpectedProcess, tls: TlsClientMater
     case 'nats':
       return checkNatsHealth(expected.address);
     case 'service': {
+      if (operator && expected.service) return probeServiceHealth(expected.address, expected.service, operator);
+      // Without the services PKI there is nothing to ask Health with; an open port is all that shows.
       const [host, port] = splitHostPort(expected.address);
       try {
         await waitForTcpPort(host, port, { timeoutMs: 1000 });
@@ -117,12 +122,13 @@ export async function stackStatus(stateDir: string, fallbackTopology: Topology):
   const topology = readRecordedTopology(paths) ?? fallbackTopology;
   const records = new Map(readProcessRecords(paths.runDir).map((entry) => [entry.instance, entry]));
   const tls = adminTlsMaterial(paths);
+  const operator = operatorTlsMaterial(paths);
   return Promise.all(
     [SUPERVISOR_ROW, ...expectedProcesses(topology)].map(async (expected): Promise<StatusRow> => {
       const entry = records.get(expected.instance);
       if (!entry) return { ...expected, state: 'no-pid-file', health: undefined };
       const state = entry.record ? processState(entry.record) : 'pid-reused';
-      const health = state === 'running' ? await probeHealth(expected, tls) : undefined;
+      const health = state === 'running' ? await probeHealth(expected, tls, operator) : undefined;
       return { ...expected, pid: entry.pid, state, health, restarts: entry.record?.restarts, lastExit: entry.record?.lastExit };
     }),
   );

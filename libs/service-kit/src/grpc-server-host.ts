@@ -1,7 +1,7 @@
 // Runs a service's gRPC server for the lifetime of its Nest application.
 import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { formatHostPort, type ServiceConfig } from '@kapi/config';
-import { startGrpcServer, type GrpcServerHandle } from '@kapi/grpc';
+import { startGrpcServer, type GrpcServerHandle, type ServiceCredentials } from '@kapi/grpc';
 import type { Logger } from '@kapi/telemetry';
 
 export type GrpcServiceRegistration = Parameters<typeof startGrpcServer>[1][number];
@@ -13,6 +13,7 @@ export abstract class GrpcServerHost implements OnApplicationBootstrap, BeforeAp
   protected constructor(
     protected readonly config: ServiceConfig,
     protected readonly logger: Logger,
+    protected readonly credentials: ServiceCredentials,
   ) {}
 
   protected abstract services(): GrpcServiceRegistration[];
@@ -20,7 +21,7 @@ export abstract class GrpcServerHost implements OnApplicationBootstrap, BeforeAp
   async onApplicationBootstrap(): Promise<void> {
     const address = formatHostPort(this.config.listen);
     try {
-      this.handle = await startGrpcServer(address, this.services());
+      this.handle = await startGrpcServer(address, this.services(), { credentials: this.credentials, logger: this.logger });
     } catch (err) {
       throw new Error(`cannot listen on ${address}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -113,4 +113,33 @@ describe('Channel', () => {
     assert.deepEqual(await it.next(), { value: 2, done: false });
     assert.equal(ch.isClosed, false);
   });
+
+  it('delivers an initial list of 200,000 objects in order, taking each in constant time', async () => {
+    // Array.shift moves every item behind the one taken: 200,000 of them took minutes, quadratically.
+    const count = 200_000;
+    const ch = new Channel<{ n: number }>(count);
+    for (let n = 0; n < count; n++) assert.equal(ch.push({ n }), true);
+    ch.close();
+    let expected = 0;
+    for await (const item of ch) {
+      assert.equal(item.n, expected++);
+      if (expected === count / 2) assert.equal(ch.pending, count / 2);
+    }
+    assert.equal(expected, count);
+    assert.equal(ch.processed, count);
+  });
+
+  it('keeps order while items are pushed and taken in turn past the point where the front is reclaimed', async () => {
+    const ch = new Channel<number>(10_000);
+    const it = ch[Symbol.asyncIterator]();
+    const seen: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 3_000; i++) ch.push(next++);
+      for (let i = 0; i < 2_500; i++) seen.push((await it.next()).value as number);
+    }
+    ch.close();
+    for (let r = await it.next(); !r.done; r = await it.next()) seen.push(r.value);
+    assert.deepEqual(seen, Array.from({ length: next }, (_, i) => i));
+  });
 });

@@ -329,6 +329,26 @@ describe('WatchStore.watch from a resourceVersion', () => {
     const r = reader(store.watch(PREFIX, all, 12));
     assert.deepEqual(summary(await r.drain()), ['ADDED c@13', 'ADDED d@14']);
   });
+
+  it('keeps no more of large objects\' old versions than its byte budget, whatever the event count', async () => {
+    const large = 'x'.repeat(100_000);
+    const size = put('ns', 'big', 11, {}, { v: large }).value!.length;
+    const store = new WatchStore(10_000, 1_000, 3 * size);
+    store.reset([], 10);
+    const live = reader(store.watch(PREFIX, all, 10));
+    for (let rev = 11; rev <= 15; rev++) store.apply(rev, [put('ns', 'big', rev, {}, { v: large }, 11)]);
+    // Three versions fit: 13, 14 and 15; a watch from before them must re-list.
+    assert.equal(store.windowByteCount, 3 * size);
+    assert.equal(store.oldestResumableRevision, 12);
+    assert.throws(() => store.watch(PREFIX, all, 11), TooOldResourceVersionError);
+    assert.deepEqual(summary(await reader(store.watch(PREFIX, all, 12)).drain()), ['MODIFIED big@13', 'MODIFIED big@14', 'MODIFIED big@15']);
+    // A watcher that was already following got every event.
+    assert.deepEqual(summary(await live.drain()), ['ADDED big@11', 'MODIFIED big@12', 'MODIFIED big@13', 'MODIFIED big@14', 'MODIFIED big@15']);
+    // The delete keeps the last version in the window too, and counts it.
+    store.apply(16, [del('ns', 'big', 16)]);
+    assert.equal(store.windowByteCount, 3 * size);
+    assert.equal(store.oldestResumableRevision, 13);
+  });
 });
 
 describe('WatchStore slow watchers', () => {

@@ -7,6 +7,8 @@ export interface CachedObject {
   /** The object's JSON, with metadata.resourceVersion set. */
   object: Record<string, any>;
   modRevision: number;
+  /** Its size as stored (the length of its JSON), for the window's memory budget. */
+  bytes?: number;
 }
 
 export interface StoreEvent {
@@ -18,6 +20,8 @@ export interface StoreEvent {
   prevObject?: Record<string, any>;
   /** When the change left etcd (ms since the epoch), if known. */
   observedAt?: number;
+  /** What the event keeps in memory while it is in the window: its object's size as stored. */
+  bytes?: number;
 }
 
 export interface ChangeInput {
@@ -80,16 +84,28 @@ export function filterEvent(event: StoreEvent, filter: WatchFilter): WatchEventO
 export class WatchStore {
   private readonly objects = new Map<string, CachedObject>();
   private readonly window: StoreEvent[] = [];
+  private windowBytes = 0;
   private readonly watchers = new Set<Watcher>();
   /** Every event after this revision is in the window. */
   private windowStart = 0;
   revision = 0;
   eventsDispatched = 0;
 
+  /**
+   * The window keeps at most `windowSize` events and `windowMaxBytes` of their objects (as stored):
+   * objects of up to 1.5 MiB replaced again and again would otherwise fill the heap with old versions.
+   * A watch from before the window gets 410 and re-lists, as kube's watch cache answers.
+   */
   constructor(
     private readonly windowSize = 10_000,
     private readonly watcherCapacity = 1_000,
+    private readonly windowMaxBytes = Infinity,
   ) {}
+
+  /** What the window's events keep in memory, as stored. */
+  get windowByteCount(): number {
+    return this.windowBytes;
+  }
 
   get watcherCount(): number {
     return this.watchers.size;
@@ -107,13 +123,11 @@ export class WatchStore {
   reset(items: { key: string; value: Buffer | string; modRevision: number }[], revision: number): void {
     this.objects.clear();
     for (const item of items) {
-      this.objects.set(item.key, {
-        key: item.key,
-        object: withResourceVersion(item.value.toString(), item.modRevision),
-        modRevision: item.modRevision,
-      });
+      const json = item.value.toString();
+      this.objects.set(item.key, { key: item.key, object: withResourceVersion(json, item.modRevision), modRevision: item.modRevision, bytes: json.length });
     }
     this.window.length = 0;
+    this.windowBytes = 0;
     this.revision = revision;
     this.windowStart = revision;
     for (const w of this.watchers) w.channel.close(new Error('the watch cache was re-synchronised'));
@@ -130,20 +144,24 @@ export class WatchStore {
         this.objects.delete(c.key);
         if (!last) continue;
         const object = { ...last, metadata: { ...last.metadata, resourceVersion: String(c.modRevision) } };
-        events.push({ type: 'DELETED', key: c.key, revision, object, prevObject: last, observedAt });
+        const bytes = previous?.bytes ?? c.prevValue?.length ?? 0;
+        events.push({ type: 'DELETED', key: c.key, revision, object, prevObject: last, observedAt, bytes });
       } else {
-        const object = withResourceVersion(c.value ?? '{}', c.modRevision);
-        this.objects.set(c.key, { key: c.key, object, modRevision: c.modRevision });
-        events.push({ type: previous ? 'MODIFIED' : 'ADDED', key: c.key, revision, object, prevObject: previous?.object, observedAt });
+        const json = c.value ?? '{}';
+        const object = withResourceVersion(json, c.modRevision);
+        this.objects.set(c.key, { key: c.key, object, modRevision: c.modRevision, bytes: json.length });
+        events.push({ type: previous ? 'MODIFIED' : 'ADDED', key: c.key, revision, object, prevObject: previous?.object, observedAt, bytes: json.length });
       }
     }
     this.revision = Math.max(this.revision, revision);
     for (const e of events) {
       this.window.push(e);
+      this.windowBytes += e.bytes ?? 0;
       this.dispatch(e);
     }
-    while (this.window.length > this.windowSize) {
+    while (this.window.length > this.windowSize || this.windowBytes > this.windowMaxBytes) {
       const dropped = this.window.shift()!;
+      this.windowBytes -= dropped.bytes ?? 0;
       this.windowStart = dropped.revision;
     }
   }

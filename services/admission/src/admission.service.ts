@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AdmissionChain, type AdmissionAttributes, type Operation } from '@kapi/admission-chain';
 import { isStatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
-import { healthService, toGrpcHandlers } from '@kapi/grpc';
+import { healthService, toGrpcHandlers, type ServiceCredentials } from '@kapi/grpc';
 import { admissionV1 } from '@kapi/proto';
-import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 
 const parse = (b: Buffer) => (b.length ? (JSON.parse(b.toString('utf8')) as KubeObject) : undefined);
@@ -48,8 +48,8 @@ export class AdmissionGrpcServer extends GrpcServerHost {
   /** Built-in plugins and webhooks register here; the chain starts empty. */
   readonly chain = new AdmissionChain();
 
-  constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
-    super(config, logger);
+  constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
+    super(config, logger, credentials);
   }
 
   protected services() {

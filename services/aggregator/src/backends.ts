@@ -1,9 +1,9 @@
 // The front door's neighbours, one balanced gRPC channel each.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ServiceConfig } from '@kapi/config';
-import { createClient, unary } from '@kapi/grpc';
+import { createClient, unary, type ServiceCredentials } from '@kapi/grpc';
 import { authnV1, authzV1, healthV1, registryV1, watchcacheV1 } from '@kapi/proto';
-import { CONFIG } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS } from '@kapi/service-kit';
 
 export interface Dependency {
   name: string;
@@ -40,11 +40,12 @@ export class Backends implements OnApplicationShutdown {
   readonly watchCache: watchcacheV1.WatchCacheClient;
   readonly dependencies: Dependency[];
 
-  constructor(@Inject(CONFIG) config: ServiceConfig) {
-    this.authn = createClient(authnV1.AuthenticationClient, config.authnAddrs);
-    this.authz = createClient(authzV1.AuthorizationClient, config.authzAddrs);
-    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
-    this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs);
+  constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
+    const client = <C>(Ctor: Parameters<typeof createClient<C>>[0], addresses: string[], peer: string) => createClient(Ctor, addresses, credentials.channelTo(peer), peer);
+    this.authn = client(authnV1.AuthenticationClient, config.authnAddrs, 'authn');
+    this.authz = client(authzV1.AuthorizationClient, config.authzAddrs, 'authz');
+    this.registry = client(registryV1.RegistryClient, config.registryAddrs, 'registry');
+    this.watchCache = client(watchcacheV1.WatchCacheClient, config.watchCacheAddrs, 'watch-cache');
     this.dependencies = (
       [
         ['authn', config.authnAddrs],
@@ -53,7 +54,7 @@ export class Backends implements OnApplicationShutdown {
         ['registry', config.registryAddrs],
         ['watch-cache', config.watchCacheAddrs],
       ] as const
-    ).map(([name, addrs]) => ({ name, health: createClient(healthV1.HealthClient, addrs), readyWhenAnswering: name === 'watch-cache' }));
+    ).map(([name, addrs]) => ({ name, health: client(healthV1.HealthClient, addrs, name), readyWhenAnswering: name === 'watch-cache' }));
   }
 
   /** The neighbour of that name. */

@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { StatusError } from '@kapi/api-machinery';
-import { parseRequestInfo } from '@kapi/apiserver';
+import { MaxInFlightLimiter, parseRequestInfo } from '@kapi/apiserver';
 import { loadAuthnConfig, loadShutdownConfig, type ServiceConfig } from '@kapi/config';
 import { KindCatalogue } from '@kapi/kinds';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
@@ -17,6 +18,21 @@ import { GracefulShutdown, type Admission } from './graceful-shutdown.js';
 import { HealthEndpoints } from './health.js';
 import { issuerDocuments } from './issuer-discovery.js';
 import { REQUEST_TIMEOUT_MS, RequestHandler } from './request-handler.js';
+
+const MAX_HEADER_BYTES = (1 << 20) + 4096;
+
+/**
+ * A request that cannot even be parsed gets what Go's http.Server answers kube-apiserver's clients:
+ * 431 for headers past the limit, 400 for anything else, in plain text, and the connection closed.
+ */
+function answerMalformedRequest(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (err as { bytesParsed?: number }).bytesParsed === undefined) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
+}
 
 function readPki(dir: string, file: string): Buffer {
   const path = join(dir, file);
@@ -61,6 +77,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       this.health,
       this.logger,
       `${this.config.advertiseAddress || listen.host}:${listen.port}`,
+      new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
       issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
     );
     this.server = createServer(
@@ -70,6 +87,9 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
         ca: readPki(pkiDir, 'ca.crt'),
         requestCert: true,
         rejectUnauthorized: false,
+        // Go's http.Server reads up to 1 MiB of headers (DefaultMaxHeaderBytes, plus 4 KiB of slack),
+        // so a query string that long (a label selector of thousands of requirements) is served.
+        maxHeaderSize: MAX_HEADER_BYTES,
       },
       (req, res) => {
         const path = (req.url ?? '/').split('?')[0];
@@ -85,6 +105,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
         handler.handle(req, res);
       },
     );
+    this.server.on('clientError', answerMalformedRequest);
     this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', (err) => reject(new Error(`cannot listen on ${listen.host}:${listen.port}: ${err.message}`)));

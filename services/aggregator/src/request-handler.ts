@@ -4,13 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { parse as parseYaml } from 'yaml';
 import {
-  badRequest,
   isStatusError,
-  PatchType,
-  PROTOBUF_CONTENT_TYPE,
-  decodeProtobufObject,
   deleteOptionsSchema,
   StatusError,
   toStatus,
@@ -22,6 +17,14 @@ import {
 import {
   addWarnings,
   apiGroup,
+  decodeObjectBody,
+  decodeOptionsBody,
+  decodePatchBody,
+  inputMediaType,
+  MaxInFlightLimiter,
+  patchMediaType,
+  readBody,
+  writeTooManyRequests,
   apiGroupList,
   apiResourceList,
   AGGREGATED_DISCOVERY_CONTENT_TYPE,
@@ -54,8 +57,6 @@ import { impersonatedUser } from './impersonation.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, type IssuerDocuments } from './issuer-discovery.js';
 import { ResumableWatch } from './resumable-watch.js';
 import { isReviewRequest, serveReview, serveTokenReview } from './reviews.js';
-
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 const MUTATING_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 const inflight = metrics.gauge('apiserver_current_inflight_requests', 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.');
@@ -110,53 +111,14 @@ function bearerToken(req: IncomingMessage): string {
   return m ? m[1].trim() : '';
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new StatusError('KAPI_ERR_REQUEST_TOO_LARGE', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new StatusError('KAPI_ERR_REQUEST_TOO_LARGE', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function mediaType(req: IncomingMessage): string {
-  return (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
-}
-
-const MAX_NESTING = 100;
-
-function checkDepth(value: unknown, depth = 0): void {
-  if (depth > MAX_NESTING) throw badRequest(`the request body is nested more than ${MAX_NESTING} levels deep`);
-  if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) checkDepth(v, depth + 1);
-}
-
 /** The protobuf message a kind (or its subresource) is sent as, when kapi knows it. */
 function protobufMessageOf(strategy: KindStrategy | undefined, subresource = ''): MessageSchema | undefined {
   return (subresource && strategy?.subresourceProtobuf?.[subresource]) || strategy?.protobuf;
 }
 
-/** A request body as JSON text, from JSON, YAML or protobuf (as `schema`); nesting and alias bombs are refused. */
-export function decodeBody(body: Buffer, type: string, schema?: MessageSchema): Buffer {
-  let value: unknown;
-  try {
-    if (type === PROTOBUF_CONTENT_TYPE) {
-      if (!schema) {
-        throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
-      }
-      value = decodeProtobufObject(body, schema);
-    } else if (type === 'application/yaml' || type === PatchType.apply) value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
-    else value = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    if (isStatusError(err)) throw err;
-    throw badRequest(`the request body could not be decoded: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  }
-  checkDepth(value);
-  return Buffer.from(JSON.stringify(value));
-}
+/** The kind a body to a resource (or its subresource) is decoded into, as kube's errors name it. */
+const SUBRESOURCE_KINDS: Readonly<Record<string, string>> = { scale: 'Scale', binding: 'Binding', eviction: 'Eviction', token: 'TokenRequest' };
+const bodyKind = (strategy: KindStrategy, subresource: string) => SUBRESOURCE_KINDS[subresource] ?? strategy.info.kind;
 
 /** An authorizer could not decide (a webhook that failed) and nobody allowed: kube answers 500, in plain text. */
 class AuthorizationError extends Error {}
@@ -164,7 +126,7 @@ class AuthorizationError extends Error {}
 const gvkOf = (strategy: KindStrategy) => ({ group: strategy.info.group, version: strategy.info.version, kind: strategy.info.kind });
 
 /** The body as the client sent it when it is JSON text, in which duplicate fields can be seen. */
-const sentJson = (req: IncomingMessage, raw: Buffer) => (mediaType(req) === 'application/json' ? raw : undefined);
+const sentJson = (type: string, raw: Buffer) => (type === 'application/json' ? raw : undefined);
 
 export class RequestHandler {
   /** The OpenAPI v2 and v3 documents, built once: the catalogues are fixed. */
@@ -178,6 +140,7 @@ export class RequestHandler {
     private readonly health: HealthEndpoints,
     private readonly logger: Logger,
     private readonly serverAddress: string,
+    private readonly inFlight: MaxInFlightLimiter,
     private readonly issuer?: IssuerDocuments,
   ) {
     this.openApi = new OpenApiEndpoints(catalogue, builtinSchemas(), VERSION_INFO.gitVersion);
@@ -246,9 +209,16 @@ export class RequestHandler {
 
   private async serve(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): Promise<void> {
     const user = await impersonatedUser(req, await this.authenticate(req), (requester, target) => this.mayImpersonate(requester, target));
-    await this.authorize(info, user);
-    if (!info.isResourceRequest) return this.serveNonResource(req, res, url, info);
-    return this.serveResource(req, res, url, info, user);
+    // kube's order: authentication, impersonation, then the in-flight limit, then authorization.
+    const slot = this.inFlight.admit(info, user.groups);
+    if (!slot) return writeTooManyRequests(res);
+    try {
+      await this.authorize(info, user);
+      if (!info.isResourceRequest) return await this.serveNonResource(req, res, url, info);
+      return await this.serveResource(req, res, url, info, user);
+    } finally {
+      slot.release();
+    }
   }
 
   private async authenticate(req: IncomingMessage): Promise<User> {
@@ -355,14 +325,15 @@ export class RequestHandler {
   private async serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: User): Promise<void> {
     // kubectl auth whoami: the front door knows who is asking.
     if (info.isResourceRequest && isSelfSubjectReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name) {
+      inputMediaType(req.headers['content-type']);
       await readBody(req);
       return this.sendJson(res, 201, selfSubjectReview(user));
     }
     if (isTokenReview(info.apiGroup, info.resource)) {
-      return serveTokenReview(this.backends.authn, info, res, async () => decodeBody(await readBody(req), mediaType(req), protobufMessageOf(this.resolve(info))));
+      return serveTokenReview(this.backends.authn, info, res, async () => this.readObject(req, this.resolve(info), ''));
     }
     // Access and rules reviews are answered by the authz service, never stored.
-    if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => decodeBody(await readBody(req), mediaType(req), protobufMessageOf(this.catalogue.lookup(info.apiGroup, info.resource))));
+    if (isReviewRequest(info)) return serveReview(this.backends.authz, this.catalogue, info, user, res, async () => this.readObject(req, this.catalogue.lookup(info.apiGroup, info.resource), ''));
     const strategy = this.resolve(info);
     const deprecated = deprecationWarning(strategy.info);
     if (deprecated) addWarnings(res, [deprecated]);
@@ -440,21 +411,26 @@ export class RequestHandler {
       case 'watch':
         return this.watch(req, res, q, info, strategy, resource, representation, include);
       case 'create': {
-        // Connecting subresources (pods/exec, pods/attach) are POSTed without a body.
+        // kube's create handler: the media type first (415), then the body (413), then decoding (400).
+        const type = inputMediaType(req.headers['content-type']);
         const raw = await readBody(req);
-        const decoded = raw.length || !info.subresource ? decodeBody(raw, mediaType(req), protobufMessageOf(strategy, info.subresource)) : Buffer.from('{}');
-        const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decoded, sentJson(req, raw));
+        // Connecting subresources (pods/exec, pods/attach) are POSTed without a body.
+        const decoded = raw.length || !info.subresource ? decodeObjectBody(raw, type, bodyKind(strategy, info.subresource), protobufMessageOf(strategy, info.subresource)) : Buffer.from('{}');
+        const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decoded, sentJson(type, raw));
         return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name, query: info.subresource ? url.search : '' }), 201);
       }
       case 'update': {
+        // kube's update handler reads the body (413) before it looks at the media type (415).
         const raw = await readBody(req);
-        const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decodeBody(raw, mediaType(req), protobufMessageOf(strategy, info.subresource)), sentJson(req, raw));
+        const type = inputMediaType(req.headers['content-type']);
+        const decoded = decodeObjectBody(raw, type, bodyKind(strategy, info.subresource), protobufMessageOf(strategy, info.subresource));
+        const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decoded, sentJson(type, raw));
         return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
       }
       case 'patch': {
-        const type = mediaType(req);
+        const type = patchMediaType(req.headers['content-type']);
         const options = parsePatchOptions(type, q);
-        const patch = decodeBody(await readBody(req), type);
+        const patch = decodePatchBody(await readBody(req), type);
         if (!info.subresource || info.subresource === 'status') {
           addWarnings(res, validatePatchFields(builtinSchemas(), gvkOf(strategy), type, patch, parseFieldValidation(q.get('fieldValidation'), 'PatchOptions')));
         }
@@ -467,7 +443,7 @@ export class RequestHandler {
       case 'deletecollection': {
         const raw = await readBody(req);
         // Typed clients (Helm's release storage among them) send their DeleteOptions as protobuf.
-        const options = raw.length ? (JSON.parse(decodeBody(raw, mediaType(req), deleteOptionsSchema).toString('utf8')) as Record<string, unknown>) : {};
+        const options = raw.length ? (JSON.parse(decodeOptionsBody(raw, inputMediaType(req.headers['content-type']), deleteOptionsSchema).toString('utf8')) as Record<string, unknown>) : {};
         if (q.has('gracePeriodSeconds')) options.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
         if (q.has('propagationPolicy')) options.propagationPolicy = q.get('propagationPolicy');
         const deleteOptions = Buffer.from(JSON.stringify(options));
@@ -490,6 +466,12 @@ export class RequestHandler {
       default:
         throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
     }
+  }
+
+  /** The body of a request that creates a review, decoded as a create's body is. */
+  private async readObject(req: IncomingMessage, strategy: KindStrategy | undefined, subresource: string): Promise<Buffer> {
+    const type = inputMediaType(req.headers['content-type']);
+    return decodeObjectBody(await readBody(req), type, strategy ? bodyKind(strategy, subresource) : 'Unknown', protobufMessageOf(strategy, subresource));
   }
 
   /**

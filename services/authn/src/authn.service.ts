@@ -23,9 +23,9 @@ import { loadAuthnConfig, type AuthnConfig, type ServiceConfig } from '@kapi/con
 import { healthService } from '@kapi/grpc';
 import { authnV1, registryV1 } from '@kapi/proto';
 import { webhookFromKubeconfig } from '@kapi/webhook-client';
-import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
-import { createClient, toGrpcHandlers, unary } from '@kapi/grpc';
+import { createClient, toGrpcHandlers, unary, type ServiceCredentials } from '@kapi/grpc';
 
 function readFile(path: string, what: string, variable: string): string {
   try {
@@ -97,9 +97,9 @@ export class AuthnGrpcServer extends GrpcServerHost {
 
   private readonly registry: registryV1.RegistryClient;
 
-  constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
-    super(config, logger);
-    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
+  constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
+    super(config, logger, credentials);
+    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs, credentials.channelTo('registry'), 'registry');
     this.authenticator = buildAuthenticator(config, this.registry, logger);
   }
 

@@ -24,9 +24,9 @@ import {
   type RulesResolver,
 } from '@kapi/authorization';
 import { requireSettings, type ServiceConfig } from '@kapi/config';
-import { createClient, grpc, healthService, toGrpcHandlers } from '@kapi/grpc';
+import { createClient, grpc, healthService, toGrpcHandlers, type ServiceCredentials } from '@kapi/grpc';
 import { authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
-import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
 import { WatchCacheRbacSource } from './rbac-source.js';
 import { registryBootstrapRevisions } from './registry-bootstrap.js';
@@ -73,16 +73,16 @@ export class AuthzGrpcServer extends GrpcServerHost {
   private readonly bootstrapRoles: BootstrapRolesSync;
   private readonly usesRbac: boolean;
 
-  constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger) {
-    super(config, logger);
+  constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(LOGGER) logger: Logger, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
+    super(config, logger, credentials);
     requireSettings(config, { watchCacheAddrs: 'KAPI_WATCH_CACHE_ADDR', registryAddrs: 'KAPI_REGISTRY_ADDR' });
     const { authorizers, rulesFor, usesRbac } = buildAuthorizers(config, this.rbac);
     this.usesRbac = usesRbac;
     this.authorizer = authorizerChain(authorizers);
     this.reviews = new ReviewAnswerer(authorizers, rulesFor);
-    this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs);
+    this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs, credentials.channelTo('watch-cache'), 'watch-cache');
     this.reflector = new RbacReflector(this.index, new WatchCacheRbacSource(this.watchCache), { logger });
-    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
+    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs, credentials.channelTo('registry'), 'registry');
     this.bootstrapRoles = new BootstrapRolesSync(this.reflector, registryBootstrapRevisions(this.registry));
     for (const resource of ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const) {
       metrics.gauge(`kapi_authz_rbac_${resource}`, `${resource} held in the authorizer's RBAC index.`, () => this.index.size(resource));

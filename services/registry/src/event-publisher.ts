@@ -3,24 +3,36 @@
 // takes over when the leader's lease lapses. A new leader resumes after the last revision on the
 // bus, so failover leaves neither a gap nor (thanks to the bus's de-duplication) a duplicate.
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Campaign, Election, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import type { Campaign, Election, IKeyValue, IWatchResponse } from 'etcd3';
 import type { ServiceConfig } from '@kapi/config';
-import { JetStreamEventBus, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
-import { CONFIG, LOGGER } from '@kapi/service-kit';
-import type { Logger } from '@kapi/telemetry';
+import { JetStreamEventBus, natsEndpoint, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
+import type { ServiceCredentials } from '@kapi/grpc';
+import { CONFIG, CREDENTIALS, LOGGER } from '@kapi/service-kit';
+import { metrics, type Logger } from '@kapi/telemetry';
 import { PublishPipeline } from './publish-pipeline.js';
 import { Registry } from './registry.js';
+import { feedPipeline, type RevisionSource } from './revision-feed.js';
 
 const OBJECT_PREFIX = '/registry/';
 const ELECTION = 'kapi-event-publisher';
 const LEASE_TTL_SECONDS = 3;
 const MAX_IN_FLIGHT = 64;
+// What may wait for NATS before the publisher stops reading etcd: minutes of a busy cluster's
+// writes, and well within a process's heap even if every batch were one of the largest objects.
+const MAX_PENDING_BATCHES = 10_000;
+const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
+const unpublishable = metrics.counter(
+  'kapi_event_publisher_unpublishable_batches_total',
+  'Revisions whose batch could not be published whole (larger than an event stream message); a marker went instead and watch caches read them from etcd history.',
+);
+const pauses = metrics.counter('kapi_event_publisher_watch_pauses_total', 'Times the publisher stopped reading etcd because its queue for NATS was full.');
+
+/** The changes of an etcd watch response, one batch per revision (values only: see KeyChange). */
 export function batchesOf(res: IWatchResponse): RevisionBatch[] {
   const byRevision = new Map<number, KeyChange[]>();
   for (const event of res.events) {
     const kv = event.kv as IKeyValue;
-    const prev = event.prev_kv as IKeyValue | undefined;
     const revision = Number(kv.mod_revision);
     const change: KeyChange = {
       type: event.type === 'Delete' ? 'DELETE' : 'PUT',
@@ -29,7 +41,6 @@ export function batchesOf(res: IWatchResponse): RevisionBatch[] {
       modRevision: revision,
     };
     if (event.type !== 'Delete') change.value = kv.value.toString('utf8');
-    if (prev) change.prevValue = prev.value.toString('utf8');
     const list = byRevision.get(revision) ?? [];
     list.push(change);
     byRevision.set(revision, list);
@@ -43,7 +54,8 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
   private bus?: EventBus;
   private election?: Election;
   private campaign?: Campaign;
-  private watcher?: Watcher;
+  /** Ends the current term's etcd watch. */
+  private following?: AbortController;
   private pipeline?: PublishPipeline;
   private stopped = false;
   private onCampaignError: (err: Error) => void = () => {};
@@ -54,8 +66,11 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CREDENTIALS) private readonly credentials: ServiceCredentials,
     private readonly registry: Registry,
-  ) {}
+  ) {
+    metrics.gauge('kapi_event_publisher_pending_batches', 'Batches read from etcd and waiting for NATS to acknowledge them.', () => this.pipeline?.pendingCount ?? 0);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.natsUrl) throw new Error('KAPI_NATS_URL is not set: the registry publishes etcd events to NATS');
@@ -65,7 +80,7 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.bus ??= await JetStreamEventBus.connect({ url: this.config.natsUrl, name: this.config.instance });
+        this.bus ??= await JetStreamEventBus.connect({ ...natsEndpoint(this.config.natsUrl, this.credentials), name: this.config.instance, role: 'publisher' });
         this.election = this.registry.backend.client.election(ELECTION, LEASE_TTL_SECONDS);
         const campaign = this.election.campaign(this.config.instance);
         this.campaign = campaign;
@@ -105,32 +120,62 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
     this.leading = true;
     const pipeline = new PublishPipeline(bus, from, {
       maxInFlight: MAX_IN_FLIGHT,
+      maxPendingBatches: MAX_PENDING_BATCHES,
+      maxPendingBytes: MAX_PENDING_BYTES,
       onRetry: (err, revision, attempt) => {
         if (attempt % 10 === 0) this.logger.warn('publishing to NATS failed; retrying', { revision, err });
       },
+      onUnpublishable: (err, batch) => {
+        unpublishable.inc();
+        this.logger.error('a revision cannot be published whole; publishing a marker, and watch caches read it from etcd history', {
+          revision: batch.revision,
+          changes: batch.changes.length,
+          bytes: err.bytes,
+          err,
+        });
+      },
     });
     this.pipeline = pipeline;
-    const watcher = await this.registry.backend.client.watch().prefix(OBJECT_PREFIX).startRevision(String(from + 1)).withPreviousKV().create();
-    this.watcher = watcher;
+    const following = new AbortController();
+    this.following = following;
     if (reset) pipeline.enqueue({ revision: from, prevRevision: from, changes: [], reset: true });
-    await new Promise<void>((resolve, reject) => {
-      watcher.on('data', (res) => {
-        for (const batch of batchesOf(res)) pipeline.enqueue(batch);
-      });
-      watcher.on('error', (err) => {
-        if (/compacted/i.test(err.message)) this.historyLost = true;
-        reject(err);
-      });
-      this.onCampaignError = reject;
-      watcher.on('end', () => resolve());
+    const lostLeadership = new Promise<never>((_, reject) => (this.onCampaignError = reject));
+    const feeding = feedPipeline(this.etcdHistory(), pipeline, following.signal, {
+      paused: () => {
+        pauses.inc();
+        this.logger.warn('NATS is not keeping up: stopped reading etcd until the publish queue drains', {
+          pending: pipeline.pendingCount,
+          pendingBytes: pipeline.pendingByteCount,
+          lastRevision: pipeline.lastEnqueued,
+        });
+      },
+      resumed: (fromRevision) => this.logger.info('reading etcd again', { fromRevision }),
+    }).catch((err: Error) => {
+      if (/compacted/i.test(err.message)) this.historyLost = true;
+      throw err;
     });
+    await Promise.race([feeding, lostLeadership]);
+  }
+
+  /** etcd's history under /registry/, as the feed reads it. */
+  private etcdHistory(): RevisionSource {
+    const client = this.registry.backend.client;
+    return {
+      open: async (fromRevision, on) => {
+        const watcher = await client.watch().prefix(OBJECT_PREFIX).startRevision(String(fromRevision)).create();
+        watcher.on('data', (res) => on.batches(batchesOf(res)));
+        watcher.on('error', (err) => on.error(err));
+        watcher.on('end', () => on.end());
+        return { close: () => watcher.cancel().catch(() => {}) };
+      },
+    };
   }
 
   private async resign(): Promise<void> {
     this.leading = false;
     this.pipeline?.stop();
-    await this.watcher?.cancel().catch(() => {});
-    this.watcher = undefined;
+    this.following?.abort();
+    this.following = undefined;
     await this.campaign?.resign().catch(() => {});
     this.campaign = undefined;
   }

@@ -7,7 +7,7 @@ import type { RevisionBatch } from '@kapi/event-bus';
 import { batchesOf } from './event-publisher.js';
 
 export async function* readHistory(client: Etcd3, prefix: string, fromRevision: number, markProgress: () => Promise<number>): AsyncGenerator<RevisionBatch> {
-  const watcher = await client.watch().prefix(prefix).startRevision(String(fromRevision)).withPreviousKV().create();
+  const watcher = await client.watch().prefix(prefix).startRevision(String(fromRevision)).create();
   const queue: RevisionBatch[] = [];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { requireSettings } from '@kapi/config';
-import { natsDependency } from '@kapi/event-bus';
+import { natsDependency, natsEndpoint } from '@kapi/event-bus';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
 import { etcdDependency, readEtcdTls } from '@kapi/storage';
 import { Bootstrap } from './bootstrap.js';
@@ -40,4 +40,6 @@ void runService('registry', (config, logger): DynamicModule => {
       ServiceAccountController,
     ],
   };
-}, { dependencies: (config) => [etcdDependency(config.etcdEndpoints, readEtcdTls(config.etcdTls)), natsDependency(config.natsUrl)] });
+}, {
+  dependencies: (config, credentials) => [etcdDependency(config.etcdEndpoints, readEtcdTls(config.etcdTls)), natsDependency(natsEndpoint(config.natsUrl, credentials))],
+});

@@ -3,24 +3,48 @@
 // an fsync, so one at a time caps the publisher at the disk's fsync rate). A failed publish is
 // retried from the first failure on, in order; what the bus already stored is dropped there by its
 // de-duplication on the revision, and a consumer that sees a later batch first repairs the gap
-// from etcd's history.
-import type { EventBus, RevisionBatch } from '@kapi/event-bus';
+// from etcd's history. A batch the bus can never carry (larger than a message may be) is replaced
+// by its history marker, so one revision never stalls the stream behind it.
+//
+// What waits is bounded in batches and bytes: once either bound is reached the pipeline is `full`,
+// and its producer stops reading etcd (see revision-feed.ts) until `whenRoom` says half is free.
+import { historyMarker, UnpublishableBatchError, type EventBus, type RevisionBatch } from '@kapi/event-bus';
 
 export interface PublishPipelineOptions {
   maxInFlight: number;
+  /** At or past this many batches waiting, the pipeline is full. */
+  maxPendingBatches: number;
+  /** At or past this many bytes of keys and values waiting, the pipeline is full. */
+  maxPendingBytes: number;
   /** Called before each retry of a failed publish. */
   onRetry?(err: unknown, revision: number, attempt: number): void;
+  /** Called when a batch can never be published whole; its history marker is published instead. */
+  onUnpublishable?(err: UnpublishableBatchError, batch: RevisionBatch): void;
   delay?(ms: number): Promise<void>;
+}
+
+interface Pending {
+  batch: RevisionBatch;
+  bytes: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** What a batch holds in memory, near enough: its keys and values (the rest is a few numbers). */
+export function batchBytes(batch: RevisionBatch): number {
+  let bytes = 64;
+  for (const c of batch.changes) bytes += 64 + c.key.length + (c.value?.length ?? 0);
+  return bytes;
+}
+
 export class PublishPipeline {
-  private readonly pending: RevisionBatch[] = [];
+  private readonly pending: Pending[] = [];
+  private pendingBytes = 0;
   private running?: Promise<void>;
   private stopped = false;
+  private roomWaiters: (() => void)[] = [];
   /** The last revision handed to the pipeline. */
-  private lastEnqueued: number;
+  private lastEnqueuedRevision: number;
   /** The last revision the bus acknowledged, with every one before it. */
   lastPublished: number;
 
@@ -29,14 +53,49 @@ export class PublishPipeline {
     startRevision: number,
     private readonly options: PublishPipelineOptions,
   ) {
-    this.lastEnqueued = startRevision;
+    this.lastEnqueuedRevision = startRevision;
     this.lastPublished = startRevision;
   }
 
+  /** The last revision handed to the pipeline: a producer that paused resumes after it. */
+  get lastEnqueued(): number {
+    return this.lastEnqueuedRevision;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Batches waiting to be published (those in flight among them). */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  get pendingByteCount(): number {
+    return this.pendingBytes;
+  }
+
+  /** Whether a bound is reached: the producer should stop until `whenRoom`. */
+  get full(): boolean {
+    return this.pending.length >= this.options.maxPendingBatches || this.pendingBytes >= this.options.maxPendingBytes;
+  }
+
+  private get hasRoom(): boolean {
+    return this.pending.length <= this.options.maxPendingBatches / 2 && this.pendingBytes <= this.options.maxPendingBytes / 2;
+  }
+
+  /** Resolves once at most half of each bound is used (or the pipeline is stopped). */
+  whenRoom(): Promise<void> {
+    if (this.stopped || this.hasRoom) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
   enqueue(batch: RevisionBatch): void {
-    if (this.stopped || (!batch.reset && batch.revision <= this.lastEnqueued)) return;
-    this.pending.push(batch.reset ? batch : { ...batch, prevRevision: this.lastEnqueued });
-    this.lastEnqueued = batch.revision;
+    if (this.stopped || (!batch.reset && batch.revision <= this.lastEnqueuedRevision)) return;
+    const entry = { batch: batch.reset ? batch : { ...batch, prevRevision: this.lastEnqueuedRevision }, bytes: batchBytes(batch) };
+    this.pending.push(entry);
+    this.pendingBytes += entry.bytes;
+    this.lastEnqueuedRevision = batch.revision;
     // Started after the current turn, so the batches of one etcd watch response go out together.
     this.running ??= Promise.resolve().then(() => this.pump());
   }
@@ -50,15 +109,24 @@ export class PublishPipeline {
   stop(): void {
     this.stopped = true;
     this.pending.length = 0;
+    this.pendingBytes = 0;
+    this.wakeRoomWaiters();
+  }
+
+  private wakeRoomWaiters(): void {
+    if (!this.stopped && !this.hasRoom) return;
+    for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
   private async pump(): Promise<void> {
     try {
       while (this.pending.length && !this.stopped) {
-        const window = this.pending.slice(0, this.options.maxInFlight);
+        const window = this.pending.slice(0, this.options.maxInFlight).map((p) => p.batch);
         const sent = await this.publishInOrder(window);
-        this.pending.splice(0, sent);
+        if (this.stopped) break;
+        for (const done of this.pending.splice(0, sent)) this.pendingBytes -= done.bytes;
         if (sent) this.lastPublished = window[sent - 1].revision;
+        this.wakeRoomWaiters();
       }
     } finally {
       // Cleared in the same turn as the last check of `pending`, so an enqueue never finds a
@@ -76,7 +144,17 @@ export class PublishPipeline {
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed < 0) return window.length;
       acknowledged += failed;
-      this.options.onRetry?.((results[failed] as PromiseRejectedResult).reason, window[acknowledged].revision, attempt);
+      const err = (results[failed] as PromiseRejectedResult).reason;
+      const batch = window[acknowledged];
+      if (err instanceof UnpublishableBatchError && !batch.fromHistory) {
+        // Retrying cannot help: the marker goes in its place, at once, and consumers read the
+        // revision from etcd's history.
+        this.options.onUnpublishable?.(err, batch);
+        window[acknowledged] = historyMarker(batch);
+        attempt = -1;
+        continue;
+      }
+      this.options.onRetry?.(err, batch.revision, attempt);
       await (this.options.delay ?? sleep)(Math.min(1000, 50 * 2 ** Math.min(attempt, 5)));
     }
     return acknowledged;

@@ -5,12 +5,13 @@ import { badRequest, expired, isStatusError, PatchType, serviceUnavailable, Stat
 import { encodeBatch } from '@kapi/event-bus';
 import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
-import { healthService, isRetriedCall, toGrpcHandlers, type CallContext } from '@kapi/grpc';
+import { healthService, isRetriedCall, toGrpcHandlers, type CallContext, type ServiceCredentials } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
-import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
 import { isCompacted, readHistory } from './history.js';
+import { chunksOf } from './snapshot-chunks.js';
 import { Bootstrap } from './bootstrap.js';
 import { Registry } from './registry.js';
 import { TokenIssuer } from './token-issuer.js';
@@ -61,16 +62,19 @@ async function reply(fn: () => Promise<unknown>, outcome = { created: false }): 
 }
 
 const SNAPSHOT_CHUNK = 500;
+/** Well within gRPC's 64 MiB message limit, with objects of up to 1.5 MiB. */
+const SNAPSHOT_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 @Injectable()
 export class RegistryGrpcServer extends GrpcServerHost {
   constructor(
     @Inject(CONFIG) config: ServiceConfig,
     @Inject(LOGGER) logger: Logger,
+    @Inject(CREDENTIALS) credentials: ServiceCredentials,
     private readonly registry: Registry,
     private readonly bootstrap: Bootstrap,
   ) {
-    super(config, logger);
+    super(config, logger, credentials);
     this.tokens = new TokenIssuer(registry, loadAuthnConfig(config.pkiDir).serviceAccountSigningKeyFile);
     this.podSubresources = new PodSubresources(registry);
   }
@@ -193,10 +197,9 @@ export class RegistryGrpcServer extends GrpcServerHost {
         for (;;) {
           const page = await registry.storage.list(prefix, { startKey, limit: SNAPSHOT_CHUNK, revision: revision || undefined });
           revision ||= page.revision;
-          yield {
-            revision,
-            items: page.items.map((i) => ({ key: i.key, value: i.value, createRevision: i.createRevision, modRevision: i.modRevision })),
-          };
+          for (const items of chunksOf(page.items, SNAPSHOT_MESSAGE_BYTES)) {
+            yield { revision, items: items.map((i) => ({ key: i.key, value: i.value, createRevision: i.createRevision, modRevision: i.modRevision })) };
+          }
           if (!page.more || page.items.length === 0) return;
           startKey = page.items[page.items.length - 1].key + '\0';
         }

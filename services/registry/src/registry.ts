@@ -3,11 +3,11 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { forbidden, notFound, StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
-import { createClient, unary } from '@kapi/grpc';
+import { createClient, unary, type ServiceCredentials } from '@kapi/grpc';
 import { KindCatalogue, namespaceStrategy, storageKey } from '@kapi/kinds';
 import { admissionV1, authzV1 } from '@kapi/proto';
 import { builtinSchemas } from '@kapi/schema';
-import { CONFIG } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS } from '@kapi/service-kit';
 import { EtcdBackend, readEtcdTls, type StorageBackend } from '@kapi/storage';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
@@ -53,12 +53,12 @@ export class Registry implements OnApplicationShutdown {
   private readonly authzClient: authzV1.AuthorizationClient;
   readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
-  constructor(@Inject(CONFIG) config: ServiceConfig) {
+  constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
     this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints, tls: readEtcdTls(config.etcdTls) });
-    this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs);
+    this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs, credentials.channelTo('admission'), 'admission');
     const admission = grpcAdmissionHook(this.admissionClient);
     // Kinds whose writes need more than the object: keyed by group/resource.
-    this.authzClient = createClient(authzV1.AuthorizationClient, config.authzAddrs);
+    this.authzClient = createClient(authzV1.AuthorizationClient, config.authzAddrs, credentials.channelTo('authz'), 'authz');
     const allowed = authzCheck(this.authzClient);
     const roleRules = async (kind: 'Role' | 'ClusterRole', namespace: string, name: string) => {
       try {

@@ -1,24 +1,21 @@
 // Keeps the watch store equal to etcd: a snapshot through the registry at revision R, then every
-// batch on the event bus after R. A batch whose predecessor is newer than what the store holds
-// reveals a gap, and a reset batch a break in the publisher's history; so does coming back after
-// the bus was unreachable. Each is repaired from etcd's own history (the registry's History
-// stream), so the store and every open watch continue without a hole; only when etcd has compacted
-// that history is the store rebuilt from a new snapshot, which ends the open watches.
+// batch on the event bus after R, applied by the StreamFollower, which repairs from etcd's own
+// history (the registry's History stream) whatever the stream lacks; so does coming back after the
+// bus was unreachable. Only when etcd has compacted that history is the store rebuilt from a new
+// snapshot, which ends the open watches.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { ServiceConfig } from '@kapi/config';
-import { decodeBatch, JetStreamEventBus, type EventBus, type RevisionBatch } from '@kapi/event-bus';
-import { createClient, serverStream, unary } from '@kapi/grpc';
+import { decodeBatch, JetStreamEventBus, natsEndpoint, type EventBus, type RevisionBatch } from '@kapi/event-bus';
+import { createClient, serverStream, unary, type ServiceCredentials } from '@kapi/grpc';
 import { PROGRESS_KEY } from '@kapi/storage';
 import { registryV1 } from '@kapi/proto';
-import { CONFIG, LOGGER } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
 import { StatusError, type Status } from '@kapi/api-machinery';
 import { WatchStore } from '@kapi/watch-store';
-
-class ResyncNeeded extends Error {}
+import { ResyncNeeded, StreamFollower } from './stream-follower.js';
 
 const resyncs = metrics.counter('kapi_watch_cache_resyncs_total', 'Times the watch cache lost the event stream or found a gap in it.');
-const catchUps = metrics.counter('kapi_watch_cache_history_catch_ups_total', 'Times the watch cache repaired a gap from etcd history, keeping its watches open.');
 
 /** A tuning knob from the environment; a malformed one stops the start with its name. */
 export function positiveInteger(variable: string, fallback: number): number {
@@ -31,7 +28,12 @@ export function positiveInteger(variable: string, fallback: number): number {
 
 @Injectable()
 export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly store = new WatchStore(positiveInteger('KAPI_WATCH_WINDOW_EVENTS', 10_000), positiveInteger('KAPI_WATCH_BUFFER_EVENTS', 1_000));
+  readonly store = new WatchStore(
+    positiveInteger('KAPI_WATCH_WINDOW_EVENTS', 10_000),
+    positiveInteger('KAPI_WATCH_BUFFER_EVENTS', 1_000),
+    positiveInteger('KAPI_WATCH_WINDOW_BYTES', 128 * 1024 * 1024),
+  );
+  private readonly follower: StreamFollower;
   private bus?: EventBus;
   private readonly registry: registryV1.RegistryClient;
   private stopped = false;
@@ -42,8 +44,10 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CREDENTIALS) private readonly credentials: ServiceCredentials,
   ) {
-    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs);
+    this.registry = createClient(registryV1.RegistryClient, config.registryAddrs, credentials.channelTo('registry'), 'registry');
+    this.follower = new StreamFollower(this.store, (from, apply) => this.replayHistory(from, apply), logger, () => this.wakeRevisionWaiters());
   }
 
   onApplicationBootstrap(): void {
@@ -60,7 +64,7 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.bus ??= await JetStreamEventBus.connect({ url: this.config.natsUrl, name: this.config.instance });
+        this.bus ??= await JetStreamEventBus.connect({ ...natsEndpoint(this.config.natsUrl, this.credentials), name: this.config.instance, role: 'consumer' });
         await this.syncOnce(this.bus);
       } catch (err) {
         if (this.stopped) return;
@@ -89,7 +93,7 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
     // The bus position is taken before the snapshot (or the catch-up), so every batch newer than
     // what the store then holds comes after it.
     const fromSequence = (await bus.lastSequence()) + 1;
-    if (this.store.revision > 0 && (await this.catchUp('the event stream was unreachable'))) {
+    if (this.store.revision > 0 && (await this.follower.catchUp('the event stream was unreachable'))) {
       this.logger.info('watch cache caught up from etcd history', { revision: this.store.revision, objects: this.store.size });
     } else {
       const revision = await this.snapshot();
@@ -99,54 +103,23 @@ export class CacheSync implements OnApplicationBootstrap, OnApplicationShutdown 
     this.abort = new AbortController();
     for await (const { batch } of bus.subscribe(fromSequence)) {
       if (this.stopped) return;
-      const gap = this.gapBefore(batch);
-      if (gap && !(await this.catchUp(gap))) throw new ResyncNeeded(`${gap}, and etcd no longer has that history`);
-      this.applyBatch(batch);
+      await this.follower.follow(batch);
     }
     throw new Error('the event stream ended');
   }
 
-  /** Why the store cannot take this batch next, if it cannot. */
-  gapBefore(batch: RevisionBatch): string | undefined {
-    const current = this.store.revision;
-    if (batch.reset) return batch.revision > current ? `the publisher restarted its history at revision ${batch.revision}` : undefined;
-    if (batch.revision > current && batch.prevRevision > current) return `gap in the event stream: have revision ${current}, next batch follows ${batch.prevRevision}`;
-    return undefined;
-  }
-
-  /**
-   * Applies etcd's history after the store's revision, up to a revision etcd reached after the call;
-   * false when etcd has compacted it (only a new snapshot can help then).
-   */
-  private async catchUp(reason: string): Promise<boolean> {
-    const from = this.store.revision + 1;
-    this.logger.info('watch cache catching up from etcd history', { reason, fromRevision: from });
-    const call = serverStream('registry', 'History', this.registry.history.bind(this.registry), { prefix: '/registry/', fromRevision: from });
-    let replayed = 0;
+  /** etcd's history through the registry's History stream (see HistoryReplay). */
+  private async replayHistory(fromRevision: number, apply: (batch: RevisionBatch) => void): Promise<boolean> {
+    const call = serverStream('registry', 'History', this.registry.history.bind(this.registry), { prefix: '/registry/', fromRevision });
     for await (const chunk of call as AsyncIterable<registryV1.HistoryBatch>) {
       if (chunk.status.length) {
         const status = JSON.parse(chunk.status.toString('utf8')) as Status;
         if (status.code === 410) return false;
         throw StatusError.fromStatus(status);
       }
-      // etcd's history has no gaps: each revision follows the one before it.
-      this.applyBatch({ ...decodeBatch(chunk.batch), prevRevision: 0 });
-      replayed++;
+      apply(decodeBatch(chunk.batch));
     }
-    catchUps.inc();
-    this.logger.info('watch cache caught up', { revisions: replayed, revision: this.store.revision });
     return true;
-  }
-
-  applyBatch(batch: RevisionBatch): void {
-    const gap = this.gapBefore(batch);
-    if (gap) throw new ResyncNeeded(gap);
-    if (batch.reset || batch.revision <= this.store.revision) return;
-    // The progress key only moves the revision on; it is not an object.
-    const changes = batch.changes.filter((c) => c.key !== PROGRESS_KEY);
-    if (changes.length) this.store.apply(batch.revision, changes, batch.observedAt);
-    else this.store.advance(batch.revision);
-    this.wakeRevisionWaiters();
   }
 
   private readonly revisionWaiters = new Set<{ revision: number; done: (reached: boolean) => void }>();

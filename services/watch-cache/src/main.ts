@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { requireSettings } from '@kapi/config';
-import { natsDependency } from '@kapi/event-bus';
+import { natsDependency, natsEndpoint } from '@kapi/event-bus';
 import { CONFIG, LOGGER, runService } from '@kapi/service-kit';
 import { CacheSync } from './cache-sync.js';
 import { WatchCacheGrpcServer } from './watch-cache.grpc.js';
@@ -14,4 +14,4 @@ void runService('watch-cache', (config, logger): DynamicModule => {
     module: WatchCacheModule,
     providers: [{ provide: CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, CacheSync, WatchCacheGrpcServer],
   };
-}, { dependencies: (config) => [natsDependency(config.natsUrl)] });
+}, { dependencies: (config, credentials) => [natsDependency(natsEndpoint(config.natsUrl, credentials))] });

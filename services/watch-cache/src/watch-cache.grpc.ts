@@ -14,10 +14,10 @@ import {
   type Status,
 } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
-import { healthService, toGrpcHandlers, type CallContext } from '@kapi/grpc';
+import { healthService, toGrpcHandlers, type CallContext, type ServiceCredentials } from '@kapi/grpc';
 import { checkFieldSelector, KindCatalogue, storageKey, type KindStrategy } from '@kapi/kinds';
 import { watchcacheV1 } from '@kapi/proto';
-import { CONFIG, GrpcServerHost, LOGGER } from '@kapi/service-kit';
+import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
 import { TooOldResourceVersionError, type CachedObject, type WatchFilter } from '@kapi/watch-store';
 import { CacheSync, positiveInteger } from './cache-sync.js';
@@ -63,9 +63,10 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
   constructor(
     @Inject(CONFIG) config: ServiceConfig,
     @Inject(LOGGER) logger: Logger,
+    @Inject(CREDENTIALS) credentials: ServiceCredentials,
     private readonly sync: CacheSync,
   ) {
-    super(config, logger);
+    super(config, logger, credentials);
     const store = sync.store;
     metrics.gauge('apiserver_registered_watchers', 'Number of currently registered watchers.', () => store.watcherCount);
     metrics.counter('kapi_watch_cache_events_dispatched_total', 'Events the watch cache queued for its watchers.', () => store.eventsDispatched);

@@ -247,6 +247,12 @@ describe('pod status updates', () => {
     assert.equal((write({ qosClass: 'BestEffort', podIPs: [{ ip: '10.0.0.8' }] }).stored.status as { podIP: string }).podIP, '10.0.0.8');
   });
 
+  it('keeps the QoS class when a status comes without one, as kube backfills it', () => {
+    const { stored, errors } = write({ phase: 'Running' });
+    assert.deepEqual(errors, []);
+    assert.equal((stored.status as { qosClass: string }).qosClass, 'BestEffort');
+  });
+
   it('refuses a new QoS class and addresses that are not IPs', () => {
     assert.deepEqual(write({ qosClass: 'Guaranteed', podIPs: [{ ip: 'nope' }] }).errors, [
       'status.qosClass: Invalid value: "Guaranteed": field is immutable',

@@ -401,6 +401,9 @@ export const podStrategy = defineStrategy(
         prepareForUpdate(obj, old) {
           const status = structuredClone(podStatus(obj));
           syncIps(status);
+          // The QoS class is set at creation and immutable; a status without one keeps the old one
+          // (kube backfills it, since old kubelets dropped it from pods they rejected).
+          if (!status.qosClass && podStatus(old).qosClass) status.qosClass = podStatus(old).qosClass;
           return { ...old, status, metadata: old.metadata };
         },
         validateUpdate: validateStatusUpdate,
