@@ -2,7 +2,7 @@
 // authn (which authenticators run), the registry (which key signs ServiceAccount tokens) and the
 // front door (which keys it publishes). Kept apart from ServiceConfig: only these three need it.
 import { join } from 'node:path';
-import { ConfigError, list } from './index.js';
+import { booleanSetting as boolean, ConfigError, list } from './index.js';
 
 export interface OidcConfig {
   issuerUrl: string;
@@ -29,14 +29,6 @@ export interface AuthnConfig {
   serviceAccountSigningKeyFile: string;
   /** --oidc-*; absent when no issuer is configured. */
   oidc?: OidcConfig;
-}
-
-function boolean(env: NodeJS.ProcessEnv, variable: string, fallback: boolean): boolean {
-  const value = env[variable];
-  if (value === undefined || value === '') return fallback;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ConfigError(`${variable}=${JSON.stringify(value)} is not true or false`);
 }
 
 function oidc(env: NodeJS.ProcessEnv): OidcConfig | undefined {

@@ -1,6 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, formatHostPort, loadAuthWebhookConfig, loadEtcdTls, loadServiceConfig, loadServiceTls, parseHostPort } from './index.js';
+import {
+  ConfigError,
+  DEFAULT_SHUTDOWN_DELAY_MS,
+  FRONT_DOOR_HEALTH_CHECK,
+  formatHostPort,
+  loadAuthWebhookConfig,
+  loadEtcdTls,
+  loadServiceConfig,
+  loadServiceTls,
+  loadShutdownConfig,
+  parseHostPort,
+} from './index.js';
 
 describe('loadAuthWebhookConfig', () => {
   it("defaults to kube's: RBAC (an empty list), no webhooks, TTLs 5m, 30s and 2m", () => {
@@ -94,6 +105,22 @@ describe('formatHostPort', () => {
     assert.equal(formatHostPort({ host: '127.0.0.1', port: 50051 }), '127.0.0.1:50051');
     assert.equal(formatHostPort({ host: '::', port: 50051 }), '[::]:50051');
     assert.deepEqual(parseHostPort(formatHostPort({ host: '::1', port: 6443 }), 'KAPI_LISTEN'), { host: '::1', port: 6443 });
+  });
+});
+
+describe('loadShutdownConfig', () => {
+  it("defaults the delay to what the local load balancer needs to notice a failing /readyz, the rest to kube's", () => {
+    assert.deepEqual(loadShutdownConfig({}), { delayMs: 3000, sendRetryAfter: false, watchTerminationGracePeriodMs: 0 });
+    assert.equal(DEFAULT_SHUTDOWN_DELAY_MS, FRONT_DOOR_HEALTH_CHECK.intervalMs * (FRONT_DOOR_HEALTH_CHECK.fall + 1));
+  });
+
+  it("reads kube's flags as KAPI_SHUTDOWN_* variables and refuses bad values in one line", () => {
+    assert.deepEqual(
+      loadShutdownConfig({ KAPI_SHUTDOWN_DELAY_DURATION: '10s', KAPI_SHUTDOWN_SEND_RETRY_AFTER: 'true', KAPI_SHUTDOWN_WATCH_TERMINATION_GRACE_PERIOD: '1m' }),
+      { delayMs: 10_000, sendRetryAfter: true, watchTerminationGracePeriodMs: 60_000 },
+    );
+    assert.throws(() => loadShutdownConfig({ KAPI_SHUTDOWN_SEND_RETRY_AFTER: 'yes' }), /^ConfigError: KAPI_SHUTDOWN_SEND_RETRY_AFTER="yes" is not true or false$/);
+    assert.throws(() => loadShutdownConfig({ KAPI_SHUTDOWN_DELAY_DURATION: '-1s' }), /KAPI_SHUTDOWN_DELAY_DURATION="-1s" must not be negative/);
   });
 });
 

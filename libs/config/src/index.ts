@@ -167,7 +167,17 @@ export interface AuthWebhookConfig {
   authenticationTokenWebhookCacheTtlMs: number;
 }
 
-function durationSetting(env: NodeJS.ProcessEnv, variable: string, fallbackMs: number): number {
+/** A setting that is `true` or `false`; anything else stops the start in one line. */
+export function booleanSetting(env: NodeJS.ProcessEnv, variable: string, fallback: boolean): boolean {
+  const value = env[variable];
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${variable}=${JSON.stringify(value)} is not true or false`);
+}
+
+/** A Go duration (`90s`, `1m30s`) in ms; a malformed or negative one stops the start in one line. */
+export function durationSetting(env: NodeJS.ProcessEnv, variable: string, fallbackMs: number): number {
   const value = env[variable];
   if (value === undefined || value === '') return fallbackMs;
   let ms: number;
@@ -205,3 +215,6 @@ export function requireSettings<K extends keyof ServiceConfig>(config: ServiceCo
 
 // ── authentication settings (KAPI_ANONYMOUS_AUTH, KAPI_TOKEN_AUTH_FILE, service-account keys, OIDC) ──
 export { loadAuthnConfig, type AuthnConfig, type OidcConfig } from './authn.js';
+
+// ── graceful shutdown (KAPI_SHUTDOWN_DELAY_DURATION, KAPI_SHUTDOWN_SEND_RETRY_AFTER, …) ──
+export { DEFAULT_SHUTDOWN_DELAY_MS, FRONT_DOOR_HEALTH_CHECK, loadShutdownConfig, type ShutdownConfig } from './shutdown.js';

@@ -36,7 +36,8 @@ import {
 } from '@kapi/api-machinery';
 import { applyScale, checkFieldSelector, checkPatchedScale, checkScaleBody, scaleOf, storageKey, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
 import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
-import { isStorageError, type StorageBackend, type StoredValue } from '@kapi/storage';
+import { isStorageError, type RecordedWrite, type RequestRecord, type StorageBackend, type StoredValue } from '@kapi/storage';
+import { metrics } from '@kapi/telemetry';
 import type { AdmissionHook, UserInfo } from './admission.js';
 import { applyConfiguration, updatedManagedFields, type FieldManagerContext } from './managed-fields.js';
 import { schemaStructure, type StructureLookup } from './structure.js';
@@ -48,6 +49,24 @@ export interface WriteContext {
   options?: unknown;
   /** Server-side apply: take fields other managers own instead of failing with a conflict. */
   force?: boolean;
+  /**
+   * The client request this write serves (`id`: the front door's Audit-Id), and whether this call
+   * retries it after an attempt that may have written already. Its write is recorded with it (see
+   * RequestRecord), so that a retry is answered with what the first attempt wrote, never applied
+   * twice nor refused for its own effect. Only for a request that makes a single write.
+   */
+  request?: { id: string; retry: boolean };
+}
+
+const retriesAnswered = metrics.counter(
+  'kapi_registry_retried_writes_answered_total',
+  'Writes retried after their first attempt had written, answered with that write instead of being applied again.',
+);
+
+/** What an earlier attempt of the request wrote: the operation, and the object as it answered it. */
+interface EarlierWrite {
+  op: RecordedWrite['op'];
+  object: KubeObject;
 }
 
 /** Computes an object's managedFields for a write; by default the write is an Update by its field manager. */
@@ -174,6 +193,62 @@ export class GenericStore {
     throw err;
   }
 
+  /** The record a write of this request carries; none for a dry run or a write no client asked for. */
+  private recordOf(ctx: WriteContext): RequestRecord | undefined {
+    return ctx.request && !ctx.dryRun ? { id: ctx.request.id, user: ctx.user.username } : undefined;
+  }
+
+  /**
+   * Runs a client's write once, whatever the retries. A retry first looks for what an earlier
+   * attempt of its request wrote and answers with that. A retry that fails anyway (a Conflict or
+   * AlreadyExists for its own write, a NotFound for its own delete, because that attempt landed in
+   * the meantime) and a write refused because its request has written (RequestDone) look again.
+   */
+  private async once<T>(ctx: WriteContext, answer: (earlier: EarlierWrite) => T, write: () => Promise<T>): Promise<T> {
+    const answered = (earlier: EarlierWrite, when: string) => {
+      retriesAnswered.inc({ resource: this.info.resource, op: earlier.op, when });
+      return answer(earlier);
+    };
+    if (ctx.request?.retry && !ctx.dryRun) {
+      const earlier = await this.earlierWrite(ctx);
+      if (earlier) return answered(earlier, 'before');
+    }
+    try {
+      return await write();
+    } catch (err) {
+      if (ctx.request && !ctx.dryRun && (ctx.request.retry || isStorageError(err, 'RequestDone'))) {
+        const earlier = await this.earlierWrite(ctx).catch(() => undefined);
+        if (earlier) return answered(earlier, 'after');
+      }
+      if (isStorageError(err, 'RequestDone')) throw new StatusError('KAPI_ERR_INTERNAL', `Internal error occurred: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** What the request wrote to this resource earlier, read back at the revision it wrote at. */
+  private async earlierWrite(ctx: WriteContext): Promise<EarlierWrite | undefined> {
+    let write: RecordedWrite | undefined;
+    try {
+      write = await this.backend.recordedWrite(ctx.request!.id);
+    } catch (err) {
+      this.storageFailure(err);
+    }
+    // A record is an answer only for the same user and this resource.
+    if (!write || write.user !== ctx.user.username || !write.key.startsWith(this.key(undefined))) return undefined;
+    let stored: StoredValue | undefined;
+    try {
+      // A delete answers with the object as it was just before.
+      stored = await this.backend.getAt(write.key, write.op === 'delete' ? write.revision - 1 : write.revision);
+    } catch (err) {
+      if (isStorageError(err, 'Compacted')) return undefined;
+      this.storageFailure(err);
+    }
+    if (!stored) return undefined;
+    const object = this.decode(stored);
+    if (write.op === 'delete') object.metadata = { ...object.metadata, resourceVersion: String(write.revision) };
+    return { op: write.op, object };
+  }
+
   private checkTypeMeta(obj: KubeObject): void {
     const expected = apiVersionOf(this.info);
     if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
@@ -224,6 +299,10 @@ export class GenericStore {
   }
 
   async create(namespace: string | undefined, input: KubeObject, ctx: WriteContext, managedFieldsOf?: ManagedFieldsOf): Promise<KubeObject> {
+    return this.once(ctx, (earlier) => earlier.object, () => this.createOnce(namespace, input, ctx, managedFieldsOf));
+  }
+
+  private async createOnce(namespace: string | undefined, input: KubeObject, ctx: WriteContext, managedFieldsOf?: ManagedFieldsOf): Promise<KubeObject> {
     let obj = structuredClone(input);
     this.checkTypeMeta(obj);
     this.checkNamespace(obj, namespace);
@@ -258,7 +337,7 @@ export class GenericStore {
       await this.hooks.checkWrite?.(obj, undefined, ctx);
       setManagedFields(obj, managedFieldsOf ? managedFieldsOf(obj, undefined) : updatedManagedFields(undefined, obj, this.fieldManager(ctx, '')));
       if (ctx.dryRun) return obj;
-      const created = await this.persistNew(obj, wantsGeneratedName);
+      const created = await this.persistNew(obj, wantsGeneratedName, ctx);
       stored = true;
       return created;
     } finally {
@@ -266,12 +345,12 @@ export class GenericStore {
     }
   }
 
-  private async persistNew(obj: KubeObject, wantsGeneratedName: boolean): Promise<KubeObject> {
+  private async persistNew(obj: KubeObject, wantsGeneratedName: boolean, ctx: WriteContext): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const value = this.encode(obj);
       this.checkSize(value);
       try {
-        const revision = await this.backend.create(this.key(obj.metadata?.namespace, obj.metadata?.name), value);
+        const revision = await this.backend.create(this.key(obj.metadata?.namespace, obj.metadata?.name), value, this.recordOf(ctx));
         obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
         return obj;
       } catch (err) {
@@ -398,12 +477,12 @@ export class GenericStore {
           !this.strategy.finalizesOnDelete?.(obj) &&
           (old.metadata?.deletionGracePeriodSeconds ?? 0) === 0
         ) {
-          const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision);
+          const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision, this.recordOf(ctx));
           await this.hooks.afterDelete?.(obj);
           obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
           return obj;
         }
-        const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision);
+        const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision, this.recordOf(ctx));
         obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
         return obj;
       } catch (err) {
@@ -422,11 +501,20 @@ export class GenericStore {
       throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
     }
     const replace = () => structuredClone(input);
-    if (subresource === 'scale') {
-      checkScaleBody(input);
-      return this.updateScale(namespace, name, ctx, replace);
-    }
-    return this.guaranteedUpdate(namespace, name, subresource, ctx, replace);
+    return this.once(
+      ctx,
+      (earlier) => this.asSubresource(earlier.object, subresource),
+      () => {
+        if (subresource !== 'scale') return this.guaranteedUpdate(namespace, name, subresource, ctx, replace);
+        checkScaleBody(input);
+        return this.updateScale(namespace, name, ctx, replace);
+      },
+    );
+  }
+
+  /** An object as a write to `subresource` answers with it: a Scale for scale, else itself. */
+  private asSubresource(obj: KubeObject, subresource: string): KubeObject {
+    return subresource === 'scale' ? scaleOf(this.scaling(), obj) : obj;
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<KubeObject> {
@@ -453,7 +541,11 @@ export class GenericStore {
       }
       return obj;
     };
-    return subresource === 'scale' ? this.updateScale(namespace, name, ctx, patcher) : this.guaranteedUpdate(namespace, name, subresource, ctx, patcher);
+    return this.once(
+      ctx,
+      (earlier) => this.asSubresource(earlier.object, subresource),
+      () => (subresource === 'scale' ? this.updateScale(namespace, name, ctx, patcher) : this.guaranteedUpdate(namespace, name, subresource, ctx, patcher)),
+    );
   }
 
   /**
@@ -461,6 +553,10 @@ export class GenericStore {
    * and records what its manager owns; creates the object when there is none, as kube does.
    */
   async apply(namespace: string | undefined, name: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<{ object: KubeObject; created: boolean }> {
+    return this.once(ctx, (earlier) => ({ object: earlier.object, created: earlier.op === 'create' }), () => this.applyOnce(namespace, name, patch, ctx, subresource));
+  }
+
+  private async applyOnce(namespace: string | undefined, name: string, patch: unknown, ctx: WriteContext, subresource: string): Promise<{ object: KubeObject; created: boolean }> {
     if (!isPlainObject(patch)) throw badRequest('the applied configuration must be an object');
     const config = patch as KubeObject;
     const expected = apiVersionOf(this.info);
@@ -490,7 +586,7 @@ export class GenericStore {
       }
       const created = applyConfiguration(undefined, { ...config, metadata: { ...config.metadata, name, namespace: config.metadata?.namespace ?? namespace } }, force, fm);
       try {
-        return { object: await this.create(namespace, created.object, ctx, () => created.managedFields), created: true };
+        return { object: await this.createOnce(namespace, created.object, ctx, () => created.managedFields), created: true };
       } catch (err) {
         // Someone created it in between: apply to theirs.
         if (attempt >= MAX_RETRIES || !failedWith(err, 'KAPI_ERR_OBJECT_ALREADY_EXISTS')) throw err;
@@ -499,6 +595,22 @@ export class GenericStore {
   }
 
   async delete(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {
+    return this.once(ctx, (earlier) => (earlier.op === 'delete' ? this.deleted(earlier.object) : earlier.object), () => this.deleteOnce(namespace, name, options, ctx));
+  }
+
+  /** What a delete that removed `obj` answers: the object for kinds that return it, else a Status. */
+  private deleted(obj: KubeObject): KubeObject | Status {
+    if (this.info.returnsDeletedObject) return obj;
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: obj.metadata?.name ?? '', group: this.info.group || undefined, kind: this.info.resource, uid: obj.metadata?.uid },
+    } as unknown as Status;
+  }
+
+  private async deleteOnce(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
       const old = this.decode(stored);
@@ -547,29 +659,19 @@ export class GenericStore {
           };
           this.strategy.prepareForDelete?.(marked);
           if (ctx.dryRun) return marked;
-          const revision = await this.backend.update(this.key(namespace, name), this.encode(marked), stored.modRevision);
+          const revision = await this.backend.update(this.key(namespace, name), this.encode(marked), stored.modRevision, this.recordOf(ctx));
           marked.metadata = { ...marked.metadata, resourceVersion: String(revision) };
           return marked;
         }
-        if (!ctx.dryRun) {
-          const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision);
-          await this.hooks.afterDelete?.(old);
-          if (this.info.returnsDeletedObject) return { ...old, metadata: { ...old.metadata, resourceVersion: String(revision) } };
-        } else if (this.info.returnsDeletedObject) {
-          return old;
-        }
+        if (ctx.dryRun) return this.deleted(old);
+        const revision = await this.backend.delete(this.key(namespace, name), stored.modRevision, this.recordOf(ctx));
+        await this.hooks.afterDelete?.(old);
+        return this.deleted({ ...old, metadata: { ...old.metadata, resourceVersion: String(revision) } });
       } catch (err) {
         if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
         if (isStorageError(err, 'Conflict') && attempt < MAX_RETRIES) continue;
         this.storageFailure(err);
       }
-      return {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Success',
-        details: { name, group: this.info.group || undefined, kind: this.info.resource, uid: old.metadata?.uid },
-      } as unknown as Status;
     }
   }
 
@@ -590,7 +692,7 @@ export class GenericStore {
     };
     this.strategy.prepareForDelete?.(marked);
     if (ctx.dryRun) return marked;
-    const revision = await this.backend.update(this.key(old.metadata?.namespace, old.metadata?.name ?? ''), encodeForStorage(marked), modRevision);
+    const revision = await this.backend.update(this.key(old.metadata?.namespace, old.metadata?.name ?? ''), encodeForStorage(marked), modRevision, this.recordOf(ctx));
     marked.metadata = { ...marked.metadata, resourceVersion: String(revision) };
     return marked;
   }
@@ -601,6 +703,10 @@ export class GenericStore {
    * StatusError to refuse; it is retried on a storage conflict.
    */
   async updateStored(namespace: string | undefined, name: string, transform: (current: KubeObject) => KubeObject, ctx: WriteContext): Promise<KubeObject> {
+    return this.once(ctx, (earlier) => earlier.object, () => this.updateStoredOnce(namespace, name, transform, ctx));
+  }
+
+  private async updateStoredOnce(namespace: string | undefined, name: string, transform: (current: KubeObject) => KubeObject, ctx: WriteContext): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
       const old = decodeStored(stored);
@@ -610,7 +716,7 @@ export class GenericStore {
       const value = encodeForStorage(obj);
       this.checkSize(value);
       try {
-        const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision);
+        const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision, this.recordOf(ctx));
         obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
         return obj;
       } catch (err) {

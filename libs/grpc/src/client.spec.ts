@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { isStatusError } from '@kapi/api-machinery';
 import { healthV1 } from '@kapi/proto';
-import { createClient, unary } from './client.js';
+import { createClient, isRetriedCall, unary } from './client.js';
 import { healthService } from './health.js';
-import { startGrpcServer } from './server.js';
+import { startGrpcServer, toGrpcHandlers, type CallContext } from './server.js';
 import { createTestPki } from './test-pki.fixture.js';
 
 const pki = createTestPki();
@@ -68,6 +68,36 @@ describe('unary', () => {
       });
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('a retried call', () => {
+  it('is marked as a retry, so a server that records its writes answers it from the first attempt; the first attempt is not', async () => {
+    const seen: boolean[] = [];
+    const recording = {
+      definition: healthV1.HealthService,
+      handlers: toGrpcHandlers(healthV1.HealthService, {
+        check: async (_request: healthV1.CheckRequest, ctx: CallContext) => {
+          seen.push(isRetriedCall(ctx.metadata));
+          return { ready: true, service: 'probe', checks: [] };
+        },
+      }),
+    };
+    // The first attempt meets a closed port (UNAVAILABLE); the retry reaches the replica once it is up.
+    const port = await closedPort();
+    const client = clientOf(port);
+    const started = new Promise<Awaited<ReturnType<typeof startGrpcServer>>>((resolve) =>
+      setTimeout(() => resolve(startGrpcServer(`127.0.0.1:${port}`, [recording], { credentials: server })), 300),
+    );
+    try {
+      await check(client);
+      assert.deepEqual(seen, [true]);
+      await check(client);
+      assert.deepEqual(seen, [true, false], 'a call that needed no retry is not marked');
+    } finally {
+      client.close();
+      await (await started).stop();
     }
   });
 });

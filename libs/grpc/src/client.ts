@@ -45,6 +45,18 @@ type StreamMethod<Req, Res> = (request: Req, metadata: grpc.Metadata, options?: 
 const RETRYABLE = new Set([grpc.status.UNAVAILABLE]);
 
 /**
+ * Metadata on a call that retries one which may have reached a replica (UNAVAILABLE can mean the
+ * replica died after it acted, before it answered): a server that records its writes answers such a
+ * call with what the first attempt wrote rather than acting twice (see the registry's RequestContext).
+ */
+export const RETRY_METADATA_KEY = 'kapi-retry';
+
+/** Whether a call is such a retry. */
+export function isRetriedCall(metadata: grpc.Metadata): boolean {
+  return metadata.get(RETRY_METADATA_KEY).length > 0;
+}
+
+/**
  * How long the retry of an UNAVAILABLE call waits for a replica to become ready: a replica that has
  * restarted is reconnected within the channel's reconnect backoff (at most 2 s, plus jitter), so a
  * restart under traffic costs a short wait rather than an error; one that stays away is still a 503.
@@ -74,10 +86,11 @@ export async function unary<Req, Res>(
 ): Promise<Res> {
   const span = trace.getTracer('kapi').startSpan(`${service}/${name}`, { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc' } });
   const ctx = trace.setSpan(context.active(), span);
-  const call = (deadlineMs: number, waitForReady = false) =>
+  const call = (deadlineMs: number, waitForReady = false, retry = false) =>
     new Promise<Res>((resolve, reject) => {
       const metadata = new grpc.Metadata({ waitForReady });
       propagation.inject(ctx, metadata, metadataSetter);
+      if (retry) metadata.set(RETRY_METADATA_KEY, '1');
       method(request, metadata, { deadline: new Date(Date.now() + deadlineMs) }, (err, res) => (err ? reject(err) : resolve(res)));
     });
   const timeoutMs = options.timeoutMs ?? 30000;
@@ -89,7 +102,7 @@ export async function unary<Req, Res>(
       if (!RETRYABLE.has(first.code)) throw first;
       try {
         const wait = options.waitForReplica ?? true;
-        return await call(wait ? Math.min(timeoutMs, RETRY_WAIT_MS) : timeoutMs, wait);
+        return await call(wait ? Math.min(timeoutMs, RETRY_WAIT_MS) : timeoutMs, wait, true);
       } catch (err) {
         const second = err as grpc.ServiceError;
         throw second.code === grpc.status.DEADLINE_EXCEEDED ? first : second;

@@ -62,11 +62,22 @@ function withServerSpan<T>(path: string, metadata: grpc.Metadata, fn: () => Prom
   });
 }
 
-function abortSignalFor(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): AbortSignal {
+function abortControllerFor(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): AbortController {
   const controller = new AbortController();
   call.on('cancelled', () => controller.abort());
-  return controller.signal;
+  return controller;
 }
+
+/** A server stream in progress, which a server shutting down ends. */
+interface OpenStream {
+  endForShutdown(): void;
+}
+
+/** Where the handlers of one service keep their open server streams, for the server that runs them. */
+const OPEN_STREAMS = Symbol('kapi.open-streams');
+type TrackedHandlers = grpc.UntypedServiceImplementation & { [OPEN_STREAMS]?: Set<OpenStream> };
+
+const SHUTTING_DOWN = { code: grpc.status.UNAVAILABLE, details: 'the server is shutting down' };
 
 /**
  * Waits until the stream takes more, or the call ends: a cancelled call never drains, and a
@@ -90,13 +101,28 @@ export function toGrpcHandlers<D extends ServiceDefinition>(
   implementation: ServiceImplementation<D>,
   logger?: Logger,
 ): grpc.UntypedServiceImplementation {
-  const handlers: grpc.UntypedServiceImplementation = {};
+  const handlers: TrackedHandlers = {};
+  const openStreams = new Set<OpenStream>();
+  handlers[OPEN_STREAMS] = openStreams;
   for (const [name, method] of Object.entries(definition)) {
     const impl = (implementation as Record<string, UnaryImpl | StreamImpl>)[name];
     if (!impl) throw new Error(`no implementation for ${method.path}`);
     if (method.responseStream) {
       handlers[name] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const signal = abortSignalFor(call);
+        const controller = abortControllerFor(call);
+        const signal = controller.signal;
+        // A server stream is long-running (a watch): a server shutting down ends it with
+        // UNAVAILABLE at once, so the client resumes on another replica instead of waiting.
+        let endedForShutdown = false;
+        const open: OpenStream = {
+          endForShutdown: () => {
+            endedForShutdown = true;
+            controller.abort();
+            // grpc-js sends an 'error' event's code and details as the stream's status.
+            call.emit('error', Object.assign(new Error(SHUTTING_DOWN.details), SHUTTING_DOWN));
+          },
+        };
+        openStreams.add(open);
         void withServerSpan(method.path, call.metadata, async () => {
           // Leaving the loop (break, or a throw) returns the generator, so its cleanup runs.
           for await (const item of (impl as StreamImpl)(call.request, { metadata: call.metadata, signal })) {
@@ -106,17 +132,22 @@ export function toGrpcHandlers<D extends ServiceDefinition>(
               if (signal.aborted) break;
             }
           }
-        }).then(
-          () => call.end(),
-          (err) => {
-            if (!signal.aborted) logger?.error('stream handler failed', { method: method.path, err });
-            call.destroy(Object.assign(new Error(), toServiceError(err)) as Error);
-          },
-        );
+        })
+          .then(
+            () => {
+              if (!endedForShutdown) call.end();
+            },
+            (err) => {
+              if (endedForShutdown) return;
+              if (!signal.aborted) logger?.error('stream handler failed', { method: method.path, err });
+              call.emit('error', Object.assign(new Error(), toServiceError(err)));
+            },
+          )
+          .finally(() => openStreams.delete(open));
       };
     } else {
       handlers[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const signal = abortSignalFor(call);
+        const signal = abortControllerFor(call).signal;
         withServerSpan(method.path, call.metadata, () => (impl as UnaryImpl)(call.request, { metadata: call.metadata, signal })).then(
           (res) => callback(null, res),
           (err) => {
@@ -133,8 +164,17 @@ export function toGrpcHandlers<D extends ServiceDefinition>(
 export interface GrpcServerHandle {
   server: grpc.Server;
   port: number;
-  stop(): Promise<void>;
+  /**
+   * Shuts down gracefully: stops accepting calls (clients are told with a GOAWAY and go to another
+   * replica; a call refused that way is retried there by grpc-js), ends every open server stream
+   * with UNAVAILABLE (a watch resumes elsewhere), lets every unary call in flight finish, and
+   * cancels what still runs after `graceMs`.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
+
+/** How long in-flight calls may take to finish on shutdown: a kubelet's default termination grace period. */
+export const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface GrpcServerOptions {
   /** This process's identity: the server's certificate, and the CA its callers' certificates must chain to. */
@@ -217,16 +257,19 @@ export async function startGrpcServer(
   return {
     server,
     port,
-    stop: () =>
+    stop: (graceMs = SHUTDOWN_GRACE_MS) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();
-        }, 2000);
+        }, graceMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
           resolve();
         });
+        for (const { handlers } of services) {
+          for (const open of [...((handlers as TrackedHandlers)[OPEN_STREAMS] ?? [])]) open.endForShutdown();
+        }
       }),
   };
 }

@@ -29,14 +29,14 @@ describe('renderHaproxyConfig', () => {
     assert.ok(lines.includes('http-check expect rstatus ^(200|429)$'));
     const servers = lines.filter((line) => line.startsWith('server ') && !line.includes(' backup'));
     assert.equal(servers.length, 2);
-    assert.match(servers[0], /^server aggregator-0 127\.0\.0\.2:6443 check check-ssl verify none inter 1s fall 2 rise 1\b/);
-    assert.match(servers[1], /^server aggregator-1 127\.0\.0\.3:6443 check check-ssl verify none inter 1s fall 2 rise 1\b/);
+    assert.match(servers[0], /^server aggregator-0 127\.0\.0\.2:6443 check check-ssl verify none inter 1000ms fall 2 rise 1\b/);
+    assert.match(servers[1], /^server aggregator-1 127\.0\.0\.3:6443 check check-ssl verify none inter 1000ms fall 2 rise 1\b/);
   });
 
   test('presents its own client certificate on health checks when given one', () => {
     const withCert = renderHaproxyConfig({ bind: { host: '127.0.0.1', port: 6443 }, backends: [{ name: 'aggregator-0', host: '127.0.0.2', port: 6443 }], checkCertificate: '/pki/load-balancer.pem' });
     const server = withCert.split('\n').map((line) => line.trim()).find((line) => line.startsWith('server aggregator-0 '));
-    assert.equal(server, 'server aggregator-0 127.0.0.2:6443 check check-ssl verify none crt /pki/load-balancer.pem inter 1s fall 2 rise 1');
+    assert.equal(server, 'server aggregator-0 127.0.0.2:6443 check check-ssl verify none crt /pki/load-balancer.pem inter 1000ms fall 2 rise 1');
     // Client connections are still passed through: no ssl on the server line.
     assert.ok(!/\sssl\s/.test(` ${server} `));
   });

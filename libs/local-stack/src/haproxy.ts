@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FRONT_DOOR_HEALTH_CHECK } from '@kapi/config';
 import { requireBinary } from './binaries';
 import { StackError } from './errors';
 import { waitForTcpPort } from './network';
@@ -61,7 +62,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   if (input.backends.length === 0) throw new StackError('haproxy needs at least one front door to balance across');
   const serverLines = input.backends.map(
     (backend) =>
-      `    server ${backend.name} ${backend.host}:${backend.port} check check-ssl verify none${input.checkCertificate ? ` crt ${input.checkCertificate}` : ''} inter 1s fall 2 rise 1`,
+      `    server ${backend.name} ${backend.host}:${backend.port} check check-ssl verify none${input.checkCertificate ? ` crt ${input.checkCertificate}` : ''} inter ${FRONT_DOOR_HEALTH_CHECK.intervalMs}ms fall ${FRONT_DOOR_HEALTH_CHECK.fall} rise 1`,
   );
   // When no front door is ready (etcd is down, say), clients should still reach one and get its
   // 503 Status with Retry-After rather than a closed connection: the same front doors stand by as

@@ -5,7 +5,10 @@ export { freePort, httpGet, isPortFree, waitForHttpsUrl, waitForTcpPort } from '
 export type { HttpResponse, TlsClientMaterial, WaitOptions } from './network';
 
 export { processState, readProcessRecords, stopProcess, tailFile } from './processes';
-export type { ExitInfo, ManagedProcess, ProcessRecord, ProcessState, StopOptions, StopOutcome } from './processes';
+export type { ExitInfo, LastExit, ManagedProcess, ProcessRecord, ProcessState, RestartHistory, StopOptions, StopOutcome } from './processes';
+
+export { DEFAULT_RESTART_BACKOFF, RestartBackoff, Supervisor } from './supervisor';
+export type { RestartBackoffOptions, SupervisorEvent, SupervisorOptions } from './supervisor';
 
 export { checkEtcdHealth, etcdArguments, startEtcd } from './etcd';
 export type { EtcdHandle, EtcdOptions, EtcdServerTls } from './etcd';
@@ -49,12 +52,12 @@ export type { ServiceEnvironment } from './service-env';
 export { DEFAULT_HEAP_LIMITS_MIB, heapLimitFlag, heapLimitsFromEnv } from './heap-limits';
 export type { HeapLimits } from './heap-limits';
 
-export { statePaths } from './state-dir';
+export { logFileOf, statePaths } from './state-dir';
 export type { StatePaths } from './state-dir';
 
 export { TEST_FRONT_DOOR_BASE_ADDRESS, withFreePorts } from './free-ports';
 
-export { expectedProcesses, formatStatusTable, isStackHealthy, stackStatus } from './status';
+export { SUPERVISOR_INSTANCE, expectedProcesses, formatStatusTable, isStackHealthy, stackStatus } from './status';
 export type { ExpectedProcess, HealthResult, ProcessKind, StatusRow } from './status';
 
 export { assertStackStopped, findRepoRoot, startStack, stopStack } from './stack';

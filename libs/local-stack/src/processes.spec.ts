@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { ProcessRecord, processState, readCmdline, readProcessRecords, readStartTicks, tailFile, writeProcessRecord } from './processes';
+import { ProcessRecord, ProcSnapshot, classifyProcess, processState, readCmdline, readProcessRecords, readStartTicks, tailFile, writeProcessRecord } from './processes';
 
 function recordOfThisProcess(): ProcessRecord {
   return {
@@ -31,6 +31,28 @@ describe('process identity', () => {
 
   test('a pid that does not exist is gone', () => {
     assert.equal(processState({ ...recordOfThisProcess(), pid: 2 ** 22 + 1 }), 'gone');
+  });
+
+  describe('a process that is exiting', () => {
+    const record: ProcessRecord = { ...recordOfThisProcess(), argv: ['/usr/bin/node', 'main.js'], startTicks: '4242' };
+    const snapshot = (changes: Partial<ProcSnapshot>): ProcSnapshot => ({ cmdline: ['/usr/bin/node', 'main.js'], state: 'S', startTicks: '4242', threads: 11, ...changes });
+
+    test('still runs while its main thread has released its memory (empty command line), so its sockets may still be open', () => {
+      assert.equal(classifyProcess(record, snapshot({ cmdline: [], state: 'R', threads: 1 })), 'running');
+    });
+
+    test('still runs as a zombie main thread whose other threads have not yet exited', () => {
+      assert.equal(classifyProcess(record, snapshot({ cmdline: [], state: 'Z', threads: 3 })), 'running');
+    });
+
+    test('is gone once only its zombie remains, or nothing', () => {
+      assert.equal(classifyProcess(record, snapshot({ cmdline: [], state: 'Z', threads: 1 })), 'gone');
+      assert.equal(classifyProcess(record, undefined), 'gone');
+    });
+
+    test('with another start time, is someone else', () => {
+      assert.equal(classifyProcess(record, snapshot({ cmdline: [], state: 'R', startTicks: '99' })), 'pid-reused');
+    });
   });
 });
 

@@ -17,6 +17,23 @@ export interface ProcessRecord {
   startTicks: string;
   logFile: string;
   startedAt: string;
+  /** How often a supervisor has started this instance again, and how its previous run ended. */
+  restarts?: number;
+  lastExit?: LastExit;
+}
+
+/** How a process last ended, as `npm run status` shows it. */
+export interface LastExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** ISO time of the exit. */
+  at: string;
+}
+
+/** What a restarted process carries in its record. */
+export interface RestartHistory {
+  restarts: number;
+  lastExit?: LastExit;
 }
 
 export interface ExitInfo {
@@ -53,10 +70,12 @@ export interface SpawnOptions {
    * reaches them, and are SIGKILLed when the caller exits (what tests want).
    */
   detached: boolean;
+  /** A supervisor's restart: written into the record, for `npm run status`. */
+  history?: RestartHistory;
 }
 
 export interface StopOptions {
-  /** How long to wait after SIGTERM before SIGKILL. */
+  /** How long to wait after SIGTERM before SIGKILL; 30 s by default, a kubelet's default termination grace period. */
   timeoutMs?: number;
 }
 
@@ -92,6 +111,7 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
     startTicks: readStartTicks(pid) ?? '',
     logFile: options.logFile,
     startedAt: new Date().toISOString(),
+    ...(options.history ? { restarts: options.history.restarts, lastExit: options.history.lastExit } : {}),
   };
 
   let exitInfo: ExitInfo | undefined;
@@ -183,14 +203,55 @@ export function readProcessRecord(runDir: string, instance: string): ProcessReco
 /**
  * Whether the recorded process still runs. A live pid only counts as ours when
  * both its command line and its start time match what we recorded at spawn.
+ *
+ * A process is only `gone` once it has fully exited: its /proc entry is absent, or it is a zombie
+ * with no thread left. In between, while it exits, /proc already shows an empty command line (the
+ * main thread released its memory, or it is a zombie while its other threads still run) although
+ * it still holds its files, listening sockets included: a successor started then may find its port
+ * still accepting connections from the exiting process. Such a process is still `running`, ours
+ * when its start time matches.
  */
 export function processState(record: ProcessRecord): ProcessState {
-  const cmdline = readCmdline(record.pid);
-  const startTicks = readStartTicks(record.pid);
-  if (cmdline === undefined || startTicks === undefined) return 'gone';
-  const sameCommand = cmdline.length === record.argv.length && cmdline.every((arg, i) => arg === record.argv[i]);
-  const sameStart = record.startTicks === '' || record.startTicks === startTicks;
+  return classifyProcess(record, readProcSnapshot(record.pid));
+}
+
+/** What /proc says about a pid, read once; undefined when there is no such process. */
+export interface ProcSnapshot {
+  /** The argv; empty while the process exits (or as a zombie). */
+  cmdline: string[];
+  /** Field 3 of /proc/<pid>/stat: R, S, D, Z, X, … */
+  state: string;
+  startTicks: string;
+  /** Threads still present in /proc/<pid>/task. */
+  threads: number;
+}
+
+export function classifyProcess(record: ProcessRecord, snapshot: ProcSnapshot | undefined): ProcessState {
+  if (!snapshot) return 'gone';
+  if ((snapshot.state === 'Z' || snapshot.state === 'X') && snapshot.threads <= 1) return 'gone';
+  const sameStart = record.startTicks === '' || record.startTicks === snapshot.startTicks;
+  // While it exits, only the start time can tell whether the pid is still the one we started.
+  if (snapshot.cmdline.length === 0) return sameStart && record.startTicks !== '' ? 'running' : 'pid-reused';
+  const sameCommand = snapshot.cmdline.length === record.argv.length && snapshot.cmdline.every((arg, i) => arg === record.argv[i]);
   return sameCommand && sameStart ? 'running' : 'pid-reused';
+}
+
+export function readProcSnapshot(pid: number): ProcSnapshot | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name in field 2 may contain spaces and parentheses, so fields are counted after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  let threads = 1;
+  try {
+    threads = fs.readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    // gone in between: the stat read above decides
+  }
+  return { cmdline: readRawCmdline(pid) ?? [], state: fields[0], startTicks: fields[19], threads };
 }
 
 /**
@@ -202,7 +263,7 @@ export async function stopProcess(
   options: StopOptions = {},
   exited?: Promise<ExitInfo>,
 ): Promise<StopOutcome> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   if (!signalIfOurs(record, 'SIGTERM')) return 'not-running';
   if (await waitUntilGone(record, timeoutMs, exited)) return 'stopped';
   signalIfOurs(record, 'SIGKILL');
@@ -233,11 +294,16 @@ async function waitUntilGone(record: ProcessRecord, timeoutMs: number, exited?: 
   return hasExited || processState(record) !== 'running';
 }
 
-/** The argv of a live, non-zombie process, or undefined. */
+/** The argv of a live process that is not exiting, or undefined. */
 export function readCmdline(pid: number): string[] | undefined {
+  const argv = readRawCmdline(pid);
+  return argv && argv.length > 0 ? argv : undefined;
+}
+
+function readRawCmdline(pid: number): string[] | undefined {
   try {
     const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (raw === '') return undefined; // zombies and kernel threads have no command line
+    if (raw === '') return []; // exiting processes, zombies and kernel threads have no command line
     const parts = raw.split('\0');
     if (parts[parts.length - 1] === '') parts.pop();
     return parts;
@@ -246,16 +312,11 @@ export function readCmdline(pid: number): string[] | undefined {
   }
 }
 
+/** Field 22 of /proc/<pid>/stat of a process that has not yet fully exited, or undefined. */
 export function readStartTicks(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name in field 2 may contain spaces and parentheses, so fields are counted after its last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-    return fields[19];
-  } catch {
-    return undefined;
-  }
+  const snapshot = readProcSnapshot(pid);
+  if (!snapshot || ((snapshot.state === 'Z' || snapshot.state === 'X') && snapshot.threads <= 1)) return undefined;
+  return snapshot.startTicks;
 }
 
 /** The last `lineCount` lines of a log file, for error reports; empty when the file is missing. */

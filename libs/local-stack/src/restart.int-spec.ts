@@ -5,58 +5,18 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkEtcdHealth } from './etcd';
 import { StackError } from './errors';
-import { withFreePorts } from './free-ports';
 import { checkNatsHealth } from './nats';
-import { waitForTcpPort } from './network';
 import { processState, readCmdline, readProcessRecord } from './processes';
-import { StackHandle, StackOptions, startStack } from './stack';
+import type { StackHandle } from './stack';
+import { acceptsConnections, standInLines, startStandInStack } from './stand-in-services';
 import { statePaths } from './state-dir';
-import { findInstance } from './topology';
-
-// A stand-in for every service: it logs what it was started with, then listens where the stack
-// expects it (front doors answer /readyz over TLS, so HAProxy's health checks pass).
-const STAND_IN = `
-const fs = require('node:fs');
-const path = require('node:path');
-const [host, port] = process.env.KAPI_LISTEN.split(':');
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('KAPI_') || k === 'RESTART_SPEC_MARKER').sort());
-console.log(JSON.stringify({ standIn: process.env.KAPI_INSTANCE, pid: process.pid, cwd: process.cwd(), argv: process.argv.slice(1), env }));
-let server;
-if (process.env.KAPI_SERVICE_NAME === 'aggregator') {
-  const pki = process.env.KAPI_PKI_DIR;
-  const options = { key: fs.readFileSync(path.join(pki, 'apiserver.key')), cert: fs.readFileSync(path.join(pki, 'apiserver.crt')) };
-  server = require('node:https').createServer(options, (req, res) => res.end('ok'));
-} else {
-  server = require('node:net').createServer((socket) => socket.end());
-}
-server.listen(Number(port), host);
-process.on('SIGTERM', () => process.exit(0));
-`;
-
-interface StandInLine {
-  standIn: string;
-  pid: number;
-  cwd: string;
-  argv: string[];
-  env: Record<string, string>;
-}
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-restart-'));
 const stateDir = path.join(workDir, 'state');
-const standInFile = path.join(workDir, 'stand-in.js');
 let handle: StackHandle | undefined;
 
 before(async () => {
-  fs.writeFileSync(standInFile, STAND_IN);
-  handle = await startStack(
-    await withFreePorts<StackOptions>({
-      stateDir,
-      detached: false,
-      readyTimeoutMs: 30_000,
-      env: { ...process.env, RESTART_SPEC_MARKER: 'from-start' },
-      serviceCommand: () => ({ command: process.execPath, args: [standInFile] }),
-    }),
-  );
+  handle = await startStandInStack(workDir, { env: { ...process.env, RESTART_SPEC_MARKER: 'from-start' } });
 });
 
 after(async () => {
@@ -64,27 +24,13 @@ after(async () => {
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-function standInLines(logFile: string): StandInLine[] {
-  return fs
-    .readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{"standIn"'))
-    .map((line) => JSON.parse(line) as StandInLine);
-}
-
 function processOf(instance: string) {
   const entry = handle!.processes.find((candidate) => candidate.instance === instance);
   assert.ok(entry, `${instance} is a process of the stack`);
   return entry;
 }
 
-async function accepts(instance: string): Promise<boolean> {
-  const listen = findInstance(handle!.topology, instance)!.listen;
-  return waitForTcpPort(listen.host, listen.port, { timeoutMs: 300 }).then(
-    () => true,
-    () => false,
-  );
-}
+const accepts = (instance: string) => acceptsConnections(handle!, instance, 300);
 
 describe('StackHandle.restartInstance', { timeout: 120_000 }, () => {
   test('starts a killed service replica again the same way, appends to its log and rewrites its pid file', async () => {

@@ -12,21 +12,26 @@ import { TlsClientMaterial, isPortFree, waitForHttpsUrl, waitForTcpPort } from '
 import { PkiFiles, ensurePki, servingSubjectAltNames } from './pki';
 import {
   ManagedProcess,
+  ProcessRecord,
   SpawnOptions,
   StopOutcome,
   processState,
+  readCmdline,
   readProcessRecords,
+  readStartTicks,
   removeProcessRecord,
   signalIfOurs,
   spawnManaged,
   stopProcess,
   tailFile,
+  writeProcessRecord,
 } from './processes';
 import { awaitReadiness } from './readiness';
 import { childEnvironment, serviceEnvironment } from './service-env';
 import { StatePaths, logFileOf, moveLegacyData, statePaths } from './state-dir';
 import { operatorTlsMaterial } from './service-probe';
-import { ExpectedProcess, HAPROXY_INSTANCE, ProcessKind, expectedProcesses, probeHealth } from './status';
+import { ExpectedProcess, HAPROXY_INSTANCE, ProcessKind, SUPERVISOR_INSTANCE, expectedProcesses, probeHealth } from './status';
+import { RestartBackoffOptions, Supervisor, SupervisorEvent } from './supervisor';
 import {
   BackendServiceName,
   ServiceInstance,
@@ -62,6 +67,14 @@ export interface StackOptions extends TopologyOptions {
   /** Overrides how a service is launched, e.g. with a stand-in in tests of this package. */
   serviceCommand?: (instance: ServiceInstance, repoRoot: string) => ServiceCommand;
   onProgress?: (message: string) => void;
+  /**
+   * Once started, restart every process that exits (see Supervisor), until `stop`. The calling
+   * process is then the stack's supervisor and is recorded in the run directory as `supervisor`,
+   * so that `down` stops it first and `up` refuses to start beside it.
+   */
+  supervise?: { backoff?: RestartBackoffOptions; onEvent?: (event: SupervisorEvent) => void };
+  /** Aborting it stops a start in progress: what was started is stopped and startStack rejects. */
+  signal?: AbortSignal;
 }
 
 export interface StackProcess {
@@ -143,6 +156,9 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   const commandOf = options.serviceCommand ?? ((instance: ServiceInstance) => defaultServiceCommand(instance, heapLimits));
 
   assertNotRunning(paths);
+  const interrupted = () => {
+    if (options.signal?.aborted) throw new StackError('start interrupted');
+  };
   // Every tool is checked before anything starts, so a missing one never leaves a half-started stack.
   for (const tool of ['etcd', 'haproxy', 'openssl']) requireBinary(tool);
   requireNatsServer();
@@ -165,13 +181,20 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   const rememberLaunch = (managed: ManagedProcess, spec: Omit<LaunchSpec, 'command' | 'args' | 'logFile'>) =>
     launchSpecs.set(managed.instance, { command: managed.record.argv[0], args: managed.record.argv.slice(1), logFile: managed.logFile, ...spec });
   const addresses = new Map(expectedProcesses(topology).map((expected) => [expected.instance, expected]));
+  let supervisor: Supervisor | undefined;
+  if (options.supervise) writeProcessRecord(paths.runDir, currentProcessRecord(logFileOf(paths, SUPERVISOR_INSTANCE)));
+  /** Load balancer first and etcd last, as `down` stops them; the processes of one rank together. */
   const stopAll = async () => {
-    for (const managed of [...started].reverse()) {
-      await managed.stop().catch(() => undefined);
+    supervisor?.stop();
+    const ranks = [...new Set(started.map((managed) => stopRank(managed.instance)))].sort((a, b) => a - b);
+    for (const rank of ranks) {
+      await Promise.all(started.filter((managed) => stopRank(managed.instance) === rank).map((managed) => managed.stop().catch(() => undefined)));
     }
+    if (options.supervise) removeProcessRecord(paths.runDir, SUPERVISOR_INSTANCE);
   };
 
   try {
+    interrupted();
     progress(`starting etcd on ${topology.etcd.host}:${topology.etcd.clientPort}`);
     // What startEtcd, startNats and startHaproxy give their process, taken at the same moment.
     const etcdEnv = etcdEnvironment();
@@ -193,6 +216,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       ready: (signal) => waitForHttpsUrl(etcdHealthUrl, { timeoutMs: startTimeoutMs, label: 'etcd', signal }),
     });
 
+    interrupted();
     progress(`starting nats on ${topology.nats.host}:${topology.nats.port}`);
     const natsEnv = { ...process.env };
     const nats = await startNats({
@@ -236,10 +260,13 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
         }),
       );
     for (const wave of BACKEND_WAVES) {
+      interrupted();
       await launch(wave.flatMap((service) => instancesOf(topology, service)));
     }
+    interrupted();
     await launch(instancesOf(topology, 'aggregator'));
 
+    interrupted();
     progress(`starting haproxy on ${topology.loadBalancer.host}:${topology.loadBalancer.port}`);
     const haproxyEnv = { ...process.env };
     const haproxy = await startHaproxy({
@@ -263,7 +290,8 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     });
 
     progress(`waiting for ${serverUrl}/readyz`);
-    await waitUntilReady(started, addresses, paths, serverUrl, tls, options.readyTimeoutMs ?? 90_000);
+    await waitUntilReady(started, addresses, paths, serverUrl, tls, options.readyTimeoutMs ?? 90_000, options.signal);
+    interrupted();
   } catch (error) {
     await stopAll();
     if (error instanceof StackError) throw error;
@@ -281,20 +309,38 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   /** One restart at a time per instance: a second one waits for the first instead of racing it. */
   const restarting = new Map<string, Promise<unknown>>();
 
+  /** Starts `instance` again from its launch spec; from then on stop() and killInstance() act on the new process. */
+  const respawn = (instance: string, spec: LaunchSpec, history?: { restarts: number }): ManagedProcess => {
+    const previous = byInstance.get(instance)!;
+    const managed = spawnManaged({ instance, ...specSpawnFields(spec), runDir: paths.runDir, detached, history });
+    started[started.indexOf(previous)] = managed;
+    byInstance.set(instance, managed);
+    processes.find((candidate) => candidate.instance === instance)!.pid = managed.pid;
+    return managed;
+  };
+
   const restart = async (instance: string): Promise<StackProcess> => {
     const previous = byInstance.get(instance);
     const spec = launchSpecs.get(instance);
     if (!previous || !spec) throw new StackError(`no process named ${instance} in this stack`);
+    // Stopped on purpose: not a crash for the supervisor to answer.
+    supervisor?.release(instance);
     if (!previous.hasExited()) await previous.stop();
-    const managed = spawnManaged({ instance, ...specSpawnFields(spec), runDir: paths.runDir, detached });
-    // From here on stop() and killInstance() act on the new process, even if it fails to become ready.
-    started[started.indexOf(previous)] = managed;
-    byInstance.set(instance, managed);
-    const entry = processes.find((candidate) => candidate.instance === instance)!;
-    entry.pid = managed.pid;
+    const managed = respawn(instance, spec, supervisor?.history(instance));
+    supervisor?.watch(instance, managed);
     await awaitReadiness(managed, spec.ready);
-    return entry;
+    return processes.find((candidate) => candidate.instance === instance)!;
   };
+
+  if (options.supervise) {
+    const onEvent = options.supervise.onEvent;
+    supervisor = new Supervisor({
+      backoff: options.supervise.backoff,
+      onEvent,
+      respawn: (instance, history) => respawn(instance, launchSpecs.get(instance)!, history),
+    });
+    for (const managed of started) supervisor.watch(managed.instance, managed);
+  }
 
   return {
     stateDir: paths.stateDir,
@@ -335,27 +381,40 @@ function specSpawnFields(spec: LaunchSpec): Pick<SpawnOptions, 'command' | 'args
  * Stops the processes recorded in `<stateDir>/run`, load balancer first and etcd
  * last so that nothing serves requests while its dependencies disappear. Only
  * pids whose command line and start time still match the record are signalled.
+ * A supervisor goes first, and is given the time to stop its processes itself
+ * (front doors wait out their shutdown delay); whatever is recorded after it is
+ * gone (all of it, if the supervisor had died) is stopped here, read only then,
+ * so a process it restarted in the meantime is not missed.
  */
-export async function stopStack(stateDir: string, options: { timeoutMs?: number; onProgress?: (message: string) => void } = {}): Promise<StoppedProcess[]> {
+export async function stopStack(
+  stateDir: string,
+  options: { timeoutMs?: number; supervisorTimeoutMs?: number; onProgress?: (message: string) => void } = {},
+): Promise<StoppedProcess[]> {
   const paths = statePaths(stateDir);
-  const entries = readProcessRecords(paths.runDir).sort((a, b) => stopRank(a.instance) - stopRank(b.instance));
   const results: StoppedProcess[] = [];
+  const stopEntry = async (entry: ReturnType<typeof readProcessRecords>[number], timeoutMs?: number): Promise<StoppedProcess> => {
+    // Without its record a pid cannot be proven ours, so it is forgotten rather than signalled.
+    const outcome = entry.record ? await stopProcess(entry.record, { timeoutMs }) : 'unverifiable';
+    removeProcessRecord(paths.runDir, entry.instance);
+    options.onProgress?.(`${entry.instance} (pid ${entry.pid}): ${outcome}`);
+    return { instance: entry.instance, pid: entry.pid, outcome };
+  };
+  const supervisor = readProcessRecords(paths.runDir).find((entry) => entry.instance === SUPERVISOR_INSTANCE);
+  if (supervisor) results.push(await stopEntry(supervisor, options.supervisorTimeoutMs ?? SUPERVISOR_STOP_TIMEOUT_MS));
+  const entries = readProcessRecords(paths.runDir).sort((a, b) => stopRank(a.instance) - stopRank(b.instance));
   for (const rank of [...new Set(entries.map((entry) => stopRank(entry.instance)))]) {
     const wave = entries.filter((entry) => stopRank(entry.instance) === rank);
-    results.push(
-      ...(await Promise.all(
-        wave.map(async (entry): Promise<StoppedProcess> => {
-          // Without its record a pid cannot be proven ours, so it is forgotten rather than signalled.
-          const outcome = entry.record ? await stopProcess(entry.record, { timeoutMs: options.timeoutMs }) : 'unverifiable';
-          removeProcessRecord(paths.runDir, entry.instance);
-          options.onProgress?.(`${entry.instance} (pid ${entry.pid}): ${outcome}`);
-          return { instance: entry.instance, pid: entry.pid, outcome };
-        }),
-      )),
-    );
+    results.push(...(await Promise.all(wave.map((entry) => stopEntry(entry, options.timeoutMs)))));
   }
   return results;
 }
+
+/**
+ * How long `down` gives a supervisor to stop the stack: plenty for processes that stop gracefully
+ * (seconds each, rank after rank). A supervisor still busy after it is killed, and `down` stops
+ * whatever is left itself.
+ */
+const SUPERVISOR_STOP_TIMEOUT_MS = 90_000;
 
 /** The repository root: the nearest ancestor whose package.json declares npm workspaces. */
 export function findRepoRoot(from: string = __dirname): string {
@@ -374,6 +433,8 @@ export function findRepoRoot(from: string = __dirname): string {
 }
 
 function stopRank(instance: string): number {
+  // The supervisor goes first, so that nothing is restarted behind `down`'s back.
+  if (instance === SUPERVISOR_INSTANCE) return -1;
   if (instance === HAPROXY_INSTANCE) return 0;
   if (instance.startsWith('aggregator-')) return 1;
   if (instance.startsWith('registry-')) return 3;
@@ -429,8 +490,11 @@ async function waitUntilReady(
   serverUrl: string,
   tls: TlsClientMaterial,
   timeoutMs: number,
+  interrupt?: AbortSignal,
 ): Promise<void> {
   const controller = new AbortController();
+  const onInterrupt = () => controller.abort(new Error('start interrupted'));
+  interrupt?.addEventListener('abort', onInterrupt, { once: true });
   const anyExit = Promise.race(
     started.map((managed) =>
       managed.exited.then((exit) => {
@@ -445,6 +509,7 @@ async function waitUntilReady(
       anyExit,
     ]);
   } catch (error) {
+    if (interrupt?.aborted) throw new StackError('start interrupted');
     if (error instanceof StackError && error.details !== undefined) throw error;
     for (const managed of started) {
       const target = expected.get(managed.instance);
@@ -459,7 +524,20 @@ async function waitUntilReady(
     }
     throw error;
   } finally {
+    interrupt?.removeEventListener('abort', onInterrupt);
     controller.abort();
     anyExit.catch(() => undefined);
   }
+}
+
+/** The record of the calling process, for a supervisor that is recorded like the processes it starts. */
+function currentProcessRecord(logFile: string): ProcessRecord {
+  return {
+    instance: SUPERVISOR_INSTANCE,
+    pid: process.pid,
+    argv: readCmdline(process.pid) ?? [process.execPath, ...process.argv.slice(1)],
+    startTicks: readStartTicks(process.pid) ?? '',
+    logFile,
+    startedAt: new Date().toISOString(),
+  };
 }

@@ -23,25 +23,41 @@ describe('status', () => {
     );
   });
 
+  const now = Date.parse('2026-01-01T12:00:00Z');
   const rows: StatusRow[] = [
+    { instance: 'supervisor', kind: 'supervisor', address: '-', pid: 99, state: 'running', health: { healthy: true, detail: 'restarts what exits' } },
     { instance: 'etcd', kind: 'etcd', address: 'http://127.0.0.1:2379', pid: 4242, state: 'running', health: { healthy: true, detail: 'healthy' } },
     { instance: 'watch-cache-0', kind: 'service', address: '127.0.0.1:50055', pid: 17, state: 'gone', health: undefined },
+    {
+      instance: 'registry-0',
+      kind: 'service',
+      address: '127.0.0.1:50054',
+      pid: 18,
+      state: 'running',
+      health: { healthy: true, detail: 'accepting connections' },
+      restarts: 3,
+      lastExit: { code: null, signal: 'SIGKILL', at: '2026-01-01T11:59:25Z' },
+    },
+    { instance: 'authn-0', kind: 'service', address: '127.0.0.1:50051', pid: 19, state: 'running', health: { healthy: true, detail: 'accepting connections' }, restarts: 1, lastExit: { code: 1, signal: null, at: '2026-01-01T09:00:00Z' } },
     { instance: 'haproxy', kind: 'load-balancer', address: 'https://127.0.0.1:6443', state: 'no-pid-file', health: undefined },
   ];
 
-  test('formats an aligned table with a header', () => {
-    const lines = formatStatusTable(rows).split('\n');
-    assert.equal(lines.length, 4);
-    assert.match(lines[0], /^INSTANCE\s+PID\s+ALIVE\s+HEALTH\s+ADDRESS\s+DETAIL$/);
+  test('formats an aligned table with a header: restarts and the last exit as kubectl shows them', () => {
+    const lines = formatStatusTable(rows, now).split('\n');
+    assert.equal(lines.length, 7);
+    assert.match(lines[0], /^INSTANCE\s+PID\s+ALIVE\s+HEALTH\s+RESTARTS\s+LAST EXIT\s+ADDRESS\s+DETAIL$/);
     const pidColumn = lines[0].indexOf('PID');
     for (const line of lines.slice(1)) assert.notEqual(line[pidColumn], ' ', line);
-    assert.match(lines[1], /^etcd\s+4242\s+yes\s+healthy\s+http:\/\/127\.0\.0\.1:2379\s+healthy$/);
-    assert.match(lines[2], /^watch-cache-0\s+17\s+no\s+-\s+127\.0\.0\.1:50055\s+not running$/);
-    assert.match(lines[3], /^haproxy\s+-\s+-\s+-\s+https:\/\/127\.0\.0\.1:6443\s+not started$/);
+    assert.match(lines[1], /^supervisor\s+99\s+yes\s+healthy\s+-\s+-\s+-\s+restarts what exits$/);
+    assert.match(lines[2], /^etcd\s+4242\s+yes\s+healthy\s+0\s+-\s+http:\/\/127\.0\.0\.1:2379\s+healthy$/);
+    assert.match(lines[3], /^watch-cache-0\s+17\s+no\s+-\s+0\s+-\s+127\.0\.0\.1:50055\s+not running$/);
+    assert.match(lines[4], /^registry-0\s+18\s+yes\s+healthy\s+3\s+SIGKILL, 35s ago\s+127\.0\.0\.1:50054\s+accepting connections$/);
+    assert.match(lines[5], /^authn-0\s+19\s+yes\s+healthy\s+1\s+exit code 1, 3h ago\s+/);
+    assert.match(lines[6], /^haproxy\s+-\s+-\s+-\s+0\s+-\s+https:\/\/127\.0\.0\.1:6443\s+not started$/);
   });
 
   test('a stack is healthy only when every process runs and answers its probe', () => {
     assert.equal(isStackHealthy(rows), false);
-    assert.equal(isStackHealthy(rows.slice(0, 1)), true);
+    assert.equal(isStackHealthy(rows.slice(0, 2)), true);
   });
 });

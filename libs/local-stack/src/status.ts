@@ -4,12 +4,12 @@ import { describeError } from './errors';
 import { checkNatsHealth } from './nats';
 import { TlsClientMaterial, httpGet, waitForTcpPort } from './network';
 import { pkiFiles } from './pki';
-import { ProcessState, processState, readProcessRecords } from './processes';
+import { LastExit, ProcessState, processState, readProcessRecords } from './processes';
 import { operatorTlsMaterial, probeServiceHealth } from './service-probe';
 import { StatePaths, statePaths } from './state-dir';
 import { ServiceName, Topology } from './topology';
 
-export type ProcessKind = 'etcd' | 'nats' | 'service' | 'front-door' | 'load-balancer';
+export type ProcessKind = 'supervisor' | 'etcd' | 'nats' | 'service' | 'front-door' | 'load-balancer';
 
 export interface ExpectedProcess {
   instance: string;
@@ -29,9 +29,15 @@ export interface StatusRow extends ExpectedProcess {
   pid?: number;
   state: ProcessState | 'no-pid-file';
   health: HealthResult | undefined;
+  /** How often the supervisor has restarted it, and how its previous run ended. */
+  restarts?: number;
+  lastExit?: LastExit;
 }
 
 export const HAPROXY_INSTANCE = 'haproxy';
+/** The process `npm run up` leaves running to restart the others; recorded in run/ like them. */
+export const SUPERVISOR_INSTANCE = 'supervisor';
+const SUPERVISOR_ROW: ExpectedProcess = { instance: SUPERVISOR_INSTANCE, kind: 'supervisor', address: '-' };
 
 /** Every process a stack with this topology consists of, in start order. */
 export function expectedProcesses(topology: Topology): ExpectedProcess[] {
@@ -53,6 +59,8 @@ export function expectedProcesses(topology: Topology): ExpectedProcess[] {
  */
 export async function probeHealth(expected: ExpectedProcess, tls: TlsClientMaterial | undefined, operator?: TlsClientMaterial): Promise<HealthResult> {
   switch (expected.kind) {
+    case 'supervisor':
+      return { healthy: true, detail: 'restarts what exits' };
     case 'etcd':
       return checkEtcdHealth(expected.address);
     case 'nats':
@@ -105,9 +113,9 @@ export function readRecordedTopology(paths: StatePaths): Topology | undefined {
 }
 
 /**
- * Status of every expected process. The topology recorded at start wins over
- * `fallbackTopology`, so status reflects what actually runs even if the caller's
- * configuration changed since.
+ * Status of the supervisor and every expected process. The topology recorded at start wins over
+ * `fallbackTopology`, so status reflects what actually runs even if the caller's configuration
+ * changed since.
  */
 export async function stackStatus(stateDir: string, fallbackTopology: Topology): Promise<StatusRow[]> {
   const paths = statePaths(stateDir);
@@ -116,23 +124,25 @@ export async function stackStatus(stateDir: string, fallbackTopology: Topology):
   const tls = adminTlsMaterial(paths);
   const operator = operatorTlsMaterial(paths);
   return Promise.all(
-    expectedProcesses(topology).map(async (expected): Promise<StatusRow> => {
+    [SUPERVISOR_ROW, ...expectedProcesses(topology)].map(async (expected): Promise<StatusRow> => {
       const entry = records.get(expected.instance);
       if (!entry) return { ...expected, state: 'no-pid-file', health: undefined };
       const state = entry.record ? processState(entry.record) : 'pid-reused';
       const health = state === 'running' ? await probeHealth(expected, tls, operator) : undefined;
-      return { ...expected, pid: entry.pid, state, health };
+      return { ...expected, pid: entry.pid, state, health, restarts: entry.record?.restarts, lastExit: entry.record?.lastExit };
     }),
   );
 }
 
-export function formatStatusTable(rows: StatusRow[]): string {
-  const header = ['INSTANCE', 'PID', 'ALIVE', 'HEALTH', 'ADDRESS', 'DETAIL'];
+export function formatStatusTable(rows: StatusRow[], now = Date.now()): string {
+  const header = ['INSTANCE', 'PID', 'ALIVE', 'HEALTH', 'RESTARTS', 'LAST EXIT', 'ADDRESS', 'DETAIL'];
   const cells = rows.map((row) => [
     row.instance,
     row.pid === undefined ? '-' : String(row.pid),
     describeState(row.state),
     row.health === undefined ? '-' : row.health.healthy ? 'healthy' : 'unhealthy',
+    row.kind === 'supervisor' ? '-' : String(row.restarts ?? 0),
+    row.lastExit ? `${describeExit(row.lastExit)}, ${age(now - Date.parse(row.lastExit.at))} ago` : '-',
     row.address,
     row.health?.detail ?? (row.state === 'no-pid-file' ? 'not started' : row.state === 'pid-reused' ? 'stale pid file' : 'not running'),
   ]);
@@ -156,6 +166,19 @@ function describeState(state: StatusRow['state']): string {
     case 'no-pid-file':
       return '-';
   }
+}
+
+function describeExit(exit: LastExit): string {
+  return exit.signal ? exit.signal : `exit code ${exit.code}`;
+}
+
+/** A duration as kubectl prints ages: 45s, 3m, 5h, 2d. */
+function age(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 2 * 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 2 * 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
 }
 
 function splitHostPort(address: string): [string, number] {

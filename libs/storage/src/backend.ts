@@ -25,15 +25,39 @@ export interface ListOptions {
   revision?: number;
 }
 
+/**
+ * A client request that a write belongs to. The write stores, in the same transaction, a record of
+ * it under the request's id, and fails (RequestDone) if the request has one already: a request
+ * retried after its first attempt wrote (the replica died before it could answer) is then answered
+ * from the record instead of being applied twice.
+ */
+export interface RequestRecord {
+  /** Unique per client request (the front door's Audit-Id). */
+  id: string;
+  /** Who asked: a record is only ever an answer for the same user. */
+  user: string;
+}
+
+/** What a request wrote: its object's key, and the revision of the write. */
+export interface RecordedWrite extends RequestRecord {
+  key: string;
+  op: 'create' | 'update' | 'delete';
+  revision: number;
+}
+
 export interface StorageBackend {
   /** The latest value of a key, read with quorum. */
   get(key: string): Promise<StoredValue | undefined>;
+  /** The value a key had at `revision` (undefined if it had none); fails with Compacted when etcd no longer has it. */
+  getAt(key: string, revision: number): Promise<StoredValue | undefined>;
   /** Writes a key that must not exist; resolves to the new revision. */
-  create(key: string, value: Buffer): Promise<number>;
+  create(key: string, value: Buffer, request?: RequestRecord): Promise<number>;
   /** Writes a key whose current mod revision must be `expectedModRevision`. */
-  update(key: string, value: Buffer, expectedModRevision: number): Promise<number>;
+  update(key: string, value: Buffer, expectedModRevision: number, request?: RequestRecord): Promise<number>;
   /** Deletes a key whose current mod revision must be `expectedModRevision`. */
-  delete(key: string, expectedModRevision: number): Promise<number>;
+  delete(key: string, expectedModRevision: number, request?: RequestRecord): Promise<number>;
+  /** The write recorded for request `id`, while its record lives (minutes). */
+  recordedWrite(id: string): Promise<RecordedWrite | undefined>;
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
   currentRevision(): Promise<number>;
   /** Drops history before `revision`. */
@@ -50,7 +74,8 @@ export const PROGRESS_KEY = '/registry/kapi-progress';
 /** Why a storage call failed, so the engine can answer with the right Status. */
 export class StorageError extends Error {
   constructor(
-    readonly kind: 'KeyExists' | 'KeyNotFound' | 'Conflict' | 'Compacted' | 'Unavailable',
+    /** RequestDone: the write's request has already written (see RequestRecord). */
+    readonly kind: 'KeyExists' | 'KeyNotFound' | 'Conflict' | 'Compacted' | 'Unavailable' | 'RequestDone',
     message: string,
     readonly current?: StoredValue,
     options?: { cause?: unknown },

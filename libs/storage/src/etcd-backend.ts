@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Etcd3, type IOptions } from 'etcd3';
 import { rootCause } from '@kapi/grpc';
-import { StorageError, type ListOptions, type ListPage, type StorageBackend, type StoredValue } from './backend.js';
+import { StorageError, type ListOptions, type ListPage, type RecordedWrite, type RequestRecord, type StorageBackend, type StoredValue } from './backend.js';
 
 interface RawKeyValue {
   key: Buffer;
@@ -70,6 +70,16 @@ function connectionOptions(endpoints: string[], tls: EtcdTls | undefined): IOpti
   return options;
 }
 
+/**
+ * Request records live outside /registry/, so they are never published, snapshotted or listed as
+ * objects, under a lease that ends them after REQUEST_RECORD_TTL_SECONDS: long enough for any retry
+ * of the request (seconds), short enough to stay a handful of keys. One lease serves the records of
+ * REQUEST_LEASE_REUSE_MS, so a write costs no lease call of its own; each record lives 9 to 10 minutes.
+ */
+export const REQUEST_RECORD_PREFIX = '/kapi/requests/';
+const REQUEST_RECORD_TTL_SECONDS = 600;
+const REQUEST_LEASE_REUSE_MS = 60_000;
+
 export interface EtcdBackendOptions {
   endpoints: string[];
   tls?: EtcdTls;
@@ -80,6 +90,7 @@ export interface EtcdBackendOptions {
 export class EtcdBackend implements StorageBackend {
   readonly client: Etcd3;
   private readonly timeoutMs: number;
+  private recordLease?: { id: Promise<string>; grantedAt: number };
 
   constructor(options: EtcdBackendOptions) {
     // Large lists come back in one response: gRPC's default 4 MiB limit would refuse them.
@@ -120,51 +131,91 @@ export class EtcdBackend implements StorageBackend {
     });
   }
 
-  async create(key: string, value: Buffer): Promise<number> {
-    return this.call('create', async (deadline) => {
-      const k = Buffer.from(key);
-      const res = await this.client.kv.txn(
-        {
-          compare: [{ key: k, target: 'Version', result: 'Equal', version: 0 }],
-          success: [{ request_put: { key: k, value } }],
-          failure: [{ request_range: { key: k } }],
-        },
-        { deadline },
-      );
-      if (!res.succeeded) {
-        const kv = res.responses[0]?.response_range?.kvs[0] as RawKeyValue | undefined;
-        throw new StorageError('KeyExists', `key ${key} already exists`, kv ? toStored(kv) : undefined);
-      }
-      return Number(res.header.revision);
+  async getAt(key: string, revision: number): Promise<StoredValue | undefined> {
+    return this.call('get', async (deadline) => {
+      const res = await this.client.kv.range({ key: Buffer.from(key), revision }, { deadline });
+      const kv = res.kvs[0] as RawKeyValue | undefined;
+      return kv ? toStored(kv) : undefined;
     });
   }
 
-  async update(key: string, value: Buffer, expectedModRevision: number): Promise<number> {
-    return this.guarded('update', key, expectedModRevision, { request_put: { key: Buffer.from(key), value } });
+  async create(key: string, value: Buffer, request?: RequestRecord): Promise<number> {
+    const k = Buffer.from(key);
+    return this.write('create', key, request, [{ key: k, target: 'Version', result: 'Equal', version: 0 }], { request_put: { key: k, value } }, (kv) =>
+      kv ? new StorageError('KeyExists', `key ${key} already exists`, toStored(kv)) : undefined,
+    );
   }
 
-  async delete(key: string, expectedModRevision: number): Promise<number> {
-    return this.guarded('delete', key, expectedModRevision, { request_delete_range: { key: Buffer.from(key) } });
+  async update(key: string, value: Buffer, expectedModRevision: number, request?: RequestRecord): Promise<number> {
+    return this.guarded('update', key, expectedModRevision, { request_put: { key: Buffer.from(key), value } }, request);
   }
 
-  private async guarded(what: string, key: string, expectedModRevision: number, op: object): Promise<number> {
+  async delete(key: string, expectedModRevision: number, request?: RequestRecord): Promise<number> {
+    return this.guarded('delete', key, expectedModRevision, { request_delete_range: { key: Buffer.from(key) } }, request);
+  }
+
+  async recordedWrite(id: string): Promise<RecordedWrite | undefined> {
+    const stored = await this.get(REQUEST_RECORD_PREFIX + id);
+    if (!stored) return undefined;
+    const record = JSON.parse(stored.value.toString('utf8')) as Omit<RecordedWrite, 'id' | 'revision'>;
+    return { ...record, id, revision: stored.modRevision };
+  }
+
+  private async guarded(what: 'update' | 'delete', key: string, expectedModRevision: number, op: object, request?: RequestRecord): Promise<number> {
+    const k = Buffer.from(key);
+    return this.write(what, key, request, [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedModRevision }], op, (kv) => {
+      if (!kv) return new StorageError('KeyNotFound', `key ${key} not found`);
+      return Number(kv.mod_revision) === expectedModRevision ? undefined : new StorageError('Conflict', `key ${key} was modified`, toStored(kv));
+    });
+  }
+
+  /**
+   * One transaction: the write and, for a request, its record, guarded by `compare` and by the
+   * record's absence. When it fails, `refused` says, from the key's current value, why the object's
+   * own guard failed; when that guard held, the request had written already (RequestDone).
+   */
+  private async write(
+    what: 'create' | 'update' | 'delete',
+    key: string,
+    request: RequestRecord | undefined,
+    compare: object[],
+    op: object,
+    refused: (current: RawKeyValue | undefined) => StorageError | undefined,
+  ): Promise<number> {
+    const k = Buffer.from(key);
+    const record = request ? Buffer.from(REQUEST_RECORD_PREFIX + request.id) : undefined;
+    const lease = request ? await this.recordLeaseId() : undefined;
     return this.call(what, async (deadline) => {
-      const k = Buffer.from(key);
       const res = await this.client.kv.txn(
         {
-          compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedModRevision }],
-          success: [op],
-          failure: [{ request_range: { key: k } }],
-        },
+          compare: record ? [...compare, { key: record, target: 'Version', result: 'Equal', version: 0 }] : compare,
+          success: record
+            ? [op, { request_put: { key: record, value: Buffer.from(JSON.stringify({ key, op: what, user: request!.user })), lease } }]
+            : [op],
+          failure: record ? [{ request_range: { key: k } }, { request_range: { key: record } }] : [{ request_range: { key: k } }],
+        } as Parameters<Etcd3['kv']['txn']>[0],
         { deadline },
       );
       if (!res.succeeded) {
-        const kv = res.responses[0]?.response_range?.kvs[0] as RawKeyValue | undefined;
-        if (!kv) throw new StorageError('KeyNotFound', `key ${key} not found`);
-        throw new StorageError('Conflict', `key ${key} was modified`, toStored(kv));
+        const refusal = refused(res.responses[0]?.response_range?.kvs[0] as RawKeyValue | undefined);
+        throw refusal ?? new StorageError('RequestDone', `request ${request?.id} has written already`);
       }
       return Number(res.header.revision);
     });
+  }
+
+  /** The lease request records are written under; a new one every REQUEST_LEASE_REUSE_MS. */
+  private recordLeaseId(): Promise<string> {
+    const now = Date.now();
+    if (!this.recordLease || now - this.recordLease.grantedAt > REQUEST_LEASE_REUSE_MS) {
+      const id = this.call('lease', async (deadline) => (await this.client.leaseClient.leaseGrant({ TTL: REQUEST_RECORD_TTL_SECONDS }, { deadline })).ID);
+      this.recordLease = { id, grantedAt: now };
+      // A grant that failed is not kept: the next write asks again.
+      id.catch(() => {
+        if (this.recordLease?.id === id) this.recordLease = undefined;
+      });
+    }
+    return this.recordLease.id;
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {

@@ -2,19 +2,22 @@
 // layer, so that a bad or missing certificate becomes a 401 Status from the authn service rather
 // than a failed handshake.
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
-import { MaxInFlightLimiter } from '@kapi/apiserver';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { StatusError } from '@kapi/api-machinery';
+import { MaxInFlightLimiter, parseRequestInfo } from '@kapi/apiserver';
+import { loadAuthnConfig, loadShutdownConfig, type ServiceConfig } from '@kapi/config';
 import { KindCatalogue } from '@kapi/kinds';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { Backends } from './backends.js';
+import { GracefulShutdown, type Admission } from './graceful-shutdown.js';
 import { HealthEndpoints } from './health.js';
 import { issuerDocuments } from './issuer-discovery.js';
-import { RequestHandler } from './request-handler.js';
+import { REQUEST_TIMEOUT_MS, RequestHandler } from './request-handler.js';
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
@@ -40,10 +43,14 @@ function readPki(dir: string, file: string): Buffer {
   }
 }
 
+/** An unref'd timer: a shutdown waiting out its delay must not be what keeps the process alive. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 @Injectable()
-export class HttpsFrontDoor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private server?: Server;
   readonly health: HealthEndpoints;
+  readonly shutdown: GracefulShutdown;
 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
@@ -51,6 +58,15 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, OnApplicationShut
     private readonly backends: Backends,
   ) {
     this.health = new HealthEndpoints(backends);
+    this.shutdown = new GracefulShutdown(
+      { ...loadShutdownConfig(), drainTimeoutMs: REQUEST_TIMEOUT_MS },
+      {
+        stopListening: () => this.server?.close(),
+        closeConnections: () => this.server?.closeAllConnections(),
+        sleep,
+        log: (phase, fields) => this.logger.info(`graceful termination: ${phase}`, fields),
+      },
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -75,7 +91,19 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, OnApplicationShut
         // so a query string that long (a label selector of thousands of requirements) is served.
         maxHeaderSize: MAX_HEADER_BYTES,
       },
-      (req, res) => handler.handle(req, res),
+      (req, res) => {
+        const path = (req.url ?? '/').split('?')[0];
+        const admission = this.shutdown.admit(path);
+        if (!admission.serve) return refuse(handler, res, admission);
+        if (admission.closeConnection) res.setHeader('Connection', 'close');
+        const url = new URL(req.url ?? '/', 'https://kapi.invalid');
+        const watch = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams).verb === 'watch';
+        // A watch ended by the shutdown gets a clean end of its stream: its client watches again
+        // (through the load balancer, on another front door) from the last resourceVersion it saw.
+        const done = this.shutdown.track(watch ? 'watch' : 'request', watch ? () => res.end() : undefined);
+        res.once('close', done);
+        handler.handle(req, res);
+      },
     );
     this.server.on('clientError', answerMalformedRequest);
     this.server.keepAliveTimeout = 65_000;
@@ -85,13 +113,28 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    // Turn unready first so the load balancer stops sending new requests here.
+  /**
+   * kube-apiserver's graceful termination (see GracefulShutdown): /readyz fails at once, requests are
+   * served on through the shutdown delay, then the listener closes and what is in flight drains.
+   * It runs before any provider's onApplicationShutdown, so the gRPC channels the requests in flight
+   * need are still open.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.health.shuttingDown = true;
-    await new Promise<void>((resolve) => {
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.shutdown.run();
   }
+
+  onApplicationShutdown(): void {
+    this.server?.closeAllConnections();
+  }
+}
+
+/** Answers a request that arrives too late in a shutdown as kube-apiserver does; either answer is one a client retries. */
+function refuse(handler: RequestHandler, res: ServerResponse, admission: Extract<Admission, { serve: false }>): void {
+  res.setHeader('Connection', 'close');
+  res.setHeader('Retry-After', String(admission.retryAfterSeconds));
+  // kube's Status here carries no details, only the header.
+  if (admission.code === 503) return handler.sendStatus(res, new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', admission.message).toStatus());
+  res.writeHead(admission.code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end(`${admission.message}\n`);
 }

@@ -3,7 +3,7 @@
 // default/kubernetes pointing at exactly the front doors whose leases are live.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { nowTimestamp } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { unary } from '@kapi/grpc';
@@ -26,7 +26,7 @@ export function microTime(now = new Date()): string {
 }
 
 @Injectable()
-export class IdentityLease implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IdentityLease implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
   readonly name: string;
   private readonly address: string;
@@ -45,15 +45,19 @@ export class IdentityLease implements OnApplicationBootstrap, OnApplicationShutd
     this.timer = setInterval(() => void this.renew(), RENEW_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Leaving on purpose, at SIGTERM, while the front door still serves out its shutdown delay (as
+   * kube-apiserver's pre-shutdown hook removes it from the kubernetes endpoints): clients of
+   * default/kubernetes stop being sent here now rather than when the lease expires.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    // Leaving on purpose: drop out of default/kubernetes now rather than when the lease expires.
     const registry = this.backends.registry;
     await unary('registry', 'Delete', registry.delete.bind(registry), { resource: LEASES, name: this.name, deleteOptions: Buffer.alloc(0), context: this.context() }, { timeoutMs: 2000, waitForReplica: false }).catch(() => {});
   }
 
   private context(): registryV1.RequestContext {
-    return { user: SYSTEM, dryRun: false, fieldManager: 'kube-apiserver', options: Buffer.alloc(0) };
+    return { user: SYSTEM, dryRun: false, fieldManager: 'kube-apiserver', options: Buffer.alloc(0), requestId: '' };
   }
 
   async renew(): Promise<void> {

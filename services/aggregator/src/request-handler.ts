@@ -75,7 +75,7 @@ function metricLabels(info: RequestInfo, method: string): Record<string, string>
   const scope = info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster';
   return { verb, group: info.apiGroup, version: info.apiVersion, resource: info.resource, subresource: info.subresource, scope, component: 'apiserver' };
 }
-const REQUEST_TIMEOUT_MS = 60_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 export const VERSION_INFO = {
   major: '1',
@@ -349,6 +349,8 @@ export class RequestHandler {
       dryRun: q.getAll('dryRun').includes('All'),
       fieldManager: q.get('fieldManager') || (req.headers['user-agent'] ?? 'unknown').split('/')[0] || 'unknown',
       options: Buffer.alloc(0),
+      // The registry records the write under it, so a retried call never applies it twice.
+      requestId: String(res.getHeader('Audit-Id') ?? ''),
     });
 
     const answer = (reply: registryV1.ObjectReply, successCode: number) => {

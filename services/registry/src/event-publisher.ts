@@ -2,7 +2,7 @@
 // bus. Exactly one replica publishes: the one that wins the etcd election; a standby campaigns and
 // takes over when the leader's lease lapses. A new leader resumes after the last revision on the
 // bus, so failover leaves neither a gap nor (thanks to the bus's de-duplication) a duplicate.
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Campaign, Election, IKeyValue, IWatchResponse } from 'etcd3';
 import type { ServiceConfig } from '@kapi/config';
 import { JetStreamEventBus, natsEndpoint, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
@@ -50,7 +50,7 @@ export function batchesOf(res: IWatchResponse): RevisionBatch[] {
 }
 
 @Injectable()
-export class EventPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EventPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private bus?: EventBus;
   private election?: Election;
   private campaign?: Campaign;
@@ -180,7 +180,13 @@ export class EventPublisher implements OnApplicationBootstrap, OnApplicationShut
     this.campaign = undefined;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * At SIGTERM, while the gRPC server drains: hand leadership over now (resigning deletes the
+   * election key, so a standby is elected at once instead of after the lease's TTL); the new leader
+   * publishes from the last revision on the bus, so what this replica's last writes changed is
+   * published either way.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     // Publish what is already read from etcd, unless NATS is away; the next leader starts from the bus.
     await Promise.race([this.pipeline?.idle(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);

@@ -5,7 +5,7 @@ import { badRequest, expired, isStatusError, PatchType, serviceUnavailable, Stat
 import { encodeBatch } from '@kapi/event-bus';
 import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
 import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
-import { healthService, toGrpcHandlers, type ServiceCredentials } from '@kapi/grpc';
+import { healthService, isRetriedCall, toGrpcHandlers, type CallContext, type ServiceCredentials } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
@@ -31,7 +31,8 @@ function parseObject(bytes: Buffer): KubeObject {
   return obj as KubeObject;
 }
 
-function writeContext(ctx: registryV1.RequestContext | undefined): WriteContext {
+/** The write context of a call; `call` tells whether the call retries an attempt that may have written. */
+function writeContext(ctx: registryV1.RequestContext | undefined, call?: CallContext): WriteContext {
   const { force, ...options } = (ctx?.options?.length ? JSON.parse(ctx.options.toString('utf8')) : {}) as Record<string, unknown>;
   return {
     user: ctx?.user ?? { username: '', uid: '', groups: [], extra: {} },
@@ -39,7 +40,14 @@ function writeContext(ctx: registryV1.RequestContext | undefined): WriteContext 
     fieldManager: ctx?.fieldManager || 'unknown',
     options: Object.keys(options).length ? options : undefined,
     force: force === true,
+    ...(ctx?.requestId ? { request: { id: ctx.requestId, retry: call ? isRetriedCall(call.metadata) : false } } : {}),
   };
+}
+
+/** For a request that makes several writes: none of them is recorded as the request's one write. */
+function withoutRequest(ctx: WriteContext): WriteContext {
+  const { request: _request, ...rest } = ctx;
+  return rest;
 }
 
 /** `outcome.created` is read once `fn` is done: a server-side apply sets it when it created the object. */
@@ -85,13 +93,14 @@ export class RegistryGrpcServer extends GrpcServerHost {
     return undefined;
   }
 
-  private createSubresource(r: registryV1.CreateRequest): Promise<unknown> | undefined {
+  private createSubresource(r: registryV1.CreateRequest, call: CallContext): Promise<unknown> | undefined {
     const ref = r.resource;
     if (r.subresource === 'token' && ref?.resource === 'serviceaccounts' && !ref.group) return this.tokens.issue(ref.namespace, r.name, parseObject(r.object));
     if (!ref?.group && ref?.resource === 'nodes' && r.subresource === 'proxy') return this.podSubresources.connectNode(r.name);
     if (ref?.group || ref?.resource !== 'pods') return undefined;
-    if (r.subresource === 'binding') return this.podSubresources.bind(ref.namespace, r.name, parseObject(r.object), writeContext(r.context));
-    if (r.subresource === 'eviction') return this.podSubresources.evict(ref.namespace, r.name, parseObject(r.object), writeContext(r.context));
+    if (r.subresource === 'binding') return this.podSubresources.bind(ref.namespace, r.name, parseObject(r.object), writeContext(r.context, call));
+    // An eviction writes the budget's status, then deletes the pod.
+    if (r.subresource === 'eviction') return this.podSubresources.evict(ref.namespace, r.name, parseObject(r.object), withoutRequest(writeContext(r.context)));
     if (CONNECT_SUBRESOURCES.includes(r.subresource)) return this.podSubresources.connect(ref.namespace, r.name, r.subresource, r.query);
     return undefined;
   }
@@ -105,8 +114,8 @@ export class RegistryGrpcServer extends GrpcServerHost {
     const registry = this.registry;
     const progress = () => this.progress();
     return {
-      create: (r: registryV1.CreateRequest) =>
-        reply(() => this.createSubresource(r) ?? this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context))),
+      create: (r: registryV1.CreateRequest, call: CallContext) =>
+        reply(() => this.createSubresource(r, call) ?? this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context, call))),
       get: (r: registryV1.GetRequest) =>
         reply(() => this.otherSubresource(r.resource, r.name, r.subresource, r.query) ?? this.store(r.resource).get(ns(r.resource), r.name, r.subresource)),
       list: (r: registryV1.ListRequest) =>
@@ -121,28 +130,28 @@ export class RegistryGrpcServer extends GrpcServerHost {
             resourceVersionMatch: r.resourceVersionMatch,
           }),
         ),
-      update: (r: registryV1.UpdateRequest) =>
-        reply(() => this.otherSubresource(r.resource, r.name, r.subresource) ?? this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), writeContext(r.context), r.subresource)),
-      patch: (r: registryV1.PatchRequest) => {
+      update: (r: registryV1.UpdateRequest, call: CallContext) =>
+        reply(() => this.otherSubresource(r.resource, r.name, r.subresource) ?? this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), writeContext(r.context, call), r.subresource)),
+      patch: (r: registryV1.PatchRequest, call: CallContext) => {
         const outcome = { created: false };
         return reply(async () => {
           const other = this.otherSubresource(r.resource, r.name, r.subresource);
           if (other) return other;
           const store = this.store(r.resource);
           const patch = parseJson(r.patch, 'the patch is not valid JSON');
-          if (r.patchType !== PatchType.apply) return store.patch(ns(r.resource), r.name, r.patchType, patch, writeContext(r.context), r.subresource);
-          const applied = await store.apply(ns(r.resource), r.name, patch, writeContext(r.context), r.subresource);
+          if (r.patchType !== PatchType.apply) return store.patch(ns(r.resource), r.name, r.patchType, patch, writeContext(r.context, call), r.subresource);
+          const applied = await store.apply(ns(r.resource), r.name, patch, writeContext(r.context, call), r.subresource);
           outcome.created = applied.created;
           return applied.object;
         }, outcome);
       },
-      delete: (r: registryV1.DeleteRequest) =>
+      delete: (r: registryV1.DeleteRequest, call: CallContext) =>
         reply(() =>
           this.store(r.resource).delete(
             ns(r.resource),
             r.name,
             r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {},
-            writeContext(r.context),
+            writeContext(r.context, call),
           ),
         ),
       deleteCollection: (r: registryV1.DeleteCollectionRequest) =>
@@ -152,7 +161,8 @@ export class RegistryGrpcServer extends GrpcServerHost {
           const options = r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {};
           const found = await store.list({ namespace: list.resource?.namespace, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
           for (const item of found.items) {
-            await store.delete(item.metadata?.namespace, item.metadata?.name ?? '', options, writeContext(r.context)).catch((err) => {
+            // One request, many writes: a retry deletes what is left, which is idempotent anyway.
+            await store.delete(item.metadata?.namespace, item.metadata?.name ?? '', options, withoutRequest(writeContext(r.context))).catch((err) => {
               if (!(isStatusError(err) && err.httpCode === 404)) throw err;
             });
           }

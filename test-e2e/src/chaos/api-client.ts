@@ -14,6 +14,8 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   text: string;
+  /** The Retry-After header, when the answer had one. */
+  retryAfter?: string;
 }
 
 export interface WatchLine {
@@ -85,7 +87,8 @@ export class ApiClient {
           } catch {
             // not JSON; keep the text
           }
-          settle({ status: res.statusCode ?? 0, body, text });
+          const retryAfter = res.headers['retry-after'];
+          settle({ status: res.statusCode ?? 0, body, text, ...(retryAfter ? { retryAfter: String(retryAfter) } : {}) });
         });
         res.on('error', (err) => settle({ status: 0, body: undefined, text: `error: ${err.message}` }));
       });
