@@ -48,6 +48,15 @@ describe('MaxInFlightLimiter', () => {
     for (let i = 0; i < 5; i++) assert.ok(limiter.admit(create, user));
     assert.deepEqual(limiter.inFlight(), { readOnly: 1, mutating: 0 });
   });
+
+  it('never refuses the health probes (APF\'s exempt `probes` FlowSchema), so a busy front door stays in its load balancer', () => {
+    const limiter = new MaxInFlightLimiter({ readOnly: 1, mutating: 1 });
+    limiter.admit(get, user);
+    for (const path of ['/readyz', '/livez', '/healthz', '/readyz/etcd', '/livez/ping']) assert.ok(limiter.admit(info('GET', path), user), path);
+    assert.equal(limiter.admit(info('GET', '/version'), user), undefined, 'other non-resource paths are counted');
+    assert.equal(limiter.admit(info('GET', '/readyzz'), user), undefined);
+    assert.deepEqual(limiter.inFlight(), { readOnly: 1, mutating: 0 });
+  });
 });
 
 describe('isLongRunning (kube-apiserver\'s BasicLongRunningRequestCheck)', () => {

@@ -1,8 +1,11 @@
 // kube-apiserver's max-in-flight filter (--max-requests-inflight, --max-mutating-requests-inflight,
 // the filter kube uses when API Priority and Fairness is off): past the limit of its kind a request is
 // answered 429 at once instead of queueing, so overload sheds load rather than memory. Long-running
-// requests are not counted, and system:masters is never refused. It runs after authentication and
-// impersonation and before authorization, as in kube's handler chain.
+// requests are not counted, and system:masters is never refused. Nor are the health probes: kube
+// runs API Priority and Fairness by default, whose mandatory `probes` FlowSchema puts /healthz, /livez
+// and /readyz at the exempt level, and a load balancer must be able to tell a busy front door from a
+// broken one. It runs after authentication and impersonation and before authorization, as in kube's
+// handler chain.
 import type { ServerResponse } from 'node:http';
 import { metrics } from '@kapi/telemetry';
 import type { RequestInfo } from './request-info.js';
@@ -16,6 +19,8 @@ const READ_ONLY_VERBS = new Set(['get', 'list', 'watch']);
 const LONG_RUNNING_VERBS = new Set(['watch', 'proxy']);
 const LONG_RUNNING_SUBRESOURCES = new Set(['attach', 'exec', 'proxy', 'log', 'portforward']);
 const SYSTEM_MASTERS = 'system:masters';
+/** The non-resource paths of APF's mandatory `probes` FlowSchema (exempt). */
+const PROBE_PATHS = /^\/(healthz|livez|readyz)(\/|$)/;
 
 /** Whether kube-apiserver treats the request as long-running (exempt from limits and timeouts). */
 export function isLongRunning(info: RequestInfo): boolean {
@@ -47,10 +52,10 @@ export class MaxInFlightLimiter {
 
   /**
    * A slot for the request, or undefined when its kind is at its limit: the request is then to be
-   * answered with `writeTooManyRequests`. Long-running requests and system:masters always get one.
+   * answered with `writeTooManyRequests`. Long-running requests, health probes and system:masters always get one.
    */
   admit(info: RequestInfo, groups: readonly string[]): InFlightSlot | undefined {
-    if (isLongRunning(info)) return UNCOUNTED;
+    if (isLongRunning(info) || (!info.isResourceRequest && PROBE_PATHS.test(info.path))) return UNCOUNTED;
     const mutating = !READ_ONLY_VERBS.has(info.verb);
     const limit = mutating ? this.limits.mutating : this.limits.readOnly;
     if (limit === 0) return UNCOUNTED;

@@ -98,9 +98,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     'backend kapi-front-doors',
     '    balance roundrobin',
     '    option httpchk GET /readyz',
-    // A front door past its in-flight limit answers its /readyz 429 too: it is busy, not broken, and
-    // taking it out would pile its load onto the others.
-    '    http-check expect rstatus ^(200|429)$',
+    // Health probes are never refused by the in-flight limit (max-in-flight.ts), so a busy front door
+    // stays in rotation and only a failing /readyz (at shutdown, say) takes it out.
+    '    http-check expect status 200',
     ...serverLines,
     ...backupLines,
     '',
