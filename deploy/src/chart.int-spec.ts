@@ -155,6 +155,8 @@ function subjectAltNames(pem: string): Set<string> {
 
 /** The variables of the authentication and authorization settings a container gets, by name. */
 const AUTH_VARIABLE = /^KAPI_(ANONYMOUS_AUTH|ENABLE_BOOTSTRAP_TOKEN_AUTH|TOKEN_AUTH_FILE|SERVICE_ACCOUNT_|OIDC_|AUTHORIZATION_|AUTHENTICATION_)/;
+/** The front door's own settings (kube-apiserver's shutdown and in-flight flags), tested on their own. */
+const FRONT_DOOR_SETTING = /^KAPI_(SHUTDOWN_DELAY_DURATION|MAX_REQUESTS_INFLIGHT|MAX_MUTATING_REQUESTS_INFLIGHT)$/;
 
 function authEnv(deployment: K8sObject): Record<string, string> {
   return Object.fromEntries([...envOf(deployment).keys()].filter((name) => AUTH_VARIABLE.test(name)).map((name) => [name, envValue(deployment, name)]));
@@ -323,7 +325,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       );
       // The authentication and authorization variables have tests of their own.
       assert.deepEqual(
-        [...env.keys()].filter((key) => key.startsWith('KAPI_') && !AUTH_VARIABLE.test(key)).sort(),
+        [...env.keys()].filter((key) => key.startsWith('KAPI_') && !AUTH_VARIABLE.test(key) && !FRONT_DOOR_SETTING.test(key)).sort(),
         [...expected].sort(),
         `${service} env keys`,
       );
@@ -494,6 +496,22 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     const registry = restricted.get('NetworkPolicy', `${RELEASE}-registry`).spec.ingress;
     assert.deepEqual(registry[1], { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [prometheus] });
     assert.equal(off.all('NetworkPolicy').length, 0);
+  });
+
+  test("the front door gets kube-apiserver's shutdown delay and in-flight limits, and a grace period that covers its drain", async () => {
+    const frontDoor = defaults.deployment('aggregator');
+    assert.equal(envValue(frontDoor, 'KAPI_SHUTDOWN_DELAY_DURATION'), '10s');
+    assert.equal(envValue(frontDoor, 'KAPI_MAX_REQUESTS_INFLIGHT'), '400');
+    assert.equal(envValue(frontDoor, 'KAPI_MAX_MUTATING_REQUESTS_INFLIGHT'), '200');
+    assert.equal(frontDoor.spec.template.spec.terminationGracePeriodSeconds, 80);
+    for (const service of BACKEND_SERVICES) {
+      const env = envOf(defaults.deployment(service));
+      assert.ok(![...env.keys()].some((key) => FRONT_DOOR_SETTING.test(key)), `${service} gets no front-door setting`);
+    }
+    const tuned = await render(['--set', 'aggregator.shutdownDelayDuration=30s', '--set', 'aggregator.terminationGracePeriodSeconds=100', '--set', 'aggregator.maxRequestsInflight=0']);
+    assert.equal(envValue(tuned.deployment('aggregator'), 'KAPI_SHUTDOWN_DELAY_DURATION'), '30s');
+    assert.equal(envValue(tuned.deployment('aggregator'), 'KAPI_MAX_REQUESTS_INFLIGHT'), '0');
+    assert.equal(tuned.deployment('aggregator').spec.template.spec.terminationGracePeriodSeconds, 100);
   });
 
   test('the front-door Service exposes 6443 to the aggregator pods', () => {

@@ -197,6 +197,13 @@ the services CA. IPv4 only, as the README says; the services would take
   valueFrom:
     fieldRef:
       fieldPath: status.podIP
+{{- /* kube-apiserver's --shutdown-delay-duration and --max-(mutating-)requests-inflight. */}}
+- name: KAPI_SHUTDOWN_DELAY_DURATION
+  value: {{ $root.Values.aggregator.shutdownDelayDuration | quote }}
+- name: KAPI_MAX_REQUESTS_INFLIGHT
+  value: {{ $root.Values.aggregator.maxRequestsInflight | quote }}
+- name: KAPI_MAX_MUTATING_REQUESTS_INFLIGHT
+  value: {{ $root.Values.aggregator.maxMutatingRequestsInflight | quote }}
 {{- else }}
 {{- /* The front door serves /metrics on its HTTPS port; the backends have no HTTP port of their own. */}}
 - name: KAPI_METRICS_LISTEN
