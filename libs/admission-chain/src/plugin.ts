@@ -5,6 +5,10 @@ import type { KubeObject, UserInfoLike } from './types.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
+/**
+ * What admission knows of a request, as kube's admission.Attributes: every plugin, webhook and
+ * policy reads the same view.
+ */
 export interface AdmissionAttributes {
   operation: Operation;
   kind: { group: string; version: string; kind: string };
@@ -15,6 +19,18 @@ export interface AdmissionAttributes {
   oldObject?: KubeObject;
   user: UserInfoLike;
   dryRun: boolean;
+  /** The request's id (the front door's Audit-Id), an AdmissionReview's `request.uid`. */
+  uid?: string;
+  /** The CreateOptions, UpdateOptions, PatchOptions or DeleteOptions of the request, as JSON. */
+  options?: Record<string, unknown>;
+  /** Where a plugin, webhook or policy leaves what the client and the audit log are to see. */
+  recorder?: AdmissionRecorder;
+}
+
+/** Warnings go to the client (as Warning headers); audit annotations to the audit log. */
+export interface AdmissionRecorder {
+  warning(message: string): void;
+  auditAnnotation(key: string, value: string): void;
 }
 
 export interface AdmissionPlugin {
