@@ -1,6 +1,6 @@
 // The failures of webhook admission, in kube-apiserver's words and Status shapes
 // (pkg/util/webhook/error.go, pkg/admission/plugin/webhook/errors).
-import { internalError, qualifiedResource, StatusError, type ErrorCode, type Status, type StatusDetails, type StatusReason } from '@kapi/api-machinery';
+import { internalError, isStatusError, qualifiedResource, StatusError, type ErrorCode, type Status, type StatusDetails, type StatusReason } from '@kapi/api-machinery';
 
 /**
  * A webhook could not be called or its answer could not be used (kube's ErrCallingWebhook): the
@@ -54,9 +54,9 @@ export function failedClosed(err: CallingWebhookError, suffix = ''): StatusError
   return new StatusError('KAPI_ERR_ADMISSION_WEBHOOK_FAILED', `Internal error occurred: ${why}`, { causes: [{ message: why }] }, { cause: err });
 }
 
-/** kube's apierrors.NewInternalError. */
-export function internal(why: string, cause?: unknown): StatusError {
-  return internalError(why, cause);
+/** A failure as the Status it answers with: a StatusError as it is, anything else an internal error. */
+export function asStatusError(err: unknown): StatusError {
+  return isStatusError(err) ? err : internalError(err instanceof Error ? err.message : String(err), err);
 }
 
 /** kube's apierrors.NewForbidden for a request's resource and name. */

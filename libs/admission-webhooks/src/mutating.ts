@@ -3,9 +3,9 @@
 // re-defaulted and passed on; a change makes earlier `reinvocationPolicy: IfNeeded` webhooks run
 // again in the second round (see reinvocation.ts).
 import type { AdmissionPlugin } from '@kapi/admission-chain';
-import { applyJsonPatch, deepEqual, isPlainObject, isStatusError, type KubeObject } from '@kapi/api-machinery';
+import { applyJsonPatch, deepEqual, internalError, isPlainObject, isStatusError, type KubeObject } from '@kapi/api-machinery';
 import type { AdmissionResponse, Invocation } from './admission-review.js';
-import { CallingWebhookError, internal, requestTimeout, WebhookRejection, webhookDenial } from './errors.js';
+import { asStatusError, CallingWebhookError, requestTimeout, WebhookRejection, webhookDenial } from './errors.js';
 import { RequestReinvocationContext, WebhookReinvocationState, type ReinvocationContext, type WebhookAdmissionAttributes } from './reinvocation.js';
 import type { GroupVersionKind } from './types.js';
 import { convertTo, sameKind } from './versions.js';
@@ -83,7 +83,7 @@ export class MutatingWebhookDispatcher {
           versioned.object = await convertTo(core.converter, versioned.object, from, kind);
           versioned.oldObject = await convertTo(core.converter, versioned.oldObject, from, kind);
         } catch (err) {
-          throw isStatusError(err) ? err : internal((err as Error).message, err);
+          throw asStatusError(err);
         }
         versioned.kind = kind;
       }
@@ -143,7 +143,7 @@ export class MutatingWebhookDispatcher {
         try {
           output = await convertTo(core.converter, versioned.object, versioned.kind, attributes.kind);
         } catch (err) {
-          throw isStatusError(err) ? err : internal((err as Error).message, err);
+          throw asStatusError(err);
         }
       }
       return output;
@@ -172,7 +172,7 @@ export class MutatingWebhookDispatcher {
     const operations = operationsOf(text);
     if (!operations.length) return false;
     // A patch with nothing to apply it to (a delete, say) is refused.
-    if (v.object === undefined) throw internal(`admission webhook ${JSON.stringify(name)} attempted to modify the object, which is not supported for this operation`);
+    if (v.object === undefined) throw internalError(`admission webhook ${JSON.stringify(name)} attempted to modify the object, which is not supported for this operation`);
     if (result.patchType !== 'JSONPatch') {
       const status = webhookDenial(name, result.result);
       throw new CallingWebhookError(name, `unsupported patch type ${JSON.stringify(result.patchType)}`, status.httpCode);
@@ -183,12 +183,12 @@ export class MutatingWebhookDispatcher {
     } catch (err) {
       // The patch library words its 422s for clients of PATCH; the reason is kept as their cause.
       const cause = (err as { cause?: unknown }).cause;
-      throw internal(cause instanceof Error ? cause.message : (err as Error).message, err);
+      throw internalError(cause instanceof Error ? cause.message : (err as Error).message, err);
     }
-    if (!isPlainObject(patched)) throw internal(`admission webhook ${JSON.stringify(name)} patched the object into a ${Array.isArray(patched) ? 'list' : typeof patched}`);
+    if (!isPlainObject(patched)) throw internalError(`admission webhook ${JSON.stringify(name)} patched the object into a ${Array.isArray(patched) ? 'list' : typeof patched}`);
     const before = v.object;
     if (patched.apiVersion !== before.apiVersion || patched.kind !== before.kind) {
-      throw internal(`admission webhook ${JSON.stringify(name)} changed the object's apiVersion or kind`);
+      throw internalError(`admission webhook ${JSON.stringify(name)} changed the object's apiVersion or kind`);
     }
     const changed = !deepEqual(before, patched);
     v.dirty = true;

@@ -57,6 +57,3 @@ export interface AdmissionWebhook {
 export interface WebhookConfiguration extends KubeObject {
   webhooks?: AdmissionWebhook[];
 }
-
-/** Which of the two plugins a webhook belongs to; kube's label values differ by metric, see metrics.ts. */
-export type WebhookType = 'mutating' | 'validating';

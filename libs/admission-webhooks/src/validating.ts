@@ -2,9 +2,9 @@
 // called at once; when all have answered, the first failure to arrive is the answer (a denial, or a
 // call that failed under `failurePolicy: Fail`), and the request goes on when there is none.
 import type { AdmissionAttributes, AdmissionPlugin } from '@kapi/admission-chain';
-import { isStatusError, type StatusError } from '@kapi/api-machinery';
+import type { StatusError } from '@kapi/api-machinery';
 import type { Invocation } from './admission-review.js';
-import { CallingWebhookError, internal, requestTimeout, WebhookRejection } from './errors.js';
+import { asStatusError, CallingWebhookError, requestTimeout, WebhookRejection } from './errors.js';
 import type { KubeObject } from './types.js';
 import { convertTo } from './versions.js';
 import { WarningCollector } from './warnings.js';
@@ -35,7 +35,7 @@ export class ValidatingWebhookDispatcher {
           object: await convertTo(core.converter, attributes.object, attributes.kind, k),
           oldObject: await convertTo(core.converter, attributes.oldObject, attributes.kind, k),
         }))().catch((err) => {
-          throw isStatusError(err) ? err : internal((err as Error).message, err);
+          throw asStatusError(err);
         });
         asKind.set(key, found);
       }
@@ -96,7 +96,7 @@ export class ValidatingWebhookDispatcher {
       return undefined;
     }
     if (failure instanceof WebhookRejection) return failure.status;
-    return failure instanceof Error ? failure : internal(String(failure));
+    return asStatusError(failure);
   }
 }
 

@@ -3,12 +3,12 @@
 // webhook with the checks of its answer. The mutating and validating dispatchers build on it.
 import { randomUUID } from 'node:crypto';
 import type { AdmissionAttributes } from '@kapi/admission-chain';
-import { isQualifiedName, isStatusError, notFound, StatusError } from '@kapi/api-machinery';
+import { internalError, isQualifiedName, isStatusError, notFound, StatusError } from '@kapi/api-machinery';
 import type { Logger } from '@kapi/telemetry';
 import { admissionRequest, admissionReview, decodeReview, NO_KNOWN_REVIEW_VERSION, reviewVersionFor, UndecodableReviewError, verifyAdmissionResponse, type AdmissionResponse, type Invocation } from './admission-review.js';
 import { callTimeoutMs, DEADLINE_RESERVE_MS, firstSeenDeadline, processFirstSeenDeadline, type RequestDeadline } from './budget.js';
 import { WebhookCallFailure, WebhookClientConfigError, WebhookClients, type WebhookTransport } from './client.js';
-import { CallingWebhookError, dryRunUnsupported, failedClosed, forbidden, internal, WebhookRejection, webhookDenial } from './errors.js';
+import { asStatusError, CallingWebhookError, dryRunUnsupported, failedClosed, forbidden, WebhookRejection, webhookDenial } from './errors.js';
 import { evaluateMatchConditions, type MatchConditionEvaluator } from './match-conditions.js';
 import { AdmissionWebhookMetrics, type MatchConditionStep } from './metrics.js';
 import { isExemptAdmissionConfigurationResource, requestNamespace, ruleMatches, type RuleTarget } from './rules.js';
@@ -175,7 +175,7 @@ export class WebhookAdmission {
         for (const resource of equivalents) {
           if (!ruleMatches(rule, { ...target, resource })) continue;
           const kind = mapper.kindFor(resource, target.subresource);
-          if (!kind) throw internal(`unable to convert to ${resource.group}/${resource.version}, Resource=${resource.resource}: unknown kind`);
+          if (!kind) throw internalError(`unable to convert to ${resource.group}/${resource.version}, Resource=${resource.resource}: unknown kind`);
           invocation = { kind, resource, subresource: target.subresource };
           break search;
         }
@@ -195,7 +195,7 @@ export class WebhookAdmission {
       try {
         versioned = await view.versioned(invocation);
       } catch (err) {
-        throw isStatusError(err) ? err : internal((err as Error).message, err);
+        throw asStatusError(err);
       }
       const outcome = await evaluateMatchConditions(
         this.options.matchConditions,
@@ -226,7 +226,7 @@ export class WebhookAdmission {
     const isNamespace = target.resource.resource === 'namespaces';
     // Cluster-scoped objects other than Namespaces are never exempted by a namespaceSelector.
     if (!target.namespace && !isNamespace) return true;
-    if ('error' in compiled) return internal(compiled.error);
+    if ('error' in compiled) return internalError(compiled.error);
     if (compiled.empty) return true;
     let labels: Record<string, string>;
     if (isNamespace && !target.subresource && (attributes.operation === 'CREATE' || attributes.operation === 'UPDATE')) {
@@ -237,7 +237,7 @@ export class WebhookAdmission {
       try {
         found = await this.options.namespaceLabels(target.namespace);
       } catch (err) {
-        return isStatusError(err) && err.httpCode === 404 ? err : internal((err as Error).message, err);
+        return isStatusError(err) && err.httpCode === 404 ? err : internalError((err as Error).message, err);
       }
       if (found === undefined) return notFound({ group: '', resource: 'namespaces' }, target.namespace);
       labels = found;
@@ -247,7 +247,7 @@ export class WebhookAdmission {
 
   /** kube's object predicate: the new object's or the old object's labels. */
   private matchObject(compiled: CompiledSelector, view: RequestView): boolean | StatusError {
-    if ('error' in compiled) return internal(compiled.error);
+    if ('error' in compiled) return internalError(compiled.error);
     if (isSelectorEmpty(compiled)) return true;
     const matches = (o: KubeObject | undefined) => o !== undefined && o !== null && compiled.selector.matches(labelsOf(o));
     return matches(view.object) || matches(view.oldObject);
