@@ -385,14 +385,14 @@ export const podStrategy = defineStrategy(
         },
       },
     },
+    defaults: (obj) => void prepare(obj),
     prepareForCreate(obj) {
-      const spec = prepare(obj);
+      const spec = podSpec(obj);
       const conditions: PodCondition[] = spec.schedulingGates?.length
         ? [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }]
         : [];
       obj.status = { phase: 'Pending', ...(conditions.length ? { conditions } : {}), qosClass: podQosClass(spec) };
     },
-    prepareForUpdate: (obj) => void prepare(obj),
     validate: (obj) => validatePodSpec(podSpec(obj), 'spec'),
     validateUpdate: (obj, old) => validatePodSpecUpdate(podSpec(obj), podSpec(old)),
     gracePeriod: podGracePeriod,

@@ -178,10 +178,9 @@ export const resourceQuotaStrategy = defineStrategy(
     prepareForCreate(obj) {
       // The quota controller owns the status; a new quota starts without one.
       obj.status = {};
-      normalizeSpec(obj);
     },
+    defaults: normalizeSpec,
     prepareForUpdate(obj) {
-      normalizeSpec(obj);
     },
     validate(obj) {
       const s = spec(obj);
