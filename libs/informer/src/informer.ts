@@ -109,10 +109,9 @@ export class SharedInformers {
     const key = resourceKey(resource);
     let entry = this.informers.get(key);
     if (!entry) {
-      let informer: Informer | undefined;
-      const sink: ReflectorSink = { replace: (r, items) => informer!.replace(r, items), apply: (r, t, o) => informer!.apply(r, t, o) };
-      const reflector = new Reflector([resource], this.source, sink, this.options);
-      informer = new Informer(resource, reflector);
+      // The informer is its reflector's sink, and asks the reflector whether it has synced.
+      const informer: Informer = new Informer(resource, { get synced() { return reflector.synced; }, waitUntilSynced: (ms) => reflector.waitUntilSynced(ms) });
+      const reflector = new Reflector([resource], this.source, informer, this.options);
       entry = { informer, reflector };
       this.informers.set(key, entry);
       if (this.started) reflector.start();

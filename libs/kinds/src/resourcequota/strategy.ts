@@ -180,8 +180,6 @@ export const resourceQuotaStrategy = defineStrategy(
       obj.status = {};
     },
     defaults: normalizeSpec,
-    prepareForUpdate(obj) {
-    },
     validate(obj) {
       const s = spec(obj);
       return [
