@@ -8,7 +8,7 @@ import { newWriteRecorder, type DeleteOptions, type WriteContext } from '@kapi/g
 import { healthService, isRetriedCall, toGrpcHandlers, type CallContext, type ServiceCredentials } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
-import type { Logger } from '@kapi/telemetry';
+import { trace, type Logger } from '@kapi/telemetry';
 import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
 import { isCompacted, readHistory } from './history.js';
 import { chunksOf } from './snapshot-chunks.js';
@@ -61,7 +61,11 @@ function withoutRequest(ctx: WriteContext): WriteContext {
  * a server-side apply sets it when it created the object.
  */
 async function reply(fn: () => Promise<unknown>, ctx?: WriteContext, outcome = { created: false }): Promise<registryV1.ObjectReply> {
-  const warnings = () => ctx?.recorder?.warnings ?? [];
+  const warnings = () => {
+    // kapi keeps no audit log yet: admission's audit annotations go on the request's trace.
+    for (const [key, value] of Object.entries(ctx?.recorder?.auditAnnotations ?? {})) trace.getActiveSpan()?.setAttribute(`kapi.audit.annotation.${key}`, value);
+    return ctx?.recorder?.warnings ?? [];
+  };
   try {
     const object = Buffer.from(JSON.stringify(await fn()));
     return { object, status: Buffer.alloc(0), warnings: warnings(), created: outcome.created };
