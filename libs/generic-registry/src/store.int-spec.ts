@@ -347,6 +347,11 @@ describe('GenericStore on etcd', () => {
       ['UPDATE', true, created.metadata?.resourceVersion, 'UpdateOptions'],
     ]);
 
+    // A namespace's own requests are, for admission, in that namespace, as kube's request info has it.
+    requests.length = 0;
+    await new GenericStore(namespaceStrategy, backend, hook).create(undefined, { metadata: { name: 'admitted-ns' } }, ctx);
+    assert.deepEqual(requests.map((r) => [r.namespace, r.name]), [['admitted-ns', 'admitted-ns'], ['admitted-ns', 'admitted-ns']]);
+
     // A delete is admitted twice with the stored object, mutating then validating, and its DeleteOptions.
     requests.length = 0;
     await pods.delete('ns1', name, { gracePeriodSeconds: 0 }, ctx);

@@ -236,7 +236,8 @@ export class GenericStore {
       operation,
       kind: subresourceKind(this.info, subresource),
       resource: { group: this.info.group, version: this.info.version, resource: this.info.resource },
-      namespace: this.info.namespaced || this.info.resource === 'namespaces' ? (namespace ?? '') : '',
+      // A request to a namespace is, for admission, in that namespace (kube's request info says so).
+      namespace: this.info.namespaced ? (namespace ?? '') : this.info.resource === 'namespaces' && !this.info.group ? name : '',
       name,
       subresource,
       ...objects,
