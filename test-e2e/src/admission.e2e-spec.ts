@@ -1,5 +1,6 @@
 // The admission service's built-in plugins against a real stack, through kubectl: LimitRanger's
-// defaults and refusals, NamespaceLifecycle's messages, ServiceAccount and Priority on a pod, and a
+// defaults and refusals, NamespaceLifecycle's messages, PodSecurity's refusal and warning,
+// ServiceAccount and Priority on a pod, and a
 // stack whose KAPI_DISABLE_ADMISSION_PLUGINS switches two of them off. Every message is the one
 // kube-apiserver v1.34 answers for the same request.
 import { after, before, describe, it } from 'node:test';
@@ -86,6 +87,29 @@ describe('admission plugins', () => {
       causes: [{ reason: 'NamespaceTerminating', message: 'namespace going is being terminated', field: 'metadata.namespace' }],
     });
     assert.equal((await kubectl(['-n', 'going', 'patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}'])).code, 0);
+  });
+
+  it('PodSecurity: a namespace\'s labels enforce, warn about and audit the Pod Security Standards, in kube\'s words', async () => {
+    assert.equal((await kubectl(['create', 'namespace', 'secure'])).code, 0);
+    assert.equal((await kubectl(['label', 'namespace', 'secure', 'pod-security.kubernetes.io/enforce=restricted'])).code, 0);
+    await eventually(async () => assert.equal((await kubectl(['-n', 'secure', 'get', 'serviceaccount', 'default'])).code, 0));
+    // The label may take a moment to reach the admission service's informer.
+    await eventually(async () => {
+      const refused = await kubectl(['-n', 'secure', 'run', 'web', '--image=nginx']);
+      assert.equal(
+        refused.stderr,
+        'Error from server (Forbidden): pods "web" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "web" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "web" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "web" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "web" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")\n',
+      );
+    });
+
+    assert.equal((await kubectl(['label', 'namespace', 'limits', 'pod-security.kubernetes.io/warn=baseline'])).code, 0);
+    await eventually(async () => {
+      const warned = await kubectl(['-n', 'limits', 'run', `priv-${Date.now()}`, '--image=nginx', '--dry-run=server', '--overrides={"spec":{"containers":[{"name":"priv","image":"nginx","securityContext":{"privileged":true}}]}}']);
+      assert.equal(warned.code, 0, warned.stderr);
+      assert.equal(warned.stderr, 'Warning: would violate PodSecurity "baseline:latest": privileged (container "priv" must not set securityContext.privileged=true)\n');
+    });
+    const relabel = await kubectl(['label', 'namespace', 'limits', 'pod-security.kubernetes.io/enforce=bogus']);
+    assert.equal(relabel.stderr, 'The Namespace "limits" is invalid: metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "bogus": must be one of privileged, baseline, restricted\n');
   });
 
   it('ServiceAccount and Priority: a pod runs as an existing account, with its class\'s priority', async () => {

@@ -14,6 +14,7 @@ import { limitRanger } from './limit-ranger.js';
 import { namespaceLifecycle } from './namespace-lifecycle.js';
 import { nodeRestriction } from './node-restriction.js';
 import { persistentVolumeClaimResize } from './persistent-volume-claim-resize.js';
+import { podSecurity } from './pod-security.js';
 import { AdmissionPluginRegistry } from './plugins.js';
 import { priority } from './priority.js';
 import { runtimeClass } from './runtime-class.js';
@@ -30,6 +31,7 @@ export function builtinPlugins(): AdmissionPluginRegistry {
     .register('NodeRestriction', nodeRestriction)
     .register('TaintNodesByCondition', taintNodesByCondition)
     .register('AlwaysPullImages', alwaysPullImages)
+    .register('PodSecurity', podSecurity)
     .register('Priority', priority)
     .register('DefaultTolerationSeconds', defaultTolerationSeconds)
     .register('EventRateLimit', eventRateLimit)

@@ -20,6 +20,7 @@ describe('enabledPlugins', () => {
       'LimitRanger',
       'ServiceAccount',
       'TaintNodesByCondition',
+      'PodSecurity',
       'Priority',
       'DefaultTolerationSeconds',
       'DefaultStorageClass',
@@ -32,13 +33,13 @@ describe('enabledPlugins', () => {
       'CertificateSubjectRestriction',
       'DefaultIngressClass',
     ]);
-    assert.deepEqual(unavailable, ['PodSecurity', 'PodTopologyLabels', 'MutatingAdmissionPolicy', 'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook', 'ResourceQuota']);
+    assert.deepEqual(unavailable, ['PodTopologyLabels', 'MutatingAdmissionPolicy', 'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook', 'ResourceQuota']);
     assert.ok([...DEFAULT_ON_PLUGINS].every((n) => (ORDERED_PLUGINS as readonly string[]).includes(n)));
   });
 
   it('adds and removes by the flags, in kube\'s order whatever the flags\' order', () => {
     const { names } = enabledPlugins(settings(['EventRateLimit', 'AlwaysPullImages', 'NodeRestriction'], ['LimitRanger', 'Priority']), builtinPlugins());
-    assert.deepEqual(names.slice(0, 6), ['NamespaceLifecycle', 'ServiceAccount', 'NodeRestriction', 'TaintNodesByCondition', 'AlwaysPullImages', 'DefaultTolerationSeconds']);
+    assert.deepEqual(names.slice(0, 7), ['NamespaceLifecycle', 'ServiceAccount', 'NodeRestriction', 'TaintNodesByCondition', 'AlwaysPullImages', 'PodSecurity', 'DefaultTolerationSeconds']);
     assert.ok(names.includes('EventRateLimit') && !names.includes('LimitRanger'));
   });
 
