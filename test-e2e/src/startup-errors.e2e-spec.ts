@@ -72,6 +72,25 @@ async function runService(service: string, env: Record<string, string>, whileRun
 /** The last line of stderr: what `kapi <service>: cannot start:` said. */
 const lastLine = (stderr: string) => stderr.trimEnd().split('\n').pop() ?? '';
 
+describe('the admission service with admission flags it cannot honour', () => {
+  it('stops with one line, as kube-apiserver does, for an unknown plugin, an overlap, or a plugin without its configuration', async () => {
+    const listen = `127.0.0.1:${await freePort('127.0.0.1')}`;
+    const base = { KAPI_LISTEN: listen, KAPI_WATCH_CACHE_ADDR: '127.0.0.1:1', KAPI_REGISTRY_ADDR: '127.0.0.1:1', KAPI_AUTHZ_ADDR: '127.0.0.1:1' };
+    const cases: [Record<string, string>, string][] = [
+      [{ KAPI_ENABLE_ADMISSION_PLUGINS: 'NamespaceLifecycle,Bogus' }, 'KAPI_ENABLE_ADMISSION_PLUGINS plugin "Bogus" is unknown'],
+      [{ KAPI_DISABLE_ADMISSION_PLUGINS: 'Priorty' }, 'KAPI_DISABLE_ADMISSION_PLUGINS plugin "Priorty" is unknown'],
+      [{ KAPI_ENABLE_ADMISSION_PLUGINS: 'AlwaysPullImages', KAPI_DISABLE_ADMISSION_PLUGINS: 'AlwaysPullImages' }, '[AlwaysPullImages] in KAPI_ENABLE_ADMISSION_PLUGINS and KAPI_DISABLE_ADMISSION_PLUGINS overlapped'],
+      [{ KAPI_ENABLE_ADMISSION_PLUGINS: 'EventRateLimit' }, 'EventRateLimit needs a configuration: name it in the AdmissionConfiguration of KAPI_ADMISSION_CONTROL_CONFIG_FILE'],
+    ];
+    for (const [env, line] of cases) {
+      const exit = await runService('admission', { ...base, ...env });
+      assert.equal(exit.code, 1, line);
+      assert.equal(lastLine(exit.stderr), `kapi admission: cannot start: ${line}`);
+      assert.doesNotMatch(exit.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+});
+
 describe('a service whose dependency is unreachable', () => {
   it('registry: stops with one line naming etcd and NATS and their addresses', async () => {
     const [etcdPort, natsPort, listenPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];

@@ -486,10 +486,10 @@ Health for /readyz. Its NetworkPolicy admits these pods and no others.
 {{- define "kapi.callersOf" -}}
 {{- toJson (get (dict
   "authn" (list "aggregator")
-  "authz" (list "aggregator" "registry")
+  "authz" (list "aggregator" "registry" "admission")
   "admission" (list "aggregator" "registry")
-  "registry" (list "aggregator" "authn" "authz" "watch-cache")
-  "watch-cache" (list "aggregator" "authz")
+  "registry" (list "aggregator" "authn" "authz" "watch-cache" "admission")
+  "watch-cache" (list "aggregator" "authz" "admission")
   "etcd" (list "registry")
   "nats" (list "registry" "watch-cache")
 ) .) }}

@@ -8,7 +8,7 @@ import { isStatusError, PatchType, type KubeObject, type StatusError } from '@ka
 import { certificateSigningRequestStrategy, configMapStrategy, deploymentStrategy, eventStrategy, eventsV1EventStrategy, namespaceStrategy, podStrategy } from '@kapi/kinds';
 import { freePort, startEtcd, type EtcdHandle } from '@kapi/local-stack';
 import { EtcdBackend } from '@kapi/storage';
-import { allowAll, type AdmissionHook } from './admission.js';
+import { allowAll, newWriteRecorder, type AdmissionHook, type AdmissionRequest } from './admission.js';
 import { GenericStore, type WriteContext } from './store.js';
 
 const ctx: WriteContext = { user: { username: 'tester', uid: '', groups: ['system:masters'], extra: {} }, dryRun: false, fieldManager: 'kubectl-test' };
@@ -40,10 +40,7 @@ describe('GenericStore on etcd', () => {
     etcd = await startEtcd({ dataDir: join(dir, 'etcd'), clientPort: await freePort(), peerPort: await freePort() });
     backend = new EtcdBackend({ endpoints: etcd.endpoints });
     namespaces = new GenericStore(namespaceStrategy, backend, allowAll);
-    configmaps = new GenericStore(configMapStrategy, backend, allowAll, async (ns, gr, name) => {
-      const obj = await namespaces.get(undefined, ns);
-      if (obj.metadata?.deletionTimestamp) throw Object.assign(new Error('terminating'), { gr, name });
-    });
+    configmaps = new GenericStore(configMapStrategy, backend, allowAll);
     await namespaces.create(undefined, { metadata: { name: 'ns1' } }, ctx);
   });
 
@@ -297,6 +294,109 @@ describe('GenericStore on etcd', () => {
     await assert.rejects(store.create('ns1', cm('denied'), ctx));
     await rejects(store.get('ns1', 'denied'), 404, 'NotFound');
   });
+
+  it("runs admission in kube's order: mutating on the defaulted object before the kind prepares it, validating on the prepared one", async () => {
+    const requests: AdmissionRequest[] = [];
+    const hook: AdmissionHook = {
+      mutate: async (r) => {
+        requests.push(structuredClone({ ...r, recorder: undefined }));
+        if (!r.object) return undefined;
+        // What a mutating webhook may do: set a label, and a status the kind's strategy drops.
+        return { ...r.object, metadata: { ...r.object.metadata, labels: { ...r.object.metadata?.labels, admitted: 'yes' } }, status: { phase: 'Running' } };
+      },
+      validate: async (r) => void requests.push(structuredClone({ ...r, recorder: undefined })),
+    };
+    const pods = new GenericStore(podStrategy, backend, hook);
+    const recorder = newWriteRecorder();
+    const request = { id: 'req-1', retry: false };
+    const created = await pods.create('ns1', { metadata: { generateName: 'web-' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }, { ...ctx, recorder, request, options: { fieldManager: 'kubectl-test' } });
+    const [mutating, validating] = requests;
+
+    // Mutating admission: the client's object with kube's defaults, before a name, uid or status.
+    assert.equal(mutating.operation, 'CREATE');
+    assert.deepEqual(mutating.kind, { group: '', version: 'v1', kind: 'Pod' });
+    assert.deepEqual(mutating.resource, { group: '', version: 'v1', resource: 'pods' });
+    assert.equal(mutating.namespace, 'ns1');
+    assert.equal(mutating.name, '');
+    assert.equal(mutating.uid, 'req-1');
+    assert.deepEqual(mutating.options, { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', fieldManager: 'kubectl-test' });
+    assert.equal(mutating.object?.metadata?.name, undefined);
+    assert.equal(mutating.object?.metadata?.uid, undefined);
+    assert.equal(mutating.object?.metadata?.creationTimestamp, undefined);
+    assert.equal(mutating.object?.status, undefined);
+    assert.equal((mutating.object?.spec as { restartPolicy?: string }).restartPolicy, 'Always');
+    assert.equal(mutating.object?.metadata?.managedFields?.[0]?.manager, 'kubectl-test');
+
+    // Validating admission: the prepared object, with its generated name, uid and the kind's status.
+    assert.equal(validating.name, created.metadata?.name);
+    assert.match(validating.name, /^web-[a-z0-9]{5}$/);
+    assert.equal(validating.object?.metadata?.uid, created.metadata?.uid);
+    assert.equal((validating.object?.status as { phase?: string }).phase, 'Pending');
+
+    // The strategy dropped admission's status, kept its label, and what admission added belongs to no manager.
+    assert.equal((created.status as { phase?: string }).phase, 'Pending');
+    assert.equal(created.metadata?.labels?.admitted, 'yes');
+    assert.equal(JSON.stringify(created.metadata?.managedFields).includes('admitted'), false);
+
+    // An update: admission sees the stored object as the old one, and the client's as sent.
+    requests.length = 0;
+    const name = created.metadata!.name!;
+    await pods.patch('ns1', name, PatchType.merge, { metadata: { annotations: { a: '1' } } }, { ...ctx, dryRun: true });
+    assert.deepEqual(requests.map((r) => [r.operation, r.dryRun, r.oldObject?.metadata?.resourceVersion, r.options?.kind]), [
+      ['UPDATE', true, created.metadata?.resourceVersion, 'UpdateOptions'],
+      ['UPDATE', true, created.metadata?.resourceVersion, 'UpdateOptions'],
+    ]);
+
+    // A namespace's own requests are, for admission, in that namespace, as kube's request info has it.
+    requests.length = 0;
+    await new GenericStore(namespaceStrategy, backend, hook).create(undefined, { metadata: { name: 'admitted-ns' } }, ctx);
+    assert.deepEqual(requests.map((r) => [r.namespace, r.name]), [['admitted-ns', 'admitted-ns'], ['admitted-ns', 'admitted-ns']]);
+
+    // A delete is admitted twice with the stored object, mutating then validating, and its DeleteOptions.
+    requests.length = 0;
+    await pods.delete('ns1', name, { gracePeriodSeconds: 0 }, ctx);
+    assert.deepEqual(requests.map((r) => [r.operation, r.object, r.oldObject?.metadata?.name, r.options]), [
+      ['DELETE', undefined, name, { gracePeriodSeconds: 0, kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1' }],
+      ['DELETE', undefined, name, { gracePeriodSeconds: 0, kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1' }],
+    ]);
+  });
+
+  it('shows admission a Scale when the scale subresource is written, and writes back what admission changed', async () => {
+    const kinds: string[] = [];
+    const hook: AdmissionHook = {
+      mutate: async (r) => {
+        kinds.push(`${r.kind.kind}:${r.object?.kind}:${r.oldObject?.kind}`);
+        // A mutating plugin that caps replicas at 3.
+        const replicas = (r.object?.spec as { replicas?: number }).replicas ?? 0;
+        return { ...r.object, spec: { ...(r.object?.spec as object), replicas: Math.min(replicas, 3) } };
+      },
+      validate: async (r) => void kinds.push(`${r.kind.kind}:${r.object?.kind}`),
+    };
+    const deployments = new GenericStore(deploymentStrategy, backend, allowAll);
+    const template = { metadata: { labels: { app: 'capped' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };
+    await deployments.create('ns1', { metadata: { name: 'capped' }, spec: { selector: { matchLabels: { app: 'capped' } }, template } }, ctx);
+    const scaled = await new GenericStore(deploymentStrategy, backend, hook).patch('ns1', 'capped', PatchType.merge, { spec: { replicas: 7 } }, ctx, 'scale');
+    assert.deepEqual(kinds, ['Scale:Scale:Scale', 'Scale:Scale']);
+    assert.equal((scaled.spec as { replicas?: number }).replicas, 3);
+    assert.equal(((await deployments.get('ns1', 'capped')).spec as { replicas?: number }).replicas, 3);
+  });
+
+  it('drops duplicate ownerReferences with kube\'s warning, and keeps managedFields admission broke as they were', async () => {
+    const hook: AdmissionHook = {
+      mutate: async (r) => ({ ...r.object, metadata: { ...r.object?.metadata, managedFields: 'not a list' as never } }),
+      validate: async () => {},
+    };
+    const store = new GenericStore(configMapStrategy, backend, hook);
+    const recorder = newWriteRecorder();
+    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'dup-uid' };
+    const created = await store.create('ns1', { ...cm('owned'), metadata: { name: 'owned', ownerReferences: [owner, owner] } }, { ...ctx, recorder });
+    assert.deepEqual(created.metadata?.ownerReferences, [owner]);
+    assert.deepEqual(recorder.warnings, [
+      '.metadata.ownerReferences contains duplicate entries; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: dup-uid',
+    ]);
+    assert.equal(created.metadata?.managedFields?.[0]?.manager, 'kubectl-test');
+  });
+
   it('serves a Scale for kinds that declare one, writing replicas through the kind\'s own update', async () => {
     const deployments = new GenericStore(deploymentStrategy, backend, allowAll);
     const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };

@@ -1,7 +1,12 @@
-// The generic storage engine. It owns the order of every write, so that no kind re-implements it:
-// create:  prepare → mutating admission → validate (kind, then shared metadata) → validating admission → persist
-// update:  read → preconditions → prepare → mutating admission → validate → validating admission → persist,
-//          retried on a storage conflict unless the client pinned a resourceVersion.
+// The generic storage engine. It owns the order of every write, kube-apiserver's, so that no kind
+// re-implements it:
+// create:  wipe server-owned metadata → defaults → managedFields → mutating admission → fill uid,
+//          creationTimestamp and a generated name → BeginCreate → prepare → validate (kind, then shared
+//          metadata) → validating admission → persist
+// update:  read → the client's object (or the patched one) → defaults → managedFields → mutating admission
+//          (with the stored object) → resourceVersion precondition → prepare → validate → validating
+//          admission → persist, all retried on a storage conflict unless the client pinned a resourceVersion.
+// delete:  read → preconditions → admission (mutating, then validating, with the stored object) → persist.
 import { randomUUID } from 'node:crypto';
 import {
   alreadyExists,
@@ -38,7 +43,16 @@ import { applyScale, checkFieldSelector, checkPatchedScale, checkScaleBody, scal
 import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type RecordedWrite, type RequestRecord, type StorageBackend, type StoredValue } from '@kapi/storage';
 import { metrics } from '@kapi/telemetry';
-import type { AdmissionHook, UserInfo } from './admission.js';
+import {
+  deleteOptionsForAdmission,
+  subresourceKind,
+  writeOptions,
+  type AdmissionHook,
+  type AdmissionOperation,
+  type AdmissionRequest,
+  type UserInfo,
+  type WriteRecorder,
+} from './admission.js';
 import { applyConfiguration, updatedManagedFields, type FieldManagerContext } from './managed-fields.js';
 import { schemaStructure, type StructureLookup } from './structure.js';
 
@@ -46,7 +60,13 @@ export interface WriteContext {
   user: UserInfo;
   dryRun: boolean;
   fieldManager: string;
-  options?: unknown;
+  /**
+   * What the request's query said of its options (dryRun, fieldManager, fieldValidation), as the
+   * client sent them: admission sees them as the operation's CreateOptions or UpdateOptions.
+   */
+  options?: Record<string, unknown>;
+  /** Where the write's warnings (Warning headers) and audit annotations are collected. */
+  recorder?: WriteRecorder;
   /** Server-side apply: take fields other managers own instead of failing with a conflict. */
   force?: boolean;
   /**
@@ -91,9 +111,9 @@ export interface DeleteOptions {
 
 /**
  * Per-kind work around a write that needs more than the object itself, such as allocating a
- * Service's cluster IP. `beginCreate` runs after mutating admission and before validation, as
- * kube-apiserver's BeginCreate does; its result is called with whether the create succeeded, so an
- * allocation is released when the object was not stored.
+ * Service's cluster IP. `beginCreate` runs after mutating admission and before the kind's prepare
+ * and validation, as kube-apiserver's BeginCreate does; its result is called with whether the
+ * create succeeded, so an allocation is released when the object was not stored.
  */
 export interface StoreHooks {
   beginCreate?(obj: KubeObject, ctx: WriteContext): Promise<(succeeded: boolean) => Promise<void>>;
@@ -105,9 +125,6 @@ export interface StoreHooks {
    */
   checkWrite?(obj: KubeObject, old: KubeObject | undefined, ctx: WriteContext): Promise<void>;
 }
-
-/** Checks that a namespace may receive a new object; implemented by the registry with the namespace store. */
-export type NamespaceGuard = (namespace: string, resource: { group: string; resource: string }, name: string) => Promise<void>;
 
 /** Objects are stored without their resourceVersion: it is the key's mod revision. */
 export function decodeStored(stored: StoredValue): KubeObject {
@@ -140,9 +157,61 @@ function sameForWrite(a: KubeObject, b: KubeObject): boolean {
   return deepEqual(strip(a), strip(b));
 }
 
-function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[]): void {
+function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[] | undefined): void {
   const { managedFields: _mf, ...meta } = obj.metadata ?? {};
-  obj.metadata = entries.length ? { ...meta, managedFields: entries } : meta;
+  obj.metadata = entries?.length ? { ...meta, managedFields: entries } : meta;
+}
+
+/** managedFields as kube's field manager can read them: entries with a manager, an operation and FieldsV1. */
+function wellFormedManagedFields(entries: unknown): boolean {
+  if (entries === undefined) return true;
+  if (!Array.isArray(entries)) return false;
+  return entries.every(
+    (e) =>
+      isPlainObject(e) &&
+      (e.operation === 'Apply' || e.operation === 'Update') &&
+      (e.fieldsType === undefined || e.fieldsType === 'FieldsV1') &&
+      (e.fieldsV1 === undefined || isPlainObject(e.fieldsV1)),
+  );
+}
+
+/** Two versions that differ at most in the times of their managedFields entries. */
+function sameButManagedFieldsTimes(a: KubeObject, b: KubeObject): boolean {
+  const untimed = (o: KubeObject) => ({
+    ...o,
+    metadata: { ...o.metadata, resourceVersion: undefined, managedFields: (o.metadata?.managedFields ?? []).map(({ time: _t, ...e }) => e) },
+  });
+  return deepEqual(untimed(a), untimed(b));
+}
+
+/**
+ * kube's duplicate ownerReferences: an entry equal to an earlier one is dropped, with a warning naming
+ * the UIDs (worded apart when mutating admission made the duplicate).
+ */
+export function dedupOwnerReferences(obj: KubeObject, recorder: WriteRecorder | undefined, afterMutatingAdmission: boolean): void {
+  const refs = obj.metadata?.ownerReferences;
+  if (!Array.isArray(refs) || refs.length < 2) return;
+  const kept: typeof refs = [];
+  const duplicates: string[] = [];
+  for (const ref of refs) {
+    if (kept.some((k) => k?.uid === ref?.uid && deepEqual(k, ref))) duplicates.push(String(ref?.uid ?? ''));
+    else kept.push(ref);
+  }
+  if (!duplicates.length) return;
+  obj.metadata = { ...obj.metadata, ownerReferences: kept };
+  const after = afterMutatingAdmission ? ' after mutating admission happens' : '';
+  recorder?.warnings.push(
+    `.metadata.ownerReferences contains duplicate entries${after}; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: ${duplicates.join(', ')}`,
+  );
+}
+
+/**
+ * How admission sees a write to a subresource whose objects are not the resource's own (a Scale):
+ * the stored object and the written one are shown as such, and what admission changes is written back.
+ */
+interface AdmissionView {
+  show(obj: KubeObject): KubeObject;
+  apply(obj: KubeObject, shown: KubeObject): KubeObject;
 }
 
 export class GenericStore {
@@ -150,10 +219,67 @@ export class GenericStore {
     readonly strategy: KindStrategy,
     private readonly backend: StorageBackend,
     private readonly admission: AdmissionHook,
-    private readonly namespaceGuard?: NamespaceGuard,
     private readonly hooks: StoreHooks = {},
     private readonly structure: StructureLookup = schemaStructure(builtinSchemas()),
   ) {}
+
+  /** What admission is told of a request to this resource (or a subresource of it). */
+  private admissionRequest(
+    operation: AdmissionOperation,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    ctx: WriteContext,
+    objects: { object?: KubeObject; oldObject?: KubeObject; options?: Record<string, unknown> },
+  ): AdmissionRequest {
+    return {
+      operation,
+      kind: subresourceKind(this.info, subresource),
+      resource: { group: this.info.group, version: this.info.version, resource: this.info.resource },
+      // A request to a namespace is, for admission, in that namespace (kube's request info says so).
+      namespace: this.info.namespaced ? (namespace ?? '') : this.info.resource === 'namespaces' && !this.info.group ? name : '',
+      name,
+      subresource,
+      ...objects,
+      user: ctx.user,
+      dryRun: ctx.dryRun,
+      uid: ctx.request?.id,
+      recorder: ctx.recorder,
+    };
+  }
+
+  /**
+   * Mutating admission of a write: the object as admission left it. managedFields that admission
+   * made unreadable are put back as they were (kube's managed-fields admission guard).
+   */
+  private async mutate(request: AdmissionRequest, obj: KubeObject, view?: AdmissionView): Promise<KubeObject> {
+    const managedFields = obj.metadata?.managedFields;
+    const shown = request.object!;
+    const mutated = (await this.admission.mutate(request)) ?? shown;
+    const result = view ? (mutated === shown ? obj : view.apply(obj, mutated)) : mutated;
+    if (!wellFormedManagedFields(result.metadata?.managedFields)) setManagedFields(result, managedFields);
+    return result;
+  }
+
+  /**
+   * Admission of a subresource request the registry answers itself (pods/binding, pods/eviction,
+   * serviceaccounts/token, the connecting ones): mutating, then validating, on the request's own
+   * object, as kube's create and connect handlers run them. Resolves to the object as admitted.
+   */
+  async admitSubresource(
+    operation: 'CREATE' | 'CONNECT',
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    object: KubeObject,
+    ctx: WriteContext,
+  ): Promise<KubeObject> {
+    const options = operation === 'CREATE' ? writeOptions('CreateOptions', ctx.options) : undefined;
+    const request = this.admissionRequest(operation, namespace, name, subresource, ctx, { object, options });
+    const admitted = (await this.admission.mutate(request)) ?? object;
+    await this.admission.validate({ ...request, object: admitted });
+    return admitted;
+  }
 
   private fieldManager(ctx: WriteContext, subresource: string): FieldManagerContext {
     return { manager: ctx.fieldManager, subresource, gvk: this.info, structure: this.structure };
@@ -302,40 +428,43 @@ export class GenericStore {
     return this.once(ctx, (earlier) => earlier.object, () => this.createOnce(namespace, input, ctx, managedFieldsOf));
   }
 
-  private async createOnce(namespace: string | undefined, input: KubeObject, ctx: WriteContext, managedFieldsOf?: ManagedFieldsOf): Promise<KubeObject> {
+  private async createOnce(
+    namespace: string | undefined,
+    input: KubeObject,
+    ctx: WriteContext,
+    managedFieldsOf?: ManagedFieldsOf,
+    options: Record<string, unknown> = writeOptions('CreateOptions', ctx.options),
+  ): Promise<KubeObject> {
     let obj = structuredClone(input);
     this.checkTypeMeta(obj);
     this.checkNamespace(obj, namespace);
+    // What only the server sets is wiped before anyone sees the object (kube's create handler).
+    const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...meta } = obj.metadata ?? {};
+    obj.metadata = meta;
+    this.strategy.defaults?.(obj);
+    dedupOwnerReferences(obj, ctx.recorder, false);
+    // Field ownership is the client's write as it was sent and defaulted: what admission or the
+    // kind's prepare add afterwards belongs to no manager, as in kube.
+    setManagedFields(obj, managedFieldsOf ? managedFieldsOf(obj, undefined) : updatedManagedFields(undefined, obj, this.fieldManager(ctx, '')));
+
+    // Mutating admission sees the object before its name is generated (name "" for generateName).
+    const request = (name: string) => this.admissionRequest('CREATE', obj.metadata?.namespace ?? namespace, name, '', ctx, { object: obj, options });
+    obj = await this.mutate(request(obj.metadata?.name ?? ''), obj);
+    dedupOwnerReferences(obj, ctx.recorder, true);
+
+    // kube's store: the server-owned metadata, a generated name, then BeginCreate and BeforeCreate.
+    this.checkNamespace(obj, namespace);
     const wantsGeneratedName = !obj.metadata?.name && !!obj.metadata?.generateName;
-    if (wantsGeneratedName) obj.metadata = { ...obj.metadata, name: generateName(obj.metadata!.generateName!) };
-    if (this.info.namespaced && this.namespaceGuard) {
-      await this.namespaceGuard(obj.metadata?.namespace ?? '', this.groupResource, obj.metadata?.name ?? '');
-    }
-
-    const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...meta } = obj.metadata ?? {};
-    obj.metadata = { ...meta, uid: randomUUID(), creationTimestamp: nowTimestamp() };
+    obj.metadata = { ...obj.metadata, uid: randomUUID(), creationTimestamp: nowTimestamp() };
+    if (wantsGeneratedName) obj.metadata.name = generateName(obj.metadata.generateName!);
     if (this.info.tracksGeneration) obj.metadata.generation = 1;
-    this.strategy.prepareForCreate(obj, ctx.user);
-
-    const admissionRequest = () => ({
-      operation: 'CREATE' as const,
-      info: this.info,
-      namespace: obj.metadata?.namespace ?? '',
-      name: obj.metadata?.name ?? '',
-      subresource: '',
-      object: obj,
-      user: ctx.user,
-      dryRun: ctx.dryRun,
-      options: ctx.options,
-    });
-    obj = (await this.admission.mutate(admissionRequest())) ?? obj;
     const finish = this.hooks.beginCreate ? await this.hooks.beginCreate(obj, ctx) : undefined;
     let stored = false;
     try {
+      this.strategy.prepareForCreate(obj, ctx.user);
       this.validateCreate(obj);
-      await this.admission.validate(admissionRequest());
+      await this.admission.validate(request(obj.metadata?.name ?? ''));
       await this.hooks.checkWrite?.(obj, undefined, ctx);
-      setManagedFields(obj, managedFieldsOf ? managedFieldsOf(obj, undefined) : updatedManagedFields(undefined, obj, this.fieldManager(ctx, '')));
       if (ctx.dryRun) return obj;
       const created = await this.persistNew(obj, wantsGeneratedName, ctx);
       stored = true;
@@ -392,16 +521,20 @@ export class GenericStore {
   /**
    * A write through the Scale: `transform` turns the current Scale into the desired one, whose
    * replicas then go through the owning kind's own update (prepare, generation, validation).
+   * Admission sees Scales, the stored one and the written one, as kube's scale storage shows them.
    */
-  private async updateScale(namespace: string | undefined, name: string, ctx: WriteContext, transform: (scale: KubeObject) => KubeObject): Promise<KubeObject> {
+  private async updateScale(namespace: string | undefined, name: string, ctx: WriteContext, transform: (scale: KubeObject) => KubeObject, patch = false): Promise<KubeObject> {
     const scale = this.scaling();
-    const updated = await this.guaranteedUpdate(namespace, name, 'scale', ctx, (current) => applyScale(current, transform(scaleOf(scale, current))));
+    const view: AdmissionView = { show: (obj) => scaleOf(scale, obj), apply: (obj, shown) => applyScale(obj, shown) };
+    const updated = await this.guaranteedUpdate(namespace, name, 'scale', ctx, (current) => applyScale(current, transform(scaleOf(scale, current))), { view, patch });
     return scaleOf(scale, updated);
   }
 
   /**
    * Reads, transforms and writes back, retrying when another writer got there first (kube's
-   * GuaranteedUpdate). `transform` gets the stored object and returns the desired one.
+   * GuaranteedUpdate). `transform` gets the stored object and returns the desired one, as the
+   * client wrote it; everything after it (defaults, managedFields, admission, the kind's prepare and
+   * validation) runs again on each attempt, with the object then stored.
    */
   private async guaranteedUpdate(
     namespace: string | undefined,
@@ -409,19 +542,36 @@ export class GenericStore {
     subresource: string,
     ctx: WriteContext,
     transform: (current: KubeObject) => KubeObject,
-    managedFieldsOf?: ManagedFieldsOf,
+    how: { managedFieldsOf?: ManagedFieldsOf; view?: AdmissionView; patch?: boolean } = {},
   ): Promise<KubeObject> {
+    const { managedFieldsOf, view } = how;
+    const options = writeOptions('UpdateOptions', ctx.options);
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
       const old = this.decode(stored);
       let obj = transform(structuredClone(old));
       this.checkTypeMeta(obj);
       this.checkNamespace(obj, namespace);
+      this.strategy.defaults?.(obj);
+      // kube dedups a patched object's ownerReferences only after mutating admission.
+      if (!how.patch) dedupOwnerReferences(obj, ctx.recorder, false);
+      // A subresource that writes one part of the object (pods/resize, a CSR's approval) is owned
+      // by what its prepare keeps of the client's object, so its fields are counted after it.
+      const partial = this.strategy.subresourceUpdates?.[subresource];
+      if (!partial) setManagedFields(obj, managedFieldsOf ? managedFieldsOf(obj, old) : updatedManagedFields(old, obj, this.fieldManager(ctx, subresource)));
+
+      // A Scale's writes are shown to admission as Scales, the stored one and the written one.
+      const show = (o: KubeObject) => (view ? view.show(o) : o);
+      const request = () => this.admissionRequest('UPDATE', namespace, name, subresource, ctx, { object: show(obj), oldObject: show(old), options });
+      obj = await this.mutate(request(), obj, view);
+      dedupOwnerReferences(obj, ctx.recorder, true);
+      this.checkNamespace(obj, namespace);
+
       const pinned = obj.metadata?.resourceVersion;
       if (pinned && pinned !== old.metadata?.resourceVersion) {
         throw conflict(this.groupResource, name, OPTIMISTIC_LOCK_MESSAGE);
       }
-      // Server-owned metadata is carried over, whatever the client sent.
+      // kube's BeforeUpdate: server-owned metadata is carried over, whatever the client sent.
       obj.metadata = {
         ...obj.metadata,
         name: obj.metadata?.name ?? old.metadata?.name,
@@ -433,35 +583,25 @@ export class GenericStore {
         resourceVersion: old.metadata?.resourceVersion,
       };
       for (const [k, v] of Object.entries(obj.metadata)) if (v === undefined) delete (obj.metadata as Record<string, unknown>)[k];
-      const partial = this.strategy.subresourceUpdates?.[subresource];
+      const managedFields = obj.metadata.managedFields;
       if (partial) {
         obj = partial.prepareForUpdate(obj, structuredClone(old));
+        setManagedFields(obj, updatedManagedFields(old, obj, this.fieldManager(ctx, subresource)));
       } else if (subresource === 'status') {
-        obj = { ...old, status: obj.status, metadata: old.metadata };
+        obj = { ...old, status: obj.status, metadata: { ...old.metadata, managedFields } };
       } else {
         if (this.info.subresources.includes('status')) obj.status = old.status;
         this.strategy.prepareForUpdate(obj, old);
+        setManagedFields(obj, managedFields);
       }
       if (this.info.tracksGeneration && specChanged(obj, old)) obj.metadata = { ...obj.metadata, generation: (old.metadata?.generation ?? 0) + 1 };
 
-      const admissionRequest = () => ({
-        operation: 'UPDATE' as const,
-        info: this.info,
-        namespace: obj.metadata?.namespace ?? '',
-        name,
-        subresource,
-        object: obj,
-        oldObject: old,
-        user: ctx.user,
-        dryRun: ctx.dryRun,
-        options: ctx.options,
-      });
-      obj = (await this.admission.mutate(admissionRequest())) ?? obj;
       this.validateUpdate(obj, old, subresource);
-      await this.admission.validate(admissionRequest());
+      // A change of nothing but managedFields times is no change (kube ignores those timestamps).
+      if (sameButManagedFieldsTimes(obj, old)) setManagedFields(obj, old.metadata?.managedFields);
+      await this.admission.validate(request());
       await this.hooks.checkWrite?.(obj, old, ctx);
 
-      setManagedFields(obj, managedFieldsOf ? managedFieldsOf(obj, old) : updatedManagedFields(old, obj, this.fieldManager(ctx, subresource)));
       // A write that changes nothing is not a write: the resourceVersion stays, no event is sent.
       if (sameForWrite(obj, old)) return old;
       if (ctx.dryRun) return obj;
@@ -544,7 +684,7 @@ export class GenericStore {
     return this.once(
       ctx,
       (earlier) => this.asSubresource(earlier.object, subresource),
-      () => (subresource === 'scale' ? this.updateScale(namespace, name, ctx, patcher) : this.guaranteedUpdate(namespace, name, subresource, ctx, patcher)),
+      () => (subresource === 'scale' ? this.updateScale(namespace, name, ctx, patcher, true) : this.guaranteedUpdate(namespace, name, subresource, ctx, patcher, { patch: true })),
     );
   }
 
@@ -580,7 +720,7 @@ export class GenericStore {
     const failedWith = (err: unknown, code: string) => isStatusError(err) && err.code === code;
     for (let attempt = 0; ; attempt++) {
       try {
-        return { object: await this.guaranteedUpdate(namespace, name, subresource, ctx, transform, () => managedFields), created: false };
+        return { object: await this.guaranteedUpdate(namespace, name, subresource, ctx, transform, { managedFieldsOf: () => managedFields, patch: true }), created: false };
       } catch (err) {
         if (subresource || !failedWith(err, 'KAPI_ERR_OBJECT_NOT_FOUND')) throw err;
       }
@@ -625,17 +765,11 @@ export class GenericStore {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${old.metadata?.resourceVersion}`,
         );
       }
-      await this.admission.validate({
-        operation: 'DELETE',
-        info: this.info,
-        namespace: namespace ?? '',
-        name,
-        subresource: '',
-        oldObject: old,
-        user: ctx.user,
-        dryRun: ctx.dryRun,
-        options,
-      });
+      // A delete is admitted with the stored object: mutating admission first (which can only
+      // refuse it), then validating, as kube's delete handler does.
+      const request = this.admissionRequest('DELETE', namespace, name, '', ctx, { oldObject: old, options: deleteOptionsForAdmission(options) });
+      await this.admission.mutate(request);
+      await this.admission.validate(request);
 
       // Orphan and Foreground hand the object to the garbage collector through a finalizer: it
       // orphans or deletes the dependents first, then removes the finalizer.

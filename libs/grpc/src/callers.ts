@@ -24,9 +24,12 @@ export const CALLERS = {
     Patch: FRONT_DOORS,
     Delete: FRONT_DOORS,
     DeleteCollection: FRONT_DOORS,
-    // authn reads ServiceAccounts, the objects tokens are bound to, and bootstrap-token Secrets.
-    Get: ['aggregator', 'authn'],
-    List: FRONT_DOORS,
+    // authn reads ServiceAccounts, the objects tokens are bound to, and bootstrap-token Secrets;
+    // admission's plugins read afresh what their informers may not have seen yet (a namespace or a
+    // ServiceAccount created a moment ago, the pod a node's token names, kube's live lookups).
+    Get: ['aggregator', 'authn', 'admission'],
+    // LimitRanger lists a namespace's LimitRanges afresh when its informer holds none (kube's live lookup).
+    List: ['aggregator', 'admission'],
     // etcd's content and history, Secrets included: only for rebuilding a watch cache.
     Snapshot: ['watch-cache'],
     History: ['watch-cache'],
@@ -38,8 +41,10 @@ export const CALLERS = {
   },
   'kapi.authz.v1.Authorization': {
     // The registry asks, for a write a front door asserted, whether its user holds what an RBAC
-    // object would grant (escalation prevention): a question about that user, never an action as them.
-    Authorize: ['aggregator', 'registry'],
+    // object would grant (escalation prevention); admission asks whether a request's user may
+    // approve, sign or attest for a signer (CertificateApproval, CertificateSigning,
+    // ClusterTrustBundleAttest): questions about that user, never actions as them.
+    Authorize: ['aggregator', 'registry', 'admission'],
     Review: FRONT_DOORS,
   },
   'kapi.admission.v1.Admission': {
@@ -47,9 +52,10 @@ export const CALLERS = {
     Validate: ['registry'],
   },
   'kapi.watchcache.v1.WatchCache': {
-    // authz keeps its RBAC index by listing and watching through the watch-cache.
-    List: ['aggregator', 'authz'],
-    Watch: ['aggregator', 'authz'],
+    // authz keeps its RBAC index, and admission its plugins' informers, by listing and watching
+    // through the watch-cache.
+    List: ['aggregator', 'authz', 'admission'],
+    Watch: ['aggregator', 'authz', 'admission'],
   },
   'kapi.health.v1.Health': {
     Check: ANY_IDENTITY,

@@ -128,7 +128,7 @@ async function serve() {
   const streamer = registryClient(handle.port, 'watch-cache');
   const get = (name: string) =>
     new Promise<{ err: grpc.ServiceError | null; name?: string }>((resolve) =>
-      client.get({ resource: undefined, name, subresource: '', resourceVersion: '', query: '' }, (err, reply) =>
+      client.get({ resource: undefined, name, subresource: '', resourceVersion: '', query: '', context: undefined }, (err, reply) =>
         resolve({ err, name: reply ? (JSON.parse(reply.object.toString()) as { name: string }).name : undefined }),
       ),
     );

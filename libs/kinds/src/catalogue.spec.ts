@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from './strategy.js';
 import { isDns1123Subdomain } from '@kapi/api-machinery';
 import { KindCatalogue, builtinStrategies, storageKey } from './catalogue.js';
 import { configMapStrategy } from './configmap/strategy.js';
@@ -117,8 +118,8 @@ describe('defineStrategy', () => {
 
   it('has no-op defaults for the write hooks', () => {
     const obj = { metadata: { name: 'web' } };
-    deployments.prepareForCreate(obj);
-    deployments.prepareForUpdate(obj, obj);
+    prepareNew(deployments, obj);
+    prepareChanged(deployments, obj, obj);
     assert.deepEqual(obj, { metadata: { name: 'web' } });
     assert.deepEqual(deployments.validate(obj), []);
     assert.deepEqual(deployments.validateUpdate(obj, obj), []);

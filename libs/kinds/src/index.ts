@@ -15,7 +15,7 @@ export { priorityClassStrategy, SYSTEM_PRIORITY_CLASSES, type PriorityClassField
 export { podTemplateStrategy } from './podtemplate/strategy.js';
 export { limitRangeStrategy } from './limitrange/strategy.js';
 export { resourceQuotaStrategy } from './resourcequota/strategy.js';
-export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from './resourcequota/quantity.js';
+export { parseQuantity, formatQuantity, compareQuantities, readQuantity, scaledValue, isZero, type Quantity } from './resourcequota/quantity.js';
 export { runtimeClassStrategy } from './runtimeclass/strategy.js';
 export { storageClassStrategy } from './storageclass/strategy.js';
 export { csiDriverStrategy } from './csidriver/strategy.js';

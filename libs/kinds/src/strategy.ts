@@ -64,7 +64,16 @@ export interface KindStrategy {
   readonly protobuf?: MessageSchema;
   /** The messages of subresources whose bodies are other kinds (e.g. serviceaccounts/token: TokenRequest). */
   readonly subresourceProtobuf?: Record<string, MessageSchema>;
-  /** Normalise a new object before validation: set defaults, drop what clients may not set; `user` is the requester. */
+  /**
+   * kube's defaulting (the scheme's SetDefaults_*): what decoding a body of this kind sets. It runs
+   * on every object written, created, updated or patched, before admission sees it, and again on an
+   * object a mutating webhook patched. Only fills what is unset: running it twice changes nothing.
+   */
+  defaults?(obj: KubeObject): void;
+  /**
+   * Normalise a new object before validation, after admission: drop what clients may not set, set
+   * what the server owns (status); `user` is the requester.
+   */
   prepareForCreate(obj: KubeObject, user?: RequestUser): void;
   /** The same for an update; `old` is the stored object. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
@@ -124,6 +133,7 @@ export function defineStrategy(
     protobuf: parts.protobuf,
     storageConversion: parts.storageConversion,
     subresourceProtobuf: parts.scale ? { scale: scaleProtobuf, ...parts.subresourceProtobuf } : parts.subresourceProtobuf,
+    defaults: parts.defaults,
     prepareForCreate: parts.prepareForCreate ?? (() => {}),
     prepareForUpdate: parts.prepareForUpdate ?? (() => {}),
     validate: parts.validate ?? (() => []),
@@ -153,4 +163,16 @@ export function checkFieldSelector(strategy: KindStrategy, fields: { requirement
   const supported = new Set(Object.keys(strategy.selectableFields({ metadata: {} })));
   const unsupported = fields.requirements.find((r) => !supported.has(r.field));
   if (unsupported) throw badRequest(`field label not supported: ${unsupported.field}`);
+}
+
+/** What the engine does to a new object before validation: the kind's defaults, then its prepare. */
+export function prepareNew(strategy: Pick<KindStrategy, 'defaults' | 'prepareForCreate'>, obj: KubeObject, user?: RequestUser): void {
+  strategy.defaults?.(obj);
+  strategy.prepareForCreate(obj, user);
+}
+
+/** What the engine does to an updated object before validation: the kind's defaults, then its prepare. */
+export function prepareChanged(strategy: Pick<KindStrategy, 'defaults' | 'prepareForUpdate'>, obj: KubeObject, old: KubeObject): void {
+  strategy.defaults?.(obj);
+  strategy.prepareForUpdate(obj, old);
 }

@@ -344,16 +344,29 @@ export class RequestHandler {
     const namespace = strategy.info.namespaced ? info.namespace : '';
     const resource: commonV1.ResourceRef = { group: info.apiGroup, version: info.apiVersion, resource: info.resource, namespace };
     const registry = this.backends.registry;
-    const requestContext = (): registryV1.RequestContext => ({
+    // The options as the query gives them, for admission to see as kube's Create/Update/PatchOptions.
+    const queryOptions = (extra: Record<string, unknown> = {}) => {
+      const options = {
+        ...(q.getAll('dryRun').length ? { dryRun: q.getAll('dryRun') } : {}),
+        ...(q.get('fieldManager') ? { fieldManager: q.get('fieldManager') } : {}),
+        ...(q.get('fieldValidation') ? { fieldValidation: q.get('fieldValidation') } : {}),
+        ...extra,
+      };
+      return Object.keys(options).length ? Buffer.from(JSON.stringify(options)) : Buffer.alloc(0);
+    };
+    const requestContext = (extra?: Record<string, unknown>): registryV1.RequestContext => ({
       user,
       dryRun: q.getAll('dryRun').includes('All'),
       fieldManager: q.get('fieldManager') || (req.headers['user-agent'] ?? 'unknown').split('/')[0] || 'unknown',
-      options: Buffer.alloc(0),
+      options: queryOptions(extra),
       // The registry records the write under it, so a retried call never applies it twice.
       requestId: String(res.getHeader('Audit-Id') ?? ''),
     });
 
     const answer = (reply: registryV1.ObjectReply, successCode: number) => {
+      // What the registry and admission warn of reaches the client as Warning headers, with a
+      // refusal as with a success.
+      addWarnings(res, reply.warnings);
       if (reply.status.length) return this.sendStatus(res, JSON.parse(reply.status.toString('utf8')) as Status);
       // A subresource that answers with text (pods/log) comes back as a JSON string.
       if (reply.object[0] === 0x22) return this.send(res, successCode, 'text/plain', JSON.parse(reply.object.toString('utf8')) as string);
@@ -371,7 +384,18 @@ export class RequestHandler {
 
     switch (info.verb) {
       case 'get':
-        return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: q.get('resourceVersion') ?? '', query: info.subresource ? url.search : '' }), 200);
+        return answer(
+          await unary('registry', 'Get', registry.get.bind(registry), {
+            resource,
+            name: info.name,
+            subresource: info.subresource,
+            resourceVersion: q.get('resourceVersion') ?? '',
+            query: info.subresource ? url.search : '',
+            // A subresource that connects (pods/exec) is admitted as a CONNECT by the user.
+            context: info.subresource ? requestContext() : undefined,
+          }),
+          200,
+        );
       case 'list':
         // Served from the watch cache's memory, as kube-apiserver serves lists from its watch
         // cache: "any version" (resourceVersion=0, whole, as kube does not page it), consistent
@@ -435,7 +459,7 @@ export class RequestHandler {
           addWarnings(res, validatePatchFields(builtinSchemas(), gvkOf(strategy), type, patch, parseFieldValidation(q.get('fieldValidation'), 'PatchOptions')));
         }
         // `force` travels in the options; the registry takes it out before admission sees them.
-        const context = { ...requestContext(), options: options.force === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({ force: options.force })) };
+        const context = requestContext(options.force === undefined ? {} : { force: options.force });
         const reply = await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context });
         return answer(reply, reply.created ? 201 : 200);
       }
@@ -446,10 +470,11 @@ export class RequestHandler {
         const options = raw.length ? (JSON.parse(decodeOptionsBody(raw, inputMediaType(req.headers['content-type']), deleteOptionsSchema).toString('utf8')) as Record<string, unknown>) : {};
         if (q.has('gracePeriodSeconds')) options.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
         if (q.has('propagationPolicy')) options.propagationPolicy = q.get('propagationPolicy');
+        if (q.has('dryRun')) options.dryRun = q.getAll('dryRun');
         const deleteOptions = Buffer.from(JSON.stringify(options));
         // DELETE on a connecting subresource (pods/proxy) is a request to the object's backend, never a delete of the object.
         if (info.subresource) {
-          return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: '', query: url.search }), 200);
+          return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: '', query: url.search, context: requestContext() }), 200);
         }
         if (info.verb === 'delete') {
           return answer(await unary('registry', 'Delete', registry.delete.bind(registry), { resource, name: info.name, deleteOptions, context: requestContext() }), 200);

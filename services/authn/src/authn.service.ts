@@ -47,6 +47,7 @@ function registryLookup(registry: registryV1.RegistryClient): ObjectLookup {
       subresource: '',
       resourceVersion: '',
       query: '',
+      context: undefined,
     });
     if (reply.status.length) {
       const status = JSON.parse(reply.status.toString('utf8')) as { code?: number };

@@ -21,6 +21,7 @@ import {
   webhookAuthorizer,
   type Authorizer,
   type Decision,
+  type RbacObject,
   type RulesResolver,
 } from '@kapi/authorization';
 import { requireSettings, type ServiceConfig } from '@kapi/config';
@@ -28,7 +29,7 @@ import { createClient, grpc, healthService, toGrpcHandlers, type ServiceCredenti
 import { authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
-import { WatchCacheRbacSource } from './rbac-source.js';
+import { WatchCacheListWatch } from '@kapi/informer';
 import { registryBootstrapRevisions } from './registry-bootstrap.js';
 import { ReviewAnswerer } from './reviews.js';
 
@@ -81,7 +82,7 @@ export class AuthzGrpcServer extends GrpcServerHost {
     this.authorizer = authorizerChain(authorizers);
     this.reviews = new ReviewAnswerer(authorizers, rulesFor);
     this.watchCache = createClient(watchcacheV1.WatchCacheClient, config.watchCacheAddrs, credentials.channelTo('watch-cache'), 'watch-cache');
-    this.reflector = new RbacReflector(this.index, new WatchCacheRbacSource(this.watchCache), { logger });
+    this.reflector = new RbacReflector(this.index, new WatchCacheListWatch<RbacObject>(this.watchCache), { logger });
     this.registry = createClient(registryV1.RegistryClient, config.registryAddrs, credentials.channelTo('registry'), 'registry');
     this.bootstrapRoles = new BootstrapRolesSync(this.reflector, registryBootstrapRevisions(this.registry));
     for (const resource of ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const) {

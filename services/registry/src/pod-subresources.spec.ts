@@ -16,6 +16,7 @@ function fakeRegistry(objects: Record<string, KubeObject[]>) {
     return found;
   };
   const store = (resource: string) => ({
+    admitSubresource: async (_op: string, _ns: string | undefined, _name: string, _sub: string, body: KubeObject) => body,
     get: async (_ns: string | undefined, name: string) => structuredClone(find(resource, name)),
     list: async () => ({ items: structuredClone(objects[resource] ?? []) }),
     delete: async (_ns: string | undefined, name: string) => {
@@ -119,6 +120,6 @@ describe('PodSubresources.connect', () => {
     assert.equal(await subresources.connect('ns', 'web', 'log', '?container=web'), '');
     assert.deepEqual(await refused(subresources.connect('ns', 'web', 'proxy', '')), [400, 'address not allowed', undefined]);
     assert.deepEqual(await refused(subresources.connect('ns', 'bound', 'log', '')), [404, 'nodes "gone" not found', undefined]);
-    assert.deepEqual(await refused(subresources.connectNode('gone')), [404, 'nodes "gone" not found', undefined]);
+    assert.deepEqual(await refused(subresources.connectNode('gone', '')), [404, 'nodes "gone" not found', undefined]);
   });
 });

@@ -24,6 +24,28 @@ export const CONNECT_SUBRESOURCES = ['log', 'exec', 'attach', 'portforward', 'pr
 /** Subresources that are only ever POSTed. */
 export const CREATE_SUBRESOURCES = ['binding', 'eviction'];
 
+/**
+ * The options of a connecting subresource as kube decodes them from the query (PodExecOptions,
+ * PodAttachOptions, PodPortForwardOptions, PodProxyOptions, NodeProxyOptions): the object a CONNECT
+ * is admitted with.
+ */
+export function connectOptions(subresource: string, params: URLSearchParams, proxyKind = 'PodProxyOptions'): KubeObject {
+  const flag = (name: string) => (params.get(name) === 'true' || params.get(name) === '1' ? { [name]: true } : {});
+  const text = (name: string) => (params.get(name) ? { [name]: params.get(name) } : {});
+  switch (subresource) {
+    case 'exec':
+      return { kind: 'PodExecOptions', apiVersion: 'v1', ...flag('stdin'), ...flag('stdout'), ...flag('stderr'), ...flag('tty'), ...text('container'), command: params.getAll('command') };
+    case 'attach':
+      return { kind: 'PodAttachOptions', apiVersion: 'v1', ...flag('stdin'), ...flag('stdout'), ...flag('stderr'), ...flag('tty'), ...text('container') };
+    case 'portforward': {
+      const ports = params.getAll('ports').flatMap((p) => p.split(',')).map(Number).filter(Number.isInteger);
+      return { kind: 'PodPortForwardOptions', apiVersion: 'v1', ...(ports.length ? { ports } : {}) };
+    }
+    default:
+      return { kind: proxyKind, apiVersion: 'v1', ...text('path') };
+  }
+}
+
 const success = (): Status => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 
 /** Go's %v of a []string: `[a b]`. */
@@ -58,7 +80,8 @@ export class PodSubresources {
   }
 
   /** POST pods/<name>/binding: assigns an unbound pod to a node, as the scheduler does. */
-  async bind(namespace: string, name: string, binding: KubeObject, ctx: WriteContext): Promise<Status> {
+  async bind(namespace: string, name: string, body: KubeObject, ctx: WriteContext): Promise<Status> {
+    const binding = await this.pods.admitSubresource('CREATE', namespace, name, 'binding', body, ctx);
     if ((binding.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Binding object');
     const target = (binding.target ?? {}) as { kind?: string; name?: string };
     const errs = [];
@@ -89,7 +112,8 @@ export class PodSubresources {
   }
 
   /** POST pods/<name>/eviction: a delete that a matching PodDisruptionBudget may refuse (429). */
-  async evict(namespace: string, name: string, eviction: KubeObject, ctx: WriteContext): Promise<Status> {
+  async evict(namespace: string, name: string, body: KubeObject, ctx: WriteContext): Promise<Status> {
+    const eviction = await this.pods.admitSubresource('CREATE', namespace, name, 'eviction', body, ctx);
     if ((eviction.metadata?.name ?? '') !== name) throw badRequest('name in URL does not match name in Eviction object');
     const options = (eviction.deleteOptions ?? {}) as Parameters<GenericStore['delete']>[2];
     const deletePod = async () => {
@@ -175,10 +199,14 @@ export class PodSubresources {
     await store.update(pdb.metadata?.namespace, name, next, ctx, 'status');
   }
 
-  /** GET (or any verb of) pods/<name>/{log,exec,attach,portforward,proxy}. */
-  async connect(namespace: string, name: string, subresource: string, query: string): Promise<string> {
-    const pod = await this.pods.get(namespace, name);
+  /**
+   * GET (or any verb of) pods/<name>/{log,exec,attach,portforward,proxy}. Those that connect (all
+   * but log) are admitted first as a CONNECT with their options, as kube's connect handler does.
+   */
+  async connect(namespace: string, name: string, subresource: string, query: string, ctx?: WriteContext): Promise<string> {
     const params = new URLSearchParams(query);
+    if (subresource !== 'log' && ctx) await this.pods.admitSubresource('CONNECT', namespace, name, subresource, connectOptions(subresource, params), ctx);
+    const pod = await this.pods.get(namespace, name);
     const spec = podSpec(pod);
     const names = (list: { name?: string }[] | undefined) => (list ?? []).map((c) => c?.name ?? '');
     const container = params.get('container') ?? '';
@@ -208,8 +236,9 @@ export class PodSubresources {
     return this.dialKubelet(spec.nodeName);
   }
 
-  /** Any verb of nodes/<name>/proxy: a request to the node's kubelet. */
-  async connectNode(name: string): Promise<string> {
+  /** Any verb of nodes/<name>/proxy: a request to the node's kubelet, admitted as a CONNECT first. */
+  async connectNode(name: string, query: string, ctx?: WriteContext): Promise<string> {
+    if (ctx) await this.registry.store('', 'nodes').admitSubresource('CONNECT', undefined, name, 'proxy', connectOptions('proxy', new URLSearchParams(query), 'NodeProxyOptions'), ctx);
     return this.dialKubelet(name);
   }
 

@@ -4,11 +4,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { badRequest, expired, isStatusError, PatchType, serviceUnavailable, StatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
 import { encodeBatch } from '@kapi/event-bus';
 import { loadAuthnConfig, type ServiceConfig } from '@kapi/config';
-import type { DeleteOptions, WriteContext } from '@kapi/generic-registry';
+import { newWriteRecorder, type DeleteOptions, type WriteContext } from '@kapi/generic-registry';
 import { healthService, isRetriedCall, toGrpcHandlers, type CallContext, type ServiceCredentials } from '@kapi/grpc';
 import { registryV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
-import type { Logger } from '@kapi/telemetry';
+import { trace, type Logger } from '@kapi/telemetry';
 import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
 import { isCompacted, readHistory } from './history.js';
 import { chunksOf } from './snapshot-chunks.js';
@@ -31,7 +31,11 @@ function parseObject(bytes: Buffer): KubeObject {
   return obj as KubeObject;
 }
 
-/** The write context of a call; `call` tells whether the call retries an attempt that may have written. */
+/**
+ * The write context of a call; `call` tells whether the call retries an attempt that may have
+ * written. The options are what the request's query said (dryRun, fieldManager, fieldValidation);
+ * `force` is server-side apply's alone and is taken out of them.
+ */
 function writeContext(ctx: registryV1.RequestContext | undefined, call?: CallContext): WriteContext {
   const { force, ...options } = (ctx?.options?.length ? JSON.parse(ctx.options.toString('utf8')) : {}) as Record<string, unknown>;
   return {
@@ -40,6 +44,7 @@ function writeContext(ctx: registryV1.RequestContext | undefined, call?: CallCon
     fieldManager: ctx?.fieldManager || 'unknown',
     options: Object.keys(options).length ? options : undefined,
     force: force === true,
+    recorder: newWriteRecorder(),
     ...(ctx?.requestId ? { request: { id: ctx.requestId, retry: call ? isRetriedCall(call.metadata) : false } } : {}),
   };
 }
@@ -50,14 +55,23 @@ function withoutRequest(ctx: WriteContext): WriteContext {
   return rest;
 }
 
-/** `outcome.created` is read once `fn` is done: a server-side apply sets it when it created the object. */
-async function reply(fn: () => Promise<unknown>, outcome = { created: false }): Promise<registryV1.ObjectReply> {
+/**
+ * The answer to a call: the object, or the Status the client is to see, with the warnings the
+ * write collected (admission's among them) either way. `outcome.created` is read once `fn` is done:
+ * a server-side apply sets it when it created the object.
+ */
+async function reply(fn: () => Promise<unknown>, ctx?: WriteContext, outcome = { created: false }): Promise<registryV1.ObjectReply> {
+  const warnings = () => {
+    // kapi keeps no audit log yet: admission's audit annotations go on the request's trace.
+    for (const [key, value] of Object.entries(ctx?.recorder?.auditAnnotations ?? {})) trace.getActiveSpan()?.setAttribute(`kapi.audit.annotation.${key}`, value);
+    return ctx?.recorder?.warnings ?? [];
+  };
   try {
     const object = Buffer.from(JSON.stringify(await fn()));
-    return { object, status: Buffer.alloc(0), warnings: [], created: outcome.created };
+    return { object, status: Buffer.alloc(0), warnings: warnings(), created: outcome.created };
   } catch (err) {
     if (!isStatusError(err)) throw err;
-    return { object: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), warnings: [], created: false };
+    return { object: Buffer.alloc(0), status: Buffer.from(JSON.stringify(toStatus(err))), warnings: warnings(), created: false };
   }
 }
 
@@ -82,26 +96,29 @@ export class RegistryGrpcServer extends GrpcServerHost {
   private readonly tokens: TokenIssuer;
   private readonly podSubresources: PodSubresources;
 
-  /** Writes to subresources that are not the object's own fields: create-only ones refuse, connecting ones connect. */
-  private otherSubresource(ref: registryV1.CreateRequest['resource'], name: string, subresource: string, query = ''): Promise<unknown> | undefined {
-    if (!ref?.group && ref?.resource === 'nodes' && subresource === 'proxy') return this.podSubresources.connectNode(name);
+  /**
+   * Requests to subresources that are not the object's own fields: create-only ones refuse,
+   * connecting ones connect (after CONNECT admission, with the user `ctx` names).
+   */
+  private otherSubresource(ref: registryV1.CreateRequest['resource'], name: string, subresource: string, ctx: WriteContext | undefined, query = ''): Promise<unknown> | undefined {
+    if (!ref?.group && ref?.resource === 'nodes' && subresource === 'proxy') return this.podSubresources.connectNode(name, query, ctx);
     if (ref?.group || ref?.resource !== 'pods') return undefined;
-    if (CONNECT_SUBRESOURCES.includes(subresource)) return this.podSubresources.connect(ref.namespace, name, subresource, query);
+    if (CONNECT_SUBRESOURCES.includes(subresource)) return this.podSubresources.connect(ref.namespace, name, subresource, query, ctx);
     if (CREATE_SUBRESOURCES.includes(subresource)) {
       return Promise.reject(new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource'));
     }
     return undefined;
   }
 
-  private createSubresource(r: registryV1.CreateRequest, call: CallContext): Promise<unknown> | undefined {
+  private createSubresource(r: registryV1.CreateRequest, ctx: WriteContext): Promise<unknown> | undefined {
     const ref = r.resource;
-    if (r.subresource === 'token' && ref?.resource === 'serviceaccounts' && !ref.group) return this.tokens.issue(ref.namespace, r.name, parseObject(r.object));
-    if (!ref?.group && ref?.resource === 'nodes' && r.subresource === 'proxy') return this.podSubresources.connectNode(r.name);
+    if (r.subresource === 'token' && ref?.resource === 'serviceaccounts' && !ref.group) return this.tokens.issue(ref.namespace, r.name, parseObject(r.object), ctx);
+    if (!ref?.group && ref?.resource === 'nodes' && r.subresource === 'proxy') return this.podSubresources.connectNode(r.name, r.query, ctx);
     if (ref?.group || ref?.resource !== 'pods') return undefined;
-    if (r.subresource === 'binding') return this.podSubresources.bind(ref.namespace, r.name, parseObject(r.object), writeContext(r.context, call));
+    if (r.subresource === 'binding') return this.podSubresources.bind(ref.namespace, r.name, parseObject(r.object), ctx);
     // An eviction writes the budget's status, then deletes the pod.
-    if (r.subresource === 'eviction') return this.podSubresources.evict(ref.namespace, r.name, parseObject(r.object), withoutRequest(writeContext(r.context)));
-    if (CONNECT_SUBRESOURCES.includes(r.subresource)) return this.podSubresources.connect(ref.namespace, r.name, r.subresource, r.query);
+    if (r.subresource === 'eviction') return this.podSubresources.evict(ref.namespace, r.name, parseObject(r.object), withoutRequest(ctx));
+    if (CONNECT_SUBRESOURCES.includes(r.subresource)) return this.podSubresources.connect(ref.namespace, r.name, r.subresource, r.query, ctx);
     return undefined;
   }
 
@@ -114,10 +131,14 @@ export class RegistryGrpcServer extends GrpcServerHost {
     const registry = this.registry;
     const progress = () => this.progress();
     return {
-      create: (r: registryV1.CreateRequest, call: CallContext) =>
-        reply(() => this.createSubresource(r, call) ?? this.store(r.resource).create(ns(r.resource), parseObject(r.object), writeContext(r.context, call))),
-      get: (r: registryV1.GetRequest) =>
-        reply(() => this.otherSubresource(r.resource, r.name, r.subresource, r.query) ?? this.store(r.resource).get(ns(r.resource), r.name, r.subresource)),
+      create: (r: registryV1.CreateRequest, call: CallContext) => {
+        const ctx = writeContext(r.context, call);
+        return reply(() => this.createSubresource(r, ctx) ?? this.store(r.resource).create(ns(r.resource), parseObject(r.object), ctx), ctx);
+      },
+      get: (r: registryV1.GetRequest) => {
+        const ctx = r.context ? writeContext(r.context) : undefined;
+        return reply(() => this.otherSubresource(r.resource, r.name, r.subresource, ctx, r.query) ?? this.store(r.resource).get(ns(r.resource), r.name, r.subresource), ctx);
+      },
       list: (r: registryV1.ListRequest) =>
         reply(() =>
           this.store(r.resource).list({
@@ -130,44 +151,57 @@ export class RegistryGrpcServer extends GrpcServerHost {
             resourceVersionMatch: r.resourceVersionMatch,
           }),
         ),
-      update: (r: registryV1.UpdateRequest, call: CallContext) =>
-        reply(() => this.otherSubresource(r.resource, r.name, r.subresource) ?? this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), writeContext(r.context, call), r.subresource)),
+      update: (r: registryV1.UpdateRequest, call: CallContext) => {
+        const ctx = writeContext(r.context, call);
+        return reply(() => this.otherSubresource(r.resource, r.name, r.subresource, ctx) ?? this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), ctx, r.subresource), ctx);
+      },
       patch: (r: registryV1.PatchRequest, call: CallContext) => {
         const outcome = { created: false };
-        return reply(async () => {
-          const other = this.otherSubresource(r.resource, r.name, r.subresource);
-          if (other) return other;
-          const store = this.store(r.resource);
-          const patch = parseJson(r.patch, 'the patch is not valid JSON');
-          if (r.patchType !== PatchType.apply) return store.patch(ns(r.resource), r.name, r.patchType, patch, writeContext(r.context, call), r.subresource);
-          const applied = await store.apply(ns(r.resource), r.name, patch, writeContext(r.context, call), r.subresource);
-          outcome.created = applied.created;
-          return applied.object;
-        }, outcome);
+        const ctx = writeContext(r.context, call);
+        return reply(
+          async () => {
+            const other = this.otherSubresource(r.resource, r.name, r.subresource, ctx);
+            if (other) return other;
+            const store = this.store(r.resource);
+            const patch = parseJson(r.patch, 'the patch is not valid JSON');
+            if (r.patchType !== PatchType.apply) return store.patch(ns(r.resource), r.name, r.patchType, patch, ctx, r.subresource);
+            const applied = await store.apply(ns(r.resource), r.name, patch, ctx, r.subresource);
+            outcome.created = applied.created;
+            return applied.object;
+          },
+          ctx,
+          outcome,
+        );
       },
-      delete: (r: registryV1.DeleteRequest, call: CallContext) =>
-        reply(() =>
-          this.store(r.resource).delete(
-            ns(r.resource),
-            r.name,
-            r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {},
-            writeContext(r.context, call),
-          ),
-        ),
-      deleteCollection: (r: registryV1.DeleteCollectionRequest) =>
-        reply(async () => {
+      delete: (r: registryV1.DeleteRequest, call: CallContext) => {
+        const ctx = writeContext(r.context, call);
+        return reply(
+          () =>
+            this.store(r.resource).delete(
+              ns(r.resource),
+              r.name,
+              r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {},
+              ctx,
+            ),
+          ctx,
+        );
+      },
+      deleteCollection: (r: registryV1.DeleteCollectionRequest) => {
+        // One request, many writes: a retry deletes what is left, which is idempotent anyway.
+        const ctx = withoutRequest(writeContext(r.context));
+        return reply(async () => {
           const list = r.list!;
           const store = this.store(list.resource);
           const options = r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {};
           const found = await store.list({ namespace: list.resource?.namespace, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
           for (const item of found.items) {
-            // One request, many writes: a retry deletes what is left, which is idempotent anyway.
-            await store.delete(item.metadata?.namespace, item.metadata?.name ?? '', options, withoutRequest(writeContext(r.context))).catch((err) => {
+            await store.delete(item.metadata?.namespace, item.metadata?.name ?? '', options, ctx).catch((err) => {
               if (!(isStatusError(err) && err.httpCode === 404)) throw err;
             });
           }
           return { ...found, metadata: {} };
-        }),
+        }, ctx);
+      },
       progress: async (): Promise<registryV1.ProgressReply> => {
         try {
           return { revision: await this.progress(), status: Buffer.alloc(0) };

@@ -1,6 +1,6 @@
 // The stores of every kind, wired to one storage backend and the admission service.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { forbidden, notFound, StatusError, type KubeObject } from '@kapi/api-machinery';
+import { StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
 import { createClient, unary, type ServiceCredentials } from '@kapi/grpc';
@@ -11,35 +11,40 @@ import { CONFIG, CREDENTIALS } from '@kapi/service-kit';
 import { EtcdBackend, readEtcdTls, type StorageBackend } from '@kapi/storage';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
-import { podAdmissionHooks } from './pod-admission.js';
 
 export const SYSTEM_USER = { username: 'system:apiserver', uid: '', groups: ['system:masters'], extra: {} };
 
-/** The admission chain, reached over gRPC. */
+/** The admission chain, reached over gRPC: the request as kube's admission.Attributes, and what admission adds to the answer. */
 export function grpcAdmissionHook(client: admissionV1.AdmissionClient): AdmissionHook {
+  const json = (value: unknown) => (value === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(value)));
   const attributes = (r: AdmissionRequest): admissionV1.AdmissionAttributes => ({
     operation: r.operation,
-    kind: { group: r.info.group, version: r.info.version, kind: r.info.kind },
-    resource: { group: r.info.group, version: r.info.version, resource: r.info.resource, namespace: r.namespace },
+    kind: r.kind,
+    resource: { ...r.resource, namespace: r.namespace },
     subresource: r.subresource,
     name: r.name,
-    object: r.object ? Buffer.from(JSON.stringify(r.object)) : Buffer.alloc(0),
-    oldObject: r.oldObject ? Buffer.from(JSON.stringify(r.oldObject)) : Buffer.alloc(0),
+    object: json(r.object),
+    oldObject: json(r.oldObject),
     user: r.user,
     dryRun: r.dryRun,
-    options: r.options ? Buffer.from(JSON.stringify(r.options)) : Buffer.alloc(0),
+    options: json(r.options),
+    uid: r.uid ?? '',
   });
-  const check = (reply: admissionV1.AdmissionReply) => {
+  const check = (r: AdmissionRequest, reply: admissionV1.AdmissionReply) => {
+    if (r.recorder) {
+      r.recorder.warnings.push(...reply.warnings);
+      Object.assign(r.recorder.auditAnnotations, reply.auditAnnotations);
+    }
     if (!reply.allowed) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')));
   };
   return {
     async mutate(r) {
       const reply = await unary('admission', 'Mutate', client.mutate.bind(client), attributes(r));
-      check(reply);
+      check(r, reply);
       return reply.object.length ? (JSON.parse(reply.object.toString('utf8')) as KubeObject) : r.object;
     },
     async validate(r) {
-      check(await unary('admission', 'Validate', client.validate.bind(client), attributes(r)));
+      check(r, await unary('admission', 'Validate', client.validate.bind(client), attributes(r)));
     },
   };
 }
@@ -57,7 +62,7 @@ export class Registry implements OnApplicationShutdown {
     this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints, tls: readEtcdTls(config.etcdTls) });
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs, credentials.channelTo('admission'), 'admission');
     const admission = grpcAdmissionHook(this.admissionClient);
-    // Kinds whose writes need more than the object: keyed by group/resource.
+
     this.authzClient = createClient(authzV1.AuthorizationClient, config.authzAddrs, credentials.channelTo('authz'), 'authz');
     const allowed = authzCheck(this.authzClient);
     const roleRules = async (kind: 'Role' | 'ClusterRole', namespace: string, name: string) => {
@@ -69,9 +74,10 @@ export class Registry implements OnApplicationShutdown {
         throw err;
       }
     };
+    // Kinds whose writes need more than the object, for storage's sake (kube's BeginCreate and
+    // RBAC's escalation check): keyed by group/resource. Admission is the admission service's.
     const hooks: Record<string, StoreHooks> = {
       '/services': serviceAllocationHooks(this.backend, this.serviceRanges),
-      '/pods': podAdmissionHooks({ serviceAccounts: () => this.store('', 'serviceaccounts'), priorityClasses: () => this.store('scheduling.k8s.io', 'priorityclasses') }),
       'rbac.authorization.k8s.io/roles': roleEscalationHooks('roles', allowed),
       'rbac.authorization.k8s.io/clusterroles': roleEscalationHooks('clusterroles', allowed),
       'rbac.authorization.k8s.io/rolebindings': bindingEscalationHooks('rolebindings', allowed, roleRules),
@@ -79,7 +85,7 @@ export class Registry implements OnApplicationShutdown {
     };
     for (const strategy of this.catalogue.strategies) {
       const key = `${strategy.info.group}/${strategy.info.resource}`;
-      this.stores.set(key, new GenericStore(strategy, this.backend, admission, (ns, gr, name) => this.guardNamespace(ns, gr, name), hooks[key]));
+      this.stores.set(key, new GenericStore(strategy, this.backend, admission, hooks[key]));
     }
     // Patches need the kinds' schemas (merge keys, pruning): load them now, not on the first patch.
     builtinSchemas();
@@ -97,24 +103,6 @@ export class Registry implements OnApplicationShutdown {
 
   get namespaces(): GenericStore {
     return this.store('', 'namespaces');
-  }
-
-  /** No new content in a namespace that does not exist or is being deleted (kube's NamespaceLifecycle). */
-  private async guardNamespace(namespace: string, gr: { group: string; resource: string }, name: string): Promise<void> {
-    let ns: KubeObject;
-    try {
-      ns = await this.namespaces.get(undefined, namespace);
-    } catch (err) {
-      if (err instanceof StatusError && err.httpCode === 404) throw notFound({ group: '', resource: 'namespaces' }, namespace);
-      throw err;
-    }
-    if (ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
-      const err = forbidden(gr, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
-      throw new StatusError('KAPI_ERR_NAMESPACE_TERMINATING', err.message, {
-        ...err.details,
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is terminating`, field: 'metadata.namespace' }],
-      });
-    }
   }
 
   private bootstrapped = false;

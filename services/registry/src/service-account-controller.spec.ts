@@ -44,7 +44,11 @@ describe('ensureDefaultServiceAccount', () => {
     const gr = { group: '', resource: 'serviceaccounts' };
     assert.equal(await ensureDefaultServiceAccount(fakeDeps({ a: active('a') }, new Set(), alreadyExists(gr, 'default')), 'a'), 'exists');
     assert.equal(await ensureDefaultServiceAccount(fakeDeps({ a: active('a') }, new Set(), notFound({ group: '', resource: 'namespaces' }, 'a')), 'a'), 'skipped');
-    const terminatingErr = new StatusError('KAPI_ERR_NAMESPACE_TERMINATING', forbidden(gr, 'default', 'unable to create new content in namespace a because it is being terminated').message);
+    const refused = forbidden(gr, 'default', 'unable to create new content in namespace a because it is being terminated');
+    const terminatingErr = StatusError.fromStatus({
+      ...refused.toStatus(),
+      details: { ...refused.details, causes: [{ reason: 'NamespaceTerminating', message: 'namespace a is being terminated', field: 'metadata.namespace' }] },
+    });
     assert.equal(await ensureDefaultServiceAccount(fakeDeps({ a: active('a') }, new Set(), terminatingErr), 'a'), 'skipped');
   });
 

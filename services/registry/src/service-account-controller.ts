@@ -38,7 +38,8 @@ export async function ensureDefaultServiceAccount(deps: ServiceAccountController
   } catch (err) {
     if (isStatusError(err) && err.httpCode === 409) return 'exists';
     // The namespace went away or began terminating since we looked.
-    if (isStatusError(err) && (err.httpCode === 404 || err.code === 'KAPI_ERR_NAMESPACE_TERMINATING')) return 'skipped';
+    // (NamespaceLifecycle's 403 names the cause, as kube's does, and crosses the gRPC hop with it.)
+    if (isStatusError(err) && (err.httpCode === 404 || err.details?.causes?.some((c) => c.reason === 'NamespaceTerminating'))) return 'skipped';
     throw err;
   }
 }

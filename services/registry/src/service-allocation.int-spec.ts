@@ -26,7 +26,7 @@ describe('service allocation on etcd', () => {
     dir = mkdtempSync(join(tmpdir(), 'kapi-alloc-'));
     etcd = await startEtcd({ dataDir: join(dir, 'etcd'), clientPort: await freePort(), peerPort: await freePort() });
     backends = [new EtcdBackend({ endpoints: etcd.endpoints }), new EtcdBackend({ endpoints: etcd.endpoints })];
-    replicas = backends.map((b) => new GenericStore(serviceStrategy, b, allowAll, undefined, serviceAllocationHooks(b, ranges)));
+    replicas = backends.map((b) => new GenericStore(serviceStrategy, b, allowAll, serviceAllocationHooks(b, ranges)));
   });
 
   after(async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStatusError, notFound, type KubeObject } from '@kapi/api-machinery';
 import { keyId, serviceAccountTokenAuthenticator } from '@kapi/authentication';
+import type { WriteContext } from '@kapi/generic-registry';
 import { TokenIssuer } from './token-issuer.js';
 import type { Registry } from './registry.js';
 
@@ -21,6 +22,7 @@ const objects = new Map<string, KubeObject>([
 const registry = {
   catalogue: { lookup: (_group: string, resource: string) => (['pods', 'secrets', 'nodes'].includes(resource) ? {} : undefined) },
   store: (_group: string, resource: string) => ({
+    admitSubresource: async (_op: string, _ns: string, _name: string, _sub: string, body: KubeObject) => body,
     get: async (namespace: string, name: string) => {
       const obj = objects.get(`${resource}/${namespace}/${name}`);
       if (!obj) throw notFound({ group: '', resource }, name);
@@ -41,13 +43,15 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+const ctx: WriteContext = { user: { username: 'u', uid: '', groups: [], extra: {} }, dryRun: false, fieldManager: 'test' };
+const issue = (namespace: string, name: string, body: KubeObject) => issuer.issue(namespace, name, body, ctx);
 const request = (boundObjectRef?: Record<string, string>) => ({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { boundObjectRef } });
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 const statusCode = (err: unknown) => (isStatusError(err) ? err.toStatus().code : 0);
 
 describe('TokenIssuer', () => {
   it('binds a token to a Pod: its name and uid in the claims, and in the user authn derives from it', async () => {
-    const issued = await issuer.issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'web-0' }));
+    const issued = await issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'web-0' }));
     const token = (issued.status as { token: string }).token;
     assert.deepEqual(claimsOf(token)['kubernetes.io'], {
       namespace: 'ns',
@@ -73,42 +77,42 @@ describe('TokenIssuer', () => {
   });
 
   it('names the node by name alone when the Node is gone', async () => {
-    const issued = await issuer.issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'unscheduled' }));
+    const issued = await issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'unscheduled' }));
     assert.deepEqual(claimsOf((issued.status as { token: string }).token)['kubernetes.io'].node, { name: 'gone-node' });
   });
 
   it('refuses to bind to a pod that runs as another service account (400)', async () => {
     await assert.rejects(
-      issuer.issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'other-sa' })),
+      issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'other-sa' })),
       (err) => statusCode(err) === 400 && (err as Error).message === 'cannot bind token for serviceaccount "bot" to pod running with different serviceaccount name.',
     );
   });
 
   it('extends a kubelet\'s 3607-second pod-bound token to a year, warning after the requested lifetime', async () => {
-    const issued = await issuer.issue('ns', 'bot', { spec: { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web-0' } } });
+    const issued = await issue('ns', 'bot', { spec: { expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web-0' } } });
     const claims = claimsOf((issued.status as { token: string }).token);
     assert.equal(claims['kubernetes.io'].warnafter - claims.iat, 3607);
     assert.equal(claims.exp - claims.iat, 365 * 24 * 3600);
     // The answer states the requested lifetime.
     assert.equal(Date.parse((issued.status as { expirationTimestamp: string }).expirationTimestamp) / 1000, claims['kubernetes.io'].warnafter);
     // Not for other audiences, and not for tokens bound to nothing.
-    const forVault = claimsOf(((await issuer.issue('ns', 'bot', { spec: { expirationSeconds: 3607, audiences: ['vault'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web-0' } } })).status as { token: string }).token);
+    const forVault = claimsOf(((await issue('ns', 'bot', { spec: { expirationSeconds: 3607, audiences: ['vault'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web-0' } } })).status as { token: string }).token);
     assert.equal(forVault.exp - forVault.iat, 3607);
-    const unbound = claimsOf(((await issuer.issue('ns', 'bot', { spec: { expirationSeconds: 3607 } })).status as { token: string }).token);
+    const unbound = claimsOf(((await issue('ns', 'bot', { spec: { expirationSeconds: 3607 } })).status as { token: string }).token);
     assert.equal(unbound.exp - unbound.iat, 3607);
     assert.equal(unbound['kubernetes.io'].warnafter, undefined);
   });
 
   it('refuses a Pod that does not exist (404) or whose uid differs from the reference (409)', async () => {
-    await assert.rejects(issuer.issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'gone' })), (err) => statusCode(err) === 404);
+    await assert.rejects(issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'gone' })), (err) => statusCode(err) === 404);
     await assert.rejects(
-      issuer.issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'web-0', uid: 'other-uid' })),
+      issue('ns', 'bot', request({ kind: 'Pod', apiVersion: 'v1', name: 'web-0', uid: 'other-uid' })),
       (err) => statusCode(err) === 409 && (err as Error).message === 'Operation cannot be fulfilled on Pod "web-0": the UID in the bound object reference (other-uid) does not match the UID in record. The object might have been deleted and then recreated',
     );
   });
 
   it('signs with the configured key, naming it by kid', async () => {
-    const token = ((await issuer.issue('ns', 'bot', request())).status as { token: string }).token;
+    const token = ((await issue('ns', 'bot', request())).status as { token: string }).token;
     const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
     assert.deepEqual(header, { alg: 'RS256', kid: keyId(publicKey) });
     assert.equal(claimsOf(token)['kubernetes.io'].pod, undefined);

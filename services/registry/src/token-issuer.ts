@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { badRequest, conflict, field, invalid, isStatusError, notFound, nowTimestamp, StatusError, type KubeObject } from '@kapi/api-machinery';
 import { DEFAULT_ISSUER, signServiceAccountToken } from '@kapi/authentication';
+import type { WriteContext } from '@kapi/generic-registry';
 import type { Registry } from './registry.js';
 
 interface TokenRequestSpec {
@@ -42,7 +43,9 @@ export class TokenIssuer {
     return this.registry.store('', resource).get(namespace, name);
   }
 
-  async issue(namespace: string, name: string, request: KubeObject): Promise<KubeObject> {
+  async issue(namespace: string, name: string, body: KubeObject, ctx: WriteContext): Promise<KubeObject> {
+    // Admission sees the TokenRequest first (NodeRestriction limits what a node may ask for).
+    const request = await this.registry.store('', 'serviceaccounts').admitSubresource('CREATE', namespace, name, 'token', body, ctx);
     const spec = (request.spec ?? {}) as TokenRequestSpec;
     const expirationSeconds = spec.expirationSeconds ?? 3600;
     if (expirationSeconds < MIN_EXPIRATION) {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { KindCatalogue, storageKey } from '../catalogue.js';
 import { apiServiceStrategy as strategy, localApiServices } from './strategy.js';
@@ -7,7 +8,7 @@ import { apiServiceStrategy as strategy, localApiServices } from './strategy.js'
 const apiService = (name: string, spec: Record<string, unknown>): KubeObject => ({ metadata: { name }, spec: { groupPriorityMinimum: 100, versionPriority: 10, ...spec } });
 const prepared = (name: string, spec: Record<string, unknown>) => {
   const obj = apiService(name, spec);
-  strategy.prepareForCreate(obj);
+  prepareNew(strategy, obj);
   return obj;
 };
 const errors = (name: string, spec: Record<string, unknown>) => strategy.validate(prepared(name, spec)).map(renderFieldError);
@@ -55,7 +56,7 @@ describe('localApiServices', () => {
     assert.deepEqual(core.spec, { group: '', version: 'v1', groupPriorityMinimum: 18000, versionPriority: 1 });
     assert.deepEqual(core.metadata!.labels, { 'kube-aggregator.kubernetes.io/automanaged': 'onstart' });
     for (const s of services) {
-      strategy.prepareForCreate(s);
+      prepareNew(strategy, s);
       assert.deepEqual(strategy.validate(s), [], s.metadata!.name);
     }
   });

@@ -83,13 +83,12 @@ export const apiServiceStrategy = defineStrategy(
       column('Available', 'string', 'Whether this service is available.', availableCell),
       ageColumn,
     ],
+    defaults: prepare,
     prepareForCreate(obj) {
       // A remote APIService's availability is for a controller to find out; a local one is always
       // available, as kube's availability controller reports at once.
       obj.status = spec(obj).service ? {} : { conditions: [localAvailable(nowTimestamp())] };
-      prepare(obj);
     },
-    prepareForUpdate: prepare,
     validate,
   },
 );

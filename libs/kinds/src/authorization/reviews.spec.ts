@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, invalid, isStatusError, type KubeObject } from '@kapi/api-machinery';
 import {
@@ -32,7 +33,7 @@ describe('review kinds: resource info', () => {
 
   it('are never stored: the generic store refuses them before anything else', () => {
     for (const s of reviewStrategies) {
-      assert.throws(() => s.prepareForCreate({}), (err) => isStatusError(err) && err.httpCode === 405);
+      assert.throws(() => prepareNew(s, {}), (err) => isStatusError(err) && err.httpCode === 405);
     }
   });
 });

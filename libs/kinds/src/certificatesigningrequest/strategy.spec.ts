@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { checkCsrDer, certificateSigningRequestStrategy as strategy, csrRequestError } from './strategy.js';
 
@@ -22,7 +23,7 @@ const csr = (spec: Record<string, unknown> = {}): KubeObject => ({
 });
 const created = (spec: Record<string, unknown> = {}) => {
   const obj = csr(spec);
-  strategy.prepareForCreate(obj, USER);
+  prepareNew(strategy, obj, USER);
   return obj;
 };
 const errors = (spec: Record<string, unknown> = {}) => strategy.validate(created(spec)).map(renderFieldError);
@@ -103,7 +104,7 @@ describe('certificateSigningRequestStrategy approval and status', () => {
   it('keeps the spec on a main update', () => {
     const old = created();
     const next = csr({ signerName: 'example.com/other' });
-    strategy.prepareForUpdate(next, old);
+    prepareChanged(strategy, next, old);
     assert.deepEqual(next.spec, old.spec);
   });
 });

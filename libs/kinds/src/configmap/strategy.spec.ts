@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { invalid, isConfigMapKey, isDns1123Subdomain, renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { STANDARD_VERBS } from '../strategy.js';
 import { configMapStrategy } from './strategy.js';
@@ -140,7 +141,7 @@ describe('configMapStrategy fields and columns', () => {
 
   it('leaves creation as it is (no defaults of its own)', () => {
     const obj = cm({ data: { a: '1' } });
-    configMapStrategy.prepareForCreate(obj);
+    prepareNew(configMapStrategy, obj);
     assert.deepEqual(obj, cm({ data: { a: '1' } }));
   });
 });

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { scheduleError } from './schedule.js';
 import { cronJobStrategy } from './strategy.js';
@@ -7,7 +8,7 @@ import { cronJobStrategy } from './strategy.js';
 const jobTemplate = (restartPolicy = 'OnFailure') => ({ spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox' }], restartPolicy } } } });
 const prepared = (spec: Record<string, unknown>, name = 'nightly') => {
   const obj: KubeObject = { metadata: { name, namespace: 'ns' }, spec };
-  cronJobStrategy.prepareForCreate(obj);
+  prepareNew(cronJobStrategy, obj);
   return obj;
 };
 const errors = (spec: Record<string, unknown>, name?: string) => cronJobStrategy.validate(prepared(spec, name)).map(renderFieldError);

@@ -114,11 +114,10 @@ export const cronJobStrategy = defineStrategy(
       ...templateColumns(jobTemplateOf),
       selectorColumn((obj) => spec(obj).jobTemplate?.spec?.selector),
     ],
+    defaults: prepare,
     prepareForCreate: (obj) => {
       obj.status = {};
-      prepare(obj);
     },
-    prepareForUpdate: prepare,
     validate: (obj) => {
       const errs = validateSpec(spec(obj));
       const name = obj.metadata?.name ?? '';

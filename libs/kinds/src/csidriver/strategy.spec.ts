@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { csiDriverStrategy } from './strategy.js';
 
 const driver = (spec?: Record<string, unknown>): KubeObject => ({ apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: 'csi.example.com' }, ...(spec ? { spec } : {}) });
 const prepared = (spec?: Record<string, unknown>) => {
   const obj = driver(spec);
-  csiDriverStrategy.prepareForCreate(obj);
+  prepareNew(csiDriverStrategy, obj);
   return obj;
 };
 const errors = (spec: Record<string, unknown>) => csiDriverStrategy.validate(prepared(spec)).map(renderFieldError);

@@ -115,8 +115,7 @@ export const csiDriverStrategy = defineStrategy(
       ),
       ageColumn,
     ],
-    prepareForCreate: applyDefaults,
-    prepareForUpdate: applyDefaults,
+    defaults: applyDefaults,
     validate: (obj) => validateSpec(spec(obj)),
     validateUpdate(obj, old) {
       const errs: FieldError[] = [];

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { storageKey } from '../catalogue.js';
 import { customResourceDefinitionStrategy as strategy } from './strategy.js';
@@ -11,7 +12,7 @@ const crd = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({
 });
 const prepared = (name: string, spec: Record<string, unknown> = {}) => {
   const obj = crd(name, spec);
-  strategy.prepareForCreate(obj);
+  prepareNew(strategy, obj);
   return obj;
 };
 const errors = (name: string, spec: Record<string, unknown> = {}) => strategy.validate(prepared(name, spec)).map(renderFieldError);
@@ -61,7 +62,7 @@ describe('customResourceDefinitionStrategy update', () => {
     const old = prepared('widgets.example.com');
     const next = crd('widgets.example.com', { scope: 'Cluster', versions: [{ name: 'v1', served: true, storage: false, schema }, { name: 'v2', served: true, storage: true, schema }] });
     next.status = old.status;
-    strategy.prepareForUpdate(next, old);
+    prepareChanged(strategy, next, old);
     assert.deepEqual((next.status as { storedVersions: string[] }).storedVersions, ['v1', 'v2']);
     assert.deepEqual(strategy.validateUpdate(next, old).map(renderFieldError), ['spec.scope: Invalid value: "Cluster": field is immutable']);
   });

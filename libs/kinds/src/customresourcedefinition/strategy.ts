@@ -129,13 +129,12 @@ export const customResourceDefinitionStrategy = defineStrategy(
       nameColumn,
       { name: 'Created At', type: 'date', format: '', description: ageColumn.description, priority: 0, cell: (obj) => obj.metadata?.creationTimestamp ?? '' },
     ],
+    defaults: applyDefaults,
     prepareForCreate(obj) {
-      applyDefaults(obj);
       const stored = storageVersion(obj);
       obj.status = { acceptedNames: { plural: '', kind: '' }, storedVersions: stored ? [stored] : [] };
     },
     prepareForUpdate(obj, old) {
-      applyDefaults(obj);
       // A new storage version joins the stored versions, as kube's strategy records it.
       const stored = storageVersion(obj);
       const status = (obj.status ?? old.status ?? {}) as { storedVersions?: string[] };

@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { daemonSetStrategy } from './strategy.js';
 
 const template = () => ({ metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'agent:1' }], nodeSelector: { os: 'linux' } } });
 const prepared = (spec: Record<string, unknown>) => {
   const obj: KubeObject = { metadata: { name: 'agent', namespace: 'ns' }, spec };
-  daemonSetStrategy.prepareForCreate(obj);
+  prepareNew(daemonSetStrategy, obj);
   return obj;
 };
 const errors = (spec: Record<string, unknown>) => daemonSetStrategy.validate(prepared(spec)).map(renderFieldError);

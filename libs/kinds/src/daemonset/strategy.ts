@@ -106,11 +106,10 @@ export const daemonSetStrategy = defineStrategy(
       ...templateColumns(templateOfSpec),
       column('Selector', 'string', 'A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template\'s labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', (obj) => formatLabelSelector(spec(obj).selector), 1),
     ],
+    defaults: prepare,
     prepareForCreate: (obj) => {
       obj.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
-      prepare(obj);
     },
-    prepareForUpdate: prepare,
     validate,
     validateUpdate: immutableSelector,
   },

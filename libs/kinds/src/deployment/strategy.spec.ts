@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { applyScale, scaleColumns, scaleOf } from '../scale.js';
@@ -10,7 +11,7 @@ const deployment = (spec: Record<string, unknown>): KubeObject => ({ apiVersion:
 const valid = () => ({ selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [nginx] } } });
 const prepared = (spec: Record<string, unknown>) => {
   const obj = deployment(spec);
-  deploymentStrategy.prepareForCreate(obj);
+  prepareNew(deploymentStrategy, obj);
   return obj;
 };
 const errors = (spec: Record<string, unknown>) => deploymentStrategy.validate(prepared(spec)).map(renderFieldError);
@@ -96,7 +97,7 @@ describe('deploymentStrategy.validate', () => {
     old.metadata = { ...old.metadata, generation: 3 };
     const next = structuredClone(old);
     next.metadata!.annotations = { note: 'x' };
-    deploymentStrategy.prepareForUpdate(next, old);
+    prepareChanged(deploymentStrategy, next, old);
     assert.equal(next.metadata?.generation, 4);
   });
 });

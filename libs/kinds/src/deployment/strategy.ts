@@ -140,12 +140,11 @@ export const deploymentStrategy = defineStrategy(
       ...templateColumns(templateOfSpec),
       column('Selector', 'string', 'Label selector for pods. Existing pods that match this selector will be affected by this deployment.', (obj) => formatLabelSelector(spec(obj).selector), 1),
     ],
+    defaults: applyDefaults,
     prepareForCreate: (obj) => {
       obj.status = {};
-      applyDefaults(obj);
     },
     prepareForUpdate: (obj, old) => {
-      applyDefaults(obj);
       // A Deployment also counts changes of its annotations (the rollback annotation of old).
       if (!deepEqual(obj.metadata?.annotations ?? {}, old.metadata?.annotations ?? {})) {
         obj.metadata = { ...obj.metadata, generation: (old.metadata?.generation ?? 0) + 1 };

@@ -29,10 +29,7 @@ export const endpointsStrategy = defineStrategy(
       { name: 'Endpoints', type: 'string', format: '', description: 'Endpoints is the list of endpoints in this service.', priority: 0, cell: endpointsCell },
       ageColumn,
     ],
-    prepareForCreate(obj) {
-      for (const s of subsets(obj)) for (const p of s.ports ?? []) p.protocol ??= 'TCP';
-    },
-    prepareForUpdate(obj) {
+    defaults(obj) {
       for (const s of subsets(obj)) for (const p of s.ports ?? []) p.protocol ??= 'TCP';
     },
     validate(obj) {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, parseFieldSelector, renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { eventStrategy, validatePathSegmentName } from './strategy.js';
@@ -69,7 +70,7 @@ describe('eventStrategy.validate (legacy validation, as core/v1 writes get)', ()
 
   it('writes the fields Go always writes, as kube reads them back', () => {
     const obj: KubeObject = { metadata: { name: 'e', namespace: 'default' }, reason: 'Tick' };
-    eventStrategy.prepareForCreate(obj);
+    prepareNew(eventStrategy, obj);
     assert.deepEqual(obj, {
       metadata: { name: 'e', namespace: 'default' },
       reason: 'Tick',

@@ -171,8 +171,7 @@ export const eventStrategy = defineStrategy(
       },
     },
     tableColumns: eventTableColumns,
-    prepareForCreate: fillZeroValues,
-    prepareForUpdate: fillZeroValues,
+    defaults: fillZeroValues,
     validate: legacyValidate,
     selectableFields: (obj) => {
       const e = ev(obj);

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { storageKey } from '../catalogue.js';
 import { eventStrategy } from '../event/strategy.js';
@@ -22,7 +23,7 @@ const v1Event = (fields: Record<string, unknown> = {}): KubeObject => ({
 });
 const errors = (fields: Record<string, unknown> = {}) => {
   const obj = v1Event(fields);
-  strategy.prepareForCreate(obj);
+  prepareNew(strategy, obj);
   return strategy.validate(obj).map(renderFieldError);
 };
 

@@ -133,8 +133,7 @@ export const eventsV1EventStrategy = defineStrategy(
     storageConversion: conversion,
     // kube prints events the same way whichever API they are read through.
     tableColumns: eventStrategy.tableColumns.map((c) => ({ ...c, cell: (obj, now) => c.cell(toCoreEvent(obj), now) })),
-    prepareForCreate: fillZeroValues,
-    prepareForUpdate: fillZeroValues,
+    defaults: fillZeroValues,
     validate: validateCreate,
     validateUpdate: (obj) => legacyValidate(toCoreEvent(obj)),
     selectableFields(obj) {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from './bootstrap.js';
 import { flowSchemaStrategy as strategy } from './strategy.js';
@@ -8,14 +9,14 @@ const schema = (spec: Record<string, unknown>): KubeObject => ({ metadata: { nam
 const rule = { subjects: [{ kind: 'Group', group: { name: 'dev' } }], nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/x'] }] };
 const errors = (spec: Record<string, unknown>) => {
   const obj = schema(spec);
-  strategy.prepareForCreate(obj);
+  prepareNew(strategy, obj);
   return strategy.validate(obj).map(renderFieldError);
 };
 
 describe('flowSchemaStrategy', () => {
   it('defaults matchingPrecedence to 1000', () => {
     const obj = schema({ priorityLevelConfiguration: { name: 'global-default' }, rules: [rule] });
-    strategy.prepareForCreate(obj);
+    prepareNew(strategy, obj);
     assert.equal((obj.spec as { matchingPrecedence: number }).matchingPrecedence, 1000);
     assert.deepEqual(strategy.validate(obj), []);
   });
@@ -47,7 +48,7 @@ describe("kube's bootstrap flow schemas", () => {
     const levels = new Set([...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS].map((l) => l.metadata!.name));
     for (const obj of schemas) {
       const copy = structuredClone(obj);
-      strategy.prepareForCreate(copy);
+      prepareNew(strategy, copy);
       assert.deepEqual(copy.spec, obj.spec, obj.metadata!.name);
       assert.deepEqual(strategy.validate(copy), [], obj.metadata!.name);
       assert.ok(levels.has((obj.spec as { priorityLevelConfiguration: { name: string } }).priorityLevelConfiguration.name), obj.metadata!.name);

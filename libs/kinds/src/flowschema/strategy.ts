@@ -109,11 +109,10 @@ export const flowSchemaStrategy = defineStrategy(
         return dangling?.status ?? '?';
       }),
     ],
+    defaults: applyDefaults,
     prepareForCreate(obj) {
       obj.status = {};
-      applyDefaults(obj);
     },
-    prepareForUpdate: applyDefaults,
     validate,
   },
 );

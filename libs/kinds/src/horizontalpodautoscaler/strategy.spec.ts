@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { horizontalPodAutoscalerStrategy as hpa } from './strategy.js';
 
 const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' };
 const prepared = (spec: Record<string, unknown>) => {
   const obj: KubeObject = { metadata: { name: 'web', namespace: 'ns' }, spec };
-  hpa.prepareForCreate(obj);
+  prepareNew(hpa, obj);
   return obj;
 };
 

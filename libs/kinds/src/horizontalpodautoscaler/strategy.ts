@@ -208,11 +208,10 @@ export const horizontalPodAutoscalerStrategy = defineStrategy(
       column('Replicas', 'string', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.', (obj) => (obj.status as { currentReplicas?: number } | undefined)?.currentReplicas ?? 0),
       ageColumn,
     ],
+    defaults: prepare,
     prepareForCreate: (obj) => {
       obj.status = { desiredReplicas: 0 };
-      prepare(obj);
     },
-    prepareForUpdate: prepare,
     validate,
   },
 );

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { storageKey } from '../catalogue.js';
 import { ingressStrategy as strategy } from './strategy.js';
@@ -17,7 +18,7 @@ describe('ingressStrategy', () => {
 
   it('drops a client status on create', () => {
     const obj = ingress({ defaultBackend: backend }, { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } });
-    strategy.prepareForCreate(obj);
+    prepareNew(strategy, obj);
     assert.deepEqual(obj.status, { loadBalancer: {} });
   });
 

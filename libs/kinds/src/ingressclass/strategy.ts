@@ -55,7 +55,7 @@ export const ingressClassStrategy = defineStrategy(
       }),
       ageColumn,
     ],
-    prepareForCreate(obj) {
+    defaults(obj) {
       const p = spec(obj).parameters;
       if (p && typeof p === 'object') p.scope ??= 'Cluster';
     },

@@ -1,11 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { jobStrategy } from './strategy.js';
 
 const prepared = (spec: Record<string, unknown>, uid = 'u-1') => {
   const obj: KubeObject = { metadata: { name: 'pi', namespace: 'ns', uid }, spec };
-  jobStrategy.prepareForCreate(obj);
+  prepareNew(jobStrategy, obj);
   return obj;
 };
 const pod = (restartPolicy = 'Never') => ({ spec: { containers: [{ name: 'pi', image: 'perl' }], restartPolicy } });

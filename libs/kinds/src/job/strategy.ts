@@ -235,14 +235,13 @@ export const jobStrategy = defineStrategy(
       ...templateColumns(templateOfSpec),
       selectorColumn((obj) => spec(obj).selector),
     ],
+    defaults: applyDefaults,
     prepareForCreate: (obj) => {
       obj.status = {};
-      applyDefaults(obj);
       generateSelector(obj);
       copyTemplateLabels(obj);
     },
     prepareForUpdate: (obj) => {
-      applyDefaults(obj);
       copyTemplateLabels(obj);
     },
     validate,

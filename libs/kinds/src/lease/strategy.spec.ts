@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { leaseStrategy } from './strategy.js';
@@ -31,11 +32,11 @@ describe('leaseStrategy.validate', () => {
 
   it('drops strategy and preferredHolder, as kube 1.33 does without CoordinatedLeaderElection, unless already in use', () => {
     const created = lease({ holderIdentity: 'a', strategy: 'OldestEmulationVersion', preferredHolder: 'b' });
-    leaseStrategy.prepareForCreate(created);
+    prepareNew(leaseStrategy, created);
     assert.deepEqual(created.spec, { holderIdentity: 'a' });
     const old = lease({ strategy: 'OldestEmulationVersion' });
     const next = lease({ strategy: 'OldestEmulationVersion', preferredHolder: 'b' });
-    leaseStrategy.prepareForUpdate(next, old);
+    prepareChanged(leaseStrategy, next, old);
     assert.deepEqual(next.spec, { strategy: 'OldestEmulationVersion', preferredHolder: 'b' });
   });
 });

@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { limitRangeStrategy } from './strategy.js';
 
 const lr = (limits: unknown[]): KubeObject => ({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits', namespace: 'ns' }, spec: { limits } });
 const prepared = (limits: unknown[]) => {
   const obj = lr(limits);
-  limitRangeStrategy.prepareForCreate(obj);
+  prepareNew(limitRangeStrategy, obj);
   return obj;
 };
 const errors = (limits: unknown[]) => limitRangeStrategy.validate(prepared(limits)).map(renderFieldError);

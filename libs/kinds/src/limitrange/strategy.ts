@@ -172,8 +172,7 @@ export const limitRangeStrategy = defineStrategy(
       spec: { fields: { 1: { name: 'limits', type: { message: () => limitRangeItemSchema }, repeated: true } } },
     }),
     tableColumns: [nameColumn, createdAtColumn],
-    prepareForCreate: normalize,
-    prepareForUpdate: normalize,
+    defaults: normalize,
     validate(obj) {
       const seen = new Set<string>();
       return limits(obj).flatMap((item, i) => validateItem(item ?? {}, i, seen));

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { storageKey } from '../catalogue.js';
 import { mutatingWebhookConfigurationStrategy as strategy } from './strategy.js';
@@ -14,7 +15,7 @@ const hook = (fields: Record<string, unknown> = {}) => ({
 });
 const config = (...webhooks: unknown[]): KubeObject => ({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'm' }, webhooks });
 const prepared = (obj: KubeObject) => {
-  strategy.prepareForCreate(obj);
+  prepareNew(strategy, obj);
   return obj;
 };
 const errors = (...webhooks: unknown[]) => strategy.validate(prepared(config(...webhooks))).map(renderFieldError);

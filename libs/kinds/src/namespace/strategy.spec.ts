@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from '../strategy.js';
 import { decodeProtobufObject, isDns1123Label, isQualifiedName, renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { NAMESPACE_NAME_LABEL, namespaceStrategy } from './strategy.js';
@@ -34,7 +35,7 @@ describe('namespaceStrategy.info', () => {
 describe('namespaceStrategy.prepareForCreate', () => {
   it('sets phase Active, the kubernetes finalizer and the name label', () => {
     const obj = ns('team-a');
-    namespaceStrategy.prepareForCreate(obj);
+    prepareNew(namespaceStrategy, obj);
     assert.deepEqual(obj.status, { phase: 'Active' });
     assert.deepEqual(obj.spec, { finalizers: ['kubernetes'] });
     assert.deepEqual(obj.metadata?.labels, { 'kubernetes.io/metadata.name': 'team-a' });
@@ -42,24 +43,24 @@ describe('namespaceStrategy.prepareForCreate', () => {
 
   it('ignores a status the client sent', () => {
     const obj = ns('team-a', { status: { phase: 'Terminating' } });
-    namespaceStrategy.prepareForCreate(obj);
+    prepareNew(namespaceStrategy, obj);
     assert.deepEqual(obj.status, { phase: 'Active' });
   });
 
   it('keeps the client\'s finalizers and appends kubernetes once', () => {
     const withOthers = ns('a', { spec: { finalizers: ['example.com/x'] } });
-    namespaceStrategy.prepareForCreate(withOthers);
+    prepareNew(namespaceStrategy, withOthers);
     assert.deepEqual(withOthers.spec, { finalizers: ['example.com/x', 'kubernetes'] });
 
     const already = ns('b', { spec: { finalizers: ['kubernetes', 'example.com/x'] } });
-    namespaceStrategy.prepareForCreate(already);
+    prepareNew(namespaceStrategy, already);
     assert.deepEqual(already.spec, { finalizers: ['kubernetes', 'example.com/x'] });
   });
 
   it('keeps the client\'s labels and overrides a wrong name label', () => {
     const obj = ns('team-a');
     obj.metadata!.labels = { env: 'prod', 'kubernetes.io/metadata.name': 'liar' };
-    namespaceStrategy.prepareForCreate(obj);
+    prepareNew(namespaceStrategy, obj);
     assert.deepEqual(obj.metadata?.labels, { env: 'prod', 'kubernetes.io/metadata.name': 'team-a' });
   });
 });
@@ -74,18 +75,18 @@ describe('namespaceStrategy.prepareForUpdate', () => {
 
   it('keeps spec and status from the stored object', () => {
     const next: KubeObject = { ...old(), spec: { finalizers: [] }, status: { phase: 'Terminating' } };
-    namespaceStrategy.prepareForUpdate(next, old());
+    prepareChanged(namespaceStrategy, next, old());
     assert.deepEqual(next.spec, { finalizers: ['kubernetes'] });
     assert.deepEqual(next.status, { phase: 'Active' });
   });
 
   it('puts the name label back when an update drops or changes it', () => {
     const dropped: KubeObject = { ...old(), metadata: { name: 'team-a', labels: { env: 'dev' } } };
-    namespaceStrategy.prepareForUpdate(dropped, old());
+    prepareChanged(namespaceStrategy, dropped, old());
     assert.deepEqual(dropped.metadata?.labels, { env: 'dev', 'kubernetes.io/metadata.name': 'team-a' });
 
     const changed: KubeObject = { ...old(), metadata: { name: 'team-a', labels: { 'kubernetes.io/metadata.name': 'x' } } };
-    namespaceStrategy.prepareForUpdate(changed, old());
+    prepareChanged(namespaceStrategy, changed, old());
     assert.equal(changed.metadata?.labels?.['kubernetes.io/metadata.name'], 'team-a');
   });
 });

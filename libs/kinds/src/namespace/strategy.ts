@@ -43,6 +43,10 @@ export const namespaceStrategy = defineStrategy(
       },
       ageColumn,
     ],
+    // SetDefaults_Namespace: the namespace's name as a label (the strategy keeps it there).
+    defaults(obj) {
+      obj.metadata = { ...obj.metadata, labels: { ...obj.metadata?.labels, [NAMESPACE_NAME_LABEL]: obj.metadata?.name ?? '' } };
+    },
     prepareForCreate(obj) {
       obj.status = { phase: 'Active' };
       const finalizers = spec(obj).finalizers ?? [];

@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { networkPolicyStrategy as strategy } from './strategy.js';
 
 const policy = (spec: Record<string, unknown>): KubeObject => ({ metadata: { name: 'np', namespace: 'default' }, spec });
 const prepared = (spec: Record<string, unknown>) => {
   const obj = policy(spec);
-  strategy.prepareForCreate(obj);
+  prepareNew(strategy, obj);
   return obj;
 };
 

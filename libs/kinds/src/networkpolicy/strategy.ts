@@ -93,8 +93,7 @@ export const networkPolicyStrategy = defineStrategy(
       column('Pod-Selector', 'string', 'podSelector selects the pods to which this NetworkPolicy object applies.', (obj) => formatLabelSelector(spec(obj).podSelector)),
       ageColumn,
     ],
-    prepareForCreate: applyDefaults,
-    prepareForUpdate: applyDefaults,
+    defaults: applyDefaults,
     validate,
   },
 );

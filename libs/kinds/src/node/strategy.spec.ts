@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { nodeStrategy } from './strategy.js';
 
@@ -41,7 +42,7 @@ describe('nodeStrategy', () => {
 
   it('keeps the status a kubelet registers with, allocatable defaulting to capacity', () => {
     const obj = node({ status: { capacity: { cpu: '2' } } });
-    nodeStrategy.prepareForCreate(obj);
+    prepareNew(nodeStrategy, obj);
     assert.deepEqual(obj.status, { capacity: { cpu: '2' }, allocatable: { cpu: '2' } });
   });
 

@@ -77,8 +77,9 @@ export const nodeStrategy = defineStrategy(
       column('Kernel-Version', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1, (o) => info(o, 'kernelVersion')),
       column('Container-Runtime', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1, (o) => info(o, 'containerRuntimeVersion')),
     ],
-    // A kubelet registers its node with its status; allocatable defaults to capacity.
-    prepareForCreate(obj) {
+    // A kubelet registers its node with its status. SetDefaults_NodeStatus: what a node can
+    // allocate is, unless it says, its capacity.
+    defaults(obj) {
       const status = nodeStatus(obj);
       if (status.capacity && !status.allocatable) status.allocatable = { ...status.capacity };
       obj.status = status;

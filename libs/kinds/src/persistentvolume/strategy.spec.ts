@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { accessModesCell, persistentVolumeStrategy } from './strategy.js';
 
@@ -10,7 +11,7 @@ const hostPath = { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'],
 describe('persistentVolumeStrategy', () => {
   it('defaults reclaim policy and volume mode and starts Pending', () => {
     const obj = pv({ ...hostPath });
-    persistentVolumeStrategy.prepareForCreate(obj);
+    prepareNew(persistentVolumeStrategy, obj);
     assert.equal((obj.spec as { persistentVolumeReclaimPolicy: string }).persistentVolumeReclaimPolicy, 'Retain');
     assert.equal((obj.spec as { volumeMode: string }).volumeMode, 'Filesystem');
     assert.equal((obj.status as { phase: string }).phase, 'Pending');
@@ -20,14 +21,14 @@ describe('persistentVolumeStrategy', () => {
   it('keeps capacity in canonical quantities and prints the annotated storage class first', () => {
     const obj = pv({ ...hostPath, capacity: { storage: '1024Mi' }, storageClassName: 'fast' });
     obj.metadata = { ...obj.metadata, annotations: { 'volume.beta.kubernetes.io/storage-class': 'legacy' } };
-    persistentVolumeStrategy.prepareForCreate(obj);
+    prepareNew(persistentVolumeStrategy, obj);
     assert.deepEqual((obj.spec as { capacity: unknown }).capacity, { storage: '1Gi' });
     assert.deepEqual(persistentVolumeStrategy.tableColumns.filter((c) => ['Capacity', 'StorageClass'].includes(c.name)).map((c) => c.cell(obj, NOW)), ['1Gi', 'legacy']);
   });
 
   it('wants capacity, access modes and exactly one source', () => {
     const obj = pv({ accessModes: ['ReadWriteEverywhere'], nfs: { server: 's', path: '/' }, hostPath: { path: '/' } });
-    persistentVolumeStrategy.prepareForCreate(obj);
+    prepareNew(persistentVolumeStrategy, obj);
     assert.deepEqual(persistentVolumeStrategy.validate(obj).map(renderFieldError), [
       'spec.accessModes: Unsupported value: "ReadWriteEverywhere": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
       'spec.capacity: Required value',
@@ -35,7 +36,7 @@ describe('persistentVolumeStrategy', () => {
       'spec.nfs: Forbidden: may not specify more than 1 volume type',
     ]);
     const none = pv({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] });
-    persistentVolumeStrategy.prepareForCreate(none);
+    prepareNew(persistentVolumeStrategy, none);
     assert.deepEqual(persistentVolumeStrategy.validate(none).map(renderFieldError), ['spec: Required value: must specify a volume type']);
   });
 
@@ -45,7 +46,7 @@ describe('persistentVolumeStrategy', () => {
       ['VolumeAttributesClass', 0], ['Reason', 0], ['Age', 0], ['VolumeMode', 1],
     ]);
     const obj = pv({ ...hostPath, accessModes: ['ReadWriteMany', 'ReadWriteOnce'], claimRef: { namespace: 'ns', name: 'data' }, storageClassName: 'fast' });
-    persistentVolumeStrategy.prepareForCreate(obj);
+    prepareNew(persistentVolumeStrategy, obj);
     assert.deepEqual(persistentVolumeStrategy.tableColumns.map((c) => c.cell(obj, NOW)), ['pv-1', '1Gi', 'RWO,RWX', 'Retain', 'Pending', 'ns/data', 'fast', '<unset>', '', '30s', 'Filesystem']);
     assert.equal(accessModesCell(['ReadWriteOncePod', 'ReadOnlyMany']), 'ROX,RWOP');
   });

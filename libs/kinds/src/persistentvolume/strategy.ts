@@ -118,11 +118,10 @@ export const persistentVolumeStrategy = defineStrategy(
       ageColumn,
       volumeColumn('VolumeMode', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.', 1, (o) => pvSpec(o).volumeMode ?? '<unset>'),
     ],
+    defaults: applyDefaults,
     prepareForCreate(obj) {
-      applyDefaults(obj);
       obj.status = { phase: 'Pending', lastPhaseTransitionTime: nowTimestamp() };
     },
-    prepareForUpdate: applyDefaults,
     validate: (obj) => validateSpec(pvSpec(obj)),
     validateUpdate(obj, old) {
       const errs: FieldError[] = [];

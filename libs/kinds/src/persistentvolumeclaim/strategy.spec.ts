@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { persistentVolumeClaimStrategy } from './strategy.js';
 
@@ -16,7 +17,7 @@ const basic = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage
 describe('persistentVolumeClaimStrategy', () => {
   it('defaults the volume mode and starts Pending', () => {
     const obj = claim({ ...basic });
-    persistentVolumeClaimStrategy.prepareForCreate(obj);
+    prepareNew(persistentVolumeClaimStrategy, obj);
     assert.equal((obj.spec as { volumeMode: string }).volumeMode, 'Filesystem');
     assert.deepEqual(obj.status, { phase: 'Pending' });
     assert.deepEqual(persistentVolumeClaimStrategy.validate(obj), []);

@@ -93,11 +93,10 @@ export const persistentVolumeClaimStrategy = defineStrategy(
       ageColumn,
       volumeColumn('VolumeMode', 'volumeMode defines what type of volume is required by the claim.', 1, (o) => claimSpec(o).volumeMode ?? '<unset>'),
     ],
+    defaults: applyDefaults,
     prepareForCreate(obj) {
-      applyDefaults(obj);
       obj.status = { phase: 'Pending' };
     },
-    prepareForUpdate: applyDefaults,
     validate: (obj) => validateSpec(claimSpec(obj)),
     validateUpdate: validateSpecUpdate,
   },

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { checkFieldSelector } from '../strategy.js';
 import { parseFieldSelector } from '@kapi/api-machinery';
@@ -8,7 +9,7 @@ import { podGracePeriod, podQosClass, podStrategy, podSummary } from './strategy
 const pod = (spec: Record<string, unknown>, extra: Partial<KubeObject> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'ns' }, spec, ...extra });
 const created = (spec: Record<string, unknown>) => {
   const obj = pod(structuredClone(spec));
-  podStrategy.prepareForCreate(obj);
+  prepareNew(podStrategy, obj);
   return obj;
 };
 const errors = (spec: Record<string, unknown>) => podStrategy.validate(created(spec)).map(renderFieldError);

@@ -335,6 +335,14 @@ function validateResize(obj: KubeObject, old: KubeObject): FieldError[] {
   return errs;
 }
 
+/**
+ * v1 writes the deprecated serviceAccount beside serviceAccountName (kube's conversion does, on every
+ * encode), also when admission chose the account after defaulting.
+ */
+function mirrorServiceAccount(spec: PodSpec): void {
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+}
+
 function prepare(obj: KubeObject): PodSpec {
   if (!obj.spec || typeof obj.spec !== 'object') obj.spec = {};
   const spec = obj.spec as PodSpec;
@@ -385,14 +393,16 @@ export const podStrategy = defineStrategy(
         },
       },
     },
+    defaults: (obj) => void prepare(obj),
+    prepareForUpdate: (obj) => mirrorServiceAccount(podSpec(obj)),
     prepareForCreate(obj) {
-      const spec = prepare(obj);
+      const spec = podSpec(obj);
+      mirrorServiceAccount(spec);
       const conditions: PodCondition[] = spec.schedulingGates?.length
         ? [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }]
         : [];
       obj.status = { phase: 'Pending', ...(conditions.length ? { conditions } : {}), qosClass: podQosClass(spec) };
     },
-    prepareForUpdate: (obj) => void prepare(obj),
     validate: (obj) => validatePodSpec(podSpec(obj), 'spec'),
     validateUpdate: (obj, old) => validatePodSpecUpdate(podSpec(obj), podSpec(old)),
     gracePeriod: podGracePeriod,

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { podDisruptionBudgetStrategy } from './strategy.js';
 
@@ -15,7 +16,7 @@ describe('podDisruptionBudgetStrategy', () => {
 
   it('starts with an empty status, as the disruption controller has not seen it', () => {
     const obj = pdb({ minAvailable: 1 });
-    podDisruptionBudgetStrategy.prepareForCreate(obj);
+    prepareNew(podDisruptionBudgetStrategy, obj);
     assert.deepEqual(obj.status, { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });
   });
 
@@ -31,14 +32,14 @@ describe('podDisruptionBudgetStrategy', () => {
 
   it('prints NAME MIN AVAILABLE MAX UNAVAILABLE ALLOWED DISRUPTIONS AGE', () => {
     const obj = pdb({ maxUnavailable: '25%' });
-    podDisruptionBudgetStrategy.prepareForCreate(obj);
+    prepareNew(podDisruptionBudgetStrategy, obj);
     assert.deepEqual(podDisruptionBudgetStrategy.tableColumns.map((c) => c.name), ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']);
     assert.deepEqual(podDisruptionBudgetStrategy.tableColumns.map((c) => c.cell(obj, NOW)), ['guard', 'N/A', '25%', 0, '30s']);
   });
 
   it('refuses negative counters in a status write', () => {
     const before = pdb({ minAvailable: 1 });
-    podDisruptionBudgetStrategy.prepareForCreate(before);
+    prepareNew(podDisruptionBudgetStrategy, before);
     const rules = podDisruptionBudgetStrategy.subresourceUpdates!.status;
     const stored = rules.prepareForUpdate({ ...before, spec: {}, status: { disruptionsAllowed: -1, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } }, before);
     assert.deepEqual(stored.spec, { minAvailable: 1 });

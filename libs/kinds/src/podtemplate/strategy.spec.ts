@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { imageTag } from './pod-spec.js';
 import { formatLabels, podTemplateStrategy } from './strategy.js';
@@ -7,7 +8,7 @@ import { formatLabels, podTemplateStrategy } from './strategy.js';
 const pt = (template: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'web', namespace: 'ns' }, template });
 const prepared = (template: Record<string, unknown>) => {
   const obj = pt(template);
-  podTemplateStrategy.prepareForCreate(obj);
+  prepareNew(podTemplateStrategy, obj);
   return obj;
 };
 const errors = (template: Record<string, unknown>) => podTemplateStrategy.validate(prepared(template)).map(renderFieldError);

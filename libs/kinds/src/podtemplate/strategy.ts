@@ -38,8 +38,7 @@ export const podTemplateStrategy = defineStrategy(
       column('Images', 'Images referenced by each container in the template.', (obj) => (template(obj).spec?.containers ?? []).map((c) => c?.image ?? '').join(',')),
       column('Pod Labels', 'The labels for the pod template.', (obj) => formatLabels(template(obj).metadata?.labels)),
     ],
-    prepareForCreate: prepare,
-    prepareForUpdate: prepare,
+    defaults: prepare,
     validate: (obj) => validatePodTemplateSpec(template(obj), 'template'),
   },
 );

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, invalid, renderFieldError, StatusError, type KubeObject } from '@kapi/api-machinery';
 import { priorityClassStrategy, SYSTEM_PRIORITY_CLASSES } from './strategy.js';
@@ -7,7 +8,7 @@ import { priorityClassStrategy, SYSTEM_PRIORITY_CLASSES } from './strategy.js';
 const pc = (name: string, fields: Partial<KubeObject> = {}): KubeObject => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, ...fields });
 const prepared = (name: string, fields: Partial<KubeObject> = {}) => {
   const obj = pc(name, fields);
-  priorityClassStrategy.prepareForCreate(obj);
+  prepareNew(priorityClassStrategy, obj);
   return obj;
 };
 const errors = (name: string, fields: Partial<KubeObject> = {}) => priorityClassStrategy.validate(prepared(name, fields)).map(renderFieldError);

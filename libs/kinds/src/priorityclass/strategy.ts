@@ -86,11 +86,10 @@ export const priorityClassStrategy = defineStrategy(
       ageColumn,
       column('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.', (obj) => pc(obj).preemptionPolicy ?? ''),
     ],
+    defaults: prepare,
     prepareForCreate(obj) {
-      prepare(obj);
       obj.metadata = { ...obj.metadata, generation: 1 };
     },
-    prepareForUpdate: prepare,
     validate(obj) {
       const errs: FieldError[] = [];
       const p = pc(obj);

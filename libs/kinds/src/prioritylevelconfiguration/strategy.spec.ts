@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { MANDATORY_PRIORITY_LEVELS, SUGGESTED_PRIORITY_LEVELS } from '../flowschema/bootstrap.js';
 import { priorityLevelConfigurationStrategy as strategy } from './strategy.js';
@@ -7,7 +8,7 @@ import { priorityLevelConfigurationStrategy as strategy } from './strategy.js';
 const level = (name: string, spec: Record<string, unknown>): KubeObject => ({ metadata: { name }, spec });
 const prepared = (name: string, spec: Record<string, unknown>) => {
   const obj = level(name, spec);
-  strategy.prepareForCreate(obj);
+  prepareNew(strategy, obj);
   return obj;
 };
 const errors = (name: string, spec: Record<string, unknown>) => strategy.validate(prepared(name, spec)).map(renderFieldError);
@@ -45,7 +46,7 @@ describe('priorityLevelConfigurationStrategy', () => {
   it("accepts kube's bootstrap levels unchanged by defaulting", () => {
     for (const obj of [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS]) {
       const copy = structuredClone(obj);
-      strategy.prepareForCreate(copy);
+      prepareNew(strategy, copy);
       assert.deepEqual(copy.spec, obj.spec, obj.metadata!.name);
       assert.deepEqual(strategy.validate(copy), [], obj.metadata!.name);
     }

@@ -114,11 +114,10 @@ export const priorityLevelConfigurationStrategy = defineStrategy(
       column('QueueLengthLimit', 'string', '`queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this priority level at a time.', limitedCell((l) => l.limitResponse?.queuing?.queueLengthLimit)),
       ageColumn,
     ],
+    defaults: applyDefaults,
     prepareForCreate(obj) {
       obj.status = {};
-      applyDefaults(obj);
     },
-    prepareForUpdate: applyDefaults,
     validate,
   },
 );

@@ -1,6 +1,7 @@
 // The four RBAC kinds as discovery, kubectl's table printing and its protobuf create generators see them.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { buildTable, decodeProtobufObject, type KubeObject } from '@kapi/api-machinery';
 import { STANDARD_VERBS } from '../strategy.js';
@@ -134,12 +135,12 @@ describe('RBAC kinds: protobuf', () => {
 describe('RBAC kinds: writes', () => {
   it('defaults bindings on create and update, and keeps roleRef', () => {
     const obj: KubeObject = { metadata: { name: 'b', namespace: 'x' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'User', name: 'jane' }] };
-    roleBindingStrategy.prepareForCreate(obj);
+    prepareNew(roleBindingStrategy, obj);
     assert.deepEqual(obj.roleRef, { kind: 'Role', name: 'r', apiGroup: G });
     assert.deepEqual(roleBindingStrategy.validate(obj), []);
     const changed = structuredClone(obj);
     changed.roleRef = { kind: 'ClusterRole', name: 'r' };
-    roleBindingStrategy.prepareForUpdate(changed, obj);
+    prepareChanged(roleBindingStrategy, changed, obj);
     assert.equal(roleBindingStrategy.validateUpdate(changed, obj).length, 1);
   });
 

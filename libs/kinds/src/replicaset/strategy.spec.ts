@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { scaleOf } from '../scale.js';
 import { replicaSetStrategy } from './strategy.js';
@@ -7,7 +8,7 @@ import { replicaSetStrategy } from './strategy.js';
 const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] } };
 const prepared = (spec: Record<string, unknown>) => {
   const obj: KubeObject = { metadata: { name: 'web', namespace: 'ns' }, spec };
-  replicaSetStrategy.prepareForCreate(obj);
+  prepareNew(replicaSetStrategy, obj);
   return obj;
 };
 const errors = (spec: Record<string, unknown>) => replicaSetStrategy.validate(prepared(spec)).map(renderFieldError);

@@ -55,11 +55,10 @@ export const replicaSetStrategy = defineStrategy(
       ...templateColumns(templateOfSpec),
       column('Selector', 'string', 'Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template\'s labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', (obj) => formatLabelSelector(spec(obj).selector), 1),
     ],
+    defaults: prepare,
     prepareForCreate: (obj) => {
       obj.status = { replicas: 0 };
-      prepare(obj);
     },
-    prepareForUpdate: prepare,
     validate,
     validateUpdate: immutableSelector,
     selectableFields: replicasSelectableFields,

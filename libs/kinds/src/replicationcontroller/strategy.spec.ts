@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { storageKey } from '../catalogue.js';
 import { scaleOf } from '../scale.js';
@@ -8,7 +9,7 @@ import { replicationControllerStrategy } from './strategy.js';
 const template = () => ({ metadata: { labels: { app: 'web', tier: 'fe' } }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } });
 const prepared = (spec: Record<string, unknown>) => {
   const obj: KubeObject = { metadata: { name: 'web', namespace: 'ns' }, spec };
-  replicationControllerStrategy.prepareForCreate(obj);
+  prepareNew(replicationControllerStrategy, obj);
   return obj;
 };
 

@@ -68,11 +68,10 @@ export const replicationControllerStrategy = defineStrategy(
       ...templateColumns(templateOfSpec),
       column('Selector', 'string', 'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', (obj) => formatLabels(spec(obj).selector ?? undefined), 1),
     ],
+    defaults: prepare,
     prepareForCreate: (obj) => {
       obj.status = { replicas: 0 };
-      prepare(obj);
     },
-    prepareForUpdate: prepare,
     validate,
     selectableFields: replicasSelectableFields,
     scale: { selector: (obj) => setSelectorString(spec(obj).selector) },

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { resourceQuotaStrategy } from './strategy.js';
@@ -25,7 +26,7 @@ describe('resourceQuotaStrategy.info', () => {
 describe('resourceQuotaStrategy defaults', () => {
   it('starts without a status and writes quantities canonically, rounded to milli', () => {
     const obj = quota({ hard: { cpu: '1000m', memory: '1024Mi', pods: '10', 'requests.cpu': '0.0001' } }, { hard: { cpu: '5' } });
-    resourceQuotaStrategy.prepareForCreate(obj);
+    prepareNew(resourceQuotaStrategy, obj);
     assert.deepEqual(obj.status, {});
     assert.deepEqual((obj.spec as { hard: unknown }).hard, { cpu: '1', memory: '1Gi', pods: '10', 'requests.cpu': '1m' });
   });

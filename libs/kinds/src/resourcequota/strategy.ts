@@ -178,11 +178,8 @@ export const resourceQuotaStrategy = defineStrategy(
     prepareForCreate(obj) {
       // The quota controller owns the status; a new quota starts without one.
       obj.status = {};
-      normalizeSpec(obj);
     },
-    prepareForUpdate(obj) {
-      normalizeSpec(obj);
-    },
+    defaults: normalizeSpec,
     validate(obj) {
       const s = spec(obj);
       return [

@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { runtimeClassStrategy, validateTolerations } from './strategy.js';
 
 const rc = (fields: Partial<KubeObject> = {}): KubeObject => ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor' }, handler: 'runsc', ...fields });
 const errors = (fields: Partial<KubeObject>) => {
   const obj = rc(fields);
-  runtimeClassStrategy.prepareForCreate(obj);
+  prepareNew(runtimeClassStrategy, obj);
   return runtimeClassStrategy.validate(obj).map(renderFieldError);
 };
 
@@ -28,7 +29,7 @@ describe('runtimeClassStrategy.validate', () => {
 
   it('validates the overhead as pod resources and writes it canonically', () => {
     const obj = rc({ overhead: { podFixed: { cpu: '250m', memory: '128Mi' } } });
-    runtimeClassStrategy.prepareForCreate(obj);
+    prepareNew(runtimeClassStrategy, obj);
     assert.deepEqual(runtimeClassStrategy.validate(obj), []);
     assert.deepEqual(errors({ overhead: { podFixed: { cpu: '-1' } } }), ['overhead.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0']);
     assert.deepEqual(errors({ overhead: { podFixed: { pods: '1' } } }), ['overhead.limits[pods]: Invalid value: "pods": must be a standard resource for containers']);

@@ -107,8 +107,7 @@ export const runtimeClassStrategy = defineStrategy(
       { name: 'Handler', type: 'string', format: '', description: '', priority: 0, cell: (obj) => rc(obj).handler ?? '' },
       ageColumn,
     ],
-    prepareForCreate: normalize,
-    prepareForUpdate: normalize,
+    defaults: normalize,
     validate(obj) {
       const errs: FieldError[] = [];
       const { handler = '', overhead, scheduling } = rc(obj);

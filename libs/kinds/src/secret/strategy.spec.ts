@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, invalid, isConfigMapKey, isDns1123Subdomain, renderFieldError, StatusError, type KubeObject } from '@kapi/api-machinery';
 import { secretStrategy, SECRET_TYPES } from './strategy.js';
@@ -8,7 +9,7 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const secret = (fields: Partial<KubeObject> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, ...fields });
 const prepared = (fields: Partial<KubeObject>) => {
   const obj = secret(fields);
-  secretStrategy.prepareForCreate(obj);
+  prepareNew(secretStrategy, obj);
   return obj;
 };
 const errors = (fields: Partial<KubeObject>) => secretStrategy.validate(prepared(fields)).map(renderFieldError);
@@ -98,10 +99,10 @@ describe('secretStrategy.validateUpdate', () => {
   it('refuses a change of type, and a type dropped on a PUT defaults to Opaque first', () => {
     const old = stored({ type: SECRET_TYPES.tls, data: { 'tls.crt': b64('c'), 'tls.key': b64('k') } });
     const next = secret({ type: 'Opaque', data: old.data });
-    secretStrategy.prepareForUpdate(next, old);
+    prepareChanged(secretStrategy, next, old);
     assert.deepEqual(secretStrategy.validateUpdate(next, old).map(renderFieldError), ['type: Invalid value: "Opaque": field is immutable']);
     const dropped = secret({ data: old.data });
-    secretStrategy.prepareForUpdate(dropped, old);
+    prepareChanged(secretStrategy, dropped, old);
     assert.deepEqual(secretStrategy.validateUpdate(dropped, old).map(renderFieldError), ['type: Invalid value: "Opaque": field is immutable']);
   });
 

@@ -173,8 +173,7 @@ export const secretStrategy = defineStrategy(
       },
       ageColumn,
     ],
-    prepareForCreate: prepare,
-    prepareForUpdate: prepare,
+    defaults: prepare,
     validate(obj) {
       const errs: FieldError[] = [];
       const decoded = new Map<string, Buffer>();

@@ -205,10 +205,12 @@ export const serviceStrategy = defineStrategy(
         },
       },
     ],
-    prepareForCreate(obj) {
+    defaults(obj) {
       const spec = structuredClone(serviceSpec(obj));
       applyDefaults(spec);
       obj.spec = spec;
+    },
+    prepareForCreate(obj) {
       obj.status = { loadBalancer: {} };
     },
     prepareForUpdate(obj, old) {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew, prepareChanged } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, isDns1123Subdomain, type KubeObject } from '@kapi/api-machinery';
 import { DEFAULT_SERVICE_ACCOUNT, serviceAccountStrategy } from './strategy.js';
@@ -19,10 +20,10 @@ describe('serviceAccountStrategy.info', () => {
 describe('serviceAccountStrategy write hooks', () => {
   it('keeps only the name of each secret reference, on create and update', () => {
     const obj = sa({ secrets: [{ name: 'token', kind: 'Secret', namespace: 'other', uid: 'u' }, { kind: 'Secret' }] });
-    serviceAccountStrategy.prepareForCreate(obj);
+    prepareNew(serviceAccountStrategy, obj);
     assert.deepEqual(obj.secrets, [{ name: 'token' }, {}]);
     const next = sa({ secrets: [{ name: 'b', apiVersion: 'v1' }] });
-    serviceAccountStrategy.prepareForUpdate(next, obj);
+    prepareChanged(serviceAccountStrategy, next, obj);
     assert.deepEqual(next.secrets, [{ name: 'b' }]);
   });
 

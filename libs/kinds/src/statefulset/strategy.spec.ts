@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { statefulSetStrategy } from './strategy.js';
 
 const template = () => ({ metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:17' }] } });
 const prepared = (spec: Record<string, unknown>) => {
   const obj: KubeObject = { metadata: { name: 'db', namespace: 'ns' }, spec };
-  statefulSetStrategy.prepareForCreate(obj);
+  prepareNew(statefulSetStrategy, obj);
   return obj;
 };
 const errors = (spec: Record<string, unknown>) => statefulSetStrategy.validate(prepared(spec)).map(renderFieldError);

@@ -146,11 +146,10 @@ export const statefulSetStrategy = defineStrategy(
       ageColumn,
       ...templateColumns(templateOfSpec),
     ],
+    defaults: prepare,
     prepareForCreate: (obj) => {
       obj.status = { replicas: 0, availableReplicas: 0 };
-      prepare(obj);
     },
-    prepareForUpdate: prepare,
     validate,
     validateUpdate,
     scale: { selector: (obj) => selectorString(spec(obj).selector) },

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { decodeProtobufObject, invalid, renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { DEFAULT_STORAGE_CLASS_ANNOTATION, storageClassStrategy } from './strategy.js';
@@ -7,7 +8,7 @@ import { DEFAULT_STORAGE_CLASS_ANNOTATION, storageClassStrategy } from './strate
 const sc = (fields: Partial<KubeObject> = {}): KubeObject => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'csi.example.com', ...fields });
 const prepared = (fields: Partial<KubeObject> = {}) => {
   const obj = sc(fields);
-  storageClassStrategy.prepareForCreate(obj);
+  prepareNew(storageClassStrategy, obj);
   return obj;
 };
 const errors = (fields: Partial<KubeObject>) => storageClassStrategy.validate(prepared(fields)).map(renderFieldError);

@@ -125,8 +125,7 @@ export const storageClassStrategy = defineStrategy(
       column('AllowVolumeExpansion', 'allowVolumeExpansion shows whether the storage class allow volume expand.', (obj) => sc(obj).allowVolumeExpansion === true),
       ageColumn,
     ],
-    prepareForCreate: applyDefaults,
-    prepareForUpdate: applyDefaults,
+    defaults: applyDefaults,
     validate(obj) {
       const errs: FieldError[] = [];
       const s = sc(obj);

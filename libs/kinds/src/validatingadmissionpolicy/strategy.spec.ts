@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { validatingAdmissionPolicyStrategy as strategy } from './strategy.js';
 
@@ -7,7 +8,7 @@ const policy = (spec: Record<string, unknown>): KubeObject => ({ metadata: { nam
 const rules = { resourceRules: [{ operations: ['CREATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] };
 const prepared = (spec: Record<string, unknown>) => {
   const obj = policy(spec);
-  strategy.prepareForCreate(obj);
+  prepareNew(strategy, obj);
   return obj;
 };
 const errors = (spec: Record<string, unknown>) => strategy.validate(prepared(spec)).map(renderFieldError);

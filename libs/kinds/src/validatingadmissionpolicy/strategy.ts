@@ -104,11 +104,10 @@ export const validatingAdmissionPolicyStrategy = defineStrategy(
       }),
       ageColumn,
     ],
+    defaults: prepare,
     prepareForCreate(obj) {
       delete obj.status;
-      prepare(obj);
     },
-    prepareForUpdate: prepare,
     validate,
   },
 );

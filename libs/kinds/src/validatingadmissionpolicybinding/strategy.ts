@@ -70,8 +70,7 @@ export const validatingAdmissionPolicyBindingStrategy = defineStrategy(
       column('ParamRef', 'string', 'ParamRef indicates the param resource this binding references', paramRefCell),
       ageColumn,
     ],
-    prepareForCreate: (obj) => defaultMatchResources(specOf<BindingSpec>(obj).matchResources),
-    prepareForUpdate: (obj) => defaultMatchResources(specOf<BindingSpec>(obj).matchResources),
+    defaults: (obj) => defaultMatchResources(specOf<BindingSpec>(obj).matchResources),
     validate,
   },
 );

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { validatingWebhookConfigurationStrategy as strategy } from './strategy.js';
 
@@ -15,7 +16,7 @@ describe('validatingWebhookConfigurationStrategy', () => {
 
   it('defaults like a mutating webhook but without reinvocationPolicy', () => {
     const obj = config({});
-    strategy.prepareForCreate(obj);
+    prepareNew(strategy, obj);
     const [h] = obj.webhooks as Record<string, unknown>[];
     assert.deepEqual([h.failurePolicy, h.matchPolicy, h.timeoutSeconds, h.reinvocationPolicy], ['Fail', 'Equivalent', 10, undefined]);
     assert.deepEqual(strategy.validate(obj), []);
@@ -23,7 +24,7 @@ describe('validatingWebhookConfigurationStrategy', () => {
 
   it('refuses a wildcard mixed with other values, as kube does', () => {
     const obj = config({ rules: [{ operations: ['*', 'CREATE'], apiGroups: ['*', 'apps'], apiVersions: ['v1'], resources: ['*/*', 'pods'] }] });
-    strategy.prepareForCreate(obj);
+    prepareNew(strategy, obj);
     assert.deepEqual(strategy.validate(obj).map(renderFieldError), [
       `webhooks[0].rules[0].operations: Invalid value: []string{"*", "CREATE"}: if '*' is present, must not specify other operations`,
       `webhooks[0].rules[0].apiGroups: Invalid value: []string{"*", "apps"}: if '*' is present, must not specify other API groups`,

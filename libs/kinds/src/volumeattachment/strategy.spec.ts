@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { prepareNew } from '../strategy.js';
 import { renderFieldError, type KubeObject } from '@kapi/api-machinery';
 import { volumeAttachmentStrategy as strategy } from './strategy.js';
 
@@ -13,7 +14,7 @@ describe('volumeAttachmentStrategy', () => {
 
   it('starts unattached and requires attacher, node and exactly one source', () => {
     const obj = attachment(spec, { attached: true });
-    strategy.prepareForCreate(obj);
+    prepareNew(strategy, obj);
     assert.deepEqual(obj.status, { attached: false });
     assert.deepEqual(strategy.validate(obj), []);
     assert.deepEqual(strategy.validate(attachment({ source: {} })).map(renderFieldError), [
