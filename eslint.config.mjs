@@ -1,6 +1,9 @@
 // Lint for the whole workspace. Module boundaries follow two tag axes set in each package.json's
 // "nx" field: scope (which service a project belongs to, or shared) and type (app, feature,
 // data-access, proto, util). Apps depend on libs, libs never on apps, services never on each other.
+// A lib tagged "publishable" is for users outside kapi (the admission webhook kit): it depends only on
+// other publishable libs, and the examples (scope:examples) depend only on publishable libs, so that
+// an example shows what a user has.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -34,6 +37,8 @@ export default [
             { sourceTag: 'scope:watch-cache', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:deploy', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['publishable'] },
+            { sourceTag: 'publishable', onlyDependOnLibsWithTags: ['publishable'] },
           ],
         },
       ],

@@ -36,7 +36,13 @@ export interface SpanLine {
 export const KUBECTL = process.env.KAPI_KUBECTL || 'kubectl';
 
 export async function startTestStack(
-  options: { aggregatorReplicas?: number; replicas?: Partial<Record<ServiceName, number>>; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    aggregatorReplicas?: number;
+    replicas?: Partial<Record<ServiceName, number>>;
+    env?: NodeJS.ProcessEnv;
+    /** Also run the example admission webhook (examples/owner-webhook) and register it, as KAPI_EXAMPLE_WEBHOOK=true does. */
+    exampleWebhook?: boolean;
+  } = {},
 ): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kapi-e2e-'));
   let handle: StackHandle;
@@ -47,6 +53,7 @@ export async function startTestStack(
         detached: false,
         replicas: { aggregator: options.aggregatorReplicas ?? 2, ...options.replicas },
         env: { ...process.env, ...options.env },
+        exampleWebhook: options.exampleWebhook,
       }),
     );
   } catch (err) {

@@ -50,6 +50,7 @@ describe('ErrorCatalogue', () => {
       KAPI_ERR_OBJECT_INVALID: [422, 'Invalid'],
       KAPI_ERR_TOO_MANY_REQUESTS: [429, 'TooManyRequests'],
       KAPI_ERR_INTERNAL: [500, 'InternalError'],
+      KAPI_ERR_ADMISSION_WEBHOOK_FAILED: [500, 'InternalError'],
       KAPI_ERR_APPLY_UNTYPED: [500, ''], // kube's StatusReasonUnknown, omitted from the Status
       KAPI_ERR_REQUEST_UNDECODABLE: [500, ''],
       KAPI_ERR_DEPENDENCY_UNAVAILABLE: [503, 'ServiceUnavailable'],

@@ -67,6 +67,8 @@ export const ErrorCatalogue = {
   KAPI_ERR_OBJECT_INVALID: { code: 422, reason: 'Invalid' },
   KAPI_ERR_TOO_MANY_REQUESTS: { code: 429, reason: 'TooManyRequests' },
   KAPI_ERR_INTERNAL: { code: 500, reason: 'InternalError' },
+  // An admission webhook could not be called, or its answer not used, under failurePolicy Fail.
+  KAPI_ERR_ADMISSION_WEBHOOK_FAILED: { code: 500, reason: 'InternalError' },
   // An applied configuration that does not fit the kind's schema: kube answers with a plain error (reason Unknown).
   KAPI_ERR_APPLY_UNTYPED: { code: 500, reason: '' },
   // DeleteOptions that cannot be decoded: kube passes the decoder's error on unconverted (500, reason Unknown).

@@ -51,6 +51,7 @@ export async function withFreePorts<T extends TopologyOptions>(options: T): Prom
     frontDoorPort: options.frontDoorPort ?? (await pickSharedPort(frontDoorBaseAddress, replicas.aggregator, pick)),
     loadBalancerHost,
     loadBalancerPort: options.loadBalancerPort ?? (await pick(loadBalancerHost)),
+    exampleWebhookPort: options.exampleWebhook ? (options.exampleWebhookPort ?? (await pick(host))) : options.exampleWebhookPort,
   };
 }
 

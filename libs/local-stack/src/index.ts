@@ -1,7 +1,7 @@
 export { StackError, describeError } from './errors';
 export { INSTALL_SCRIPT, findBinary, requireBinary, requireNatsServer } from './binaries';
 
-export { freePort, httpGet, isPortFree, waitForHttpsUrl, waitForTcpPort } from './network';
+export { freePort, httpGet, httpRequest, isPortFree, waitForHttpsUrl, waitForTcpPort } from './network';
 export type { HttpResponse, TlsClientMaterial, WaitOptions } from './network';
 
 export { processState, readProcessRecords, stopProcess, tailFile } from './processes';
@@ -24,10 +24,12 @@ export {
   createTestClientCertificate,
   createTestServingPki,
   ensurePki,
+  ensureWebhookServingPki,
   pkiFiles,
   servingSubjectAltNames,
 } from './pki';
-export type { EnsurePkiResult, KeyPairFiles, PkiFiles, ServiceIdentityName, SubjectAltNames } from './pki';
+export type { EnsurePkiResult, KeyPairFiles, PkiFiles, ServiceIdentityName, SubjectAltNames, WebhookServingFiles } from './pki';
+export { EXAMPLE_WEBHOOK_ENTRY_POINT, EXAMPLE_WEBHOOK_INSTANCE, exampleWebhookPkiDir, exampleWebhookUrl } from './example-webhook';
 export { operatorTlsMaterial, probeServiceHealth } from './service-probe';
 
 export { renderKubeconfig, writeKubeconfig } from './kubeconfig';

@@ -102,14 +102,22 @@ export async function httpGet(
   url: string,
   options: { tls?: TlsClientMaterial; timeoutMs?: number } = {},
 ): Promise<HttpResponse> {
+  return httpRequest(url, options);
+}
+
+/** One request (GET unless `method` says otherwise) with a hard timeout and without connection reuse. */
+export async function httpRequest(
+  url: string,
+  options: { method?: string; body?: string; headers?: Record<string, string>; tls?: TlsClientMaterial; timeoutMs?: number } = {},
+): Promise<HttpResponse> {
   const parsed = new URL(url);
   const timeoutMs = options.timeoutMs ?? 3000;
   return new Promise((resolve, reject) => {
     const requestOptions: https.RequestOptions = {
-      method: 'GET',
+      method: options.method ?? 'GET',
       agent: false,
       timeout: timeoutMs,
-      headers: { accept: 'application/json, */*' },
+      headers: { accept: 'application/json, */*', ...options.headers },
     };
     if (parsed.protocol === 'https:' && options.tls) {
       // SNI carries host names only; an IP address is verified against the certificate's IP SANs.
@@ -135,7 +143,7 @@ export async function httpGet(
     });
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.on('error', reject);
-    request.end();
+    request.end(options.body);
   });
 }
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { findBinary } from './binaries';
 import { writeKubeconfig } from './kubeconfig';
-import { SERVICE_IDENTITY_NAMES, ensurePki, servingSubjectAltNames } from './pki';
+import { SERVICE_IDENTITY_NAMES, ensurePki, ensureWebhookServingPki, servingSubjectAltNames } from './pki';
 
 const SERVICES_PKI = ['services/ca.crt', 'services/ca.key', ...SERVICE_IDENTITY_NAMES.flatMap((identity) => [`services/${identity}.crt`, `services/${identity}.key`])];
 
@@ -95,6 +95,22 @@ describe('ensurePki', { timeout: 60_000 }, () => {
     assert.deepEqual(ensurePki(pkiDir, sans).generated, ['services/authz.crt', 'services/authz.key']);
     fs.rmSync(path.join(pkiDir, 'services', 'ca.crt'));
     assert.deepEqual(ensurePki(pkiDir, sans).generated, SERVICES_PKI);
+  });
+
+  test("a webhook's serving certificate: a CA of its own, kept across starts; the certificate reissued from it for a new name", () => {
+    const dir = path.join(path.dirname(pkiDir), 'example-webhook');
+    const first = ensureWebhookServingPki(dir, { dns: ['localhost'], ips: ['127.0.0.1'] });
+    assert.deepEqual(first.generated, ['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
+    const ca = new X509Certificate(fs.readFileSync(first.files.caCert));
+    const cert = new X509Certificate(fs.readFileSync(first.files.cert));
+    assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey));
+    assert.equal(cert.checkIP('127.0.0.1'), '127.0.0.1');
+    assert.ok(!cert.ca && ca.ca);
+    assert.deepEqual(ensureWebhookServingPki(dir, { dns: ['localhost'], ips: ['127.0.0.1'] }).generated, []);
+    const moved = ensureWebhookServingPki(dir, { dns: ['localhost'], ips: ['127.0.0.1', '127.0.0.9'] });
+    assert.deepEqual(moved.generated, ['tls.crt', 'tls.key']);
+    assert.equal(new X509Certificate(fs.readFileSync(moved.files.caCert)).fingerprint256, ca.fingerprint256);
+    assert.equal(new X509Certificate(fs.readFileSync(moved.files.cert)).checkIP('127.0.0.9'), '127.0.0.9');
   });
 
   test('the written kubeconfig is private and kubectl reads it', (context) => {

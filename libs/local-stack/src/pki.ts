@@ -201,6 +201,42 @@ function ensureServicesPki(issuer: OpenSslIssuer, files: PkiFiles): string[] {
   return generated;
 }
 
+export interface WebhookServingFiles {
+  caCert: string;
+  caKey: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * A CA of its own in `dir` and a serving certificate it signed for `sans`, for an HTTPS server the
+ * API server calls (the example admission webhook, whose configurations carry the CA as caBundle).
+ * Kept across starts, so the caBundle registered stays valid; the certificate is reissued from the
+ * same CA when it is missing, about to expire or lacks a name.
+ */
+export function ensureWebhookServingPki(dir: string, sans: SubjectAltNames): { files: WebhookServingFiles; generated: string[] } {
+  const files = { caCert: path.join(dir, 'ca.crt'), caKey: path.join(dir, 'ca.key'), cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') };
+  const generated: string[] = [];
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapi-pki-'));
+  try {
+    const issuer = new OpenSslIssuer(requireBinary('openssl'), workDir);
+    const caUsable = exists(files.caCert) && exists(files.caKey) && !expiring(files.caCert);
+    if (!caUsable) {
+      issuer.createCa(files, `${path.basename(dir)}-ca`, 'ec');
+      generated.push('ca.crt', 'ca.key');
+    }
+    const ca = new X509Certificate(fs.readFileSync(files.caCert));
+    if (!caUsable || !leafUsable(files.cert, files.key, ca, sans)) {
+      issuer.createLeaf({ cert: files.cert, key: files.key, ca: files, subject: { CN: sans.dns[0] ?? sans.ips[0] }, extendedKeyUsage: ['serverAuth'], sans, keyAlgorithm: 'ec' });
+      generated.push('tls.crt', 'tls.key');
+    }
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  return { files, generated };
+}
+
 /**
  * A throw-away CA of its own in `dir` and a server certificate it signed for `sans`, for a test
  * server that clients must verify (the OIDC test issuer, say). Returns the file paths.

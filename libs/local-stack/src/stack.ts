@@ -3,6 +3,15 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireBinary, requireNatsServer } from './binaries';
 import { etcdEnvironment, startEtcd } from './etcd';
+import {
+  EXAMPLE_WEBHOOK_ENTRY_POINT,
+  EXAMPLE_WEBHOOK_INSTANCE,
+  exampleWebhookEnvironment,
+  exampleWebhookPki,
+  exampleWebhookPkiDir,
+  exampleWebhookUrl,
+  registerExampleWebhook,
+} from './example-webhook';
 import { StackError, describeError } from './errors';
 import { DEFAULT_HEAP_LIMITS_MIB, HeapLimits, heapLimitFlag, heapLimitsFromEnv } from './heap-limits';
 import { startHaproxy } from './haproxy';
@@ -30,7 +39,7 @@ import { awaitReadiness } from './readiness';
 import { childEnvironment, serviceEnvironment } from './service-env';
 import { StatePaths, logFileOf, moveLegacyData, statePaths } from './state-dir';
 import { operatorTlsMaterial } from './service-probe';
-import { ExpectedProcess, HAPROXY_INSTANCE, ProcessKind, SUPERVISOR_INSTANCE, expectedProcesses, probeHealth } from './status';
+import { ExpectedProcess, HAPROXY_INSTANCE, ProcessKind, SUPERVISOR_INSTANCE, exampleWebhookCa, expectedProcesses, probeHealth } from './status';
 import { RestartBackoffOptions, Supervisor, SupervisorEvent } from './supervisor';
 import {
   BackendServiceName,
@@ -163,6 +172,9 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   for (const tool of ['etcd', 'haproxy', 'openssl']) requireBinary(tool);
   requireNatsServer();
   if (!options.serviceCommand) assertServicesBuilt(repoRoot, topology);
+  if (topology.exampleWebhook && !fs.existsSync(path.join(repoRoot, EXAMPLE_WEBHOOK_ENTRY_POINT))) {
+    throw new StackError(`${EXAMPLE_WEBHOOK_ENTRY_POINT} is missing; run npm run build`);
+  }
   await assertPortsFree(topology);
 
   for (const directory of [paths.stateDir, paths.logsDir, paths.runDir]) fs.mkdirSync(directory, { recursive: true });
@@ -239,12 +251,19 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       ready: (signal) => waitForHttpsUrl(natsReadyUrl, { timeoutMs: startTimeoutMs, label: 'nats', signal }),
     });
 
+    /** Spawns a process the stack itself launches (not etcd, NATS or HAProxy) and waits until it is ready. */
+    const startProcess = (instance: string, spec: LaunchSpec) => {
+      launchSpecs.set(instance, spec);
+      const managed = spawnManaged({ instance, ...specSpawnFields(spec), runDir: paths.runDir, detached });
+      started.push(managed);
+      return awaitReadiness(managed, spec.ready);
+    };
     const launch = (instances: ServiceInstance[]) =>
       Promise.all(
         instances.map((instance) => {
           const command = commandOf(instance, repoRoot);
           progress(`starting ${instance.instance} on ${instance.listen.host}:${instance.listen.port}`);
-          const spec: LaunchSpec = {
+          return startProcess(instance.instance, {
             command: command.command,
             args: command.args,
             env: childEnvironment(options.env ?? process.env, serviceEnvironment(topology, instance, paths)),
@@ -252,11 +271,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
             logFile: logFileOf(paths, instance.instance),
             ready: (signal) =>
               waitForTcpPort(instance.listen.host, instance.listen.port, { timeoutMs: startTimeoutMs, label: instance.instance, signal }),
-          };
-          launchSpecs.set(instance.instance, spec);
-          const managed = spawnManaged({ instance: instance.instance, ...specSpawnFields(spec), runDir: paths.runDir, detached });
-          started.push(managed);
-          return awaitReadiness(managed, spec.ready);
+          });
         }),
       );
     for (const wave of BACKEND_WAVES) {
@@ -289,9 +304,33 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       ready: (signal) => waitForTcpPort(lb.host, lb.port, { timeoutMs: startTimeoutMs, label: HAPROXY_INSTANCE, signal }),
     });
 
+    const webhook = topology.exampleWebhook;
+    let webhookCaFile: string | undefined;
+    if (webhook) {
+      interrupted();
+      const webhookPki = exampleWebhookPki(paths, webhook);
+      if (webhookPki.generated.length > 0) progress(`generated ${webhookPki.generated.join(', ')} in ${exampleWebhookPkiDir(paths)}`);
+      webhookCaFile = webhookPki.files.caCert;
+      const ca = fs.readFileSync(webhookCaFile);
+      progress(`starting ${EXAMPLE_WEBHOOK_INSTANCE} on ${webhook.host}:${webhook.port}`);
+      await startProcess(EXAMPLE_WEBHOOK_INSTANCE, {
+        command: process.execPath,
+        args: [EXAMPLE_WEBHOOK_ENTRY_POINT],
+        env: { ...(options.env ?? process.env), ...exampleWebhookEnvironment(webhook, webhookPki.files) },
+        cwd: repoRoot,
+        logFile: logFileOf(paths, EXAMPLE_WEBHOOK_INSTANCE),
+        ready: (signal) =>
+          waitForHttpsUrl(`${exampleWebhookUrl(webhook)}/readyz`, { tls: { ca }, timeoutMs: startTimeoutMs, label: EXAMPLE_WEBHOOK_INSTANCE, signal }),
+      });
+    }
+
     progress(`waiting for ${serverUrl}/readyz`);
     await waitUntilReady(started, addresses, paths, serverUrl, tls, options.readyTimeoutMs ?? 90_000, options.signal);
     interrupted();
+    if (webhook && webhookCaFile) {
+      const applied = await registerExampleWebhook({ repoRoot, serverUrl, tls, listen: webhook, caFile: webhookCaFile });
+      progress(`registered ${applied.join(' and ')} calling ${exampleWebhookUrl(webhook)}`);
+    }
   } catch (error) {
     await stopAll();
     if (error instanceof StackError) throw error;
@@ -514,7 +553,7 @@ async function waitUntilReady(
     for (const managed of started) {
       const target = expected.get(managed.instance);
       if (!target) continue;
-      const health = await probeHealth(target, tls, operatorTlsMaterial(paths));
+      const health = await probeHealth(target, tls, operatorTlsMaterial(paths), exampleWebhookCa(paths));
       if (!health.healthy) {
         throw new StackError(
           `kapi did not become ready within ${timeoutMs / 1000}s: ${managed.instance} is not healthy (${health.detail}); see ${logFileOf(paths, managed.instance)}`,

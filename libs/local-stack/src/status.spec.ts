@@ -21,6 +21,11 @@ describe('status', () => {
         'haproxy load-balancer https://127.0.0.1:6443',
       ],
     );
+    assert.deepEqual(expectedProcesses(resolveTopology({ exampleWebhook: true })).at(-1), {
+      instance: 'example-webhook',
+      kind: 'webhook',
+      address: 'https://127.0.0.1:8443',
+    });
   });
 
   const now = Date.parse('2026-01-01T12:00:00Z');

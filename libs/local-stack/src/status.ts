@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { checkEtcdHealth } from './etcd';
 import { describeError } from './errors';
+import { EXAMPLE_WEBHOOK_INSTANCE, exampleWebhookPkiDir, exampleWebhookUrl } from './example-webhook';
 import { checkNatsHealth } from './nats';
 import { TlsClientMaterial, httpGet, waitForTcpPort } from './network';
 import { pkiFiles } from './pki';
@@ -9,7 +11,7 @@ import { operatorTlsMaterial, probeServiceHealth } from './service-probe';
 import { StatePaths, statePaths } from './state-dir';
 import { ServiceName, Topology } from './topology';
 
-export type ProcessKind = 'supervisor' | 'etcd' | 'nats' | 'service' | 'front-door' | 'load-balancer';
+export type ProcessKind = 'supervisor' | 'etcd' | 'nats' | 'service' | 'front-door' | 'load-balancer' | 'webhook';
 
 export interface ExpectedProcess {
   instance: string;
@@ -50,14 +52,21 @@ export function expectedProcesses(topology: Topology): ExpectedProcess[] {
         : { instance: service.instance, kind: 'service' as const, address: `${service.listen.host}:${service.listen.port}`, service: service.service },
     ),
     { instance: HAPROXY_INSTANCE, kind: 'load-balancer', address: `https://${topology.loadBalancer.host}:${topology.loadBalancer.port}` },
+    ...(topology.exampleWebhook ? [{ instance: EXAMPLE_WEBHOOK_INSTANCE, kind: 'webhook' as const, address: exampleWebhookUrl(topology.exampleWebhook) }] : []),
   ];
 }
 
 /**
  * Front doors and the load balancer are asked /readyz as the admin (`tls`); backend services their
- * gRPC Health as the operator identity (`operator`, from the services CA).
+ * gRPC Health as the operator identity (`operator`, from the services CA); the example webhook its
+ * /readyz, verified against its own CA (`webhookCa`).
  */
-export async function probeHealth(expected: ExpectedProcess, tls: TlsClientMaterial | undefined, operator?: TlsClientMaterial): Promise<HealthResult> {
+export async function probeHealth(
+  expected: ExpectedProcess,
+  tls: TlsClientMaterial | undefined,
+  operator?: TlsClientMaterial,
+  webhookCa?: Buffer,
+): Promise<HealthResult> {
   switch (expected.kind) {
     case 'supervisor':
       return { healthy: true, detail: 'restarts what exits' };
@@ -76,11 +85,13 @@ export async function probeHealth(expected: ExpectedProcess, tls: TlsClientMater
         return { healthy: false, detail: 'not accepting connections' };
       }
     }
+    case 'webhook':
     case 'front-door':
     case 'load-balancer': {
-      if (!tls) return { healthy: false, detail: 'no PKI to authenticate with' };
+      const material = expected.kind === 'webhook' ? webhookCa && { ca: webhookCa } : tls;
+      if (!material) return { healthy: false, detail: 'no PKI to authenticate with' };
       try {
-        const response = await httpGet(`${expected.address}/readyz`, { tls, timeoutMs: 3000 });
+        const response = await httpGet(`${expected.address}/readyz`, { tls: material, timeoutMs: 3000 });
         return { healthy: response.status === 200, detail: `/readyz ${response.status}` };
       } catch (error) {
         return { healthy: false, detail: describeError(error) };
@@ -98,6 +109,15 @@ export function adminTlsMaterial(paths: StatePaths): TlsClientMaterial | undefin
       cert: fs.readFileSync(files.adminCert),
       key: fs.readFileSync(files.adminKey),
     };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The example webhook's CA, or undefined when the stack never ran it. */
+export function exampleWebhookCa(paths: StatePaths): Buffer | undefined {
+  try {
+    return fs.readFileSync(path.join(exampleWebhookPkiDir(paths), 'ca.crt'));
   } catch {
     return undefined;
   }
@@ -123,12 +143,13 @@ export async function stackStatus(stateDir: string, fallbackTopology: Topology):
   const records = new Map(readProcessRecords(paths.runDir).map((entry) => [entry.instance, entry]));
   const tls = adminTlsMaterial(paths);
   const operator = operatorTlsMaterial(paths);
+  const webhookCa = exampleWebhookCa(paths);
   return Promise.all(
     [SUPERVISOR_ROW, ...expectedProcesses(topology)].map(async (expected): Promise<StatusRow> => {
       const entry = records.get(expected.instance);
       if (!entry) return { ...expected, state: 'no-pid-file', health: undefined };
       const state = entry.record ? processState(entry.record) : 'pid-reused';
-      const health = state === 'running' ? await probeHealth(expected, tls, operator) : undefined;
+      const health = state === 'running' ? await probeHealth(expected, tls, operator, webhookCa) : undefined;
       return { ...expected, pid: entry.pid, state, health, restarts: entry.record?.restarts, lastExit: entry.record?.lastExit };
     }),
   );

@@ -85,6 +85,18 @@ describe('topologyOptionsFromEnv', () => {
     });
   });
 
+  test('KAPI_EXAMPLE_WEBHOOK=true adds the example webhook on the backends\' address, 8443 unless KAPI_EXAMPLE_WEBHOOK_PORT says', () => {
+    assert.equal(resolveTopology(topologyOptionsFromEnv({})).exampleWebhook, undefined);
+    assert.equal(resolveTopology(topologyOptionsFromEnv({ KAPI_EXAMPLE_WEBHOOK: 'false' })).exampleWebhook, undefined);
+    const topology = resolveTopology(topologyOptionsFromEnv({ KAPI_EXAMPLE_WEBHOOK: 'true' }));
+    assert.deepEqual(topology.exampleWebhook, { host: '127.0.0.1', port: 8443 });
+    assert.deepEqual(listeningAddresses(topology).at(-1), { host: '127.0.0.1', port: 8443, owner: 'example-webhook' });
+    const moved = resolveTopology(topologyOptionsFromEnv({ KAPI_EXAMPLE_WEBHOOK: 'true', KAPI_EXAMPLE_WEBHOOK_PORT: '9443' }));
+    assert.deepEqual(moved.exampleWebhook, { host: '127.0.0.1', port: 9443 });
+    assert.throws(() => topologyOptionsFromEnv({ KAPI_EXAMPLE_WEBHOOK: 'yes' }), /^StackError: KAPI_EXAMPLE_WEBHOOK=yes is invalid: expected true or false$/);
+    assert.throws(() => resolveTopology({ exampleWebhook: true, exampleWebhookPort: 50054 }), /address 127.0.0.1:50054 is assigned to both registry-0 and example-webhook/);
+  });
+
   test('an empty environment yields the defaults', () => {
     assert.deepEqual(topologyOptionsFromEnv({}), {});
   });

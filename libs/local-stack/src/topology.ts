@@ -33,6 +33,8 @@ export const DEFAULT_PORT_STRIDE = 100;
 export const DEFAULT_FRONT_DOOR_BASE_ADDRESS = '127.0.0.2';
 export const DEFAULT_FRONT_DOOR_PORT = 6443;
 export const DEFAULT_LOAD_BALANCER_PORT = 6443;
+/** The example admission webhook's HTTPS port, on the backends' address, when the stack runs it. */
+export const DEFAULT_EXAMPLE_WEBHOOK_PORT = 8443;
 
 export interface HostPort {
   host: string;
@@ -53,6 +55,8 @@ export interface Topology {
   /** Every service replica, in start order. */
   services: ServiceInstance[];
   loadBalancer: HostPort;
+  /** The example admission webhook (examples/owner-webhook), when the stack runs it beside kapi. */
+  exampleWebhook?: HostPort;
 }
 
 export interface TopologyOptions {
@@ -71,6 +75,9 @@ export interface TopologyOptions {
   frontDoorPort?: number;
   loadBalancerHost?: string;
   loadBalancerPort?: number;
+  /** Run the example admission webhook and register it (KAPI_EXAMPLE_WEBHOOK=true). */
+  exampleWebhook?: boolean;
+  exampleWebhookPort?: number;
 }
 
 export function resolveTopology(options: TopologyOptions = {}): Topology {
@@ -99,6 +106,7 @@ export function resolveTopology(options: TopologyOptions = {}): Topology {
     services,
     loadBalancer: { host: options.loadBalancerHost ?? DEFAULT_HOST, port: options.loadBalancerPort ?? DEFAULT_LOAD_BALANCER_PORT },
   };
+  if (options.exampleWebhook) topology.exampleWebhook = { host, port: options.exampleWebhookPort ?? DEFAULT_EXAMPLE_WEBHOOK_PORT };
   assertNoConflicts(topology);
   return topology;
 }
@@ -120,6 +128,7 @@ export function listeningAddresses(topology: Topology): Array<HostPort & { owner
     { host: topology.nats.host, port: topology.nats.monitorPort, owner: 'nats monitor' },
     ...topology.services.map((instance) => ({ ...instance.listen, owner: instance.instance })),
     { ...topology.loadBalancer, owner: 'haproxy' },
+    ...(topology.exampleWebhook ? [{ ...topology.exampleWebhook, owner: 'example-webhook' }] : []),
   ];
 }
 
@@ -142,6 +151,7 @@ export function frontDoorAddress(baseAddress: string, index: number): string {
  *   KAPI_<SERVICE>_PORT (base port of a backend service)
  *   KAPI_ETCD_PORT, KAPI_ETCD_PEER_PORT, KAPI_NATS_PORT, KAPI_NATS_MONITOR_PORT
  *   KAPI_FRONT_DOOR_ADDRESS, KAPI_FRONT_DOOR_PORT, KAPI_LB_ADDRESS, KAPI_LB_PORT
+ *   KAPI_EXAMPLE_WEBHOOK (true: run the example admission webhook), KAPI_EXAMPLE_WEBHOOK_PORT
  */
 export function topologyOptionsFromEnv(env: NodeJS.ProcessEnv): TopologyOptions {
   const options: TopologyOptions = {};
@@ -168,6 +178,8 @@ export function topologyOptionsFromEnv(env: NodeJS.ProcessEnv): TopologyOptions 
   options.loadBalancerPort = readInteger(env, 'KAPI_LB_PORT', 1, 65535);
   options.frontDoorBaseAddress = readAddress(env, 'KAPI_FRONT_DOOR_ADDRESS');
   options.loadBalancerHost = readAddress(env, 'KAPI_LB_ADDRESS');
+  options.exampleWebhook = readBoolean(env, 'KAPI_EXAMPLE_WEBHOOK');
+  options.exampleWebhookPort = readInteger(env, 'KAPI_EXAMPLE_WEBHOOK_PORT', 1, 65535);
 
   for (const key of Object.keys(options) as Array<keyof TopologyOptions>) {
     if (options[key] === undefined) delete options[key];
@@ -206,6 +218,14 @@ function readInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: num
     throw new StackError(`${name}=${raw} is invalid: expected an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+function readBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (raw.trim() === 'true') return true;
+  if (raw.trim() === 'false') return false;
+  throw new StackError(`${name}=${raw} is invalid: expected true or false`);
 }
 
 function readAddress(env: NodeJS.ProcessEnv, name: string): string | undefined {

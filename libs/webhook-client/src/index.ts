@@ -1,2 +1,3 @@
 export * from './webhook-client.js';
 export * from './expiring-cache.js';
+export * from './https-post.js';

@@ -3,9 +3,10 @@
 // certificate the API server presents; each call is one JSON POST with a timeout, retried with
 // exponential backoff only on transient failures (connection reset, 429, 500, 504, Retry-After).
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { httpsPost, type HttpsPostResponse } from './https-post.js';
 
 export interface WebhookConnection {
   server: string;
@@ -115,47 +116,31 @@ export function webhookClient(connection: WebhookConnection, options: WebhookCli
     servername: connection.tlsServerName,
     rejectUnauthorized: !connection.insecureSkipTlsVerify,
   });
-  const once = (payload: string) =>
-    new Promise<unknown>((resolvePost, reject) => {
-      const fail = (why: string, retriable: boolean) => reject(new WebhookError(`Post ${JSON.stringify(url.href)}: ${why}`, retriable));
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: {
-            'Content-Type': 'application/json',
-            Accept: 'application/json',
-            'Content-Length': Buffer.byteLength(payload),
-            ...(connection.token ? { Authorization: `Bearer ${connection.token}` } : {}),
-          },
-          signal: AbortSignal.timeout(timeoutMs),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err) => fail(err.message, false));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const code = res.statusCode ?? 0;
-            if (code < 200 || code > 299) {
-              const retriable = RETRIABLE_CODES.has(code) || res.headers['retry-after'] !== undefined;
-              return fail(`the server responded with ${code} ${res.statusMessage ?? ''}`.trim() + (text ? `: ${text.slice(0, 512)}` : ''), retriable);
-            }
-            try {
-              resolvePost(JSON.parse(text));
-            } catch {
-              fail('the server answered with a body that is not JSON', false);
-            }
-          });
-        },
-      );
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.name === 'TimeoutError' || err.name === 'AbortError') return fail(`the request timed out after ${timeoutMs / 1000}s`, false);
-        fail(err.message, err.code === 'ECONNRESET');
+  const once = async (payload: string): Promise<unknown> => {
+    const fail = (why: string, retriable: boolean) => new WebhookError(`Post ${JSON.stringify(url.href)}: ${why}`, retriable);
+    let res: HttpsPostResponse;
+    try {
+      res = await httpsPost(url, payload, {
+        agent,
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(connection.token ? { Authorization: `Bearer ${connection.token}` } : {}) },
+        signal: AbortSignal.timeout(timeoutMs),
       });
-      req.end(payload);
-    });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') throw fail(`the request timed out after ${timeoutMs / 1000}s`, false);
+      throw fail(e.message, e.code === 'ECONNRESET');
+    }
+    const text = res.body.toString('utf8');
+    if (res.statusCode < 200 || res.statusCode > 299) {
+      const retriable = RETRIABLE_CODES.has(res.statusCode) || res.headers['retry-after'] !== undefined;
+      throw fail(`the server responded with ${res.statusCode} ${res.statusMessage}`.trim() + (text ? `: ${text.slice(0, 512)}` : ''), retriable);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw fail('the server answered with a body that is not JSON', false);
+    }
+  };
   return (body) => {
     const payload = JSON.stringify(body);
     return withRetries(() => once(payload), backoff, sleep);

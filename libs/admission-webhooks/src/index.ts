@@ -1,0 +1,15 @@
+export * from './types.js';
+export { MutatingAdmissionWebhook, MutatingWebhookDispatcher, MUTATING_PLUGIN_NAME } from './mutating.js';
+export { ValidatingAdmissionWebhook, ValidatingWebhookDispatcher, VALIDATING_PLUGIN_NAME } from './validating.js';
+export { WebhookAdmission, DEFAULT_EXEMPT_NAMESPACES, type WebhookAdmissionOptions } from './webhook.js';
+export type { WebhookConfigurationSource } from './webhook-source.js';
+export { WebhookClients, WebhookCallFailure, CLIENT_CACHE_SIZE, MAX_RESPONSE_BYTES, type WebhookClientsOptions, type WebhookTransport } from './client.js';
+export { endpointSliceResolver, type ServiceResolver, type ServiceEndpoint, type ServiceEndpointSource } from './service-resolver.js';
+export type { EquivalentResourceMapper, ObjectConverter, ObjectDefaulter } from './versions.js';
+export { apiVersionConverter } from './versions.js';
+export type { MatchConditionEvaluator, MatchConditionInput, MatchConditionResult } from './match-conditions.js';
+export { admissionRequest, type AdmissionRequest, type Invocation } from './admission-review.js';
+export { admitWithReinvocation, RequestReinvocationContext, type ReinvocationContext, type WebhookAdmissionAttributes } from './reinvocation.js';
+export { firstSeenDeadline, REQUEST_TIMEOUT_MS, DEADLINE_RESERVE_MS, type RequestDeadline } from './budget.js';
+export { AdmissionWebhookMetrics } from './metrics.js';
+export { limitWarnings } from './warnings.js';
