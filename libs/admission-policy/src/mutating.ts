@@ -157,8 +157,9 @@ export class MutatingPolicyDispatcher {
       try {
         object = this.apply(mutation.patchType, object, result.value!, invocation.versioned.match.kind);
       } catch (err) {
-        if (isStatusError(err) && !ignore) throw err;
-        return fail(err instanceof Error ? err.message : String(err));
+        // The JSON patch machinery answers a client's patch; here its cause is the policy's failure.
+        const cause = isStatusError(err) && err.cause instanceof Error ? err.cause : err;
+        return fail(cause instanceof Error ? cause.message : String(cause));
       }
       this.metrics.observe(policyName, bindingName, 'no_error', result.elapsedMs);
     }

@@ -21,6 +21,11 @@ export interface EnvironmentOptions {
   types?: Record<string, Type>;
   /** Resolves type names the table does not hold (Kubernetes' `Object.spec…` types of a mutation). */
   typeResolver?: (name: string) => Type | undefined;
+  /**
+   * cel-go's OptOptimize, which Kubernetes sets (default true): constant literals and conversions
+   * folded when the program is built. Kubernetes' own cost tests run without it.
+   */
+  optimize?: boolean;
 }
 
 export interface EvaluateOptions {
@@ -81,6 +86,7 @@ export class Environment {
       variables: { ...this.options.variables, ...more.variables },
       types: { ...this.options.types, ...more.types },
       typeResolver: more.typeResolver ?? this.options.typeResolver,
+      optimize: more.optimize ?? this.options.optimize,
     });
   }
 
@@ -100,7 +106,7 @@ export class Environment {
     if (!issues.length) validateLiterals(checked.expr, issues);
     if (issues.length) return { issues };
     try {
-      checked.expr = optimize(checked);
+      if (this.options.optimize !== false) checked.expr = optimize(checked);
     } catch (e) {
       if (!(e instanceof InstantiationError)) throw e;
       issues.failInstantiation(e.message);

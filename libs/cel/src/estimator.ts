@@ -38,7 +38,9 @@ export function estimateCost(checked: CheckResult, sizes?: SizeEstimator): CostE
     if (!t) return UNKNOWN_SIZE;
     const known = sizes?.sizeOf(t);
     if (known) return known;
-    return t.maxSize !== undefined ? { min: 0, max: t.maxSize } : UNKNOWN_SIZE;
+    if (t.maxSize !== undefined) return { min: 0, max: t.maxSize };
+    // Values without a length (numbers, booleans, times, library values) count as size 1, as at runtime.
+    return ['string', 'bytes', 'list', 'map', 'dyn', 'error', 'param', 'object'].includes(t.kind) ? UNKNOWN_SIZE : fixed(1);
   };
 
   const est = (e: Expr): Estimate => {

@@ -134,6 +134,12 @@ const a = (v: Value) => v as AuthorizerValue;
 const rc = (v: Value) => v as ResourceCheckValue;
 const dv = (v: Value) => (v as DecisionValue).decision;
 const nominal = { cost: () => 1 };
+/** kube's cost of parsing a selector: 10, plus 50 per two characters (a guess at its requirements), plus one traversal. */
+const selectorCostOf = (n: number) => 10 + Math.ceil(n / 2) * 50 + Math.ceil(n * 0.1);
+const selectorCost = {
+  cost: (args: Value[]) => selectorCostOf(typeof args[1] === 'string' ? [...args[1]].length : 0),
+  estimate: (args: { size: { min: number; max: number } }[]) => ({ cost: { min: selectorCostOf(args[1].size.min), max: selectorCostOf(Math.min(args[1].size.max, Number.MAX_SAFE_INTEGER)) } }),
+};
 const checkCost = { cost: () => CHECK_COST, estimate: () => ({ cost: { min: CHECK_COST, max: CHECK_COST } }) };
 
 export const authzLibrary: Library = {
@@ -151,8 +157,8 @@ export const authzLibrary: Library = {
     fn('subresource', member('resourcecheck_subresource', [ResourceCheckT, T.string], ResourceCheckT, ([r, s]) => rc(r).with({ subresource: s as string }), nominal)),
     fn('namespace', member('resourcecheck_namespace', [ResourceCheckT, T.string], ResourceCheckT, ([r, s]) => rc(r).with({ namespace: s as string }), nominal)),
     fn('name', member('resourcecheck_name', [ResourceCheckT, T.string], ResourceCheckT, ([r, s]) => rc(r).with({ name: s as string }), nominal)),
-    fn('fieldSelector', member('resourcecheck_fieldselector', [ResourceCheckT, T.string], ResourceCheckT, ([r, s]) => rc(r).with({ fieldSelector: s as string }), nominal)),
-    fn('labelSelector', member('resourcecheck_labelselector', [ResourceCheckT, T.string], ResourceCheckT, ([r, s]) => rc(r).with({ labelSelector: s as string }), nominal)),
+    fn('fieldSelector', member('resourcecheck_fieldselector', [ResourceCheckT, T.string], ResourceCheckT, ([r, s]) => rc(r).with({ fieldSelector: s as string }), selectorCost)),
+    fn('labelSelector', member('resourcecheck_labelselector', [ResourceCheckT, T.string], ResourceCheckT, ([r, s]) => rc(r).with({ labelSelector: s as string }), selectorCost)),
     fn(
       'check',
       member('pathcheck_check', [PathCheckT, T.string], DecisionT, ([p, verb]) => check((p as PathCheckValue).authz, { verb: verb as string, path: (p as PathCheckValue).path }), checkCost),

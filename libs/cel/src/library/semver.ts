@@ -2,7 +2,7 @@
 // since 1.33): semver() and isSemver(), optionally normalizing (a `v` prefix, missing minor or
 // patch, leading zeros), and a Semver's major, minor, patch, isGreaterThan, isLessThan, compareTo.
 import { err, type Library } from '../functions.js';
-import { fn, member, overload } from '../stdlib.js';
+import { fn, member, overload, traversalCost, traversalEstimate } from '../stdlib.js';
 import { T } from '../types.js';
 import { OpaqueValue, type Result, type Value } from '../values.js';
 
@@ -96,19 +96,21 @@ function toSemver(s: string, normalize: boolean): Result {
 }
 
 const sv = (v: Value) => v as Semver;
+/** Parsing is a traversal of the string. */
+const parsing = { cost: traversalCost(), estimate: traversalEstimate() };
 
 export const semverLibrary: Library = {
   name: 'semver',
   functions: [
     fn(
       'semver',
-      overload('string_to_semver', [T.string], SemverT, ([s]) => toSemver(s as string, false)),
-      overload('string_bool_to_semver', [T.string, T.bool], SemverT, ([s, n]) => toSemver(s as string, n as boolean)),
+      overload('string_to_semver', [T.string], SemverT, ([s]) => toSemver(s as string, false), parsing),
+      overload('string_bool_to_semver', [T.string, T.bool], SemverT, ([s, n]) => toSemver(s as string, n as boolean), parsing),
     ),
     fn(
       'isSemver',
-      overload('is_semver_string', [T.string], T.bool, ([s]) => typeof Semver.parse(s as string) !== 'string'),
-      overload('is_semver_string_bool', [T.string, T.bool], T.bool, ([s, n]) => typeof Semver.parse(n ? Semver.normalize(s as string) : (s as string)) !== 'string'),
+      overload('is_semver_string', [T.string], T.bool, ([s]) => typeof Semver.parse(s as string) !== 'string', parsing),
+      overload('is_semver_string_bool', [T.string, T.bool], T.bool, ([s, n]) => typeof Semver.parse(n ? Semver.normalize(s as string) : (s as string)) !== 'string', parsing),
     ),
     fn('major', member('semver_major', [SemverT], T.int, ([v]) => sv(v).major)),
     fn('minor', member('semver_minor', [SemverT], T.int, ([v]) => sv(v).minor)),

@@ -51,7 +51,8 @@ export function parseRequestURI(raw: string): Parts | string {
   } else if (/^[a-zA-Z0-9+.-]*:/.test(rest) && !rest.startsWith('/')) {
     return fail(rest.startsWith(':') ? 'missing protocol scheme' : 'first path segment in URL cannot contain colon');
   }
-  if (!rest.startsWith('/')) return fail('invalid URI for request');
+  // With a scheme, a rest without a leading slash is an opaque URI (`mailto:x`); without one, it is refused.
+  if (!rest.startsWith('/')) return scheme ? { scheme, host: '', path: '', query } : fail('invalid URI for request');
   let host = '';
   if (rest.startsWith('//') && (scheme !== '' || !rest.startsWith('///'))) {
     const end = rest.indexOf('/', 2);

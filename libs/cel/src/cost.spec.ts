@@ -1,0 +1,76 @@
+// Runtime and estimated costs against Kubernetes' own cost tests
+// (k8s.io/apiserver/pkg/cel/library/cost_test.go, read for their facts), which run without cel-go's
+// OptOptimize; and what OptOptimize changes, as kube-apiserver runs it.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { kubernetesEnvironment } from './kubernetes.js';
+import { CostLimitExceededError } from './errors.js';
+import { CelError } from './values.js';
+
+const unoptimized = kubernetesEnvironment({ optimize: false });
+const optimized = kubernetesEnvironment();
+
+function costs(expr: string, env = unoptimized): { runtime: number; estimated: { min: number; max: number } } {
+  const c = env.compile(expr);
+  if (c.issues) throw new Error(String(c.issues));
+  const r = c.program.evaluate({});
+  assert.ok(!(r.result instanceof CelError), r.result instanceof CelError ? r.result.message : '');
+  return { runtime: r.cost, estimated: c.program.estimateCost() };
+}
+
+// [expression, estimated min, estimated max, runtime] from kube's cost tests.
+const KUBE_COSTS: [string, number, number, number][] = [
+  ['[1, 2, 3, 4, 5].sum()', 15, 15, 15],
+  ['[uint(1), uint(2), uint(3), uint(4), uint(5)].sum()', 20, 20, 20],
+  ['[1.0, 2.0, 3.0, 4.0, 5.0].max()', 15, 15, 15],
+  ['[false, true, false, true, false].isSorted()', 15, 15, 15],
+  ['[1, 2, 3, 4, 5].indexOf(3)', 15, 15, 15],
+  ["'01234567890123456789012345678901234567890123456789'.indexOf('123')", 5, 5, 5],
+  ["url('https:://kubernetes.io/').getHost()", 4, 4, 4],
+  ["url('https:://kubernetes.io/') == url('http://x.b')", 5, 5, 5],
+  ["ip('192.168.0.1')", 2, 2, 2],
+  ["ip('2001:db8:3333:4444:5555:6666:7777:8888').family()", 5, 5, 5],
+  ["ip('192.168.0.1') == ip('192.168.0.1')", 5, 5, 5],
+  ["ip.isCanonical('2001:db8:3333:4444:5555:6666:7777:8888')", 8, 8, 8],
+  ["cidr('192.168.0.0/16').prefixLength()", 3, 3, 3],
+  ["cidr('192.168.0.0/16').containsIP(ip('192.0.0.1'))", 4, 7, 4],
+  ["cidr('192.168.0.0/16').containsCIDR('192.0.0.0/30')", 7, 11, 7],
+  ['quantity("12Mi")', 1, 1, 1],
+  ['quantity("200M") == quantity("0.2G") && quantity("0.2G") == quantity("200M")', 3, 6, 6],
+  ['quantity("50k").add(20).sub(quantity("100k")).sub(-50000).asInteger() > 0', 7, 7, 7],
+  ['sets.contains([1, 2, 3, 4], [2, 3])', 29, 29, 29],
+  ['sets.equivalent([1], [1])', 23, 23, 23],
+  ['!sets.intersects([1], [2])', 23, 23, 23],
+  ['semver("1234.56789012345.67890123456789")', 4, 4, 4],
+  ["authorizer.path('/healthz').check('get').allowed()", 350003, 350003, 350003],
+  ["authorizer.group('').resource('pods').labelSelector('spec.nodeName=example-node-name.fully.qualified.domain.name.example.com')", 1821, 1821, 1821],
+];
+
+describe("CEL costs (Kubernetes' cost tests)", () => {
+  for (const [expr, min, max, runtime] of KUBE_COSTS) {
+    it(expr, () => {
+      const env = expr.startsWith('authorizer') ? kubernetesEnvironment({ optimize: false, variables: { authorizer: { kind: 'opaque', name: 'kubernetes.authorization.Authorizer' } } }) : unoptimized;
+      const c = env.compile(expr);
+      if (c.issues) throw new Error(String(c.issues));
+      assert.deepEqual(c.program.estimateCost(), { min, max });
+      if (expr.startsWith('authorizer')) return; // the runtime needs an authorizer value: the policy specs cover it
+      assert.equal(costs(expr).runtime, runtime);
+    });
+  }
+
+  it('folds constant literals and conversions as OptOptimize does: they cost nothing at runtime', () => {
+    assert.equal(costs('[1, 2, 3, 4, 5].sum()', optimized).runtime, 5);
+    assert.equal(costs('[uint(1), uint(2)].sum()', optimized).runtime, 2);
+    const failing = optimized.compile('int("abc") == 1');
+    assert.equal(failing.issues?.toString(), "program instantiation failed: type conversion error from 'string' to 'int'");
+  });
+
+  it("stops past the cost limit with cel-go's message", () => {
+    const c = optimized.compile('[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, true)))');
+    const r = c.program!.evaluate({}, { costLimit: 1000 });
+    assert.equal(r.exceeded, true);
+    assert.ok(r.result instanceof CelError);
+    assert.equal(r.result.message, new CostLimitExceededError().message);
+    assert.equal(r.result.message, 'operation cancelled: actual cost limit exceeded');
+  });
+});
