@@ -61,3 +61,22 @@ export const union = (a: CostEstimate, b: CostEstimate): CostEstimate => ({ min:
 
 /** ceil(n * factor) of an actual size. */
 export const actualByFactor = (n: number, factor: number): number => Math.ceil(n * factor);
+
+/** Go's %f: six decimals. */
+const goFixed = (n: number, digits: number) => n.toFixed(digits);
+
+/**
+ * kube's message for an expression whose estimated cost is past a limit (apiextensions
+ * validation's getCostErrorMessage), e.g. `estimated rule cost exceeds budget by factor of 2.5x
+ * (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps,
+ * and strings are declared)`; undefined when within the limit. For a CRD rule: the name
+ * `estimated rule cost` and PER_CALL_LIMIT; for all rules of a schema together:
+ * `x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema` and
+ * STATIC_ESTIMATED_CRD_COST_LIMIT.
+ */
+export function estimatedCostError(costName: string, estimate: CostEstimate, limit: number): string | undefined {
+  if (estimate.max <= limit) return undefined;
+  const exceed = estimate.max / limit;
+  const factor = exceed > 100 ? 'more than 100x' : exceed < 1.5 ? `${goFixed(exceed, 6)}x` : `${goFixed(exceed, 1)}x`;
+  return `${costName} exceeds budget by factor of ${factor} (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)`;
+}

@@ -74,3 +74,17 @@ describe("CEL costs (Kubernetes' cost tests)", () => {
     assert.equal(r.result.message, 'operation cancelled: actual cost limit exceeded');
   });
 });
+
+describe('estimated cost limits', () => {
+  it("words an estimate past the limit as kube's CRD validation does", async () => {
+    const { estimatedCostError, PER_CALL_LIMIT } = await import('./cost-model.js');
+    assert.equal(estimatedCostError('estimated rule cost', { min: 0, max: 10 }, PER_CALL_LIMIT), undefined);
+    assert.equal(
+      estimatedCostError('estimated rule cost', { min: 0, max: 2_500_000 }, PER_CALL_LIMIT),
+      'estimated rule cost exceeds budget by factor of 2.5x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)',
+    );
+    assert.match(estimatedCostError('estimated rule cost', { min: 0, max: 1_200_000 }, PER_CALL_LIMIT)!, /factor of 1\.200000x/);
+    const unbounded = kubernetesEnvironment({ variables: { self: { kind: 'list', params: [{ kind: 'string' }] } } }).compile("self.all(x, self.all(y, x.contains(y)))").program!.estimateCost();
+    assert.match(estimatedCostError('estimated rule cost', unbounded, PER_CALL_LIMIT)!, /factor of more than 100x/);
+  });
+});
