@@ -95,9 +95,9 @@ const REASON_CODES: Record<string, ErrorCode> = {
   RequestEntityTooLarge: 'KAPI_ERR_REQUEST_TOO_LARGE',
 };
 
-/** The name kube's admission.NewForbidden puts in its message: the object's name, its generateName, or "Unknown". */
+/** The name kube's admission.NewForbidden puts in its message: the request's, the object's, its generateName, or "Unknown". */
 export function admissionObjectName(a: AdmissionAttributes): string {
-  return a.object?.metadata?.name || a.object?.metadata?.generateName || 'Unknown';
+  return a.name || a.object?.metadata?.name || a.object?.metadata?.generateName || 'Unknown';
 }
 
 /** kube's denial: Forbidden in form, with the decision's reason (Invalid by default) and its code. */
