@@ -3,6 +3,8 @@
 // OptOptimize; and what OptOptimize changes, as kube-apiserver runs it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { admissionActivation, admissionEnvironment } from './admission.js';
+import { PER_CALL_LIMIT } from './cost-model.js';
 import { kubernetesEnvironment } from './kubernetes.js';
 import { CostLimitExceededError } from './errors.js';
 import { CelError } from './values.js';
@@ -87,4 +89,33 @@ describe('estimated cost limits', () => {
     const unbounded = kubernetesEnvironment({ variables: { self: { kind: 'list', params: [{ kind: 'string' }] } } }).compile("self.all(x, self.all(y, x.contains(y)))").program!.estimateCost();
     assert.match(estimatedCostError('estimated rule cost', unbounded, PER_CALL_LIMIT)!, /factor of more than 100x/);
   });
+});
+
+describe("runtime costs at kube-apiserver's per-call limit", () => {
+  // For each shape, the largest n kube-apiserver v1.34.2 evaluated within its per-call limit
+  // (1,000,000) and n + 1, which it stopped with "actual cost limit exceeded": each asked as the
+  // only validation of a ValidatingAdmissionPolicy bound with Deny, in a dry-run create of the
+  // ConfigMap `x`. A cost model off by one unit per iteration would move the boundary.
+  const list = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(',')}]`;
+  const shapes: [string, (n: number) => string, number][] = [
+    ['nested all', (n) => `${list(n)}.all(a, ${list(n)}.all(b, true))`, 576],
+    ['map of filter', (n) => `${list(n)}.map(a, ${list(n)}.filter(b, b > a).size()).size() > 0`, 324],
+    ['map of map', (n) => `${list(n)}.map(a, ${list(n)}.map(b, b).size()).size() > 0`, 276],
+    ['startsWith on a field', (n) => `${list(n)}.all(a, ${list(n)}.all(b, object.metadata.name.startsWith('x')))`, 377],
+    ['conditional with identifier branches', (n) => `${list(n)}.all(a, ${list(n)}.all(b, (b > a ? a : b) >= 0))`, 377],
+    ['conditional with field branches', (n) => `${list(n)}.all(a, ${list(n)}.all(b, (b > a ? object.metadata.name : object.kind) != ''))`, 364],
+  ];
+  const env = admissionEnvironment({});
+  const vars = admissionActivation({
+    object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'kapi-cost-probe' } },
+    request: { kind: { group: '', version: 'v1', kind: 'ConfigMap' }, resource: { group: '', version: 'v1', resource: 'configmaps' }, requestKind: { group: '', version: 'v1', kind: 'ConfigMap' }, requestResource: { group: '', version: 'v1', resource: 'configmaps' }, operation: 'CREATE', userInfo: {} },
+  });
+  for (const [name, shape, lastWithin] of shapes) {
+    it(`${name}: n = ${lastWithin} is within, ${lastWithin + 1} is not`, () => {
+      const within = env.compile(shape(lastWithin)).program!.evaluate(vars, { costLimit: PER_CALL_LIMIT });
+      assert.equal(within.exceeded, undefined, `cost ${within.cost}`);
+      const past = env.compile(shape(lastWithin + 1)).program!.evaluate(vars, { costLimit: PER_CALL_LIMIT });
+      assert.equal(past.exceeded, true);
+    });
+  }
 });

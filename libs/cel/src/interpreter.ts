@@ -33,6 +33,11 @@ export function evaluate(checked: CheckResult, vars: Activation, tracker: CostTr
   return new Evaluation(checked, vars, tracker).eval(checked.expr);
 }
 
+/** An identifier, or a chain of field selections starting at one. */
+function isAttribute(e: Expr): boolean {
+  return e.kind === 'ident' || (e.kind === 'select' && !e.testOnly && isAttribute(e.operand));
+}
+
 /** A list or map index as an int, when it is a number that names one exactly. */
 function indexOf(v: Value): bigint | undefined {
   if (typeof v === 'bigint') return v;
@@ -118,8 +123,22 @@ class Evaluation {
     }
   }
 
+  /** An identifier, resolved without charging, or field selections of one, charged 1 each. */
+  private attribute(e: Expr): Result {
+    if (e.kind === 'ident') return this.resolve(e.id, e.name);
+    const select = e as Expr & { kind: 'select' };
+    const operand = this.attribute(select.operand);
+    if (isError(operand)) return operand;
+    this.tracker.add(SELECT_AND_IDENT_COST);
+    return this.select(operand, select.field, false);
+  }
+
   private ident(id: number, name: string): Result {
     this.tracker.add(SELECT_AND_IDENT_COST);
+    return this.resolve(id, name);
+  }
+
+  private resolve(id: number, name: string): Result {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const scope = this.scopes[i];
       if (scope.has(name)) return scope.get(name)!;
@@ -163,7 +182,12 @@ class Evaluation {
         const c = this.eval(e.args[0]);
         if (isError(c)) return c;
         if (typeof c !== 'boolean') return new CelError(NO_SUCH_OVERLOAD);
-        return this.eval(e.args[c ? 1 : 2]);
+        // cel-go plans a conditional as an attribute and resolves a branch that is itself an
+        // attribute (`a`, `@result`, `object.metadata.name`) without observing its variable: the
+        // identifier costs nothing, its field selections 1 each (kube-apiserver agrees, found at
+        // the per-call limit: see cost.spec.ts).
+        const branch = e.args[c ? 1 : 2];
+        return isAttribute(branch) ? this.attribute(branch) : this.eval(branch);
       }
       case '_?._': {
         const operand = this.eval(e.args[0]);
