@@ -1,7 +1,7 @@
 // The type checker, after cel-go's: every node gets a type, identifiers resolve to declared
 // variables (qualified names such as `authorizer.requestResource` included), calls resolve to the
 // overloads their argument types allow, and what does not fit is an issue in cel-go's words.
-import type { CallExpr, ComprehensionExpr, Expr, ListExpr, MapExpr, SelectExpr, StructExpr } from './ast.js';
+import { walk, type CallExpr, type ComprehensionExpr, type Expr, type ListExpr, type MapExpr, type SelectExpr, type StructExpr } from './ast.js';
 import type { Issues } from './errors.js';
 import type { FunctionDecl, Overload } from './functions.js';
 import { qualifiedName } from './parser.js';
@@ -196,7 +196,7 @@ class Checker {
     if (e.target) e.target = this.check(e.target);
     // The strings extension's format() takes a list of any values: its literal argument is exempt
     // from the homogeneous-literal rule (cel-go's HomogeneousAggregateLiteralExemptFunctions).
-    if (e.fn === 'format') for (const a of e.args) if (a.kind === 'list') this.exempt.add(a.id);
+    if (e.fn === 'format') for (const a of e.args) for (const x of walk(a)) if (x.kind === 'list' || x.kind === 'map') this.exempt.add(x.id);
     e.args = e.args.map((a) => this.check(a));
     const decl = this.decls.fn(e.fn);
     if (!decl) {
@@ -315,10 +315,11 @@ class Checker {
       entry.value = this.check(entry.value);
       const kt = this.typeOf(entry.key);
       if (!['string', 'int', 'uint', 'bool', 'dyn', 'error', 'param'].includes(kt.kind)) this.error(entry.key, `unsupported map key type: ${formatType(kt)}`);
-      key = this.join(entry.key, key, kt);
+      const exempt = this.exempt.has(e.id);
+      key = exempt ? (key === undefined || isExactType(key, kt) ? kt : T.dyn) : this.join(entry.key, key, kt);
       let vt = this.typeOf(entry.value);
       if (entry.optional) vt = this.unwrapOptional(entry.value, vt);
-      value = this.join(entry.value, value, vt);
+      value = exempt ? (value === undefined || isExactType(value, vt) ? vt : T.dyn) : this.join(entry.value, value, vt);
     }
     return this.set(e, T.map(key ?? this.freshParam(), value ?? this.freshParam()));
   }

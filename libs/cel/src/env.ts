@@ -8,10 +8,11 @@ import { mergeFunctions, type FunctionDecl, type Library } from './functions.js'
 import { activation, CostTracker, evaluate, type Activation } from './interpreter.js';
 import { optimize, InstantiationError } from './optimize.js';
 import { parse } from './parser.js';
+import { checkFormatCall } from './library/strings.js';
 import { compileRegex } from './regex.js';
 import { parseDuration, parseTimestamp } from './time.js';
 import type { CostEstimate } from './cost-model.js';
-import type { Type } from './types.js';
+import { T, type Type } from './types.js';
 import { CelError, isError, type Result, type Value } from './values.js';
 
 export interface EnvironmentOptions {
@@ -103,7 +104,7 @@ export class Environment {
     if (!parsed.expr) return { issues: parsed.issues };
     const issues = new Issues(source);
     const checked = check(parsed.expr, this.declarations, issues);
-    if (!issues.length) validateLiterals(checked.expr, issues);
+    if (!issues.length) validateLiterals(checked, issues);
     if (issues.length) return { issues };
     try {
       if (this.options.optimize !== false) checked.expr = optimize(checked);
@@ -120,9 +121,14 @@ export class Environment {
  * cel-go's AST validators that Kubernetes enables: constant arguments of duration(), timestamp()
  * and the regular expression functions must be valid when the expression is compiled.
  */
-function validateLiterals(root: Expr, issues: Issues): void {
-  for (const e of walk(root)) {
+function validateLiterals(checked: CheckResult, issues: Issues): void {
+  for (const e of walk(checked.expr)) {
     if (e.kind !== 'call') continue;
+    if (e.fn === 'format' && e.target?.kind === 'const' && typeof e.target.value === 'string' && e.args[0]?.kind === 'list') {
+      const problem = checkFormatCall(e.target.value, e.args[0].elements.map((x) => checked.types.get(x.id) ?? T.dyn));
+      if (problem) issues.add(e.offset, problem);
+      continue;
+    }
     const literal = (x: Expr | undefined) => (x?.kind === 'const' && typeof x.value === 'string' ? x.value : undefined);
     let error: Result | undefined;
     let arg: Expr | undefined;

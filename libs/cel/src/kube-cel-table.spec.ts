@@ -31,6 +31,7 @@ const vars = admissionActivation({
     userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] },
     dryRun: true,
   },
+  namespaceObject: { metadata: { name: 'kapi-cel-probe', labels: { 'kapi-cel-probe': 'true', 'kubernetes.io/metadata.name': 'kapi-cel-probe' } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } },
 });
 
 function evaluate(expr: string): Value | CelError {

@@ -87,6 +87,8 @@ export function runtimeTypeName(t: Type): string {
     case 'map':
     case 'type':
       return t.kind;
+    case 'opaque':
+      return t.name!;
     default:
       return formatType(t);
   }

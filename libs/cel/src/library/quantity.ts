@@ -17,12 +17,17 @@ const ERR_NUMERIC = "unable to parse numeric part of quantity";
 const BINARY: Record<string, bigint> = { Ki: 2n ** 10n, Mi: 2n ** 20n, Gi: 2n ** 30n, Ti: 2n ** 40n, Pi: 2n ** 50n, Ei: 2n ** 60n };
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
-/** A quantity: unscaled × 10^-scale. */
+/**
+ * A quantity: unscaled × 10^scale, exact. `fast` records whether resource.Quantity would hold it as
+ * an int64 amount (at most 18 digits, a scale down to nano; binary suffixes only for whole numbers
+ * that fit): only those convert to an integer (isInteger, asInteger), and only with a scale of 0 or more.
+ */
 export class Quantity extends OpaqueValue {
   readonly celType = QUANTITY_TYPE;
   constructor(
     readonly unscaled: bigint,
     readonly scale: number,
+    readonly fast: boolean,
   ) {
     super();
   }
@@ -37,36 +42,30 @@ export class Quantity extends OpaqueValue {
     if (!numMatch) return new Error(ERR_FORMAT);
     if (numMatch[2] === '' && (numMatch[3] ?? '') === '') return new Error(ERR_NUMERIC);
     const sign = numMatch[1] === '-' ? -1n : 1n;
+    const whole = numMatch[2];
     const frac = numMatch[3] ?? '';
-    let unscaled = sign * BigInt((numMatch[2] || '0') + frac);
-    let scale = frac.length;
+    const digits = BigInt((whole || '0') + frac);
     if (suffix in BINARY) {
-      unscaled *= BINARY[suffix];
-    } else if (suffix in DECIMAL) {
-      scale -= DECIMAL[suffix];
-    } else if (/^[eE][-+]?\d+$/.test(suffix)) {
-      scale -= Number(suffix.slice(1));
-    } else {
-      return new Error(ERR_SUFFIX);
+      const exponent = Math.log2(Number(BINARY[suffix]));
+      const value = sign * digits * BINARY[suffix];
+      const precision = 15 - whole.length - Math.trunc((exponent * 3) / 10) - 1;
+      const fast = frac.length === 0 && precision >= 0 && value <= INT64_MAX && value >= INT64_MIN;
+      return new Quantity(value, -frac.length, fast);
     }
-    return new Quantity(unscaled, scale).normalized();
+    let exponent: number;
+    if (suffix in DECIMAL) exponent = DECIMAL[suffix];
+    else if (/^[eE][-+]?\d+$/.test(suffix)) exponent = Number(suffix.slice(1));
+    else return new Error(ERR_SUFFIX);
+    const scale = exponent - frac.length;
+    const fast = whole.length + frac.length <= 18 && scale >= -9;
+    return new Quantity(sign * digits, scale, fast);
   }
 
-  private normalized(): Quantity {
-    let { unscaled, scale } = this;
-    while (scale > 0 && unscaled % 10n === 0n && unscaled !== 0n) {
-      unscaled /= 10n;
-      scale--;
-    }
-    if (unscaled === 0n) scale = 0;
-    return new Quantity(unscaled, scale);
-  }
-
-  /** Both as integers of a common scale. */
+  /** Both as integers of a common scale (the smaller). */
   private static aligned(a: Quantity, b: Quantity): [bigint, bigint, number] {
-    const scale = Math.max(a.scale, b.scale);
-    const up = (q: Quantity) => (scale >= q.scale ? q.unscaled * 10n ** BigInt(scale - q.scale) : q.unscaled / 10n ** BigInt(q.scale - scale));
-    return [up(a), up(b), scale];
+    const scale = Math.min(a.scale, b.scale);
+    const at = (q: Quantity) => q.unscaled * 10n ** BigInt(q.scale - scale);
+    return [at(a), at(b), scale];
   }
 
   compareTo(o: Quantity): number {
@@ -74,28 +73,22 @@ export class Quantity extends OpaqueValue {
     return x < y ? -1 : x > y ? 1 : 0;
   }
 
+  /** resource.Quantity.Add: int64 amounts stay so unless the sum overflows. */
   add(o: Quantity, sign: 1n | -1n): Quantity {
     const [x, y, scale] = Quantity.aligned(this, o);
-    return new Quantity(x + sign * y, scale).normalized();
+    const sum = x + sign * y;
+    return new Quantity(sum, scale, this.fast && o.fast && sum <= INT64_MAX && sum >= INT64_MIN);
   }
 
-  /** The value as an int64, when it is a whole number that fits (resource.Quantity.AsInt64). */
+  /** resource.Quantity.AsInt64. */
   asInt64(): bigint | undefined {
-    if (this.scale > 0) {
-      const d = 10n ** BigInt(this.scale);
-      if (this.unscaled % d !== 0n) return undefined;
-      return this.fits(this.unscaled / d);
-    }
-    if (this.scale < -18 && this.unscaled !== 0n) return undefined;
-    return this.fits(this.unscaled * 10n ** BigInt(-this.scale));
-  }
-
-  private fits(n: bigint): bigint | undefined {
+    if (!this.fast || this.scale < 0) return undefined;
+    const n = this.unscaled * 10n ** BigInt(this.scale);
     return n > INT64_MAX || n < INT64_MIN ? undefined : n;
   }
 
   asApproximateFloat(): number {
-    return Number(this.unscaled) * 10 ** -this.scale;
+    return Number(this.unscaled) * 10 ** this.scale;
   }
 
   equals(other: OpaqueValue): boolean {
@@ -103,7 +96,7 @@ export class Quantity extends OpaqueValue {
   }
 
   override toString(): string {
-    return this.scale <= 0 ? `${this.unscaled}${'0'.repeat(-this.scale)}` : `${this.unscaled}e-${this.scale}`;
+    return this.scale >= 0 ? `${this.unscaled}${'0'.repeat(this.scale)}` : `${this.unscaled}e${this.scale}`;
   }
 }
 
@@ -113,7 +106,7 @@ function quantity(s: string): Result {
 }
 
 const q = (v: Value) => v as Quantity;
-const fromInt = (v: Value) => new Quantity(v as bigint, 0);
+const fromInt = (v: Value) => new Quantity(v as bigint, 0, true);
 
 export const quantityLibrary: Library = {
   name: 'quantity',

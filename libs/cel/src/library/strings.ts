@@ -4,7 +4,7 @@
 import { STRING_TRAVERSAL_COST_FACTOR, actualByFactor, byFactor } from '../cost-model.js';
 import { err, type Library } from '../functions.js';
 import { fn, member, overload, traversalCost, traversalEstimate } from '../stdlib.js';
-import { T } from '../types.js';
+import { isDyn, runtimeTypeName, T, type Type } from '../types.js';
 import { actualSize, CelBytes, CelDuration, CelMap, CelTimestamp, CelUint, displayValue, formatDouble, type Result, type Value } from '../values.js';
 
 const cps = (s: string) => [...s];
@@ -86,7 +86,15 @@ function quote(s: string): string {
     .join('')}"`;
 }
 
-/** The `%s` text of a value in format(). */
+/** A value inside a list or map under `%s`: strings quoted, doubles with six decimals (as cel-go prints them). */
+function formatNested(v: Value): Result {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? v.toFixed(6) : formatDouble(v);
+  if (v instanceof CelBytes) return `b${JSON.stringify(new TextDecoder().decode(v.bytes))}`;
+  return formatString(v);
+}
+
+/** The `%s` text of a value in format(): a map's entries sorted by key, as `{"a":1, "b":2}`. */
 function formatString(v: Value): Result {
   if (typeof v === 'string') return v;
   if (v instanceof CelBytes) return new TextDecoder().decode(v.bytes);
@@ -95,20 +103,35 @@ function formatString(v: Value): Result {
   if (Array.isArray(v)) {
     const parts: string[] = [];
     for (const x of v) {
-      const s = formatString(x);
+      const s = formatNested(x);
       if (typeof s !== 'string') return s;
-      parts.push(typeof x === 'string' ? JSON.stringify(x) : s);
+      parts.push(s);
     }
     return `[${parts.join(', ')}]`;
   }
   if (v instanceof CelMap) {
-    const parts: string[] = [];
-    const entries = [...v.entries()].map(([k, x]) => [formatString(k), formatString(x), k, x] as const);
-    entries.sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
-    for (const [k, x, rk, rx] of entries) parts.push(`${typeof rk === 'string' ? JSON.stringify(k) : k}: ${typeof rx === 'string' ? JSON.stringify(x) : x}`);
-    return `{${parts.join(', ')}}`;
+    const entries: [string, string][] = [];
+    for (const [k, x] of v.entries()) {
+      const key = formatNested(k);
+      const value = formatNested(x);
+      if (typeof key !== 'string') return key;
+      if (typeof value !== 'string') return value;
+      entries.push([key, value]);
+    }
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${k}:${x}`).join(', ')}}`;
   }
   return displayValue(v);
+}
+
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** cel-go's %e: six decimals and a superscript exponent, `1.234568×10⁰³` (a precision is not honoured). */
+function scientific(d: number): string {
+  const [mant, exp] = d.toExponential(6).split('e');
+  const n = Number(exp);
+  const digits = String(Math.abs(n)).padStart(2, '0').replace(/\d/g, (c) => SUPERSCRIPT[Number(c)]);
+  return `${mant}×10${n < 0 ? '⁻' : ''}${digits}`;
 }
 
 /** The string extension's format(): %s %d %f %e %x %X %o %b and %%, with an optional precision. */
@@ -147,15 +170,10 @@ export function format(template: string, args: readonly Value[]): Result {
         break;
       case 'f':
       case 'e': {
-        const d = typeof arg === 'number' ? arg : typeof arg === 'bigint' ? Number(arg) : arg instanceof CelUint ? Number(arg.value) : undefined;
-        if (d === undefined) return err(`error during formatting: ${verb === 'f' ? 'fixed-point' : 'scientific'} clause can only be used on doubles, was given ${typeNameOf(arg)}`);
-        if (Number.isNaN(d)) out += 'NaN';
-        else if (!Number.isFinite(d)) out += d > 0 ? 'Infinity' : '-Infinity';
-        else if (verb === 'f') out += d.toFixed(precision ?? 6);
-        else {
-          const [mant, exp] = d.toExponential(precision ?? 6).split('e');
-          out += `${mant}e${exp[0] === '-' ? '-' : '+'}${exp.replace(/^[+-]/, '').padStart(2, '0')}`;
-        }
+        if (typeof arg !== 'number') return err(`error during formatting: ${verb === 'f' ? 'fixed-point' : 'scientific'} clause can only be used on doubles, was given ${typeNameOf(arg)}`);
+        if (Number.isNaN(arg)) out += 'NaN';
+        else if (!Number.isFinite(arg)) out += arg > 0 ? 'Infinity' : '-Infinity';
+        else out += verb === 'f' ? arg.toFixed(precision ?? 6) : scientific(arg);
         break;
       }
       case 'x':
@@ -248,3 +266,41 @@ export const stringsLibrary: Library = {
     fn('format', member('string_format', [T.string, T.list(T.dyn)], T.string, ([s, args]) => format(str(s), args as Value[]))),
   ],
 };
+
+/**
+ * What the strings extension checks when an expression is compiled (cel-go's
+ * StringsValidateFormatCalls): a constant format string against the static types of a list literal
+ * of arguments. The first mismatch, in the words evaluation would use; undefined when it fits.
+ */
+export function checkFormatCall(template: string, argTypes: readonly Type[]): string | undefined {
+  let index = 0;
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] !== '%') continue;
+    if (template[i + 1] === '%') {
+      i++;
+      continue;
+    }
+    const m = /^%(?:\.\d+)?([a-zA-Z])/.exec(template.slice(i));
+    if (!m) return 'could not parse formatting clause: unrecognized formatting clause';
+    i += m[0].length - 1;
+    const verb = m[1];
+    const t = argTypes[index++];
+    if (!t) return `index ${index - 1} out of range`;
+    if (isDyn(t)) continue;
+    const name = runtimeTypeName(t);
+    const allowed: Record<string, [string[], string]> = {
+      d: [['int', 'uint'], 'decimal clause can only be used on integers'],
+      f: [['double'], 'fixed-point clause can only be used on doubles'],
+      e: [['double'], 'scientific clause can only be used on doubles'],
+      x: [['int', 'uint', 'string', 'bytes'], 'only integers, byte buffers, and strings can be formatted as hex'],
+      X: [['int', 'uint', 'string', 'bytes'], 'only integers, byte buffers, and strings can be formatted as hex'],
+      o: [['int', 'uint'], 'only integers can be formatted as octal'],
+      b: [['int', 'uint', 'bool'], 'only integers and bools can be formatted as binary'],
+    };
+    if (verb === 's') continue;
+    const rule = allowed[verb];
+    if (!rule) return `could not parse formatting clause: unrecognized formatting clause "${verb}"`;
+    if (!rule[0].includes(name)) return `error during formatting: ${rule[1]}, was given ${name}`;
+  }
+  return undefined;
+}
