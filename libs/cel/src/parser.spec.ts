@@ -16,9 +16,13 @@ describe('parser and checker issues', () => {
     assert.match(parse('if').issues.toString(), /reserved identifier: if/);
   });
 
-  it('bounds nesting instead of overflowing the stack', () => {
-    const deep = '('.repeat(10_000) + '1' + ')'.repeat(10_000);
-    assert.match(parse(deep).issues.toString(), /recursion limit exceeded/);
+  it('bounds nesting and chains as kube-apiserver v1.34.2 does, instead of overflowing the stack', () => {
+    assert.equal(parse('('.repeat(300) + 'true' + ')'.repeat(300)).issues.toString(), 'ERROR: <input>:-1:0: expression recursion limit exceeded: 250');
+    assert.equal(parse('object' + '.a'.repeat(300) + ' == 1').issues.toString(), 'ERROR: <input>:-1:0: max recursion depth exceeded');
+    assert.equal(parse('1' + '+1'.repeat(300) + ' > 0').issues.toString(), 'ERROR: <input>:-1:0: max recursion depth exceeded');
+    assert.equal(parse('('.repeat(10_000) + '1' + ')'.repeat(10_000)).issues.length, 1);
+    assert.equal(parse('a' + '.b'.repeat(100_000)).issues.length, 1);
+    assert.equal(parse('object' + '.a'.repeat(100) + ' == 1').issues.length, 0);
   });
 
   it('parses literals: numbers, strings with escapes, bytes, raw strings', () => {

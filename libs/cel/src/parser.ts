@@ -246,7 +246,15 @@ class Parser {
   }
 
   private enter(): void {
-    if (++this.depth > this.limits.maxDepth) throw new SyntaxError_(this.tok.offset, `expression recursion limit exceeded: ${this.limits.maxDepth}`);
+    if (++this.depth > this.limits.maxDepth) throw new SyntaxError_(-1, `expression recursion limit exceeded: ${this.limits.maxDepth}`);
+  }
+
+  /**
+   * A chain of operators or member accesses builds a tree as deep as the chain is long; cel-go
+   * refuses one deeper than its limit, as its visitor would recurse that deep.
+   */
+  private chain(length: number): void {
+    if (this.depth + length > this.limits.maxDepth) throw new SyntaxError_(-1, 'max recursion depth exceeded');
   }
 
   private leave(): void {
@@ -270,7 +278,8 @@ class Parser {
 
   private parseOr(): Expr {
     let left = this.parseAnd();
-    while (this.is('||')) {
+    for (let n = 1; this.is('||'); n++) {
+      this.chain(n);
       const op = this.take();
       left = this.call(op.offset, '_||_', [left, this.parseAnd()]);
     }
@@ -279,7 +288,8 @@ class Parser {
 
   private parseAnd(): Expr {
     let left = this.parseRelation();
-    while (this.is('&&')) {
+    for (let n = 1; this.is('&&'); n++) {
+      this.chain(n);
       const op = this.take();
       left = this.call(op.offset, '_&&_', [left, this.parseRelation()]);
     }
@@ -289,7 +299,8 @@ class Parser {
   private parseRelation(): Expr {
     let left = this.parseAddition();
     const ops: Record<string, string> = { '<': '_<_', '<=': '_<=_', '>': '_>_', '>=': '_>=_', '==': '_==_', '!=': '_!=_' };
-    for (;;) {
+    for (let n = 1; ; n++) {
+      this.chain(n);
       if (this.tok.kind === 'op' && this.tok.text in ops) {
         const op = this.take();
         left = this.call(op.offset, ops[op.text], [left, this.parseAddition()]);
@@ -304,7 +315,8 @@ class Parser {
 
   private parseAddition(): Expr {
     let left = this.parseMultiplication();
-    while (this.is('+') || this.is('-')) {
+    for (let n = 1; this.is('+') || this.is('-'); n++) {
+      this.chain(n);
       const op = this.take();
       left = this.call(op.offset, op.text === '+' ? '_+_' : '_-_', [left, this.parseMultiplication()]);
     }
@@ -313,7 +325,8 @@ class Parser {
 
   private parseMultiplication(): Expr {
     let left = this.parseUnary();
-    while (this.is('*') || this.is('/') || this.is('%')) {
+    for (let n = 1; this.is('*') || this.is('/') || this.is('%'); n++) {
+      this.chain(n);
       const op = this.take();
       const fn = op.text === '*' ? '_*_' : op.text === '/' ? '_/_' : '_%_';
       left = this.call(op.offset, fn, [left, this.parseUnary()]);
@@ -361,7 +374,8 @@ class Parser {
   }
 
   private member(expr: Expr): Expr {
-    for (;;) {
+    for (let n = 1; ; n++) {
+      if (this.is('.') || this.is('[') || this.is('{')) this.chain(n);
       if (this.is('.')) {
         const dot = this.take();
         const optional = this.is('?');
