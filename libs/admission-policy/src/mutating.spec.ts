@@ -63,10 +63,17 @@ describe('MutatingAdmissionPolicy', () => {
     assert.equal(out.metadata?.annotations?.labels, '2');
   });
 
-  it("denies in kube's words when a mutation fails under Fail, and leaves the object under Ignore", async () => {
+  it("denies as kube-apiserver v1.34.2 does when a mutation fails under Fail, and leaves the object under Ignore", async () => {
     const bad = [{ patchType: 'JSONPatch' as const, jsonPatch: { expression: '[JSONPatch{op: "remove", path: "/metadata/nope"}]' } }];
-    await assert.rejects(plugin([policy('bad', bad)]).admit!(attributes(pod)), (err: unknown) => err instanceof StatusError && err.httpCode === 403 && err.message.startsWith("policy 'bad' with binding 'bad-b' denied request: "));
+    const message = "policy 'bad' with binding 'bad-b' denied request: JSON Patch: error in remove for path: '/metadata/nope': Unable to remove nonexistent key: nope: missing value";
+    await assert.rejects(plugin([policy('bad', bad)]).admit!(attributes(pod)), (err: unknown) => {
+      assert.ok(err instanceof StatusError);
+      assert.deepEqual(err.toStatus(), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Invalid', details: { name: 'p', kind: 'pods', causes: [{ message }] }, code: 403 });
+      return true;
+    });
     assert.deepEqual(await plugin([policy('bad', bad, { failurePolicy: 'Ignore' })]).admit!(attributes(pod)), pod);
+    const failing = [{ patchType: 'JSONPatch' as const, jsonPatch: { expression: '[JSONPatch{op: "add", path: "/data/x", value: object.data.missing}]' } }];
+    await assert.rejects(plugin([policy('err', failing)]).admit!(attributes(pod)), (err: unknown) => err instanceof StatusError && err.message === `policy 'err' with binding 'err-b' denied request: expression '[JSONPatch{op: "add", path: "/data/x", value: object.data.missing}]' resulted in error: no such key: data`);
   });
 
   it('replaces atomic lists and unions sets', () => {

@@ -12,7 +12,7 @@ import { OutOfBudgetError, PolicyCompiler, PolicyEvaluation, type CompiledExpres
 import { namespaceObject, selectInvocations, versionedRequest, type BindingInvocation, type PolicySource } from './invocations.js';
 import { evaluateMatchConditions, RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS } from './match-conditions.js';
 import { MutatingPolicyMetrics } from './metrics.js';
-import type { PolicyPluginOptions } from './validating.js';
+import { admissionObjectName, type PolicyPluginOptions } from './validating.js';
 import type { KubeObject, MutatingAdmissionPolicy as Policy, MutatingAdmissionPolicyBinding as Binding } from './types.js';
 
 export const MUTATING_ADMISSION_POLICY = 'MutatingAdmissionPolicy';
@@ -90,7 +90,7 @@ export class MutatingPolicyDispatcher {
 
   async admit(a: AdmissionAttributes): Promise<KubeObject | undefined> {
     const { invocations, errors } = await selectInvocations(a, this.options.policies, this.options);
-    for (const e of errors) if ((e.policy.spec?.failurePolicy ?? 'Fail') !== 'Ignore') throw denial(e.policy, e.binding, e.message);
+    for (const e of errors) if ((e.policy.spec?.failurePolicy ?? 'Fail') !== 'Ignore') throw denial(a, e.policy, e.binding, e.message);
     const authorizer = this.options.authorize ? new CachingAuthorizer(this.options.authorize) : undefined;
     let object = a.object;
     const ran: { invocation: BindingInvocation<Policy, Binding>; after: string }[] = [];
@@ -102,7 +102,7 @@ export class MutatingPolicyDispatcher {
       let own = versioned.object;
       for (const param of invocation.params) {
         const start = own;
-        const mutated = await evaluateWithChecks(authorizer, () => this.mutate(invocation, start, { ...versioned, namespaceObject: ns, param }, authorizer));
+        const mutated = await evaluateWithChecks(authorizer, () => this.mutate(a, invocation, start, { ...versioned, namespaceObject: ns, param }, authorizer));
         if (mutated !== undefined) own = mutated;
       }
       // Back to the request's kind when the policy matched an equivalent one.
@@ -120,6 +120,7 @@ export class MutatingPolicyDispatcher {
 
   /** One param's mutations, in order; returns the mutated object (undefined when unchanged or ignored). */
   private mutate(
+    a: AdmissionAttributes,
     invocation: BindingInvocation<Policy, Binding>,
     start: KubeObject | undefined,
     context: { oldObject?: KubeObject; request: BindingInvocation<Policy, Binding>['versioned']['request']; namespaceObject?: KubeObject; param: KubeObject | null },
@@ -133,7 +134,7 @@ export class MutatingPolicyDispatcher {
     const fail = (message: string): undefined => {
       this.metrics.observe(policyName, bindingName, message.startsWith('compilation') ? 'compile_error' : 'invalid_error', 0);
       if (ignore) return undefined;
-      throw denial(policy, binding, message);
+      throw denial(a, policy, binding, message);
     };
     const inputsFor = (object: KubeObject | undefined) => ({ object, oldObject: context.oldObject, params: context.param, request: context.request, namespaceObject: context.namespaceObject, ...(authorizer ? { authorizer } : {}) });
     if (compiled.matchConditions.length) {
@@ -169,12 +170,17 @@ export class MutatingPolicyDispatcher {
   private apply(patchType: string, object: KubeObject | undefined, value: Value, kind: GroupVersionKind): KubeObject {
     if (patchType === 'JSONPatch') {
       if (!Array.isArray(value)) throw new Error(`JSONPatch expression must evaluate to a list of JSONPatch, got ${typeof value}`);
-      const ops = (value as CelObject[]).map((p) => {
-        const op = toJSON(p) as Record<string, unknown>;
-        if (typeof op.op !== 'string' || !['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(op.op)) throw new Error(`JSONPatch: unsupported op ${JSON.stringify(op.op ?? '')}`);
-        return op;
-      });
-      return applyJsonPatch(object ?? {}, ops) as KubeObject;
+      let doc: unknown = object ?? {};
+      for (const patch of value as CelObject[]) {
+        const op = toJSON(patch) as Record<string, unknown>;
+        if (typeof op.op !== 'string' || !['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(op.op)) throw new Error(`JSON Patch: unsupported op ${JSON.stringify(op.op ?? '')}`);
+        try {
+          doc = applyJsonPatch(doc, [op]);
+        } catch (err) {
+          throw new Error(`JSON Patch: ${jsonPatchFailure(op, err)}`);
+        }
+      }
+      return doc as KubeObject;
     }
     const configuration = toJSON(value);
     if (!isObject(configuration)) throw new Error('ApplyConfiguration expression must evaluate to an Object');
@@ -183,17 +189,33 @@ export class MutatingPolicyDispatcher {
   }
 }
 
+/** The failure of one operation as kube's JSON patch library (json-patch v5) words it. */
+function jsonPatchFailure(op: Record<string, unknown>, err: unknown): string {
+  const cause = isStatusError(err) && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
+  const path = String(op.path ?? '');
+  if (/missing path/.test(cause)) {
+    const key = path.slice(path.lastIndexOf('/') + 1);
+    if (op.op === 'remove') return `error in remove for path: '${path}': Unable to remove nonexistent key: ${key}: missing value`;
+    if (op.op === 'replace') return `error in replace for path: '${path}': replace operation does not apply: doc is missing key: ${path}: missing value`;
+  }
+  return `error in ${String(op.op)} for path: '${path}': ${cause}`;
+}
+
 async function convertBack(converter: MutatingPolicyOptions['converter'], object: KubeObject | undefined, from: GroupVersionKind, to: GroupVersionKind): Promise<KubeObject | undefined> {
   if (!object || (from.group === to.group && from.version === to.version && from.kind === to.kind)) return object;
   return converter ? converter.convert(object, to) : { ...object, apiVersion: to.group ? `${to.group}/${to.version}` : to.version, kind: to.kind };
 }
 
-/** kube's PolicyError: `policy 'p' with binding 'b' denied request: …`, a 403. */
-function denial(policy: Policy, binding: Binding | undefined, message: string): StatusError {
+/**
+ * kube's PolicyError: `policy 'p' with binding 'b' denied request: …`, which kube-apiserver v1.34.2
+ * answers as a 403 whose reason is Invalid, the request's name and resource in its details.
+ */
+function denial(a: AdmissionAttributes, policy: Policy, binding: Binding | undefined, message: string): StatusError {
   const text = binding
     ? `policy '${policy.metadata?.name ?? ''}' with binding '${binding.metadata?.name ?? ''}' denied request: ${message}`
     : `policy ${JSON.stringify(policy.metadata?.name ?? '')} denied request: ${message}`;
-  return new StatusError('KAPI_ERR_ADMISSION_DENIED', text, { causes: [{ message: text }] });
+  const err = new StatusError('KAPI_ERR_ADMISSION_DENIED', text, { name: admissionObjectName(a), ...(a.resource.group ? { group: a.resource.group } : {}), kind: a.resource.resource, causes: [{ message: text }] });
+  return Object.assign(err, { reason: 'Invalid' as const });
 }
 
 const MUTATING_OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
