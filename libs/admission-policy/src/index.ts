@@ -1,0 +1,11 @@
+export * from './types.js';
+export { PolicyCompiler, PolicyEvaluation, OUT_OF_BUDGET, type CompiledExpression } from './compile.js';
+export { selectInvocations, type PolicySource } from './invocations.js';
+export { matches, type NamespaceSource, type MatchOutcome } from './matching.js';
+export { collectParams, formatParamKind, type ParamSource } from './params.js';
+export { CelMatchConditionEvaluator, RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS, type CelMatchConditionEvaluatorOptions } from './match-conditions.js';
+export { ValidatingAdmissionPolicy, ValidatingPolicyDispatcher, VALIDATING_ADMISSION_POLICY, policyDenial, type PolicyPluginOptions } from './validating.js';
+export { MutatingAdmissionPolicy, MutatingPolicyDispatcher, MUTATING_ADMISSION_POLICY, mergeApplyConfiguration, type MutatingPolicyOptions, type ListTypes } from './mutating.js';
+export { ValidatingPolicyMetrics, MutatingPolicyMetrics } from './metrics.js';
+export { typeCheckPolicy, typesToCheck, formatGVK, type TypeCheckingSources } from './typecheck.js';
+export { policyStatus, PolicyStatusController, type PolicyStatus, type PolicyStatusWriter } from './status.js';
