@@ -172,7 +172,17 @@ export const OPTIMISTIC_LOCK_MESSAGE =
 
 /** A field error, as k8s.io/apimachinery/pkg/util/validation/field renders it. */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotFound' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTooMany';
+  type:
+    | 'FieldValueInvalid'
+    | 'FieldValueTypeInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueNotFound'
+    | 'FieldValueNotSupported'
+    | 'FieldValueForbidden'
+    | 'FieldValueDuplicate'
+    | 'FieldValueTooLong'
+    | 'FieldValueTooMany'
+    | 'InternalError';
   field: string;
   /** Rendered after the field path, e.g. `Invalid value: "x": must be ...`. */
   detail: string;

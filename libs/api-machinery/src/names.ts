@@ -52,6 +52,25 @@ export function isDns1123Subdomain(value: string): string[] {
   return errs;
 }
 
+const DNS1035_LABEL = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const dns1035LabelRe = anchored(DNS1035_LABEL);
+
+/** validation.IsDNS1035Label: a lowercase label that starts with a letter (kinds, CRD names). */
+export function isDns1035Label(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 63) errs.push(maxLen(63));
+  if (!dns1035LabelRe.test(value)) {
+    errs.push(
+      regexMessage(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        ['my-name', 'abc-123'],
+        DNS1035_LABEL,
+      ),
+    );
+  }
+  return errs;
+}
+
 /** A label or annotation key: an optional DNS subdomain prefix and a name part. */
 export function isQualifiedName(value: string): string[] {
   const errs: string[] = [];
