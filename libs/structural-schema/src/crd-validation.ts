@@ -360,15 +360,57 @@ function celErrors(s: JSONSchemaProps, rules: ValidationRule[], at: FieldPath, o
   return errs;
 }
 
-/** The schema at the root as kube prints it in a message: the Go struct's fields in order, JSON-encoded. */
+/** The kinds of JSONSchemaProps' Go fields, for encoding the struct as Go does without JSON names. */
+type GoFieldKind = 'string' | 'bool' | 'pointer' | 'slice' | 'schemas' | 'schema' | 'schemaMap' | 'items' | 'schemaOrBool' | 'dependencies' | 'docs' | 'rules';
+const GO_FIELD_KINDS: Record<string, GoFieldKind> = {
+  ID: 'string', Schema: 'string', Ref: 'pointer', Description: 'string', Type: 'string', Nullable: 'bool', Format: 'string', Title: 'string',
+  Default: 'pointer', Maximum: 'pointer', ExclusiveMaximum: 'bool', Minimum: 'pointer', ExclusiveMinimum: 'bool', MaxLength: 'pointer',
+  MinLength: 'pointer', Pattern: 'string', MaxItems: 'pointer', MinItems: 'pointer', UniqueItems: 'bool', MultipleOf: 'pointer', Enum: 'slice',
+  MaxProperties: 'pointer', MinProperties: 'pointer', Required: 'slice', Items: 'items', AllOf: 'schemas', OneOf: 'schemas', AnyOf: 'schemas',
+  Not: 'schema', Properties: 'schemaMap', AdditionalProperties: 'schemaOrBool', PatternProperties: 'schemaMap', Dependencies: 'dependencies',
+  AdditionalItems: 'schemaOrBool', Definitions: 'schemaMap', ExternalDocs: 'docs', Example: 'pointer', XPreserveUnknownFields: 'pointer',
+  XEmbeddedResource: 'bool', XIntOrString: 'bool', XListMapKeys: 'slice', XListType: 'pointer', XMapType: 'pointer', XValidations: 'rules',
+};
+
+/** A schema as kube prints it in a message: the internal Go struct, every field by its Go name, encoded by encoding/json. */
 function schemaValue(s: JSONSchemaProps): string {
-  const parts: string[] = [];
-  for (const [, json] of GO_FIELDS) {
-    const v = s[json];
-    if (isZero(v)) continue;
-    parts.push(`${goJSON(json)}:${goJSON(v)}`);
-  }
-  return `{${parts.join(',')}}`;
+  const value = (kind: GoFieldKind, v: unknown): string => {
+    const absent = v === undefined || v === null;
+    switch (kind) {
+      case 'string':
+        return goJSON(absent ? '' : v);
+      case 'bool':
+        return absent ? 'false' : goJSON(v);
+      case 'pointer':
+      case 'slice':
+        return absent ? 'null' : goJSON(v);
+      case 'schema':
+        return absent ? 'null' : schemaValue(v as JSONSchemaProps);
+      case 'schemas':
+        return absent ? 'null' : `[${(v as JSONSchemaProps[]).map(schemaValue).join(',')}]`;
+      case 'schemaMap':
+        return absent ? 'null' : `{${sortedEntries(v as Record<string, JSONSchemaProps>).map(([k, x]) => `${goJSON(k)}:${schemaValue(x)}`).join(',')}}`;
+      case 'items':
+        if (absent) return 'null';
+        return Array.isArray(v) ? `{"Schema":null,"JSONSchemas":[${v.map(schemaValue).join(',')}]}` : `{"Schema":${schemaValue(v as JSONSchemaProps)},"JSONSchemas":null}`;
+      case 'schemaOrBool':
+        if (absent) return 'null';
+        return typeof v === 'boolean' ? `{"Allows":${v},"Schema":null}` : `{"Allows":true,"Schema":${schemaValue(v as JSONSchemaProps)}}`;
+      case 'dependencies':
+        return absent
+          ? 'null'
+          : `{${sortedEntries(v as Record<string, JSONSchemaProps | string[]>)
+              .map(([k, d]) => `${goJSON(k)}:${Array.isArray(d) ? `{"Schema":null,"Property":${goJSON(d)}}` : `{"Schema":${schemaValue(d)},"Property":null}`}`)
+              .join(',')}}`;
+      case 'docs': {
+        const docs = v as JSONSchemaProps['externalDocs'];
+        return absent ? 'null' : `{"Description":${goJSON(docs?.description ?? '')},"URL":${goJSON(docs?.url ?? '')}}`;
+      }
+      case 'rules':
+        return absent ? 'null' : `[${(v as ValidationRule[]).map(ruleValue).join(',')}]`;
+    }
+  };
+  return `{${GO_FIELDS.map(([goName, json]) => `${goJSON(goName)}:${value(GO_FIELD_KINDS[goName], s[json])}`).join(',')}}`;
 }
 
 /** kube's validateCustomResourceDefinitionValidation for one schema (`<fldPath>.openAPIV3Schema`). */
