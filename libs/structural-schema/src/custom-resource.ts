@@ -21,6 +21,13 @@ import { newStructural, type Structural } from './structural.js';
 import { CustomResourceValueValidator } from './value-validation.js';
 import { isQualifiedName } from '@kapi/api-machinery';
 
+/**
+ * The patch types kube accepts for a custom resource: no strategic merge patch, which kube answers
+ * with 415 UnsupportedMediaType and UNSUPPORTED_PATCH_MESSAGE (asked of kube-apiserver v1.34.2).
+ */
+export const CUSTOM_RESOURCE_PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'] as const;
+export const UNSUPPORTED_PATCH_MESSAGE = `the body of the request was in an unknown format - accepted media types include: ${CUSTOM_RESOURCE_PATCH_TYPES.join(', ')}`;
+
 export interface CustomResourceKind {
   group: string;
   version: string;
