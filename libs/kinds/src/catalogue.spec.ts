@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { prepareNew, prepareChanged } from './strategy.js';
 import { isDns1123Subdomain } from '@kapi/api-machinery';
-import { KindCatalogue, builtinStrategies, storageKey } from './catalogue.js';
+import { KindCatalogue, builtinStrategies, servedStrategies, storageKey } from './catalogue.js';
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
@@ -98,6 +98,52 @@ describe('KindCatalogue', () => {
       ['deployments'],
     );
     assert.deepEqual(catalogue.resourcesOf('apps', 'v2'), []);
+  });
+});
+
+describe('optional APIs (KAPI_RUNTIME_CONFIG)', () => {
+  const served = (config: Record<string, boolean>) => servedStrategies(config).map((s) => `${s.info.group}/${s.info.version}/${s.info.resource}`);
+
+  it('serves the mutating admission policies only when their group version or resource is switched on, as kube 1.34 does', () => {
+    assert.deepEqual(servedStrategies({}), [...builtinStrategies]);
+    const both = served({ 'admissionregistration.k8s.io/v1beta1': true }).filter((k) => k.includes('v1beta1'));
+    assert.deepEqual(both, ['admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies', 'admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings']);
+    const one = served({ 'admissionregistration.k8s.io/v1beta1': true, 'admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings': false }).filter((k) => k.includes('v1beta1'));
+    assert.deepEqual(one, ['admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies']);
+  });
+
+  it('refuses a key it cannot switch, in one line', () => {
+    assert.throws(() => servedStrategies({ 'batch/v1': false }), /KAPI_RUNTIME_CONFIG: "batch\/v1" cannot be switched in kapi/);
+  });
+});
+
+describe('equivalent resources and conversion', () => {
+  const catalogue = new KindCatalogue();
+  const core = { group: '', version: 'v1', resource: 'events' };
+  const events = { group: 'events.k8s.io', version: 'v1', resource: 'events' };
+
+  it('knows the kinds stored under one key as one resource seen through two APIs (kube: core and events.k8s.io Events)', () => {
+    assert.deepEqual(catalogue.equivalentResourcesFor(events, ''), [core, events]);
+    assert.deepEqual(catalogue.equivalentResourcesFor({ group: 'apps', version: 'v1', resource: 'deployments' }, ''), [{ group: 'apps', version: 'v1', resource: 'deployments' }]);
+    assert.deepEqual(catalogue.equivalentResourcesFor({ group: 'apps', version: 'v1beta1', resource: 'deployments' }, ''), []);
+    assert.deepEqual(catalogue.equivalentResourcesFor({ group: 'apps', version: 'v1', resource: 'deployments' }, 'scale'), [{ group: 'apps', version: 'v1', resource: 'deployments' }]);
+  });
+
+  it('names the kind of a resource and of its subresources', () => {
+    assert.deepEqual(catalogue.kindFor(events, ''), { group: 'events.k8s.io', version: 'v1', kind: 'Event' });
+    assert.deepEqual(catalogue.kindFor({ group: 'apps', version: 'v1', resource: 'deployments' }, 'scale'), { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    assert.deepEqual(catalogue.kindFor({ group: '', version: 'v1', resource: 'pods' }, 'eviction'), { group: 'policy', version: 'v1', kind: 'Eviction' });
+    assert.equal(catalogue.kindFor({ group: '', version: 'v2', resource: 'pods' }, ''), undefined);
+    assert.equal(catalogue.byKind({ group: '', version: 'v1', kind: 'ConfigMap' }), configMapStrategy);
+  });
+
+  it('converts an object between kinds that share storage, and refuses anything else in kube\'s words', () => {
+    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'ns' }, involvedObject: { kind: 'Pod', name: 'p' }, reason: 'R', message: 'm' };
+    const seen = catalogue.convert(event, { group: 'events.k8s.io', version: 'v1', kind: 'Event' });
+    assert.equal(seen.apiVersion, 'events.k8s.io/v1');
+    assert.deepEqual([seen.note, seen.regarding], ['m', { kind: 'Pod', name: 'p' }]);
+    assert.deepEqual(catalogue.convert(seen, { group: '', version: 'v1', kind: 'Event' }).involvedObject, { kind: 'Pod', name: 'p' });
+    assert.throws(() => catalogue.convert({ apiVersion: 'v1', kind: 'ConfigMap' }, { group: 'apps', version: 'v1', kind: 'Deployment' }), /^Error: converting \(v1, Kind=ConfigMap\) to \(apps\/v1, Kind=Deployment\): unknown conversion$/);
   });
 });
 

@@ -1,4 +1,7 @@
-// Every kind kapi serves. Adding a kind is adding its strategy file and one line here.
+// Every kind kapi serves. Adding a kind is adding its strategy file and one line here. The catalogue
+// also knows which resources serve the same objects (kinds that share storage, such as core/v1 and
+// events.k8s.io/v1 Events: kube's EquivalentResourceMapper) and converts an object between them.
+import { apiVersionOf, parseApiVersion, type GroupVersionKind, type GroupVersionResource, type KubeObject } from '@kapi/api-machinery';
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
@@ -48,6 +51,9 @@ import { nodeStrategy } from './node/strategy.js';
 import { persistentVolumeStrategy } from './persistentvolume/strategy.js';
 import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
+import { mutatingAdmissionPolicyStrategy } from './mutatingadmissionpolicy/strategy.js';
+import { mutatingAdmissionPolicyBindingStrategy } from './mutatingadmissionpolicybinding/strategy.js';
+import { subresourceKind } from './subresource-kinds.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -103,11 +109,85 @@ export const builtinStrategies: readonly KindStrategy[] = [
   podDisruptionBudgetStrategy,
 ];
 
+/**
+ * Kinds kube-apiserver v1.34 serves only when their group version is switched on with
+ * --runtime-config (KAPI_RUNTIME_CONFIG): beta APIs that are off by default.
+ */
+export const optionalStrategies: readonly KindStrategy[] = [mutatingAdmissionPolicyStrategy, mutatingAdmissionPolicyBindingStrategy];
+
+/** kube's --runtime-config: `group/version` or `group/version/resource`, switched on (true) or off (false). */
+export type RuntimeConfig = Readonly<Record<string, boolean>>;
+
+/**
+ * The kinds to serve: every built-in one, and each optional one whose resource or group version the
+ * runtime config switches on (the resource's own setting wins). A key that names no optional API
+ * is refused: kapi cannot switch its other APIs off.
+ */
+export function servedStrategies(runtimeConfig: RuntimeConfig = {}): KindStrategy[] {
+  const switchable = new Set(optionalStrategies.flatMap((s) => [apiVersionOf(s.info), `${apiVersionOf(s.info)}/${s.info.resource}`]));
+  const unknown = Object.keys(runtimeConfig).find((key) => !switchable.has(key));
+  if (unknown !== undefined) {
+    throw new Error(`KAPI_RUNTIME_CONFIG: ${JSON.stringify(unknown)} cannot be switched in kapi; it serves every other API always (switchable: ${[...switchable].join(', ')})`);
+  }
+  const enabled = (info: ResourceInfo) => runtimeConfig[`${apiVersionOf(info)}/${info.resource}`] ?? runtimeConfig[apiVersionOf(info)] ?? false;
+  return [...builtinStrategies, ...optionalStrategies.filter((s) => enabled(s.info))];
+}
+
 export class KindCatalogue {
   private readonly byResource = new Map<string, KindStrategy>();
+  private readonly byKindKey = new Map<string, KindStrategy>();
 
   constructor(readonly strategies: readonly KindStrategy[] = builtinStrategies) {
-    for (const s of strategies) this.byResource.set(KindCatalogue.key(s.info.group, s.info.resource), s);
+    for (const s of strategies) {
+      this.byResource.set(KindCatalogue.key(s.info.group, s.info.resource), s);
+      this.byKindKey.set(`${s.info.group}/${s.info.version}/${s.info.kind}`, s);
+    }
+  }
+
+  /** The kind served as `group/version` `kind` (a policy's paramKind), if it is served. */
+  byKind(kind: GroupVersionKind): KindStrategy | undefined {
+    return this.byKindKey.get(`${kind.group}/${kind.version}/${kind.kind}`);
+  }
+
+  private served(resource: GroupVersionResource): KindStrategy | undefined {
+    const s = this.lookup(resource.group, resource.resource);
+    return s && s.info.version === resource.version ? s : undefined;
+  }
+
+  /**
+   * Every resource that serves the objects `resource` serves (itself included), with the
+   * subresource: the kinds stored under the same key.
+   */
+  equivalentResourcesFor(resource: GroupVersionResource, subresource: string): GroupVersionResource[] {
+    const own = this.served(resource);
+    if (!own) return [];
+    const prefix = storageKey(own.info, undefined);
+    return this.strategies
+      .filter((s) => storageKey(s.info, undefined) === prefix && (!subresource || s.info.subresources.includes(subresource)))
+      .map((s) => ({ group: s.info.group, version: s.info.version, resource: s.info.resource }));
+  }
+
+  /** The kind `resource` serves, or its subresource's kind (a Scale for scale); undefined when not served. */
+  kindFor(resource: GroupVersionResource, subresource: string): GroupVersionKind | undefined {
+    const own = this.served(resource);
+    return own ? subresourceKind(own.info, subresource) : undefined;
+  }
+
+  /**
+   * The object as `to` represents it: the same kind at once, a kind sharing its storage through the
+   * storage representation. Anything else cannot be converted (kube's scheme error).
+   */
+  convert(object: KubeObject, to: GroupVersionKind): KubeObject {
+    const from = object.apiVersion && object.kind ? { ...parseApiVersion(object.apiVersion), kind: object.kind } : to;
+    const source = this.byKind(from);
+    const target = this.byKind(to);
+    if (source === target) return { ...object, apiVersion: apiVersionOf(to), kind: to.kind };
+    if (!source || !target || storageKey(source.info, undefined) !== storageKey(target.info, undefined)) {
+      throw new Error(`converting (${apiVersionOf(from)}, Kind=${from.kind}) to (${apiVersionOf(to)}, Kind=${to.kind}): unknown conversion`);
+    }
+    const stored = source.storageConversion ? source.storageConversion.toStorage(object) : object;
+    const converted = target.storageConversion ? target.storageConversion.fromStorage(stored) : stored;
+    return { ...converted, apiVersion: apiVersionOf(to), kind: to.kind };
   }
 
   private static key(group: string, resource: string): string {

@@ -53,3 +53,6 @@ export { persistentVolumeStrategy } from './persistentvolume/strategy.js';
 export { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 export { podDisruptionBudgetStrategy, pdbSpec, pdbStatus, type PodDisruptionBudgetSpec, type PodDisruptionBudgetStatus } from './poddisruptionbudget/strategy.js';
 export type { PodSpec, Volume } from './podtemplate/pod-spec.js';
+export { subresourceKind } from './subresource-kinds.js';
+export { mutatingAdmissionPolicyStrategy } from './mutatingadmissionpolicy/strategy.js';
+export { mutatingAdmissionPolicyBindingStrategy } from './mutatingadmissionpolicybinding/strategy.js';

@@ -4,7 +4,7 @@ import { StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
 import { createClient, unary, type ServiceCredentials } from '@kapi/grpc';
-import { KindCatalogue, namespaceStrategy, storageKey } from '@kapi/kinds';
+import { KindCatalogue, namespaceStrategy, servedStrategies, storageKey } from '@kapi/kinds';
 import { admissionV1, authzV1 } from '@kapi/proto';
 import { builtinSchemas } from '@kapi/schema';
 import { CONFIG, CREDENTIALS } from '@kapi/service-kit';
@@ -52,13 +52,14 @@ export function grpcAdmissionHook(client: admissionV1.AdmissionClient): Admissio
 @Injectable()
 export class Registry implements OnApplicationShutdown {
   readonly backend: EtcdBackend;
-  readonly catalogue = new KindCatalogue();
+  readonly catalogue: KindCatalogue;
   private readonly stores = new Map<string, GenericStore>();
   private readonly admissionClient: admissionV1.AdmissionClient;
   private readonly authzClient: authzV1.AuthorizationClient;
   readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
+    this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig));
     this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints, tls: readEtcdTls(config.etcdTls) });
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs, credentials.channelTo('admission'), 'admission');
     const admission = grpcAdmissionHook(this.admissionClient);

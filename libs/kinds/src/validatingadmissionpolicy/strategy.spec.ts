@@ -30,8 +30,24 @@ describe('validatingAdmissionPolicyStrategy', () => {
   });
 
   it('requires match constraints with resource rules, validations and expressions', () => {
-    assert.deepEqual(errors({}), ['spec.matchConstraints: Required value', 'spec.validations: Required value: validations or auditAnnotations must contain at least one item']);
-    assert.deepEqual(errors({ matchConstraints: {}, validations: [{ expression: ' ' }] }), ['spec.matchConstraints.resourceRules: Required value', 'spec.validations[0].expression: Required value']);
+    const either = 'Required value: validations or auditAnnotations must contain at least one item';
+    assert.deepEqual(errors({}), ['spec.matchConstraints: Required value', `spec.validations: ${either}`, `spec.auditAnnotations: ${either}`]);
+    assert.deepEqual(errors({ matchConstraints: {}, validations: [{ expression: ' ' }] }), [
+      'spec.matchConstraints.resourceRules: Required value',
+      'spec.validations[0].expression: Required value: expression is not specified',
+    ]);
+  });
+
+  it('writes status through its subresource, with the warnings it must carry', () => {
+    const status = strategy.subresourceUpdates!.status;
+    const old = prepared({ matchConstraints: rules, validations: [{ expression: 'true' }] });
+    const written = status.prepareForUpdate({ ...old, spec: { changed: true }, status: { observedGeneration: 1, typeChecking: { expressionWarnings: [{ fieldRef: 'spec.validations[0].expression', warning: 'w' }] } } }, old);
+    assert.deepEqual(written.spec, old.spec);
+    assert.deepEqual(status.validateUpdate(written, old), []);
+    assert.deepEqual(status.validateUpdate({ ...old, status: { typeChecking: { expressionWarnings: [{}] } } }, old).map(renderFieldError), [
+      'status.typeChecking.expressionWarnings[0].warning: Required value',
+      'status.typeChecking.expressionWarnings[0].fieldRef: Required value',
+    ]);
   });
 
   it('prints NAME VALIDATIONS PARAMKIND AGE', () => {
