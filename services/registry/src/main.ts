@@ -12,6 +12,7 @@ import { EndpointReconciler } from './endpoint-reconciler.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.controller.js';
 import { EventPublisher } from './event-publisher.js';
 import { NamespaceLifecycleController } from './namespace-lifecycle.js';
+import { ValidatingAdmissionPolicyStatus } from './policy-status.js';
 import { Registry } from './registry.js';
 import { RegistryGrpcServer } from './registry.grpc.js';
 import { ServiceAccountController } from './service-account-controller.js';
@@ -38,6 +39,7 @@ void runService('registry', (config, logger): DynamicModule => {
       GarbageCollector,
       EndpointReconciler,
       ServiceAccountController,
+      ValidatingAdmissionPolicyStatus,
     ],
   };
 }, {
