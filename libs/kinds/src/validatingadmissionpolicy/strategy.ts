@@ -3,7 +3,7 @@
 // structure, and every expression compiled as the policy will run it — validations and
 // matchConditions must be bool, messageExpressions string (without `authorizer`), audit annotation
 // values string or null — so what cannot run is refused at create in kube's words. Status (type
-// checking, written by the policy status controller) is a subresource with rules of its own.
+// checking, written by the policy status controller) is a subresource.
 import { ageColumn, field, isDns1123Subdomain, isQualifiedName, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { T } from '@kapi/cel';
 import {
@@ -144,12 +144,8 @@ export const validatingAdmissionPolicyStrategy = defineStrategy(
     prepareForCreate(obj) {
       delete obj.status;
     },
-    validate,
-    subresourceUpdates: {
-      status: {
-        prepareForUpdate: (obj, old) => ({ ...old, status: obj.status }),
-        validateUpdate: validateStatus,
-      },
-    },
+    // The status a write carries is checked with the rest: a status write changes nothing else,
+    // and every other write keeps the stored status.
+    validate: (obj) => [...validate(obj), ...validateStatus(obj)],
   },
 );
