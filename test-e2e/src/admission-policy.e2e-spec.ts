@@ -259,6 +259,26 @@ spec:
     );
   });
 
+  it('lets only a user who may read the params point a policy at them', async () => {
+    await ok(['create', 'clusterrole', 'policy-writer', '--verb=create,update,get', '--resource=validatingadmissionpolicies,validatingadmissionpolicybindings']);
+    await ok(['create', 'clusterrolebinding', 'policy-writer', '--clusterrole=policy-writer', '--user=alice']);
+    const withParams = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: alices}
+spec:
+  paramKind: {apiVersion: v1, kind: ConfigMap}
+  matchConstraints:
+    resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}]
+  validations: [{expression: "true"}]
+`;
+    await eventually(async () =>
+      assert.equal(
+        (await kubectl(['create', '-f', '-', '--as=alice', '--as-group=dev'], withParams)).stderr,
+        'The ValidatingAdmissionPolicy "alices" is invalid: spec.paramKind: Forbidden: user &{alice  [dev system:authenticated] map[]} must have "get" permission on all objects of the referenced paramKind (kind=ConfigMap, apiVersion=v1)\n',
+      ),
+    );
+  });
+
   it('serves no MutatingAdmissionPolicy unless its API is switched on, as kube 1.34', async () => {
     assert.equal((await kubectl(['get', 'mutatingadmissionpolicies'])).stderr, 'error: the server doesn\'t have a resource type "mutatingadmissionpolicies"\n');
   });
