@@ -117,33 +117,12 @@ describe('optional APIs (KAPI_RUNTIME_CONFIG)', () => {
   });
 });
 
-describe('equivalent resources and conversion', () => {
-  const catalogue = new KindCatalogue();
-  const core = { group: '', version: 'v1', resource: 'events' };
-  const events = { group: 'events.k8s.io', version: 'v1', resource: 'events' };
-
-  it('knows the kinds stored under one key as one resource seen through two APIs (kube: core and events.k8s.io Events)', () => {
-    assert.deepEqual(catalogue.equivalentResourcesFor(events, ''), [core, events]);
-    assert.deepEqual(catalogue.equivalentResourcesFor({ group: 'apps', version: 'v1', resource: 'deployments' }, ''), [{ group: 'apps', version: 'v1', resource: 'deployments' }]);
-    assert.deepEqual(catalogue.equivalentResourcesFor({ group: 'apps', version: 'v1beta1', resource: 'deployments' }, ''), []);
-    assert.deepEqual(catalogue.equivalentResourcesFor({ group: 'apps', version: 'v1', resource: 'deployments' }, 'scale'), [{ group: 'apps', version: 'v1', resource: 'deployments' }]);
-  });
-
-  it('names the kind of a resource and of its subresources', () => {
-    assert.deepEqual(catalogue.kindFor(events, ''), { group: 'events.k8s.io', version: 'v1', kind: 'Event' });
-    assert.deepEqual(catalogue.kindFor({ group: 'apps', version: 'v1', resource: 'deployments' }, 'scale'), { group: 'autoscaling', version: 'v1', kind: 'Scale' });
-    assert.deepEqual(catalogue.kindFor({ group: '', version: 'v1', resource: 'pods' }, 'eviction'), { group: 'policy', version: 'v1', kind: 'Eviction' });
-    assert.equal(catalogue.kindFor({ group: '', version: 'v2', resource: 'pods' }, ''), undefined);
+describe('kinds by group, version and kind', () => {
+  it('finds a served kind (a policy\'s paramKind) and nothing else', () => {
+    const catalogue = new KindCatalogue();
     assert.equal(catalogue.byKind({ group: '', version: 'v1', kind: 'ConfigMap' }), configMapStrategy);
-  });
-
-  it('converts an object between kinds that share storage, and refuses anything else in kube\'s words', () => {
-    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'ns' }, involvedObject: { kind: 'Pod', name: 'p' }, reason: 'R', message: 'm' };
-    const seen = catalogue.convert(event, { group: 'events.k8s.io', version: 'v1', kind: 'Event' });
-    assert.equal(seen.apiVersion, 'events.k8s.io/v1');
-    assert.deepEqual([seen.note, seen.regarding], ['m', { kind: 'Pod', name: 'p' }]);
-    assert.deepEqual(catalogue.convert(seen, { group: '', version: 'v1', kind: 'Event' }).involvedObject, { kind: 'Pod', name: 'p' });
-    assert.throws(() => catalogue.convert({ apiVersion: 'v1', kind: 'ConfigMap' }, { group: 'apps', version: 'v1', kind: 'Deployment' }), /^Error: converting \(v1, Kind=ConfigMap\) to \(apps\/v1, Kind=Deployment\): unknown conversion$/);
+    assert.equal(catalogue.byKind({ group: '', version: 'v2', kind: 'ConfigMap' }), undefined);
+    assert.equal(catalogue.byKind({ group: 'example.com', version: 'v1', kind: 'Widget' }), undefined);
   });
 });
 

@@ -1,7 +1,5 @@
-// Every kind kapi serves. Adding a kind is adding its strategy file and one line here. The catalogue
-// also knows which resources serve the same objects (kinds that share storage, such as core/v1 and
-// events.k8s.io/v1 Events: kube's EquivalentResourceMapper) and converts an object between them.
-import { apiVersionOf, parseApiVersion, type GroupVersionKind, type GroupVersionResource, type KubeObject } from '@kapi/api-machinery';
+// Every kind kapi serves. Adding a kind is adding its strategy file and one line here.
+import { apiVersionOf, type GroupVersionKind } from '@kapi/api-machinery';
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
@@ -53,7 +51,6 @@ import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.
 import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
 import { mutatingAdmissionPolicyStrategy } from './mutatingadmissionpolicy/strategy.js';
 import { mutatingAdmissionPolicyBindingStrategy } from './mutatingadmissionpolicybinding/strategy.js';
-import { subresourceKind } from './subresource-kinds.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -147,47 +144,6 @@ export class KindCatalogue {
   /** The kind served as `group/version` `kind` (a policy's paramKind), if it is served. */
   byKind(kind: GroupVersionKind): KindStrategy | undefined {
     return this.byKindKey.get(`${kind.group}/${kind.version}/${kind.kind}`);
-  }
-
-  private served(resource: GroupVersionResource): KindStrategy | undefined {
-    const s = this.lookup(resource.group, resource.resource);
-    return s && s.info.version === resource.version ? s : undefined;
-  }
-
-  /**
-   * Every resource that serves the objects `resource` serves (itself included), with the
-   * subresource: the kinds stored under the same key.
-   */
-  equivalentResourcesFor(resource: GroupVersionResource, subresource: string): GroupVersionResource[] {
-    const own = this.served(resource);
-    if (!own) return [];
-    const prefix = storageKey(own.info, undefined);
-    return this.strategies
-      .filter((s) => storageKey(s.info, undefined) === prefix && (!subresource || s.info.subresources.includes(subresource)))
-      .map((s) => ({ group: s.info.group, version: s.info.version, resource: s.info.resource }));
-  }
-
-  /** The kind `resource` serves, or its subresource's kind (a Scale for scale); undefined when not served. */
-  kindFor(resource: GroupVersionResource, subresource: string): GroupVersionKind | undefined {
-    const own = this.served(resource);
-    return own ? subresourceKind(own.info, subresource) : undefined;
-  }
-
-  /**
-   * The object as `to` represents it: the same kind at once, a kind sharing its storage through the
-   * storage representation. Anything else cannot be converted (kube's scheme error).
-   */
-  convert(object: KubeObject, to: GroupVersionKind): KubeObject {
-    const from = object.apiVersion && object.kind ? { ...parseApiVersion(object.apiVersion), kind: object.kind } : to;
-    const source = this.byKind(from);
-    const target = this.byKind(to);
-    if (source === target) return { ...object, apiVersion: apiVersionOf(to), kind: to.kind };
-    if (!source || !target || storageKey(source.info, undefined) !== storageKey(target.info, undefined)) {
-      throw new Error(`converting (${apiVersionOf(from)}, Kind=${from.kind}) to (${apiVersionOf(to)}, Kind=${to.kind}): unknown conversion`);
-    }
-    const stored = source.storageConversion ? source.storageConversion.toStorage(object) : object;
-    const converted = target.storageConversion ? target.storageConversion.fromStorage(stored) : stored;
-    return { ...converted, apiVersion: apiVersionOf(to), kind: to.kind };
   }
 
   private static key(group: string, resource: string): string {

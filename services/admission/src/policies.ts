@@ -3,7 +3,7 @@
 // given what they read of the cluster — their policies and bindings, namespaces and params from
 // the service's shared informers (an informer per param kind, started when a policy names the
 // kind), `authorizer` checks decided by the authz service, equivalent resources and conversion from
-// the kinds catalogue. A policy plugin waits for its informers' first list before its first
+// the kinds catalogue (equivalentResourceMapper, catalogueConverter). A policy plugin waits for its informers' first list before its first
 // decision, as kube's does.
 import type { AdmissionAttributes, AdmissionPlugin } from '@kapi/admission-chain';
 import { RESOURCES, waitForReady, type AdmissionPluginFactory, type PluginContext, type Syncable } from '@kapi/admission-plugins';
@@ -22,7 +22,7 @@ import { isExemptAdmissionConfigurationResource } from '@kapi/admission-webhooks
 import { parseApiVersion, type KubeObject, type LabelSelector } from '@kapi/api-machinery';
 import { ConfigError } from '@kapi/config';
 import type { Informer, ResourceRef } from '@kapi/informer';
-import type { KindCatalogue } from '@kapi/kinds';
+import { catalogueConverter, equivalentResourceMapper, type KindCatalogue } from '@kapi/kinds';
 import { builtinSchemas } from '@kapi/schema';
 
 const GROUP = 'admissionregistration.k8s.io';
@@ -124,8 +124,8 @@ function policySources(context: PluginContext, catalogue: KindCatalogue, resourc
       namespaces: namespaceSource(context, namespaces),
       params,
       authorize: (request: Parameters<PluginContext['authorizer']['decide']>[0]) => context.authorizer.decide(request),
-      equivalentResources: catalogue,
-      converter: catalogue,
+      equivalentResources: equivalentResourceMapper(catalogue),
+      converter: catalogueConverter(catalogue),
     },
     policies,
     bindings,

@@ -15,7 +15,7 @@ import type { IWatchResponse, Watcher } from 'etcd3';
 import { PolicyStatusController, type PolicyStatus, type PolicyStatusWriter, type TypeCheckingSources } from '@kapi/admission-policy';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
 import { decodeStored, type GenericStore } from '@kapi/generic-registry';
-import { storageKey, type KindCatalogue } from '@kapi/kinds';
+import { equivalentResourceMapper, storageKey, type KindCatalogue } from '@kapi/kinds';
 import { builtinSchemas } from '@kapi/schema';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
@@ -33,9 +33,10 @@ type Policy = Parameters<PolicyStatusWriter>[0];
 /** What type checking reads: the kinds a resource serves, from the catalogue, and their schemas. */
 export function typeCheckingSources(catalogue: KindCatalogue): TypeCheckingSources {
   const schemas = builtinSchemas();
+  const mapper = equivalentResourceMapper(catalogue);
   return {
     kindsFor: (resource) => {
-      const kind = catalogue.kindFor(resource, '');
+      const kind = mapper.kindFor(resource, '');
       return kind ? [kind] : [];
     },
     schemaOf: (kind) => schemas.schemaOf(kind),
