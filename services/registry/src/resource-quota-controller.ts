@@ -21,6 +21,7 @@ import { EventPublisher } from './event-publisher.js';
 import { Registry, SYSTEM_USER } from './registry.js';
 
 const LEADERSHIP_CHECK_MS = 1000;
+const STOP_WAIT_MS = 3000;
 const CONTROLLER_WRITER: WriteContext = { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-controller-manager' };
 /** The resources whose updates can change what they use (kube's DefaultUpdateFilter), and quotas themselves. */
 const FOLLOWED_UPDATES: GroupResource[] = [
@@ -145,12 +146,13 @@ export class ResourceQuotaControllerHost implements OnApplicationBootstrap, OnAp
     this.logger.info('resource quota controller started', { resyncPeriodMs: this.settings.resyncPeriodMs });
   }
 
+  /** Ends the session; a sync still under way (etcd slow or gone) is not waited for past a few seconds. */
   private async end(): Promise<void> {
     const session = this.session;
     this.session = undefined;
     if (!session) return;
     await Promise.all(session.watchers.map((w) => w.cancel().catch(() => {})));
-    await session.controller.stop();
+    await Promise.race([session.controller.stop(), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
   }
 
   private updated(session: Session, resource: GroupResource, kv: IKeyValue, previous?: IKeyValue): void {
