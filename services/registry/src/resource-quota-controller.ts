@@ -80,7 +80,7 @@ export class ResourceQuotaControllerHost implements OnApplicationBootstrap, OnAp
 
   /** Starts a session when this replica leads, ends it when it no longer does or its watch failed. */
   async tick(): Promise<void> {
-    if (this.busy) return;
+    if (this.busy || !this.settings.enabled) return;
     this.busy = true;
     try {
       if (this.session && (this.session.failed || !this.publisher.leading)) await this.end();
