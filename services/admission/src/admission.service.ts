@@ -14,7 +14,7 @@ import { SharedInformers, WatchCacheListWatch } from '@kapi/informer';
 import { admissionV1, authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
-import { authzAuthorizer, registryReader } from './cluster-access.js';
+import { authzAuthorizer, registryQuotaStatus, registryReader } from './cluster-access.js';
 import { admissionPlugins } from './plugins.js';
 
 export const ADMISSION_SETTINGS = Symbol('ADMISSION_SETTINGS');
@@ -100,6 +100,7 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
       api: registryReader(this.registry),
       authorizer: authzAuthorizer(this.authz),
       settings,
+      quotaStatus: registryQuotaStatus(this.registry),
     });
     logger.info('admission plugins', { enabled: this.chain.names, ...(unavailable.length ? { notImplemented: unavailable } : {}) });
   }
