@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpGet, METRICS_ADDRESS } from '@kapi/local-stack';
-import { eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
 const POLICY = `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
@@ -186,6 +186,11 @@ spec:
 
     const denied = await kubectl(['-n', 'vap', 'create', 'deployment', 'web', '--image=nginx', '--replicas=5']);
     assert.deepEqual([denied.code, denied.stdout, denied.stderr], [1, '', denial]);
+    // kube's code for the validation's reason (Invalid: 422) on a Forbidden-shaped message.
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'raw' }, spec: { replicas: 7, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } };
+    const raw = await apiRequest(stack, 'POST', '/apis/apps/v1/namespaces/vap/deployments?dryRun=All', deployment);
+    const status = JSON.parse(raw.body);
+    assert.deepEqual([raw.code, status.code, status.reason, status.message], [422, 422, 'Invalid', `deployments.apps "raw" is forbidden: ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-prod' denied request: replicas 7 is more than 3`]);
     assert.equal((await ok(['-n', 'vap', 'create', 'deployment', 'small', '--image=nginx', '--replicas=2'])).stdout, 'deployment.apps/small created\n');
     const warned = await ok(['-n', 'vap-dev', 'create', 'deployment', 'big', '--image=nginx', '--replicas=5']);
     assert.deepEqual([warned.stdout, warned.stderr], ['deployment.apps/big created\n', warning]);
