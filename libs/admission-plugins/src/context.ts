@@ -30,9 +30,33 @@ export interface AuthorizationQuestion {
   name?: string;
 }
 
-/** Whether a user may do something (an authorizer's Allow), for plugins that ask (CSR approval and signing). */
+/** A whole authorization request, for CEL's `authorizer` (policies and match conditions). */
+export interface AccessRequest {
+  user: UserInfoLike;
+  verb: string;
+  /** A non-resource request's path. */
+  path?: string;
+  group?: string;
+  version?: string;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** The authorizer's whole answer: its decision, its reason, and what failed if it failed. */
+export interface AccessDecision {
+  decision: 'Allow' | 'Deny' | 'NoOpinion';
+  reason: string;
+  error?: string;
+}
+
+/** What a user may do, asked of the authorization chain (the authz service). */
 export interface SubjectAuthorizer {
+  /** Whether it is allowed (an Allow), for plugins that ask (CSR approval and signing). */
   allowed(user: UserInfoLike, question: AuthorizationQuestion): Promise<boolean>;
+  /** The decision with its reason (CEL's `authorizer.….check(verb)` reads both). */
+  decide(request: AccessRequest): Promise<AccessDecision>;
 }
 
 /**

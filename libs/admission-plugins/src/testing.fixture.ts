@@ -105,6 +105,10 @@ export function fakeContext(cluster: FakeCluster = {}): FakeContext {
         questions.push(q);
         return cluster.allowed?.(user, q) ?? false;
       },
+      async decide({ user, ...q }) {
+        const allowed = cluster.allowed?.(user, { ...q, group: q.group ?? '', resource: q.resource ?? '' }) ?? false;
+        return allowed ? { decision: 'Allow', reason: '' } : { decision: 'NoOpinion', reason: '' };
+      },
     },
     settings: {
       enable: [],

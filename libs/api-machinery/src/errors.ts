@@ -174,7 +174,16 @@ export const OPTIMISTIC_LOCK_MESSAGE =
 
 /** A field error, as k8s.io/apimachinery/pkg/util/validation/field renders it. */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotFound' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTooMany';
+  type:
+    | 'FieldValueInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueNotFound'
+    | 'FieldValueNotSupported'
+    | 'FieldValueForbidden'
+    | 'FieldValueDuplicate'
+    | 'FieldValueTooLong'
+    | 'FieldValueTooMany'
+    | 'InternalError';
   field: string;
   /** Rendered after the field path, e.g. `Invalid value: "x": must be ...`. */
   detail: string;
@@ -218,6 +227,17 @@ export const field = {
     type: 'FieldValueDuplicate',
     field: path,
     detail: `Duplicate value: ${quoteValue(value)}`,
+  }),
+  /** field.InternalError: something failed that is not the client's doing (a CEL program that cannot be built). */
+  internal: (path: string, detail: string): FieldError => ({
+    type: 'InternalError',
+    field: path,
+    detail: `Internal error: ${detail}`,
+  }),
+  tooMany: (path: string, actual: number, max: number): FieldError => ({
+    type: 'FieldValueTooMany',
+    field: path,
+    detail: `Too many: ${actual}: must have at most ${max} items`,
   }),
   tooLong: (path: string, max: number): FieldError => ({
     type: 'FieldValueTooLong',

@@ -3,6 +3,7 @@
 
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;
+const DNS1035_LABEL = '[a-z]([-a-z0-9]*[a-z0-9])?';
 const QUALIFIED_NAME_PART = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const LABEL_VALUE = `(${QUALIFIED_NAME_PART})?`;
 const CONFIG_KEY = '[-._a-zA-Z0-9]+';
@@ -10,6 +11,7 @@ const CONFIG_KEY = '[-._a-zA-Z0-9]+';
 const anchored = (re: string) => new RegExp(`^${re}$`);
 const dns1123LabelRe = anchored(DNS1123_LABEL);
 const dns1123SubdomainRe = anchored(DNS1123_SUBDOMAIN);
+const dns1035LabelRe = anchored(DNS1035_LABEL);
 const qualifiedNamePartRe = anchored(QUALIFIED_NAME_PART);
 const labelValueRe = anchored(LABEL_VALUE);
 const configKeyRe = anchored(CONFIG_KEY);
@@ -46,6 +48,22 @@ export function isDns1123Subdomain(value: string): string[] {
         "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
         ['example.com'],
         DNS1123_SUBDOMAIN,
+      ),
+    );
+  }
+  return errs;
+}
+
+/** utilvalidation.IsDNS1035Label: a label that starts with a letter (API versions, kinds in lower case). */
+export function isDns1035Label(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 63) errs.push(maxLen(63));
+  if (!dns1035LabelRe.test(value)) {
+    errs.push(
+      regexMessage(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        ['my-name', 'abc-123'],
+        DNS1035_LABEL,
       ),
     );
   }

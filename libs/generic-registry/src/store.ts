@@ -39,13 +39,12 @@ import {
   type ManagedFieldsEntry,
   type Status,
 } from '@kapi/api-machinery';
-import { applyScale, checkFieldSelector, checkPatchedScale, checkScaleBody, scaleOf, storageKey, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
+import { applyScale, checkFieldSelector, checkPatchedScale, checkScaleBody, scaleOf, storageKey, subresourceKind, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
 import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type RecordedWrite, type RequestRecord, type StorageBackend, type StoredValue } from '@kapi/storage';
 import { metrics } from '@kapi/telemetry';
 import {
   deleteOptionsForAdmission,
-  subresourceKind,
   writeOptions,
   type AdmissionHook,
   type AdmissionOperation,

@@ -44,9 +44,11 @@ export const CALLERS = {
   },
   'kapi.authz.v1.Authorization': {
     // The registry asks, for a write a front door asserted, whether its user holds what an RBAC
-    // object would grant (escalation prevention); admission asks whether a request's user may
-    // approve, sign or attest for a signer (CertificateApproval, CertificateSigning,
-    // ClusterTrustBundleAttest): questions about that user, never actions as them.
+    // object would grant (escalation prevention) or may read the params an admission policy or
+    // binding points at; admission asks whether a request's user may approve, sign or attest for a
+    // signer (CertificateApproval, CertificateSigning, ClusterTrustBundleAttest) and decides CEL's
+    // `authorizer` checks in policies and match conditions: questions about that user, never
+    // actions as them.
     Authorize: ['aggregator', 'registry', 'admission'],
     Review: FRONT_DOORS,
   },

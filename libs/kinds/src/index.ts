@@ -36,6 +36,9 @@ export { mutatingWebhookConfigurationStrategy } from './mutatingwebhookconfigura
 export { validatingWebhookConfigurationStrategy } from './validatingwebhookconfiguration/strategy.js';
 export { validatingAdmissionPolicyStrategy } from './validatingadmissionpolicy/strategy.js';
 export { validatingAdmissionPolicyBindingStrategy } from './validatingadmissionpolicybinding/strategy.js';
+export { subresourceKind } from './subresource-kinds.js';
+export { mutatingAdmissionPolicyStrategy } from './mutatingadmissionpolicy/strategy.js';
+export { mutatingAdmissionPolicyBindingStrategy } from './mutatingadmissionpolicybinding/strategy.js';
 export { customResourceDefinitionStrategy } from './customresourcedefinition/strategy.js';
 export { apiServiceStrategy, localApiServices } from './apiservice/strategy.js';
 export { certificateSigningRequestStrategy } from './certificatesigningrequest/strategy.js';
@@ -54,3 +57,4 @@ export { persistentVolumeStrategy } from './persistentvolume/strategy.js';
 export { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 export { podDisruptionBudgetStrategy, pdbSpec, pdbStatus, type PodDisruptionBudgetSpec, type PodDisruptionBudgetStatus } from './poddisruptionbudget/strategy.js';
 export type { PodSpec, Volume } from './podtemplate/pod-spec.js';
+export { equivalentResourceMapper, catalogueConverter, catalogueDefaulter } from './equivalent-resources.js';

@@ -93,7 +93,7 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
     this.registry = createClient(registryV1.RegistryClient, config.registryAddrs, credentials.channelTo('registry'), 'registry');
     this.authz = createClient(authzV1.AuthorizationClient, config.authzAddrs, credentials.channelTo('authz'), 'authz');
     this.informers = new SharedInformers(new WatchCacheListWatch(this.watchCache), { logger });
-    const plugins = admissionPlugins();
+    const plugins = admissionPlugins(config);
     const { names, unavailable } = enabledPlugins(settings, plugins);
     this.chain = buildAdmissionChain(names, plugins, {
       informers: this.informers,

@@ -2,7 +2,7 @@
 // registry for live reads and ResourceQuota's usage, authz for what a user may do. Each is a small
 // adapter over a gRPC client.
 import type { UserInfoLike } from '@kapi/admission-chain';
-import type { ApiReader, AuthorizationQuestion, QuotaStatusWriter, SubjectAuthorizer } from '@kapi/admission-plugins';
+import type { AccessDecision, AccessRequest, ApiReader, AuthorizationQuestion, QuotaStatusWriter, SubjectAuthorizer } from '@kapi/admission-plugins';
 import { StatusError, type KubeList, type KubeObject, type Status } from '@kapi/api-machinery';
 import { unary } from '@kapi/grpc';
 import type { ResourceRef } from '@kapi/informer';
@@ -49,24 +49,30 @@ export function registryQuotaStatus(client: registryV1.RegistryClient): QuotaSta
   };
 }
 
-/** Whether a user may do something, asked of the authz service's chain (an Allow, nothing else). */
+/** What a user may do, asked of the authz service's chain (system:masters, then the authorization modes). */
 export function authzAuthorizer(client: authzV1.AuthorizationClient): SubjectAuthorizer {
+  const decide = async (r: AccessRequest): Promise<AccessDecision> => {
+    const extra = Object.fromEntries(Object.entries(r.user.extra ?? {}).map(([k, values]) => [k, { values }]));
+    const resourceRequest = r.path === undefined;
+    const reply = await unary('authz', 'Authorize', client.authorize.bind(client), {
+      user: { username: r.user.username, uid: r.user.uid ?? '', groups: r.user.groups, extra },
+      verb: r.verb,
+      resourceRequest,
+      apiGroup: r.group ?? '',
+      apiVersion: r.version ?? (resourceRequest ? '*' : ''),
+      resource: r.resource ?? '',
+      subresource: r.subresource ?? '',
+      namespace: r.namespace ?? '',
+      name: r.name ?? '',
+      path: r.path ?? '',
+    });
+    const decision = reply.decision === authzV1.Decision.DECISION_ALLOW ? 'Allow' : reply.decision === authzV1.Decision.DECISION_DENY ? 'Deny' : 'NoOpinion';
+    return { decision, reason: reply.reason, ...(reply.evaluationError ? { error: reply.evaluationError } : {}) };
+  };
   return {
+    decide,
     async allowed(user: UserInfoLike, q: AuthorizationQuestion): Promise<boolean> {
-      const extra = Object.fromEntries(Object.entries(user.extra ?? {}).map(([k, values]) => [k, { values }]));
-      const reply = await unary('authz', 'Authorize', client.authorize.bind(client), {
-        user: { username: user.username, uid: user.uid ?? '', groups: user.groups, extra },
-        verb: q.verb,
-        resourceRequest: true,
-        apiGroup: q.group,
-        apiVersion: '*',
-        resource: q.resource,
-        subresource: q.subresource ?? '',
-        namespace: q.namespace ?? '',
-        name: q.name ?? '',
-        path: '',
-      });
-      return reply.decision === authzV1.Decision.DECISION_ALLOW;
+      return (await decide({ user, ...q })).decision === 'Allow';
     },
   };
 }

@@ -12,6 +12,7 @@ import { EndpointReconciler } from './endpoint-reconciler.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.controller.js';
 import { EventPublisher } from './event-publisher.js';
 import { NamespaceLifecycleController } from './namespace-lifecycle.js';
+import { ValidatingAdmissionPolicyStatus } from './policy-status.js';
 import { Registry } from './registry.js';
 import { quotaControllerSettings, ResourceQuotaControllerHost } from './resource-quota-controller.js';
 import { RegistryGrpcServer } from './registry.grpc.js';
@@ -42,6 +43,7 @@ void runService('registry', (config, logger): DynamicModule => {
       EndpointReconciler,
       ServiceAccountController,
       ResourceQuotaControllerHost,
+      ValidatingAdmissionPolicyStatus,
     ],
   };
 }, {

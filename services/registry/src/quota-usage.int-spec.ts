@@ -50,7 +50,7 @@ function replica(backend: EtcdBackend) {
       get: async (_ref, namespace, name) => quotas.get(namespace, name).catch(() => undefined),
       list: async (_ref, namespace) => (await quotas.list({ namespace })).items,
     },
-    authorizer: { allowed: async () => false },
+    authorizer: { allowed: async () => false, decide: async () => ({ decision: 'NoOpinion', reason: '' }) },
     settings: { enable: [], disable: [], defaultNotReadyTolerationSeconds: 300, defaultUnreachableTolerationSeconds: 300, pluginConfig: () => undefined },
     quotaStatus: {
       updateUsed: (namespace, name, resourceVersion, used) =>

@@ -4,11 +4,12 @@ import { StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
 import { createClient, unary, type ServiceCredentials } from '@kapi/grpc';
-import { KindCatalogue, namespaceStrategy, storageKey } from '@kapi/kinds';
+import { KindCatalogue, namespaceStrategy, servedStrategies, storageKey } from '@kapi/kinds';
 import { admissionV1, authzV1 } from '@kapi/proto';
 import { builtinSchemas } from '@kapi/schema';
 import { CONFIG, CREDENTIALS } from '@kapi/service-kit';
 import { EtcdBackend, readEtcdTls, type StorageBackend } from '@kapi/storage';
+import { bindingParamHooks, policyParamHooks } from './policy-param-authorization.js';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
 
@@ -52,13 +53,14 @@ export function grpcAdmissionHook(client: admissionV1.AdmissionClient): Admissio
 @Injectable()
 export class Registry implements OnApplicationShutdown {
   readonly backend: EtcdBackend;
-  readonly catalogue = new KindCatalogue();
+  readonly catalogue: KindCatalogue;
   private readonly stores = new Map<string, GenericStore>();
   private readonly admissionClient: admissionV1.AdmissionClient;
   private readonly authzClient: authzV1.AuthorizationClient;
   readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
+    this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig));
     this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints, tls: readEtcdTls(config.etcdTls) });
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs, credentials.channelTo('admission'), 'admission');
     const admission = grpcAdmissionHook(this.admissionClient);
@@ -74,14 +76,23 @@ export class Registry implements OnApplicationShutdown {
         throw err;
       }
     };
-    // Kinds whose writes need more than the object, for storage's sake (kube's BeginCreate and
-    // RBAC's escalation check): keyed by group/resource. Admission is the admission service's.
+    // Kinds whose writes need more than the object, for storage's sake (kube's BeginCreate, RBAC's
+    // escalation check, the policies' param authorization): keyed by group/resource. Admission is the admission service's.
     const hooks: Record<string, StoreHooks> = {
       '/services': serviceAllocationHooks(this.backend, this.serviceRanges),
       'rbac.authorization.k8s.io/roles': roleEscalationHooks('roles', allowed),
       'rbac.authorization.k8s.io/clusterroles': roleEscalationHooks('clusterroles', allowed),
       'rbac.authorization.k8s.io/rolebindings': bindingEscalationHooks('rolebindings', allowed, roleRules),
       'rbac.authorization.k8s.io/clusterrolebindings': bindingEscalationHooks('clusterrolebindings', allowed, roleRules),
+      // Pointing a policy at params needs the right to read them (kube's policy storage).
+      'admissionregistration.k8s.io/validatingadmissionpolicies': policyParamHooks('ValidatingAdmissionPolicy', this.catalogue, allowed),
+      'admissionregistration.k8s.io/validatingadmissionpolicybindings': bindingParamHooks('ValidatingAdmissionPolicyBinding', this.catalogue, allowed, (name) =>
+        this.store('admissionregistration.k8s.io', 'validatingadmissionpolicies').get(undefined, name),
+      ),
+      'admissionregistration.k8s.io/mutatingadmissionpolicies': policyParamHooks('MutatingAdmissionPolicy', this.catalogue, allowed),
+      'admissionregistration.k8s.io/mutatingadmissionpolicybindings': bindingParamHooks('MutatingAdmissionPolicyBinding', this.catalogue, allowed, (name) =>
+        this.store('admissionregistration.k8s.io', 'mutatingadmissionpolicies').get(undefined, name),
+      ),
     };
     for (const strategy of this.catalogue.strategies) {
       const key = `${strategy.info.group}/${strategy.info.resource}`;
