@@ -53,3 +53,4 @@ export { persistentVolumeStrategy } from './persistentvolume/strategy.js';
 export { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 export { podDisruptionBudgetStrategy, pdbSpec, pdbStatus, type PodDisruptionBudgetSpec, type PodDisruptionBudgetStatus } from './poddisruptionbudget/strategy.js';
 export type { PodSpec, Volume } from './podtemplate/pod-spec.js';
+export { equivalentResourceMapper, catalogueConverter, catalogueDefaulter } from './equivalent-resources.js';
