@@ -2,6 +2,7 @@
 // registry for live reads, authz for what a user may do. Each is a small adapter over a gRPC client.
 import type { UserInfoLike } from '@kapi/admission-chain';
 import type { ApiReader, AuthorizationQuestion, SubjectAuthorizer } from '@kapi/admission-plugins';
+import type { AuthzDecision, AuthzRequest } from '@kapi/cel';
 import { StatusError, type KubeList, type KubeObject, type Status } from '@kapi/api-machinery';
 import { unary } from '@kapi/grpc';
 import type { ResourceRef } from '@kapi/informer';
@@ -42,16 +43,35 @@ export function authzAuthorizer(client: authzV1.AuthorizationClient): SubjectAut
       const reply = await unary('authz', 'Authorize', client.authorize.bind(client), {
         user: { username: user.username, uid: user.uid ?? '', groups: user.groups, extra },
         verb: q.verb,
-        resourceRequest: true,
+        resourceRequest: q.path === undefined,
         apiGroup: q.group,
-        apiVersion: '*',
+        apiVersion: q.version ?? '*',
         resource: q.resource,
         subresource: q.subresource ?? '',
         namespace: q.namespace ?? '',
         name: q.name ?? '',
-        path: '',
+        path: q.path ?? '',
       });
       return reply.decision === authzV1.Decision.DECISION_ALLOW;
     },
+  };
+}
+
+/**
+ * CEL's `authorizer` (for matchConditions and policies) over a SubjectAuthorizer: a check is
+ * allowed or has no opinion (the authz service's chain answers Allow or not), and a failure to ask
+ * is the check's error. Selectors are not sent: kapi's authz service decides without them.
+ */
+export function celAuthorize(authorizer: SubjectAuthorizer): (request: AuthzRequest) => Promise<AuthzDecision> {
+  return async (r) => {
+    const question: AuthorizationQuestion =
+      r.path !== undefined
+        ? { verb: r.verb, group: '', resource: '', path: r.path }
+        : { verb: r.verb, group: r.group ?? '', version: r.version, resource: r.resource ?? '', subresource: r.subresource, namespace: r.namespace, name: r.name };
+    try {
+      return { decision: (await authorizer.allowed(r.user, question)) ? 'Allow' : 'NoOpinion', reason: '' };
+    } catch (err) {
+      return { decision: 'NoOpinion', reason: '', error: (err as Error).message };
+    }
   };
 }
