@@ -328,6 +328,27 @@ describe('MutatingAdmissionWebhook: the request deadline', () => {
     assert.ok(out);
   });
 
+  it('answers kube\'s Timeout when a Fail webhook fails as the webhooks\' share of the request runs out; before, in kube\'s words', async () => {
+    let t = 0;
+    const transport = fakeTransport((call: FakeCall) => {
+      t += Math.max(0, call.timeoutMs);
+      return new WebhookCallFailure(`Post "https://hooks.example.com/x?timeout=${Math.ceil(call.timeoutMs / 1000)}s": context deadline exceeded`, 503);
+    });
+    const slow = (timeoutSeconds: number, failurePolicy: string) => webhook(`slow-${failurePolicy}.example.com`, { failurePolicy, timeoutSeconds });
+    // An Ignore webhook takes 30 s of a 34 s deadline; the Fail one after it gets the 2 s left before the reserve.
+    const cut = MutatingAdmissionWebhook(options([configuration('c', [slow(30, 'Ignore'), slow(30, 'Fail')])], transport, { deadline: () => 34_000, deadlineReserveMs: 2_000, now: () => t }));
+    await assert.rejects(cut.admit!(request('CREATE', configMap())), (err: unknown) => {
+      assert.ok(err instanceof StatusError);
+      assert.equal(err.httpCode, 504);
+      assert.equal(err.message, 'Timeout: request did not complete within requested timeout - context deadline exceeded');
+      return true;
+    });
+    // A Fail webhook that times out on its own timeout, with time left: kube's 500.
+    t = 0;
+    const own = MutatingAdmissionWebhook(options([configuration('c', [slow(2, 'Fail')])], transport, { deadline: () => 34_000, deadlineReserveMs: 2_000, now: () => t }));
+    await assert.rejects(own.admit!(request('CREATE', configMap())), (err: unknown) => err instanceof StatusError && err.httpCode === 500 && err.message.startsWith('Internal error occurred: failed calling webhook "slow-Fail.example.com": failed to call webhook: Post "https://hooks.example.com/x?timeout=2s": context deadline exceeded'));
+  });
+
   it('answers Timeout when an Ignore webhook used up the request itself, as kube does', async () => {
     let t = 0;
     const transport = fakeTransport(() => ((t = 61_000), new WebhookCallFailure('Post "x": context deadline exceeded', 503)));
