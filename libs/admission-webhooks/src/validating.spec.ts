@@ -89,6 +89,20 @@ describe('ValidatingAdmissionWebhook', () => {
     );
   });
 
+  it('counts a webhook its condition excluded as kube-apiserver v1.34 does: the exclusion under "validate", the evaluation under "validating"', async () => {
+    const m = testMetrics();
+    const evaluator = { evaluate: async () => [{ name: 'never', value: false }] };
+    const conditions = [{ name: 'never', expression: 'false' }];
+    const plugin = ValidatingAdmissionWebhook(options([configuration('c', [webhook('mc.example.com', { matchConditions: conditions })])], fakeTransport(() => ({ allowed: true })), { matchConditions: evaluator, metrics: m.metrics }));
+    await plugin.validate!(request('CREATE', configMap()));
+    assert.deepEqual(m.lines('apiserver_admission_match_condition_exclusions_total'), [
+      'apiserver_admission_match_condition_exclusions_total{kind="webhook",name="mc.example.com",operation="CREATE",type="validate"} 1',
+    ]);
+    assert.deepEqual(m.lines('apiserver_admission_match_condition_evaluation_seconds_count'), [
+      'apiserver_admission_match_condition_evaluation_seconds_count{kind="webhook",name="mc.example.com",operation="CREATE",type="validating"} 1',
+    ]);
+  });
+
   it('handles every operation and validates only', () => {
     const plugin = ValidatingAdmissionWebhook(options([], fakeTransport(() => ({ allowed: true }))));
     assert.equal(plugin.name, 'ValidatingAdmissionWebhook');

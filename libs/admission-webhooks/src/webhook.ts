@@ -116,8 +116,14 @@ export class WebhookAdmission {
     return this.plugin === 'MutatingAdmissionWebhook';
   }
 
+  /** The step a webhook excluded by its conditions is counted under. */
   private get matchConditionStep(): MatchConditionStep {
     return this.mutating ? 'admit' : 'validate';
+  }
+
+  /** The type its conditions' evaluation errors and time are counted under (kube's matcher type). */
+  private get matcherType(): MatchConditionStep {
+    return this.mutating ? 'admit' : 'validating';
   }
 
   /**
@@ -211,7 +217,7 @@ export class WebhookAdmission {
           request: admissionRequest(attributes, { kind: invocation.kind, resource: target.resource, subresource: target.subresource }),
           attributes,
         },
-        { webhookName: accessor.name, failurePolicy: accessor.failurePolicy, step: this.matchConditionStep, metrics: this.metrics, now: this.now },
+        { webhookName: accessor.name, failurePolicy: accessor.failurePolicy, step: this.matcherType, metrics: this.metrics, now: this.now },
       );
       if ('error' in outcome) {
         this.options.logger?.warn('Failed evaluating match conditions, failing closed', { webhook: accessor.name, error: outcome.error });
