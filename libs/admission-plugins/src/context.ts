@@ -25,13 +25,9 @@ export interface AuthorizationQuestion {
   verb: string;
   group: string;
   resource: string;
-  /** '*' (any version) unless given. */
-  version?: string;
   subresource?: string;
   namespace?: string;
   name?: string;
-  /** A non-resource request's path (`/healthz`): the question is then about the path, not a resource. */
-  path?: string;
 }
 
 /** Whether a user may do something (an authorizer's Allow), for plugins that ask (CSR approval and signing). */

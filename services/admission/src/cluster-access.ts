@@ -43,14 +43,14 @@ export function authzAuthorizer(client: authzV1.AuthorizationClient): SubjectAut
       const reply = await unary('authz', 'Authorize', client.authorize.bind(client), {
         user: { username: user.username, uid: user.uid ?? '', groups: user.groups, extra },
         verb: q.verb,
-        resourceRequest: q.path === undefined,
+        resourceRequest: true,
         apiGroup: q.group,
-        apiVersion: q.version ?? '*',
+        apiVersion: '*',
         resource: q.resource,
         subresource: q.subresource ?? '',
         namespace: q.namespace ?? '',
         name: q.name ?? '',
-        path: q.path ?? '',
+        path: '',
       });
       return reply.decision === authzV1.Decision.DECISION_ALLOW;
     },
@@ -58,16 +58,14 @@ export function authzAuthorizer(client: authzV1.AuthorizationClient): SubjectAut
 }
 
 /**
- * CEL's `authorizer` (for matchConditions and policies) over a SubjectAuthorizer: a check is
+ * CEL's `authorizer` (for webhooks' matchConditions) over a SubjectAuthorizer: a resource check is
  * allowed or has no opinion (the authz service's chain answers Allow or not), and a failure to ask
- * is the check's error. Selectors are not sent: kapi's authz service decides without them.
+ * is the check's error. A non-resource check (a path) cannot be asked through it and is an error.
  */
 export function celAuthorize(authorizer: SubjectAuthorizer): (request: AuthzRequest) => Promise<AuthzDecision> {
   return async (r) => {
-    const question: AuthorizationQuestion =
-      r.path !== undefined
-        ? { verb: r.verb, group: '', resource: '', path: r.path }
-        : { verb: r.verb, group: r.group ?? '', version: r.version, resource: r.resource ?? '', subresource: r.subresource, namespace: r.namespace, name: r.name };
+    if (r.path !== undefined) return { decision: 'NoOpinion', reason: '', error: `non-resource authorization checks (${r.path}) are not decided for match conditions` };
+    const question: AuthorizationQuestion = { verb: r.verb, group: r.group ?? '', resource: r.resource ?? '', subresource: r.subresource, namespace: r.namespace, name: r.name };
     try {
       return { decision: (await authorizer.allowed(r.user, question)) ? 'Allow' : 'NoOpinion', reason: '' };
     } catch (err) {
