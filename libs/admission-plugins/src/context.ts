@@ -35,11 +35,22 @@ export interface SubjectAuthorizer {
   allowed(user: UserInfoLike, question: AuthorizationQuestion): Promise<boolean>;
 }
 
+/**
+ * Where ResourceQuota records what a namespace now uses (kube's plugin writes the quota's status
+ * through its loopback client): status.used replaced, and nothing else, if the quota is still at
+ * `resourceVersion` (409 Conflict otherwise). Answers the quota as stored.
+ */
+export interface QuotaStatusWriter {
+  updateUsed(namespace: string, name: string, resourceVersion: string, used: Record<string, string>): Promise<KubeObject>;
+}
+
 export interface PluginContext {
   informers: InformerSource;
   api: ApiReader;
   authorizer: SubjectAuthorizer;
   settings: AdmissionSettings;
+  /** ResourceQuota's one write; a chain without ResourceQuota needs none. */
+  quotaStatus?: QuotaStatusWriter;
   /** The clock plugins read (EventRateLimit's buckets); tests set it. */
   now?: () => number;
 }
@@ -56,4 +67,5 @@ export const RESOURCES = {
   storageClasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
   ingressClasses: { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses' },
   runtimeClasses: { group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses' },
+  resourceQuotas: { group: '', version: 'v1', resource: 'resourcequotas' },
 } as const satisfies Record<string, ResourceRef>;

@@ -73,6 +73,8 @@ export const ErrorCatalogue = {
   KAPI_ERR_APPLY_UNTYPED: { code: 500, reason: '' },
   // DeleteOptions that cannot be decoded: kube passes the decoder's error on unconverted (500, reason Unknown).
   KAPI_ERR_REQUEST_UNDECODABLE: { code: 500, reason: '' },
+  // An admission plugin's plain error (not a Status): kube passes it on unconverted (500, reason Unknown).
+  KAPI_ERR_ADMISSION_ERROR: { code: 500, reason: '' },
   KAPI_ERR_DEPENDENCY_UNAVAILABLE: { code: 503, reason: 'ServiceUnavailable' },
   KAPI_ERR_STORAGE_UNAVAILABLE: { code: 503, reason: 'ServiceUnavailable' },
   KAPI_ERR_REQUEST_TIMEOUT: { code: 504, reason: 'Timeout' },

@@ -35,6 +35,9 @@ export const CALLERS = {
     History: ['watch-cache'],
     Progress: ['watch-cache'],
     RbacBootstrap: ['authz'],
+    // ResourceQuota records admitted usage in a quota's status.used (kube's plugin does, through its
+    // loopback client): status.used alone, at the version admission read, and no user asserted.
+    UpdateQuotaUsage: ['admission'],
   },
   'kapi.authn.v1.Authentication': {
     Authenticate: FRONT_DOORS,

@@ -16,6 +16,7 @@ export { podTemplateStrategy } from './podtemplate/strategy.js';
 export { limitRangeStrategy } from './limitrange/strategy.js';
 export { resourceQuotaStrategy } from './resourcequota/strategy.js';
 export { parseQuantity, formatQuantity, compareQuantities, readQuantity, scaledValue, isZero, type Quantity } from './resourcequota/quantity.js';
+export { isNativeResource, isExtendedResourceName } from './resourcequota/resource-names.js';
 export { runtimeClassStrategy } from './runtimeclass/strategy.js';
 export { storageClassStrategy } from './storageclass/strategy.js';
 export { csiDriverStrategy } from './csidriver/strategy.js';

@@ -15,7 +15,7 @@ import { SharedInformers, WatchCacheListWatch } from '@kapi/informer';
 import { admissionV1, authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
-import { authzAuthorizer, registryReader } from './cluster-access.js';
+import { authzAuthorizer, registryQuotaStatus, registryReader } from './cluster-access.js';
 import { admissionPlugins } from './plugins.js';
 import { webhookSettingsFromEnv, WebhookPlugins } from './webhook-plugins.js';
 
@@ -109,6 +109,7 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
         api: registryReader(this.registry),
         authorizer: authzAuthorizer(this.authz),
         settings,
+        quotaStatus: registryQuotaStatus(this.registry),
       },
       // kube's reinvoker: the mutating plugins run again when a webhook changed the object.
       new AdmissionChain({ runMutation: admitWithReinvocation }),

@@ -1,7 +1,8 @@
 // How the admission service's plugins reach the cluster: the watch-cache for their informers, the
-// registry for live reads, authz for what a user may do. Each is a small adapter over a gRPC client.
+// registry for live reads and ResourceQuota's usage, authz for what a user may do. Each is a small
+// adapter over a gRPC client.
 import type { UserInfoLike } from '@kapi/admission-chain';
-import type { ApiReader, AuthorizationQuestion, SubjectAuthorizer } from '@kapi/admission-plugins';
+import type { ApiReader, AuthorizationQuestion, QuotaStatusWriter, SubjectAuthorizer } from '@kapi/admission-plugins';
 import type { AuthzDecision, AuthzRequest } from '@kapi/cel';
 import { StatusError, type KubeList, type KubeObject, type Status } from '@kapi/api-machinery';
 import { unary } from '@kapi/grpc';
@@ -31,6 +32,20 @@ export function registryReader(client: registryV1.RegistryClient): ApiReader {
       });
       if (reply.status.length) throw failed(reply);
       return (JSON.parse(reply.object.toString('utf8')) as KubeList).items ?? [];
+    },
+  };
+}
+
+/**
+ * ResourceQuota's writes of usage, through the registry's UpdateQuotaUsage: the one write the caller
+ * table gives the admission service, status.used alone and as no user.
+ */
+export function registryQuotaStatus(client: registryV1.RegistryClient): QuotaStatusWriter {
+  return {
+    async updateUsed(namespace, name, resourceVersion, used): Promise<KubeObject> {
+      const reply = await unary('registry', 'UpdateQuotaUsage', client.updateQuotaUsage.bind(client), { namespace, name, resourceVersion, used: Buffer.from(JSON.stringify(used)) });
+      if (reply.status.length) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')) as Status);
+      return JSON.parse(reply.object.toString('utf8')) as KubeObject;
     },
   };
 }

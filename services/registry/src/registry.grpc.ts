@@ -16,6 +16,7 @@ import { Bootstrap } from './bootstrap.js';
 import { Registry } from './registry.js';
 import { TokenIssuer } from './token-issuer.js';
 import { CONNECT_SUBRESOURCES, CREATE_SUBRESOURCES, PodSubresources } from './pod-subresources.js';
+import { writeQuotaUsage } from './quota-usage.js';
 
 function parseJson<T>(bytes: Buffer, what: string): T {
   try {
@@ -212,6 +213,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
           return { revision: 0, status: Buffer.from(JSON.stringify(status)) };
         }
       },
+      updateQuotaUsage: (r: registryV1.QuotaUsageRequest) => reply(() => writeQuotaUsage(this.registry.store('', 'resourcequotas'), r)),
       rbacBootstrap: async (): Promise<registryV1.RbacBootstrapReply> => {
         const revisions = this.bootstrap.rbacBootstrapRevisions;
         return { done: revisions !== undefined, revisions: { ...revisions } };
