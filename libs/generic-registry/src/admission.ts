@@ -44,6 +44,8 @@ export interface AdmissionRequest {
   uid?: string;
   /** Where admission's warnings and audit annotations go. */
   recorder?: WriteRecorder;
+  /** When the request must be answered (epoch milliseconds), for the calls admission makes. */
+  deadline?: number;
 }
 
 export interface AdmissionHook {

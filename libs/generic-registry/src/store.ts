@@ -75,6 +75,11 @@ export interface WriteContext {
    * twice nor refused for its own effect. Only for a request that makes a single write.
    */
   request?: { id: string; retry: boolean };
+  /**
+   * When the client request must be answered, in epoch milliseconds (the front door's deadline,
+   * carried as the call's gRPC deadline): admission is asked within it.
+   */
+  deadline?: number;
 }
 
 const retriesAnswered = metrics.counter(
@@ -244,6 +249,7 @@ export class GenericStore {
       dryRun: ctx.dryRun,
       uid: ctx.request?.id,
       recorder: ctx.recorder,
+      ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
     };
   }
 

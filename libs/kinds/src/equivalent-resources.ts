@@ -19,10 +19,6 @@ function byResource(catalogue: KindCatalogue, resource: GroupVersionResource): K
   return strategy && strategy.info.version === resource.version ? strategy : undefined;
 }
 
-function byKind(catalogue: KindCatalogue, kind: GroupVersionKind): KindStrategy | undefined {
-  return catalogue.strategies.find((s) => s.info.group === kind.group && s.info.version === kind.version && s.info.kind === kind.kind);
-}
-
 /** kube's EquivalentResourceMapper over the catalogue: resources stored together serve the same objects. */
 export function equivalentResourceMapper(catalogue: KindCatalogue) {
   return {
@@ -53,8 +49,8 @@ export function catalogueConverter(catalogue: KindCatalogue) {
   return {
     convert(object: KubeObject, to: GroupVersionKind): KubeObject {
       const from: GroupVersionKind = object.apiVersion && object.kind ? { ...parseApiVersion(object.apiVersion), kind: object.kind } : to;
-      const source = byKind(catalogue, from);
-      const target = byKind(catalogue, to);
+      const source = catalogue.byKind(from);
+      const target = catalogue.byKind(to);
       if (source === target && source) return object;
       if (!source || !target || storageOf(source) !== storageOf(target)) throw unknownConversion(from, to);
       const stored = source.storageConversion ? source.storageConversion.toStorage(deepClone(object)) : deepClone(object);
@@ -67,7 +63,7 @@ export function catalogueConverter(catalogue: KindCatalogue) {
 /** Applies a kind's defaults (its `defaults`: what decoding sets) to an object, in place, and returns it. */
 export function catalogueDefaulter(catalogue: KindCatalogue) {
   return (object: KubeObject, kind: GroupVersionKind): KubeObject => {
-    byKind(catalogue, kind)?.defaults?.(object);
+    catalogue.byKind(kind)?.defaults?.(object);
     return object;
   };
 }

@@ -76,3 +76,4 @@ export function authzAuthorizer(client: authzV1.AuthorizationClient): SubjectAut
     },
   };
 }
+

@@ -47,6 +47,8 @@ function writeContext(ctx: registryV1.RequestContext | undefined, call?: CallCon
     force: force === true,
     recorder: newWriteRecorder(),
     ...(ctx?.requestId ? { request: { id: ctx.requestId, retry: call ? isRetriedCall(call.metadata) : false } } : {}),
+    // The front door's deadline for the request, which admission's calls carry on.
+    ...(call?.deadline === undefined ? {} : { deadline: call.deadline }),
   };
 }
 
@@ -187,9 +189,9 @@ export class RegistryGrpcServer extends GrpcServerHost {
           ctx,
         );
       },
-      deleteCollection: (r: registryV1.DeleteCollectionRequest) => {
+      deleteCollection: (r: registryV1.DeleteCollectionRequest, call: CallContext) => {
         // One request, many writes: a retry deletes what is left, which is idempotent anyway.
-        const ctx = withoutRequest(writeContext(r.context));
+        const ctx = withoutRequest(writeContext(r.context, call));
         return reply(async () => {
           const list = r.list!;
           const store = this.store(list.resource);

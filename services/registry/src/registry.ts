@@ -15,7 +15,11 @@ import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from
 
 export const SYSTEM_USER = { username: 'system:apiserver', uid: '', groups: ['system:masters'], extra: {} };
 
-/** The admission chain, reached over gRPC: the request as kube's admission.Attributes, and what admission adds to the answer. */
+/**
+ * The admission chain, reached over gRPC: the request as kube's admission.Attributes, and what
+ * admission adds to the answer. A call serving a request with a deadline has that deadline, so
+ * admission (its webhooks) knows how long it has, and nothing cuts the request short before it.
+ */
 export function grpcAdmissionHook(client: admissionV1.AdmissionClient): AdmissionHook {
   const json = (value: unknown) => (value === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(value)));
   const attributes = (r: AdmissionRequest): admissionV1.AdmissionAttributes => ({
@@ -40,12 +44,12 @@ export function grpcAdmissionHook(client: admissionV1.AdmissionClient): Admissio
   };
   return {
     async mutate(r) {
-      const reply = await unary('admission', 'Mutate', client.mutate.bind(client), attributes(r));
+      const reply = await unary('admission', 'Mutate', client.mutate.bind(client), attributes(r), { deadline: r.deadline });
       check(r, reply);
       return reply.object.length ? (JSON.parse(reply.object.toString('utf8')) as KubeObject) : r.object;
     },
     async validate(r) {
-      check(r, await unary('admission', 'Validate', client.validate.bind(client), attributes(r)));
+      check(r, await unary('admission', 'Validate', client.validate.bind(client), attributes(r), { deadline: r.deadline }));
     },
   };
 }
