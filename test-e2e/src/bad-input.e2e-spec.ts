@@ -159,8 +159,11 @@ describe('bad input and overload at the front door', { timeout: 600_000 }, () =>
     const held = Array.from({ length: MUTATING_LIMIT }, (_, i) => holdCreate(busy, collection, configMap(`held-${i}`)));
     try {
       let refused: Awaited<ReturnType<typeof send>> | undefined;
+      // Each attempt names a new object: an attempt that came before the held creates took their slots
+      // is created, and must not turn the next attempts into AlreadyExists.
+      const unnamed = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'shed-' } });
       await eventually(async () => {
-        const answer = await send(busy, 'POST', collection, configMap('shed'), { 'Content-Type': 'application/json' });
+        const answer = await send(busy, 'POST', collection, unnamed, { 'Content-Type': 'application/json' });
         assert.equal(answer.code, 429, `a create past the limit is shed (got ${answer.code} ${answer.body})`);
         refused = answer;
       }, 60_000);

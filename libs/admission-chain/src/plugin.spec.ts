@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError, type KubeObject } from '@kapi/api-machinery';
-import { AdmissionChain, type AdmissionAttributes, type AdmissionPlugin, type Operation } from './plugin.js';
+import { MetricsRegistry } from '@kapi/telemetry';
+import { AdmissionChainMetrics } from './metrics.js';
+import { AdmissionChain, type AdmissionAttributes, type AdmissionPlugin, type MutationRunner, type Operation } from './plugin.js';
 
 const attrs = (operation: Operation, object?: KubeObject): AdmissionAttributes => ({
   operation,
@@ -112,6 +114,94 @@ describe('AdmissionChain.mutate', () => {
     const chain = new AdmissionChain().register(labeller('A', 'a', log, ['CREATE']));
     assert.equal(await chain.mutate(attrs('DELETE')), undefined);
     assert.deepEqual(log, []);
+  });
+});
+
+/** The reinvocation context a runner hands the plugins, as kube's admission.ReinvocationContext. */
+interface Rounds {
+  round: number;
+  again: boolean;
+}
+type WithRounds = AdmissionAttributes & { rounds?: Rounds };
+
+/** A runner as kube's reinvoker: once, and once more when a plugin asked for it. */
+const twiceWhenAsked: MutationRunner = async (attributes, once) => {
+  const rounds: Rounds = { round: 0, again: false };
+  const first = await once({ ...attributes, rounds } as WithRounds);
+  if (!rounds.again) return first;
+  rounds.round = 1;
+  return once({ ...attributes, object: first, rounds } as WithRounds);
+};
+
+describe('AdmissionChain.mutate with a MutationRunner (reinvocation)', () => {
+  /** Adds a container-like label once; asks for another round when it changed the object. */
+  const changer = (name: string, label: string, log: string[]): AdmissionPlugin => ({
+    name,
+    handles: () => true,
+    async admit(a) {
+      const rounds = (a as WithRounds).rounds!;
+      log.push(`${name} round ${rounds.round}`);
+      const labels = a.object?.metadata?.labels ?? {};
+      if (labels[label]) return a.object;
+      rounds.again = true;
+      return { ...a.object!, metadata: { ...a.object!.metadata, labels: { ...labels, [label]: 'yes' } } };
+    },
+  });
+  /** A built-in that defaults what a later plugin added. */
+  const defaulter = (log: string[]): AdmissionPlugin => ({
+    name: 'Defaulter',
+    handles: () => true,
+    async admit(a) {
+      log.push(`Defaulter round ${(a as WithRounds).rounds!.round}`);
+      const labels = a.object?.metadata?.labels ?? {};
+      return labels.late ? { ...a.object!, metadata: { ...a.object!.metadata, labels: { ...labels, defaulted: 'yes' } } } : a.object;
+    },
+  });
+
+  it('runs every mutating plugin again on the result when a plugin asks, handing each the runner\'s context', async () => {
+    const log: string[] = [];
+    const chain = new AdmissionChain({ runMutation: twiceWhenAsked }).register(defaulter(log)).register(changer('Late', 'late', log));
+    const out = await chain.mutate(attrs('CREATE', cm()));
+    // The built-in before the plugin that changed the object sees the change in the second round.
+    assert.deepEqual(out?.metadata?.labels, { late: 'yes', defaulted: 'yes' });
+    assert.deepEqual(log, ['Defaulter round 0', 'Late round 0', 'Defaulter round 1', 'Late round 1']);
+  });
+
+  it('runs once when no plugin asks, and stops at a denial in either round', async () => {
+    const log: string[] = [];
+    const quiet = new AdmissionChain({ runMutation: twiceWhenAsked }).register(defaulter(log));
+    assert.deepEqual((await quiet.mutate(attrs('CREATE', cm())))?.metadata?.labels, {});
+    assert.deepEqual(log, ['Defaulter round 0']);
+
+    const secondRoundDenier: AdmissionPlugin = {
+      name: 'Deny',
+      handles: () => true,
+      admit: async (a) => {
+        if ((a as WithRounds).rounds!.round === 1) throw new StatusError('KAPI_ERR_ADMISSION_DENIED', 'not twice');
+        return a.object;
+      },
+    };
+    const chain = new AdmissionChain({ runMutation: twiceWhenAsked }).register(secondRoundDenier).register(changer('Late', 'late', []));
+    await assert.rejects(chain.mutate(attrs('CREATE', cm())), (err: unknown) => err instanceof StatusError && err.message === 'not twice');
+  });
+});
+
+describe('AdmissionChain metrics', () => {
+  it('counts each step and each plugin call in kube\'s admission metrics, rejected or not', async () => {
+    const registry = new MetricsRegistry();
+    const log: string[] = [];
+    const chain = new AdmissionChain({ metrics: new AdmissionChainMetrics(registry) }).register(labeller('A', 'a', log)).register(checker('V', log, (a) => a.name === 'bad'));
+    await chain.mutate(attrs('CREATE', cm()));
+    await chain.validate(attrs('CREATE', cm()));
+    await assert.rejects(chain.validate({ ...attrs('CREATE', cm()), name: 'bad' }));
+    const text = registry.render();
+    const count = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1]);
+    assert.equal(count('apiserver_admission_step_admission_duration_seconds_count{operation="CREATE",rejected="false",type="admit"}'), 1);
+    assert.equal(count('apiserver_admission_step_admission_duration_seconds_count{operation="CREATE",rejected="false",type="validate"}'), 1);
+    assert.equal(count('apiserver_admission_step_admission_duration_seconds_count{operation="CREATE",rejected="true",type="validate"}'), 1);
+    assert.equal(count('apiserver_admission_controller_admission_duration_seconds_count{name="A",operation="CREATE",rejected="false",type="admit"}'), 1);
+    assert.equal(count('apiserver_admission_controller_admission_duration_seconds_count{name="V",operation="CREATE",rejected="true",type="validate"}'), 1);
+    assert.match(text, /^apiserver_admission_controller_admission_duration_seconds_bucket\{name="V",operation="CREATE",rejected="false",type="validate",le="2.5"\} 1$/m);
   });
 });
 

@@ -1,6 +1,8 @@
 // The admission plugin extension point. A plugin says which operations it handles and is mutating,
 // validating or both; plugins register by name and the chain runs every mutating plugin, then every
 // validating one.
+import { performance } from 'node:perf_hooks';
+import { AdmissionChainMetrics, type AdmissionStep } from './metrics.js';
 import type { KubeObject, UserInfoLike } from './types.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -25,6 +27,11 @@ export interface AdmissionAttributes {
   options?: Record<string, unknown>;
   /** Where a plugin, webhook or policy leaves what the client and the audit log are to see. */
   recorder?: AdmissionRecorder;
+  /**
+   * When the request must be answered, in epoch milliseconds (kube's request context deadline): the
+   * front door's, carried as the deadline of every gRPC hop. Undefined when the request has none.
+   */
+  deadline?: number;
 }
 
 /** Warnings go to the client (as Warning headers); audit annotations to the audit log. */
@@ -42,8 +49,33 @@ export interface AdmissionPlugin {
   validate?(attributes: AdmissionAttributes): Promise<void>;
 }
 
+/** Runs every mutating plugin once: what a MutationRunner calls, once or more. */
+export type MutateOnce = (attributes: AdmissionAttributes) => Promise<KubeObject | undefined>;
+
+/**
+ * How the chain's mutating plugins are run for one request. kube's reinvoker (the webhooks'
+ * `admitWithReinvocation`) runs them once and, when a plugin asked for it, once more on the result,
+ * handing each run the request's reinvocation context on the attributes.
+ */
+export type MutationRunner = (attributes: AdmissionAttributes, mutateOnce: MutateOnce) => Promise<KubeObject | undefined>;
+
+export interface AdmissionChainOptions {
+  /** Once each unless given. */
+  runMutation?: MutationRunner;
+  metrics?: AdmissionChainMetrics;
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
 export class AdmissionChain {
   private readonly plugins = new Map<string, AdmissionPlugin>();
+  private readonly runMutation: MutationRunner;
+  private readonly metrics: AdmissionChainMetrics;
+
+  constructor(options: AdmissionChainOptions = {}) {
+    this.runMutation = options.runMutation ?? ((attributes, once) => once(attributes));
+    this.metrics = options.metrics ?? new AdmissionChainMetrics();
+  }
 
   register(plugin: AdmissionPlugin): this {
     if (this.plugins.has(plugin.name)) throw new Error(`admission plugin ${plugin.name} is registered twice`);
@@ -60,18 +92,43 @@ export class AdmissionChain {
     return [...this.plugins.values()].some((p) => p.admit && p.handles(operation));
   }
 
-  async mutate(attributes: AdmissionAttributes): Promise<KubeObject | undefined> {
+  /** Runs the mutating plugins (through the chain's MutationRunner) and returns the object they leave. */
+  mutate(attributes: AdmissionAttributes): Promise<KubeObject | undefined> {
+    return this.timed('admit', attributes.operation, () => this.runMutation(attributes, (a) => this.mutateOnce(a)));
+  }
+
+  private async mutateOnce(attributes: AdmissionAttributes): Promise<KubeObject | undefined> {
     let object = attributes.object;
     for (const plugin of this.plugins.values()) {
       if (!plugin.admit || !plugin.handles(attributes.operation)) continue;
-      object = (await plugin.admit({ ...attributes, object })) ?? object;
+      const admit = plugin.admit.bind(plugin);
+      // Whatever else the attributes carry (the reinvocation context) goes to every plugin.
+      object = (await this.timed('admit', attributes.operation, () => admit({ ...attributes, object }), plugin.name)) ?? object;
     }
     return object;
   }
 
-  async validate(attributes: AdmissionAttributes): Promise<void> {
-    for (const plugin of this.plugins.values()) {
-      if (plugin.validate && plugin.handles(attributes.operation)) await plugin.validate(attributes);
+  validate(attributes: AdmissionAttributes): Promise<void> {
+    return this.timed('validate', attributes.operation, async () => {
+      for (const plugin of this.plugins.values()) {
+        if (!plugin.validate || !plugin.handles(attributes.operation)) continue;
+        const validate = plugin.validate.bind(plugin);
+        await this.timed('validate', attributes.operation, () => validate(attributes), plugin.name);
+      }
+    });
+  }
+
+  /** Runs a step, or one plugin's part of it when `plugin` is named, and counts it in kube's metrics. */
+  private async timed<T>(type: AdmissionStep, operation: string, fn: () => Promise<T>, plugin?: string): Promise<T> {
+    const started = performance.now();
+    let rejected = true;
+    try {
+      const result = await fn();
+      rejected = false;
+      return result;
+    } finally {
+      if (plugin) this.metrics.observePlugin(plugin, type, operation, rejected, seconds(started));
+      else this.metrics.observeStep(type, operation, rejected, seconds(started));
     }
   }
 }

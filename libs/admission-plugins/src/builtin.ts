@@ -17,6 +17,7 @@ import { persistentVolumeClaimResize } from './persistent-volume-claim-resize.js
 import { podSecurity } from './pod-security.js';
 import { AdmissionPluginRegistry } from './plugins.js';
 import { priority } from './priority.js';
+import { resourceQuota } from './resource-quota.js';
 import { runtimeClass } from './runtime-class.js';
 import { serviceAccount } from './service-account.js';
 import { storageObjectInUseProtection } from './storage-object-in-use-protection.js';
@@ -44,5 +45,6 @@ export function builtinPlugins(): AdmissionPluginRegistry {
     .register('ClusterTrustBundleAttest', clusterTrustBundleAttest)
     .register('CertificateSubjectRestriction', certificateSubjectRestriction)
     .register('DefaultIngressClass', defaultIngressClass)
+    .register('ResourceQuota', resourceQuota)
     .register('AlwaysDeny', alwaysDeny);
 }

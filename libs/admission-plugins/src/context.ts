@@ -30,9 +30,42 @@ export interface AuthorizationQuestion {
   name?: string;
 }
 
-/** Whether a user may do something (an authorizer's Allow), for plugins that ask (CSR approval and signing). */
+/** A whole authorization request, for CEL's `authorizer` (policies and match conditions). */
+export interface AccessRequest {
+  user: UserInfoLike;
+  verb: string;
+  /** A non-resource request's path. */
+  path?: string;
+  group?: string;
+  version?: string;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** The authorizer's whole answer: its decision, its reason, and what failed if it failed. */
+export interface AccessDecision {
+  decision: 'Allow' | 'Deny' | 'NoOpinion';
+  reason: string;
+  error?: string;
+}
+
+/** What a user may do, asked of the authorization chain (the authz service). */
 export interface SubjectAuthorizer {
+  /** Whether it is allowed (an Allow), for plugins that ask (CSR approval and signing). */
   allowed(user: UserInfoLike, question: AuthorizationQuestion): Promise<boolean>;
+  /** The decision with its reason (CEL's `authorizer.….check(verb)` reads both). */
+  decide(request: AccessRequest): Promise<AccessDecision>;
+}
+
+/**
+ * Where ResourceQuota records what a namespace now uses (kube's plugin writes the quota's status
+ * through its loopback client): status.used replaced, and nothing else, if the quota is still at
+ * `resourceVersion` (409 Conflict otherwise). Answers the quota as stored.
+ */
+export interface QuotaStatusWriter {
+  updateUsed(namespace: string, name: string, resourceVersion: string, used: Record<string, string>): Promise<KubeObject>;
 }
 
 export interface PluginContext {
@@ -40,6 +73,8 @@ export interface PluginContext {
   api: ApiReader;
   authorizer: SubjectAuthorizer;
   settings: AdmissionSettings;
+  /** ResourceQuota's one write; a chain without ResourceQuota needs none. */
+  quotaStatus?: QuotaStatusWriter;
   /** The clock plugins read (EventRateLimit's buckets); tests set it. */
   now?: () => number;
 }
@@ -56,4 +91,5 @@ export const RESOURCES = {
   storageClasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
   ingressClasses: { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses' },
   runtimeClasses: { group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses' },
+  resourceQuotas: { group: '', version: 'v1', resource: 'resourcequotas' },
 } as const satisfies Record<string, ResourceRef>;

@@ -32,8 +32,9 @@ describe('enabledPlugins', () => {
       'ClusterTrustBundleAttest',
       'CertificateSubjectRestriction',
       'DefaultIngressClass',
+      'ResourceQuota',
     ]);
-    assert.deepEqual(unavailable, ['PodTopologyLabels', 'MutatingAdmissionPolicy', 'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook', 'ResourceQuota']);
+    assert.deepEqual(unavailable, ['PodTopologyLabels', 'MutatingAdmissionPolicy', 'MutatingAdmissionWebhook', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook']);
     assert.ok([...DEFAULT_ON_PLUGINS].every((n) => (ORDERED_PLUGINS as readonly string[]).includes(n)));
   });
 

@@ -139,9 +139,8 @@ export function enabledPlugins(settings: Pick<AdmissionSettings, 'enable' | 'dis
   return { names: names.filter((n) => registry.has(n)), unavailable: names.filter((n) => !registry.has(n)) };
 }
 
-/** The chain of the named plugins, each built by its factory, in kube's order. */
-export function buildAdmissionChain(names: readonly string[], registry: AdmissionPluginRegistry, context: PluginContext): AdmissionChain {
-  const chain = new AdmissionChain();
+/** The chain of the named plugins, each built by its factory, in kube's order (into `chain` when given: one that reinvokes, say). */
+export function buildAdmissionChain(names: readonly string[], registry: AdmissionPluginRegistry, context: PluginContext, chain = new AdmissionChain()): AdmissionChain {
   for (const name of ORDERED_PLUGINS.filter((n) => names.includes(n))) {
     const factory = registry.factory(name);
     if (!factory) throw new Error(`admission plugin ${name} has no factory`);

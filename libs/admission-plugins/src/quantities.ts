@@ -1,29 +1,14 @@
 // Resource lists as the plugins compute with them: quantities parsed with @kapi/kinds' exact
-// resource.Quantity, added, compared and printed as kube prints them.
-import { compareQuantities, formatQuantity, readQuantity, scaledValue, type Quantity } from '@kapi/kinds';
+// resource.Quantity, added (with @kapi/quota's resource.Quantity arithmetic), compared and printed
+// as kube prints them.
+import { compareQuantities, formatQuantity, scaledValue, type Quantity } from '@kapi/kinds';
+import { addQuantity, resourceList, type ResourceList } from '@kapi/quota';
 
-export type ResourceList = Map<string, Quantity>;
-
-/** A JSON resource list ({cpu: "500m"}) parsed; what does not parse is left out (validation reports it). */
-export function resourceList(raw: unknown): ResourceList {
-  const out: ResourceList = new Map();
-  if (!raw || typeof raw !== 'object') return out;
-  for (const [name, value] of Object.entries(raw)) {
-    const q = readQuantity(value);
-    if (q) out.set(name, q);
-  }
-  return out;
-}
-
-export function addQuantities(a: Quantity, b: Quantity): Quantity {
-  const scale = Math.min(a.scale, b.scale);
-  const value = a.value * 10n ** BigInt(a.scale - scale) + b.value * 10n ** BigInt(b.scale - scale);
-  return { value, scale, format: a.format };
-}
+export { resourceList, type ResourceList };
 
 /** kube's addResourceList: `into` gains every quantity of `from`. */
 export function addInto(into: ResourceList, from: ResourceList): void {
-  for (const [name, q] of from) into.set(name, into.has(name) ? addQuantities(into.get(name)!, q) : q);
+  for (const [name, q] of from) into.set(name, into.has(name) ? addQuantity(into.get(name)!, q) : q);
 }
 
 /** kube's maxResourceList: `into` keeps, per resource, the larger of the two. */

@@ -3,7 +3,7 @@
 import type { AdmissionAttributes, Operation } from '@kapi/admission-chain';
 import { isStatusError, type KubeObject, type StatusError } from '@kapi/api-machinery';
 import { Informer, resourceKey, type ObjectLike, type ResourceRef } from '@kapi/informer';
-import type { AuthorizationQuestion, PluginContext } from './context.js';
+import type { AuthorizationQuestion, PluginContext, QuotaStatusWriter } from './context.js';
 import type { AdmissionSettings } from './settings.js';
 
 export const ADMIN = { username: 'admin', uid: 'admin-uid', groups: ['system:masters', 'system:authenticated'] };
@@ -52,10 +52,14 @@ export interface FakeCluster {
   allowed?: (user: { username: string }, q: AuthorizationQuestion) => boolean;
   settings?: Partial<AdmissionSettings>;
   now?: () => number;
+  /** ResourceQuota's writes; by default each is recorded and answered with the quota at the next resourceVersion. */
+  quotaStatus?: QuotaStatusWriter;
 }
 
 export interface FakeContext extends PluginContext {
   liveReads: string[];
+  /** What ResourceQuota wrote: `namespace/name@resourceVersion` and the usage. */
+  quotaWrites: { quota: string; used: Record<string, string> }[];
   questions: AuthorizationQuestion[];
   informer(key: string): Informer;
 }
@@ -76,6 +80,14 @@ export function fakeContext(cluster: FakeCluster = {}): FakeContext {
     return informer as unknown as Informer<T>;
   };
   const liveOf = (key: string) => cluster.live?.[key] ?? cluster.cached?.[key] ?? [];
+  const quotaWrites: FakeContext['quotaWrites'] = [];
+  const recordingWriter: QuotaStatusWriter = {
+    async updateUsed(namespace, name, resourceVersion, used) {
+      quotaWrites.push({ quota: `${namespace}/${name}@${resourceVersion}`, used });
+      const stored = liveOf('resourcequotas').find((q) => q.metadata?.namespace === namespace && q.metadata?.name === name) ?? { metadata: { namespace, name } };
+      return { ...stored, metadata: { ...stored.metadata, resourceVersion: String(Number(resourceVersion) + 1) }, status: { ...(stored.status as object), used } };
+    },
+  };
   return {
     informers: { informerFor },
     api: {
@@ -93,6 +105,10 @@ export function fakeContext(cluster: FakeCluster = {}): FakeContext {
         questions.push(q);
         return cluster.allowed?.(user, q) ?? false;
       },
+      async decide({ user, ...q }) {
+        const allowed = cluster.allowed?.(user, { ...q, group: q.group ?? '', resource: q.resource ?? '' }) ?? false;
+        return allowed ? { decision: 'Allow', reason: '' } : { decision: 'NoOpinion', reason: '' };
+      },
     },
     settings: {
       enable: [],
@@ -103,6 +119,8 @@ export function fakeContext(cluster: FakeCluster = {}): FakeContext {
       ...cluster.settings,
     },
     now: cluster.now,
+    quotaStatus: cluster.quotaStatus ?? recordingWriter,
+    quotaWrites,
     liveReads,
     questions,
     informer: (key) => informers.get(key)!,

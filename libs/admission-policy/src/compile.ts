@@ -1,36 +1,10 @@
-// A policy's expressions compiled once per policy version (kube's plugin/cel compile, composition
-// and condition): variables in order, each seeing the ones before it; then the expressions that
-// use them. Evaluation follows kube's activation: `variables` are evaluated lazily, once, and their
-// cost charged with the expression that first read them; each expression may spend PerCallLimit
-// and all of one evaluation together the runtime budget it is given.
-import {
-  admissionActivation,
-  admissionEnvironment,
-  CelError,
-  CelMap,
-  formatType,
-  isError,
-  PER_CALL_LIMIT,
-  T,
-  type AdmissionInputs,
-  type Program,
-  type Type,
-  type Value,
-} from '@kapi/cel';
-import type { NamedExpression } from './types.js';
+// A policy's expressions, compiled once per policy version by @kapi/cel's PolicyCompiler (kube's
+// plugin/cel compile and composition), evaluated as kube's activation evaluates them: `variables`
+// lazily, once, their cost charged with the expression that first read them; each expression may
+// spend PerCallLimit and all of one evaluation together the runtime budget it is given.
+import { admissionActivation, CelError, CelMap, isError, PER_CALL_LIMIT, type AdmissionInputs, type CompiledExpression, type PolicyCompiler, type Value } from '@kapi/cel';
 
-export interface CompiledExpression {
-  expression: string;
-  program?: Program;
-  /** Why it does not compile, in kube's words (`compilation failed: ERROR: <input>:…`). */
-  error?: string;
-}
-
-export interface CompileOptions {
-  hasParams: boolean;
-  /** MutatingAdmissionPolicy's environment: `Object{…}`, `JSONPatch{…}`, jsonpatch.escapeKey. */
-  mutation?: boolean;
-}
+export { PolicyCompiler, type CompiledExpression, type CompileOptions } from '@kapi/cel';
 
 /** kube's "runtime cost budget exhausted" message, which stops an evaluation. */
 export const OUT_OF_BUDGET = 'validation failed due to running out of cost budget, no further validation rules will be run';
@@ -38,40 +12,6 @@ export const OUT_OF_BUDGET = 'validation failed due to running out of cost budge
 export class OutOfBudgetError extends Error {
   constructor() {
     super(OUT_OF_BUDGET);
-  }
-}
-
-/** The expressions of one policy version, compiled against its variables. */
-export class PolicyCompiler {
-  readonly variables: { name: string; compiled: CompiledExpression }[] = [];
-  private readonly variableTypes: Record<string, Type> = {};
-
-  constructor(
-    private readonly options: CompileOptions,
-    variables: readonly NamedExpression[] = [],
-  ) {
-    for (const v of variables) {
-      const compiled = this.compile(v.expression);
-      this.variables.push({ name: v.name, compiled });
-      this.variableTypes[v.name] = compiled.program?.type ?? T.dyn;
-    }
-  }
-
-  /** Compiles an expression; with return types, its type must be exactly one of them. */
-  compile(expression: string, returnTypes?: Type[]): CompiledExpression {
-    const env = admissionEnvironment({ hasParams: this.options.hasParams, hasAuthorizer: true, mutation: this.options.mutation, variables: this.variableTypes });
-    const result = env.compile(expression);
-    if (result.issues) {
-      const issues = result.issues;
-      return { expression, error: issues.instantiation ?? `compilation failed: ${issues}` };
-    }
-    const type = result.program.type;
-    if (returnTypes && !returnTypes.some((t) => formatType(t) === formatType(type))) {
-      const names = returnTypes.map(formatType);
-      const reason = names.length === 1 ? `must evaluate to ${names[0]} but got ${formatType(type)}` : `must evaluate to one of [${names.join(' ')}] but got ${formatType(type)}`;
-      return { expression, error: reason };
-    }
-    return { expression, program: result.program };
   }
 }
 

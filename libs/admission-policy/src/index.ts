@@ -3,7 +3,7 @@ export { PolicyCompiler, PolicyEvaluation, OUT_OF_BUDGET, type CompiledExpressio
 export { selectInvocations, type PolicySource } from './invocations.js';
 export { matches, type NamespaceSource, type MatchOutcome } from './matching.js';
 export { collectParams, formatParamKind, type ParamSource } from './params.js';
-export { CelMatchConditionEvaluator, RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS, type CelMatchConditionEvaluatorOptions } from './match-conditions.js';
+export { CelMatchConditionEvaluator, matchConditionEvaluator, RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS, type CelMatchConditionEvaluatorOptions, type PolicyAuthorizer } from './match-conditions.js';
 export { ValidatingAdmissionPolicy, ValidatingPolicyDispatcher, VALIDATING_ADMISSION_POLICY, policyDenial, type PolicyPluginOptions } from './validating.js';
 export { MutatingAdmissionPolicy, MutatingPolicyDispatcher, MUTATING_ADMISSION_POLICY, mergeApplyConfiguration, type MutatingPolicyOptions, type ListTypes } from './mutating.js';
 export { ValidatingPolicyMetrics, MutatingPolicyMetrics } from './metrics.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AdmissionAttributes } from '@kapi/admission-chain';
-import { CelMatchConditionEvaluator } from './match-conditions.js';
+import { CelMatchConditionEvaluator, matchConditionEvaluator } from './match-conditions.js';
 
 const attributes: AdmissionAttributes = {
   operation: 'CREATE',
@@ -46,5 +46,15 @@ describe('CelMatchConditionEvaluator', () => {
     const evaluator = new CelMatchConditionEvaluator({ authorize: async (r) => ({ decision: r.user.groups.includes('dev') && r.verb === 'get' ? 'Allow' : 'Deny', reason: '' }) });
     const results = await evaluator.evaluate([{ name: 'authz', expression: "authorizer.group('').resource('secrets').namespace('ns').check('get').allowed()" }], input);
     assert.deepEqual(results, [{ name: 'authz', value: true }]);
+  });
+
+  it('is made ready for the webhook plugins from the admission service\'s authorizer', async () => {
+    const asked: string[] = [];
+    const authorizer = { decide: async (r: { user: { username: string }; verb: string; resource?: string }) => (asked.push(`${r.user.username} ${r.verb} ${r.resource}`), { decision: 'Deny' as const, reason: 'no rule' }) };
+    const condition = [{ name: 'authz', expression: "authorizer.group('').resource('secrets').check('list').reason() == 'no rule'" }];
+    assert.deepEqual(await matchConditionEvaluator(authorizer).evaluate(condition, input), [{ name: 'authz', value: true }]);
+    assert.deepEqual(asked, ['alice list secrets']);
+    const [unauthorized] = await matchConditionEvaluator().evaluate(condition, input);
+    assert.ok('error' in unauthorized);
   });
 });

@@ -43,9 +43,27 @@ export function evaluateMatchConditions(
   return { matches: true };
 }
 
+/**
+ * What decides CEL's `authorizer` checks for policies and match conditions: the admission service's
+ * authorizer (PluginContext.authorizer, backed by the authz service) is one.
+ */
+export interface PolicyAuthorizer {
+  decide(request: AuthzRequest): Promise<AuthzDecision>;
+}
+
 export interface CelMatchConditionEvaluatorOptions {
   /** Decides `authorizer` checks; without it, a check is an error. */
   authorize?: (request: AuthzRequest) => Promise<AuthzDecision>;
+}
+
+/**
+ * The evaluator the webhook plugins are given for their matchConditions, ready-made: kapi's CEL
+ * within kube's budget for all match conditions of a request, `authorizer` checks decided by
+ * `authorizer` (without one, a check is an error). In the admission service:
+ * `matchConditionEvaluator(context.authorizer)`.
+ */
+export function matchConditionEvaluator(authorizer?: PolicyAuthorizer): CelMatchConditionEvaluator {
+  return new CelMatchConditionEvaluator(authorizer ? { authorize: (request) => authorizer.decide(request) } : {});
 }
 
 /**

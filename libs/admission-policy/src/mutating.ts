@@ -7,7 +7,7 @@
 // RFC 6902. `reinvocationPolicy: IfNeeded` runs a policy once more when a later one changed the object.
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from '@kapi/admission-chain';
 import { applyJsonPatch, StatusError, isStatusError, type GroupVersionKind } from '@kapi/api-machinery';
-import { CachingAuthorizer, evaluateWithChecks, RUNTIME_CEL_COST_BUDGET, T, toJSON, type CelObject, type Value } from '@kapi/cel';
+import { CachingAuthorizer, evaluateWithChecks, JSON_PATCH_TYPE, RUNTIME_CEL_COST_BUDGET, T, toJSON, type CelObject, type Value } from '@kapi/cel';
 import { OutOfBudgetError, PolicyCompiler, PolicyEvaluation, type CompiledExpression } from './compile.js';
 import { namespaceObject, selectInvocations, versionedRequest, type BindingInvocation, type PolicySource } from './invocations.js';
 import { evaluateMatchConditions, RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS } from './match-conditions.js';
@@ -36,11 +36,14 @@ class CompiledPolicy {
 
   constructor(policy: Policy) {
     const spec = policy.spec ?? {};
-    this.compiler = new PolicyCompiler({ hasParams: Boolean(spec.paramKind), mutation: true }, spec.variables ?? []);
+    // Variables and match conditions see kube's admission environment; only mutations have the
+    // patch types (`Object{…}`, `JSONPatch{…}`), and must evaluate to one.
+    this.compiler = new PolicyCompiler({ hasParams: Boolean(spec.paramKind) }, spec.variables ?? []);
     this.matchConditions = (spec.matchConditions ?? []).map((m) => ({ name: m.name, compiled: this.compiler.compile(m.expression, [T.bool]) }));
     this.mutations = (spec.mutations ?? []).map((m) => {
-      const expression = m.patchType === 'JSONPatch' ? (m.jsonPatch?.expression ?? '') : (m.applyConfiguration?.expression ?? '');
-      return { patchType: m.patchType, compiled: this.compiler.compile(expression) };
+      const json = m.patchType === 'JSONPatch';
+      const expression = json ? (m.jsonPatch?.expression ?? '') : (m.applyConfiguration?.expression ?? '');
+      return { patchType: m.patchType, compiled: this.compiler.compile(expression, json ? [T.list(JSON_PATCH_TYPE)] : [T.object('Object')], { mutation: true }) };
     });
   }
 }

@@ -1,8 +1,9 @@
 // Keeps each ValidatingAdmissionPolicy's status current, as kube's type-checking controller does:
 // once per generation, the type-checking warnings are computed and written with the generation
-// they describe. It runs in the admission service's process, fed by its watch of the policies, and
-// writes through the registry's status subresource (the writer is injected); a write that meets a
-// newer version is dropped, since that version's own event brings the policy back.
+// they describe. The registry runs it (services/registry's policy-status), fed by its watch of the
+// policies in etcd, and writes through its own store's status subresource (the writer is
+// injected); a write that meets a newer version is dropped, since that version's own event brings
+// the policy back.
 import type { ExpressionWarning, ValidatingAdmissionPolicy } from './types.js';
 import { typeCheckPolicy, type TypeCheckingSources } from './typecheck.js';
 

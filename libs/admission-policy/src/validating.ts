@@ -83,7 +83,8 @@ class CompiledPolicy {
     this.compiler = new PolicyCompiler({ hasParams: spec.paramKind !== undefined && spec.paramKind !== null }, spec.variables ?? []);
     this.matchConditions = (spec.matchConditions ?? []).map((m) => ({ name: m.name, compiled: this.compiler.compile(m.expression, [T.bool]) }));
     this.validations = (spec.validations ?? []).map((v) => this.compiler.compile(v.expression, [T.bool]));
-    this.messages = (spec.validations ?? []).map((v) => (v.messageExpression ? this.compiler.compile(v.messageExpression, [T.string]) : undefined));
+    // A messageExpression has no `authorizer` (kube's MessageExpressionCondition).
+    this.messages = (spec.validations ?? []).map((v) => (v.messageExpression ? this.compiler.compile(v.messageExpression, [T.string], { hasAuthorizer: false }) : undefined));
     this.auditAnnotations = (spec.auditAnnotations ?? []).map((x) => this.compiler.compile(x.valueExpression, [T.string, T.null]));
   }
 }

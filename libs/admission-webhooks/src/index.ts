@@ -12,7 +12,6 @@ export { admissionRequest, type AdmissionRequest, type Invocation } from './admi
 export { admitWithReinvocation, RequestReinvocationContext, type ReinvocationContext, type WebhookAdmissionAttributes } from './reinvocation.js';
 export { firstSeenDeadline, REQUEST_TIMEOUT_MS, DEADLINE_RESERVE_MS, type RequestDeadline } from './budget.js';
 export { AdmissionWebhookMetrics } from './metrics.js';
-export { limitWarnings } from './warnings.js';
 // The request matching admission policies share with webhooks (kube's predicates).
 export { ruleMatches, requestNamespace, isExemptAdmissionConfigurationResource, type RuleTarget } from './rules.js';
 export { compileSelector, type CompiledSelector } from './webhook-source.js';

@@ -25,7 +25,7 @@ function run(e: MatchConditionEvaluator | undefined, failurePolicy: string) {
     attributes,
   };
   let t = 0;
-  const outcome = evaluateMatchConditions(e, conditions, input, { webhookName: 'w.example.com', failurePolicy, step: 'validate', metrics: m.metrics, now: () => (t += 2) });
+  const outcome = evaluateMatchConditions(e, conditions, input, { webhookName: 'w.example.com', failurePolicy, step: 'validating', metrics: m.metrics, now: () => (t += 2) });
   return { outcome, m };
 }
 
@@ -40,10 +40,10 @@ describe('evaluateMatchConditions', () => {
     const { outcome, m } = run(evaluator([{ name: 'first', error: "expression 'a' resulted in error: no such key: a" }, { name: 'second', value: false }]), 'Fail');
     assert.deepEqual(await outcome, { matches: false, failedCondition: 'second' });
     assert.deepEqual(m.lines('apiserver_admission_match_condition_evaluation_errors_total'), [
-      'apiserver_admission_match_condition_evaluation_errors_total{kind="webhook",name="w.example.com",operation="CREATE",type="validate"} 1',
+      'apiserver_admission_match_condition_evaluation_errors_total{kind="webhook",name="w.example.com",operation="CREATE",type="validating"} 1',
     ]);
     assert.deepEqual(m.lines('apiserver_admission_match_condition_evaluation_seconds_count'), [
-      'apiserver_admission_match_condition_evaluation_seconds_count{kind="webhook",name="w.example.com",operation="CREATE",type="validate"} 1',
+      'apiserver_admission_match_condition_evaluation_seconds_count{kind="webhook",name="w.example.com",operation="CREATE",type="validating"} 1',
     ]);
   });
 

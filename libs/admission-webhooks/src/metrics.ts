@@ -4,8 +4,12 @@ import { metrics, type MetricsRegistry } from '@kapi/telemetry';
 
 /** The `type` label of the webhook metrics: kube calls the mutating step `admit`. */
 export type WebhookStep = 'admit' | 'validating';
-/** The `type` label of the match-condition metrics: `admit` or `validate`. */
-export type MatchConditionStep = 'admit' | 'validate';
+/**
+ * The `type` label of the match-condition metrics. kube labels a webhook's evaluation errors and
+ * time with its matcher's type (`admit` or `validating`), and the webhooks its conditions excluded
+ * with the webhook's step (`admit` or `validate`): the names kube-apiserver v1.34 reports.
+ */
+export type MatchConditionStep = 'admit' | 'validate' | 'validating';
 
 /** Why a webhook rejected a request: kube's WebhookRejectionErrorType. */
 export type RejectionErrorType = 'calling_webhook_error' | 'apiserver_internal_error' | 'no_error';

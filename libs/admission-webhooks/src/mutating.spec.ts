@@ -301,7 +301,8 @@ describe('MutatingAdmissionWebhook: failures', () => {
     const transport = fakeTransport(() => ({ allowed: true, warnings: ['first "warning"', 'second\nline'], auditAnnotations: { key1: 'v1', 'Bad Key': 'v2' } }));
     const attributes = request('CREATE', configMap());
     await MutatingAdmissionWebhook(options([configuration('c', [webhook('warn.example.com')])], transport)).admit!(attributes);
-    assert.deepEqual(attributes.recorder.warnings, ['first "warning"']);
+    // As the webhook sent them: what a header cannot carry is the front door's recorder's to drop.
+    assert.deepEqual(attributes.recorder.warnings, ['first "warning"', 'second\nline']);
     assert.equal(attributes.recorder.annotations['warn.example.com/key1'], 'v1');
     assert.equal(Object.keys(attributes.recorder.annotations).some((k) => k.includes('Bad Key')), false);
   });
@@ -325,6 +326,27 @@ describe('MutatingAdmissionWebhook: the request deadline', () => {
     // 20 s, 20 s, then the 15 s left before the reserve, then nothing: the request is answered in time.
     assert.deepEqual(timeouts, [20_000, 20_000, 15_000, 0]);
     assert.ok(out);
+  });
+
+  it('answers kube\'s Timeout when a Fail webhook fails as the webhooks\' share of the request runs out; before, in kube\'s words', async () => {
+    let t = 0;
+    const transport = fakeTransport((call: FakeCall) => {
+      t += Math.max(0, call.timeoutMs);
+      return new WebhookCallFailure(`Post "https://hooks.example.com/x?timeout=${Math.ceil(call.timeoutMs / 1000)}s": context deadline exceeded`, 503);
+    });
+    const slow = (timeoutSeconds: number, failurePolicy: string) => webhook(`slow-${failurePolicy}.example.com`, { failurePolicy, timeoutSeconds });
+    // An Ignore webhook takes 30 s of a 34 s deadline; the Fail one after it gets the 2 s left before the reserve.
+    const cut = MutatingAdmissionWebhook(options([configuration('c', [slow(30, 'Ignore'), slow(30, 'Fail')])], transport, { deadline: () => 34_000, deadlineReserveMs: 2_000, now: () => t }));
+    await assert.rejects(cut.admit!(request('CREATE', configMap())), (err: unknown) => {
+      assert.ok(err instanceof StatusError);
+      assert.equal(err.httpCode, 504);
+      assert.equal(err.message, 'Timeout: request did not complete within requested timeout - context deadline exceeded');
+      return true;
+    });
+    // A Fail webhook that times out on its own timeout, with time left: kube's 500.
+    t = 0;
+    const own = MutatingAdmissionWebhook(options([configuration('c', [slow(2, 'Fail')])], transport, { deadline: () => 34_000, deadlineReserveMs: 2_000, now: () => t }));
+    await assert.rejects(own.admit!(request('CREATE', configMap())), (err: unknown) => err instanceof StatusError && err.httpCode === 500 && err.message.startsWith('Internal error occurred: failed calling webhook "slow-Fail.example.com": failed to call webhook: Post "https://hooks.example.com/x?timeout=2s": context deadline exceeded'));
   });
 
   it('answers Timeout when an Ignore webhook used up the request itself, as kube does', async () => {

@@ -126,7 +126,7 @@ export class MutatingWebhookDispatcher {
         if (accessor.webhook.reinvocationPolicy === 'IfNeeded') state.addReinvocableWebhookToPreviouslyInvoked(accessor.uid);
         if (failure === undefined) continue;
         if (failure instanceof CallingWebhookError) {
-          if (accessor.failurePolicy !== 'Ignore') throw core.failClosed(accessor, failure, elapsedMs);
+          if (accessor.failurePolicy !== 'Ignore') throw core.failClosed(accessor, failure, elapsedMs, deadline);
           core.failOpen(attributes, accessor, failure, elapsedMs, `${FAILED_OPEN_ANNOTATION_PREFIX}round_${round}_index_${index}`);
           // The request itself ran out of time: nothing after this webhook can finish in it.
           if (core.expired(deadline)) throw requestTimeout('request did not complete within requested timeout');

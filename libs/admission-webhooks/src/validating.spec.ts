@@ -77,6 +77,32 @@ describe('ValidatingAdmissionWebhook', () => {
     assert.equal(transport.calls.length, 0);
   });
 
+  it('answers kube\'s Timeout when a Fail webhook fails as the webhooks\' share of the request runs out', async () => {
+    let t = 10_000;
+    const transport = fakeTransport((call) => ((t += Math.max(0, call.timeoutMs)), new WebhookCallFailure('Post "https://hooks.example.com/v?timeout=4s": context deadline exceeded', 503)));
+    // 10 s into a 16 s deadline, 2 s kept back: the webhook (10 s of its own) has 4 s, and fails with them.
+    const plugin = ValidatingAdmissionWebhook(options([configuration('c', [webhook('v.example.com')])], transport, { deadline: () => 16_000, deadlineReserveMs: 2_000, now: () => t }));
+    await assert.rejects(plugin.validate!(request('CREATE', configMap())), { message: 'Timeout: request did not complete within requested timeout - context deadline exceeded' });
+    assert.deepEqual(
+      transport.calls.map((c) => c.timeoutMs),
+      [4_000],
+    );
+  });
+
+  it('counts a webhook its condition excluded as kube-apiserver v1.34 does: the exclusion under "validate", the evaluation under "validating"', async () => {
+    const m = testMetrics();
+    const evaluator = { evaluate: async () => [{ name: 'never', value: false }] };
+    const conditions = [{ name: 'never', expression: 'false' }];
+    const plugin = ValidatingAdmissionWebhook(options([configuration('c', [webhook('mc.example.com', { matchConditions: conditions })])], fakeTransport(() => ({ allowed: true })), { matchConditions: evaluator, metrics: m.metrics }));
+    await plugin.validate!(request('CREATE', configMap()));
+    assert.deepEqual(m.lines('apiserver_admission_match_condition_exclusions_total'), [
+      'apiserver_admission_match_condition_exclusions_total{kind="webhook",name="mc.example.com",operation="CREATE",type="validate"} 1',
+    ]);
+    assert.deepEqual(m.lines('apiserver_admission_match_condition_evaluation_seconds_count'), [
+      'apiserver_admission_match_condition_evaluation_seconds_count{kind="webhook",name="mc.example.com",operation="CREATE",type="validating"} 1',
+    ]);
+  });
+
   it('handles every operation and validates only', () => {
     const plugin = ValidatingAdmissionWebhook(options([], fakeTransport(() => ({ allowed: true }))));
     assert.equal(plugin.name, 'ValidatingAdmissionWebhook');

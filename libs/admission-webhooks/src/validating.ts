@@ -91,7 +91,7 @@ export class ValidatingWebhookDispatcher {
     core.observeCall(accessor, attributes.operation, failure, elapsedMs);
     if (failure === undefined) return undefined;
     if (failure instanceof CallingWebhookError) {
-      if (accessor.failurePolicy !== 'Ignore') return core.failClosed(accessor, failure, elapsedMs);
+      if (accessor.failurePolicy !== 'Ignore') return core.failClosed(accessor, failure, elapsedMs, deadline);
       core.failOpen(attributes, accessor, failure, elapsedMs, `${FAILED_OPEN_ANNOTATION_PREFIX}round_0_index_${index}`);
       return undefined;
     }

@@ -8,7 +8,7 @@ import type { Logger } from '@kapi/telemetry';
 import { admissionRequest, admissionReview, decodeReview, NO_KNOWN_REVIEW_VERSION, reviewVersionFor, UndecodableReviewError, verifyAdmissionResponse, type AdmissionResponse, type Invocation } from './admission-review.js';
 import { callTimeoutMs, DEADLINE_RESERVE_MS, firstSeenDeadline, processFirstSeenDeadline, type RequestDeadline } from './budget.js';
 import { WebhookCallFailure, WebhookClientConfigError, WebhookClients, type WebhookTransport } from './client.js';
-import { asStatusError, CallingWebhookError, dryRunUnsupported, failedClosed, forbidden, WebhookRejection, webhookDenial } from './errors.js';
+import { asStatusError, CallingWebhookError, dryRunUnsupported, failedClosed, forbidden, requestTimeout, WebhookRejection, webhookDenial } from './errors.js';
 import { evaluateMatchConditions, type MatchConditionEvaluator } from './match-conditions.js';
 import { AdmissionWebhookMetrics, type MatchConditionStep } from './metrics.js';
 import { isExemptAdmissionConfigurationResource, requestNamespace, ruleMatches, type RuleTarget } from './rules.js';
@@ -116,8 +116,14 @@ export class WebhookAdmission {
     return this.plugin === 'MutatingAdmissionWebhook';
   }
 
+  /** The step a webhook excluded by its conditions is counted under. */
   private get matchConditionStep(): MatchConditionStep {
     return this.mutating ? 'admit' : 'validate';
+  }
+
+  /** The type its conditions' evaluation errors and time are counted under (kube's matcher type). */
+  private get matcherType(): MatchConditionStep {
+    return this.mutating ? 'admit' : 'validating';
   }
 
   /**
@@ -157,6 +163,11 @@ export class WebhookAdmission {
   /** Whether the request itself is past its deadline (not merely past the webhooks' share of it). */
   expired(deadline: number | undefined): boolean {
     return deadline !== undefined && this.now() >= deadline;
+  }
+
+  /** Whether the webhooks' share of the request's time is spent: what is left is the rest of the request's. */
+  outOfTime(deadline: number | undefined): boolean {
+    return deadline !== undefined && this.now() >= deadline - this.reserveMs;
   }
 
   /** kube's ShouldCallHook: the invocation (the kind and resource matched), undefined to skip, or a StatusError. */
@@ -206,7 +217,7 @@ export class WebhookAdmission {
           request: admissionRequest(attributes, { kind: invocation.kind, resource: target.resource, subresource: target.subresource }),
           attributes,
         },
-        { webhookName: accessor.name, failurePolicy: accessor.failurePolicy, step: this.matchConditionStep, metrics: this.metrics, now: this.now },
+        { webhookName: accessor.name, failurePolicy: accessor.failurePolicy, step: this.matcherType, metrics: this.metrics, now: this.now },
       );
       if ('error' in outcome) {
         this.options.logger?.warn('Failed evaluating match conditions, failing closed', { webhook: accessor.name, error: outcome.error });
@@ -342,9 +353,14 @@ export class WebhookAdmission {
     attributes.recorder?.auditAnnotation(annotationKey, accessor.name);
   }
 
-  /** A failed call under Fail: logged, and the 500 the request is answered with. */
-  failClosed(accessor: WebhookAccessor, failure: CallingWebhookError, elapsedMs: number): StatusError {
+  /**
+   * A failed call under Fail: logged, and the 500 the request is answered with; or, when the call
+   * failed as the webhooks' share of the request's time ran out, kube's answer to a request whose
+   * context ended (its finisher's 504): in kube that context's end is what stops such a call.
+   */
+  failClosed(accessor: WebhookAccessor, failure: CallingWebhookError, elapsedMs: number, deadline?: number): StatusError {
     this.options.logger?.warn('Failed calling webhook, failing closed', { webhook: accessor.name, error: failure.message, durationMs: elapsedMs });
+    if (this.outOfTime(deadline)) return requestTimeout('request did not complete within requested timeout - context deadline exceeded');
     return failedClosed(failure, this.durationSuffix(accessor.name, failure.message, elapsedMs));
   }
 

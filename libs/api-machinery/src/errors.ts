@@ -73,6 +73,8 @@ export const ErrorCatalogue = {
   KAPI_ERR_APPLY_UNTYPED: { code: 500, reason: '' },
   // DeleteOptions that cannot be decoded: kube passes the decoder's error on unconverted (500, reason Unknown).
   KAPI_ERR_REQUEST_UNDECODABLE: { code: 500, reason: '' },
+  // An admission plugin's plain error (not a Status): kube passes it on unconverted (500, reason Unknown).
+  KAPI_ERR_ADMISSION_ERROR: { code: 500, reason: '' },
   KAPI_ERR_DEPENDENCY_UNAVAILABLE: { code: 503, reason: 'ServiceUnavailable' },
   KAPI_ERR_STORAGE_UNAVAILABLE: { code: 503, reason: 'ServiceUnavailable' },
   KAPI_ERR_REQUEST_TIMEOUT: { code: 504, reason: 'Timeout' },
@@ -226,6 +228,17 @@ export const field = {
     type: 'FieldValueDuplicate',
     field: path,
     detail: `Duplicate value: ${quoteValue(value)}`,
+  }),
+  /** field.InternalError: something failed that is not the client's doing (a CEL program that cannot be built). */
+  internal: (path: string, detail: string): FieldError => ({
+    type: 'InternalError',
+    field: path,
+    detail: `Internal error: ${detail}`,
+  }),
+  tooMany: (path: string, actual: number, max: number): FieldError => ({
+    type: 'FieldValueTooMany',
+    field: path,
+    detail: `Too many: ${actual}: must have at most ${max} items`,
   }),
   tooLong: (path: string, max: number): FieldError => ({
     type: 'FieldValueTooLong',

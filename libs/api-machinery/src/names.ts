@@ -3,6 +3,7 @@
 
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;
+const DNS1035_LABEL = '[a-z]([-a-z0-9]*[a-z0-9])?';
 const QUALIFIED_NAME_PART = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const LABEL_VALUE = `(${QUALIFIED_NAME_PART})?`;
 const CONFIG_KEY = '[-._a-zA-Z0-9]+';
@@ -10,6 +11,7 @@ const CONFIG_KEY = '[-._a-zA-Z0-9]+';
 const anchored = (re: string) => new RegExp(`^${re}$`);
 const dns1123LabelRe = anchored(DNS1123_LABEL);
 const dns1123SubdomainRe = anchored(DNS1123_SUBDOMAIN);
+const dns1035LabelRe = anchored(DNS1035_LABEL);
 const qualifiedNamePartRe = anchored(QUALIFIED_NAME_PART);
 const labelValueRe = anchored(LABEL_VALUE);
 const configKeyRe = anchored(CONFIG_KEY);
@@ -52,10 +54,7 @@ export function isDns1123Subdomain(value: string): string[] {
   return errs;
 }
 
-const DNS1035_LABEL = '[a-z]([-a-z0-9]*[a-z0-9])?';
-const dns1035LabelRe = anchored(DNS1035_LABEL);
-
-/** validation.IsDNS1035Label: a lowercase label that starts with a letter (kinds, CRD names). */
+/** utilvalidation.IsDNS1035Label: a label that starts with a letter (API versions, kinds in lower case). */
 export function isDns1035Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLen(63));

@@ -11,3 +11,4 @@ export * from './field-validation.js';
 export * from './patch-options.js';
 export * from './request-body.js';
 export * from './max-in-flight.js';
+export * from './request-deadline.js';

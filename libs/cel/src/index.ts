@@ -20,3 +20,4 @@ export { optionalLibrary, standardLibrary } from './stdlib.js';
 export * from './types.js';
 export * from './values.js';
 export * from './admission.js';
+export * from './admission-compiler.js';

@@ -514,7 +514,11 @@ class Parser {
       const optional = this.is('?');
       if (optional) this.take();
       const name = this.tok;
-      if (name.kind !== 'ident') throw new SyntaxError_(name.offset, `Syntax error: mismatched input '${name.text}' expecting IDENTIFIER`);
+      if (name.kind !== 'ident') {
+        // Right after `{`, ANTLR's expected set is the whole start of a field list.
+        const expected = fields.length || optional ? 'IDENTIFIER' : "{'}', ',', '?', IDENTIFIER, ESC_IDENTIFIER}";
+        throw new SyntaxError_(name.offset, `Syntax error: mismatched input '${name.text}' expecting ${expected}`);
+      }
       this.take();
       this.expect(':');
       fields.push({ id: this.id(), name: name.text, value: this.parseExpr(), optional });

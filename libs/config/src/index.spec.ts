@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  FEATURE_GATES,
+  loadFeatureGates,
+  loadRuntimeConfig,
   ConfigError,
   DEFAULT_SHUTDOWN_DELAY_MS,
   FRONT_DOOR_HEALTH_CHECK,
@@ -144,5 +147,23 @@ describe('in-flight limits', () => {
       () => loadServiceConfig('aggregator', { ...base, KAPI_MAX_REQUESTS_INFLIGHT: '-1' }),
       (err: unknown) => err instanceof ConfigError && err.message === 'KAPI_MAX_REQUESTS_INFLIGHT="-1" is not a whole number of 0 or more',
     );
+  });
+});
+
+describe('KAPI_RUNTIME_CONFIG and KAPI_FEATURE_GATES', () => {
+  it('reads switched APIs as kube reads --runtime-config: a bare key is true', () => {
+    assert.deepEqual(loadRuntimeConfig({}), {});
+    assert.deepEqual(loadRuntimeConfig({ KAPI_RUNTIME_CONFIG: 'admissionregistration.k8s.io/v1beta1, admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings=false' }), {
+      'admissionregistration.k8s.io/v1beta1': true,
+      'admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings': false,
+    });
+    assert.throws(() => loadRuntimeConfig({ KAPI_RUNTIME_CONFIG: 'a/v1=maybe' }), /KAPI_RUNTIME_CONFIG: invalid value of a\/v1: maybe/);
+  });
+
+  it('reads the feature gates kapi knows, off by default as in kube 1.34, and stops at one it does not', () => {
+    assert.deepEqual(loadFeatureGates({}), FEATURE_GATES);
+    assert.deepEqual(loadFeatureGates({ KAPI_FEATURE_GATES: 'MutatingAdmissionPolicy=true' }), { MutatingAdmissionPolicy: true });
+    assert.throws(() => loadFeatureGates({ KAPI_FEATURE_GATES: 'Bogus=true' }), /^ConfigError: KAPI_FEATURE_GATES: unrecognized feature gate: Bogus \(kapi knows MutatingAdmissionPolicy\)$/);
+    assert.throws(() => loadFeatureGates({ KAPI_FEATURE_GATES: 'MutatingAdmissionPolicy' }), /missing bool value for MutatingAdmissionPolicy/);
   });
 });

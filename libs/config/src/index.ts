@@ -44,6 +44,50 @@ export interface ServiceConfig {
   maxRequestsInflight: number;
   /** KAPI_MAX_MUTATING_REQUESTS_INFLIGHT (--max-mutating-requests-inflight, default 200; 0 for no limit). */
   maxMutatingRequestsInflight: number;
+  /**
+   * KAPI_RUNTIME_CONFIG (kube's --runtime-config): APIs switched on or off, `group/version` or
+   * `group/version/resource` to true or false (a bare key is true). Every service reads it, so they
+   * all serve the same kinds; which keys kapi can switch is the kinds catalogue's to say.
+   */
+  runtimeConfig: Record<string, boolean>;
+  /** KAPI_FEATURE_GATES (kube's --feature-gates): `Name=true|false`, for the gates kapi knows (FEATURE_GATES). */
+  featureGates: Record<string, boolean>;
+}
+
+/** The feature gates kapi reads, with kube-apiserver v1.34's defaults. */
+export const FEATURE_GATES: Readonly<Record<string, boolean>> = {
+  // Beta in 1.34, off by default: the MutatingAdmissionPolicy admission plugin.
+  MutatingAdmissionPolicy: false,
+};
+
+function parseBoolean(variable: string, key: string, value: string): boolean {
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  throw new ConfigError(`${variable}: invalid value of ${key}: ${value}, err: strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`);
+}
+
+/** KAPI_RUNTIME_CONFIG: `key[=true|false]`, comma-separated. */
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv): Record<string, boolean> {
+  const config: Record<string, boolean> = {};
+  for (const item of list(env.KAPI_RUNTIME_CONFIG)) {
+    const eq = item.indexOf('=');
+    const key = (eq < 0 ? item : item.slice(0, eq)).trim();
+    config[key] = eq < 0 ? true : parseBoolean('KAPI_RUNTIME_CONFIG', key, item.slice(eq + 1).trim());
+  }
+  return config;
+}
+
+/** KAPI_FEATURE_GATES: `Name=true|false`, comma-separated; a gate kapi does not know stops the start. */
+export function loadFeatureGates(env: NodeJS.ProcessEnv): Record<string, boolean> {
+  const gates = { ...FEATURE_GATES };
+  for (const item of list(env.KAPI_FEATURE_GATES)) {
+    const eq = item.indexOf('=');
+    if (eq < 0) throw new ConfigError(`KAPI_FEATURE_GATES: missing bool value for ${item}`);
+    const name = item.slice(0, eq).trim();
+    if (!(name in FEATURE_GATES)) throw new ConfigError(`KAPI_FEATURE_GATES: unrecognized feature gate: ${name} (kapi knows ${Object.keys(FEATURE_GATES).join(', ')})`);
+    gates[name] = parseBoolean('KAPI_FEATURE_GATES', name, item.slice(eq + 1).trim());
+  }
+  return gates;
 }
 
 export interface EtcdTlsFiles {
@@ -138,6 +182,8 @@ export function loadServiceConfig(serviceName: string, env: NodeJS.ProcessEnv = 
     authWebhooks: loadAuthWebhookConfig(env),
     maxRequestsInflight: countSetting(env, 'KAPI_MAX_REQUESTS_INFLIGHT', 400),
     maxMutatingRequestsInflight: countSetting(env, 'KAPI_MAX_MUTATING_REQUESTS_INFLIGHT', 200),
+    runtimeConfig: loadRuntimeConfig(env),
+    featureGates: loadFeatureGates(env),
   };
 }
 

@@ -44,6 +44,8 @@ export interface AdmissionRequest {
   uid?: string;
   /** Where admission's warnings and audit annotations go. */
   recorder?: WriteRecorder;
+  /** When the request must be answered (epoch milliseconds), for the calls admission makes. */
+  deadline?: number;
 }
 
 export interface AdmissionHook {
@@ -78,22 +80,3 @@ export function deleteOptionsForAdmission(options: object): Record<string, unkno
   return { ...options, kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1' };
 }
 
-/** The kinds of subresources whose bodies are not their resource's kind, as kube registers them. */
-const SUBRESOURCE_KINDS: Record<string, GroupVersionKind> = {
-  scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
-  binding: { group: '', version: 'v1', kind: 'Binding' },
-  eviction: { group: 'policy', version: 'v1', kind: 'Eviction' },
-  token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
-  exec: { group: '', version: 'v1', kind: 'PodExecOptions' },
-  attach: { group: '', version: 'v1', kind: 'PodAttachOptions' },
-  portforward: { group: '', version: 'v1', kind: 'PodPortForwardOptions' },
-};
-
-/** The kind admission is told an object of `resource`'s `subresource` is. */
-export function subresourceKind(own: GroupVersionKind & { resource: string }, subresource: string): GroupVersionKind {
-  if (subresource === 'proxy') {
-    const kind = own.resource === 'nodes' ? 'NodeProxyOptions' : own.resource === 'services' ? 'ServiceProxyOptions' : 'PodProxyOptions';
-    return { group: '', version: 'v1', kind };
-  }
-  return SUBRESOURCE_KINDS[subresource] ?? { group: own.group, version: own.version, kind: own.kind };
-}

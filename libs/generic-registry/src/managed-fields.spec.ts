@@ -137,6 +137,13 @@ describe('applyConfiguration', () => {
     assert.deepEqual(second.metadata?.managedFields?.[0].fieldsV1, { 'f:data': { 'f:a': {} } });
   });
 
+  it('drops a map the removal leaves empty, as structured-merge-diff leaves it null (kube: a policy status whose warnings are gone)', () => {
+    const first = apply(undefined, cm({ a: '1' }, { metadata: { name: 'c', namespace: 'ns', labels: { x: 'y' } } }), as('kubectl'));
+    const second = apply(first, cm({ a: '1' }), as('kubectl'));
+    assert.equal(second.metadata?.labels, undefined);
+    assert.deepEqual(second.data, { a: '1' });
+  });
+
   it('keeps a field it no longer applies when another manager also owns it', () => {
     const first = apply(undefined, cm({ a: '1', b: '2' }), as('kubectl'));
     const shared = apply(first, cm({ b: '2' }), as('other'));

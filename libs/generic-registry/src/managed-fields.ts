@@ -183,19 +183,26 @@ function merge(live: unknown, config: unknown, ctx: FieldManagerContext, names: 
   return config;
 }
 
-/** Removes the member at `path` from `root`, if it is there. */
+/**
+ * Removes the member at `path` from `root`, if it is there. A map or list that the removal leaves
+ * empty goes too, up the path, as structured-merge-diff's removal leaves it null (which decoding
+ * into kube's types drops): applying `{}` where warnings were applied before leaves no `{}` behind.
+ */
 function removePath(root: Record<string, unknown>, path: Path, ctx: FieldManagerContext): void {
   let node: unknown = root;
   const names: string[] = [];
+  // Each container walked and how to take the step below it out of it.
+  const walked: { container: Record<string, unknown> | unknown[]; remove: () => void }[] = [];
   for (let i = 0; i < path.length; i++) {
     const pe = path[i];
     const last = i === path.length - 1;
     if (pe.startsWith('f:')) {
       if (!isPlainObject(node)) return;
       const field = pe.slice(2);
+      const container = node;
       names.push(field);
-      if (last) delete node[field];
-      else node = node[field];
+      walked.push({ container, remove: () => delete container[field] });
+      if (!last) node = node[field];
       continue;
     }
     if (!Array.isArray(node)) return;
@@ -207,8 +214,18 @@ function removePath(root: Record<string, unknown>, path: Path, ctx: FieldManager
       if (lt.type === 'map') index = node.findIndex((item) => itemKey(item, lt.keys, lt.defaults) === pe);
     }
     if (index < 0 || index >= node.length) return;
-    if (last) node.splice(index, 1);
-    else node = node[index];
+    const container = node;
+    walked.push({ container, remove: () => void container.splice(index, 1) });
+    if (!last) node = node[index];
+  }
+  if (!walked.length) return;
+  walked[walked.length - 1].remove();
+  // Containers emptied by the removal go, up to (not including) the object itself.
+  for (let i = walked.length - 1; i > 0; i--) {
+    const { container } = walked[i];
+    const empty = Array.isArray(container) ? container.length === 0 : Object.keys(container).length === 0;
+    if (!empty) break;
+    walked[i - 1].remove();
   }
 }
 

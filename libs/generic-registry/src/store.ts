@@ -39,13 +39,12 @@ import {
   type ManagedFieldsEntry,
   type Status,
 } from '@kapi/api-machinery';
-import { applyScale, checkFieldSelector, checkPatchedScale, checkScaleBody, scaleOf, storageKey, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
+import { applyScale, checkFieldSelector, checkPatchedScale, checkScaleBody, scaleOf, storageKey, subresourceKind, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
 import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type RecordedWrite, type RequestRecord, type StorageBackend, type StoredValue } from '@kapi/storage';
 import { metrics } from '@kapi/telemetry';
 import {
   deleteOptionsForAdmission,
-  subresourceKind,
   writeOptions,
   type AdmissionHook,
   type AdmissionOperation,
@@ -76,6 +75,11 @@ export interface WriteContext {
    * twice nor refused for its own effect. Only for a request that makes a single write.
    */
   request?: { id: string; retry: boolean };
+  /**
+   * When the client request must be answered, in epoch milliseconds (the front door's deadline,
+   * carried as the call's gRPC deadline): admission is asked within it.
+   */
+  deadline?: number;
 }
 
 const retriesAnswered = metrics.counter(
@@ -245,6 +249,7 @@ export class GenericStore {
       dryRun: ctx.dryRun,
       uid: ctx.request?.id,
       recorder: ctx.recorder,
+      ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
     };
   }
 

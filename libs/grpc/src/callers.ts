@@ -35,15 +35,20 @@ export const CALLERS = {
     History: ['watch-cache'],
     Progress: ['watch-cache'],
     RbacBootstrap: ['authz'],
+    // ResourceQuota records admitted usage in a quota's status.used (kube's plugin does, through its
+    // loopback client): status.used alone, at the version admission read, and no user asserted.
+    UpdateQuotaUsage: ['admission'],
   },
   'kapi.authn.v1.Authentication': {
     Authenticate: FRONT_DOORS,
   },
   'kapi.authz.v1.Authorization': {
     // The registry asks, for a write a front door asserted, whether its user holds what an RBAC
-    // object would grant (escalation prevention); admission asks whether a request's user may
-    // approve, sign or attest for a signer (CertificateApproval, CertificateSigning,
-    // ClusterTrustBundleAttest): questions about that user, never actions as them.
+    // object would grant (escalation prevention) or may read the params an admission policy or
+    // binding points at; admission asks whether a request's user may approve, sign or attest for a
+    // signer (CertificateApproval, CertificateSigning, ClusterTrustBundleAttest) and decides CEL's
+    // `authorizer` checks in policies and match conditions: questions about that user, never
+    // actions as them.
     Authorize: ['aggregator', 'registry', 'admission'],
     Review: FRONT_DOORS,
   },

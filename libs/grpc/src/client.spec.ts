@@ -101,3 +101,71 @@ describe('a retried call', () => {
     }
   });
 });
+
+describe('a call serving a request with a deadline', () => {
+  /** A Health service whose Check reports the deadline it was given, after `delayMs`. */
+  async function deadlineReporter(delayMs = 0) {
+    const seen: (number | undefined)[] = [];
+    const handle = await startGrpcServer(
+      '127.0.0.1:0',
+      [
+        {
+          definition: healthV1.HealthService,
+          handlers: toGrpcHandlers(healthV1.HealthService, {
+            check: async (_request: healthV1.CheckRequest, ctx: CallContext) => {
+              seen.push(ctx.deadline);
+              await new Promise((r) => setTimeout(r, delayMs));
+              return { ready: true, service: 'probe', checks: [] };
+            },
+          }),
+        },
+      ],
+      { credentials: server },
+    );
+    const client = clientOf(handle.port);
+    return { seen, client, close: async () => (client.close(), await handle.stop()) };
+  }
+
+  it('carries the deadline to the server, which may pass it on; a call without one has the 30 s default', async () => {
+    const reporter = await deadlineReporter();
+    try {
+      const deadline = Date.now() + 45_000;
+      await unary('probe', 'Check', reporter.client.check.bind(reporter.client), {}, { deadline });
+      const before = Date.now();
+      await check(reporter.client);
+      const [carried, defaulted] = reporter.seen;
+      // grpc-js sends the remaining time, so the server's clock reads it back within a few ms.
+      assert.ok(carried !== undefined && Math.abs(carried - deadline) < 1000, `deadline ${carried} for ${deadline}`);
+      assert.ok(defaulted !== undefined && defaulted >= before + 29_000 && defaulted <= Date.now() + 31_000, `default deadline ${defaulted}`);
+    } finally {
+      await reporter.close();
+    }
+  });
+
+  it('fails as the request\'s timeout, in kube\'s words, when the deadline passes', async () => {
+    const reporter = await deadlineReporter(2000);
+    try {
+      await assert.rejects(unary('probe', 'Check', reporter.client.check.bind(reporter.client), {}, { deadline: Date.now() + 200 }), (err: unknown) => {
+        assert.ok(isStatusError(err));
+        assert.equal(err.httpCode, 504);
+        assert.deepEqual(err.toStatus(), {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'Timeout: request did not complete within requested timeout - context deadline exceeded',
+          reason: 'Timeout',
+          details: {},
+          code: 504,
+        });
+        return true;
+      });
+      // A deadline already past fails at once, without reaching the server.
+      const calls = reporter.seen.length;
+      await assert.rejects(unary('probe', 'Check', reporter.client.check.bind(reporter.client), {}, { deadline: Date.now() - 1 }), (err: unknown) => isStatusError(err) && err.httpCode === 504);
+      assert.equal(reporter.seen.length, calls);
+    } finally {
+      await reporter.close();
+    }
+  });
+});

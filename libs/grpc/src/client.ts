@@ -71,46 +71,66 @@ export function dependencyError(service: string, err: grpc.ServiceError): Status
   return serviceUnavailable(`the ${service} service is unavailable: ${rootCause(err.details || err.message)}`, 1);
 }
 
+/** How long a call may take when it serves no request with a deadline of its own. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * A request that ran out of its time on the way (kube's finisher, when the request's context ends
+ * before the handler does): 504, in kube-apiserver's words.
+ */
+export function requestDeadlineExceeded(): StatusError {
+  return new StatusError('KAPI_ERR_REQUEST_TIMEOUT', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {});
+}
+
+export interface UnaryOptions {
+  /** How long the call may take (30 s unless given); ignored when `deadline` is given. */
+  timeoutMs?: number;
+  /**
+   * When the request the call serves must be answered, in epoch milliseconds: the call's gRPC
+   * deadline, so that the server sees it (CallContext.deadline) and passes it on. A call that
+   * meets it fails as the request's timeout (504), not as the neighbour's failure.
+   */
+  deadline?: number;
+  waitForReplica?: boolean;
+}
+
 /**
  * Calls a unary method within a client span. A call that fails before reaching any replica
  * (UNAVAILABLE) is retried once, since round-robin then picks another replica; unless the caller is
  * a probe that wants the state of now (`waitForReplica: false`), the retry waits briefly for one
  * to be ready, and if none is, the first failure is what the caller hears.
  */
-export async function unary<Req, Res>(
-  service: string,
-  name: string,
-  method: UnaryMethod<Req, Res>,
-  request: Req,
-  options: { timeoutMs?: number; waitForReplica?: boolean } = {},
-): Promise<Res> {
+export async function unary<Req, Res>(service: string, name: string, method: UnaryMethod<Req, Res>, request: Req, options: UnaryOptions = {}): Promise<Res> {
   const span = trace.getTracer('kapi').startSpan(`${service}/${name}`, { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc' } });
   const ctx = trace.setSpan(context.active(), span);
-  const call = (deadlineMs: number, waitForReady = false, retry = false) =>
+  const call = (deadline: number, waitForReady = false, retry = false) =>
     new Promise<Res>((resolve, reject) => {
       const metadata = new grpc.Metadata({ waitForReady });
       propagation.inject(ctx, metadata, metadataSetter);
       if (retry) metadata.set(RETRY_METADATA_KEY, '1');
-      method(request, metadata, { deadline: new Date(Date.now() + deadlineMs) }, (err, res) => (err ? reject(err) : resolve(res)));
+      method(request, metadata, { deadline: new Date(deadline) }, (err, res) => (err ? reject(err) : resolve(res)));
     });
-  const timeoutMs = options.timeoutMs ?? 30000;
+  const end = options.deadline ?? Date.now() + (options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
   try {
     try {
-      return await call(timeoutMs);
+      return await call(end);
     } catch (err) {
       const first = err as grpc.ServiceError;
       if (!RETRYABLE.has(first.code)) throw first;
       try {
         const wait = options.waitForReplica ?? true;
-        return await call(wait ? Math.min(timeoutMs, RETRY_WAIT_MS) : timeoutMs, wait, true);
+        return await call(wait ? Math.min(end, Date.now() + RETRY_WAIT_MS) : end, wait, true);
       } catch (err) {
         const second = err as grpc.ServiceError;
-        throw second.code === grpc.status.DEADLINE_EXCEEDED ? first : second;
+        // The retry's short wait for a replica ran out (not the request's time): the caller hears the first failure.
+        const requestOutOfTime = options.deadline !== undefined && Date.now() >= end;
+        throw second.code === grpc.status.DEADLINE_EXCEEDED && !requestOutOfTime ? first : second;
       }
     }
   } catch (err) {
     const e = err as grpc.ServiceError;
     span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+    if (options.deadline !== undefined && e.code === grpc.status.DEADLINE_EXCEEDED) throw requestDeadlineExceeded();
     throw dependencyError(service, e);
   } finally {
     span.end();

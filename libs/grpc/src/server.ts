@@ -19,6 +19,19 @@ export interface CallContext {
   metadata: grpc.Metadata;
   /** Aborted when the client cancels or the deadline passes. */
   signal: AbortSignal;
+  /**
+   * The call's deadline in epoch milliseconds, as the caller set it (a front door sets the request's
+   * own on the calls that serve it); undefined when it set none. Calls made on the call's behalf
+   * carry it on (`unary`'s `deadline`), as a Go context carries its deadline.
+   */
+  deadline?: number;
+}
+
+/** grpc-js's deadline of a server call, in epoch milliseconds; undefined for none (Infinity). */
+function deadlineOf(call: { getDeadline(): grpc.Deadline }): number | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 type UnaryImpl = (request: any, ctx: CallContext) => Promise<unknown>;
@@ -148,7 +161,8 @@ export function toGrpcHandlers<D extends ServiceDefinition>(
     } else {
       handlers[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const signal = abortControllerFor(call).signal;
-        withServerSpan(method.path, call.metadata, () => (impl as UnaryImpl)(call.request, { metadata: call.metadata, signal })).then(
+        const deadline = deadlineOf(call);
+        withServerSpan(method.path, call.metadata, () => (impl as UnaryImpl)(call.request, { metadata: call.metadata, signal, ...(deadline === undefined ? {} : { deadline }) })).then(
           (res) => callback(null, res),
           (err) => {
             logger?.error('handler failed', { method: method.path, err });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { prepareNew, prepareChanged } from './strategy.js';
 import { isDns1123Subdomain } from '@kapi/api-machinery';
-import { KindCatalogue, builtinStrategies, storageKey } from './catalogue.js';
+import { KindCatalogue, builtinStrategies, servedStrategies, storageKey } from './catalogue.js';
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
@@ -98,6 +98,31 @@ describe('KindCatalogue', () => {
       ['deployments'],
     );
     assert.deepEqual(catalogue.resourcesOf('apps', 'v2'), []);
+  });
+});
+
+describe('optional APIs (KAPI_RUNTIME_CONFIG)', () => {
+  const served = (config: Record<string, boolean>) => servedStrategies(config).map((s) => `${s.info.group}/${s.info.version}/${s.info.resource}`);
+
+  it('serves the mutating admission policies only when their group version or resource is switched on, as kube 1.34 does', () => {
+    assert.deepEqual(servedStrategies({}), [...builtinStrategies]);
+    const both = served({ 'admissionregistration.k8s.io/v1beta1': true }).filter((k) => k.includes('v1beta1'));
+    assert.deepEqual(both, ['admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies', 'admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings']);
+    const one = served({ 'admissionregistration.k8s.io/v1beta1': true, 'admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings': false }).filter((k) => k.includes('v1beta1'));
+    assert.deepEqual(one, ['admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies']);
+  });
+
+  it('refuses a key it cannot switch, in one line', () => {
+    assert.throws(() => servedStrategies({ 'batch/v1': false }), /KAPI_RUNTIME_CONFIG: "batch\/v1" cannot be switched in kapi/);
+  });
+});
+
+describe('kinds by group, version and kind', () => {
+  it('finds a served kind (a policy\'s paramKind) and nothing else', () => {
+    const catalogue = new KindCatalogue();
+    assert.equal(catalogue.byKind({ group: '', version: 'v1', kind: 'ConfigMap' }), configMapStrategy);
+    assert.equal(catalogue.byKind({ group: '', version: 'v2', kind: 'ConfigMap' }), undefined);
+    assert.equal(catalogue.byKind({ group: 'example.com', version: 'v1', kind: 'Widget' }), undefined);
   });
 });
 

@@ -1,4 +1,5 @@
 // Every kind kapi serves. Adding a kind is adding its strategy file and one line here.
+import { apiVersionOf, type GroupVersionKind } from '@kapi/api-machinery';
 import { configMapStrategy } from './configmap/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
@@ -48,6 +49,8 @@ import { nodeStrategy } from './node/strategy.js';
 import { persistentVolumeStrategy } from './persistentvolume/strategy.js';
 import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
+import { mutatingAdmissionPolicyStrategy } from './mutatingadmissionpolicy/strategy.js';
+import { mutatingAdmissionPolicyBindingStrategy } from './mutatingadmissionpolicybinding/strategy.js';
 
 export const builtinStrategies: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -103,11 +106,44 @@ export const builtinStrategies: readonly KindStrategy[] = [
   podDisruptionBudgetStrategy,
 ];
 
+/**
+ * Kinds kube-apiserver v1.34 serves only when their group version is switched on with
+ * --runtime-config (KAPI_RUNTIME_CONFIG): beta APIs that are off by default.
+ */
+export const optionalStrategies: readonly KindStrategy[] = [mutatingAdmissionPolicyStrategy, mutatingAdmissionPolicyBindingStrategy];
+
+/** kube's --runtime-config: `group/version` or `group/version/resource`, switched on (true) or off (false). */
+export type RuntimeConfig = Readonly<Record<string, boolean>>;
+
+/**
+ * The kinds to serve: every built-in one, and each optional one whose resource or group version the
+ * runtime config switches on (the resource's own setting wins). A key that names no optional API
+ * is refused: kapi cannot switch its other APIs off.
+ */
+export function servedStrategies(runtimeConfig: RuntimeConfig = {}): KindStrategy[] {
+  const switchable = new Set(optionalStrategies.flatMap((s) => [apiVersionOf(s.info), `${apiVersionOf(s.info)}/${s.info.resource}`]));
+  const unknown = Object.keys(runtimeConfig).find((key) => !switchable.has(key));
+  if (unknown !== undefined) {
+    throw new Error(`KAPI_RUNTIME_CONFIG: ${JSON.stringify(unknown)} cannot be switched in kapi; it serves every other API always (switchable: ${[...switchable].join(', ')})`);
+  }
+  const enabled = (info: ResourceInfo) => runtimeConfig[`${apiVersionOf(info)}/${info.resource}`] ?? runtimeConfig[apiVersionOf(info)] ?? false;
+  return [...builtinStrategies, ...optionalStrategies.filter((s) => enabled(s.info))];
+}
+
 export class KindCatalogue {
   private readonly byResource = new Map<string, KindStrategy>();
+  private readonly byKindKey = new Map<string, KindStrategy>();
 
   constructor(readonly strategies: readonly KindStrategy[] = builtinStrategies) {
-    for (const s of strategies) this.byResource.set(KindCatalogue.key(s.info.group, s.info.resource), s);
+    for (const s of strategies) {
+      this.byResource.set(KindCatalogue.key(s.info.group, s.info.resource), s);
+      this.byKindKey.set(`${s.info.group}/${s.info.version}/${s.info.kind}`, s);
+    }
+  }
+
+  /** The kind served as `group/version` `kind` (a policy's paramKind), if it is served. */
+  byKind(kind: GroupVersionKind): KindStrategy | undefined {
+    return this.byKindKey.get(`${kind.group}/${kind.version}/${kind.kind}`);
   }
 
   private static key(group: string, resource: string): string {

@@ -5,8 +5,9 @@
 // watch-cache, live reads through the registry and the authz service's decisions, and the service is
 // ready once those informers have listed.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { AdmissionAttributes, AdmissionChain, Operation } from '@kapi/admission-chain';
+import { AdmissionChain, type AdmissionAttributes, type Operation } from '@kapi/admission-chain';
 import { buildAdmissionChain, enabledPlugins, type AdmissionSettings } from '@kapi/admission-plugins';
+import { admitWithReinvocation } from '@kapi/admission-webhooks';
 import { isStatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
 import { requireSettings, type ServiceConfig } from '@kapi/config';
 import { createClient, healthService, toGrpcHandlers, type ServiceCredentials } from '@kapi/grpc';
@@ -14,8 +15,9 @@ import { SharedInformers, WatchCacheListWatch } from '@kapi/informer';
 import { admissionV1, authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
-import { authzAuthorizer, registryReader } from './cluster-access.js';
-import { admissionPlugins } from './plugins.js';
+import { authzAuthorizer, registryQuotaStatus, registryReader } from './cluster-access.js';
+import { admissionPlugins, servedCatalogue } from './plugins.js';
+import { webhookSettingsFromEnv, WebhookPlugins } from './webhook-plugins.js';
 
 export const ADMISSION_SETTINGS = Symbol('ADMISSION_SETTINGS');
 
@@ -31,7 +33,7 @@ interface Recorded {
  * kube's admission.Attributes from the registry's message. Objects are decoded only when a plugin
  * reads them: with no plugin for an operation, nothing is parsed.
  */
-export function toAttributes(a: admissionV1.AdmissionAttributes, recorded: Recorded): AdmissionAttributes {
+export function toAttributes(a: admissionV1.AdmissionAttributes, recorded: Recorded, deadline?: number): AdmissionAttributes {
   let object: KubeObject | undefined;
   let oldObject: KubeObject | undefined;
   const extra = Object.fromEntries(Object.entries(a.user?.extra ?? {}).map(([k, v]) => [k, v.values]));
@@ -54,6 +56,8 @@ export function toAttributes(a: admissionV1.AdmissionAttributes, recorded: Recor
       warning: (message) => void recorded.warnings.push(message),
       auditAnnotation: (key, value) => void (recorded.auditAnnotations[key] = value),
     },
+    // The request's deadline, which the registry's call carries as its own.
+    ...(deadline === undefined ? {} : { deadline }),
   };
   return Object.defineProperties(attributes, {
     object: { enumerable: true, get: () => (object ??= parse(a.object)), set: (v: KubeObject | undefined) => (object = v) },
@@ -80,6 +84,7 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
   private readonly watchCache: watchcacheV1.WatchCacheClient;
   private readonly registry: registryV1.RegistryClient;
   private readonly authz: authzV1.AuthorizationClient;
+  private readonly webhooks: WebhookPlugins;
 
   constructor(
     @Inject(CONFIG) config: ServiceConfig,
@@ -93,14 +98,23 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
     this.registry = createClient(registryV1.RegistryClient, config.registryAddrs, credentials.channelTo('registry'), 'registry');
     this.authz = createClient(authzV1.AuthorizationClient, config.authzAddrs, credentials.channelTo('authz'), 'authz');
     this.informers = new SharedInformers(new WatchCacheListWatch(this.watchCache), { logger });
-    const plugins = admissionPlugins();
+    const catalogue = servedCatalogue(config);
+    this.webhooks = new WebhookPlugins(webhookSettingsFromEnv(), catalogue, logger);
+    const plugins = admissionPlugins(config, catalogue, this.webhooks);
     const { names, unavailable } = enabledPlugins(settings, plugins);
-    this.chain = buildAdmissionChain(names, plugins, {
-      informers: this.informers,
-      api: registryReader(this.registry),
-      authorizer: authzAuthorizer(this.authz),
-      settings,
-    });
+    this.chain = buildAdmissionChain(
+      names,
+      plugins,
+      {
+        informers: this.informers,
+        api: registryReader(this.registry),
+        authorizer: authzAuthorizer(this.authz),
+        settings,
+        quotaStatus: registryQuotaStatus(this.registry),
+      },
+      // kube's reinvoker: the mutating plugins run again when a webhook changed the object.
+      new AdmissionChain({ runMutation: admitWithReinvocation }),
+    );
     logger.info('admission plugins', { enabled: this.chain.names, ...(unavailable.length ? { notImplemented: unavailable } : {}) });
   }
 
@@ -111,6 +125,7 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
 
   override async onApplicationShutdown(): Promise<void> {
     await super.onApplicationShutdown();
+    this.webhooks.close();
     await this.informers.stop();
     this.watchCache.close();
     this.registry.close();
@@ -124,9 +139,9 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
         handlers: toGrpcHandlers(
           admissionV1.AdmissionService,
           {
-            mutate: (a) =>
+            mutate: (a, call) =>
               answer(async (recorded) => {
-                const attributes = toAttributes(a, recorded);
+                const attributes = toAttributes(a, recorded, call.deadline);
                 if (!this.chain.mutates(attributes.operation)) return Buffer.alloc(0);
                 const result = await this.chain.mutate(attributes);
                 // A DELETE or CONNECT has no object to change, only a decision.
@@ -135,9 +150,9 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
                 // Plugins change the object in place or return another: only a difference travels back.
                 return mutated === a.object.toString('utf8') ? Buffer.alloc(0) : Buffer.from(mutated);
               }),
-            validate: (a) =>
+            validate: (a, call) =>
               answer(async (recorded) => {
-                await this.chain.validate(toAttributes(a, recorded));
+                await this.chain.validate(toAttributes(a, recorded, call.deadline));
                 return Buffer.alloc(0);
               }),
           },

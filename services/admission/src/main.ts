@@ -8,9 +8,9 @@ import { admissionPlugins } from './plugins.js';
 class AdmissionModule {}
 
 void runService('admission', (config, logger): DynamicModule => {
-  // The admission flags are checked before anything starts: a bad one stops the start in one line.
+  // The admission flags (and the webhooks' exempt namespaces) are checked before anything starts: a bad one stops the start in one line.
   const settings = admissionSettingsFromEnv();
-  enabledPlugins(settings, admissionPlugins());
+  enabledPlugins(settings, admissionPlugins(config));
   return {
     module: AdmissionModule,
     providers: [{ provide: CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, { provide: ADMISSION_SETTINGS, useValue: settings }, AdmissionGrpcServer],

@@ -4,7 +4,33 @@
 // with a factory that builds its plugin from the PluginContext (informers for its configurations,
 // the registry, the authorizer), in the place kube's order gives it.
 import { builtinPlugins, type AdmissionPluginRegistry } from '@kapi/admission-plugins';
+import { FEATURE_GATES, type ServiceConfig } from '@kapi/config';
+import { KindCatalogue, servedStrategies } from '@kapi/kinds';
+import { mutatingAdmissionPolicyPlugin, validatingAdmissionPolicyPlugin } from './policies.js';
+import { webhookSettingsFromEnv, WebhookPlugins } from './webhook-plugins.js';
 
-export function admissionPlugins(): AdmissionPluginRegistry {
-  return builtinPlugins();
+/** What decides which kinds are served and which gated plugins act: the runtime config and the feature gates. */
+export type ApiSettings = Pick<ServiceConfig, 'runtimeConfig' | 'featureGates'>;
+
+const DEFAULT_APIS: ApiSettings = { runtimeConfig: {}, featureGates: FEATURE_GATES };
+
+/** The kinds this process serves, as the runtime config has them. */
+export function servedCatalogue(apis: ApiSettings = DEFAULT_APIS): KindCatalogue {
+  return new KindCatalogue(servedStrategies(apis.runtimeConfig));
+}
+
+/**
+ * `webhooks`: the process's webhook plugins, whose connections the service closes at shutdown; they
+ * are built over the same served catalogue.
+ */
+export function admissionPlugins(
+  apis: ApiSettings = DEFAULT_APIS,
+  catalogue: KindCatalogue = servedCatalogue(apis),
+  webhooks: WebhookPlugins = new WebhookPlugins(webhookSettingsFromEnv(), catalogue),
+): AdmissionPluginRegistry {
+  return builtinPlugins()
+    .register('MutatingAdmissionPolicy', mutatingAdmissionPolicyPlugin(catalogue, apis.featureGates))
+    .register('MutatingAdmissionWebhook', (context) => webhooks.mutating(context))
+    .register('ValidatingAdmissionPolicy', validatingAdmissionPolicyPlugin(catalogue))
+    .register('ValidatingAdmissionWebhook', (context) => webhooks.validating(context));
 }

@@ -10,7 +10,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { StatusError } from '@kapi/api-machinery';
 import { MaxInFlightLimiter, parseRequestInfo } from '@kapi/apiserver';
 import { loadAuthnConfig, loadShutdownConfig, type ServiceConfig } from '@kapi/config';
-import { KindCatalogue } from '@kapi/kinds';
+import { KindCatalogue, servedStrategies } from '@kapi/kinds';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { Backends } from './backends.js';
@@ -73,7 +73,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
     const { pkiDir, listen } = this.config;
     const handler = new RequestHandler(
       this.backends,
-      new KindCatalogue(),
+      new KindCatalogue(servedStrategies(this.config.runtimeConfig)),
       this.health,
       this.logger,
       `${this.config.advertiseAddress || listen.host}:${listen.port}`,

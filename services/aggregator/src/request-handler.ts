@@ -43,6 +43,8 @@ import {
   negotiate,
   parsePatchOptions,
   parseRequestInfo,
+  requestDeadline,
+  writeDeadline,
   type RequestInfo,
 } from '@kapi/apiserver';
 import { serverStream, unary } from '@kapi/grpc';
@@ -75,7 +77,7 @@ function metricLabels(info: RequestInfo, method: string): Record<string, string>
   const scope = info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster';
   return { verb, group: info.apiGroup, version: info.apiVersion, resource: info.resource, subresource: info.subresource, scope, component: 'apiserver' };
 }
-export const REQUEST_TIMEOUT_MS = 60_000;
+export { REQUEST_TIMEOUT_MS } from '@kapi/apiserver';
 
 export const VERSION_INFO = {
   major: '1',
@@ -163,13 +165,20 @@ export class RequestHandler {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': req.method ?? '', 'url.path': url.pathname },
     });
-    const timer = setTimeout(() => {
-      if (!res.headersSent && info.verb !== 'watch') {
-        this.sendStatus(res, new StatusError('KAPI_ERR_REQUEST_TIMEOUT', 'Timeout: request did not complete within the allotted timeout').toStatus());
-      }
-    }, REQUEST_TIMEOUT_MS);
+    let timer: NodeJS.Timeout | undefined;
     void context
-      .with(trace.setSpan(context.active(), span), () => this.serve(req, res, url, info))
+      .with(trace.setSpan(context.active(), span), async () => {
+        // kube's WithRequestDeadline, before authentication: the request's time, from its `?timeout=`.
+        const deadline = requestDeadline(info, url.searchParams, Date.now());
+        if (deadline !== undefined) {
+          timer = setTimeout(() => {
+            if (!res.headersSent) {
+              this.sendStatus(res, new StatusError('KAPI_ERR_REQUEST_TIMEOUT', 'Timeout: request did not complete within the allotted timeout').toStatus());
+            }
+          }, deadline - Date.now());
+        }
+        return this.serve(req, res, url, info, deadline);
+      })
       .catch((err) => {
         if (!isStatusError(err)) this.logger.error('request failed', { err, path: url.pathname });
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -197,17 +206,20 @@ export class RequestHandler {
     this.send(res, status.code, 'application/json', JSON.stringify(status));
   }
 
-  private send(res: ServerResponse, code: number, contentType: string, body: string): void {
+  private send(res: ServerResponse, code: number, contentType: string, body: string | Buffer): void {
     if (res.headersSent) return;
-    res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+    // A Buffer, so that Node writes the head's bytes as they are (a Warning's UTF-8), not re-encoded as the body's string.
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+    res.end(bytes);
   }
 
   private sendJson(res: ServerResponse, code: number, doc: unknown): void {
     this.send(res, code, 'application/json', JSON.stringify(doc));
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo): Promise<void> {
+  /** `deadline`: when the request must be answered (epoch ms), undefined for a long-running one. */
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, deadline: number | undefined): Promise<void> {
     const user = await impersonatedUser(req, await this.authenticate(req), (requester, target) => this.mayImpersonate(requester, target));
     // kube's order: authentication, impersonation, then the in-flight limit, then authorization.
     const slot = this.inFlight.admit(info, user.groups);
@@ -215,7 +227,7 @@ export class RequestHandler {
     try {
       await this.authorize(info, user);
       if (!info.isResourceRequest) return await this.serveNonResource(req, res, url, info);
-      return await this.serveResource(req, res, url, info, user);
+      return await this.serveResource(req, res, url, info, user, deadline);
     } finally {
       slot.release();
     }
@@ -322,7 +334,7 @@ export class RequestHandler {
     return strategy;
   }
 
-  private async serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: User): Promise<void> {
+  private async serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: User, deadline: number | undefined): Promise<void> {
     // kubectl auth whoami: the front door knows who is asking.
     if (info.isResourceRequest && isSelfSubjectReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name) {
       inputMediaType(req.headers['content-type']);
@@ -362,6 +374,11 @@ export class RequestHandler {
       // The registry records the write under it, so a retried call never applies it twice.
       requestId: String(res.getHeader('Audit-Id') ?? ''),
     });
+
+    // A write's call to the registry has the write's time (kube's write handlers: at most 34 s of the
+    // request's), as its gRPC deadline: the registry and admission (its webhooks) work within it, and
+    // a write that runs out of it is answered as kube answers, 504.
+    const writeCall = () => ({ deadline: writeDeadline(deadline, Date.now()) });
 
     const answer = (reply: registryV1.ObjectReply, successCode: number) => {
       // What the registry and admission warn of reaches the client as Warning headers, with a
@@ -441,7 +458,10 @@ export class RequestHandler {
         // Connecting subresources (pods/exec, pods/attach) are POSTed without a body.
         const decoded = raw.length || !info.subresource ? decodeObjectBody(raw, type, bodyKind(strategy, info.subresource), protobufMessageOf(strategy, info.subresource)) : Buffer.from('{}');
         const body = this.checkFields(res, q, 'CreateOptions', strategy, info.subresource, decoded, sentJson(type, raw));
-        return answer(await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name, query: info.subresource ? url.search : '' }), 201);
+        return answer(
+          await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name, query: info.subresource ? url.search : '' }, writeCall()),
+          201,
+        );
       }
       case 'update': {
         // kube's update handler reads the body (413) before it looks at the media type (415).
@@ -449,7 +469,7 @@ export class RequestHandler {
         const type = inputMediaType(req.headers['content-type']);
         const decoded = decodeObjectBody(raw, type, bodyKind(strategy, info.subresource), protobufMessageOf(strategy, info.subresource));
         const body = this.checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decoded, sentJson(type, raw));
-        return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }), 200);
+        return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }, writeCall()), 200);
       }
       case 'patch': {
         const type = patchMediaType(req.headers['content-type']);
@@ -460,7 +480,7 @@ export class RequestHandler {
         }
         // `force` travels in the options; the registry takes it out before admission sees them.
         const context = requestContext(options.force === undefined ? {} : { force: options.force });
-        const reply = await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context });
+        const reply = await unary('registry', 'Patch', registry.patch.bind(registry), { resource, name: info.name, subresource: info.subresource, patchType: type, patch, context }, writeCall());
         return answer(reply, reply.created ? 201 : 200);
       }
       case 'delete':
@@ -477,14 +497,14 @@ export class RequestHandler {
           return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: '', query: url.search, context: requestContext() }), 200);
         }
         if (info.verb === 'delete') {
-          return answer(await unary('registry', 'Delete', registry.delete.bind(registry), { resource, name: info.name, deleteOptions, context: requestContext() }), 200);
+          return answer(await unary('registry', 'Delete', registry.delete.bind(registry), { resource, name: info.name, deleteOptions, context: requestContext() }, writeCall()), 200);
         }
         return answer(
           await unary('registry', 'DeleteCollection', registry.deleteCollection.bind(registry), {
             list: { resource, labelSelector: q.get('labelSelector') ?? '', fieldSelector: q.get('fieldSelector') ?? '', limit: 0, continue: '', resourceVersion: '', resourceVersionMatch: '' },
             deleteOptions,
             context: requestContext(),
-          }),
+          }, writeCall()),
           200,
         );
       }

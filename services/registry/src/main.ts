@@ -12,7 +12,9 @@ import { EndpointReconciler } from './endpoint-reconciler.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.controller.js';
 import { EventPublisher } from './event-publisher.js';
 import { NamespaceLifecycleController } from './namespace-lifecycle.js';
+import { ValidatingAdmissionPolicyStatus } from './policy-status.js';
 import { Registry } from './registry.js';
+import { quotaControllerSettings, ResourceQuotaControllerHost } from './resource-quota-controller.js';
 import { RegistryGrpcServer } from './registry.grpc.js';
 import { ServiceAccountController } from './service-account-controller.js';
 
@@ -21,6 +23,8 @@ class RegistryModule {}
 
 void runService('registry', (config, logger): DynamicModule => {
   requireSettings(config, { etcdEndpoints: 'KAPI_ETCD_ENDPOINTS', natsUrl: 'KAPI_NATS_URL', admissionAddrs: 'KAPI_ADMISSION_ADDR' });
+  // A controller setting that cannot work stops the start in one line, before anything runs.
+  quotaControllerSettings();
   return {
     module: RegistryModule,
     providers: [
@@ -38,6 +42,8 @@ void runService('registry', (config, logger): DynamicModule => {
       GarbageCollector,
       EndpointReconciler,
       ServiceAccountController,
+      ResourceQuotaControllerHost,
+      ValidatingAdmissionPolicyStatus,
     ],
   };
 }, {

@@ -16,6 +16,7 @@ import { Bootstrap } from './bootstrap.js';
 import { Registry } from './registry.js';
 import { TokenIssuer } from './token-issuer.js';
 import { CONNECT_SUBRESOURCES, CREATE_SUBRESOURCES, PodSubresources } from './pod-subresources.js';
+import { writeQuotaUsage } from './quota-usage.js';
 
 function parseJson<T>(bytes: Buffer, what: string): T {
   try {
@@ -46,6 +47,8 @@ function writeContext(ctx: registryV1.RequestContext | undefined, call?: CallCon
     force: force === true,
     recorder: newWriteRecorder(),
     ...(ctx?.requestId ? { request: { id: ctx.requestId, retry: call ? isRetriedCall(call.metadata) : false } } : {}),
+    // The front door's deadline for the request, which admission's calls carry on.
+    ...(call?.deadline === undefined ? {} : { deadline: call.deadline }),
   };
 }
 
@@ -186,9 +189,9 @@ export class RegistryGrpcServer extends GrpcServerHost {
           ctx,
         );
       },
-      deleteCollection: (r: registryV1.DeleteCollectionRequest) => {
+      deleteCollection: (r: registryV1.DeleteCollectionRequest, call: CallContext) => {
         // One request, many writes: a retry deletes what is left, which is idempotent anyway.
-        const ctx = withoutRequest(writeContext(r.context));
+        const ctx = withoutRequest(writeContext(r.context, call));
         return reply(async () => {
           const list = r.list!;
           const store = this.store(list.resource);
@@ -210,6 +213,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
           return { revision: 0, status: Buffer.from(JSON.stringify(status)) };
         }
       },
+      updateQuotaUsage: (r: registryV1.QuotaUsageRequest) => reply(() => writeQuotaUsage(this.registry.store('', 'resourcequotas'), r)),
       rbacBootstrap: async (): Promise<registryV1.RbacBootstrapReply> => {
         const revisions = this.bootstrap.rbacBootstrapRevisions;
         return { done: revisions !== undefined, revisions: { ...revisions } };

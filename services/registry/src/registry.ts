@@ -4,17 +4,22 @@ import { StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
 import { createClient, unary, type ServiceCredentials } from '@kapi/grpc';
-import { KindCatalogue, namespaceStrategy, storageKey } from '@kapi/kinds';
+import { KindCatalogue, namespaceStrategy, servedStrategies, storageKey } from '@kapi/kinds';
 import { admissionV1, authzV1 } from '@kapi/proto';
 import { builtinSchemas } from '@kapi/schema';
 import { CONFIG, CREDENTIALS } from '@kapi/service-kit';
 import { EtcdBackend, readEtcdTls, type StorageBackend } from '@kapi/storage';
+import { bindingParamHooks, policyParamHooks } from './policy-param-authorization.js';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
 
 export const SYSTEM_USER = { username: 'system:apiserver', uid: '', groups: ['system:masters'], extra: {} };
 
-/** The admission chain, reached over gRPC: the request as kube's admission.Attributes, and what admission adds to the answer. */
+/**
+ * The admission chain, reached over gRPC: the request as kube's admission.Attributes, and what
+ * admission adds to the answer. A call serving a request with a deadline has that deadline, so
+ * admission (its webhooks) knows how long it has, and nothing cuts the request short before it.
+ */
 export function grpcAdmissionHook(client: admissionV1.AdmissionClient): AdmissionHook {
   const json = (value: unknown) => (value === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(value)));
   const attributes = (r: AdmissionRequest): admissionV1.AdmissionAttributes => ({
@@ -39,12 +44,12 @@ export function grpcAdmissionHook(client: admissionV1.AdmissionClient): Admissio
   };
   return {
     async mutate(r) {
-      const reply = await unary('admission', 'Mutate', client.mutate.bind(client), attributes(r));
+      const reply = await unary('admission', 'Mutate', client.mutate.bind(client), attributes(r), { deadline: r.deadline });
       check(r, reply);
       return reply.object.length ? (JSON.parse(reply.object.toString('utf8')) as KubeObject) : r.object;
     },
     async validate(r) {
-      check(r, await unary('admission', 'Validate', client.validate.bind(client), attributes(r)));
+      check(r, await unary('admission', 'Validate', client.validate.bind(client), attributes(r), { deadline: r.deadline }));
     },
   };
 }
@@ -52,13 +57,14 @@ export function grpcAdmissionHook(client: admissionV1.AdmissionClient): Admissio
 @Injectable()
 export class Registry implements OnApplicationShutdown {
   readonly backend: EtcdBackend;
-  readonly catalogue = new KindCatalogue();
+  readonly catalogue: KindCatalogue;
   private readonly stores = new Map<string, GenericStore>();
   private readonly admissionClient: admissionV1.AdmissionClient;
   private readonly authzClient: authzV1.AuthorizationClient;
   readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
+    this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig));
     this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints, tls: readEtcdTls(config.etcdTls) });
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs, credentials.channelTo('admission'), 'admission');
     const admission = grpcAdmissionHook(this.admissionClient);
@@ -74,14 +80,23 @@ export class Registry implements OnApplicationShutdown {
         throw err;
       }
     };
-    // Kinds whose writes need more than the object, for storage's sake (kube's BeginCreate and
-    // RBAC's escalation check): keyed by group/resource. Admission is the admission service's.
+    // Kinds whose writes need more than the object, for storage's sake (kube's BeginCreate, RBAC's
+    // escalation check, the policies' param authorization): keyed by group/resource. Admission is the admission service's.
     const hooks: Record<string, StoreHooks> = {
       '/services': serviceAllocationHooks(this.backend, this.serviceRanges),
       'rbac.authorization.k8s.io/roles': roleEscalationHooks('roles', allowed),
       'rbac.authorization.k8s.io/clusterroles': roleEscalationHooks('clusterroles', allowed),
       'rbac.authorization.k8s.io/rolebindings': bindingEscalationHooks('rolebindings', allowed, roleRules),
       'rbac.authorization.k8s.io/clusterrolebindings': bindingEscalationHooks('clusterrolebindings', allowed, roleRules),
+      // Pointing a policy at params needs the right to read them (kube's policy storage).
+      'admissionregistration.k8s.io/validatingadmissionpolicies': policyParamHooks('ValidatingAdmissionPolicy', this.catalogue, allowed),
+      'admissionregistration.k8s.io/validatingadmissionpolicybindings': bindingParamHooks('ValidatingAdmissionPolicyBinding', this.catalogue, allowed, (name) =>
+        this.store('admissionregistration.k8s.io', 'validatingadmissionpolicies').get(undefined, name),
+      ),
+      'admissionregistration.k8s.io/mutatingadmissionpolicies': policyParamHooks('MutatingAdmissionPolicy', this.catalogue, allowed),
+      'admissionregistration.k8s.io/mutatingadmissionpolicybindings': bindingParamHooks('MutatingAdmissionPolicyBinding', this.catalogue, allowed, (name) =>
+        this.store('admissionregistration.k8s.io', 'mutatingadmissionpolicies').get(undefined, name),
+      ),
     };
     for (const strategy of this.catalogue.strategies) {
       const key = `${strategy.info.group}/${strategy.info.resource}`;

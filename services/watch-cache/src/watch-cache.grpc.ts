@@ -15,7 +15,7 @@ import {
 } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { healthService, toGrpcHandlers, type CallContext, type ServiceCredentials } from '@kapi/grpc';
-import { checkFieldSelector, KindCatalogue, storageKey, type KindStrategy } from '@kapi/kinds';
+import { checkFieldSelector, KindCatalogue, servedStrategies, storageKey, type KindStrategy } from '@kapi/kinds';
 import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
@@ -48,7 +48,7 @@ const event = (type: string, object: object, resourceVersion: string): watchcach
 
 @Injectable()
 export class WatchCacheGrpcServer extends GrpcServerHost {
-  private readonly catalogue = new KindCatalogue();
+  private readonly catalogue: KindCatalogue;
   /** kube-apiserver bookmarks at least once a minute; half that leaves room for delays. */
   private readonly bookmarkIntervalMs = positiveInteger('KAPI_WATCH_BOOKMARK_INTERVAL_MS', 30_000);
 
@@ -67,6 +67,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     private readonly sync: CacheSync,
   ) {
     super(config, logger, credentials);
+    this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig));
     const store = sync.store;
     metrics.gauge('apiserver_registered_watchers', 'Number of currently registered watchers.', () => store.watcherCount);
     metrics.counter('kapi_watch_cache_events_dispatched_total', 'Events the watch cache queued for its watchers.', () => store.eventsDispatched);

@@ -2,8 +2,8 @@
 // webhook and kube-apiserver's validation of it (admissionregistration/validation), with its paths
 // and messages. Validating webhooks are the same shape without reinvocationPolicy.
 import { ageColumn, field, isDns1123Subdomain, isQualifiedName, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { PolicyCompiler, T, type CompiledExpression } from '@kapi/cel';
 import { defineStrategy, type KindStrategy } from '../strategy.js';
-import { goStringSlice } from '../go-syntax.js';
 import { column } from '../table-columns.js';
 
 export const ADMISSION_GROUP = 'admissionregistration.k8s.io';
@@ -67,9 +67,39 @@ export function fullyQualifiedName(path: string, name: string | undefined): Fiel
   return [];
 }
 
-/** field.Invalid of a []string, rendered as Go's %#v renders it. */
+/** field.Invalid of a []string: kube-apiserver v1.34 renders the value as JSON. */
 export function invalidSlice(path: string, values: string[], detail: string): FieldError {
-  return { type: 'FieldValueInvalid', field: path, detail: `Invalid value: ${goStringSlice(values)}: ${detail}` };
+  return field.invalid(path, values, detail);
+}
+
+/** kube's validateResources: resources with subresources, and what the wildcards rule out. */
+function validateResources(resources: string[], at: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!resources.length) errs.push(field.required(at));
+  const withWildcardSubresource = new Set<string>();
+  const subresourcesOfWildcard = new Set<string>();
+  let single = false;
+  let withoutSubresource = false;
+  resources.forEach((r, i) => {
+    if (!r) {
+      errs.push(field.required(`${at}[${i}]`));
+      return;
+    }
+    if (r === '*') single = true;
+    const slash = r.indexOf('/');
+    if (slash < 0) {
+      withoutSubresource = r !== '*';
+      return;
+    }
+    const [res, sub] = [r.slice(0, slash), r.slice(slash + 1)];
+    if (withWildcardSubresource.has(res)) errs.push(field.invalid(`${at}[${i}]`, r, `if '${res}/*' is present, must not specify ${r}`));
+    if (subresourcesOfWildcard.has(sub)) errs.push(field.invalid(`${at}[${i}]`, r, `if '*/${sub}' is present, must not specify ${r}`));
+    if (sub === '*') withWildcardSubresource.add(res);
+    if (res === '*') subresourcesOfWildcard.add(sub);
+  });
+  if (resources.length > 1 && resources.includes('*/*')) errs.push(invalidSlice(at, resources, "if '*/*' is present, must not specify other resources"));
+  if (single && withoutSubresource) errs.push(invalidSlice(at, resources, "if '*' is present, must not specify other resources without subresources"));
+  return errs;
 }
 
 export function validateRule(rule: Rule, at: string, operations: boolean): FieldError[] {
@@ -92,12 +122,7 @@ export function validateRule(rule: Rule, at: string, operations: boolean): Field
   versions.forEach((v, i) => {
     if (!v) errs.push(field.required(`${at}.apiVersions[${i}]`));
   });
-  const resources = rule.resources ?? [];
-  if (!resources.length) errs.push(field.required(`${at}.resources`));
-  resources.forEach((r, i) => {
-    if (!r) errs.push(field.required(`${at}.resources[${i}]`));
-  });
-  if (resources.length > 1 && resources.includes('*/*')) errs.push(invalidSlice(`${at}.resources`, resources, "if '*/*' is present, must not specify other resources"));
+  errs.push(...validateResources(rule.resources ?? [], `${at}.resources`));
   if (rule.scope !== undefined && !SCOPES.includes(rule.scope)) errs.push(field.notSupported(`${at}.scope`, rule.scope, SCOPES));
   return errs;
 }
@@ -152,15 +177,28 @@ function validateReviewVersions(at: string, versions: string[] | undefined): Fie
 
 const MAX_MATCH_CONDITIONS = 64;
 
-/** Match conditions of webhooks and policies: named (qualified, unique) CEL expressions, at most 64. */
-export function validateMatchConditions(conditions: { name?: string; expression?: string }[], at: string): FieldError[] {
+/** An expression's compile failure as kube's convertCELErrorToValidationError reports it. */
+export function compileFieldError(path: string, compiled: CompiledExpression): FieldError[] {
+  if (compiled.error === undefined) return [];
+  if (compiled.errorType === 'Internal') return [field.internal(path, compiled.error)];
+  return [field.invalid(path, compiled.expression, compiled.error)];
+}
+
+/**
+ * Match conditions of webhooks and policies: named (qualified, unique) CEL expressions of type
+ * bool, at most 64; `params` is declared for a policy with a paramKind.
+ */
+export function validateMatchConditions(conditions: { name?: string; expression?: string }[], at: string, options: { hasParams?: boolean } = {}): FieldError[] {
   const errs: FieldError[] = [];
-  if (conditions.length > MAX_MATCH_CONDITIONS) {
-    errs.push({ type: 'FieldValueTooMany', field: at, detail: `Too many: ${conditions.length}: must have at most ${MAX_MATCH_CONDITIONS} items` });
-  }
+  if (conditions.length > MAX_MATCH_CONDITIONS) errs.push(field.tooMany(at, conditions.length, MAX_MATCH_CONDITIONS));
+  const compiler = new PolicyCompiler({ hasParams: options.hasParams ?? false });
   const names = new Set<string>();
   conditions.forEach((c, i) => {
-    if (!c?.expression?.trim()) errs.push(field.required(`${at}[${i}].expression`));
+    const expression = c?.expression?.trim() ?? '';
+    if (!expression) errs.push(field.required(`${at}[${i}].expression`));
+    else {
+      errs.push(...compileFieldError(`${at}[${i}].expression`, compiler.compile(expression, [T.bool])));
+    }
     const name = c?.name ?? '';
     if (!name) errs.push(field.required(`${at}[${i}].name`));
     else for (const msg of isQualifiedName(name)) errs.push(field.invalid(`${at}[${i}].name`, name, msg));

@@ -65,7 +65,7 @@ describe('mutatingWebhookConfigurationStrategy validation', () => {
 
   it('requires admissionReviewVersions with v1 or v1beta1', () => {
     assert.deepEqual(errors(hook({ admissionReviewVersions: [] })), ['webhooks[0].admissionReviewVersions: Required value: must specify one of v1, v1beta1']);
-    assert.deepEqual(errors(hook({ admissionReviewVersions: ['v2'] })), ['webhooks[0].admissionReviewVersions: Invalid value: []string{"v2"}: must include at least one of v1, v1beta1']);
+    assert.deepEqual(errors(hook({ admissionReviewVersions: ['v2'] })), ['webhooks[0].admissionReviewVersions: Invalid value: ["v2"]: must include at least one of v1, v1beta1']);
   });
 
   it('wants exactly one of url and service, and an https url without user, query or fragment', () => {

@@ -15,9 +15,10 @@ const STANDARD_RESOURCES = new Set([...COMPUTE, ...OBJECT_COUNTS, 'storage', 're
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 const INTEGER_RESOURCES = new Set(OBJECT_COUNTS);
 
-export const QUOTA_SCOPES = ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'];
+export const QUOTA_SCOPES = ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating', 'VolumeAttributesClass'];
 const POD_OBJECT_COUNT = new Set(['pods']);
 const POD_COMPUTE = new Set(['cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
+const CLAIM_RESOURCES = new Set(['persistentvolumeclaims', 'requests.storage']);
 
 const hasSlash = (name: string) => name.includes('/');
 const isHugePages = (name: string) => name.startsWith(HUGE_PAGES_PREFIX);
@@ -48,6 +49,8 @@ export function isScopeValidForResource(scope: string, resource: string): boolea
       return POD_OBJECT_COUNT.has(resource) || POD_COMPUTE.has(resource);
     case 'BestEffort':
       return POD_OBJECT_COUNT.has(resource);
+    case 'VolumeAttributesClass':
+      return CLAIM_RESOURCES.has(resource);
     default:
       return true;
   }

@@ -71,6 +71,10 @@ describe('resourceQuotaStrategy.validate', () => {
       "spec.scopeSelector.matchExpressions.values: Invalid value: [\"x\"]: must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector",
     ]);
     assert.deepEqual(errors(sel([{ scopeName: 'PriorityClass', operator: 'Like' }])), ['spec.scopeSelector.matchExpressions.operator: Invalid value: "Like": not a valid selector operator']);
+    // VolumeAttributesClass (GA in 1.34) selects claims: it limits claim counts and storage, nothing of pods.
+    const claims = { hard: { persistentvolumeclaims: '2', 'requests.storage': '1Gi', 'gold.storageclass.storage.k8s.io/requests.storage': '1Gi' }, scopeSelector: { matchExpressions: [{ scopeName: 'VolumeAttributesClass', operator: 'In', values: ['fast'] }] } };
+    assert.deepEqual(errors(claims), []);
+    assert.equal(errors(sel([{ scopeName: 'VolumeAttributesClass', operator: 'Exists' }]))[0]?.endsWith('unsupported scope applied to resource'), true);
   });
 
   it('validates the status lists too', () => {

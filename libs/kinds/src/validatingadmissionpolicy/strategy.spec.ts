@@ -30,8 +30,21 @@ describe('validatingAdmissionPolicyStrategy', () => {
   });
 
   it('requires match constraints with resource rules, validations and expressions', () => {
-    assert.deepEqual(errors({}), ['spec.matchConstraints: Required value', 'spec.validations: Required value: validations or auditAnnotations must contain at least one item']);
-    assert.deepEqual(errors({ matchConstraints: {}, validations: [{ expression: ' ' }] }), ['spec.matchConstraints.resourceRules: Required value', 'spec.validations[0].expression: Required value']);
+    const either = 'Required value: validations or auditAnnotations must contain at least one item';
+    assert.deepEqual(errors({}), ['spec.matchConstraints: Required value', `spec.validations: ${either}`, `spec.auditAnnotations: ${either}`]);
+    assert.deepEqual(errors({ matchConstraints: {}, validations: [{ expression: ' ' }] }), [
+      'spec.matchConstraints.resourceRules: Required value',
+      'spec.validations[0].expression: Required value: expression is not specified',
+    ]);
+  });
+
+  it('checks the expression warnings a status carries', () => {
+    const obj = prepared({ matchConstraints: rules, validations: [{ expression: 'true' }] });
+    assert.deepEqual(strategy.validate({ ...obj, status: { typeChecking: { expressionWarnings: [{ fieldRef: 'spec.validations[0].expression', warning: 'w' }] } } }), []);
+    assert.deepEqual(strategy.validate({ ...obj, status: { typeChecking: { expressionWarnings: [{}] } } }).map(renderFieldError), [
+      'status.typeChecking.expressionWarnings[0].warning: Required value',
+      'status.typeChecking.expressionWarnings[0].fieldRef: Required value',
+    ]);
   });
 
   it('prints NAME VALIDATIONS PARAMKIND AGE', () => {

@@ -1,55 +1,46 @@
 // admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding: binds a policy to the objects
-// it applies to, with its parameters and what a failure does (Deny, Warn, Audit).
-import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
+// it applies to, with its parameters and what a failure does (Deny, Warn, Audit); validated as
+// kube-apiserver validates it (ValidateValidatingAdmissionPolicyBinding).
+import { field, isDns1123Subdomain, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { bindingTableColumns, defaultMatchResources, validateMatchResources, validateParamRef, validatePolicyName, type MatchResources, type ParamRef } from '../admissionregistration/policies.js';
 import { ADMISSION_GROUP } from '../admissionregistration/webhooks.js';
-import { defaultMatchResources, validateMatchResources, type MatchResources } from '../validatingadmissionpolicy/strategy.js';
 import { defineStrategy } from '../strategy.js';
-import { column, formatLabelSelector, specOf, type LabelSelectorSpec } from '../table-columns.js';
+import { specOf } from '../table-columns.js';
 
 interface BindingSpec {
   policyName?: string;
-  paramRef?: { name?: string; namespace?: string; selector?: LabelSelectorSpec; parameterNotFoundAction?: string };
+  paramRef?: ParamRef;
   matchResources?: MatchResources;
   validationActions?: string[];
 }
 
 const ACTIONS = ['Audit', 'Deny', 'Warn'];
-const NOT_FOUND_ACTIONS = ['Allow', 'Deny'];
 
 const spec = (obj: KubeObject) => (obj.spec ?? {}) as BindingSpec;
 
-function validate(obj: KubeObject): FieldError[] {
-  const s = spec(obj);
+/** kube's validateValidationActions. */
+function validateActions(actions: string[], at: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!s.policyName) errs.push(field.required('spec.policyName'));
-  const actions = s.validationActions ?? [];
-  if (!actions.length) errs.push(field.required('spec.validationActions', 'at least one validation action is required'));
   const seen = new Set<string>();
   actions.forEach((a, i) => {
-    if (!ACTIONS.includes(a)) errs.push(field.notSupported(`spec.validationActions[${i}]`, a, ACTIONS));
-    else if (seen.has(a)) errs.push(field.duplicate(`spec.validationActions[${i}]`, a));
+    if (!ACTIONS.includes(a)) errs.push(field.notSupported(`${at}[${i}]`, a, ACTIONS));
+    if (seen.has(a)) errs.push(field.duplicate(`${at}[${i}]`, a));
     seen.add(a);
   });
   if (seen.has('Deny') && seen.has('Warn')) {
-    errs.push(field.invalid('spec.validationActions', actions, 'must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)'));
+    errs.push(field.invalid(at, actions, 'must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)'));
   }
-  const ref = s.paramRef;
-  if (ref) {
-    if (ref.name && ref.selector) errs.push(field.forbidden('spec.paramRef.name', 'name and selector are mutually exclusive'));
-    if (!ref.name && !ref.selector) errs.push(field.required('spec.paramRef', 'one of name or selector must be set'));
-    if (!ref.parameterNotFoundAction) errs.push(field.required('spec.paramRef.parameterNotFoundAction'));
-    else if (!NOT_FOUND_ACTIONS.includes(ref.parameterNotFoundAction)) errs.push(field.notSupported('spec.paramRef.parameterNotFoundAction', ref.parameterNotFoundAction, NOT_FOUND_ACTIONS));
-  }
-  if (s.matchResources) errs.push(...validateMatchResources(s.matchResources, 'spec.matchResources'));
+  if (!seen.size) errs.push(field.required(at, 'at least one validation action is required'));
   return errs;
 }
 
-/** The PARAMREF cell: namespace/name, `*`/name when the namespace is open, or the selector. */
-function paramRefCell(obj: KubeObject): string {
-  const ref = spec(obj).paramRef;
-  if (!ref) return '<unset>';
-  if (ref.name) return `${ref.namespace || '*'}/${ref.name}`;
-  return ref.selector ? formatLabelSelector(ref.selector) : '<unset>';
+function validate(obj: KubeObject): FieldError[] {
+  const s = spec(obj);
+  const errs = validatePolicyName(s.policyName, 'spec.policyName');
+  errs.push(...validateParamRef(s.paramRef, 'spec.paramRef'));
+  if (s.matchResources) errs.push(...validateMatchResources(s.matchResources, 'spec.matchResources'));
+  errs.push(...validateActions(Array.isArray(s.validationActions) ? s.validationActions : [], 'spec.validationActions'));
+  return errs;
 }
 
 export const validatingAdmissionPolicyBindingStrategy = defineStrategy(
@@ -64,12 +55,7 @@ export const validatingAdmissionPolicyBindingStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    tableColumns: [
-      nameColumn,
-      column('PolicyName', 'string', 'PolicyName indicates the name of the policy this binding references', (obj) => spec(obj).policyName ?? ''),
-      column('ParamRef', 'string', 'ParamRef indicates the param resource this binding references', paramRefCell),
-      ageColumn,
-    ],
+    tableColumns: bindingTableColumns,
     defaults: (obj) => defaultMatchResources(specOf<BindingSpec>(obj).matchResources),
     validate,
   },

@@ -1,0 +1,11 @@
+export * from './resource-list.js';
+export * from './quota.js';
+export * from './evaluator.js';
+export { podEvaluator, podUsage, podRequests, podLimits, isChargedPod } from './pods.js';
+export { serviceEvaluator, serviceUsage } from './services.js';
+export { persistentVolumeClaimEvaluator, claimUsage, claimMatchesScope } from './persistent-volume-claims.js';
+export { QuotaEvaluators, IGNORED_RESOURCES, isIgnoredResource } from './registry.js';
+export { checkRequest, QuotaForbidden, type WorkingQuota, type LimitedResource, type QuotaAdmissionRequest } from './check-request.js';
+export { calculateUsage, type ListObjects, type CalculatedUsage } from './usage.js';
+export { ResourceQuotaController, type QuotaControllerSource, type QuotaControllerOptions, type ChangeType } from './controller/resource-quota.controller.js';
+export { syncQuota, type QuotaStatusJson, type QuotaSync } from './controller/resource-quota.reconcile.js';

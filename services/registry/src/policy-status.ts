@@ -1,0 +1,132 @@
+// Keeps every ValidatingAdmissionPolicy's status.typeChecking current, as kube-controller-manager's
+// validatingadmissionpolicy-status controller does: once per generation, each validation and
+// messageExpression is type-checked against the schemas of the kinds the policy matches (and its
+// params' kind), and the warnings are applied to the status subresource with the generation they
+// describe (server-side apply, field manager `validatingadmissionpolicy-status`, forced).
+//
+// It follows etcd (a list of the policies, then a watch from that revision) and writes through the
+// registry's own store, so it acts as the API server itself, never as a user. Every replica runs
+// it: a write names the resourceVersion it was computed from, so a replica that checked an older
+// version meets a conflict and drops its write (the newer version's event brings the policy back),
+// and two replicas writing the same status change nothing. A write that fails otherwise is tried
+// again after a second.
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { IWatchResponse, Watcher } from 'etcd3';
+import { PolicyStatusController, type PolicyStatus, type PolicyStatusWriter, type TypeCheckingSources } from '@kapi/admission-policy';
+import { isStatusError, type KubeObject } from '@kapi/api-machinery';
+import { decodeStored, type GenericStore } from '@kapi/generic-registry';
+import { equivalentResourceMapper, storageKey, type KindCatalogue } from '@kapi/kinds';
+import { builtinSchemas } from '@kapi/schema';
+import { LOGGER } from '@kapi/service-kit';
+import type { Logger } from '@kapi/telemetry';
+import { Registry, SYSTEM_USER } from './registry.js';
+
+const GROUP = 'admissionregistration.k8s.io';
+/** kube's ControllerName: the field manager of what it writes. */
+export const POLICY_STATUS_MANAGER = 'validatingadmissionpolicy-status';
+const RETRY_MS = 1000;
+const RESTART_MS = 1000;
+
+/** A ValidatingAdmissionPolicy as type checking reads it. */
+type Policy = Parameters<PolicyStatusWriter>[0];
+
+/** What type checking reads: the kinds a resource serves, from the catalogue, and their schemas. */
+export function typeCheckingSources(catalogue: KindCatalogue): TypeCheckingSources {
+  const schemas = builtinSchemas();
+  const mapper = equivalentResourceMapper(catalogue);
+  return {
+    kindsFor: (resource) => {
+      const kind = mapper.kindFor(resource, '');
+      return kind ? [kind] : [];
+    },
+    schemaOf: (kind) => schemas.schemaOf(kind),
+    resolve: (ref) => schemas.definition(ref),
+  };
+}
+
+/** The status applied to the policy version it was computed from (a newer one makes it a conflict). */
+export function statusWriter(store: Pick<GenericStore, 'apply'>): PolicyStatusWriter {
+  return async (policy: Policy, status: PolicyStatus): Promise<void> => {
+    const name = policy.metadata?.name ?? '';
+    const configuration: KubeObject = {
+      apiVersion: `${GROUP}/v1`,
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name, resourceVersion: policy.metadata?.resourceVersion },
+      // No warnings is `typeChecking: {}`, as kube stores it; applying it removes the warnings this manager applied before.
+      status: { observedGeneration: status.observedGeneration, typeChecking: status.typeChecking },
+    };
+    await store.apply(undefined, name, configuration, { user: SYSTEM_USER, dryRun: false, fieldManager: POLICY_STATUS_MANAGER, force: true }, 'status');
+  };
+}
+
+@Injectable()
+export class ValidatingAdmissionPolicyStatus implements OnApplicationBootstrap, OnApplicationShutdown {
+  private watcher?: Watcher;
+  private stopped = false;
+  readonly controller: PolicyStatusController;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly registry: Registry,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    const store = registry.store(GROUP, 'validatingadmissionpolicies');
+    this.prefix = storageKey(store.info, undefined);
+    const write = statusWriter(store);
+    this.controller = new PolicyStatusController(typeCheckingSources(registry.catalogue), write, (name, err) => {
+      // A newer version was written meanwhile: its own event brings the policy back; a policy that is gone needs nothing.
+      if (isStatusError(err) && (err.httpCode === 409 || err.httpCode === 404)) return;
+      this.logger.warn('cannot write the type checking of a ValidatingAdmissionPolicy; retrying', { policy: name, err });
+      setTimeout(() => void this.retry(name), RETRY_MS).unref();
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    void this.follow();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.watcher?.cancel().catch(() => {});
+  }
+
+  /** Reads the policy afresh and checks it again. */
+  private async retry(name: string): Promise<void> {
+    if (this.stopped) return;
+    const stored = await this.registry.storage.get(`${this.prefix}${name}`).catch(() => undefined);
+    if (stored) this.controller.enqueue(decodeStored(stored) as Policy);
+  }
+
+  /** List every policy, then watch from that revision; on any watch failure start over. */
+  private async follow(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        let startKey: string | undefined;
+        let revision = 0;
+        for (;;) {
+          const page = await this.registry.storage.list(this.prefix, { startKey, limit: 500, revision: revision || undefined });
+          revision ||= page.revision;
+          for (const item of page.items) this.controller.enqueue(decodeStored(item) as Policy);
+          if (!page.more || page.items.length === 0) break;
+          startKey = page.items[page.items.length - 1].key + '\0';
+        }
+        const watcher = await this.registry.backend.client.watch().prefix(this.prefix).startRevision(String(revision + 1)).create();
+        this.watcher = watcher;
+        await new Promise<void>((resolve, reject) => {
+          watcher.on('data', (res: IWatchResponse) => {
+            for (const event of res.events) {
+              if (event.type === 'Put') this.controller.enqueue(decodeStored({ key: event.kv.key.toString('utf8'), value: event.kv.value, createRevision: Number(event.kv.create_revision), modRevision: Number(event.kv.mod_revision) }) as Policy);
+            }
+          });
+          watcher.on('error', reject);
+          watcher.on('end', resolve);
+        });
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger.warn('policy status controller lost etcd; starting over', { err });
+      }
+      await this.watcher?.cancel().catch(() => {});
+      if (!this.stopped) await new Promise((r) => setTimeout(r, RESTART_MS));
+    }
+  }
+}
