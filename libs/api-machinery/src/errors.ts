@@ -176,6 +176,7 @@ export const OPTIMISTIC_LOCK_MESSAGE =
 export interface FieldError {
   type:
     | 'FieldValueInvalid'
+    | 'FieldValueTypeInvalid'
     | 'FieldValueRequired'
     | 'FieldValueNotFound'
     | 'FieldValueNotSupported'

@@ -14,6 +14,7 @@ export { Quantity } from './library/quantity.js';
 export { Semver } from './library/semver.js';
 export { KubeURL } from './library/urls.js';
 export { parse } from './parser.js';
+export { compileRegex } from './regex.js';
 export * from './schema-types.js';
 export { optionalLibrary, standardLibrary } from './stdlib.js';
 export * from './types.js';

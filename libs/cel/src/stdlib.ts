@@ -29,6 +29,7 @@ import {
   typeName,
   type Result,
   type Value,
+  listSemantics,
 } from './values.js';
 
 const A = T.param('A');
@@ -215,7 +216,7 @@ export const standardLibrary: Library = {
       overload('add_double', [T.double, T.double], T.double, ([a, b]) => dbl(a) + dbl(b)),
       overload('add_string', [T.string, T.string], T.string, ([a, b]) => str(a) + str(b), { cost: sumSizeCost, estimate: sumSizeEstimate }),
       overload('add_bytes', [T.bytes, T.bytes], T.bytes, ([a, b]) => new CelBytes(Uint8Array.from([...(a as CelBytes).bytes, ...(b as CelBytes).bytes])), { cost: sumSizeCost, estimate: sumSizeEstimate }),
-      overload('add_list', [T.list(A), T.list(A)], T.list(A), ([a, b]) => [...(a as Value[]), ...(b as Value[])], {
+      overload('add_list', [T.list(A), T.list(A)], T.list(A), ([a, b]) => listSemantics(a as Value[])?.concat(a as Value[], b as Value[]) ?? [...(a as Value[]), ...(b as Value[])], {
         estimate: (args) => ({ cost: fixed(1), resultSize: sumSize(args[0].size, args[1].size) }),
       }),
       overload('add_timestamp_duration', [T.timestamp, T.duration], T.timestamp, ([a, b]) => addTimestampDuration(a as CelTimestamp, b as CelDuration, 1n)),

@@ -89,6 +89,28 @@ export function isError(v: unknown): v is CelError {
   return v instanceof CelError;
 }
 
+/**
+ * How a list compares and concatenates when it is not positional: Kubernetes' `x-kubernetes-list-type`
+ * set and map lists (a custom resource's lists, as kube's CEL values implement them). A list carries
+ * them on itself; only the left operand's count, as cel-go asks `lhs.Equal(rhs)` and `lhs.Add(rhs)`.
+ */
+export interface ListSemantics {
+  equals(self: readonly Value[], other: readonly Value[]): boolean;
+  concat(self: readonly Value[], other: readonly Value[]): readonly Value[];
+}
+
+const LIST_SEMANTICS = Symbol('cel.listSemantics');
+
+/** The list with its own equality and concatenation. */
+export function withListSemantics(values: Value[], semantics: ListSemantics): readonly Value[] {
+  Object.defineProperty(values, LIST_SEMANTICS, { value: semantics });
+  return values;
+}
+
+export function listSemantics(list: readonly Value[]): ListSemantics | undefined {
+  return (list as { [LIST_SEMANTICS]?: ListSemantics })[LIST_SEMANTICS];
+}
+
 /** A map: lookups by CEL key equality (1 and 1u and 1.0 are the same key). */
 export abstract class CelMap {
   abstract get(key: Value): Value | undefined;
@@ -286,7 +308,10 @@ export function equals(a: Value, b: Value): boolean {
   if (a === null || b === null) return a === b;
   if (typeof a !== 'object' || typeof b !== 'object') return a === b;
   if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    if (!Array.isArray(a) || !Array.isArray(b)) return false;
+    const semantics = listSemantics(a);
+    if (semantics) return semantics.equals(a, b);
+    if (a.length !== b.length) return false;
     return a.every((x, i) => equals(x, b[i]));
   }
   if (a instanceof CelMap || b instanceof CelMap) {

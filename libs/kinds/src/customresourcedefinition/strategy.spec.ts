@@ -51,9 +51,18 @@ describe('customResourceDefinitionStrategy create', () => {
     assert.deepEqual(errors('widgets.example.com', { versions: [] }), ['spec.versions: Required value: must have exactly one version marked as storage version']);
     assert.match(errors('widgets.example.com', { versions: [{ name: 'v1', served: true, storage: false, schema }] })[0], /^spec\.versions: Invalid value: .*: must have exactly one version marked as storage version$/);
     assert.deepEqual(errors('widgets.example.com', { versions: [{ name: 'v1', served: true, storage: true }] }), ['spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required']);
+    // One schema for every version: kube keeps it once and reports it at spec.validation.
     assert.deepEqual(errors('widgets.example.com', { versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'string' } } }] }), [
-      'spec.versions[0].schema.openAPIV3Schema.type: Invalid value: "string": must be object at the root',
+      'spec.validation.openAPIV3Schema.type: Invalid value: "string": must be object at the root',
     ]);
+  });
+
+  it("refuses a schema that is not structural, in kube's words", () => {
+    const versions = [
+      { name: 'v1', served: true, storage: true, schema },
+      { name: 'v2', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { properties: { replicas: { type: 'integer' } } } } } } },
+    ];
+    assert.deepEqual(errors('widgets.example.com', { versions }), ['spec.versions[1].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields']);
   });
 });
 

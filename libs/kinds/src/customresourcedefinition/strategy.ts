@@ -1,8 +1,12 @@
 // apiextensions.k8s.io/v1 CustomResourceDefinition: storage and validation of the definition only;
 // kapi does not serve the custom resources it defines, so no controller sets the NamesAccepted and
 // Established conditions. The name is `<plural>.<group>`; exactly one version is the storage version,
-// which status.storedVersions records from the first create; every version needs a schema in v1.
+// which status.storedVersions records from the first create; every version needs a schema in v1, and
+// the schemas are checked as kube checks them (structural, defaults, CEL rules and their costs:
+// @kapi/structural-schema), reported at spec.validation when all versions share one schema, as kube
+// reports them.
 import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { validateCustomResourceDefinitionSchemas, type JSONSchemaProps } from '@kapi/structural-schema';
 import { defineStrategy } from '../strategy.js';
 import { specOf } from '../table-columns.js';
 
@@ -19,7 +23,8 @@ interface Version {
   name?: string;
   served?: boolean;
   storage?: boolean;
-  schema?: { openAPIV3Schema?: { type?: string } };
+  schema?: { openAPIV3Schema?: JSONSchemaProps };
+  subresources?: { status?: unknown; scale?: unknown };
 }
 
 export interface CrdSpec {
@@ -76,11 +81,9 @@ function validateVersions(versions: Version[]): FieldError[] {
     if (names.has(name)) unique = false;
     names.add(name);
     errs.push(...dns1035(`${at}.name`, name));
-    const schema = v?.schema?.openAPIV3Schema;
-    if (!schema) errs.push(field.required(`${at}.schema.openAPIV3Schema`, 'schemas are required'));
-    else if (!schema.type) errs.push(field.required(`${at}.schema.openAPIV3Schema.type`, 'must not be empty at the root'));
-    else if (schema.type !== 'object') errs.push(field.invalid(`${at}.schema.openAPIV3Schema.type`, schema.type, 'must be object at the root'));
+    if (!v?.schema?.openAPIV3Schema) errs.push(field.required(`${at}.schema.openAPIV3Schema`, 'schemas are required'));
   });
+  errs.push(...validateCustomResourceDefinitionSchemas({ versions: versions.filter((v) => v && typeof v === 'object') }));
   if (!unique) errs.push(field.invalid('spec.versions', versions, 'must contain unique version names'));
   if (versions.length && versions.filter((v) => v?.storage === true).length !== 1) {
     errs.push(field.invalid('spec.versions', versions, 'must have exactly one version marked as storage version'));
