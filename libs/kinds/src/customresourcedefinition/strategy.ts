@@ -1,6 +1,6 @@
-// apiextensions.k8s.io/v1 CustomResourceDefinition: storage and validation of the definition only;
-// kapi does not serve the custom resources it defines, so no controller sets the NamesAccepted and
-// Established conditions. The name is `<plural>.<group>`; exactly one version is the storage version,
+// apiextensions.k8s.io/v1 CustomResourceDefinition: storage and validation of the definition (the
+// registry's CRD controller sets its NamesAccepted and Established conditions, and the resources it
+// defines are served once it is established: ../customresource). The name is `<plural>.<group>`; exactly one version is the storage version,
 // which status.storedVersions records from the first create; every version needs a schema in v1, and
 // the schemas are checked as kube checks them (structural, defaults, CEL rules and their costs:
 // @kapi/structural-schema), reported at spec.validation when all versions share one schema, as kube
@@ -111,6 +111,9 @@ function validate(obj: KubeObject): FieldError[] {
   return errs;
 }
 
+/** The finalizer kube adds to a CRD being deleted, until its custom resources are gone. */
+export const CUSTOM_RESOURCE_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+
 const storageVersion = (obj: KubeObject) => spec(obj).versions?.find((v) => v?.storage)?.name;
 
 export const customResourceDefinitionStrategy = defineStrategy(
@@ -142,6 +145,13 @@ export const customResourceDefinitionStrategy = defineStrategy(
       const stored = storageVersion(obj);
       const status = (obj.status ?? old.status ?? {}) as { storedVersions?: string[] };
       if (stored && !(status.storedVersions ?? []).includes(stored)) obj.status = { ...status, storedVersions: [...(status.storedVersions ?? []), stored] };
+    },
+    // kube's CRD storage: the first delete marks the CRD and adds the cleanup finalizer, which the
+    // registry's CRD controller removes once every custom resource of it is gone.
+    finalizesOnDelete: (obj) => !obj.metadata?.deletionTimestamp,
+    prepareForDelete(obj) {
+      const finalizers = obj.metadata?.finalizers ?? [];
+      if (!finalizers.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) obj.metadata = { ...obj.metadata, finalizers: [...finalizers, CUSTOM_RESOURCE_CLEANUP_FINALIZER] };
     },
     validate,
     validateUpdate(obj, old) {
