@@ -17,7 +17,7 @@ import { Backends } from './backends.js';
 import { GracefulShutdown, type Admission } from './graceful-shutdown.js';
 import { HealthEndpoints } from './health.js';
 import { issuerDocuments } from './issuer-discovery.js';
-import { REQUEST_TIMEOUT_MS, RequestHandler } from './request-handler.js';
+import { FrontDoor, REQUEST_TIMEOUT_MS } from './front-door-chain.js';
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
@@ -71,15 +71,15 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const { pkiDir, listen } = this.config;
-    const handler = new RequestHandler(
-      this.backends,
-      new KindCatalogue(servedStrategies(this.config.runtimeConfig)),
-      this.health,
-      this.logger,
-      `${this.config.advertiseAddress || listen.host}:${listen.port}`,
-      new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
-      issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
-    );
+    const handler = new FrontDoor({
+      backends: this.backends,
+      catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig)),
+      health: this.health,
+      logger: this.logger,
+      serverAddress: `${this.config.advertiseAddress || listen.host}:${listen.port}`,
+      inFlight: new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
+      issuer: issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
+    });
     this.server = createServer(
       {
         cert: readPki(pkiDir, 'apiserver.crt'),
@@ -130,7 +130,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
 }
 
 /** Answers a request that arrives too late in a shutdown as kube-apiserver does; either answer is one a client retries. */
-function refuse(handler: RequestHandler, res: ServerResponse, admission: Extract<Admission, { serve: false }>): void {
+function refuse(handler: FrontDoor, res: ServerResponse, admission: Extract<Admission, { serve: false }>): void {
   res.setHeader('Connection', 'close');
   res.setHeader('Retry-After', String(admission.retryAfterSeconds));
   // kube's Status here carries no details, only the header.
