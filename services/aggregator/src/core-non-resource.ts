@@ -1,7 +1,7 @@
 // The core API's non-resource paths (kube's NonGoRestfulMux and discovery): the health checks,
 // /version, /metrics, the service-account issuer's documents, OpenAPI v2 and v3, and discovery of
-// the built-in groups, legacy and aggregated. A path it does not know is delegated, so the servers
-// after it (custom resources) can serve their own groups' discovery.
+// every group the catalogue serves, legacy and aggregated: the built-in ones and the custom resources'
+// (kube's aggregator, too, answers one discovery for all of them). A path it does not know is delegated.
 import { StatusError } from '@kapi/api-machinery';
 import {
   AGGREGATED_DISCOVERY_CONTENT_TYPE,
@@ -17,7 +17,7 @@ import {
   sendJson,
   wantsAggregatedDiscovery,
 } from '@kapi/apiserver';
-import type { KindCatalogue } from '@kapi/kinds';
+import { KindCatalogue } from '@kapi/kinds';
 import { builtinSchemas } from '@kapi/schema';
 import { metrics, PROMETHEUS_CONTENT_TYPE } from '@kapi/telemetry';
 import type { FrontDoorHandler, FrontDoorRequest } from './front-door-chain.js';
@@ -47,17 +47,31 @@ export interface NonResourceSources {
 
 export class CoreNonResourceHandler implements FrontDoorHandler {
   readonly name = 'core API: non-resource paths';
-  /** The OpenAPI v2 and v3 documents, built once: the catalogues are fixed. */
+  /** The OpenAPI v2 and v3 documents of the built-in kinds, built once (custom resources have none yet). */
   private readonly openApi: OpenApiEndpoints;
-  /** Aggregated discovery for /api and /apis, identical on every replica since it derives from the catalogue alone. */
-  private readonly aggregatedDiscovery = new Map<string, { body: string; etag: string }>();
+  /**
+   * Aggregated discovery for /api and /apis, identical on every replica since it derives from the
+   * catalogue alone; rebuilt when the kinds served change (custom resources), and its ETag with it.
+   */
+  private aggregatedDiscovery = new Map<string, { body: string; etag: string }>();
+  private discoveryGeneration = -1;
 
   constructor(private readonly sources: NonResourceSources) {
-    this.openApi = new OpenApiEndpoints(sources.catalogue, builtinSchemas(), VERSION_INFO.gitVersion);
-    for (const [path, legacy] of [['/api', true], ['/apis', false]] as const) {
-      const doc = aggregatedDiscovery(sources.catalogue, legacy);
-      this.aggregatedDiscovery.set(path, { body: JSON.stringify(doc), etag: documentHash(doc) });
+    this.openApi = new OpenApiEndpoints(new KindCatalogue(sources.catalogue.strategies), builtinSchemas(), VERSION_INFO.gitVersion);
+  }
+
+  private discoveryDocument(path: string): { body: string; etag: string } {
+    const { catalogue } = this.sources;
+    if (this.discoveryGeneration !== catalogue.generation) {
+      const documents = new Map<string, { body: string; etag: string }>();
+      for (const [at, legacy] of [['/api', true], ['/apis', false]] as const) {
+        const doc = aggregatedDiscovery(catalogue, legacy);
+        documents.set(at, { body: JSON.stringify(doc), etag: documentHash(doc) });
+      }
+      this.aggregatedDiscovery = documents;
+      this.discoveryGeneration = catalogue.generation;
     }
+    return this.aggregatedDiscovery.get(path)!;
   }
 
   async handle({ req, res, url, info }: FrontDoorRequest, next: () => Promise<void>): Promise<void> {
@@ -82,7 +96,7 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
     const openApi = this.openApi.answer(path, req.headers.accept, req.headers['if-none-match']);
     if (openApi) return void res.writeHead(openApi.code, { ...openApi.headers, 'Content-Length': openApi.body.length }).end(openApi.body);
     if ((path === '/api' || path === '/apis') && wantsAggregatedDiscovery(req.headers.accept)) {
-      const doc = this.aggregatedDiscovery.get(path)!;
+      const doc = this.discoveryDocument(path);
       res.setHeader('ETag', `"${doc.etag}"`);
       res.setHeader('Vary', 'Accept');
       if (req.headers['if-none-match'] === `"${doc.etag}"`) return void res.writeHead(304).end();

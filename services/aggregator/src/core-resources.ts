@@ -22,13 +22,14 @@ import {
   send,
   sendJson,
   sendStatus,
+  validateDecodedFields,
   validateObjectFields,
   validatePatchFields,
   writeDeadline,
   type RequestInfo,
 } from '@kapi/apiserver';
 import { unary } from '@kapi/grpc';
-import { deprecationWarning, isSelfSubjectReview, isTokenReview, scaleColumns, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
+import { checkPatchType, deprecationWarning, isCustomResourceStrategy, isSelfSubjectReview, isTokenReview, scaleColumns, selfSubjectReview, type KindCatalogue, type KindStrategy } from '@kapi/kinds';
 import type { commonV1, registryV1, watchcacheV1 } from '@kapi/proto';
 import { builtinSchemas } from '@kapi/schema';
 import type { Logger } from '@kapi/telemetry';
@@ -65,7 +66,11 @@ async function readObject(req: IncomingMessage, strategy: KindStrategy | undefin
  */
 function checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOptions' | 'UpdateOptions', strategy: KindStrategy, subresource: string, body: Buffer, sent?: Buffer): Buffer {
   if (subresource && subresource !== 'status') return body;
-  const checked = validateObjectFields(builtinSchemas(), gvkOf(strategy), body, parseFieldValidation(q.get('fieldValidation'), options), sent);
+  const directive = parseFieldValidation(q.get('fieldValidation'), options);
+  // A custom resource is decoded by its own schema (kube's unstructured schema coercer).
+  const checked = isCustomResourceStrategy(strategy)
+    ? validateDecodedFields(strategy.schema, gvkOf(strategy), body, directive)
+    : validateObjectFields(builtinSchemas(), gvkOf(strategy), body, directive, sent);
   addWarnings(res, checked.warnings);
   return checked.body;
 }
@@ -75,7 +80,12 @@ function checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOp
  * group/version/resource (the request is then another server's); a path the kind does not have is a 404.
  */
 export function builtinKind(catalogue: KindCatalogue, info: RequestInfo): KindStrategy | undefined {
-  const strategy = catalogue.lookup(info.apiGroup, info.resource);
+  if (!catalogue.isBuiltin(info.apiGroup, info.resource)) return undefined;
+  return servedKind(catalogue.lookup(info.apiGroup, info.resource), info);
+}
+
+/** The kind if it serves the request's version; a path the kind does not have is a 404. */
+export function servedKind(strategy: KindStrategy | undefined, info: RequestInfo): KindStrategy | undefined {
   if (!strategy || strategy.info.version !== info.apiVersion) return undefined;
   if (info.subresource && !strategy.info.subresources.includes(info.subresource)) throw routeNotFound();
   // A cluster-scoped kind has no namespaced path (namespaces themselves excepted).
@@ -118,7 +128,8 @@ export class CoreResourcesHandler implements FrontDoorHandler {
     return this.serveKind(request, strategy, user);
   }
 
-  private async serveKind({ req, res, url, info, deadline }: FrontDoorRequest, strategy: KindStrategy, user: commonV1.UserInfo): Promise<void> {
+  /** The verbs of one kind, built-in or custom (the custom resources' handler serves its kinds through this too). */
+  async serveKind({ req, res, url, info, deadline }: FrontDoorRequest, strategy: KindStrategy, user: commonV1.UserInfo): Promise<void> {
     const deprecated = deprecationWarning(strategy.info);
     if (deprecated) addWarnings(res, [deprecated]);
     const q = url.searchParams;
@@ -245,6 +256,7 @@ export class CoreResourcesHandler implements FrontDoorHandler {
       }
       case 'patch': {
         const type = patchMediaType(req.headers['content-type']);
+        checkPatchType(strategy, type);
         const options = parsePatchOptions(type, q);
         const patch = decodePatchBody(await readBody(req), type);
         if (!info.subresource || info.subresource === 'status') {

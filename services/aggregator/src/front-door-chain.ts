@@ -26,7 +26,7 @@ import { apiServiceProxy } from './apiservice-proxy.js';
 import type { Backends } from './backends.js';
 import { CoreNonResourceHandler } from './core-non-resource.js';
 import { CoreResourcesHandler } from './core-resources.js';
-import { customResources } from './custom-resources.js';
+import { CustomResourcesHandler, registryDefinitionReader } from './custom-resources.js';
 import { authenticationFilter } from './filter-authentication.js';
 import { authorizationFilter } from './filter-authorization.js';
 import { impersonationCheck, impersonationFilter } from './filter-impersonation.js';
@@ -49,8 +49,6 @@ export interface FrontDoorParts {
   serverAddress: string;
   inFlight: MaxInFlightLimiter;
   issuer?: IssuerDocuments;
-  /** The apiextensions server's place: serves custom resources, delegates the rest (custom-resources.ts). */
-  customResources?: FrontDoorHandler;
 }
 
 /**
@@ -61,6 +59,12 @@ export interface FrontDoorParts {
  */
 export function frontDoorChain(parts: FrontDoorParts): readonly FrontDoorHandler[] {
   const { backends } = parts;
+  const core = new CoreResourcesHandler(backends, parts.catalogue, parts.logger);
+  // The custom resources of the catalogue's CRDs, served with the core API's verbs.
+  const kinds = parts.catalogue.customResources;
+  const customResources: FrontDoorHandler = kinds
+    ? new CustomResourcesHandler({ kinds, readDefinition: registryDefinitionReader(backends.registry), serveKind: (request, strategy, user) => core.serveKind(request, strategy, user) })
+    : { name: 'custom resources (none served)', handle: (_request, next) => next() };
   return [
     defaultHeadersFilter, // WithAuditInit (Audit-Id), WithCacheControl
     // (WithRequestInfo: the request enters the chain with its RequestInfo, apiRequest())
@@ -75,8 +79,8 @@ export function frontDoorChain(parts: FrontDoorParts): readonly FrontDoorHandler
     // kube's delegation: aggregator → core API → apiextensions → NotFoundHandler.
     apiServiceProxy,
     new CoreNonResourceHandler(parts),
-    new CoreResourcesHandler(backends, parts.catalogue, parts.logger),
-    parts.customResources ?? customResources,
+    core,
+    customResources,
     notFoundHandler,
   ];
 }

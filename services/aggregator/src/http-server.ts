@@ -10,7 +10,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { StatusError } from '@kapi/api-machinery';
 import { MaxInFlightLimiter, parseRequestInfo } from '@kapi/apiserver';
 import { loadAuthnConfig, loadShutdownConfig, type ServiceConfig } from '@kapi/config';
-import { KindCatalogue, servedStrategies } from '@kapi/kinds';
+import { CustomResourceKinds, KindCatalogue, servedStrategies } from '@kapi/kinds';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { Backends } from './backends.js';
@@ -18,6 +18,7 @@ import { GracefulShutdown, type Admission } from './graceful-shutdown.js';
 import { HealthEndpoints } from './health.js';
 import { issuerDocuments } from './issuer-discovery.js';
 import { FrontDoor, REQUEST_TIMEOUT_MS } from './front-door-chain.js';
+import { followDefinitions } from './custom-resources.js';
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
@@ -51,6 +52,9 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   private server?: Server;
   readonly health: HealthEndpoints;
   readonly shutdown: GracefulShutdown;
+  /** The custom resources served, kept from the stored CRDs (custom-resources.ts). */
+  private readonly customResources = new CustomResourceKinds();
+  private stopFollowingDefinitions?: () => Promise<void>;
 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
@@ -71,9 +75,10 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const { pkiDir, listen } = this.config;
+    this.stopFollowingDefinitions = followDefinitions(this.backends.watchCache, this.customResources, this.logger).stop;
     const handler = new FrontDoor({
       backends: this.backends,
-      catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig)),
+      catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig), this.customResources),
       health: this.health,
       logger: this.logger,
       serverAddress: `${this.config.advertiseAddress || listen.host}:${listen.port}`,
@@ -124,8 +129,9 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
     await this.shutdown.run();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.server?.closeAllConnections();
+    await this.stopFollowingDefinitions?.();
   }
 }
 

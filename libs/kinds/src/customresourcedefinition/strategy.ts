@@ -8,16 +8,10 @@
 import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { validateCustomResourceDefinitionSchemas, type JSONSchemaProps } from '@kapi/structural-schema';
 import { defineStrategy } from '../strategy.js';
+import type { CrdNames } from '../customresource/strategy.js';
 import { specOf } from '../table-columns.js';
 
-interface Names {
-  plural?: string;
-  singular?: string;
-  shortNames?: string[];
-  kind?: string;
-  listKind?: string;
-  categories?: string[];
-}
+type Names = CrdNames;
 
 interface Version {
   name?: string;
