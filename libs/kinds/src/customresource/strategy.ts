@@ -9,7 +9,7 @@
 import { deepEqual, validateSubdomainName, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { CUSTOM_RESOURCE_PATCH_TYPES, CustomResourceSchema, CustomResourceStructure, type JSONSchemaProps } from '@kapi/structural-schema';
 import type { ScaleSubresource } from '../scale.js';
-import { defineStrategy, objectMetaFields, STANDARD_VERBS, type KindStrategy, type StorageConversion } from '../strategy.js';
+import { defineStrategy, objectMetaFields, type KindStrategy, type StorageConversion } from '../strategy.js';
 import { printerColumns, type PrinterColumn } from './printer-columns.js';
 import { evaluateJsonPath, parseJsonPath } from './json-path.js';
 
@@ -71,6 +71,9 @@ export function servedVersion(crd: CustomResourceDefinition): CrdVersion | undef
   const served = (crd.spec?.versions ?? []).filter((v) => v.served);
   return served.find((v) => v.storage) ?? served[0];
 }
+
+/** The verbs of a custom resource, in the order kube's discovery lists them. */
+const CUSTOM_RESOURCE_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 
 /** `.spec.replicas` → ['spec', 'replicas']. */
 const fieldsOf = (jsonPath: string) => jsonPath.replace(/^\./, '').split('.');
@@ -161,7 +164,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition): CustomRes
       namespaced,
       shortNames: names.shortNames ?? [],
       categories: names.categories ?? [],
-      verbs: STANDARD_VERBS,
+      verbs: CUSTOM_RESOURCE_VERBS,
       subresources: [...(hasStatus ? ['status'] : []), ...(scale ? ['scale'] : [])],
       tracksGeneration: true,
       ...(version.deprecated

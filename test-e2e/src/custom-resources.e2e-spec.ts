@@ -1,0 +1,203 @@
+// Custom resources through the real kubectl: a CRD with a structural schema (defaults, an enum, a
+// CEL rule, printer columns, status and scale subresources) is established, its resources are
+// created, listed with their columns, applied server-side, scaled, watched and deleted, validated
+// with kube-apiserver's messages (asked of kube-apiserver v1.34.2), discovered the same on both front
+// doors, and deleting the CRD removes its objects first.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
+
+const CRD = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.demo.kapi.io}
+spec:
+  group: demo.kapi.io
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd], categories: [all]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.selector}
+    additionalPrinterColumns:
+    - {name: Mode, type: string, jsonPath: .spec.mode}
+    - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: "self.replicas <= self.maxReplicas"
+              message: "replicas must not exceed maxReplicas"
+            properties:
+              mode: {type: string, enum: [fast, slow], default: fast}
+              replicas: {type: integer, default: 1}
+              maxReplicas: {type: integer, default: 10}
+          status:
+            type: object
+            properties:
+              replicas: {type: integer}
+              selector: {type: string}
+`;
+
+const widget = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'demo.kapi.io/v1', kind: 'Widget', metadata: { name, namespace: 'default' }, spec });
+
+describe('custom resources', () => {
+  let stack: TestStack;
+  const frontDoors = () => stack.handle.topology.services.filter((s) => s.service === 'aggregator').map((s) => `https://${s.listen.host}:${s.listen.port}`);
+
+  before(async () => {
+    stack = await startTestStack({ aggregatorReplicas: 2 });
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('establishes a CRD with kube conditions, and serves it on every front door', async () => {
+    const applied = await stack.kubectl(['apply', '-f', '-'], { input: CRD });
+    assert.equal(applied.stdout, 'customresourcedefinition.apiextensions.k8s.io/widgets.demo.kapi.io created\n', applied.stderr);
+    const waited = await stack.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/widgets.demo.kapi.io']);
+    assert.equal(waited.stdout, 'customresourcedefinition.apiextensions.k8s.io/widgets.demo.kapi.io condition met\n', waited.stderr);
+    const status = JSON.parse((await stack.kubectl(['get', 'crd', 'widgets.demo.kapi.io', '-o', 'jsonpath={.status}'])).stdout);
+    assert.deepEqual(
+      status.conditions.map((c: Record<string, string>) => [c.type, c.status, c.reason, c.message]),
+      [
+        ['NamesAccepted', 'True', 'NoConflicts', 'no conflicts found'],
+        ['Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted'],
+      ],
+    );
+    assert.deepEqual(status.acceptedNames, { plural: 'widgets', singular: 'widget', shortNames: ['wd'], kind: 'Widget', listKind: 'WidgetList', categories: ['all'] });
+    // Each front door, asked directly, lists the group and resource, with the same aggregated document.
+    const etags = new Set<string>();
+    for (const server of frontDoors()) {
+      await eventually(async () => {
+        const list = await apiRequest(stack, 'GET', '/apis/demo.kapi.io/v1', undefined, {}, server);
+        assert.equal(list.code, 200, list.body);
+        const widgets = JSON.parse(list.body).resources.find((r: { name: string }) => r.name === 'widgets');
+        assert.deepEqual(widgets, {
+          name: 'widgets',
+          singularName: 'widget',
+          namespaced: true,
+          kind: 'Widget',
+          verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
+          shortNames: ['wd'],
+          categories: ['all'],
+        });
+      });
+      const aggregated = await apiRequest(stack, 'GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' }, server);
+      assert.match(aggregated.body, /"demo\.kapi\.io"/);
+      etags.add(String(aggregated.headers.etag));
+    }
+    assert.equal(etags.size, 1, 'both front doors serve the same aggregated discovery');
+  });
+
+  it('refuses a second CRD whose names are taken, with kube conditions', async () => {
+    const clash = await stack.kubectl(['create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'gadgets.demo.kapi.io' },
+        spec: {
+          group: 'demo.kapi.io',
+          scope: 'Namespaced',
+          names: { plural: 'gadgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList', shortNames: ['wd', 'gd'] },
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+        },
+      }),
+    });
+    assert.equal(clash.code, 0, clash.stderr);
+    await eventually(async () => {
+      const status = JSON.parse((await stack.kubectl(['get', 'crd', 'gadgets.demo.kapi.io', '-o', 'jsonpath={.status}'])).stdout);
+      // As kube-apiserver: the last conflict found is the one reported.
+      assert.deepEqual(
+        status.conditions?.map((c: Record<string, string>) => [c.type, c.status, c.reason, c.message]),
+        [
+          ['NamesAccepted', 'False', 'ListKindConflict', '"WidgetList" is already in use'],
+          ['Established', 'False', 'NotAccepted', 'not all names are accepted'],
+        ],
+      );
+      assert.deepEqual(status.acceptedNames, { plural: 'gadgets', kind: '' });
+    });
+    const gone = await stack.kubectl(['get', '--raw', '/apis/demo.kapi.io/v1/namespaces/default/gadgets']);
+    assert.match(gone.stderr, /NotFound/);
+    await stack.kubectl(['delete', 'crd', 'gadgets.demo.kapi.io']);
+  });
+
+  it('creates, defaults, prints columns, applies server-side and scales', async () => {
+    const created = await stack.kubectl(['create', '-f', '-'], { input: widget('w1', { replicas: 2 }) });
+    assert.equal(created.stdout, 'widget.demo.kapi.io/w1 created\n', created.stderr);
+    const stored = JSON.parse((await stack.kubectl(['get', 'wd', 'w1', '-o', 'json'])).stdout);
+    assert.deepEqual(stored.spec, { maxReplicas: 10, mode: 'fast', replicas: 2 });
+    assert.equal(stored.metadata.generation, 1);
+
+    const applied = await stack.kubectl(['apply', '--server-side', '-f', '-'], { input: widget('w2', { mode: 'slow' }) });
+    assert.equal(applied.stdout, 'widget.demo.kapi.io/w2 serverside-applied\n', applied.stderr);
+    const w2 = JSON.parse((await stack.kubectl(['get', 'widget', 'w2', '-o', 'json', '--show-managed-fields'])).stdout);
+    assert.deepEqual(w2.spec, { maxReplicas: 10, mode: 'slow', replicas: 1 });
+    assert.ok(w2.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'kubectl' && m.operation === 'Apply'));
+
+    const scaled = await stack.kubectl(['scale', 'widget', 'w1', '--replicas=3']);
+    assert.equal(scaled.stdout, 'widget.demo.kapi.io/w1 scaled\n', scaled.stderr);
+    assert.equal((await stack.kubectl(['get', 'widget', 'w1', '-o', 'jsonpath={.spec.replicas} {.metadata.generation}'])).stdout, '3 2');
+    const scale = JSON.parse((await stack.kubectl(['get', 'widget', 'w1', '--subresource=scale', '-o', 'json'])).stdout);
+    assert.deepEqual([scale.kind, scale.spec, scale.status], ['Scale', { replicas: 3 }, { replicas: 0 }]);
+
+    const table = await stack.kubectl(['get', 'widgets']);
+    assert.match(table.stdout, /^NAME\s+MODE\s+REPLICAS\s+AGE\nw1\s+fast\s+3\s+\d+s\nw2\s+slow\s+1\s+\d+s\n$/, table.stderr);
+    const all = await stack.kubectl(['get', 'all', '-n', 'default']);
+    assert.match(all.stdout, /widget\.demo\.kapi\.io\/w1\s+fast\s+3/, all.stderr);
+  });
+
+  it('validates with kube-apiserver messages', async () => {
+    const unknown = await stack.kubectl(['create', '-f', '-'], { input: widget('extra', { replicas: 2, extra: 'dropped' }) });
+    assert.equal(unknown.stderr, 'Error from server (BadRequest): error when creating "STDIN": Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.extra"\n');
+    const enumFailure = await stack.kubectl(['create', '-f', '-'], { input: widget('bad', { mode: 'medium', replicas: 20 }) });
+    assert.equal(
+      enumFailure.stderr,
+      'The Widget "bad" is invalid: \n* spec.mode: Unsupported value: "medium": supported values: "fast", "slow"\n* <nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation\n',
+    );
+    const rule = await stack.kubectl(['create', '-f', '-'], { input: widget('bad2', { replicas: 20 }) });
+    assert.equal(rule.stderr, 'The Widget "bad2" is invalid: spec: Invalid value: "object": replicas must not exceed maxReplicas\n');
+    const strategic = await stack.kubectl(['patch', 'widget', 'w1', '--type=strategic', '-p', '{"spec":{"replicas":1}}']);
+    assert.equal(
+      strategic.stderr,
+      'error: application/strategic-merge-patch+json is not supported by demo.kapi.io/v1, Kind=Widget: the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml\n',
+    );
+  });
+
+  it('watches custom resources through the watch cache', async () => {
+    const watch = stack.kubectlStream(['get', 'widgets', '--watch-only', '-o', 'name']);
+    try {
+      // The watch is open once it has read the list; a create after that is seen.
+      await new Promise((r) => setTimeout(r, 1500));
+      await stack.kubectl(['create', '-f', '-'], { input: widget('w3', {}) });
+      await watch.waitFor(/widget\.demo\.kapi\.io\/w3/, 30_000);
+    } finally {
+      watch.child.kill();
+    }
+  });
+
+  it('deletes the objects of a deleted CRD before the CRD goes', async () => {
+    const deleted = await stack.kubectl(['delete', 'crd', 'widgets.demo.kapi.io', '--timeout=60s']);
+    assert.equal(deleted.stdout, 'customresourcedefinition.apiextensions.k8s.io "widgets.demo.kapi.io" deleted\n', deleted.stderr);
+    await eventually(async () => {
+      const crd = await stack.kubectl(['get', 'crd', 'widgets.demo.kapi.io']);
+      assert.match(crd.stderr, /NotFound/);
+    });
+    // Nothing of the widgets is left in storage: a CRD created again finds none.
+    await stack.kubectl(['apply', '-f', '-'], { input: CRD });
+    await stack.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/widgets.demo.kapi.io']);
+    await eventually(async () => {
+      const list = await stack.kubectl(['get', 'widgets', '-A', '-o', 'name']);
+      assert.equal(list.code, 0, list.stderr);
+      assert.equal(list.stdout, '');
+    });
+  });
+});
