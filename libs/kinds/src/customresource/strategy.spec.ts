@@ -1,0 +1,112 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '@kapi/api-machinery';
+import { applyScale, scaleOf } from '../scale.js';
+import { checkPatchType } from '../strategy.js';
+import { customResourceStrategy, isEstablished, servedVersion } from './strategy.js';
+import { widgetsCrd } from './testdata.js';
+
+const strategy = customResourceStrategy(widgetsCrd())!;
+const widget = (spec: Record<string, unknown>, extra: Partial<KubeObject> = {}): KubeObject => ({
+  apiVersion: 'demo.kapi.io/v1',
+  kind: 'Widget',
+  metadata: { name: 'w1', namespace: 'default' },
+  spec,
+  ...extra,
+});
+
+describe('customResourceStrategy', () => {
+  it('serves the names the CRD accepted, with its subresources, in the verbs order kube lists', () => {
+    assert.deepEqual(
+      { ...strategy.info },
+      {
+        group: 'demo.kapi.io',
+        version: 'v1',
+        resource: 'widgets',
+        kind: 'Widget',
+        listKind: 'WidgetList',
+        singularName: 'widget',
+        namespaced: true,
+        shortNames: ['wd'],
+        categories: ['all'],
+        verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
+        subresources: ['status', 'scale'],
+        tracksGeneration: true,
+      },
+    );
+    assert.equal(customResourceStrategy(widgetsCrd({ scope: 'Cluster' }))!.info.namespaced, false);
+  });
+
+  it('prunes unknown fields and applies the defaults on a write, and again on a read from storage', () => {
+    const obj = widget({ replicas: 2, extra: true });
+    strategy.defaults!(obj);
+    assert.deepEqual(obj.spec, { replicas: 2, mode: 'fast', maxReplicas: 10 });
+    const stored = widget({ replicas: 3 });
+    const read = strategy.storageConversion!.fromStorage(stored);
+    assert.deepEqual(read.spec, { replicas: 3, mode: 'fast', maxReplicas: 10 });
+    assert.deepEqual(stored.spec, { replicas: 3 }, 'the stored object, shared by watchers, is left as it is');
+    assert.equal(strategy.storageConversion!.fromStorage(stored), read, 'read once per stored object');
+  });
+
+  it('validates with kube-apiserver messages, its CEL rules included', () => {
+    const obj = widget({ replicas: 20, mode: 'fast', maxReplicas: 10 });
+    const errors = strategy.validate(obj);
+    assert.equal(strategy.validatesObjectMeta, true);
+    assert.equal(strategy.invalid!(obj, errors).message, 'Widget.demo.kapi.io "w1" is invalid: spec: Invalid value: "object": replicas must not exceed maxReplicas');
+    const wrong = widget({ replicas: 1, mode: 'medium', maxReplicas: 10 });
+    assert.equal(
+      strategy.invalid!(wrong, strategy.validate(wrong)).message,
+      'Widget.demo.kapi.io "w1" is invalid: [spec.mode: Unsupported value: "medium": supported values: "fast", "slow", <nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]',
+    );
+  });
+
+  it('leaves the status to its subresource, and counts generations of everything else', () => {
+    const created = widget({ replicas: 1 }, { status: { replicas: 5 } });
+    strategy.prepareForCreate(created);
+    assert.equal(created.status, undefined);
+    const old = widget({ replicas: 1 }, { status: { replicas: 1 } });
+    const updated = widget({ replicas: 1 }, { status: { replicas: 9 } });
+    strategy.prepareForUpdate(updated, old);
+    assert.deepEqual(updated.status, { replicas: 1 });
+    const viaStatus = strategy.subresourceUpdates!.status.prepareForUpdate(widget({ replicas: 7 }, { status: { replicas: 9 } }), old);
+    assert.deepEqual([viaStatus.spec, viaStatus.status], [{ replicas: 1 }, { replicas: 9 }]);
+  });
+
+  it('scales through the CRD’s replicas and selector paths', () => {
+    const obj = widget({ replicas: 2 }, { status: { replicas: 1, selector: 'app=w' } });
+    const scale = scaleOf(strategy.scale!, obj);
+    assert.deepEqual([scale.spec, scale.status], [{ replicas: 2 }, { replicas: 1, selector: 'app=w' }]);
+    assert.equal((applyScale(obj, { spec: { replicas: 4 } } as KubeObject, strategy.scale) as { spec: { replicas: number } }).spec.replicas, 4);
+  });
+
+  it('prints its columns as kube types them, Name first', () => {
+    const obj = widget({ mode: 'slow', replicas: 3 }, { status: { conditions: [{ type: 'Other', status: 'False' }, { type: 'Ready', status: 'True' }] } });
+    assert.deepEqual(
+      strategy.tableColumns.map((c) => [c.name, c.type, c.cell(obj, 0)]),
+      [
+        ['Name', 'string', 'w1'],
+        ['Mode', 'string', 'slow'],
+        ['Replicas', 'integer', 3],
+        ['Ready', 'string', 'True'],
+      ],
+    );
+    assert.equal(strategy.tableColumns[2].cell(widget({}), 0), null, 'a missing value is an empty cell');
+  });
+
+  it('takes no strategic merge patch: 415 with the types it takes', () => {
+    assert.throws(() => checkPatchType(strategy, 'application/strategic-merge-patch+json'), {
+      message: 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+    });
+    assert.doesNotThrow(() => checkPatchType(strategy, 'application/merge-patch+json'));
+  });
+
+  it('serves the storage version when it is served, and only established CRDs are', () => {
+    const crd = widgetsCrd();
+    crd.spec!.versions = [
+      { name: 'v1beta1', served: true, storage: false },
+      { name: 'v1', served: true, storage: true },
+    ];
+    assert.equal(servedVersion(crd)?.name, 'v1');
+    assert.equal(isEstablished(widgetsCrd({ established: false })), false);
+  });
+});
