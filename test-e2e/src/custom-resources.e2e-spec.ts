@@ -61,6 +61,8 @@ describe('custom resources', () => {
   });
 
   it('establishes a CRD with kube conditions, and serves it on every front door', async () => {
+    const aggregatedAccept = { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' };
+    const etagBefore = (await apiRequest(stack, 'GET', '/apis', undefined, aggregatedAccept)).headers.etag;
     const applied = await stack.kubectl(['apply', '-f', '-'], { input: CRD });
     assert.equal(applied.stdout, 'customresourcedefinition.apiextensions.k8s.io/widgets.demo.kapi.io created\n', applied.stderr);
     const waited = await stack.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/widgets.demo.kapi.io']);
@@ -91,11 +93,17 @@ describe('custom resources', () => {
           categories: ['all'],
         });
       });
-      const aggregated = await apiRequest(stack, 'GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' }, server);
+      const aggregated = await apiRequest(stack, 'GET', '/apis', undefined, aggregatedAccept, server);
       assert.match(aggregated.body, /"demo\.kapi\.io"/);
       etags.add(String(aggregated.headers.etag));
     }
     assert.equal(etags.size, 1, 'both front doors serve the same aggregated discovery');
+    assert.notEqual([...etags][0], String(etagBefore), 'the ETag changes with the groups served');
+    // kube's crd-autoregistration: a Local APIService for the group/version.
+    await eventually(async () => {
+      const apiService = await stack.kubectl(['get', 'apiservice', 'v1.demo.kapi.io']);
+      assert.match(apiService.stdout, /^NAME\s+SERVICE\s+AVAILABLE\s+AGE\nv1\.demo\.kapi\.io\s+Local\s+True\s+\d+s\n$/, apiService.stderr);
+    });
   });
 
   it('refuses a second CRD whose names are taken, with kube conditions', async () => {
@@ -184,12 +192,32 @@ describe('custom resources', () => {
     }
   });
 
-  it('deletes the objects of a deleted CRD before the CRD goes', async () => {
-    const deleted = await stack.kubectl(['delete', 'crd', 'widgets.demo.kapi.io', '--timeout=60s']);
+  it('deletes the objects of a deleted CRD before the CRD goes, refusing new ones meanwhile', async () => {
+    // A widget with a finalizer of its own holds the CRD in Terminating until the finalizer goes.
+    const held = JSON.stringify({ apiVersion: 'demo.kapi.io/v1', kind: 'Widget', metadata: { name: 'held', namespace: 'default', finalizers: ['demo.kapi.io/hold'] }, spec: {} });
+    assert.equal((await stack.kubectl(['create', '-f', '-'], { input: held })).stdout, 'widget.demo.kapi.io/held created\n');
+    const deleted = await stack.kubectl(['delete', 'crd', 'widgets.demo.kapi.io', '--wait=false']);
     assert.equal(deleted.stdout, 'customresourcedefinition.apiextensions.k8s.io "widgets.demo.kapi.io" deleted\n', deleted.stderr);
+    await eventually(async () => {
+      const crd = JSON.parse((await stack.kubectl(['get', 'crd', 'widgets.demo.kapi.io', '-o', 'json'])).stdout);
+      assert.deepEqual(crd.metadata.finalizers, ['customresourcecleanup.apiextensions.k8s.io']);
+      const terminating = crd.status.conditions.find((c: { type: string }) => c.type === 'Terminating');
+      assert.deepEqual([terminating?.status, terminating?.reason, terminating?.message], ['True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress']);
+      // Only the held widget is left.
+      assert.equal((await stack.kubectl(['get', 'widgets', '-A', '-o', 'name'])).stdout, 'widget.demo.kapi.io/held\n');
+    });
+    // kube answers 403 before it looks at the object.
+    await eventually(async () => {
+      const late = await stack.kubectl(['create', '-f', '-'], { input: widget('late', { mode: 'medium' }) });
+      assert.equal(late.stderr, 'Error from server (Forbidden): error when creating "STDIN": widgets.demo.kapi.io "late" is forbidden: create not allowed while custom resource definition is terminating\n');
+    });
+    const released = await stack.kubectl(['patch', 'widget', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    assert.equal(released.code, 0, released.stderr);
     await eventually(async () => {
       const crd = await stack.kubectl(['get', 'crd', 'widgets.demo.kapi.io']);
       assert.match(crd.stderr, /NotFound/);
+      const apiService = await stack.kubectl(['get', 'apiservice', 'v1.demo.kapi.io']);
+      assert.match(apiService.stderr, /NotFound/);
     });
     // Nothing of the widgets is left in storage: a CRD created again finds none.
     await stack.kubectl(['apply', '-f', '-'], { input: CRD });

@@ -121,6 +121,8 @@ export interface DeleteOptions {
  * create succeeded, so an allocation is released when the object was not stored.
  */
 export interface StoreHooks {
+  /** A first check of a create, on the object as sent (no generated name yet): throws a StatusError to refuse it. */
+  refuseCreate?(obj: KubeObject): void;
   beginCreate?(obj: KubeObject, ctx: WriteContext): Promise<(succeeded: boolean) => Promise<void>>;
   /** After the object is gone from storage, e.g. to release what it held. */
   afterDelete?(obj: KubeObject): Promise<void>;
@@ -451,6 +453,7 @@ export class GenericStore {
     let obj = structuredClone(input);
     this.checkTypeMeta(obj);
     this.checkNamespace(obj, namespace);
+    this.hooks.refuseCreate?.(obj);
     // What only the server sets is wiped before anyone sees the object (kube's create handler).
     const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...meta } = obj.metadata ?? {};
     obj.metadata = meta;

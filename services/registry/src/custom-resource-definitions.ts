@@ -5,6 +5,8 @@
 // - naming and establishing: each CRD's acceptedNames, NamesAccepted and Established conditions, as
 //   kube words them (@kapi/kinds crdNamesAndConditions); a CRD that changes brings the others of its
 //   group back, so a conflict clears once the CRD holding the name goes;
+// - crd-autoregistration: a Local APIService `<version>.<group>` for each served version of a CRD
+//   (automanaged, groupPriorityMinimum 1000, versionPriority 100), removed once no CRD serves it;
 // - customresourcecleanup: a CRD being deleted has its custom resources deleted (each through its
 //   store, so their own finalizers are honoured), then loses the finalizer and goes.
 // Writes name the resourceVersion they were computed from: a stale one meets a conflict and is
@@ -29,6 +31,7 @@ import { Registry, SYSTEM_USER } from './registry.js';
 
 const LEADERSHIP_CHECK_MS = 1000;
 const RETRY_MS = 1000;
+const AUTOMANAGED = 'kube-aggregator.kubernetes.io/automanaged';
 const WRITER: WriteContext = { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-apiserver' };
 
 @Injectable()
@@ -38,6 +41,8 @@ export class CustomResourceDefinitions implements OnApplicationBootstrap, OnAppl
   private readonly follow: EtcdPrefixFollow;
   private readonly queue = new Set<string>();
   private draining = false;
+  /** The APIServices may not match the CRDs (a sync failed): the next drain syncs them. */
+  private apiServicesStale = false;
   private leading = false;
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -65,7 +70,8 @@ export class CustomResourceDefinitions implements OnApplicationBootstrap, OnAppl
           registry.customResources.remove(name);
         }
         // A CRD's names free or take names of the others of its group.
-        for (const [other, c] of this.crds) if (other === name || c.spec?.group === group) this.enqueue(other);
+        this.enqueue(name);
+        for (const [other, c] of this.crds) if (c.spec?.group === group) this.enqueue(other);
       },
       lost: (err) => this.logger.warn('lost the etcd watch of CustomResourceDefinitions; starting over', { err }),
     });
@@ -97,8 +103,10 @@ export class CustomResourceDefinitions implements OnApplicationBootstrap, OnAppl
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
+    let worked = this.apiServicesStale;
     try {
       while (this.queue.size && !this.stopped) {
+        worked = true;
         const [name] = this.queue;
         this.queue.delete(name);
         if (!this.publisher.leading) continue;
@@ -113,8 +121,45 @@ export class CustomResourceDefinitions implements OnApplicationBootstrap, OnAppl
           setTimeout(() => this.enqueue(name), RETRY_MS).unref();
         }
       }
+      if (worked && this.publisher.leading) {
+        this.apiServicesStale = false;
+        await this.syncApiServices();
+      }
+    } catch (err) {
+      this.apiServicesStale = true;
+      this.logger.warn('cannot keep the APIServices of CustomResourceDefinitions; retrying', { err });
+      setTimeout(() => void this.drain(), RETRY_MS).unref();
     } finally {
       this.draining = false;
+    }
+  }
+
+  /** kube's crd-autoregistration: a Local APIService per group/version some CRD serves, and none for the others. */
+  private async syncApiServices(): Promise<void> {
+    const store = this.registry.store('apiregistration.k8s.io', 'apiservices');
+    const wanted = new Map<string, { group: string; version: string }>();
+    for (const crd of this.crds.values()) {
+      for (const v of crd.spec?.versions ?? []) if (v.served && v.name && crd.spec?.group) wanted.set(`${v.name}.${crd.spec.group}`, { group: crd.spec.group, version: v.name });
+    }
+    const { items } = await store.list({ labelSelector: `${AUTOMANAGED}=true` });
+    const existing = new Set(items.map((i) => i.metadata?.name ?? ''));
+    for (const [name, { group, version }] of wanted) {
+      if (existing.has(name)) continue;
+      const apiService: KubeObject = {
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name, labels: { [AUTOMANAGED]: 'true' } },
+        spec: { group, version, groupPriorityMinimum: 1000, versionPriority: 100 },
+      };
+      await store.create(undefined, apiService, WRITER).catch((err) => {
+        if (!(isStatusError(err) && err.httpCode === 409)) throw err;
+      });
+    }
+    for (const name of existing) {
+      if (wanted.has(name)) continue;
+      await store.delete(undefined, name, {}, WRITER).catch((err) => {
+        if (!(isStatusError(err) && err.httpCode === 404)) throw err;
+      });
     }
   }
 

@@ -1,6 +1,6 @@
 // The stores of every kind, wired to one storage backend and the admission service.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { StatusError, type KubeObject } from '@kapi/api-machinery';
+import { forbidden, StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { decodeStored, GenericStore, kindStructure, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
 import { createClient, unary, type ServiceCredentials } from '@kapi/grpc';
@@ -50,6 +50,20 @@ export function grpcAdmissionHook(client: admissionV1.AdmissionClient): Admissio
     },
     async validate(r) {
       check(r, await unary('admission', 'Validate', client.validate.bind(client), attributes(r), { deadline: r.deadline }));
+    },
+  };
+}
+
+/**
+ * A custom resource's store: while its CRD is being deleted it takes no new objects, whatever they
+ * are (kube answers 403 before validating them).
+ */
+function customResourceHooks(strategy: CustomResourceStrategy): StoreHooks {
+  return {
+    refuseCreate: (obj) => {
+      if (strategy.terminating) {
+        throw forbidden(strategy.info, obj.metadata?.name ?? '', 'create not allowed while custom resource definition is terminating');
+      }
     },
   };
 }
@@ -131,7 +145,7 @@ export class Registry implements OnApplicationShutdown {
   storeFor(strategy: CustomResourceStrategy): GenericStore {
     let store = this.customStores.get(strategy);
     if (!store) {
-      store = new GenericStore(strategy, this.backend, this.admission, {}, kindStructure(strategy.structure));
+      store = new GenericStore(strategy, this.backend, this.admission, customResourceHooks(strategy), kindStructure(strategy.structure));
       this.customStores.set(strategy, store);
     }
     return store;

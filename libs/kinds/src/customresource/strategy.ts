@@ -121,6 +121,8 @@ export interface CustomResourceStrategy extends KindStrategy {
   readonly structure: CustomResourceStructure;
   /** The CRD's name and the resourceVersion the strategy was built from. */
   readonly definition: { name: string; resourceVersion: string };
+  /** Whether the CRD is being deleted (its Terminating condition is True): its resources take no new objects. */
+  readonly terminating: boolean;
 }
 
 export function isCustomResourceStrategy(strategy: KindStrategy | undefined): strategy is CustomResourceStrategy {
@@ -227,6 +229,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition): CustomRes
     schema,
     structure: new CustomResourceStructure(schema.structural),
     definition: { name: crd.metadata?.name ?? '', resourceVersion: crd.metadata?.resourceVersion ?? '' },
+    terminating: crdCondition(crd, 'Terminating')?.status === 'True',
     validatesObjectMeta: true,
     patchTypes: CUSTOM_RESOURCE_PATCH_TYPES,
     invalid: (obj: KubeObject, errors: FieldError[]) => schema.invalid(asRecord(obj), errors),
