@@ -5,6 +5,7 @@
 // doors, and deleting the CRD removes its objects first.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Etcd3 } from 'etcd3';
 import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
 const CRD = `
@@ -144,6 +145,15 @@ describe('custom resources', () => {
     const stored = JSON.parse((await stack.kubectl(['get', 'wd', 'w1', '-o', 'json'])).stdout);
     assert.deepEqual(stored.spec, { maxReplicas: 10, mode: 'fast', replicas: 2 });
     assert.equal(stored.metadata.generation, 1);
+    // Stored under kube's key for a custom resource, as written (defaults included).
+    const { host, clientPort } = stack.handle.topology.etcd;
+    const etcd = new Etcd3({ hosts: `http://${host}:${clientPort}` });
+    try {
+      const raw = JSON.parse((await etcd.get('/registry/demo.kapi.io/widgets/default/w1').string()) ?? 'null');
+      assert.deepEqual(raw?.spec, { maxReplicas: 10, mode: 'fast', replicas: 2 });
+    } finally {
+      etcd.close();
+    }
 
     const applied = await stack.kubectl(['apply', '--server-side', '-f', '-'], { input: widget('w2', { mode: 'slow' }) });
     assert.equal(applied.stdout, 'widget.demo.kapi.io/w2 serverside-applied\n', applied.stderr);

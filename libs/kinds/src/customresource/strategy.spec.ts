@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '@kapi/api-machinery';
 import { applyScale, scaleOf } from '../scale.js';
 import { checkPatchType } from '../strategy.js';
+import { storageKey } from '../catalogue.js';
 import { customResourceStrategy, isEstablished, servedVersion } from './strategy.js';
 import { widgetsCrd } from './testdata.js';
 
@@ -32,8 +33,10 @@ describe('customResourceStrategy', () => {
         verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
         subresources: ['status', 'scale'],
         tracksGeneration: true,
+        storagePrefix: 'demo.kapi.io/widgets',
       },
     );
+    assert.equal(storageKey(strategy.info, 'default', 'w1'), '/registry/demo.kapi.io/widgets/default/w1');
     assert.equal(customResourceStrategy(widgetsCrd({ scope: 'Cluster' }))!.info.namespaced, false);
   });
 

@@ -169,6 +169,8 @@ export function customResourceStrategy(crd: CustomResourceDefinition): CustomRes
       verbs: CUSTOM_RESOURCE_VERBS,
       subresources: [...(hasStatus ? ['status'] : []), ...(scale ? ['scale'] : [])],
       tracksGeneration: true,
+      // kube's key of a custom resource: /registry/<group>/<plural>/<namespace>/<name>.
+      storagePrefix: `${group}/${names.plural}`,
       ...(version.deprecated
         ? { deprecation: { since: '', warning: version.deprecationWarning || `${group}/${version.name} ${names.kind} is deprecated` } }
         : {}),
