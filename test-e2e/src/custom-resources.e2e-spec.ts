@@ -1,6 +1,6 @@
 // Custom resources through the real kubectl: a CRD with a structural schema (defaults, an enum, a
 // CEL rule, printer columns, status and scale subresources) is established, its resources are
-// created, listed with their columns, applied server-side, scaled, watched and deleted, validated
+// created, listed with their columns and selected by their selectable fields, applied server-side, scaled, watched and deleted, validated
 // with kube-apiserver's messages (asked of kube-apiserver v1.34.2), discovered the same on both front
 // doors, and deleting the CRD removes its objects first.
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +23,8 @@ spec:
     subresources:
       status: {}
       scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.selector}
+    selectableFields:
+    - jsonPath: .spec.mode
     additionalPrinterColumns:
     - {name: Mode, type: string, jsonPath: .spec.mode}
     - {name: Replicas, type: integer, jsonPath: .spec.replicas}
@@ -169,6 +171,10 @@ describe('custom resources', () => {
 
     const table = await stack.kubectl(['get', 'widgets']);
     assert.match(table.stdout, /^NAME\s+MODE\s+REPLICAS\s+AGE\nw1\s+fast\s+3\s+\d+s\nw2\s+slow\s+1\s+\d+s\n$/, table.stderr);
+    const selected = await stack.kubectl(['get', 'widgets', '--field-selector', 'spec.mode=slow', '-o', 'name']);
+    assert.equal(selected.stdout, 'widget.demo.kapi.io/w2\n', selected.stderr);
+    const unsupported = await stack.kubectl(['get', 'widgets', '--field-selector', 'spec.maxReplicas=1']);
+    assert.match(unsupported.stderr, /field label not supported: spec\.maxReplicas\n$/);
     const all = await stack.kubectl(['get', 'all', '-n', 'default']);
     assert.match(all.stdout, /widget\.demo\.kapi\.io\/w1\s+fast\s+3/, all.stderr);
   });

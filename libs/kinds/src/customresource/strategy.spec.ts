@@ -96,6 +96,19 @@ describe('customResourceStrategy', () => {
     assert.equal(strategy.tableColumns[2].cell(widget({}), 0), null, 'a missing value is an empty cell');
   });
 
+  it('selects by metadata and by the version’s selectableFields, as strings', () => {
+    const crd = widgetsCrd();
+    crd.spec!.versions![0].selectableFields = [{ jsonPath: '.spec.mode' }, { jsonPath: '.spec.replicas' }];
+    const selecting = customResourceStrategy(crd)!;
+    assert.deepEqual(selecting.selectableFields(widget({ mode: 'slow', replicas: 2 })), {
+      'metadata.name': 'w1',
+      'metadata.namespace': 'default',
+      'spec.mode': 'slow',
+      'spec.replicas': '2',
+    });
+    assert.deepEqual(Object.keys(strategy.selectableFields({ metadata: {} })), ['metadata.name', 'metadata.namespace']);
+  });
+
   it('takes no strategic merge patch: 415 with the types it takes', () => {
     assert.throws(() => checkPatchType(strategy, 'application/strategic-merge-patch+json'), {
       message: 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',

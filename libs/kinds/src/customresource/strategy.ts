@@ -31,6 +31,7 @@ export interface CrdVersion {
   schema?: { openAPIV3Schema?: JSONSchemaProps };
   subresources?: { status?: object; scale?: { specReplicasPath?: string; statusReplicasPath?: string; labelSelectorPath?: string } };
   additionalPrinterColumns?: PrinterColumn[];
+  selectableFields?: { jsonPath?: string }[];
 }
 
 export interface CrdCondition {
@@ -89,6 +90,25 @@ function scaleOf(version: CrdVersion): ScaleSubresource | undefined {
       const found = selectorPath ? evaluateJsonPath(selectorPath, obj)[0] : undefined;
       return typeof found === 'string' ? found : '';
     },
+  };
+}
+
+/**
+ * The fields a field selector may use: metadata's, and the version's selectableFields (`.spec.mode`
+ * selects as `spec.mode`), their values as strings (a missing one is empty).
+ */
+function selectableFieldsOf(version: CrdVersion, namespaced: boolean): KindStrategy['selectableFields'] {
+  const fields = (version.selectableFields ?? []).flatMap((f) => {
+    const steps = f.jsonPath ? parseJsonPath(f.jsonPath) : undefined;
+    return steps && f.jsonPath ? [{ label: f.jsonPath.replace(/^\./, ''), steps }] : [];
+  });
+  return (obj) => {
+    const out = objectMetaFields(obj, namespaced);
+    for (const { label, steps } of fields) {
+      const value = evaluateJsonPath(steps, obj)[0];
+      out[label] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+    }
+    return out;
   };
 }
 
@@ -204,7 +224,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition): CustomRes
         updateWarnings.set(obj, result.warnings);
         return result.errors;
       },
-      selectableFields: (obj) => objectMetaFields(obj, namespaced),
+      selectableFields: selectableFieldsOf(version, namespaced),
       subresourceUpdates: hasStatus
         ? {
             status: {
