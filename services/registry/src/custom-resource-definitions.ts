@@ -25,7 +25,7 @@ import {
 } from '@kapi/kinds';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
-import { EtcdPrefixFollow } from './etcd-follow.js';
+import { EtcdPrefixFollow, type PrefixFollower } from './etcd-follow.js';
 import { EventPublisher } from './event-publisher.js';
 import { Registry, SYSTEM_USER } from './registry.js';
 
@@ -35,12 +35,13 @@ const AUTOMANAGED = 'kube-aggregator.kubernetes.io/automanaged';
 const WRITER: WriteContext = { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-apiserver' };
 
 @Injectable()
-export class CustomResourceDefinitions implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CustomResourceDefinitions implements OnApplicationBootstrap, OnApplicationShutdown, PrefixFollower {
   /** Every stored CRD, by name, as this replica last read it. */
   private readonly crds = new Map<string, CustomResourceDefinition>();
   private readonly follow: EtcdPrefixFollow;
   private readonly queue = new Set<string>();
-  private draining = false;
+  /** The drain under way, if any. */
+  private running?: Promise<void>;
   /** The APIServices may not match the CRDs (a sync failed): the next drain syncs them. */
   private apiServicesStale = false;
   private leading = false;
@@ -52,29 +53,40 @@ export class CustomResourceDefinitions implements OnApplicationBootstrap, OnAppl
     private readonly publisher: EventPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.follow = new EtcdPrefixFollow(registry.backend, CRD_STORAGE_PREFIX, {
-      listed: (objects) => {
-        this.crds.clear();
-        for (const crd of objects as CustomResourceDefinition[]) this.crds.set(crd.metadata?.name ?? '', crd);
-        registry.customResources.replace([...this.crds.values()]);
-        for (const name of this.crds.keys()) this.enqueue(name);
-      },
-      changed: (name, object) => {
-        const crd = object as CustomResourceDefinition | undefined;
-        const group = (crd ?? this.crds.get(name))?.spec?.group;
-        if (crd) {
-          this.crds.set(name, crd);
-          registry.customResources.update(crd);
-        } else {
-          this.crds.delete(name);
-          registry.customResources.remove(name);
-        }
-        // A CRD's names free or take names of the others of its group.
-        this.enqueue(name);
-        for (const [other, c] of this.crds) if (c.spec?.group === group) this.enqueue(other);
-      },
-      lost: (err) => this.logger.warn('lost the etcd watch of CustomResourceDefinitions; starting over', { err }),
-    });
+    this.follow = new EtcdPrefixFollow(registry.backend, CRD_STORAGE_PREFIX, this);
+  }
+
+  /** Every stored CRD, read afresh. */
+  listed(objects: KubeObject[]): void {
+    this.crds.clear();
+    for (const crd of objects as CustomResourceDefinition[]) this.crds.set(crd.metadata?.name ?? '', crd);
+    this.registry.customResources.replace([...this.crds.values()]);
+    for (const name of this.crds.keys()) this.enqueue(name);
+  }
+
+  /** A CRD written, or removed (`object` undefined). */
+  changed(name: string, object: KubeObject | undefined): void {
+    const crd = object as CustomResourceDefinition | undefined;
+    const group = (crd ?? this.crds.get(name))?.spec?.group;
+    if (crd) {
+      this.crds.set(name, crd);
+      this.registry.customResources.update(crd);
+    } else {
+      this.crds.delete(name);
+      this.registry.customResources.remove(name);
+    }
+    // A CRD's names free or take names of the others of its group.
+    this.enqueue(name);
+    for (const [other, c] of this.crds) if (c.spec?.group === group) this.enqueue(other);
+  }
+
+  lost(err: unknown): void {
+    this.logger.warn('lost the etcd watch of CustomResourceDefinitions; starting over', { err });
+  }
+
+  /** Resolves once nothing is queued and nothing is being reconciled. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   onApplicationBootstrap(): void {
@@ -97,12 +109,19 @@ export class CustomResourceDefinitions implements OnApplicationBootstrap, OnAppl
 
   private enqueue(name: string): void {
     this.queue.add(name);
-    void this.drain();
+    this.startDrain();
+  }
+
+  private startDrain(): void {
+    if (this.running) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      // What was queued while the last write was under way.
+      if (this.queue.size && !this.stopped) this.startDrain();
+    });
   }
 
   private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
     let worked = this.apiServicesStale;
     try {
       while (this.queue.size && !this.stopped) {
@@ -128,9 +147,7 @@ export class CustomResourceDefinitions implements OnApplicationBootstrap, OnAppl
     } catch (err) {
       this.apiServicesStale = true;
       this.logger.warn('cannot keep the APIServices of CustomResourceDefinitions; retrying', { err });
-      setTimeout(() => void this.drain(), RETRY_MS).unref();
-    } finally {
-      this.draining = false;
+      setTimeout(() => this.startDrain(), RETRY_MS).unref();
     }
   }
 
