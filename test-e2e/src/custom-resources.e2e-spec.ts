@@ -1,6 +1,6 @@
 // Custom resources through the real kubectl: a CRD with a structural schema (defaults, an enum, a
 // CEL rule, printer columns, status and scale subresources) is established, its resources are
-// created, listed with their columns and selected by their selectable fields, applied server-side, scaled, watched and deleted, validated
+// created, listed with their columns and selected by their selectable fields, explained, applied server-side, scaled, watched and deleted, validated
 // with kube-apiserver's messages (asked of kube-apiserver v1.34.2), discovered the same on both front
 // doors, and deleting the CRD removes its objects first.
 import { after, before, describe, it } from 'node:test';
@@ -177,6 +177,17 @@ describe('custom resources', () => {
     assert.match(unsupported.stderr, /field label not supported: spec\.maxReplicas\n$/);
     const all = await stack.kubectl(['get', 'all', '-n', 'default']);
     assert.match(all.stdout, /widget\.demo\.kapi\.io\/w1\s+fast\s+3/, all.stderr);
+  });
+
+  it('explains the resource from its OpenAPI v3 document, as kube-apiserver does', async () => {
+    const explained = await stack.kubectl(['explain', 'widgets.spec']);
+    assert.equal(
+      explained.stdout,
+      'GROUP:      demo.kapi.io\nKIND:       Widget\nVERSION:    v1\n\nFIELD: spec <Object>\n\n\nDESCRIPTION:\n    <empty>\nFIELDS:\n  maxReplicas\t<integer>\n    <no description>\n\n  mode\t<string>\n  enum: fast, slow\n    <no description>\n\n  replicas\t<integer>\n    <no description>\n\n\n',
+      explained.stderr,
+    );
+    const root = await stack.kubectl(['explain', 'widgets']);
+    assert.match(root.stdout, /\n  metadata\t<ObjectMeta>\n    Standard object's metadata\./, root.stderr);
   });
 
   it('validates with kube-apiserver messages', async () => {

@@ -17,7 +17,7 @@ import {
   sendJson,
   wantsAggregatedDiscovery,
 } from '@kapi/apiserver';
-import { KindCatalogue } from '@kapi/kinds';
+import type { KindCatalogue } from '@kapi/kinds';
 import { builtinSchemas } from '@kapi/schema';
 import { metrics, PROMETHEUS_CONTENT_TYPE } from '@kapi/telemetry';
 import type { FrontDoorHandler, FrontDoorRequest } from './front-door-chain.js';
@@ -47,7 +47,7 @@ export interface NonResourceSources {
 
 export class CoreNonResourceHandler implements FrontDoorHandler {
   readonly name = 'core API: non-resource paths';
-  /** The OpenAPI v2 and v3 documents of the built-in kinds, built once (custom resources have none yet). */
+  /** The OpenAPI documents: v2 and v3 of the built-in kinds, and v3 of the custom resources. */
   private readonly openApi: OpenApiEndpoints;
   /**
    * Aggregated discovery for /api and /apis, identical on every replica since it derives from the
@@ -57,7 +57,7 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
   private discoveryGeneration = -1;
 
   constructor(private readonly sources: NonResourceSources) {
-    this.openApi = new OpenApiEndpoints(new KindCatalogue(sources.catalogue.strategies), builtinSchemas(), VERSION_INFO.gitVersion);
+    this.openApi = new OpenApiEndpoints(sources.catalogue, builtinSchemas(), VERSION_INFO.gitVersion);
   }
 
   private discoveryDocument(path: string): { body: string; etag: string } {

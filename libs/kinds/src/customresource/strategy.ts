@@ -137,6 +137,10 @@ function readConversion(schema: CustomResourceSchema): StorageConversion {
 /** A custom resource's strategy, with the schema it was built from for what else needs it (apply's structure, the front door's decoding). */
 export interface CustomResourceStrategy extends KindStrategy {
   readonly schema: CustomResourceSchema;
+  /** The version's openAPIV3Schema as the CRD declares it, for the OpenAPI documents. */
+  readonly openApiSchema?: JSONSchemaProps;
+  /** The version's selectableFields, as field paths (`spec.mode`). */
+  readonly selectableFieldPaths: string[];
   /** Server-side apply's view of the schema: list types, map keys, map types. */
   readonly structure: CustomResourceStructure;
   /** The CRD's name and the resourceVersion the strategy was built from. */
@@ -250,6 +254,8 @@ export function customResourceStrategy(crd: CustomResourceDefinition): CustomRes
     ...base,
     schema,
     structure: new CustomResourceStructure(schema.structural),
+    openApiSchema: version.schema?.openAPIV3Schema,
+    selectableFieldPaths: (version.selectableFields ?? []).flatMap((f) => (f.jsonPath ? [f.jsonPath.replace(/^\./, '')] : [])),
     definition: { name: crd.metadata?.name ?? '', resourceVersion: crd.metadata?.resourceVersion ?? '' },
     terminating: crdCondition(crd, 'Terminating')?.status === 'True',
     validatesObjectMeta: true,
