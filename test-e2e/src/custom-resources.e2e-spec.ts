@@ -5,8 +5,11 @@
 // doors, and deleting the CRD removes its objects first.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, eventually, helmAgainst, startTestStack, writeChart, type TestStack } from './harness.js';
 
 const CRD = `
 apiVersion: apiextensions.k8s.io/v1
@@ -216,6 +219,70 @@ describe('custom resources', () => {
       await watch.waitFor(/widget\.demo\.kapi\.io\/w3/, 30_000);
     } finally {
       watch.child.kill();
+    }
+  });
+
+  it('deletes custom resources with their namespace, and with their owner (garbage collection)', async () => {
+    await stack.kubectl(['create', 'namespace', 'team']);
+    const inTeam = JSON.stringify({ apiVersion: 'demo.kapi.io/v1', kind: 'Widget', metadata: { name: 'member', namespace: 'team' }, spec: {} });
+    assert.equal((await stack.kubectl(['create', '-f', '-'], { input: inTeam })).code, 0);
+    await stack.kubectl(['delete', 'namespace', 'team', '--wait=false']);
+    await eventually(async () => assert.match((await stack.kubectl(['get', 'namespace', 'team'])).stderr, /NotFound/), 60_000);
+
+    await stack.kubectl(['create', 'configmap', 'owner', '-n', 'default']);
+    const uid = (await stack.kubectl(['get', 'configmap', 'owner', '-n', 'default', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const owned = JSON.stringify({
+      apiVersion: 'demo.kapi.io/v1',
+      kind: 'Widget',
+      metadata: { name: 'owned', namespace: 'default', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid }] },
+      spec: {},
+    });
+    assert.equal((await stack.kubectl(['create', '-f', '-'], { input: owned })).code, 0);
+    await stack.kubectl(['delete', 'configmap', 'owner', '-n', 'default']);
+    await eventually(async () => assert.match((await stack.kubectl(['get', 'widget', 'owned', '-n', 'default'])).stderr, /NotFound/), 60_000);
+  });
+
+  it('installs, upgrades and uninstalls a Helm chart holding a CRD and a custom resource', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kapi-helm-crd-'));
+    try {
+      const chart = writeChart(dir, 'gizmos', {
+        'values.yaml': 'size: 1\n',
+        'templates/gizmo.yaml': 'apiVersion: helm.kapi.io/v1\nkind: Gizmo\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  size: {{ .Values.size }}\n',
+        'crds/gizmos.yaml': [
+          'apiVersion: apiextensions.k8s.io/v1',
+          'kind: CustomResourceDefinition',
+          'metadata: {name: gizmos.helm.kapi.io}',
+          'spec:',
+          '  group: helm.kapi.io',
+          '  scope: Namespaced',
+          '  names: {plural: gizmos, kind: Gizmo}',
+          '  versions:',
+          '  - name: v1',
+          '    served: true',
+          '    storage: true',
+          '    schema:',
+          '      openAPIV3Schema:',
+          '        type: object',
+          '        properties:',
+          '          spec:',
+          '            type: object',
+          '            properties:',
+          '              size: {type: integer, minimum: 1}',
+          '              color: {type: string, default: blue}',
+          '',
+        ].join('\n'),
+      });
+      const helm = helmAgainst(stack, dir);
+      const gizmo = async () => (await stack.kubectl(['get', 'gizmo', 'g1', '-n', 'default', '-o', 'jsonpath={.spec.size} {.spec.color}'])).stdout;
+      await helm(['install', 'g1', chart, '-n', 'default']);
+      assert.equal(await gizmo(), '1 blue');
+      await helm(['upgrade', 'g1', chart, '-n', 'default', '--set', 'size=3']);
+      assert.equal(await gizmo(), '3 blue');
+      await assert.rejects(helm(['upgrade', 'g1', chart, '-n', 'default', '--set', 'size=0']), /spec\.size: Invalid value: 0: spec\.size in body should be greater than or equal to 1/);
+      await helm(['uninstall', 'g1', '-n', 'default']);
+      assert.match((await stack.kubectl(['get', 'gizmo', 'g1', '-n', 'default'])).stderr, /NotFound/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
