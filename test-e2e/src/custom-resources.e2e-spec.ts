@@ -210,6 +210,30 @@ describe('custom resources', () => {
     );
   });
 
+  it('applies client-side, as kubectl does against kube', async () => {
+    const first = await stack.kubectl(['apply', '-f', '-'], { input: widget('csa', { replicas: 2 }) });
+    assert.equal(first.stdout, 'widget.demo.kapi.io/csa created\n', first.stderr);
+    const changed = await stack.kubectl(['apply', '-f', '-'], { input: widget('csa', { replicas: 4 }) });
+    assert.equal(changed.stdout, 'widget.demo.kapi.io/csa configured\n', changed.stderr);
+    const same = await stack.kubectl(['apply', '-f', '-'], { input: widget('csa', { replicas: 4 }) });
+    assert.equal(same.stdout, 'widget.demo.kapi.io/csa unchanged\n', same.stderr);
+    assert.equal((await stack.kubectl(['get', 'widget', 'csa', '-o', 'jsonpath={.spec.replicas}'])).stdout, '4');
+    const exists = await stack.kubectl(['create', '-f', '-', '--dry-run=server'], { input: widget('csa', {}) });
+    assert.equal(exists.stderr, 'Error from server (AlreadyExists): error when creating "STDIN": widgets.demo.kapi.io "csa" already exists\n');
+    await stack.kubectl(['delete', 'widget', 'csa']);
+  });
+
+  it('watches custom resources through the watch cache, as Table rows with their columns', async () => {
+    const table = stack.kubectlStream(['get', 'widgets', '-w']);
+    try {
+      await table.waitFor(/^w1\s+fast\s+3\s+\d+s$/m, 30_000);
+      await stack.kubectl(['patch', 'widget', 'w1', '--type=merge', '-p', '{"spec":{"mode":"slow"}}']);
+      await table.waitFor(/^w1\s+slow\s+3\s+\d+s$/m, 30_000);
+    } finally {
+      table.child.kill();
+    }
+  });
+
   it('watches custom resources through the watch cache', async () => {
     const watch = stack.kubectlStream(['get', 'widgets', '--watch-only', '-o', 'name']);
     try {

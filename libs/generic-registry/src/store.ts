@@ -481,13 +481,25 @@ export class GenericStore {
       this.validateCreate(obj, ctx);
       await this.admission.validate(request(obj.metadata?.name ?? ''));
       await this.hooks.checkWrite?.(obj, undefined, ctx);
-      if (ctx.dryRun) return obj;
+      if (ctx.dryRun) return await this.dryRunCreated(obj);
       const created = await this.persistNew(obj, wantsGeneratedName, ctx);
       stored = true;
       return created;
     } finally {
       await finish?.(stored);
     }
+  }
+
+  /** A dry-run create writes nothing, but meets an object already there as a create would (kube's dry-run storage). */
+  private async dryRunCreated(obj: KubeObject): Promise<KubeObject> {
+    let existing: StoredValue | undefined;
+    try {
+      existing = await this.backend.get(this.key(obj.metadata?.namespace, obj.metadata?.name));
+    } catch (err) {
+      this.storageFailure(err);
+    }
+    if (existing) throw alreadyExists(this.groupResource, obj.metadata?.name ?? '');
+    return obj;
   }
 
   private async persistNew(obj: KubeObject, wantsGeneratedName: boolean, ctx: WriteContext): Promise<KubeObject> {
