@@ -246,6 +246,56 @@ describe('custom resources', () => {
     }
   });
 
+  it('serves every served version of a CRD, stored in its storage version, as kube does with conversion None', async () => {
+    const things = JSON.stringify({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'things.multi.kapi.io' },
+      spec: {
+        group: 'multi.kapi.io',
+        scope: 'Namespaced',
+        names: { plural: 'things', kind: 'Thing' },
+        versions: [
+          {
+            name: 'v1beta1',
+            served: true,
+            storage: false,
+            deprecated: true,
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' }, old: { type: 'string', default: 'legacy' } } } } } },
+          },
+          { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } },
+          { name: 'v1alpha1', served: false, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+        ],
+      },
+    });
+    await stack.kubectl(['apply', '-f', '-'], { input: things });
+    await stack.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/things.multi.kapi.io']);
+    await eventually(async () => {
+      const group = JSON.parse((await stack.kubectl(['get', '--raw', '/apis/multi.kapi.io'])).stdout);
+      assert.deepEqual(group.versions, [
+        { groupVersion: 'multi.kapi.io/v1', version: 'v1' },
+        { groupVersion: 'multi.kapi.io/v1beta1', version: 'v1beta1' },
+      ]);
+      assert.deepEqual(group.preferredVersion, { groupVersion: 'multi.kapi.io/v1', version: 'v1' });
+    });
+    const deprecated = 'Warning: multi.kapi.io/v1beta1 Thing is deprecated; use multi.kapi.io/v1 Thing\n';
+    const created = await stack.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'multi.kapi.io/v1beta1', kind: 'Thing', metadata: { name: 't1', namespace: 'default' }, spec: { size: 3 } }) });
+    assert.deepEqual([created.stdout, created.stderr], ['thing.multi.kapi.io/t1 created\n', deprecated]);
+    assert.equal((await stack.kubectl(['get', 'things.v1.multi.kapi.io', 't1', '-o', 'jsonpath={.apiVersion} {.spec}'])).stdout, 'multi.kapi.io/v1 {"size":3}');
+    const asBeta = await stack.kubectl(['get', 'things.v1beta1.multi.kapi.io', 't1', '-o', 'jsonpath={.apiVersion} {.spec}']);
+    assert.deepEqual([asBeta.stdout, asBeta.stderr], ['multi.kapi.io/v1beta1 {"size":3}', deprecated]);
+    assert.match((await stack.kubectl(['get', '--raw', '/apis/multi.kapi.io/v1alpha1/namespaces/default/things'])).stderr, /NotFound/);
+    const { host, clientPort } = stack.handle.topology.etcd;
+    const etcd = new Etcd3({ hosts: `http://${host}:${clientPort}` });
+    try {
+      const raw = JSON.parse((await etcd.get('/registry/multi.kapi.io/things/default/t1').string()) ?? 'null');
+      assert.equal(raw?.apiVersion, 'multi.kapi.io/v1');
+    } finally {
+      etcd.close();
+    }
+    await stack.kubectl(['delete', 'crd', 'things.multi.kapi.io']);
+  });
+
   it('deletes custom resources with their namespace, and with their owner (garbage collection)', async () => {
     await stack.kubectl(['create', 'namespace', 'team']);
     const inTeam = JSON.stringify({ apiVersion: 'demo.kapi.io/v1', kind: 'Widget', metadata: { name: 'member', namespace: 'team' }, spec: {} });

@@ -168,8 +168,12 @@ export class KindCatalogue {
     return `${group}/${resource}`;
   }
 
-  lookup(group: string, resource: string): KindStrategy | undefined {
-    return this.byResource.get(KindCatalogue.key(group, resource)) ?? this.customResources?.lookup(group, resource);
+  /**
+   * The kind of a resource. A built-in resource has one version, whatever `version` says (the caller
+   * checks it); a custom resource's `version` picks its strategy, and without one its main version's.
+   */
+  lookup(group: string, resource: string, version?: string): KindStrategy | undefined {
+    return this.byResource.get(KindCatalogue.key(group, resource)) ?? this.customResources?.lookup(group, resource, version);
   }
 
   /** Whether the kind is one of the built-in ones (a custom resource's is not). */

@@ -40,7 +40,7 @@ export class CustomResourcesHandler implements FrontDoorHandler {
       const crd = await this.sources.readDefinition(crdNameOf(info.apiGroup, info.resource));
       if (crd) kinds.update(crd);
     }
-    const strategy = servedKind(kinds.lookup(info.apiGroup, info.resource), info);
+    const strategy = servedKind(kinds.lookup(info.apiGroup, info.resource, info.apiVersion), info);
     if (!strategy) return next();
     return this.sources.serveKind(request, strategy, requestUser(request));
   }

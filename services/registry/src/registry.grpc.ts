@@ -126,7 +126,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
   }
 
   private store(ref: registryV1.CreateRequest['resource']) {
-    return this.registry.resolveStore(ref?.group ?? '', ref?.resource ?? '');
+    return this.registry.resolveStore(ref?.group ?? '', ref?.resource ?? '', ref?.version || undefined);
   }
 
   private implementation() {

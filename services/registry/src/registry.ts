@@ -130,14 +130,15 @@ export class Registry implements OnApplicationShutdown {
     return this.backend;
   }
 
-  store(group: string, resource: string): GenericStore {
-    const store = this.stores.get(`${group}/${resource}`) ?? this.customStore(group, resource);
+  /** The store of a resource; a custom resource's of `version` (without one, of its main version). */
+  store(group: string, resource: string, version?: string): GenericStore {
+    const store = this.stores.get(`${group}/${resource}`) ?? this.customStore(group, resource, version);
     if (!store) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource', { group: group || undefined, kind: resource });
     return store;
   }
 
-  private customStore(group: string, resource: string): GenericStore | undefined {
-    const strategy = this.customResources.lookup(group, resource);
+  private customStore(group: string, resource: string, version?: string): GenericStore | undefined {
+    const strategy = this.customResources.lookup(group, resource, version);
     return strategy && this.storeFor(strategy);
   }
 
@@ -156,17 +157,17 @@ export class Registry implements OnApplicationShutdown {
    * moment ago and this replica's watch of CRDs has not brought it yet: the CRD is read from etcd
    * then, so a client that saw it Established is never told the resource does not exist.
    */
-  async resolveStore(group: string, resource: string): Promise<GenericStore> {
+  async resolveStore(group: string, resource: string, version?: string): Promise<GenericStore> {
     if (!this.stores.has(`${group}/${resource}`) && !this.customResources.lookup(group, resource) && group) {
       const stored = await this.storage.get(`${CRD_STORAGE_PREFIX}${crdNameOf(group, resource)}`).catch(() => undefined);
       if (stored) this.customResources.update(decodeStored(stored) as CustomResourceDefinition);
     }
-    return this.store(group, resource);
+    return this.store(group, resource, version);
   }
 
-  /** The stores of the custom resources served now. */
+  /** A store per custom resource served now (its main version's: each object once, whatever version reads it). */
   customResourceStores(): GenericStore[] {
-    return this.customResources.strategies().flatMap((s) => this.customStore(s.info.group, s.info.resource) ?? []);
+    return this.customResources.storageStrategies().map((s) => this.storeFor(s));
   }
 
   get namespaces(): GenericStore {

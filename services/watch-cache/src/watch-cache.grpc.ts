@@ -83,18 +83,18 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
    * The kind of a resource: a built-in one, or a custom resource as its CRD is in this cache now (the
    * strategy is rebuilt only when the CRD changed), so what is served follows the cache's own state.
    */
-  private lookup(group: string, resource: string): KindStrategy | undefined {
+  private lookup(group: string, resource: string, version?: string): KindStrategy | undefined {
     if (group && !this.catalogue.isBuiltin(group, resource)) {
       const name = crdNameOf(group, resource);
       const crd = this.sync.store.get(`${CRD_STORAGE_PREFIX}${name}`);
       if (crd) this.customResources.update(crd.object as CustomResourceDefinition);
       else this.customResources.remove(name);
     }
-    return this.catalogue.lookup(group, resource);
+    return this.catalogue.lookup(group, resource, version);
   }
 
   private scope(ref: watchcacheV1.WatchRequest['resource'], labelSelector: string, fieldSelector: string, name = '') {
-    const strategy = this.lookup(ref?.group ?? '', ref?.resource ?? '');
+    const strategy = this.lookup(ref?.group ?? '', ref?.resource ?? '', ref?.version || undefined);
     if (!strategy) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource');
     const labels = parseLabelSelector(labelSelector);
     const fields = parseFieldSelector(fieldSelector);

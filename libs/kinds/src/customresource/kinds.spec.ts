@@ -35,6 +35,8 @@ describe('CustomResourceKinds', () => {
     assert.equal(catalogue.isBuiltin('demo.kapi.io', 'widgets'), false);
     assert.deepEqual(catalogue.groupVersions().at(-1), { group: 'demo.kapi.io', version: 'v1' });
     assert.deepEqual(catalogue.resourcesOf('demo.kapi.io', 'v1').map((r) => r.resource), ['widgets']);
+    assert.equal(catalogue.lookup('demo.kapi.io', 'widgets', 'v1')?.info.version, 'v1');
+    assert.equal(catalogue.lookup('demo.kapi.io', 'widgets', 'v2'), undefined);
     // A built-in kind wins over a CRD naming the same resource.
     assert.equal(catalogue.lookup('', 'configmaps')?.info.kind, 'ConfigMap');
   });

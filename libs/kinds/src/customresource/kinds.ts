@@ -1,17 +1,28 @@
 // The custom resources a process serves, kept from the CustomResourceDefinitions it is told of: a CRD
-// whose Established condition is True is served with the strategy of its served version, built once
+// whose Established condition is True is served with a strategy per served version, built once
 // per resourceVersion of the CRD; any other is not. Each service feeds it from where it reads CRDs
 // (the registry from etcd, the watch cache from its own store, the front door from an informer); the
-// KindCatalogue asks it for what its built-in kinds do not hold.
+// KindCatalogue asks it for what its built-in kinds do not hold. Each served version of a CRD has its
+// strategy; a lookup without a version gets the one `servedVersion` names.
 import type { GroupVersionKind } from '@kapi/api-machinery';
-import { customResourceStrategy, isEstablished, type CustomResourceDefinition, type CustomResourceStrategy } from './strategy.js';
+import { customResourceStrategies, isEstablished, servedVersion, type CustomResourceDefinition, type CustomResourceStrategy } from './strategy.js';
 
 const resourceKey = (group: string, resource: string) => `${group}/${resource}`;
 
+/** What one served CRD serves: a strategy per served version, and the one that stands for it (`servedVersion`). */
+interface ServedDefinition {
+  resourceVersion: string;
+  group: string;
+  resource: string;
+  /** Highest priority first. */
+  versions: CustomResourceStrategy[];
+  main: CustomResourceStrategy;
+}
+
 export class CustomResourceKinds {
-  /** By CRD name, the strategy of each served CRD. */
-  private readonly byName = new Map<string, CustomResourceStrategy>();
-  private readonly byResource = new Map<string, CustomResourceStrategy>();
+  /** By CRD name, what each served CRD serves. */
+  private readonly byName = new Map<string, ServedDefinition>();
+  private readonly byResource = new Map<string, ServedDefinition>();
   private readonly listeners = new Set<() => void>();
   private changes = 0;
 
@@ -28,18 +39,21 @@ export class CustomResourceKinds {
     const name = crd.metadata?.name ?? '';
     const current = this.byName.get(name);
     if (!isEstablished(crd)) return this.remove(name);
-    if (current && current.definition.resourceVersion === (crd.metadata?.resourceVersion ?? '') && current.definition.resourceVersion !== '') return;
-    let strategy: CustomResourceStrategy | undefined;
+    const resourceVersion = crd.metadata?.resourceVersion ?? '';
+    if (current && current.resourceVersion === resourceVersion && resourceVersion !== '') return;
+    let versions: CustomResourceStrategy[];
     try {
-      strategy = customResourceStrategy(crd);
+      versions = customResourceStrategies(crd);
     } catch {
       // A schema the CRD strategy let through but kapi cannot build: not served, rather than failing every read.
-      strategy = undefined;
+      versions = [];
     }
-    if (!strategy) return this.remove(name);
-    if (current) this.byResource.delete(resourceKey(current.info.group, current.info.resource));
-    this.byName.set(name, strategy);
-    this.byResource.set(resourceKey(strategy.info.group, strategy.info.resource), strategy);
+    const main = versions.find((v) => v.info.version === servedVersion(crd)?.name);
+    if (!main) return this.remove(name);
+    if (current) this.byResource.delete(resourceKey(current.group, current.resource));
+    const served: ServedDefinition = { resourceVersion, group: main.info.group, resource: main.info.resource, versions, main };
+    this.byName.set(name, served);
+    this.byResource.set(resourceKey(served.group, served.resource), served);
     this.changed();
   }
 
@@ -48,7 +62,7 @@ export class CustomResourceKinds {
     const current = this.byName.get(name);
     if (!current) return;
     this.byName.delete(name);
-    this.byResource.delete(resourceKey(current.info.group, current.info.resource));
+    this.byResource.delete(resourceKey(current.group, current.resource));
     this.changed();
   }
 
@@ -59,17 +73,29 @@ export class CustomResourceKinds {
     for (const crd of crds) this.update(crd);
   }
 
-  lookup(group: string, resource: string): CustomResourceStrategy | undefined {
-    return this.byResource.get(resourceKey(group, resource));
+  /** The strategy of a version of the resource, or without a version the one that stands for it. */
+  lookup(group: string, resource: string, version?: string): CustomResourceStrategy | undefined {
+    const served = this.byResource.get(resourceKey(group, resource));
+    if (!served || version === undefined) return served?.main;
+    return served.versions.find((s) => s.info.version === version);
   }
 
   byKind(kind: GroupVersionKind): CustomResourceStrategy | undefined {
     return this.strategies().find((s) => s.info.group === kind.group && s.info.version === kind.version && s.info.kind === kind.kind);
   }
 
-  /** The served strategies, by group then resource (the order discovery lists CRD groups in, after the built-in ones). */
+  /** Every served version's strategy, by group and resource, each resource's versions highest priority first (discovery's order, after the built-in groups). */
   strategies(): CustomResourceStrategy[] {
-    return [...this.byResource.values()].sort((a, b) => (resourceKey(a.info.group, a.info.resource) < resourceKey(b.info.group, b.info.resource) ? -1 : 1));
+    return this.definitions().flatMap((d) => d.versions);
+  }
+
+  /** One strategy per served resource (its `servedVersion`'s): what holds its objects, whatever version reads them. */
+  storageStrategies(): CustomResourceStrategy[] {
+    return this.definitions().map((d) => d.main);
+  }
+
+  private definitions(): ServedDefinition[] {
+    return [...this.byResource.values()].sort((a, b) => (resourceKey(a.group, a.resource) < resourceKey(b.group, b.resource) ? -1 : 1));
   }
 
   /** Called after every change of what is served; returns the unsubscribe. */

@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '@kapi/api-machinery';
 import { applyScale, scaleOf } from '../scale.js';
-import { checkPatchType } from '../strategy.js';
+import { checkPatchType, deprecationWarning } from '../strategy.js';
 import { storageKey } from '../catalogue.js';
-import { customResourceStrategy, isEstablished, servedVersion } from './strategy.js';
+import { compareKubeVersions, customResourceStrategies, customResourceStrategy, isEstablished, servedVersion } from './strategy.js';
 import { widgetsCrd } from './testdata.js';
 
 const strategy = customResourceStrategy(widgetsCrd())!;
@@ -116,13 +116,32 @@ describe('customResourceStrategy', () => {
     assert.doesNotThrow(() => checkPatchType(strategy, 'application/merge-patch+json'));
   });
 
-  it('serves the storage version when it is served, and only established CRDs are', () => {
+  it('serves every served version, stored in the storage version and read back in the one asked for', () => {
     const crd = widgetsCrd();
+    const v1 = crd.spec!.versions![0];
     crd.spec!.versions = [
-      { name: 'v1beta1', served: true, storage: false },
-      { name: 'v1', served: true, storage: true },
+      { ...v1, name: 'v1alpha1', served: false, storage: false },
+      { ...v1, name: 'v1beta1', served: true, storage: false, deprecated: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { old: { type: 'string', default: 'legacy' }, replicas: { type: 'integer' } } } } } } },
+      v1,
     ];
     assert.equal(servedVersion(crd)?.name, 'v1');
+    const strategies = customResourceStrategies(crd);
+    assert.deepEqual(strategies.map((s) => s.info.version), ['v1', 'v1beta1']);
+    const beta = customResourceStrategy(crd, 'v1beta1')!;
+    assert.equal(deprecationWarning(beta.info), 'demo.kapi.io/v1beta1 Widget is deprecated; use demo.kapi.io/v1 Widget');
+    const written: KubeObject = { ...widget({ replicas: 2 }), apiVersion: 'demo.kapi.io/v1beta1' };
+    beta.defaults!(written);
+    assert.deepEqual(written.spec, { replicas: 2, old: 'legacy' });
+    const stored = beta.storageConversion!.toStorage(written);
+    assert.equal(stored.apiVersion, 'demo.kapi.io/v1');
+    // Read back, the storage version's schema decodes and defaults, then the version asked for is given.
+    const asBeta = beta.storageConversion!.fromStorage(stored);
+    assert.deepEqual([asBeta.apiVersion, asBeta.spec], ['demo.kapi.io/v1beta1', { replicas: 2, mode: 'fast', maxReplicas: 10 }]);
+    assert.equal(strategy.storageConversion!.fromStorage(stored).apiVersion, 'demo.kapi.io/v1');
     assert.equal(isEstablished(widgetsCrd({ established: false })), false);
+  });
+
+  it('orders versions as kube does: GA, then beta, then alpha, higher numbers first, other names last', () => {
+    assert.deepEqual(['v1alpha1', 'foo', 'v2beta1', 'v1', 'v10', 'v2', 'v1beta2', 'bar'].sort(compareKubeVersions), ['v10', 'v2', 'v1', 'v2beta1', 'v1beta2', 'v1alpha1', 'bar', 'foo']);
   });
 });

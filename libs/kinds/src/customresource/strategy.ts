@@ -4,8 +4,10 @@
 // and on every read from storage) and validation in kube's words, its status and scale subresources
 // and its printer columns. Objects are stored as written under `/registry/<group>/<plural>/`.
 //
-// One version is served per CRD: the storage version when it is served, else the first served one
-// (several versions need conversion, which kapi does not do yet).
+// Every served version has a strategy of its own; objects are stored in the storage version and
+// converted as kube's `None` conversion does (only apiVersion changes): on a read they are decoded and
+// defaulted with the storage version's schema, then given the version asked for. Webhook conversion
+// is not done.
 import { deepEqual, validateSubdomainName, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { CUSTOM_RESOURCE_PATCH_TYPES, CustomResourceSchema, CustomResourceStructure, type JSONSchemaProps } from '@kapi/structural-schema';
 import type { ScaleSubresource } from '../scale.js';
@@ -67,10 +69,37 @@ export function isEstablished(crd: CustomResourceDefinition): boolean {
   return crdCondition(crd, 'Established')?.status === 'True';
 }
 
-/** The version kapi serves of a CRD. */
+const KUBE_VERSION = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
+
+/**
+ * kube's CompareKubeAwareVersionStrings, as a sort order (highest priority first): GA before beta
+ * before alpha, higher numbers first, then versions that are not kube-like, by name.
+ */
+export function compareKubeVersions(a: string, b: string): number {
+  const ma = KUBE_VERSION.exec(a);
+  const mb = KUBE_VERSION.exec(b);
+  if (!ma || !mb) return ma ? -1 : mb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  const stability = (m: RegExpExecArray) => (m[2] === undefined ? 2 : m[2] === 'beta' ? 1 : 0);
+  return stability(mb) - stability(ma) || Number(mb[1]) - Number(ma[1]) || Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
+}
+
+/** The served versions of a CRD, highest priority first (the order discovery lists them in). */
+export function servedVersions(crd: CustomResourceDefinition): CrdVersion[] {
+  return (crd.spec?.versions ?? []).filter((v) => v.served && v.name).sort((a, b) => compareKubeVersions(a.name!, b.name!));
+}
+
+/** The version that stands for the CRD where one is enough (its stores' listing, cleanup): the storage version when served, else the preferred one. */
 export function servedVersion(crd: CustomResourceDefinition): CrdVersion | undefined {
-  const served = (crd.spec?.versions ?? []).filter((v) => v.served);
+  const served = servedVersions(crd);
   return served.find((v) => v.storage) ?? served[0];
+}
+
+/** kube's warning for a deprecated version: its own, or one naming the best newer version served. */
+function deprecationWarningOf(crd: CustomResourceDefinition, version: CrdVersion, kind: string): string {
+  if (version.deprecationWarning) return version.deprecationWarning;
+  const group = crd.spec?.group ?? '';
+  const newer = servedVersions(crd).filter((v) => !v.deprecated && compareKubeVersions(v.name!, version.name!) < 0);
+  return `${group}/${version.name} ${kind} is deprecated${newer.length ? `; use ${group}/${newer[0].name} ${kind}` : ''}`;
 }
 
 /** The verbs of a custom resource, in the order kube's discovery lists them. */
@@ -113,20 +142,23 @@ function selectableFieldsOf(version: CrdVersion, namespaced: boolean): KindStrat
 }
 
 /**
- * What the schema decodes and defaults on the way out of storage (kube's decoder and defaulting on
- * every read). The stored object is shared (the watch cache hands one to every watcher), so the
- * result is a copy, made once per stored object.
+ * Storage in the storage version, with kube's `None` conversion: an object is written with the
+ * storage version's apiVersion, and read back decoded and defaulted by the storage version's schema
+ * (kube's decoder and defaulting on every read), then given the version asked for. The stored object
+ * is shared (the watch cache hands one to every watcher), so the result is a copy, made once per
+ * stored object.
  */
-function readConversion(schema: CustomResourceSchema): StorageConversion {
+function storageConversion(storageSchema: CustomResourceSchema, apiVersion: string, storageApiVersion: string): StorageConversion {
   const read = new WeakMap<KubeObject, KubeObject>();
   return {
-    toStorage: (obj) => obj,
+    toStorage: (obj) => (apiVersion === storageApiVersion ? obj : { ...obj, apiVersion: storageApiVersion }),
     fromStorage: (stored) => {
       let obj = read.get(stored);
       if (!obj) {
         obj = structuredClone(stored);
-        schema.decode(obj as Record<string, unknown>, { fromStorage: true });
-        schema.applyDefaults(obj as Record<string, unknown>);
+        storageSchema.decode(obj as Record<string, unknown>, { fromStorage: true });
+        storageSchema.applyDefaults(obj as Record<string, unknown>);
+        obj.apiVersion = apiVersion;
         read.set(stored, obj);
       }
       return obj;
@@ -153,36 +185,56 @@ export function isCustomResourceStrategy(strategy: KindStrategy | undefined): st
   return !!strategy && 'definition' in strategy && 'schema' in strategy;
 }
 
-/** The strategy of the CRD's served version, or undefined when it serves none. */
-export function customResourceStrategy(crd: CustomResourceDefinition): CustomResourceStrategy | undefined {
-  const version = servedVersion(crd);
+/** The strategy of one served version of a CRD (by default the one `servedVersion` names), or undefined when it serves none. */
+export function customResourceStrategy(crd: CustomResourceDefinition, versionName?: string): CustomResourceStrategy | undefined {
+  const wanted = versionName ?? servedVersion(crd)?.name;
+  return customResourceStrategies(crd).find((s) => s.info.version === wanted);
+}
+
+/** A version's schema, as its strategy validates with it. */
+function versionSchema(crd: CustomResourceDefinition, version: CrdVersion, kind: string): CustomResourceSchema {
   const group = crd.spec?.group ?? '';
-  const names = { ...crd.spec?.names, ...crd.status?.acceptedNames };
-  if (!version?.name || !names.plural || !names.kind) return undefined;
-  const namespaced = crd.spec?.scope !== 'Cluster';
-  const hasStatus = !!version.subresources?.status;
-  const scale = scaleOf(version);
-  const schema = new CustomResourceSchema({
-    kind: { group, version: version.name, kind: names.kind, namespaced },
+  const scale = version.subresources?.scale;
+  return new CustomResourceSchema({
+    kind: { group, version: version.name ?? '', kind, namespaced: crd.spec?.scope !== 'Cluster' },
     schema: version.schema?.openAPIV3Schema,
     preserveUnknownFields: crd.spec?.preserveUnknownFields === true,
-    ...(version.subresources?.scale
+    ...(scale
       ? {
           scale: {
-            specReplicasPath: version.subresources.scale.specReplicasPath ?? '.spec.replicas',
-            statusReplicasPath: version.subresources.scale.statusReplicasPath ?? '.status.replicas',
-            labelSelectorPath: version.subresources.scale.labelSelectorPath,
+            specReplicasPath: scale.specReplicasPath ?? '.spec.replicas',
+            statusReplicasPath: scale.statusReplicasPath ?? '.status.replicas',
+            labelSelectorPath: scale.labelSelectorPath,
           },
         }
       : {}),
   });
+}
+
+/** The strategies of every served version of a CRD, highest priority first; none when it has no names yet. */
+export function customResourceStrategies(crd: CustomResourceDefinition): CustomResourceStrategy[] {
+  const names = { ...crd.spec?.names, ...crd.status?.acceptedNames };
+  if (!names.plural || !names.kind) return [];
+  const kind = names.kind;
+  const stored = (crd.spec?.versions ?? []).find((v) => v.storage) ?? servedVersion(crd);
+  if (!stored?.name) return [];
+  const storageSchema = versionSchema(crd, stored, kind);
+  return servedVersions(crd).map((version) => versionStrategy(crd, version, version.name === stored.name ? storageSchema : versionSchema(crd, version, kind), storageSchema, stored.name!));
+}
+
+function versionStrategy(crd: CustomResourceDefinition, version: CrdVersion, schema: CustomResourceSchema, storageSchema: CustomResourceSchema, storageVersion: string): CustomResourceStrategy {
+  const group = crd.spec?.group ?? '';
+  const names = { ...crd.spec?.names, ...crd.status?.acceptedNames } as Required<Pick<CrdNames, 'plural' | 'kind'>> & CrdNames;
+  const namespaced = crd.spec?.scope !== 'Cluster';
+  const hasStatus = !!version.subresources?.status;
+  const scale = scaleOf(version);
   const asRecord = (obj: KubeObject) => obj as Record<string, unknown>;
   // The ratcheting warnings of the update being validated, for the engine to send.
   const updateWarnings = new WeakMap<KubeObject, string[]>();
   const base = defineStrategy(
     {
       group,
-      version: version.name,
+      version: version.name ?? '',
       resource: names.plural,
       kind: names.kind,
       listKind: names.listKind || `${names.kind}List`,
@@ -196,13 +248,13 @@ export function customResourceStrategy(crd: CustomResourceDefinition): CustomRes
       // kube's key of a custom resource: /registry/<group>/<plural>/<namespace>/<name>.
       storagePrefix: `${group}/${names.plural}`,
       ...(version.deprecated
-        ? { deprecation: { since: '', warning: version.deprecationWarning || `${group}/${version.name} ${names.kind} is deprecated` } }
+        ? { deprecation: { since: '', warning: deprecationWarningOf(crd, version, names.kind) } }
         : {}),
     },
     {
       validateName: validateSubdomainName,
       tableColumns: printerColumns(version.additionalPrinterColumns),
-      storageConversion: readConversion(schema),
+      storageConversion: storageConversion(storageSchema, `${group}/${version.name}`, `${group}/${storageVersion}`),
       scale,
       // kube's decoder on a request: unknown fields pruned, then the schema's defaults.
       defaults: (obj) => {
