@@ -7,20 +7,24 @@ type Answer<Req, Res> = Res | ((request: Req) => Res);
 
 export interface FakeMethod<Req> {
   calls: Req[];
+  /** The gRPC deadline of each call. */
+  deadlines: Date[];
 }
 
 /** A unary gRPC method (request, metadata, options, callback) answering `answer`. */
-export function fakeUnary<Req, Res>(answer: Answer<Req, Res>): ((request: Req, _m: unknown, _o: unknown, callback: (err: Error | null, res?: Res) => void) => void) & FakeMethod<Req> {
+export function fakeUnary<Req, Res>(answer: Answer<Req, Res>): ((request: Req, _m: unknown, options: { deadline: Date }, callback: (err: Error | null, res?: Res) => void) => void) & FakeMethod<Req> {
   const calls: Req[] = [];
-  const method = (request: Req, _m: unknown, _o: unknown, callback: (err: Error | null, res?: Res) => void) => {
+  const deadlines: Date[] = [];
+  const method = (request: Req, _m: unknown, options: { deadline: Date }, callback: (err: Error | null, res?: Res) => void) => {
     calls.push(request);
+    deadlines.push(options.deadline);
     try {
       callback(null, typeof answer === 'function' ? (answer as (r: Req) => Res)(request) : answer);
     } catch (err) {
       callback(err as Error);
     }
   };
-  return Object.assign(method, { calls });
+  return Object.assign(method, { calls, deadlines });
 }
 
 export const aliceUser = { username: 'alice', uid: 'u-1', groups: ['devs', 'system:authenticated'], extra: {} };
