@@ -41,7 +41,7 @@ export type FrontDoorRequest = ApiRequest<commonV1.UserInfo>;
 export type FrontDoorHandler = RequestHandler<commonV1.UserInfo>;
 
 export interface FrontDoorParts {
-  backends: Backends;
+  backends: Pick<Backends, 'authn' | 'authz' | 'registry' | 'watchCache'>;
   catalogue: KindCatalogue;
   health: Pick<HealthEndpoints, 'answer'>;
   logger: Logger;

@@ -1,6 +1,7 @@
 // For the aggregator's specs: the gRPC clients of the front door's neighbours, faked method by
 // method. Each unary method answers with what the test gives it (a reply, or a function of the
 // request) and records the requests it was called with.
+import { EventEmitter } from 'node:events';
 import type { authnV1, authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
 
 type Answer<Req, Res> = Res | ((request: Req) => Res);
@@ -62,4 +63,20 @@ export function registryAnswering(object: unknown, extra: Partial<registryV1.Obj
 export function watchCacheListing(reply: Partial<watchcacheV1.ListReply>) {
   const list = fakeUnary<watchcacheV1.ListRequest, watchcacheV1.ListReply>({ list: Buffer.alloc(0), status: Buffer.alloc(0), notInCache: false, notReady: false, ...reply });
   return { client: { list } as unknown as watchcacheV1.WatchCacheClient, list };
+}
+
+/** A watch-cache Watch stream, driven by the test: what the front door reads. */
+export class FakeWatchCall extends EventEmitter {
+  cancelled = false;
+  cancel() {
+    this.cancelled = true;
+  }
+  pause() {}
+  resume() {}
+  send(type: string, resourceVersion: string, object: object = { metadata: { resourceVersion } }) {
+    this.emit('data', { type, object: Buffer.from(JSON.stringify(object)), resourceVersion });
+  }
+  fail(code = 14, message = 'connection dropped') {
+    this.emit('error', Object.assign(new Error(message), { code }));
+  }
 }
