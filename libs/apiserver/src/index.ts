@@ -21,3 +21,4 @@ export * from './filter-panic-recovery.js';
 export * from './filter-request-deadline.js';
 export * from './filter-max-in-flight.js';
 export * from './handler-not-found.js';
+export * from './handler-chain-testing.js';

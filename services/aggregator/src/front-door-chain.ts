@@ -41,7 +41,7 @@ export type FrontDoorRequest = ApiRequest<commonV1.UserInfo>;
 export type FrontDoorHandler = RequestHandler<commonV1.UserInfo>;
 
 export interface FrontDoorParts {
-  backends: Backends;
+  backends: Pick<Backends, 'authn' | 'authz' | 'registry' | 'watchCache'>;
   catalogue: KindCatalogue;
   health: Pick<HealthEndpoints, 'answer'>;
   logger: Logger;
@@ -49,6 +49,8 @@ export interface FrontDoorParts {
   serverAddress: string;
   inFlight: MaxInFlightLimiter;
   issuer?: IssuerDocuments;
+  /** The apiextensions server's place; by default the handler serving the catalogue's custom resources (custom-resources.ts). */
+  customResources?: FrontDoorHandler;
 }
 
 /**
@@ -62,9 +64,11 @@ export function frontDoorChain(parts: FrontDoorParts): readonly FrontDoorHandler
   const core = new CoreResourcesHandler(backends, parts.catalogue, parts.logger);
   // The custom resources of the catalogue's CRDs, served with the core API's verbs.
   const kinds = parts.catalogue.customResources;
-  const customResources: FrontDoorHandler = kinds
-    ? new CustomResourcesHandler({ kinds, readDefinition: registryDefinitionReader(backends.registry), serveKind: (request, strategy, user) => core.serveKind(request, strategy, user) })
-    : { name: 'custom resources (none served)', handle: (_request, next) => next() };
+  const customResources: FrontDoorHandler =
+    parts.customResources ??
+    (kinds
+      ? new CustomResourcesHandler({ kinds, readDefinition: registryDefinitionReader(backends.registry), serveKind: (request, strategy, user) => core.serveKind(request, strategy, user) })
+      : { name: 'custom resources', handle: (_request, next) => next() });
   return [
     defaultHeadersFilter, // WithAuditInit (Audit-Id), WithCacheControl
     // (WithRequestInfo: the request enters the chain with its RequestInfo, apiRequest())
