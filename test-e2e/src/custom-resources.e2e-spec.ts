@@ -210,6 +210,48 @@ describe('custom resources', () => {
     );
   });
 
+  it('is admitted by a ValidatingAdmissionPolicy whose params are custom resources, as kube words its denial', async () => {
+    const limits = JSON.stringify({ apiVersion: 'demo.kapi.io/v1', kind: 'Widget', metadata: { name: 'limits', namespace: 'default', labels: { limit: 'yes' } }, spec: { maxReplicas: 4, replicas: 1 } });
+    assert.equal((await stack.kubectl(['create', '-f', '-'], { input: limits })).code, 0);
+    const policy = [
+      'apiVersion: admissionregistration.k8s.io/v1',
+      'kind: ValidatingAdmissionPolicy',
+      'metadata: {name: widget-size}',
+      'spec:',
+      '  failurePolicy: Fail',
+      '  paramKind: {apiVersion: demo.kapi.io/v1, kind: Widget}',
+      '  matchConstraints:',
+      '    resourceRules: [{apiGroups: [demo.kapi.io], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [widgets]}]',
+      '  validations:',
+      '  - expression: "object.spec.replicas <= params.spec.maxReplicas"',
+      '---',
+      'apiVersion: admissionregistration.k8s.io/v1',
+      'kind: ValidatingAdmissionPolicyBinding',
+      'metadata: {name: widget-size}',
+      'spec:',
+      '  policyName: widget-size',
+      '  validationActions: [Deny]',
+      '  paramRef: {name: limits, namespace: default, parameterNotFoundAction: Deny}',
+      '  matchResources: {objectSelector: {matchExpressions: [{key: limit, operator: DoesNotExist}]}}',
+      '',
+    ].join('\n');
+    assert.equal((await stack.kubectl(['apply', '-f', '-'], { input: policy })).code, 0);
+    try {
+      await eventually(async () => {
+        const big = await stack.kubectl(['create', '-f', '-', '--dry-run=server'], { input: widget('big', { replicas: 5 }) });
+        assert.equal(
+          big.stderr,
+          'The widgets "big" is invalid: : ValidatingAdmissionPolicy \'widget-size\' with binding \'widget-size\' denied request: failed expression: object.spec.replicas <= params.spec.maxReplicas\n',
+        );
+      });
+      const small = await stack.kubectl(['create', '-f', '-', '--dry-run=server'], { input: widget('small', { replicas: 3 }) });
+      assert.equal(small.code, 0, small.stderr);
+    } finally {
+      await stack.kubectl(['delete', '-f', '-'], { input: policy });
+      await stack.kubectl(['delete', 'widget', 'limits']);
+    }
+  });
+
   it('applies client-side, as kubectl does against kube', async () => {
     const first = await stack.kubectl(['apply', '-f', '-'], { input: widget('csa', { replicas: 2 }) });
     assert.equal(first.stdout, 'widget.demo.kapi.io/csa created\n', first.stderr);

@@ -59,7 +59,7 @@ export { podDisruptionBudgetStrategy, pdbSpec, pdbStatus, type PodDisruptionBudg
 export type { PodSpec, Volume } from './podtemplate/pod-spec.js';
 export { equivalentResourceMapper, catalogueConverter, catalogueDefaulter } from './equivalent-resources.js';
 export * from './customresource/strategy.js';
-export { CustomResourceKinds, crdNameOf, CRD_STORAGE_PREFIX } from './customresource/kinds.js';
+export { CustomResourceKinds, crdNameOf, CRD_RESOURCE, CRD_STORAGE_PREFIX, type DefinitionChanges } from './customresource/kinds.js';
 export { printerColumns, type PrinterColumn } from './customresource/printer-columns.js';
 export { parseJsonPath, evaluateJsonPath } from './customresource/json-path.js';
 export { crdNamesAndConditions, crdStatusIsCurrent, type CrdStatusChange } from './customresource/naming.js';

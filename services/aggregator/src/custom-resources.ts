@@ -8,15 +8,13 @@
 // same catalogue (core-non-resource.ts). Any other request passes on to the not-found handler.
 import { requestUser } from '@kapi/apiserver';
 import { unary } from '@kapi/grpc';
-import { Informer, WatchCacheListWatch, SharedInformers } from '@kapi/informer';
-import { crdNameOf, type CustomResourceDefinition, type CustomResourceKinds, type KindStrategy } from '@kapi/kinds';
+import { WatchCacheListWatch, SharedInformers } from '@kapi/informer';
+import { CRD_RESOURCE, crdNameOf, type CustomResourceDefinition, type CustomResourceKinds, type KindStrategy } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
 import { servedKind } from './core-resources.js';
 import type { FrontDoorHandler, FrontDoorRequest } from './front-door-chain.js';
-
-export const CRD_RESOURCE = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
 
 export interface CustomResourceSources {
   /** The custom resources served now. */
@@ -58,13 +56,9 @@ export function registryDefinitionReader(registry: Backends['registry']): Custom
  * Keeps `kinds` equal to the stored CRDs: an informer over the watch cache, every change applied as
  * it arrives. Returns what stops it.
  */
-export function followDefinitions(watchCache: Backends['watchCache'], kinds: CustomResourceKinds, logger: Logger): { informer: Informer<CustomResourceDefinition>; stop: () => Promise<void> } {
+export function followDefinitions(watchCache: Backends['watchCache'], kinds: CustomResourceKinds, logger: Logger): { stop: () => Promise<void> } {
   const informers = new SharedInformers(new WatchCacheListWatch(watchCache), { logger });
-  const informer = informers.informerFor<CustomResourceDefinition>(CRD_RESOURCE);
-  informer.subscribe((type, crd) => {
-    if (type === 'DELETED') kinds.remove(crd.metadata?.name ?? '');
-    else kinds.update(crd);
-  });
+  kinds.follow(informers.informerFor<CustomResourceDefinition>(CRD_RESOURCE));
   informers.start();
-  return { informer, stop: () => informers.stop() };
+  return { stop: () => informers.stop() };
 }

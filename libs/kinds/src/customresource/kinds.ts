@@ -9,6 +9,14 @@ import { customResourceStrategies, isEstablished, servedVersion, type CustomReso
 
 const resourceKey = (group: string, resource: string) => `${group}/${resource}`;
 
+/** The resource CRDs are listed and watched as. */
+export const CRD_RESOURCE = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
+
+/** Changes of the stored CRDs, as a shared informer reports them (@kapi/informer's Informer is one). */
+export interface DefinitionChanges {
+  subscribe(listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', crd: CustomResourceDefinition) => void): () => void;
+}
+
 /** What one served CRD serves: a strategy per served version, and the one that stands for it (`servedVersion`). */
 interface ServedDefinition {
   resourceVersion: string;
@@ -96,6 +104,11 @@ export class CustomResourceKinds {
 
   private definitions(): ServedDefinition[] {
     return [...this.byResource.values()].sort((a, b) => (resourceKey(a.group, a.resource) < resourceKey(b.group, b.resource) ? -1 : 1));
+  }
+
+  /** Keeps what is served equal to the CRDs an informer holds, from every change it reports; returns the unsubscribe. */
+  follow(changes: DefinitionChanges): () => void {
+    return changes.subscribe((type, crd) => (type === 'DELETED' ? this.remove(crd.metadata?.name ?? '') : this.update(crd)));
   }
 
   /** Called after every change of what is served; returns the unsubscribe. */
