@@ -21,6 +21,8 @@ export interface ResourceInfo {
   returnsDeletedObject?: boolean;
   /** Whether metadata.generation counts changes of the desired state (kinds with spec and status). */
   tracksGeneration?: boolean;
+  /** Served from a CustomResourceDefinition (discovery lists such a kind as kube's CRD handler does). */
+  customResource?: boolean;
   /** The etcd key segment when it is not the plural, e.g. `apiregistration.k8s.io/apiservices`. */
   storagePrefix?: string;
   /** For a deprecated group/version of a kind: the release that deprecated it and what replaces it. */

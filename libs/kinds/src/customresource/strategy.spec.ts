@@ -33,6 +33,7 @@ describe('customResourceStrategy', () => {
         verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
         subresources: ['status', 'scale'],
         tracksGeneration: true,
+        customResource: true,
         storagePrefix: 'demo.kapi.io/widgets',
       },
     );

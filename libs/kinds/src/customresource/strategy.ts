@@ -245,6 +245,7 @@ function versionStrategy(crd: CustomResourceDefinition, version: CrdVersion, sch
       verbs: CUSTOM_RESOURCE_VERBS,
       subresources: [...(hasStatus ? ['status'] : []), ...(scale ? ['scale'] : [])],
       tracksGeneration: true,
+      customResource: true,
       // kube's key of a custom resource: /registry/<group>/<plural>/<namespace>/<name>.
       storagePrefix: `${group}/${names.plural}`,
       ...(version.deprecated
