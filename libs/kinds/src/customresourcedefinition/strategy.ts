@@ -6,26 +6,16 @@
 // @kapi/structural-schema), reported at spec.validation when all versions share one schema, as kube
 // reports them.
 import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
-import { validateCustomResourceDefinitionSchemas, type JSONSchemaProps } from '@kapi/structural-schema';
+import { validateCustomResourceDefinitionSchemas } from '@kapi/structural-schema';
 import { defineStrategy } from '../strategy.js';
-import type { CrdNames } from '../customresource/strategy.js';
+import type { CrdNames, CrdVersion } from '../customresource/strategy.js';
 import { specOf } from '../table-columns.js';
-
-type Names = CrdNames;
-
-interface Version {
-  name?: string;
-  served?: boolean;
-  storage?: boolean;
-  schema?: { openAPIV3Schema?: JSONSchemaProps };
-  subresources?: { status?: unknown; scale?: unknown };
-}
 
 export interface CrdSpec {
   group?: string;
-  names?: Names;
+  names?: CrdNames;
   scope?: string;
-  versions?: Version[];
+  versions?: CrdVersion[];
   conversion?: { strategy?: string; webhook?: { clientConfig?: { service?: { port?: number } } } };
 }
 
@@ -52,7 +42,7 @@ function dns1035(path: string, value: string): FieldError[] {
   return DNS1035_LABEL.test(value) && value.length <= 63 ? [] : [field.invalid(path, value, DNS1035_MESSAGE)];
 }
 
-function validateNames(n: Names): FieldError[] {
+function validateNames(n: CrdNames): FieldError[] {
   const errs: FieldError[] = [];
   if (!n.plural) errs.push(field.required('spec.names.plural'));
   else errs.push(...dns1035('spec.names.plural', n.plural));
@@ -64,7 +54,7 @@ function validateNames(n: Names): FieldError[] {
   return errs;
 }
 
-function validateVersions(versions: Version[]): FieldError[] {
+function validateVersions(versions: CrdVersion[]): FieldError[] {
   const errs: FieldError[] = [];
   if (!versions.length) errs.push(field.required('spec.versions', 'must have exactly one version marked as storage version'));
   const names = new Set<string>();
