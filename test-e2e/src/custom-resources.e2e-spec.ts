@@ -28,6 +28,7 @@ spec:
       scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.selector}
     selectableFields:
     - jsonPath: .spec.mode
+    - jsonPath: .spec.replicas
     additionalPrinterColumns:
     - {name: Mode, type: string, jsonPath: .spec.mode}
     - {name: Replicas, type: integer, jsonPath: .spec.replicas}
@@ -51,6 +52,9 @@ spec:
               replicas: {type: integer}
               selector: {type: string}
 `;
+
+/** The Widget definition kube-apiserver v1.34.2 publishes in /openapi/v2 for the CRD above. */
+const KUBE_V2_WIDGET = String.raw`{"type":"object","properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds","type":"string"},"metadata":{"description":"Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata","$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"type":"object","properties":{"maxReplicas":{"type":"integer"},"mode":{"type":"string","enum":["fast","slow"]},"replicas":{"type":"integer"}},"x-kubernetes-validations":[{"message":"replicas must not exceed maxReplicas","rule":"self.replicas <= self.maxReplicas"}]},"status":{"type":"object","properties":{"replicas":{"type":"integer"},"selector":{"type":"string"}}}},"x-kubernetes-group-version-kind":[{"group":"demo.kapi.io","kind":"Widget","version":"v1"}],"x-kubernetes-selectable-fields":[{"fieldPath":"spec.mode"},{"fieldPath":"spec.replicas"}]}`;
 
 const widget = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'demo.kapi.io/v1', kind: 'Widget', metadata: { name, namespace: 'default' }, spec });
 
@@ -199,6 +203,9 @@ describe('custom resources', () => {
     );
     const root = await stack.kubectl(['explain', 'widgets']);
     assert.match(root.stdout, /\n  metadata\t<ObjectMeta>\n    Standard object's metadata\./, root.stderr);
+    // In /openapi/v2 too, beside the built-in kinds, as kube-apiserver v1.34.2 publishes it (no defaults in v2).
+    const v2 = JSON.parse((await stack.kubectl(['get', '--raw', '/openapi/v2'])).stdout);
+    assert.deepEqual(v2.definitions['io.kapi.demo.v1.Widget'], JSON.parse(KUBE_V2_WIDGET));
   });
 
   it('validates with kube-apiserver messages', async () => {

@@ -110,7 +110,7 @@ describe('OpenAPI v3 of custom resources', () => {
           served: true,
           storage: true,
           selectableFields: [{ jsonPath: '.spec.mode' }],
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { mode: { type: 'string', enum: ['fast', 'slow'] } } } } } },
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { mode: { type: 'string', enum: ['fast', 'slow'], default: 'fast' } } } } } },
         },
       ],
     },
@@ -134,7 +134,15 @@ describe('OpenAPI v3 of custom resources', () => {
     assert.deepEqual(doc.components.schemas['io.kapi.demo.v1.WidgetList'].properties.items.items, { $ref: '#/components/schemas/io.kapi.demo.v1.Widget' });
     const patch = doc.paths['/apis/demo.kapi.io/v1/namespaces/{namespace}/widgets/{name}'].patch;
     assert.deepEqual(Object.keys(patch.requestBody.content), ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+    assert.deepEqual(doc.components.schemas['io.kapi.demo.v1.WidgetList']['x-kubernetes-selectable-fields'], [{ fieldPath: 'spec.mode' }]);
+    // v2 holds the custom resources beside the built-in kinds, without what v2 cannot say (defaults).
+    const v2 = JSON.parse(endpoints.answer('/openapi/v2')!.body.toString()) as Json;
+    assert.deepEqual(v2.definitions['io.kapi.demo.v1.Widget'].properties.spec.properties.mode, { type: 'string', enum: ['fast', 'slow'] });
+    assert.ok(v2.paths['/apis/demo.kapi.io/v1/namespaces/{namespace}/widgets/{name}'].patch);
+    assert.ok(v2.definitions['io.k8s.api.core.v1.Pod']);
+    assert.ok(endpoints.answer('/openapi/v2', OPENAPI_V2_PROTOBUF)!.body.length > 0);
     kinds.remove('widgets.demo.kapi.io');
     assert.equal(index()['apis/demo.kapi.io/v1'], undefined);
+    assert.equal(JSON.parse(endpoints.answer('/openapi/v2')!.body.toString()).definitions['io.kapi.demo.v1.Widget'], undefined);
   });
 });

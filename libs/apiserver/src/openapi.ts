@@ -202,8 +202,12 @@ function renderPaths(paths: PathEntry[], parameter: (p: Param) => Json, operatio
   return rendered;
 }
 
-export function openApiV2(catalogue: KindCatalogue, schemas: SchemaCatalogue, serverVersion: string): Json {
-  const { paths, definitions } = collect(catalogue, schemas, catalogue.strategies.map((s) => s.info));
+/** The OpenAPI v2 document: the built-in kinds, and the custom resources given (kube's aggregated v2 holds both). */
+export function openApiV2(catalogue: KindCatalogue, schemas: SchemaCatalogue, serverVersion: string, customResources: readonly CustomResourceOpenApi[] = []): Json {
+  const builtin = collect(catalogue, schemas, catalogue.strategies.map((s) => s.info));
+  const custom = customResourceDocument(customResources, true);
+  const paths = [...builtin.paths, ...custom.paths];
+  const definitions = new Map([...builtin.definitions, ...custom.definitions].sort(([a], [b]) => a.localeCompare(b)));
   const renderedPaths = renderPaths(paths, v2Parameter, (op) => ({
     consumes: op.consumes ?? ['*/*'],
     produces: PRODUCES,
@@ -300,21 +304,29 @@ const TYPE_META = {
 };
 const LIST_META = `${META}.ListMeta`;
 
-/**
- * The OpenAPI v3 document of a custom resource group/version, as apiextensions-apiserver builds it:
- * the resources' paths, each kind's schema from its CRD (with apiVersion, kind and ObjectMeta added,
- * and its group/version/kind and selectable fields as extensions), its list, and the meta types.
- */
-export function openApiV3CustomResources(resources: readonly CustomResourceOpenApi[], schemas: SchemaCatalogue, serverVersion: string): Json {
+/** What OpenAPI v2 cannot say, which kube drops from a CRD's schema there: defaults, and oneOf, anyOf and not. */
+function toV2Schema(schema: Schema): Schema {
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'default' || key === 'oneOf' || key === 'anyOf' || key === 'not') continue;
+    if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, toV2Schema(v)]));
+    else if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object' && value !== null && !Array.isArray(value)) out[key] = toV2Schema(value as Schema);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** The paths and definitions of custom resources, as apiextensions-apiserver publishes them (v2 without what v2 cannot say). */
+function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2: boolean): { paths: PathEntry[]; definitions: Map<string, Schema> } {
   const paths: PathEntry[] = [];
-  const definitions = schemas.closure([OBJECT_META, LIST_META, STATUS_DEFINITION]);
-  definitions.set(PATCH_DEFINITION, { type: 'object', description: 'The body of a PATCH request, in the format its Content-Type names.' });
+  const definitions = new Map<string, Schema>();
   for (const r of resources) {
     const { info } = r;
     const kindDef = customResourceDefinitionName(info.group, info.version, info.kind);
     const listDef = customResourceDefinitionName(info.group, info.version, info.listKind);
     const own = (r.openApiSchema ?? { type: 'object' }) as Schema & { properties?: Record<string, Schema> };
-    definitions.set(kindDef, {
+    const selectable = r.selectableFieldPaths.length ? { 'x-kubernetes-selectable-fields': r.selectableFieldPaths.map((fieldPath) => ({ fieldPath })) } : {};
+    const kindSchema: Schema = {
       ...own,
       type: 'object',
       properties: {
@@ -323,8 +335,9 @@ export function openApiV3CustomResources(resources: readonly CustomResourceOpenA
         ...own.properties,
       },
       'x-kubernetes-group-version-kind': [{ group: info.group, kind: info.kind, version: info.version }],
-      ...(r.selectableFieldPaths.length ? { 'x-kubernetes-selectable-fields': r.selectableFieldPaths.map((fieldPath) => ({ fieldPath })) } : {}),
-    });
+      ...selectable,
+    };
+    definitions.set(kindDef, v2 ? toV2Schema(kindSchema) : kindSchema);
     definitions.set(listDef, {
       description: `${info.kind}List is a list of ${info.kind}`,
       type: 'object',
@@ -335,9 +348,22 @@ export function openApiV3CustomResources(resources: readonly CustomResourceOpenA
         metadata: { description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds', $ref: LIST_META },
       },
       'x-kubernetes-group-version-kind': [{ group: info.group, kind: info.listKind, version: info.version }],
+      ...selectable,
     });
     paths.push(...resourcePaths(info, kindDef, listDef, r.patchTypes ?? PATCH_TYPES));
   }
+  return { paths, definitions };
+}
+
+/**
+ * The OpenAPI v3 document of a custom resource group/version, as apiextensions-apiserver builds it:
+ * the resources' paths, each kind's schema from its CRD (with apiVersion, kind and ObjectMeta added,
+ * and its group/version/kind and selectable fields as extensions), its list, and the meta types.
+ */
+export function openApiV3CustomResources(resources: readonly CustomResourceOpenApi[], schemas: SchemaCatalogue, serverVersion: string): Json {
+  const { paths, definitions } = customResourceDocument(resources, false);
+  for (const [name, schema] of schemas.closure([OBJECT_META, LIST_META, STATUS_DEFINITION])) definitions.set(name, schema);
+  definitions.set(PATCH_DEFINITION, { type: 'object', description: 'The body of a PATCH request, in the format its Content-Type names.' });
   const sorted = new Map([...definitions].sort(([a], [b]) => a.localeCompare(b)));
   return renderV3(paths, sorted, serverVersion);
 }
