@@ -170,9 +170,14 @@ describe('objects up to kube\'s size limit', { timeout: 900_000 }, () => {
     const original = readFileSync(config, 'utf8');
     assert.match(original, /^max_payload: \d+$/m);
     writeFileSync(config, original.replace(/^max_payload: \d+$/m, `max_payload: ${MiB}`));
+    const synchronisations = (instance: string) => logOf(instance).match(/"msg":"watch cache (caught up from etcd history|synchronised from snapshot)"/g)?.length ?? 0;
+    const before = ['watch-cache-0', 'watch-cache-1'].map(synchronisations);
     try {
       await stack.handle.restartInstance('nats');
-      // The watch caches catch up from etcd history after NATS's restart; until then a consistent list gets 429.
+      // Each watch cache catches up from etcd history after NATS's restart (until then a consistent
+      // list gets 429). Both must follow the stream again before the object is written, or one that
+      // catches up afterwards reads the object's revisions from history and never meets a marker.
+      await eventually(() => assert.deepEqual(['watch-cache-0', 'watch-cache-1'].map((w, i) => synchronisations(w) > before[i]), [true, true]), 120_000);
       await eventually(async () => assert.equal((await apiRequest(stack, 'GET', '/api/v1/configmaps')).code, 200), 120_000);
       await lifeOfALargeObject('large-marked');
     } finally {
