@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KindCatalogue } from '../catalogue.js';
+import { catalogueConverter, equivalentResourceMapper } from '../equivalent-resources.js';
 import { CustomResourceKinds } from './kinds.js';
 import { widgetsCrd } from './testdata.js';
 
@@ -37,6 +38,17 @@ describe('CustomResourceKinds', () => {
     assert.deepEqual(catalogue.resourcesOf('demo.kapi.io', 'v1').map((r) => r.resource), ['widgets']);
     assert.equal(catalogue.lookup('demo.kapi.io', 'widgets', 'v1')?.info.version, 'v1');
     assert.equal(catalogue.lookup('demo.kapi.io', 'widgets', 'v2'), undefined);
+    // Every served version of a CRD serves the same objects.
+    const twoVersions = widgetsCrd({ resourceVersion: '20' });
+    twoVersions.spec!.versions = [...twoVersions.spec!.versions!, { ...twoVersions.spec!.versions![0], name: 'v1beta1', storage: false }];
+    kinds.update(twoVersions);
+    const mapper = equivalentResourceMapper(catalogue);
+    assert.deepEqual(mapper.equivalentResourcesFor({ group: 'demo.kapi.io', version: 'v1beta1', resource: 'widgets' }, ''), [
+      { group: 'demo.kapi.io', version: 'v1', resource: 'widgets' },
+      { group: 'demo.kapi.io', version: 'v1beta1', resource: 'widgets' },
+    ]);
+    const converted = catalogueConverter(catalogue).convert({ apiVersion: 'demo.kapi.io/v1beta1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1 } }, { group: 'demo.kapi.io', version: 'v1', kind: 'Widget' });
+    assert.equal(converted.apiVersion, 'demo.kapi.io/v1');
     // A built-in kind wins over a CRD naming the same resource.
     assert.equal(catalogue.lookup('', 'configmaps')?.info.kind, 'ConfigMap');
   });
