@@ -1,9 +1,9 @@
 // Starts a whole kapi stack for a test file (its own state dir, free ports and loopback addresses,
 // so it never meets a stack started with `npm run up`) and drives the machine's real kubectl.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { ServiceCredentials, type Identity } from '@kapi/grpc';
 import { startStack, withFreePorts, type ServiceName, type StackHandle } from '@kapi/local-stack';
@@ -34,6 +34,37 @@ export interface SpanLine {
 }
 
 export const KUBECTL = process.env.KAPI_KUBECTL || 'kubectl';
+
+/** deploy/scripts/install-chart-tools.sh (run by `npm test`) puts helm in /usr/local/bin. */
+export function helmBinary(): string {
+  for (const dir of ['/usr/local/bin', ...(process.env.PATH ?? '').split(delimiter)]) {
+    if (dir && existsSync(join(dir, 'helm'))) return join(dir, 'helm');
+  }
+  throw new Error('helm is not installed; run bash deploy/scripts/install-chart-tools.sh');
+}
+
+/** Writes a chart named `name` under `parent`: its Chart.yaml and the files given by path (templates/…, crds/…). Returns its directory. */
+export function writeChart(parent: string, name: string, files: Record<string, string>): string {
+  const chart = join(parent, name);
+  mkdirSync(chart, { recursive: true });
+  writeFileSync(join(chart, 'Chart.yaml'), `apiVersion: v2\nname: ${name}\nversion: 0.1.0\n`);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(chart, path)), { recursive: true });
+    writeFileSync(join(chart, path), content);
+  }
+  return chart;
+}
+
+/** Runs the real helm against the stack; its own state and its discovery cache stay in `dir`. */
+export function helmAgainst(stack: TestStack, dir: string): (args: string[]) => Promise<string> {
+  const env = { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data'), KUBECACHEDIR: join(dir, 'kube-cache') };
+  return (args) =>
+    new Promise<string>((resolve, reject) => {
+      execFile(helmBinary(), [...args, '--kubeconfig', stack.handle.kubeconfigPath], { env, timeout: 120_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`helm ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+      );
+    });
+}
 
 export async function startTestStack(
   options: {

@@ -3,19 +3,10 @@
 // label selector, applies upgrades as three-way strategic merge patches and waits for what it made.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { startTestStack, type TestStack } from './harness.js';
-
-/** deploy/scripts/install-chart-tools.sh (run by `npm test`) puts helm in /usr/local/bin. */
-function helmBinary(): string {
-  for (const dir of ['/usr/local/bin', ...(process.env.PATH ?? '').split(delimiter)]) {
-    if (dir && existsSync(join(dir, 'helm'))) return join(dir, 'helm');
-  }
-  throw new Error('helm is not installed; run bash deploy/scripts/install-chart-tools.sh');
-}
+import { join } from 'node:path';
+import { helmAgainst, startTestStack, writeChart, type TestStack } from './harness.js';
 
 const NS = 'helm-client';
 
@@ -24,14 +15,8 @@ describe('helm against kapi', { timeout: 300_000 }, () => {
   let dir: string;
   let chart: string;
 
-  const helm = (args: string[]) =>
-    new Promise<string>((resolve, reject) => {
-      // Helm's own state and kubectl's discovery cache stay in this test's directory.
-      const env = { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data'), KUBECACHEDIR: join(dir, 'kube-cache') };
-      execFile(helmBinary(), [...args, '--kubeconfig', stack.handle.kubeconfigPath], { env, timeout: 120_000 }, (error, stdout, stderr) =>
-        error ? reject(new Error(`helm ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
-      );
-    });
+  // Helm's own state and kubectl's discovery cache stay in this test's directory.
+  const helm = (args: string[]) => helmAgainst(stack, dir)(args);
   const kubectl = async (args: string[]) => {
     const res = await stack.kubectl(args);
     assert.equal(res.code, 0, `kubectl ${args.join(' ')}: ${res.stderr}`);
@@ -42,13 +27,9 @@ describe('helm against kapi', { timeout: 300_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kapi-helm-client-'));
-    chart = join(dir, 'demo');
-    mkdirSync(join(chart, 'templates'), { recursive: true });
-    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: demo\nversion: 0.1.0\n');
-    writeFileSync(join(chart, 'values.yaml'), 'greeting: hello\n');
-    writeFileSync(
-      join(chart, 'templates', 'objects.yaml'),
-      [
+    chart = writeChart(dir, 'demo', {
+      'values.yaml': 'greeting: hello\n',
+      'templates/objects.yaml': [
         'apiVersion: v1',
         'kind: ConfigMap',
         'metadata:',
@@ -73,7 +54,7 @@ describe('helm against kapi', { timeout: 300_000 }, () => {
         '      targetPort: 8080',
         '',
       ].join('\n'),
-    );
+    });
     stack = await startTestStack({ aggregatorReplicas: 1 });
   });
 

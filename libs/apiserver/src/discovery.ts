@@ -76,6 +76,12 @@ export function apiGroup(catalogue: KindCatalogue, group: string) {
   return versions ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(group, versions) } : undefined;
 }
 
+/**
+ * A kind's subresources in discovery's order: a built-in kind's by name, a custom resource's as kube's
+ * CRD handler installs them (status, then scale).
+ */
+const subresourcesOf = (info: ResourceInfo) => (info.customResource ? info.subresources : [...info.subresources].sort());
+
 function resourceEntries(info: ResourceInfo) {
   const main = {
     name: info.resource,
@@ -86,7 +92,7 @@ function resourceEntries(info: ResourceInfo) {
     ...(info.shortNames.length ? { shortNames: info.shortNames } : {}),
     ...(info.categories.length ? { categories: info.categories } : {}),
   };
-  const subs = [...info.subresources].sort().map((sub) => ({
+  const subs = subresourcesOf(info).map((sub) => ({
     name: `${info.resource}/${sub}`,
     singularName: '',
     namespaced: info.namespaced,
@@ -122,7 +128,7 @@ function discoveryResource(info: ResourceInfo) {
     ...(info.categories.length ? { categories: info.categories } : {}),
     ...(info.subresources.length
       ? {
-          subresources: [...info.subresources].sort().map((sub) => {
+          subresources: subresourcesOf(info).map((sub) => {
             const { group, version, kind } = subresourceKind(info, sub);
             return {
               subresource: sub,
@@ -149,7 +155,8 @@ export function aggregatedDiscovery(catalogue: KindCatalogue, legacy: boolean) {
     apiVersion: 'apidiscovery.k8s.io/v2',
     metadata: {},
     items: [...byGroup].map(([group, versions]) => ({
-      metadata: group ? { name: group, creationTimestamp: null } : { creationTimestamp: null },
+      // kube's discovery of a CRD group carries no creationTimestamp; the built-in groups' a null one.
+      metadata: !group ? { creationTimestamp: null } : catalogue.resourcesOf(group, versions[0]).every((r) => r.customResource) ? { name: group } : { name: group, creationTimestamp: null },
       versions: versions.map((version) => ({
         version,
         resources: catalogue.resourcesOf(group, version).map(discoveryResource),

@@ -64,3 +64,24 @@ export function validatePatchFields(schemas: SchemaCatalogue, gvk: GroupVersionK
   return verdict(describe(unknownPatchFields(schemas, schema, patchType, JSON.parse(patch.toString('utf8')))), directive, '');
 }
 
+
+/** A kind that decodes its own objects (a custom resource's schema): prunes in place, reports what it pruned, or fails. */
+export interface ObjectDecoder {
+  decode(obj: Record<string, unknown>): { unknownFieldPaths: string[]; error?: string };
+}
+
+/**
+ * validateObjectFields for a kind that decodes its own objects: the decoder's error is the 400 of
+ * kube's decoding, the fields it pruned are reported as fieldValidation asks.
+ */
+export function validateDecodedFields(decoder: ObjectDecoder, gvk: GroupVersionKind, body: Buffer, directive: FieldValidation): { body: Buffer; warnings: string[] } {
+  const obj = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  const dataKind = typeof obj?.kind === 'string' && obj.kind ? obj.kind : gvk.kind;
+  const dataVersion = typeof obj?.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion.split('/').pop() : gvk.version;
+  const prefix = `${dataKind} in version "${dataVersion}" cannot be handled as a ${gvk.kind}: `;
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { body, warnings: [] };
+  const decoded = decoder.decode(obj);
+  if (decoded.error) throw badRequest(`${prefix}${decoded.error}`);
+  const warnings = verdict(describe(decoded.unknownFieldPaths), directive, prefix);
+  return { body: Buffer.from(JSON.stringify(obj)), warnings };
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { KindCatalogue } from '@kapi/kinds';
+import { CustomResourceKinds, KindCatalogue } from '@kapi/kinds';
 import { builtinSchemas } from '@kapi/schema';
 import { openApiV2, openApiV3Documents } from './openapi.js';
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from './openapi-v2-proto.js';
@@ -94,5 +94,55 @@ describe('OpenAPI v2', () => {
     assert.equal(proto.headers['Content-Type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
     assert.equal(endpoints.answer('/openapi/v2', '', json.headers.ETag)!.code, 304);
     assert.equal(endpoints.answer('/openapi/v3/apis/nope/v1'), undefined);
+  });
+});
+
+describe('OpenAPI v3 of custom resources', () => {
+  const crd = {
+    metadata: { name: 'widgets.demo.kapi.io', resourceVersion: '3' },
+    spec: {
+      group: 'demo.kapi.io',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', kind: 'Widget' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          selectableFields: [{ jsonPath: '.spec.mode' }],
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { mode: { type: 'string', enum: ['fast', 'slow'], default: 'fast' } } } } } },
+        },
+      ],
+    },
+    status: { conditions: [{ type: 'Established', status: 'True' }] },
+  };
+
+  it('lists a served CRD group/version in the index, and its document carries the kind with type and object meta', () => {
+    const kinds = new CustomResourceKinds();
+    const endpoints = new OpenApiEndpoints(new KindCatalogue(undefined, kinds), schemas, 'v1.33.0');
+    const index = () => JSON.parse(endpoints.answer('/openapi/v3')!.body.toString()).paths as Json;
+    assert.equal(index()['apis/demo.kapi.io/v1'], undefined);
+    kinds.update(crd);
+    const entry = index()['apis/demo.kapi.io/v1'];
+    assert.match(entry.serverRelativeURL, /^\/openapi\/v3\/apis\/demo\.kapi\.io\/v1\?hash=[0-9A-F]{128}$/);
+    const doc = JSON.parse(endpoints.answer('/openapi/v3/apis/demo.kapi.io/v1')!.body.toString()) as Json;
+    const widget = doc.components.schemas['io.kapi.demo.v1.Widget'];
+    assert.deepEqual(Object.keys(widget.properties), ['apiVersion', 'kind', 'metadata', 'spec']);
+    assert.deepEqual(widget.properties.metadata.allOf, [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }]);
+    assert.deepEqual(widget['x-kubernetes-group-version-kind'], [{ group: 'demo.kapi.io', kind: 'Widget', version: 'v1' }]);
+    assert.deepEqual(widget['x-kubernetes-selectable-fields'], [{ fieldPath: 'spec.mode' }]);
+    assert.deepEqual(doc.components.schemas['io.kapi.demo.v1.WidgetList'].properties.items.items, { $ref: '#/components/schemas/io.kapi.demo.v1.Widget' });
+    const patch = doc.paths['/apis/demo.kapi.io/v1/namespaces/{namespace}/widgets/{name}'].patch;
+    assert.deepEqual(Object.keys(patch.requestBody.content), ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+    assert.deepEqual(doc.components.schemas['io.kapi.demo.v1.WidgetList']['x-kubernetes-selectable-fields'], [{ fieldPath: 'spec.mode' }]);
+    // v2 holds the custom resources beside the built-in kinds, without what v2 cannot say (defaults).
+    const v2 = JSON.parse(endpoints.answer('/openapi/v2')!.body.toString()) as Json;
+    assert.deepEqual(v2.definitions['io.kapi.demo.v1.Widget'].properties.spec.properties.mode, { type: 'string', enum: ['fast', 'slow'] });
+    assert.ok(v2.paths['/apis/demo.kapi.io/v1/namespaces/{namespace}/widgets/{name}'].patch);
+    assert.ok(v2.definitions['io.k8s.api.core.v1.Pod']);
+    assert.ok(endpoints.answer('/openapi/v2', OPENAPI_V2_PROTOBUF)!.body.length > 0);
+    kinds.remove('widgets.demo.kapi.io');
+    assert.equal(index()['apis/demo.kapi.io/v1'], undefined);
+    assert.equal(JSON.parse(endpoints.answer('/openapi/v2')!.body.toString()).definitions['io.kapi.demo.v1.Widget'], undefined);
   });
 });

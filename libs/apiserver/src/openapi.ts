@@ -87,7 +87,7 @@ const camelGroup = (group: string) => (group ? group.replace(/\.k8s\.io$/, '').s
 const tagOf = (info: ResourceInfo) => `${info.group ? info.group.replace(/\.k8s\.io$/, '').replace(/\./g, '_') : 'core'}_${info.version}`;
 
 /** The paths of one resource, with the operations its verbs allow. */
-function resourcePaths(info: ResourceInfo, kindDef: string, listDef: string | undefined): PathEntry[] {
+function resourcePaths(info: ResourceInfo, kindDef: string, listDef: string | undefined, patchTypes: readonly string[] = PATCH_TYPES): PathEntry[] {
   const base = `/${groupVersionPath(info.group, info.version)}${info.namespaced ? '/namespaces/{namespace}' : ''}/${info.resource}`;
   const scope = info.namespaced ? 'Namespaced' : '';
   const id = (verb: string, suffix = '') => `${verb}${camelGroup(info.group)}${upper(info.version)}${scope}${info.kind}${suffix}`;
@@ -111,7 +111,7 @@ function resourcePaths(info: ResourceInfo, kindDef: string, listDef: string | un
       id: id('patch'),
       description: `partially update the specified ${info.kind}`,
       parameters: [body(PATCH_DEFINITION), ...WRITE, FORCE],
-      consumes: PATCH_TYPES,
+      consumes: [...patchTypes],
       responses: { '200': kindDef, '201': kindDef },
     });
   }
@@ -202,8 +202,12 @@ function renderPaths(paths: PathEntry[], parameter: (p: Param) => Json, operatio
   return rendered;
 }
 
-export function openApiV2(catalogue: KindCatalogue, schemas: SchemaCatalogue, serverVersion: string): Json {
-  const { paths, definitions } = collect(catalogue, schemas, catalogue.strategies.map((s) => s.info));
+/** The OpenAPI v2 document: the built-in kinds, and the custom resources given (kube's aggregated v2 holds both). */
+export function openApiV2(catalogue: KindCatalogue, schemas: SchemaCatalogue, serverVersion: string, customResources: readonly CustomResourceOpenApi[] = []): Json {
+  const builtin = collect(catalogue, schemas, catalogue.strategies.map((s) => s.info));
+  const custom = customResourceDocument(customResources, true);
+  const paths = [...builtin.paths, ...custom.paths];
+  const definitions = new Map([...builtin.definitions, ...custom.definitions].sort(([a], [b]) => a.localeCompare(b)));
   const renderedPaths = renderPaths(paths, v2Parameter, (op) => ({
     consumes: op.consumes ?? ['*/*'],
     produces: PRODUCES,
@@ -225,6 +229,10 @@ export function openApiV3GroupVersion(catalogue: KindCatalogue, schemas: SchemaC
   const resources = catalogue.resourcesOf(group, version);
   if (resources.length === 0) return undefined;
   const { paths, definitions } = collect(catalogue, schemas, resources);
+  return renderV3(paths, definitions, serverVersion);
+}
+
+function renderV3(paths: PathEntry[], definitions: Map<string, Schema>, serverVersion: string): Json {
   const content = (def: string, types = ['application/json', 'application/yaml']) => Object.fromEntries(types.map((t) => [t, { schema: { $ref: `#/components/schemas/${def}` } }]));
   const renderedPaths = renderPaths(paths, v3Parameter, (op) => {
     const bodyParam = op.parameters.find((p) => p.in === 'body');
@@ -266,4 +274,96 @@ export function openApiV3Documents(catalogue: KindCatalogue, schemas: SchemaCata
   }
   docs.set('', { paths: index });
   return docs;
+}
+
+/** What the OpenAPI document of a custom resource is made from: its kind, and its CRD version's schema. */
+export interface CustomResourceOpenApi {
+  info: ResourceInfo;
+  openApiSchema?: Record<string, unknown>;
+  selectableFieldPaths: string[];
+  patchTypes?: readonly string[];
+}
+
+/** kube's definition name of a custom resource's kind: the group reversed, the version, the kind (`io.kapi.demo.v1.Widget`). */
+export function customResourceDefinitionName(group: string, version: string, kind: string): string {
+  return [...group.split('.').reverse(), version, kind].join('.');
+}
+
+const OBJECT_META = `${META}.ObjectMeta`;
+const TYPE_META = {
+  apiVersion: {
+    description:
+      'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
+    type: 'string',
+  },
+  kind: {
+    description:
+      'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+    type: 'string',
+  },
+};
+const LIST_META = `${META}.ListMeta`;
+
+/** What OpenAPI v2 cannot say, which kube drops from a CRD's schema there: defaults, and oneOf, anyOf and not. */
+function toV2Schema(schema: Schema): Schema {
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'default' || key === 'oneOf' || key === 'anyOf' || key === 'not') continue;
+    if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, toV2Schema(v)]));
+    else if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object' && value !== null && !Array.isArray(value)) out[key] = toV2Schema(value as Schema);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** The paths and definitions of custom resources, as apiextensions-apiserver publishes them (v2 without what v2 cannot say). */
+function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2: boolean): { paths: PathEntry[]; definitions: Map<string, Schema> } {
+  const paths: PathEntry[] = [];
+  const definitions = new Map<string, Schema>();
+  for (const r of resources) {
+    const { info } = r;
+    const kindDef = customResourceDefinitionName(info.group, info.version, info.kind);
+    const listDef = customResourceDefinitionName(info.group, info.version, info.listKind);
+    const own = (r.openApiSchema ?? { type: 'object' }) as Schema & { properties?: Record<string, Schema> };
+    const selectable = r.selectableFieldPaths.length ? { 'x-kubernetes-selectable-fields': r.selectableFieldPaths.map((fieldPath) => ({ fieldPath })) } : {};
+    const kindSchema: Schema = {
+      ...own,
+      type: 'object',
+      properties: {
+        ...TYPE_META,
+        metadata: { description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", $ref: OBJECT_META },
+        ...own.properties,
+      },
+      'x-kubernetes-group-version-kind': [{ group: info.group, kind: info.kind, version: info.version }],
+      ...selectable,
+    };
+    definitions.set(kindDef, v2 ? toV2Schema(kindSchema) : kindSchema);
+    definitions.set(listDef, {
+      description: `${info.kind}List is a list of ${info.kind}`,
+      type: 'object',
+      required: ['items'],
+      properties: {
+        ...TYPE_META,
+        items: { description: `List of ${info.resource.toLowerCase()}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`, type: 'array', items: { $ref: kindDef } },
+        metadata: { description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds', $ref: LIST_META },
+      },
+      'x-kubernetes-group-version-kind': [{ group: info.group, kind: info.listKind, version: info.version }],
+      ...selectable,
+    });
+    paths.push(...resourcePaths(info, kindDef, listDef, r.patchTypes ?? PATCH_TYPES));
+  }
+  return { paths, definitions };
+}
+
+/**
+ * The OpenAPI v3 document of a custom resource group/version, as apiextensions-apiserver builds it:
+ * the resources' paths, each kind's schema from its CRD (with apiVersion, kind and ObjectMeta added,
+ * and its group/version/kind and selectable fields as extensions), its list, and the meta types.
+ */
+export function openApiV3CustomResources(resources: readonly CustomResourceOpenApi[], schemas: SchemaCatalogue, serverVersion: string): Json {
+  const { paths, definitions } = customResourceDocument(resources, false);
+  for (const [name, schema] of schemas.closure([OBJECT_META, LIST_META, STATUS_DEFINITION])) definitions.set(name, schema);
+  definitions.set(PATCH_DEFINITION, { type: 'object', description: 'The body of a PATCH request, in the format its Content-Type names.' });
+  const sorted = new Map([...definitions].sort(([a], [b]) => a.localeCompare(b)));
+  return renderV3(paths, sorted, serverVersion);
 }

@@ -174,6 +174,11 @@ describe('GenericStore on etcd', () => {
     await rejects(configmaps.get('ns1', 'dry'), 404, 'NotFound');
   });
 
+  it('meets an existing object on a dry-run create, as a create would', async () => {
+    await configmaps.create('ns1', cm('there'), ctx);
+    await rejects(configmaps.create('ns1', cm('there'), { ...ctx, dryRun: true }), 409, 'AlreadyExists');
+  });
+
   it('refuses objects larger than etcd accepts with 413', async () => {
     // Labels have no total limit, so they can take an object past what etcd stores.
     const labels = Object.fromEntries(Array.from({ length: 12_000 }, (_, i) => [`label-${i}-${'k'.repeat(40)}`, 'v'.repeat(60)]));

@@ -34,12 +34,13 @@ import {
   StatusError,
   validateObjectMeta,
   validateObjectMetaUpdate,
+  type FieldError,
   type KubeList,
   type KubeObject,
   type ManagedFieldsEntry,
   type Status,
 } from '@kapi/api-machinery';
-import { applyScale, checkFieldSelector, checkPatchedScale, checkScaleBody, scaleOf, storageKey, subresourceKind, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
+import { applyScale, checkFieldSelector, checkPatchType, checkPatchedScale, checkScaleBody, scaleOf, storageKey, subresourceKind, type KindStrategy, type ScaleSubresource } from '@kapi/kinds';
 import { builtinSchemas, firstTypeError, patchMetaFor, pruneUnknownFields } from '@kapi/schema';
 import { isStorageError, type RecordedWrite, type RequestRecord, type StorageBackend, type StoredValue } from '@kapi/storage';
 import { metrics } from '@kapi/telemetry';
@@ -120,6 +121,8 @@ export interface DeleteOptions {
  * create succeeded, so an allocation is released when the object was not stored.
  */
 export interface StoreHooks {
+  /** A first check of a create, on the object as sent (no generated name yet): throws a StatusError to refuse it. */
+  refuseCreate?(obj: KubeObject): void;
   beginCreate?(obj: KubeObject, ctx: WriteContext): Promise<(succeeded: boolean) => Promise<void>>;
   /** After the object is gone from storage, e.g. to release what it held. */
   afterDelete?(obj: KubeObject): Promise<void>;
@@ -404,23 +407,30 @@ export class GenericStore {
     obj.metadata = { ...obj.metadata, namespace: own || namespace };
   }
 
-  private validateCreate(obj: KubeObject): void {
-    const errors = [
-      ...this.strategy.validate(obj),
-      ...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, validateName: this.strategy.validateName }),
-    ];
-    if (errors.length) throw invalid(this.info.kind, this.info.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
+  private validateCreate(obj: KubeObject, ctx: WriteContext): void {
+    const errors = this.strategy.validatesObjectMeta
+      ? this.strategy.validate(obj)
+      : [...this.strategy.validate(obj), ...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, validateName: this.strategy.validateName })];
+    if (errors.length) throw this.invalid(obj, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
+    ctx.recorder?.warnings.push(...(this.strategy.warnings?.(obj) ?? []));
   }
 
-  private validateUpdate(obj: KubeObject, old: KubeObject, subresource: string): void {
+  private validateUpdate(obj: KubeObject, old: KubeObject, subresource: string, ctx: WriteContext): void {
     const rules = this.strategy.subresourceUpdates?.[subresource] ?? this.strategy;
-    const errors = [
-      ...rules.validateUpdate(obj, old),
-      ...this.strategy.validate(obj),
-      ...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, validateName: this.strategy.validateName }),
-      ...validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {}),
-    ];
-    if (errors.length) throw invalid(this.info.kind, this.info.group, obj.metadata?.name ?? '', errors);
+    const errors = this.strategy.validatesObjectMeta
+      ? rules.validateUpdate(obj, old)
+      : [
+          ...rules.validateUpdate(obj, old),
+          ...this.strategy.validate(obj),
+          ...validateObjectMeta(obj.metadata, { namespaced: this.info.namespaced, validateName: this.strategy.validateName }),
+          ...validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {}),
+        ];
+    if (errors.length) throw this.invalid(obj, obj.metadata?.name ?? '', errors);
+    ctx.recorder?.warnings.push(...(this.strategy.warnings?.(obj, old) ?? []));
+  }
+
+  private invalid(obj: KubeObject, name: string, errors: FieldError[]): Error {
+    return this.strategy.invalid?.(obj, errors) ?? invalid(this.info.kind, this.info.group, name, errors);
   }
 
   private checkSize(value: Buffer): void {
@@ -443,6 +453,7 @@ export class GenericStore {
     let obj = structuredClone(input);
     this.checkTypeMeta(obj);
     this.checkNamespace(obj, namespace);
+    this.hooks.refuseCreate?.(obj);
     // What only the server sets is wiped before anyone sees the object (kube's create handler).
     const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...meta } = obj.metadata ?? {};
     obj.metadata = meta;
@@ -467,16 +478,28 @@ export class GenericStore {
     let stored = false;
     try {
       this.strategy.prepareForCreate(obj, ctx.user);
-      this.validateCreate(obj);
+      this.validateCreate(obj, ctx);
       await this.admission.validate(request(obj.metadata?.name ?? ''));
       await this.hooks.checkWrite?.(obj, undefined, ctx);
-      if (ctx.dryRun) return obj;
+      if (ctx.dryRun) return await this.dryRunCreated(obj);
       const created = await this.persistNew(obj, wantsGeneratedName, ctx);
       stored = true;
       return created;
     } finally {
       await finish?.(stored);
     }
+  }
+
+  /** A dry-run create writes nothing, but meets an object already there as a create would (kube's dry-run storage). */
+  private async dryRunCreated(obj: KubeObject): Promise<KubeObject> {
+    let existing: StoredValue | undefined;
+    try {
+      existing = await this.backend.get(this.key(obj.metadata?.namespace, obj.metadata?.name));
+    } catch (err) {
+      this.storageFailure(err);
+    }
+    if (existing) throw alreadyExists(this.groupResource, obj.metadata?.name ?? '');
+    return obj;
   }
 
   private async persistNew(obj: KubeObject, wantsGeneratedName: boolean, ctx: WriteContext): Promise<KubeObject> {
@@ -530,8 +553,8 @@ export class GenericStore {
    */
   private async updateScale(namespace: string | undefined, name: string, ctx: WriteContext, transform: (scale: KubeObject) => KubeObject, patch = false): Promise<KubeObject> {
     const scale = this.scaling();
-    const view: AdmissionView = { show: (obj) => scaleOf(scale, obj), apply: (obj, shown) => applyScale(obj, shown) };
-    const updated = await this.guaranteedUpdate(namespace, name, 'scale', ctx, (current) => applyScale(current, transform(scaleOf(scale, current))), { view, patch });
+    const view: AdmissionView = { show: (obj) => scaleOf(scale, obj), apply: (obj, shown) => applyScale(obj, shown, scale) };
+    const updated = await this.guaranteedUpdate(namespace, name, 'scale', ctx, (current) => applyScale(current, transform(scaleOf(scale, current)), scale), { view, patch });
     return scaleOf(scale, updated);
   }
 
@@ -601,7 +624,7 @@ export class GenericStore {
       }
       if (this.info.tracksGeneration && specChanged(obj, old)) obj.metadata = { ...obj.metadata, generation: (old.metadata?.generation ?? 0) + 1 };
 
-      this.validateUpdate(obj, old, subresource);
+      this.validateUpdate(obj, old, subresource, ctx);
       // A change of nothing but managedFields times is no change (kube ignores those timestamps).
       if (sameButManagedFieldsTimes(obj, old)) setManagedFields(obj, old.metadata?.managedFields);
       await this.admission.validate(request());
@@ -663,6 +686,7 @@ export class GenericStore {
   }
 
   async patch(namespace: string | undefined, name: string, patchType: string, patch: unknown, ctx: WriteContext, subresource = ''): Promise<KubeObject> {
+    checkPatchType(this.strategy, patchType);
     if (patchType === PatchType.apply) return (await this.apply(namespace, name, patch, ctx, subresource)).object;
     const patcher = (current: KubeObject) => {
       const schemas = builtinSchemas();

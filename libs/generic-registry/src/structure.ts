@@ -98,3 +98,19 @@ export function schemaStructure(schemas: SchemaCatalogue): StructureLookup {
     fieldsAt: (gvk, path) => schemas.knownFields(gvk, path.join('.')),
   };
 }
+
+/** One kind's own structure, whatever the path is asked for (a custom resource's, from its schema). */
+export interface KindStructure {
+  listTypeAt(fieldPath: readonly string[]): ListType;
+  mapTypeAt(fieldPath: readonly string[]): MapType;
+  fieldsAt(fieldPath: readonly string[]): readonly string[] | undefined;
+}
+
+/** The lookup of a store that serves one kind whose structure is its own (a custom resource). */
+export function kindStructure(structure: KindStructure): StructureLookup {
+  return {
+    listTypeAt: (_gvk, path) => structure.listTypeAt(path),
+    mapTypeAt: (_gvk, path) => structure.mapTypeAt(path),
+    fieldsAt: (_gvk, path) => structure.fieldsAt(path),
+  };
+}

@@ -8,6 +8,7 @@ import { tokenReviewStrategy } from './authentication/token-review.js';
 import { endpointsStrategy } from './endpoints/strategy.js';
 import { endpointSliceStrategy } from './endpointslice/strategy.js';
 import type { KindStrategy, ResourceInfo } from './strategy.js';
+import type { CustomResourceKinds } from './customresource/kinds.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import { reviewStrategies } from './authorization/reviews.js';
 import { secretStrategy } from './secret/strategy.js';
@@ -134,36 +135,62 @@ export class KindCatalogue {
   private readonly byResource = new Map<string, KindStrategy>();
   private readonly byKindKey = new Map<string, KindStrategy>();
 
-  constructor(readonly strategies: readonly KindStrategy[] = builtinStrategies) {
+  /**
+   * `strategies`: the built-in kinds, fixed for the process's life; `customResources`: the custom
+   * resources served now, which change as CRDs do (a built-in kind wins over a CRD of the same name).
+   */
+  constructor(
+    readonly strategies: readonly KindStrategy[] = builtinStrategies,
+    readonly customResources?: CustomResourceKinds,
+  ) {
     for (const s of strategies) {
       this.byResource.set(KindCatalogue.key(s.info.group, s.info.resource), s);
       this.byKindKey.set(`${s.info.group}/${s.info.version}/${s.info.kind}`, s);
     }
   }
 
+  /** Changes whenever the kinds served change (custom resources coming and going). */
+  get generation(): number {
+    return this.customResources?.generation ?? 0;
+  }
+
+  /** Every kind served now: the built-in ones, then the custom resources. */
+  all(): KindStrategy[] {
+    return [...this.strategies, ...(this.customResources?.strategies() ?? [])];
+  }
+
   /** The kind served as `group/version` `kind` (a policy's paramKind), if it is served. */
   byKind(kind: GroupVersionKind): KindStrategy | undefined {
-    return this.byKindKey.get(`${kind.group}/${kind.version}/${kind.kind}`);
+    return this.byKindKey.get(`${kind.group}/${kind.version}/${kind.kind}`) ?? this.customResources?.byKind(kind);
   }
 
   private static key(group: string, resource: string): string {
     return `${group}/${resource}`;
   }
 
-  lookup(group: string, resource: string): KindStrategy | undefined {
-    return this.byResource.get(KindCatalogue.key(group, resource));
+  /**
+   * The kind of a resource. A built-in resource has one version, whatever `version` says (the caller
+   * checks it); a custom resource's `version` picks its strategy, and without one its main version's.
+   */
+  lookup(group: string, resource: string, version?: string): KindStrategy | undefined {
+    return this.byResource.get(KindCatalogue.key(group, resource)) ?? this.customResources?.lookup(group, resource, version);
   }
 
-  /** The group/versions served, in the order discovery lists them (legacy core group first). */
+  /** Whether the kind is one of the built-in ones (a custom resource's is not). */
+  isBuiltin(group: string, resource: string): boolean {
+    return this.byResource.has(KindCatalogue.key(group, resource));
+  }
+
+  /** The group/versions served, in the order discovery lists them (legacy core group first, CRD groups last). */
   groupVersions(): { group: string; version: string }[] {
     const seen = new Map<string, { group: string; version: string }>();
-    for (const s of this.strategies) seen.set(`${s.info.group}/${s.info.version}`, { group: s.info.group, version: s.info.version });
+    for (const s of this.all()) seen.set(`${s.info.group}/${s.info.version}`, { group: s.info.group, version: s.info.version });
     return [...seen.values()];
   }
 
   /** The resources of one group/version sorted by name, as kube-apiserver installs and lists them. */
   resourcesOf(group: string, version: string): ResourceInfo[] {
-    return this.strategies
+    return this.all()
       .filter((s) => s.info.group === group && s.info.version === version)
       .map((s) => s.info)
       .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));

@@ -1,6 +1,7 @@
 // What admission needs of the catalogue to see one object through several APIs (kube's
 // EquivalentResourceMapper, its scheme's converter and defaulter): resources that read and write
-// the same stored objects are equivalent (core/v1 and events.k8s.io/v1 events), an object converts
+// the same stored objects are equivalent (core/v1 and events.k8s.io/v1 events, the served versions of
+// a custom resource), an object converts
 // between their kinds through the storage form, and a kind's defaults re-default an object that
 // admission changed. The webhooks and policies libraries take these through small interfaces of
 // their own, which these satisfy.
@@ -15,7 +16,7 @@ const gvrOf = (s: KindStrategy): GroupVersionResource => ({ group: s.info.group,
 const serves = (strategy: KindStrategy, subresource: string) => subresource === '' || strategy.info.subresources.includes(subresource);
 
 function byResource(catalogue: KindCatalogue, resource: GroupVersionResource): KindStrategy | undefined {
-  const strategy = catalogue.lookup(resource.group, resource.resource);
+  const strategy = catalogue.lookup(resource.group, resource.resource, resource.version);
   return strategy && strategy.info.version === resource.version ? strategy : undefined;
 }
 
@@ -26,7 +27,7 @@ export function equivalentResourceMapper(catalogue: KindCatalogue) {
     equivalentResourcesFor(resource: GroupVersionResource, subresource: string): GroupVersionResource[] {
       const own = byResource(catalogue, resource);
       if (!own) return [];
-      return catalogue.strategies.filter((s) => storageOf(s) === storageOf(own) && serves(s, subresource)).map(gvrOf);
+      return catalogue.all().filter((s) => storageOf(s) === storageOf(own) && serves(s, subresource)).map(gvrOf);
     },
     /**
      * The kind `resource` serves (its status the same kind); undefined for another subresource,

@@ -39,7 +39,7 @@ export { validatingAdmissionPolicyBindingStrategy } from './validatingadmissionp
 export { subresourceKind } from './subresource-kinds.js';
 export { mutatingAdmissionPolicyStrategy } from './mutatingadmissionpolicy/strategy.js';
 export { mutatingAdmissionPolicyBindingStrategy } from './mutatingadmissionpolicybinding/strategy.js';
-export { customResourceDefinitionStrategy } from './customresourcedefinition/strategy.js';
+export { customResourceDefinitionStrategy, CUSTOM_RESOURCE_CLEANUP_FINALIZER } from './customresourcedefinition/strategy.js';
 export { apiServiceStrategy, localApiServices } from './apiservice/strategy.js';
 export { certificateSigningRequestStrategy } from './certificatesigningrequest/strategy.js';
 export { flowSchemaStrategy } from './flowschema/strategy.js';
@@ -58,3 +58,8 @@ export { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.
 export { podDisruptionBudgetStrategy, pdbSpec, pdbStatus, type PodDisruptionBudgetSpec, type PodDisruptionBudgetStatus } from './poddisruptionbudget/strategy.js';
 export type { PodSpec, Volume } from './podtemplate/pod-spec.js';
 export { equivalentResourceMapper, catalogueConverter, catalogueDefaulter } from './equivalent-resources.js';
+export * from './customresource/strategy.js';
+export { CustomResourceKinds, crdNameOf, CRD_RESOURCE, CRD_STORAGE_PREFIX, type DefinitionChanges } from './customresource/kinds.js';
+export { printerColumns, type PrinterColumn } from './customresource/printer-columns.js';
+export { parseJsonPath, evaluateJsonPath } from './customresource/json-path.js';
+export { crdNamesAndConditions, crdStatusIsCurrent, type CrdStatusChange } from './customresource/naming.js';

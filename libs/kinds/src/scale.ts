@@ -6,7 +6,37 @@ import { ageColumn, badRequest, field, invalid, nameColumn, objectMessage, type 
 export interface ScaleSubresource {
   /** The pods the object scales, in the string form of a label selector (Scale's status.selector). */
   selector(obj: KubeObject): string;
+  /** Where the desired replicas are, when not spec.replicas (a custom resource's specReplicasPath, as fields). */
+  readonly specReplicasPath?: readonly string[];
+  /** Where the observed replicas are, when not status.replicas (a custom resource's statusReplicasPath). */
+  readonly statusReplicasPath?: readonly string[];
 }
+
+const SPEC_REPLICAS = ['spec', 'replicas'];
+const STATUS_REPLICAS = ['status', 'replicas'];
+
+function readPath(obj: unknown, path: readonly string[]): unknown {
+  let current = obj;
+  for (const name of path) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[name];
+  }
+  return current;
+}
+
+function writePath(obj: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let current = obj;
+  for (const name of path.slice(0, -1)) {
+    const next = current[name];
+    current = current[name] = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+  }
+  current[path[path.length - 1]] = value;
+}
+
+const replicasAt = (obj: KubeObject, path: readonly string[]) => {
+  const value = readPath(obj, path);
+  return typeof value === 'number' ? value : 0;
+};
 
 export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
 
@@ -23,17 +53,16 @@ interface Replicated {
 
 /** The Scale of an object, as kube-apiserver answers GET <resource>/<name>/scale. */
 export function scaleOf(scale: ScaleSubresource, obj: KubeObject): KubeObject {
-  const { spec, status } = obj as Replicated;
   const meta = obj.metadata ?? {};
   const selector = scale.selector(obj);
-  const replicas = spec?.replicas ?? 0;
+  const replicas = replicasAt(obj, scale.specReplicasPath ?? SPEC_REPLICAS);
   return {
     kind: SCALE_KIND.kind,
     apiVersion: `${SCALE_KIND.group}/${SCALE_KIND.version}`,
     metadata: { name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion, creationTimestamp: meta.creationTimestamp },
     // autoscaling/v1 omits a zero spec.replicas and an empty selector, never status.replicas.
     spec: replicas ? { replicas } : {},
-    status: { replicas: status?.replicas ?? 0, ...(selector ? { selector } : {}) },
+    status: { replicas: replicasAt(obj, scale.statusReplicasPath ?? STATUS_REPLICAS), ...(selector ? { selector } : {}) },
   };
 }
 
@@ -41,14 +70,14 @@ export function scaleOf(scale: ScaleSubresource, obj: KubeObject): KubeObject {
  * The object with the replicas a client wrote through its Scale. A resourceVersion in the Scale is a
  * precondition on the object, so a stale Scale meets a conflict.
  */
-export function applyScale(current: KubeObject, written: KubeObject): KubeObject {
+export function applyScale(current: KubeObject, written: KubeObject, scale?: ScaleSubresource): KubeObject {
   const replicas = (written as Replicated).spec?.replicas ?? 0;
   const name = current.metadata?.name ?? '';
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
     throw invalid(SCALE_KIND.kind, SCALE_KIND.group, name, [field.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
   }
   const obj = structuredClone(current) as KubeObject & Replicated;
-  obj.spec = { ...obj.spec, replicas };
+  writePath(obj as Record<string, unknown>, scale?.specReplicasPath ?? SPEC_REPLICAS, replicas);
   const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
   const pinned = written.metadata?.resourceVersion;
   obj.metadata = pinned ? { ...meta, resourceVersion: pinned } : meta;

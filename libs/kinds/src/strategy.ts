@@ -1,7 +1,7 @@
 // What makes one kind different from another. The generic engine owns the order of a write; a kind
 // only answers the questions below, and is stateless.
 import { scaleProtobuf, type ScaleSubresource } from './scale.js';
-import { badRequest, type FieldError, type KubeObject, type MessageSchema, type NameValidator, type TableColumn } from '@kapi/api-machinery';
+import { badRequest, StatusError, type FieldError, type KubeObject, type MessageSchema, type NameValidator, type TableColumn } from '@kapi/api-machinery';
 
 export interface ResourceInfo {
   group: string;
@@ -21,10 +21,12 @@ export interface ResourceInfo {
   returnsDeletedObject?: boolean;
   /** Whether metadata.generation counts changes of the desired state (kinds with spec and status). */
   tracksGeneration?: boolean;
+  /** Served from a CustomResourceDefinition (discovery lists such a kind as kube's CRD handler does). */
+  customResource?: boolean;
   /** The etcd key segment when it is not the plural, e.g. `apiregistration.k8s.io/apiservices`. */
   storagePrefix?: string;
   /** For a deprecated group/version of a kind: the release that deprecated it and what replaces it. */
-  deprecation?: { since: string; replacement?: { groupVersion: string; kind: string } };
+  deprecation?: { since: string; replacement?: { groupVersion: string; kind: string }; /** The whole warning, when the API says it (a CRD version's deprecationWarning). */ warning?: string };
 }
 
 /**
@@ -33,6 +35,7 @@ export interface ResourceInfo {
  */
 export function deprecationWarning(info: ResourceInfo): string | undefined {
   if (!info.deprecation) return undefined;
+  if (info.deprecation.warning) return info.deprecation.warning;
   const groupVersion = info.group ? `${info.group}/${info.version}` : info.version;
   const { since, replacement } = info.deprecation;
   return `${groupVersion} ${info.kind} is deprecated in v${since}+${replacement ? `; use ${replacement.groupVersion} ${replacement.kind}` : ''}`;
@@ -101,12 +104,30 @@ export interface KindStrategy {
    * alone and other subresources write as the main resource.
    */
   readonly subresourceUpdates?: Record<string, SubresourceUpdate>;
+  /**
+   * Whether `validate` and `validateUpdate` check the whole object, metadata included, as a custom
+   * resource's schema does: the engine then adds neither the shared metadata checks nor `validate`
+   * on an update.
+   */
+  readonly validatesObjectMeta?: boolean;
+  /** The 422 of an invalid object, when the kind words it itself (a custom resource's kind and group). */
+  invalid?(obj: KubeObject, errors: FieldError[]): Error;
+  /** The patch types the kind takes, when not all of them (custom resources take no strategic merge patch). */
+  readonly patchTypes?: readonly string[];
+  /** What the kind warns of on a write that passed validation (kube's WarningsOnCreate/WarningsOnUpdate). */
+  warnings?(obj: KubeObject, old?: KubeObject): string[];
 }
 
 export interface SubresourceUpdate {
   /** The object to store: the stored one with the subresource's part taken from the client's. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): KubeObject;
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+}
+
+/** A patch the kind does not take: 415, listing the types it does take (kube's patch handler). */
+export function checkPatchType(strategy: Pick<KindStrategy, 'patchTypes'>, patchType: string): void {
+  if (!strategy.patchTypes || strategy.patchTypes.includes(patchType)) return;
+  throw new StatusError('KAPI_ERR_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: ${strategy.patchTypes.join(', ')}`);
 }
 
 export const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

@@ -44,6 +44,8 @@ describe("server-side apply's view of a custom resource", () => {
 
   it('lists the fields an object may have, none for open objects', () => {
     assert.deepEqual(structure.fieldsAt(['spec', 'ports']), ['port', 'protocol']);
+    // The root has type and object meta, whatever its schema lists.
+    assert.deepEqual(structure.fieldsAt([])?.slice(0, 3), ['apiVersion', 'kind', 'metadata']);
     assert.equal(structure.fieldsAt(['spec', 'template']), undefined);
   });
 });

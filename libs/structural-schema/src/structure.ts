@@ -63,7 +63,9 @@ export class CustomResourceStructure {
     let s = schema;
     while (s?.type === 'array' && s.items) s = s.items;
     if (!s || s.xPreserveUnknownFields || !s.properties) return undefined;
-    return Object.keys(s.properties);
+    // The resource itself, and an embedded one, have type and object meta whether the schema lists them or not.
+    const typed = fieldPath.length === 0 || s.xEmbeddedResource === true;
+    return typed ? [...new Set(['apiVersion', 'kind', 'metadata', ...Object.keys(s.properties)])] : Object.keys(s.properties);
   }
 
   /** admission-policy's listFactsAt: a dotted path (`spec.ports`, indices allowed) to its list type and map keys. */

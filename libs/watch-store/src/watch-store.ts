@@ -194,6 +194,11 @@ export class WatchStore {
     }
   }
 
+  /** The object stored under a key now, if any. */
+  get(key: string): CachedObject | undefined {
+    return this.objects.get(key);
+  }
+
   list(prefix: string, filter: WatchFilter): CachedObject[] {
     const out: CachedObject[] = [];
     for (const item of this.objects.values()) {

@@ -12,6 +12,7 @@ import { isStatusError, toStatus, type KubeObject } from '@kapi/api-machinery';
 import { requireSettings, type ServiceConfig } from '@kapi/config';
 import { createClient, healthService, toGrpcHandlers, type ServiceCredentials } from '@kapi/grpc';
 import { SharedInformers, WatchCacheListWatch } from '@kapi/informer';
+import { CRD_RESOURCE, CustomResourceKinds, type CustomResourceDefinition } from '@kapi/kinds';
 import { admissionV1, authzV1, registryV1, watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
@@ -98,7 +99,11 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
     this.registry = createClient(registryV1.RegistryClient, config.registryAddrs, credentials.channelTo('registry'), 'registry');
     this.authz = createClient(authzV1.AuthorizationClient, config.authzAddrs, credentials.channelTo('authz'), 'authz');
     this.informers = new SharedInformers(new WatchCacheListWatch(this.watchCache), { logger });
-    const catalogue = servedCatalogue(config);
+    // Custom resources join the catalogue as their CRDs are established (policies' params, webhooks'
+    // equivalent resources and conversions, re-defaulting after a webhook's patch).
+    const customResources = new CustomResourceKinds();
+    customResources.follow(this.informers.informerFor<CustomResourceDefinition>(CRD_RESOURCE));
+    const catalogue = servedCatalogue(config, customResources);
     this.webhooks = new WebhookPlugins(webhookSettingsFromEnv(), catalogue, logger);
     const plugins = admissionPlugins(config, catalogue, this.webhooks);
     const { names, unavailable } = enabledPlugins(settings, plugins);

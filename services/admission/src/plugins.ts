@@ -5,7 +5,7 @@
 // the registry, the authorizer), in the place kube's order gives it.
 import { builtinPlugins, type AdmissionPluginRegistry } from '@kapi/admission-plugins';
 import { FEATURE_GATES, type ServiceConfig } from '@kapi/config';
-import { KindCatalogue, servedStrategies } from '@kapi/kinds';
+import { KindCatalogue, servedStrategies, type CustomResourceKinds } from '@kapi/kinds';
 import { mutatingAdmissionPolicyPlugin, validatingAdmissionPolicyPlugin } from './policies.js';
 import { webhookSettingsFromEnv, WebhookPlugins } from './webhook-plugins.js';
 
@@ -14,9 +14,9 @@ export type ApiSettings = Pick<ServiceConfig, 'runtimeConfig' | 'featureGates'>;
 
 const DEFAULT_APIS: ApiSettings = { runtimeConfig: {}, featureGates: FEATURE_GATES };
 
-/** The kinds this process serves, as the runtime config has them. */
-export function servedCatalogue(apis: ApiSettings = DEFAULT_APIS): KindCatalogue {
-  return new KindCatalogue(servedStrategies(apis.runtimeConfig));
+/** The kinds this process serves, as the runtime config has them, and the custom resources `customResources` follows. */
+export function servedCatalogue(apis: ApiSettings = DEFAULT_APIS, customResources?: CustomResourceKinds): KindCatalogue {
+  return new KindCatalogue(servedStrategies(apis.runtimeConfig), customResources);
 }
 
 /**

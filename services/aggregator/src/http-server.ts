@@ -10,14 +10,15 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { StatusError } from '@kapi/api-machinery';
 import { MaxInFlightLimiter, parseRequestInfo } from '@kapi/apiserver';
 import { loadAuthnConfig, loadShutdownConfig, type ServiceConfig } from '@kapi/config';
-import { KindCatalogue, servedStrategies } from '@kapi/kinds';
+import { CustomResourceKinds, KindCatalogue, servedStrategies } from '@kapi/kinds';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { Backends } from './backends.js';
 import { GracefulShutdown, type Admission } from './graceful-shutdown.js';
 import { HealthEndpoints } from './health.js';
 import { issuerDocuments } from './issuer-discovery.js';
-import { REQUEST_TIMEOUT_MS, RequestHandler } from './request-handler.js';
+import { FrontDoor, REQUEST_TIMEOUT_MS } from './front-door-chain.js';
+import { followDefinitions } from './custom-resources.js';
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
@@ -51,6 +52,9 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   private server?: Server;
   readonly health: HealthEndpoints;
   readonly shutdown: GracefulShutdown;
+  /** The custom resources served, kept from the stored CRDs (custom-resources.ts). */
+  private readonly customResources = new CustomResourceKinds();
+  private stopFollowingDefinitions?: () => Promise<void>;
 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
@@ -71,15 +75,16 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const { pkiDir, listen } = this.config;
-    const handler = new RequestHandler(
-      this.backends,
-      new KindCatalogue(servedStrategies(this.config.runtimeConfig)),
-      this.health,
-      this.logger,
-      `${this.config.advertiseAddress || listen.host}:${listen.port}`,
-      new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
-      issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
-    );
+    this.stopFollowingDefinitions = followDefinitions(this.backends.watchCache, this.customResources, this.logger).stop;
+    const handler = new FrontDoor({
+      backends: this.backends,
+      catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig), this.customResources),
+      health: this.health,
+      logger: this.logger,
+      serverAddress: `${this.config.advertiseAddress || listen.host}:${listen.port}`,
+      inFlight: new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
+      issuer: issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
+    });
     this.server = createServer(
       {
         cert: readPki(pkiDir, 'apiserver.crt'),
@@ -124,13 +129,14 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
     await this.shutdown.run();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.server?.closeAllConnections();
+    await this.stopFollowingDefinitions?.();
   }
 }
 
 /** Answers a request that arrives too late in a shutdown as kube-apiserver does; either answer is one a client retries. */
-function refuse(handler: RequestHandler, res: ServerResponse, admission: Extract<Admission, { serve: false }>): void {
+function refuse(handler: FrontDoor, res: ServerResponse, admission: Extract<Admission, { serve: false }>): void {
   res.setHeader('Connection', 'close');
   res.setHeader('Retry-After', String(admission.retryAfterSeconds));
   // kube's Status here carries no details, only the header.

@@ -1,24 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import type { watchcacheV1 } from '@kapi/proto';
 import { ResumableWatch } from './resumable-watch.js';
-
-/** A watch-cache stream: what the front door reads, driven by the test. */
-class FakeCall extends EventEmitter {
-  cancelled = false;
-  cancel() {
-    this.cancelled = true;
-  }
-  pause() {}
-  resume() {}
-  send(type: string, resourceVersion: string, object: object = { metadata: { resourceVersion } }) {
-    this.emit('data', { type, object: Buffer.from(JSON.stringify(object)), resourceVersion });
-  }
-  fail(code = 14, message = 'connection dropped') {
-    this.emit('error', Object.assign(new Error(message), { code }));
-  }
-}
+import { FakeWatchCall as FakeCall } from './testing-neighbours.js';
 
 const request = (fields: Partial<watchcacheV1.WatchRequest> = {}): watchcacheV1.WatchRequest => ({
   resource: undefined,

@@ -4,7 +4,7 @@
 // TokenReview (authentication.k8s.io/v1) by the authn service.
 import type { ServerResponse } from 'node:http';
 import { StatusError, type Status } from '@kapi/api-machinery';
-import type { RequestInfo } from '@kapi/apiserver';
+import { routeNotFound, type RequestInfo } from '@kapi/apiserver';
 import { unary } from '@kapi/grpc';
 import { isReviewResource, tokenReview, tokenReviewSpec, type KindCatalogue, type TokenReviewRequest } from '@kapi/kinds';
 import type { authnV1, authzV1, commonV1 } from '@kapi/proto';
@@ -12,8 +12,6 @@ import type { authnV1, authzV1, commonV1 } from '@kapi/proto';
 export function isReviewRequest(info: RequestInfo): boolean {
   return info.isResourceRequest && isReviewResource(info.apiGroup, info.resource);
 }
-
-const notFound = () => new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource', {});
 
 /** Serves a request for a review resource; `body` reads the request body as JSON text. */
 export async function serveReview(
@@ -26,7 +24,7 @@ export async function serveReview(
 ): Promise<void> {
   const strategy = catalogue.lookup(info.apiGroup, info.resource);
   // Reviews have no named paths and live either in a namespace or at the cluster scope, never both.
-  if (!strategy || strategy.info.version !== info.apiVersion || info.name || info.subresource || strategy.info.namespaced !== !!info.namespace) throw notFound();
+  if (!strategy || strategy.info.version !== info.apiVersion || info.name || info.subresource || strategy.info.namespaced !== !!info.namespace) throw routeNotFound();
   if (info.verb !== 'create') throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
   const reply = await unary('authz', 'Review', authz.review.bind(authz), { resource: info.resource, namespace: info.namespace, review: await body(), user });
   if (reply.status.length) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')) as Status);
@@ -39,7 +37,7 @@ export async function serveReview(
  * would a request's bearer token; the answer is 201 either way, the failure in status.error.
  */
 export async function serveTokenReview(authn: authnV1.AuthenticationClient, info: RequestInfo, res: ServerResponse, body: () => Promise<Buffer>): Promise<void> {
-  if (info.apiVersion !== 'v1' || info.name || info.subresource || info.namespace) throw notFound();
+  if (info.apiVersion !== 'v1' || info.name || info.subresource || info.namespace) throw routeNotFound();
   if (info.verb !== 'create') throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
   const review = JSON.parse((await body()).toString('utf8')) as TokenReviewRequest;
   const { token, audiences } = tokenReviewSpec(review);

@@ -8,6 +8,7 @@ import { BootstrapPriorityClasses } from './bootstrap-priority-classes.js';
 import { BootstrapPlatform } from './bootstrap-platform.js';
 import { BootstrapKubernetesService } from './bootstrap-kubernetes-service.js';
 import { Compactor } from './compactor.js';
+import { CustomResourceDefinitions } from './custom-resource-definitions.js';
 import { EndpointReconciler } from './endpoint-reconciler.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.controller.js';
 import { EventPublisher } from './event-publisher.js';
@@ -44,6 +45,7 @@ void runService('registry', (config, logger): DynamicModule => {
       ServiceAccountController,
       ResourceQuotaControllerHost,
       ValidatingAdmissionPolicyStatus,
+      CustomResourceDefinitions,
     ],
   };
 }, {

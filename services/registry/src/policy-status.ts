@@ -11,7 +11,6 @@
 // and two replicas writing the same status change nothing. A write that fails otherwise is tried
 // again after a second.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { IWatchResponse, Watcher } from 'etcd3';
 import { PolicyStatusController, type PolicyStatus, type PolicyStatusWriter, type TypeCheckingSources } from '@kapi/admission-policy';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
 import { decodeStored, type GenericStore } from '@kapi/generic-registry';
@@ -19,13 +18,13 @@ import { equivalentResourceMapper, storageKey, type KindCatalogue } from '@kapi/
 import { builtinSchemas } from '@kapi/schema';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
+import { EtcdPrefixFollow } from './etcd-follow.js';
 import { Registry, SYSTEM_USER } from './registry.js';
 
 const GROUP = 'admissionregistration.k8s.io';
 /** kube's ControllerName: the field manager of what it writes. */
 export const POLICY_STATUS_MANAGER = 'validatingadmissionpolicy-status';
 const RETRY_MS = 1000;
-const RESTART_MS = 1000;
 
 /** A ValidatingAdmissionPolicy as type checking reads it. */
 type Policy = Parameters<PolicyStatusWriter>[0];
@@ -61,7 +60,7 @@ export function statusWriter(store: Pick<GenericStore, 'apply'>): PolicyStatusWr
 
 @Injectable()
 export class ValidatingAdmissionPolicyStatus implements OnApplicationBootstrap, OnApplicationShutdown {
-  private watcher?: Watcher;
+  private readonly follow: EtcdPrefixFollow;
   private stopped = false;
   readonly controller: PolicyStatusController;
   private readonly prefix: string;
@@ -79,15 +78,23 @@ export class ValidatingAdmissionPolicyStatus implements OnApplicationBootstrap, 
       this.logger.warn('cannot write the type checking of a ValidatingAdmissionPolicy; retrying', { policy: name, err });
       setTimeout(() => void this.retry(name), RETRY_MS).unref();
     });
+    // Every policy, then each one written (a policy deleted needs nothing); a lost watch starts over.
+    this.follow = new EtcdPrefixFollow(registry.backend, this.prefix, {
+      listed: (policies) => policies.forEach((p) => this.controller.enqueue(p as Policy)),
+      changed: (_name, policy) => {
+        if (policy) this.controller.enqueue(policy as Policy);
+      },
+      lost: (err) => this.logger.warn('policy status controller lost etcd; starting over', { err }),
+    });
   }
 
   onApplicationBootstrap(): void {
-    void this.follow();
+    this.follow.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    await this.watcher?.cancel().catch(() => {});
+    await this.follow.stop();
   }
 
   /** Reads the policy afresh and checks it again. */
@@ -95,38 +102,5 @@ export class ValidatingAdmissionPolicyStatus implements OnApplicationBootstrap, 
     if (this.stopped) return;
     const stored = await this.registry.storage.get(`${this.prefix}${name}`).catch(() => undefined);
     if (stored) this.controller.enqueue(decodeStored(stored) as Policy);
-  }
-
-  /** List every policy, then watch from that revision; on any watch failure start over. */
-  private async follow(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        let startKey: string | undefined;
-        let revision = 0;
-        for (;;) {
-          const page = await this.registry.storage.list(this.prefix, { startKey, limit: 500, revision: revision || undefined });
-          revision ||= page.revision;
-          for (const item of page.items) this.controller.enqueue(decodeStored(item) as Policy);
-          if (!page.more || page.items.length === 0) break;
-          startKey = page.items[page.items.length - 1].key + '\0';
-        }
-        const watcher = await this.registry.backend.client.watch().prefix(this.prefix).startRevision(String(revision + 1)).create();
-        this.watcher = watcher;
-        await new Promise<void>((resolve, reject) => {
-          watcher.on('data', (res: IWatchResponse) => {
-            for (const event of res.events) {
-              if (event.type === 'Put') this.controller.enqueue(decodeStored({ key: event.kv.key.toString('utf8'), value: event.kv.value, createRevision: Number(event.kv.create_revision), modRevision: Number(event.kv.mod_revision) }) as Policy);
-            }
-          });
-          watcher.on('error', reject);
-          watcher.on('end', resolve);
-        });
-      } catch (err) {
-        if (this.stopped) return;
-        this.logger.warn('policy status controller lost etcd; starting over', { err });
-      }
-      await this.watcher?.cancel().catch(() => {});
-      if (!this.stopped) await new Promise((r) => setTimeout(r, RESTART_MS));
-    }
   }
 }

@@ -126,7 +126,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
   }
 
   private store(ref: registryV1.CreateRequest['resource']) {
-    return this.registry.store(ref?.group ?? '', ref?.resource ?? '');
+    return this.registry.resolveStore(ref?.group ?? '', ref?.resource ?? '', ref?.version || undefined);
   }
 
   private implementation() {
@@ -136,15 +136,15 @@ export class RegistryGrpcServer extends GrpcServerHost {
     return {
       create: (r: registryV1.CreateRequest, call: CallContext) => {
         const ctx = writeContext(r.context, call);
-        return reply(() => this.createSubresource(r, ctx) ?? this.store(r.resource).create(ns(r.resource), parseObject(r.object), ctx), ctx);
+        return reply(async () => this.createSubresource(r, ctx) ?? (await this.store(r.resource)).create(ns(r.resource), parseObject(r.object), ctx), ctx);
       },
       get: (r: registryV1.GetRequest) => {
         const ctx = r.context ? writeContext(r.context) : undefined;
-        return reply(() => this.otherSubresource(r.resource, r.name, r.subresource, ctx, r.query) ?? this.store(r.resource).get(ns(r.resource), r.name, r.subresource), ctx);
+        return reply(async () => this.otherSubresource(r.resource, r.name, r.subresource, ctx, r.query) ?? (await this.store(r.resource)).get(ns(r.resource), r.name, r.subresource), ctx);
       },
       list: (r: registryV1.ListRequest) =>
-        reply(() =>
-          this.store(r.resource).list({
+        reply(async () =>
+          (await this.store(r.resource)).list({
             namespace: r.resource?.namespace,
             labelSelector: r.labelSelector,
             fieldSelector: r.fieldSelector,
@@ -156,7 +156,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
         ),
       update: (r: registryV1.UpdateRequest, call: CallContext) => {
         const ctx = writeContext(r.context, call);
-        return reply(() => this.otherSubresource(r.resource, r.name, r.subresource, ctx) ?? this.store(r.resource).update(ns(r.resource), r.name, parseObject(r.object), ctx, r.subresource), ctx);
+        return reply(async () => this.otherSubresource(r.resource, r.name, r.subresource, ctx) ?? (await this.store(r.resource)).update(ns(r.resource), r.name, parseObject(r.object), ctx, r.subresource), ctx);
       },
       patch: (r: registryV1.PatchRequest, call: CallContext) => {
         const outcome = { created: false };
@@ -165,7 +165,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
           async () => {
             const other = this.otherSubresource(r.resource, r.name, r.subresource, ctx);
             if (other) return other;
-            const store = this.store(r.resource);
+            const store = await this.store(r.resource);
             const patch = parseJson(r.patch, 'the patch is not valid JSON');
             if (r.patchType !== PatchType.apply) return store.patch(ns(r.resource), r.name, r.patchType, patch, ctx, r.subresource);
             const applied = await store.apply(ns(r.resource), r.name, patch, ctx, r.subresource);
@@ -179,8 +179,8 @@ export class RegistryGrpcServer extends GrpcServerHost {
       delete: (r: registryV1.DeleteRequest, call: CallContext) => {
         const ctx = writeContext(r.context, call);
         return reply(
-          () =>
-            this.store(r.resource).delete(
+          async () =>
+            (await this.store(r.resource)).delete(
               ns(r.resource),
               r.name,
               r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {},
@@ -194,7 +194,7 @@ export class RegistryGrpcServer extends GrpcServerHost {
         const ctx = withoutRequest(writeContext(r.context, call));
         return reply(async () => {
           const list = r.list!;
-          const store = this.store(list.resource);
+          const store = await this.store(list.resource);
           const options = r.deleteOptions.length ? parseJson<DeleteOptions>(r.deleteOptions, 'the DeleteOptions are not valid JSON') : {};
           const found = await store.list({ namespace: list.resource?.namespace, labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
           for (const item of found.items) {

@@ -1,10 +1,10 @@
 // The stores of every kind, wired to one storage backend and the admission service.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { StatusError, type KubeObject } from '@kapi/api-machinery';
+import { forbidden, StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
-import { GenericStore, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
+import { decodeStored, GenericStore, kindStructure, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
 import { createClient, unary, type ServiceCredentials } from '@kapi/grpc';
-import { KindCatalogue, namespaceStrategy, servedStrategies, storageKey } from '@kapi/kinds';
+import { crdNameOf, CRD_STORAGE_PREFIX, CustomResourceKinds, KindCatalogue, namespaceStrategy, servedStrategies, storageKey, type CustomResourceDefinition, type CustomResourceStrategy, type KindStrategy } from '@kapi/kinds';
 import { admissionV1, authzV1 } from '@kapi/proto';
 import { builtinSchemas } from '@kapi/schema';
 import { CONFIG, CREDENTIALS } from '@kapi/service-kit';
@@ -54,20 +54,40 @@ export function grpcAdmissionHook(client: admissionV1.AdmissionClient): Admissio
   };
 }
 
+/**
+ * A custom resource's store: while its CRD is being deleted it takes no new objects, whatever they
+ * are (kube answers 403 before validating them).
+ */
+function customResourceHooks(strategy: CustomResourceStrategy): StoreHooks {
+  return {
+    refuseCreate: (obj) => {
+      if (strategy.terminating) {
+        throw forbidden(strategy.info, obj.metadata?.name ?? '', 'create not allowed while custom resource definition is terminating');
+      }
+    },
+  };
+}
+
 @Injectable()
 export class Registry implements OnApplicationShutdown {
   readonly backend: EtcdBackend;
   readonly catalogue: KindCatalogue;
+  /** The custom resources served, kept from the stored CRDs (CustomResourceDefinitionFollower). */
+  readonly customResources = new CustomResourceKinds();
   private readonly stores = new Map<string, GenericStore>();
+  /** A custom resource's store, per strategy: a CRD that changes gets a new strategy, and so a new store. */
+  private readonly customStores = new WeakMap<KindStrategy, GenericStore>();
+  private readonly admission: AdmissionHook;
   private readonly admissionClient: admissionV1.AdmissionClient;
   private readonly authzClient: authzV1.AuthorizationClient;
   readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
-    this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig));
+    this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig), this.customResources);
     this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints, tls: readEtcdTls(config.etcdTls) });
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs, credentials.channelTo('admission'), 'admission');
     const admission = grpcAdmissionHook(this.admissionClient);
+    this.admission = admission;
 
     this.authzClient = createClient(authzV1.AuthorizationClient, config.authzAddrs, credentials.channelTo('authz'), 'authz');
     const allowed = authzCheck(this.authzClient);
@@ -110,10 +130,44 @@ export class Registry implements OnApplicationShutdown {
     return this.backend;
   }
 
-  store(group: string, resource: string): GenericStore {
-    const store = this.stores.get(`${group}/${resource}`);
+  /** The store of a resource; a custom resource's of `version` (without one, of its main version). */
+  store(group: string, resource: string, version?: string): GenericStore {
+    const store = this.stores.get(`${group}/${resource}`) ?? this.customStore(group, resource, version);
     if (!store) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource', { group: group || undefined, kind: resource });
     return store;
+  }
+
+  private customStore(group: string, resource: string, version?: string): GenericStore | undefined {
+    const strategy = this.customResources.lookup(group, resource, version);
+    return strategy && this.storeFor(strategy);
+  }
+
+  /** The store of a custom resource's strategy (one per strategy, kept while the strategy is). */
+  storeFor(strategy: CustomResourceStrategy): GenericStore {
+    let store = this.customStores.get(strategy);
+    if (!store) {
+      store = new GenericStore(strategy, this.backend, this.admission, customResourceHooks(strategy), kindStructure(strategy.structure));
+      this.customStores.set(strategy, store);
+    }
+    return store;
+  }
+
+  /**
+   * The store of a resource, a custom resource's included even when its CRD was established a
+   * moment ago and this replica's watch of CRDs has not brought it yet: the CRD is read from etcd
+   * then, so a client that saw it Established is never told the resource does not exist.
+   */
+  async resolveStore(group: string, resource: string, version?: string): Promise<GenericStore> {
+    if (!this.stores.has(`${group}/${resource}`) && !this.customResources.lookup(group, resource) && group) {
+      const stored = await this.storage.get(`${CRD_STORAGE_PREFIX}${crdNameOf(group, resource)}`).catch(() => undefined);
+      if (stored) this.customResources.update(decodeStored(stored) as CustomResourceDefinition);
+    }
+    return this.store(group, resource, version);
+  }
+
+  /** A store per custom resource served now (its main version's: each object once, whatever version reads it). */
+  customResourceStores(): GenericStore[] {
+    return this.customResources.storageStrategies().map((s) => this.storeFor(s));
   }
 
   get namespaces(): GenericStore {
@@ -142,11 +196,11 @@ export class Registry implements OnApplicationShutdown {
   }
 
   allStores(): GenericStore[] {
-    return [...this.stores.values()];
+    return [...this.stores.values(), ...this.customResourceStores()];
   }
 
   namespacedStores(): GenericStore[] {
-    return [...this.stores.values()].filter((s) => s.info.namespaced);
+    return this.allStores().filter((s) => s.info.namespaced);
   }
 
   async onApplicationShutdown(): Promise<void> {

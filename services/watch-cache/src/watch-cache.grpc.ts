@@ -15,7 +15,7 @@ import {
 } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { healthService, toGrpcHandlers, type CallContext, type ServiceCredentials } from '@kapi/grpc';
-import { checkFieldSelector, KindCatalogue, servedStrategies, storageKey, type KindStrategy } from '@kapi/kinds';
+import { checkFieldSelector, crdNameOf, CRD_STORAGE_PREFIX, CustomResourceKinds, KindCatalogue, servedStrategies, storageKey, type CustomResourceDefinition, type KindStrategy } from '@kapi/kinds';
 import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
@@ -49,6 +49,8 @@ const event = (type: string, object: object, resourceVersion: string): watchcach
 @Injectable()
 export class WatchCacheGrpcServer extends GrpcServerHost {
   private readonly catalogue: KindCatalogue;
+  /** The custom resources served, read from the CRDs this cache holds whenever one is asked for. */
+  private readonly customResources = new CustomResourceKinds();
   /** kube-apiserver bookmarks at least once a minute; half that leaves room for delays. */
   private readonly bookmarkIntervalMs = positiveInteger('KAPI_WATCH_BOOKMARK_INTERVAL_MS', 30_000);
 
@@ -67,7 +69,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     private readonly sync: CacheSync,
   ) {
     super(config, logger, credentials);
-    this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig));
+    this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig), this.customResources);
     const store = sync.store;
     metrics.gauge('apiserver_registered_watchers', 'Number of currently registered watchers.', () => store.watcherCount);
     metrics.counter('kapi_watch_cache_events_dispatched_total', 'Events the watch cache queued for its watchers.', () => store.eventsDispatched);
@@ -77,8 +79,22 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     metrics.gauge('kapi_watch_cache_revision', 'The etcd revision the watch cache has reached.', () => store.revision);
   }
 
+  /**
+   * The kind of a resource: a built-in one, or a custom resource as its CRD is in this cache now (the
+   * strategy is rebuilt only when the CRD changed), so what is served follows the cache's own state.
+   */
+  private lookup(group: string, resource: string, version?: string): KindStrategy | undefined {
+    if (group && !this.catalogue.isBuiltin(group, resource)) {
+      const name = crdNameOf(group, resource);
+      const crd = this.sync.store.get(`${CRD_STORAGE_PREFIX}${name}`);
+      if (crd) this.customResources.update(crd.object as CustomResourceDefinition);
+      else this.customResources.remove(name);
+    }
+    return this.catalogue.lookup(group, resource, version);
+  }
+
   private scope(ref: watchcacheV1.WatchRequest['resource'], labelSelector: string, fieldSelector: string, name = '') {
-    const strategy = this.catalogue.lookup(ref?.group ?? '', ref?.resource ?? '');
+    const strategy = this.lookup(ref?.group ?? '', ref?.resource ?? '', ref?.version || undefined);
     if (!strategy) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource');
     const labels = parseLabelSelector(labelSelector);
     const fields = parseFieldSelector(fieldSelector);

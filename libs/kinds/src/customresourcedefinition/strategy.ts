@@ -1,37 +1,21 @@
-// apiextensions.k8s.io/v1 CustomResourceDefinition: storage and validation of the definition only;
-// kapi does not serve the custom resources it defines, so no controller sets the NamesAccepted and
-// Established conditions. The name is `<plural>.<group>`; exactly one version is the storage version,
+// apiextensions.k8s.io/v1 CustomResourceDefinition: storage and validation of the definition (the
+// registry's CRD controller sets its NamesAccepted and Established conditions, and the resources it
+// defines are served once it is established: ../customresource). The name is `<plural>.<group>`; exactly one version is the storage version,
 // which status.storedVersions records from the first create; every version needs a schema in v1, and
 // the schemas are checked as kube checks them (structural, defaults, CEL rules and their costs:
 // @kapi/structural-schema), reported at spec.validation when all versions share one schema, as kube
 // reports them.
 import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
-import { validateCustomResourceDefinitionSchemas, type JSONSchemaProps } from '@kapi/structural-schema';
+import { validateCustomResourceDefinitionSchemas } from '@kapi/structural-schema';
 import { defineStrategy } from '../strategy.js';
+import type { CrdNames, CrdVersion } from '../customresource/strategy.js';
 import { specOf } from '../table-columns.js';
-
-interface Names {
-  plural?: string;
-  singular?: string;
-  shortNames?: string[];
-  kind?: string;
-  listKind?: string;
-  categories?: string[];
-}
-
-interface Version {
-  name?: string;
-  served?: boolean;
-  storage?: boolean;
-  schema?: { openAPIV3Schema?: JSONSchemaProps };
-  subresources?: { status?: unknown; scale?: unknown };
-}
 
 export interface CrdSpec {
   group?: string;
-  names?: Names;
+  names?: CrdNames;
   scope?: string;
-  versions?: Version[];
+  versions?: CrdVersion[];
   conversion?: { strategy?: string; webhook?: { clientConfig?: { service?: { port?: number } } } };
 }
 
@@ -58,7 +42,7 @@ function dns1035(path: string, value: string): FieldError[] {
   return DNS1035_LABEL.test(value) && value.length <= 63 ? [] : [field.invalid(path, value, DNS1035_MESSAGE)];
 }
 
-function validateNames(n: Names): FieldError[] {
+function validateNames(n: CrdNames): FieldError[] {
   const errs: FieldError[] = [];
   if (!n.plural) errs.push(field.required('spec.names.plural'));
   else errs.push(...dns1035('spec.names.plural', n.plural));
@@ -70,7 +54,7 @@ function validateNames(n: Names): FieldError[] {
   return errs;
 }
 
-function validateVersions(versions: Version[]): FieldError[] {
+function validateVersions(versions: CrdVersion[]): FieldError[] {
   const errs: FieldError[] = [];
   if (!versions.length) errs.push(field.required('spec.versions', 'must have exactly one version marked as storage version'));
   const names = new Set<string>();
@@ -111,6 +95,9 @@ function validate(obj: KubeObject): FieldError[] {
   return errs;
 }
 
+/** The finalizer kube adds to a CRD being deleted, until its custom resources are gone. */
+export const CUSTOM_RESOURCE_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+
 const storageVersion = (obj: KubeObject) => spec(obj).versions?.find((v) => v?.storage)?.name;
 
 export const customResourceDefinitionStrategy = defineStrategy(
@@ -142,6 +129,13 @@ export const customResourceDefinitionStrategy = defineStrategy(
       const stored = storageVersion(obj);
       const status = (obj.status ?? old.status ?? {}) as { storedVersions?: string[] };
       if (stored && !(status.storedVersions ?? []).includes(stored)) obj.status = { ...status, storedVersions: [...(status.storedVersions ?? []), stored] };
+    },
+    // kube's CRD storage: the first delete marks the CRD and adds the cleanup finalizer, which the
+    // registry's CRD controller removes once every custom resource of it is gone.
+    finalizesOnDelete: (obj) => !obj.metadata?.deletionTimestamp,
+    prepareForDelete(obj) {
+      const finalizers = obj.metadata?.finalizers ?? [];
+      if (!finalizers.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) obj.metadata = { ...obj.metadata, finalizers: [...finalizers, CUSTOM_RESOURCE_CLEANUP_FINALIZER] };
     },
     validate,
     validateUpdate(obj, old) {

@@ -1,0 +1,35 @@
+// Writing an answer: a whole body with its length, or a metav1.Status; and kube's plain-text
+// InternalError, which its filters answer when a dependency could not decide (an authorizer whose
+// webhook failed).
+import type { ServerResponse } from 'node:http';
+import type { Status } from '@kapi/api-machinery';
+
+/** Answers with a whole body, unless an answer has begun already. */
+export function send(res: ServerResponse, code: number, contentType: string, body: string | Buffer): void {
+  if (res.headersSent) return;
+  // A Buffer, so that Node writes the head's bytes as they are (a Warning's UTF-8), not re-encoded as the body's string.
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+  res.end(bytes);
+}
+
+export function sendJson(res: ServerResponse, code: number, doc: unknown): void {
+  send(res, code, 'application/json', JSON.stringify(doc));
+}
+
+/** Answers with a metav1.Status, its code the HTTP status, and Retry-After when the Status asks for one. */
+export function sendStatus(res: ServerResponse, status: Status): void {
+  if (res.headersSent) return;
+  if (status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
+  send(res, status.code, 'application/json', JSON.stringify(status));
+}
+
+/** A failure kube answers with its responsewriters.InternalError: 500, in plain text, not a Status. */
+export class InternalError extends Error {}
+
+/** kube's InternalError: `Internal Server Error: "<request URI>": <reason>`. */
+export function sendInternalError(res: ServerResponse, requestUri: string, reason: string): void {
+  if (res.headersSent) return;
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  send(res, 500, 'text/plain; charset=utf-8', `Internal Server Error: ${JSON.stringify(requestUri)}: ${reason}\n`);
+}
