@@ -22,7 +22,6 @@ import {
 import type { KindCatalogue } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
-import { apiServiceProxy } from './apiservice-proxy.js';
 import type { Backends } from './backends.js';
 import { CoreNonResourceHandler } from './core-non-resource.js';
 import { CoreResourcesHandler } from './core-resources.js';
@@ -49,6 +48,8 @@ export interface FrontDoorParts {
   serverAddress: string;
   inFlight: MaxInFlightLimiter;
   issuer?: IssuerDocuments;
+  /** kube-aggregator's proxy to the APIServices' servers (apiservice-proxy.ts); without it, every request passes on. */
+  apiServiceProxy?: FrontDoorHandler;
 }
 
 /**
@@ -77,7 +78,7 @@ export function frontDoorChain(parts: FrontDoorParts): readonly FrontDoorHandler
     maxInFlightFilter(parts.inFlight), // WithMaxInFlightLimit (kube's flow control with APF off)
     authorizationFilter(backends.authz), // WithAuthorization
     // kube's delegation: aggregator → core API → apiextensions → NotFoundHandler.
-    apiServiceProxy,
+    parts.apiServiceProxy ?? { name: 'aggregator (no APIService proxied)', handle: (_request, next) => next() },
     new CoreNonResourceHandler(parts),
     core,
     customResources,

@@ -19,6 +19,8 @@ import { HealthEndpoints } from './health.js';
 import { issuerDocuments } from './issuer-discovery.js';
 import { FrontDoor, REQUEST_TIMEOUT_MS } from './front-door-chain.js';
 import { followDefinitions } from './custom-resources.js';
+import { followAggregation, type AggregationSources } from './apiservice-informers.js';
+import { APIServiceProxy } from './apiservice-proxy.js';
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
@@ -55,6 +57,9 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   /** The custom resources served, kept from the stored CRDs (custom-resources.ts). */
   private readonly customResources = new CustomResourceKinds();
   private stopFollowingDefinitions?: () => Promise<void>;
+  /** The APIServices and the Services they name, for the proxy (apiservice-informers.ts). */
+  private aggregation?: AggregationSources;
+  private apiServiceProxy?: APIServiceProxy;
 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
@@ -76,6 +81,14 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     const { pkiDir, listen } = this.config;
     this.stopFollowingDefinitions = followDefinitions(this.backends.watchCache, this.customResources, this.logger).stop;
+    this.aggregation = followAggregation(this.backends.watchCache, this.logger);
+    this.apiServiceProxy = new APIServiceProxy({
+      apiServices: this.aggregation.apiServices,
+      resolver: this.aggregation.resolver,
+      // kube's --proxy-client-cert-file and --proxy-client-key-file, from the front-proxy CA.
+      clientCertificate: { cert: readPki(pkiDir, 'front-proxy-client.crt'), key: readPki(pkiDir, 'front-proxy-client.key') },
+      logger: this.logger,
+    });
     const handler = new FrontDoor({
       backends: this.backends,
       catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig), this.customResources),
@@ -84,6 +97,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       serverAddress: `${this.config.advertiseAddress || listen.host}:${listen.port}`,
       inFlight: new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
       issuer: issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
+      apiServiceProxy: this.apiServiceProxy,
     });
     this.server = createServer(
       {
@@ -132,6 +146,8 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   async onApplicationShutdown(): Promise<void> {
     this.server?.closeAllConnections();
     await this.stopFollowingDefinitions?.();
+    this.apiServiceProxy?.close();
+    await this.aggregation?.stop();
   }
 }
 
