@@ -7,7 +7,7 @@
 // say how far an RBAC cache must read to hold it: the newest revision among each resource's objects.
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles, RBAC_GROUP, type RbacResource, type RbacRevisions } from '@kapi/authorization';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapNamespaceRoleBindings, bootstrapNamespaceRoles, RBAC_GROUP, type RbacResource, type RbacRevisions } from '@kapi/authorization';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { Registry, SYSTEM_USER } from './registry.js';
@@ -52,11 +52,12 @@ export class Bootstrap implements OnApplicationBootstrap {
   private async createIfAbsent(group: string, resource: string, obj: object): Promise<{ created: boolean; revision: number }> {
     const store = this.registry.store(group, resource);
     const revisionOf = (o: KubeObject) => Number(o.metadata?.resourceVersion ?? 0);
+    const namespace = (obj as KubeObject).metadata?.namespace;
     try {
-      return { created: true, revision: revisionOf(await store.create(undefined, obj as KubeObject, { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-apiserver' })) };
+      return { created: true, revision: revisionOf(await store.create(namespace, obj as KubeObject, { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-apiserver' })) };
     } catch (err) {
       if (!(isStatusError(err) && err.httpCode === 409)) throw err;
-      return { created: false, revision: revisionOf(await store.get(undefined, (obj as KubeObject).metadata!.name!)) };
+      return { created: false, revision: revisionOf(await store.get(namespace, (obj as KubeObject).metadata!.name!)) };
     }
   }
 
@@ -73,6 +74,8 @@ export class Bootstrap implements OnApplicationBootstrap {
     const policy: [RbacResource, string, { metadata?: { name?: string } }[]][] = [
       ['clusterroles', 'clusterrole', bootstrapClusterRoles()],
       ['clusterrolebindings', 'clusterrolebinding', bootstrapClusterRoleBindings()],
+      ['roles', 'role', bootstrapNamespaceRoles()],
+      ['rolebindings', 'rolebinding', bootstrapNamespaceRoleBindings()],
     ];
     for (const [resource, kind, objects] of policy) {
       for (const obj of objects) {
