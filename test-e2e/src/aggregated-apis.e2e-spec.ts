@@ -1,0 +1,199 @@
+// Aggregated APIs end to end, with a real HTTPS aggregated server of the test's own
+// (aggregated-server.ts) that trusts kapi as k8s.io/apiserver does, from the
+// kube-system/extension-apiserver-authentication ConfigMap: registered through a Service, an
+// EndpointSlice pointing at it and an APIService with its caBundle; the availability controller's
+// conditions with kube's reasons; requests proxied after kapi's authentication and authorization,
+// with the user in X-Remote-* headers and no credentials of the caller; a watch streamed through;
+// every front door proxying; and kube's 503 once the server is gone.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { startAggregatedServer, GROUP, VERSION, type AggregatedServer, type ExtensionAuthentication } from './aggregated-server.js';
+import { anonymousGet, apiRequest, collectWatch, eventually, startTestStack, type TestStack } from './harness.js';
+
+const NAMESPACE = 'aggregation';
+const APISERVICE = `${VERSION}.${GROUP}`;
+const GADGETS = `/apis/${GROUP}/${VERSION}/namespaces/default/gadgets`;
+
+describe('aggregated APIs', { timeout: 600_000 }, () => {
+  let stack: TestStack;
+  let server: AggregatedServer;
+  let dir: string;
+  const ok = async (args: string[], input?: string) => {
+    const result = await stack.kubectl(args, input === undefined ? {} : { input });
+    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const frontDoors = () => stack.handle.topology.services.filter((s) => s.service === 'aggregator').map((s) => `https://${s.listen.host}:${s.listen.port}`);
+  const availableCondition = async () => {
+    const apiService = JSON.parse(await ok(['get', 'apiservice', APISERVICE, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
+    return apiService.status?.conditions?.find((c) => c.type === 'Available');
+  };
+  const slice = (port: number) => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'gadgets-1', namespace: NAMESPACE, labels: { 'kubernetes.io/service-name': 'gadgets' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+    ports: [{ name: 'https', port, protocol: 'TCP' }],
+  });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kapi-aggregated-'));
+    stack = await startTestStack({ aggregatorReplicas: 2 });
+  });
+
+  after(async () => {
+    await server?.close();
+    await stack?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes kube-system/extension-apiserver-authentication with kube\'s keys, and the Role that reads it', async () => {
+    let data: Record<string, string> = {};
+    await eventually(async () => {
+      data = (JSON.parse(await ok(['-n', 'kube-system', 'get', 'configmap', 'extension-apiserver-authentication', '-o', 'json'])) as { data: Record<string, string> }).data;
+    }, 30_000);
+    assert.deepEqual(Object.keys(data).sort(), [
+      'client-ca-file',
+      'requestheader-allowed-names',
+      'requestheader-client-ca-file',
+      'requestheader-extra-headers-prefix',
+      'requestheader-group-headers',
+      'requestheader-username-headers',
+    ]);
+    assert.equal(data['requestheader-allowed-names'], '["front-proxy-client"]');
+    assert.equal(data['requestheader-username-headers'], '["X-Remote-User"]');
+    assert.equal(data['requestheader-group-headers'], '["X-Remote-Group"]');
+    assert.equal(data['requestheader-extra-headers-prefix'], '["X-Remote-Extra-"]');
+    assert.match(data['client-ca-file'], /^-----BEGIN CERTIFICATE-----/);
+    assert.notEqual(data['client-ca-file'], data['requestheader-client-ca-file'], 'the front-proxy CA is not the users\' CA');
+    const role = JSON.parse(await ok(['-n', 'kube-system', 'get', 'role', 'extension-apiserver-authentication-reader', '-o', 'json'])) as { rules: unknown[] };
+    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['extension-apiserver-authentication'], verbs: ['get', 'list', 'watch'] }]);
+  });
+
+  it('an APIService whose Service is missing, then without endpoints, is unavailable with kube\'s reasons', async () => {
+    await ok(['create', 'namespace', NAMESPACE]);
+    const trust = (JSON.parse(await ok(['-n', 'kube-system', 'get', 'configmap', 'extension-apiserver-authentication', '-o', 'json'])) as { data: ExtensionAuthentication }).data;
+    server = await startAggregatedServer(join(dir, 'server'), `gadgets.${NAMESPACE}.svc`, trust);
+    const apiService = {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: APISERVICE },
+      spec: { group: GROUP, version: VERSION, service: { namespace: NAMESPACE, name: 'gadgets', port: 443 }, caBundle: server.caBundle, groupPriorityMinimum: 1000, versionPriority: 15 },
+    };
+    await ok(['apply', '-f', '-'], JSON.stringify(apiService));
+    await eventually(async () => {
+      const c = await availableCondition();
+      assert.equal(c?.status, 'False');
+      assert.equal(c?.reason, 'ServiceNotFound');
+      assert.equal(c?.message, `service/gadgets in "${NAMESPACE}" is not present`);
+    }, 30_000);
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'gadgets', namespace: NAMESPACE }, spec: { ports: [{ name: 'https', port: 443, targetPort: server.port }] } }));
+    await eventually(async () => {
+      const c = await availableCondition();
+      assert.equal(c?.reason, 'EndpointsNotFound');
+      assert.equal(c?.message, `cannot find endpointslices for service/gadgets in "${NAMESPACE}"`);
+    }, 30_000);
+    // A request meanwhile: kube's 503, in plain text.
+    const refused = await apiRequest(stack, 'GET', GADGETS);
+    assert.equal(refused.code, 503);
+    assert.equal(refused.body, 'service unavailable\n');
+  });
+
+  it('with an EndpointSlice the discovery check passes, and kubectl get --raw is proxied with the user and no credentials', async () => {
+    await ok(['apply', '-f', '-'], JSON.stringify(slice(server.port)));
+    await eventually(async () => {
+      const c = await availableCondition();
+      assert.equal(c?.status, 'True');
+      assert.equal(c?.reason, 'Passed');
+      assert.equal(c?.message, 'all checks passed');
+    }, 60_000);
+    // The availability check is the aggregator's own request.
+    assert.ok(server.seen.some((r) => r.path === `/apis/${GROUP}/${VERSION}` && r.user === 'system:kube-aggregator' && r.groups.includes('system:masters')));
+
+    const list = JSON.parse(await ok(['get', '--raw', GADGETS])) as { kind: string; items: { spec: { seenBy: string } }[] };
+    assert.equal(list.kind, 'GadgetList');
+    assert.equal(list.items[0].spec.seenBy, 'kubernetes-admin');
+    const request = server.seen.findLast((r) => r.path === GADGETS)!;
+    assert.deepEqual(request.groups, ['system:masters', 'system:authenticated']);
+  });
+
+  it('a ServiceAccount\'s token is not forwarded: the server gets its name, groups and extra as headers', async () => {
+    await ok(['-n', NAMESPACE, 'create', 'serviceaccount', 'reader']);
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'gadget-reader' }, rules: [{ apiGroups: [GROUP], resources: ['gadgets'], verbs: ['get', 'list', 'watch'] }] };
+    await ok(['apply', '-f', '-'], JSON.stringify(role));
+    await ok(['create', 'clusterrolebinding', 'gadget-reader', '--clusterrole=gadget-reader', `--serviceaccount=${NAMESPACE}:reader`]);
+    const token = (await ok(['-n', NAMESPACE, 'create', 'token', 'reader'])).trim();
+    const answer = await anonymousGet(stack, GADGETS, token);
+    assert.equal(answer.code, 200, answer.body);
+    const request = server.seen.findLast((r) => r.path === GADGETS)!;
+    assert.equal(request.user, `system:serviceaccount:${NAMESPACE}:reader`);
+    assert.deepEqual(request.groups, ['system:serviceaccounts', `system:serviceaccounts:${NAMESPACE}`, 'system:authenticated']);
+    assert.ok(request.extra['authentication.kubernetes.io/credential-id']?.[0]?.startsWith('JTI='), JSON.stringify(request.extra));
+    assert.equal(request.headers.authorization, undefined);
+    // Not allowed by kapi's RBAC: kapi answers 403, and the server never hears of it.
+    const posts = server.seen.filter((r) => r.method === 'POST').length;
+    const denied = await anonymousPost(stack, GADGETS, token);
+    assert.equal(denied.code, 403);
+    assert.equal(
+      (JSON.parse(denied.body) as { message: string }).message,
+      `gadgets.${GROUP} is forbidden: User "system:serviceaccount:${NAMESPACE}:reader" cannot create resource "gadgets" in API group "${GROUP}" in the namespace "default"`,
+    );
+    assert.equal(server.seen.filter((r) => r.method === 'POST').length, posts);
+  });
+
+  it('every front door proxies, and a watch streams through as the server sends its events', async () => {
+    for (const frontDoor of frontDoors()) {
+      const answer = await apiRequest(stack, 'GET', GADGETS, undefined, {}, frontDoor);
+      assert.equal(answer.code, 200, `${frontDoor}: ${answer.body}`);
+    }
+    const watching = collectWatch(stack, `${GADGETS}?watch=true`, (events) => events.length >= 2, 60_000);
+    await eventually(() => assert.equal(server.openWatches(), 1), 30_000);
+    server.sendEvent('ADDED', 'one');
+    server.sendEvent('MODIFIED', 'one');
+    const events = await watching;
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata?.name]),
+      [
+        ['ADDED', 'one'],
+        ['MODIFIED', 'one'],
+      ],
+    );
+  });
+
+  it('once the server is gone, the APIService fails its discovery check and requests get kube\'s 503', async () => {
+    const port = server.port;
+    await server.close();
+    await eventually(async () => {
+      const c = await availableCondition();
+      assert.equal(c?.status, 'False');
+      assert.equal(c?.reason, 'FailedDiscoveryCheck');
+      const url = `https://127.0.0.1:${port}/apis/${GROUP}/${VERSION}`;
+      assert.equal(c?.message, `failing or missing response from ${url}: Get "${url}": dial tcp 127.0.0.1:${port}: connect: connection refused`);
+    }, 90_000);
+    const refused = await apiRequest(stack, 'GET', GADGETS);
+    assert.equal(refused.code, 503);
+    assert.equal(refused.body, 'service unavailable\n');
+    // The APIService table says why, as kube's printer does.
+    assert.match(await ok(['get', 'apiservice', APISERVICE]), new RegExp(`${APISERVICE.replace(/\./g, '\\.')}\\s+${NAMESPACE}/gadgets\\s+False \\(FailedDiscoveryCheck\\)`));
+  });
+});
+
+/** A POST without a client certificate, as the bearer of `token`. */
+function anonymousPost(stack: TestStack, path: string, token: string): Promise<{ code: number; body: string }> {
+  const url = new URL(path, stack.handle.serverUrl);
+  const body = JSON.stringify({ apiVersion: `${GROUP}/${VERSION}`, kind: 'Gadget', metadata: { name: 'denied' } });
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: stack.handle.tls.ca, method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
