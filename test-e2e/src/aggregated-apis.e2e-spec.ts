@@ -124,8 +124,8 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
 
   it('a ServiceAccount\'s token is not forwarded: the server gets its name, groups and extra as headers', async () => {
     await ok(['-n', NAMESPACE, 'create', 'serviceaccount', 'reader']);
-    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'gadget-reader' }, rules: [{ apiGroups: [GROUP], resources: ['gadgets'], verbs: ['get', 'list', 'watch'] }] };
-    await ok(['apply', '-f', '-'], JSON.stringify(role));
+    // kubectl finds the resource through discovery, the aggregated server's merged into kapi's.
+    await ok(['create', 'clusterrole', 'gadget-reader', '--verb=get,list,watch', `--resource=gadgets.${GROUP}`]);
     await ok(['create', 'clusterrolebinding', 'gadget-reader', '--clusterrole=gadget-reader', `--serviceaccount=${NAMESPACE}:reader`]);
     const token = (await ok(['-n', NAMESPACE, 'create', 'token', 'reader'])).trim();
     const answer = await anonymousGet(stack, GADGETS, token);
@@ -144,6 +144,26 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
       `gadgets.${GROUP} is forbidden: User "system:serviceaccount:${NAMESPACE}:reader" cannot create resource "gadgets" in API group "${GROUP}" in the namespace "default"`,
     );
     assert.equal(server.seen.filter((r) => r.method === 'POST').length, posts);
+  });
+
+  it('discovery merges the aggregated server\'s group on every front door: legacy and aggregated, kubectl get by resource name', async () => {
+    const aggregated = { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' };
+    for (const frontDoor of frontDoors()) {
+      await eventually(async () => {
+        const doc = JSON.parse((await apiRequest(stack, 'GET', '/apis', undefined, aggregated, frontDoor)).body) as { items: { metadata: { name: string }; versions: { version: string; freshness: string; resources: { resource: string; scope: string; responseKind: { kind: string } }[] }[] }[] };
+        const group = doc.items.find((i) => i.metadata.name === GROUP);
+        assert.deepEqual(
+          group?.versions.map((v) => [v.version, v.freshness, v.resources.map((r) => [r.resource, r.scope, r.responseKind.kind])]),
+          [[VERSION, 'Current', [['gadgets', 'Namespaced', 'Gadget']]]],
+        );
+      }, 30_000);
+      const legacy = JSON.parse((await apiRequest(stack, 'GET', '/apis', undefined, {}, frontDoor)).body) as { groups: { name: string; preferredVersion: { groupVersion: string } }[] };
+      assert.equal(legacy.groups.find((g) => g.name === GROUP)?.preferredVersion.groupVersion, `${GROUP}/${VERSION}`);
+      const group = JSON.parse((await apiRequest(stack, 'GET', `/apis/${GROUP}`, undefined, {}, frontDoor)).body) as { kind: string; name: string };
+      assert.deepEqual([group.kind, group.name], ['APIGroup', GROUP]);
+    }
+    assert.match(await ok(['api-resources', `--api-group=${GROUP}`]), new RegExp(`^gadgets\\s+${GROUP.replace(/\./g, '\\.')}/${VERSION}\\s+true\\s+Gadget$`, 'm'));
+    assert.equal((await ok(['get', 'gadgets', '-n', 'default', '-o', 'name'])).trim(), `gadget.${GROUP}/first`);
   });
 
   it('every front door proxies, and a watch streams through as the server sends its events', async () => {
@@ -178,6 +198,11 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
     const refused = await apiRequest(stack, 'GET', GADGETS);
     assert.equal(refused.code, 503);
     assert.equal(refused.body, 'service unavailable\n');
+    // Discovery still answers: the group's resources are Stale in aggregated discovery, and kubectl
+    // finds every other resource.
+    const doc = JSON.parse((await apiRequest(stack, 'GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' })).body) as { items: { metadata: { name: string }; versions: { freshness: string }[] }[] };
+    assert.deepEqual(doc.items.find((i) => i.metadata.name === GROUP)?.versions.map((v) => v.freshness), ['Stale']);
+    assert.match(await ok(['api-resources']), /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
     // The APIService table says why, as kube's printer does.
     assert.match(await ok(['get', 'apiservice', APISERVICE]), new RegExp(`${APISERVICE.replace(/\./g, '\\.')}\\s+${NAMESPACE}/gadgets\\s+False \\(FailedDiscoveryCheck\\)`));
   });

@@ -13,7 +13,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
-import { requestUser } from '@kapi/apiserver';
+import { requestUser, type DiscoveredResource } from '@kapi/apiserver';
 import type { APIServiceSpec } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
@@ -57,6 +57,9 @@ export function apiServiceNameOf(pathname: string): string | undefined {
   if (segments[1] !== 'apis' || !segments[2] || !segments[3]) return undefined;
   return `${segments[3]}.${segments[2]}`;
 }
+
+/** How long a discovery request to an aggregated server may take (kube's discovery client: 5 s). */
+const DISCOVERY_TIMEOUT_MS = 5_000;
 
 /** Headers that describe one connection, not the request (Go's ReverseProxy drops the same). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -126,6 +129,43 @@ export class APIServiceProxy implements FrontDoorHandler {
       return plainError(request, 503, 'service unavailable');
     }
     return this.forward(request, apiService, `${serviceName}.${namespace}.svc`, endpoint);
+  }
+
+  /**
+   * The resources the APIService's server lists for its group/version (GET /apis/<group>/<version>),
+   * asked as kube's aggregator asks for discovery: as system:kube-aggregator in system:masters.
+   */
+  async discoverResources(apiService: APIService): Promise<DiscoveredResource[]> {
+    const service = apiService.spec?.service;
+    if (!service) return [];
+    const serverName = `${service.name ?? ''}.${service.namespace ?? ''}.svc`;
+    const endpoint = await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443);
+    const path = `/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`;
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: endpoint.host,
+          port: endpoint.port,
+          method: 'GET',
+          path,
+          headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
+          agent: this.agentFor(apiService, serverName),
+          servername: isIP(serverName) ? undefined : serverName,
+          signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`GET ${path}: ${res.statusCode}`))));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const list = JSON.parse(body) as { resources?: DiscoveredResource[] };
+    return Array.isArray(list.resources) ? list.resources : [];
   }
 
   /** Closes every kept-alive connection to the aggregated servers. */

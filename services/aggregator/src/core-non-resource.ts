@@ -11,6 +11,7 @@ import {
   apiResourceList,
   apiVersions,
   documentHash,
+  groupEntry,
   OpenApiEndpoints,
   routeNotFound,
   send,
@@ -20,6 +21,7 @@ import {
 import { KindCatalogue } from '@kapi/kinds';
 import { builtinSchemas } from '@kapi/schema';
 import { metrics, PROMETHEUS_CONTENT_TYPE } from '@kapi/telemetry';
+import type { AggregatedGroups } from './apiservice-discovery.js';
 import type { FrontDoorHandler, FrontDoorRequest } from './front-door-chain.js';
 import type { HealthEndpoints } from './health.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, type IssuerDocuments } from './issuer-discovery.js';
@@ -43,6 +45,8 @@ export interface NonResourceSources {
   /** host:port of this front door, as legacy discovery (/api) names it. */
   serverAddress: string;
   issuer?: IssuerDocuments;
+  /** The aggregated servers' groups (apiservice-discovery.ts), merged into discovery. */
+  aggregated?: Pick<AggregatedGroups, 'generation' | 'groups' | 'discoveryItems'>;
 }
 
 export class CoreNonResourceHandler implements FrontDoorHandler {
@@ -54,24 +58,42 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
    * catalogue alone; rebuilt when the kinds served change (custom resources), and its ETag with it.
    */
   private aggregatedDiscovery = new Map<string, { body: string; etag: string }>();
-  private discoveryGeneration = -1;
+  private discoveryGeneration = '';
 
   constructor(private readonly sources: NonResourceSources) {
     this.openApi = new OpenApiEndpoints(new KindCatalogue(sources.catalogue.strategies), builtinSchemas(), VERSION_INFO.gitVersion);
   }
 
   private discoveryDocument(path: string): { body: string; etag: string } {
-    const { catalogue } = this.sources;
-    if (this.discoveryGeneration !== catalogue.generation) {
+    const { catalogue, aggregated } = this.sources;
+    const generation = `${catalogue.generation}/${aggregated?.generation ?? 0}`;
+    if (this.discoveryGeneration !== generation) {
       const documents = new Map<string, { body: string; etag: string }>();
       for (const [at, legacy] of [['/api', true], ['/apis', false]] as const) {
         const doc = aggregatedDiscovery(catalogue, legacy);
+        if (!legacy && aggregated) {
+          const local = new Set(doc.items.map((i) => i.metadata.name));
+          doc.items.push(...aggregated.discoveryItems().filter((i) => !local.has(i.metadata.name)));
+        }
         documents.set(at, { body: JSON.stringify(doc), etag: documentHash(doc) });
       }
       this.aggregatedDiscovery = documents;
-      this.discoveryGeneration = catalogue.generation;
+      this.discoveryGeneration = generation;
     }
     return this.aggregatedDiscovery.get(path)!;
+  }
+
+  /** /apis: the catalogue's groups, then the aggregated servers' (kube lists every APIService's group). */
+  private groupList() {
+    const list = apiGroupList(this.sources.catalogue);
+    const local = new Set(list.groups.map((g) => g.name));
+    for (const [group, versions] of this.sources.aggregated?.groups() ?? []) if (!local.has(group)) list.groups.push(groupEntry(group, versions));
+    return list;
+  }
+
+  private aggregatedGroup(group: string) {
+    const versions = this.sources.aggregated?.groups().get(group);
+    return versions ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(group, versions) } : undefined;
   }
 
   async handle({ req, res, url, info }: FrontDoorRequest, next: () => Promise<void>): Promise<void> {
@@ -103,13 +125,13 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
       return send(res, 200, AGGREGATED_DISCOVERY_CONTENT_TYPE, doc.body);
     }
     if (path === '/api') return sendJson(res, 200, apiVersions(this.sources.serverAddress));
-    if (path === '/apis') return sendJson(res, 200, apiGroupList(catalogue));
+    if (path === '/apis') return sendJson(res, 200, this.groupList());
     if (info.apiPrefix === 'api' && segments.length === 2) {
       const list = apiResourceList(catalogue, '', segments[1]);
       if (list) return sendJson(res, 200, list);
     }
     if (info.apiPrefix === 'apis' && segments.length === 2) {
-      const group = apiGroup(catalogue, segments[1]);
+      const group = apiGroup(catalogue, segments[1]) ?? this.aggregatedGroup(segments[1]);
       if (group) return sendJson(res, 200, group);
     }
     if (info.apiPrefix === 'apis' && segments.length === 3) {

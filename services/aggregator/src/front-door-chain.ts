@@ -23,7 +23,7 @@ import type { KindCatalogue } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
-import { CoreNonResourceHandler } from './core-non-resource.js';
+import { CoreNonResourceHandler, type NonResourceSources } from './core-non-resource.js';
 import { CoreResourcesHandler } from './core-resources.js';
 import { CustomResourcesHandler, registryDefinitionReader } from './custom-resources.js';
 import { authenticationFilter } from './filter-authentication.js';
@@ -48,6 +48,8 @@ export interface FrontDoorParts {
   serverAddress: string;
   inFlight: MaxInFlightLimiter;
   issuer?: IssuerDocuments;
+  /** The aggregated servers' groups, merged into discovery (apiservice-discovery.ts). */
+  aggregated?: NonResourceSources['aggregated'];
   /** kube-aggregator's proxy to the APIServices' servers (apiservice-proxy.ts); without it, every request passes on. */
   apiServiceProxy?: FrontDoorHandler;
 }

@@ -21,6 +21,7 @@ import { FrontDoor, REQUEST_TIMEOUT_MS } from './front-door-chain.js';
 import { followDefinitions } from './custom-resources.js';
 import { followAggregation, type AggregationSources } from './apiservice-informers.js';
 import { APIServiceProxy } from './apiservice-proxy.js';
+import { AggregatedGroups } from './apiservice-discovery.js';
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
@@ -60,6 +61,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   /** The APIServices and the Services they name, for the proxy (apiservice-informers.ts). */
   private aggregation?: AggregationSources;
   private apiServiceProxy?: APIServiceProxy;
+  private aggregatedGroups?: AggregatedGroups;
 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
@@ -89,6 +91,8 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       clientCertificate: { cert: readPki(pkiDir, 'front-proxy-client.crt'), key: readPki(pkiDir, 'front-proxy-client.key') },
       logger: this.logger,
     });
+    const proxy = this.apiServiceProxy;
+    this.aggregatedGroups = new AggregatedGroups(this.aggregation.apiServices, (apiService) => proxy.discoverResources(apiService), this.logger);
     const handler = new FrontDoor({
       backends: this.backends,
       catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig), this.customResources),
@@ -98,6 +102,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       inFlight: new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
       issuer: issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
       apiServiceProxy: this.apiServiceProxy,
+      aggregated: this.aggregatedGroups,
     });
     this.server = createServer(
       {
@@ -146,6 +151,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   async onApplicationShutdown(): Promise<void> {
     this.server?.closeAllConnections();
     await this.stopFollowingDefinitions?.();
+    this.aggregatedGroups?.stop();
     this.apiServiceProxy?.close();
     await this.aggregation?.stop();
   }
