@@ -7,13 +7,17 @@
 // every front door proxying; and kube's 503 once the server is gone.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestServingPki, findRepoRoot, freePort, startEtcd, type EtcdHandle } from '@kapi/local-stack';
 import { startAggregatedServer, GROUP, VERSION, type AggregatedServer, type ExtensionAuthentication } from './aggregated-server.js';
 import { anonymousGet, apiRequest, collectWatch, eventually, startTestStack, type TestStack } from './harness.js';
 
+const run = promisify(execFile);
 const NAMESPACE = 'aggregation';
 const APISERVICE = `${VERSION}.${GROUP}`;
 const GADGETS = `/apis/${GROUP}/${VERSION}/namespaces/default/gadgets`;
@@ -222,3 +226,110 @@ function anonymousPost(stack: TestStack, path: string, token: string): Promise<{
     req.end(body);
   });
 }
+
+// k8s.io/sample-apiserver, unchanged (test-e2e/go/sample-apiserver builds it from the Go module
+// proxy with the machine's Go, as the client-go test builds its program), against its own etcd,
+// delegating authentication and authorization back to kapi (it reads
+// extension-apiserver-authentication, asks TokenReviews and SubjectAccessReviews) and registered
+// through APIServices, a Service and an EndpointSlice: kubectl serves its flunders through kapi.
+const SAMPLE_SOURCE = join(findRepoRoot(), 'test-e2e', 'go', 'sample-apiserver');
+const SAMPLE_BINARY = join(findRepoRoot(), 'test-e2e', 'dist', 'go', 'sample-apiserver');
+const WARDLE = 'wardle.example.com';
+
+describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
+  let stack: TestStack;
+  let etcd: EtcdHandle;
+  let sample: ChildProcess | undefined;
+  let dir: string;
+  const ok = async (args: string[], input?: string) => {
+    const result = await stack.kubectl(args, input === undefined ? {} : { input });
+    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kapi-sample-apiserver-'));
+    // The first build downloads the modules; later ones come from Go's caches.
+    const [, started] = await Promise.all([
+      run('go', ['build', '-o', SAMPLE_BINARY, 'k8s.io/sample-apiserver'], { cwd: SAMPLE_SOURCE, timeout: 540_000, env: { ...process.env, GOFLAGS: '-mod=readonly' } }),
+      startTestStack({ aggregatorReplicas: 1 }),
+    ]);
+    stack = started;
+    etcd = await startEtcd({ dataDir: join(dir, 'etcd'), clientPort: await freePort(), peerPort: await freePort() });
+    const pki = createTestServingPki(join(dir, 'pki'), { dns: [`api.wardle.svc`], ips: ['127.0.0.1'] });
+    const port = await freePort();
+    const kubeconfig = stack.handle.kubeconfigPath;
+    const log = openSync(join(dir, 'sample-apiserver.log'), 'a');
+    sample = spawn(
+      SAMPLE_BINARY,
+      [
+        `--etcd-servers=${etcd.endpoints[0]}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${port}`,
+        `--tls-cert-file=${pki.cert}`,
+        `--tls-private-key-file=${pki.key}`,
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    await ok(['create', 'namespace', 'wardle']);
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'wardle' }, spec: { ports: [{ name: 'https', port: 443, targetPort: port }] } }));
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'api-1', namespace: 'wardle', labels: { 'kubernetes.io/service-name': 'api' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+        ports: [{ name: 'https', port, protocol: 'TCP' }],
+      }),
+    );
+    const caBundle = readFileSync(pki.caCert).toString('base64');
+    for (const [version, versionPriority] of [['v1alpha1', 15], ['v1beta1', 16]] as const) {
+      await ok(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'apiregistration.k8s.io/v1',
+          kind: 'APIService',
+          metadata: { name: `${version}.${WARDLE}` },
+          spec: { group: WARDLE, version, service: { namespace: 'wardle', name: 'api', port: 443 }, caBundle, groupPriorityMinimum: 1000, versionPriority },
+        }),
+      );
+    }
+  });
+
+  after(async () => {
+    sample?.kill('SIGTERM');
+    await etcd?.stop();
+    await stack?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('its APIServices become available once it trusts kapi', async () => {
+    await eventually(async () => {
+      const apiService = JSON.parse(await ok(['get', 'apiservice', `v1alpha1.${WARDLE}`, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
+      const available = apiService.status?.conditions?.find((c) => c.type === 'Available');
+      assert.deepEqual([available?.status, available?.reason, available?.message], ['True', 'Passed', 'all checks passed'], readFileSync(join(dir, 'sample-apiserver.log'), 'utf8').slice(-3000));
+    }, 180_000);
+  });
+
+  it('kubectl creates, gets and watches flunders through kapi', async () => {
+    await eventually(async () => assert.match(await ok(['api-resources', `--api-group=${WARDLE}`]), /^flunders\s+wardle\.example\.com\/v1beta1\s+true\s+Flunder$/m), 60_000);
+    await ok(['create', 'namespace', 'zoo']);
+    assert.match((await stack.kubectl(['get', 'flunders', '-n', 'zoo'])).stderr, /No resources found in zoo namespace\./);
+    const watch = stack.kubectlStream(['get', 'flunders', '-n', 'zoo', '--watch', '-o', 'name']);
+    try {
+      await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'first', namespace: 'zoo' }, spec: { reference: 'none' } }));
+      await watch.waitFor(/flunder\.wardle\.example\.com\/first/, 60_000);
+    } finally {
+      watch.child.kill();
+    }
+    const stored = JSON.parse(await ok(['get', 'flunder', 'first', '-n', 'zoo', '-o', 'json'])) as { apiVersion: string; metadata: { name: string; uid?: string } };
+    assert.equal(stored.metadata.name, 'first');
+    assert.ok(stored.metadata.uid);
+    assert.match(await ok(['get', 'flunders', '-n', 'zoo']), /^first\s+/m);
+  });
+});
