@@ -189,6 +189,26 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
     );
   });
 
+  it('a request to switch protocols is joined through to the server, as exec is', async () => {
+    const socket = await new Promise<import('node:net').Socket>((resolve, reject) => {
+      const req = request(new URL(`${GADGETS}/g/exec`, stack.handle.serverUrl), {
+        ca: stack.handle.tls.ca,
+        cert: stack.handle.tls.cert,
+        key: stack.handle.tls.key,
+        headers: { Connection: 'Upgrade', Upgrade: 'echo' },
+      });
+      req.on('upgrade', (res, upgraded) => (res.statusCode === 101 ? resolve(upgraded) : reject(new Error(String(res.statusCode)))));
+      req.on('response', (res) => reject(new Error(`no switch of protocols: ${res.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    const echoed = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+    socket.write('ping');
+    assert.equal(await echoed, 'ping');
+    socket.destroy();
+    assert.equal(server.seen.findLast((r) => r.path === `${GADGETS}/g/exec`)?.user, 'kubernetes-admin');
+  });
+
   it('once the server is gone, the APIService fails its discovery check and requests get kube\'s 503', async () => {
     const port = server.port;
     await server.close();

@@ -3,11 +3,13 @@
 // client certificate required to chain to the request-header CA and to carry one of the allowed
 // names, both read from kube-system/extension-apiserver-authentication, and the user taken from the
 // X-Remote-* headers named there. It serves group things.kapi.test, version v1, resource gadgets:
-// discovery, a list, and a watch that sends an event on request of the test. It records each
-// request it accepted, with its headers.
+// discovery, a list, a watch that sends an event on request of the test, and a switch to an echo
+// protocol (as exec switches to SPDY or websockets). It records each request it accepted, with its
+// headers.
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createTestServingPki } from '@kapi/local-stack';
 
@@ -105,6 +107,15 @@ export async function startAggregatedServer(dir: string, serverName: string, tru
     { cert: readFileSync(pki.cert), key: readFileSync(pki.key), ca: trust['requestheader-client-ca-file'], requestCert: true, rejectUnauthorized: false },
     handle,
   );
+  // An exec-style endpoint: it switches to an echo protocol for a user the front proxy vouched for.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    const peer = (socket as TLSSocket).getPeerCertificate();
+    if (!(socket as TLSSocket).authorized || !allowedNames.includes(String(peer?.subject?.CN))) return socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
+    const url = new URL(req.url ?? '/', 'https://aggregated.invalid');
+    seen.push({ method: req.method ?? '', path: url.pathname + url.search, user: String(req.headers[userHeader.toLowerCase()] ?? ''), groups: req.headersDistinct[groupHeader.toLowerCase()] ?? [], extra: {}, headers: req.headers });
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+    socket.pipe(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return {

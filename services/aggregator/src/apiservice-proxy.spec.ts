@@ -1,10 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, ServerResponse, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { apiRequest } from '@kapi/apiserver';
 import { createTestClientCertificate, createTestServingPki } from '@kapi/local-stack';
@@ -93,6 +95,12 @@ describe('APIServiceProxy', () => {
         res.writeHead(207, { 'Content-Type': 'application/json', 'X-Answer': 'yes' }).end(JSON.stringify({ echoed: body }));
       });
     });
+    // A server that switches to an echo protocol, as an exec endpoint switches to SPDY or websockets.
+    backend.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body: '' });
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+      socket.pipe(socket);
+    });
     await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
     backendPort = (backend.address() as { port: number }).port;
     proxy = new APIServiceProxy({
@@ -105,10 +113,18 @@ describe('APIServiceProxy', () => {
       },
       clientCertificate: { cert: readFileSync(client.cert), key: readFileSync(client.key) },
     });
-    frontDoor = createHttpServer((req, res) => {
+    const serve = (req: IncomingMessage, res: ServerResponse) => {
       const request = apiRequest<commonV1.UserInfo>(req, res);
       request.user = USER;
       proxy.handle(request, async () => void res.writeHead(404).end('passed on')).catch((err: Error) => res.writeHead(500).end(err.message));
+    };
+    frontDoor = createHttpServer(serve);
+    // As the front door serves an upgrade (http-server.ts): the chain with a response on the socket.
+    frontDoor.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      const res = new ServerResponse(req);
+      res.assignSocket(socket);
+      res.once('finish', () => socket.end());
+      serve(req, res);
     });
     await new Promise<void>((r) => frontDoor.listen(0, '127.0.0.1', r));
     frontDoorPort = (frontDoor.address() as { port: number }).port;
@@ -169,6 +185,23 @@ describe('APIServiceProxy', () => {
     assert.equal(refused.body, 'tls: failed to verify certificate: x509: certificate is valid for things.aggregated.svc, not things.elsewhere.svc\n');
     register({ service: { namespace: 'elsewhere', name: 'things', port: 443 }, insecureSkipTLSVerify: true });
     assert.equal((await call('GET', '/apis/things.example.com/v1')).code, 207);
+  });
+
+  it('joins the client\'s connection to the server\'s when the server switches protocols', async () => {
+    register({ service: { namespace: 'aggregated', name: 'things', port: 443 }, caBundle });
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: frontDoorPort, path: '/apis/things.example.com/v1/namespaces/a/gadgets/g/exec', headers: { Connection: 'Upgrade', Upgrade: 'echo', Authorization: 'Bearer secret' } });
+      req.on('upgrade', (res, upgraded) => (assert.equal(res.statusCode, 101), resolve(upgraded)));
+      req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    const echoed = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+    socket.write('ping');
+    assert.equal(await echoed, 'ping');
+    socket.destroy();
+    const upgrade = seen.at(-1)!;
+    assert.deepEqual([upgrade.url, upgrade.headers['x-remote-user'], upgrade.headers.upgrade, upgrade.headers.authorization], ['/apis/things.example.com/v1/namespaces/a/gadgets/g/exec', 'jane', 'echo', undefined]);
   });
 
   it('asks the server for its resources as the aggregator', async () => {

@@ -8,7 +8,8 @@
 // server trusts through the extension-apiserver-authentication ConfigMap; the user travels in
 // X-Remote-User, one X-Remote-Group per group and X-Remote-Extra-<key>, and the caller's own
 // credentials (Authorization, Impersonate-*) stay behind. Bodies stream both ways, so watches and
-// other long-running requests pass through as they come.
+// other long-running requests pass through as they come, and a server that switches protocols
+// (exec-style upgrades) gets the client's connection joined to its own.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
@@ -86,6 +87,11 @@ export function proxiedRequestHeaders(incoming: IncomingHttpHeaders, user: commo
     if (value === undefined || HOP_BY_HOP.has(lower) || lower === 'authorization' || lower.startsWith('impersonate-') || lower.startsWith('x-remote-')) continue;
     headers[lower] = value;
   }
+  // A request to switch protocols keeps saying so (kube's upgrade-aware proxy).
+  if (isUpgrade(incoming)) {
+    headers.connection = 'Upgrade';
+    headers.upgrade = incoming.upgrade;
+  }
   headers['x-remote-user'] = user.username;
   if (user.groups.length) headers['x-remote-group'] = [...user.groups];
   for (const [key, extra] of Object.entries(user.extra ?? {})) {
@@ -96,6 +102,11 @@ export function proxiedRequestHeaders(incoming: IncomingHttpHeaders, user: commo
     headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${clientAddress}` : clientAddress;
   }
   return headers;
+}
+
+/** Whether the client asks to switch protocols (exec, attach, port-forward, websockets). */
+export function isUpgrade(headers: IncomingHttpHeaders): boolean {
+  return !!headers.upgrade && /(^|,)\s*upgrade\s*(,|$)/i.test(String(headers.connection ?? ''));
 }
 
 /** kube's proxyError: http.Error's plain-text answer. */
@@ -233,9 +244,29 @@ export class APIServiceProxy implements FrontDoorHandler {
         else res.destroy();
         resolve();
       });
+      // The server switched protocols: its answer goes to the client as it came, and from then on
+      // the two connections are joined byte for byte.
+      upstream.on('upgrade', (answer, serverSocket, serverHead) => {
+        const clientSocket = res.socket;
+        if (!clientSocket || res.headersSent) {
+          serverSocket.destroy();
+          return resolve();
+        }
+        res.detachSocket(clientSocket);
+        const lines = [`HTTP/1.1 ${answer.statusCode ?? 101} ${answer.statusMessage ?? 'Switching Protocols'}`];
+        for (let i = 0; i < answer.rawHeaders.length; i += 2) lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
+        clientSocket.write(`${lines.join('\r\n')}\r\n\r\n`);
+        if (serverHead.length) clientSocket.write(serverHead);
+        serverSocket.pipe(clientSocket).on('error', () => serverSocket.destroy());
+        clientSocket.pipe(serverSocket).on('error', () => clientSocket.destroy());
+        serverSocket.once('close', () => clientSocket.destroy());
+        clientSocket.once('close', () => serverSocket.destroy());
+        resolve();
+      });
       // The client went away (a watch closed): so does the upstream request.
       res.once('close', () => upstream.destroy());
-      req.pipe(upstream);
+      if (isUpgrade(req.headers)) upstream.end();
+      else req.pipe(upstream);
     });
   }
 }

@@ -2,7 +2,8 @@
 // layer, so that a bad or missing certificate becomes a 401 Status from the authn service rather
 // than a failed handshake.
 import { readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -115,20 +116,33 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
         // so a query string that long (a label selector of thousands of requirements) is served.
         maxHeaderSize: MAX_HEADER_BYTES,
       },
-      (req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        const admission = this.shutdown.admit(path);
-        if (!admission.serve) return refuse(handler, res, admission);
-        if (admission.closeConnection) res.setHeader('Connection', 'close');
-        const url = new URL(req.url ?? '/', 'https://kapi.invalid');
-        const watch = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams).verb === 'watch';
-        // A watch ended by the shutdown gets a clean end of its stream: its client watches again
-        // (through the load balancer, on another front door) from the last resourceVersion it saw.
-        const done = this.shutdown.track(watch ? 'watch' : 'request', watch ? () => res.end() : undefined);
-        res.once('close', done);
-        handler.handle(req, res);
-      },
+      (req, res) => serve(req, res),
     );
+    const serve = (req: IncomingMessage, res: ServerResponse, upgrade?: Duplex) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const admission = this.shutdown.admit(path);
+      if (!admission.serve) return refuse(handler, res, admission);
+      if (admission.closeConnection) res.setHeader('Connection', 'close');
+      const url = new URL(req.url ?? '/', 'https://kapi.invalid');
+      const watch = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams).verb === 'watch';
+      // A watch ended by the shutdown gets a clean end of its stream: its client watches again
+      // (through the load balancer, on another front door) from the last resourceVersion it saw.
+      const done = this.shutdown.track(watch || upgrade ? 'watch' : 'request', watch ? () => res.end() : upgrade ? () => upgrade.destroy() : undefined);
+      // An upgraded connection lives on after its response: it is done when its socket closes.
+      (upgrade ?? res).once('close', done);
+      handler.handle(req, res);
+    };
+    // A request to switch protocols runs the same chain, with its response on the connection's
+    // socket: the APIService proxy takes the socket over when the aggregated server switches, and
+    // any other answer is an ordinary response, after which the connection closes.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (head.length) socket.unshift(head);
+      const res = new ServerResponse(req);
+      res.assignSocket(socket as Socket);
+      res.shouldKeepAlive = false;
+      res.once('finish', () => socket.end());
+      serve(req, res, socket);
+    });
     this.server.on('clientError', answerMalformedRequest);
     this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
