@@ -227,6 +227,10 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
     const doc = JSON.parse((await apiRequest(stack, 'GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' })).body) as { items: { metadata: { name: string }; versions: { freshness: string }[] }[] };
     assert.deepEqual(doc.items.find((i) => i.metadata.name === GROUP)?.versions.map((v) => v.freshness), ['Stale']);
     assert.match(await ok(['api-resources']), /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
+    // Each front door counts it unavailable (kube's gauge, from its informer).
+    for (const frontDoor of frontDoors()) {
+      await eventually(async () => assert.match((await apiRequest(stack, 'GET', '/metrics', undefined, {}, frontDoor)).body, /^aggregator_unavailable_apiservice\{name="v1\.things\.kapi\.test"\} 1$/m), 30_000);
+    }
     // The APIService table says why, as kube's printer does.
     assert.match(await ok(['get', 'apiservice', APISERVICE]), new RegExp(`${APISERVICE.replace(/\./g, '\\.')}\\s+${NAMESPACE}/gadgets\\s+False \\(FailedDiscoveryCheck\\)`));
   });

@@ -29,10 +29,10 @@ function fakeRegistry() {
 }
 
 describe('APIServiceAvailability', () => {
-  it('writes the Available condition when it changes, only then, and counts the APIService unavailable', async () => {
+  it('writes the Available condition when it changes, and only then', async () => {
     const { registry, writes } = fakeRegistry();
     const controller = new APIServiceAvailability(registry, { leading: true } as EventPublisher, { pkiDir: '/nonexistent' } as ServiceConfig, quiet);
-    const apiService: APIServiceObject = { metadata: { name: 'v1.things.example.com', resourceVersion: '5' }, spec: { group: 'things.example.com', version: 'v1', service: { namespace: 'ns', name: 'things', port: 443 } } };
+    const apiService: APIServiceObject = { metadata: { name: 'v1.new.example.com', resourceVersion: '5' }, spec: { group: 'new.example.com', version: 'v1', service: { namespace: 'ns', name: 'things', port: 443 } } };
     await controller.reconcile(apiService);
     assert.equal(writes.length, 1);
     assert.equal(writes[0].subresource, 'status');
@@ -40,10 +40,23 @@ describe('APIServiceAvailability', () => {
     const condition = written.status?.conditions?.[0];
     assert.deepEqual([condition?.type, condition?.status, condition?.reason, condition?.message], ['Available', 'False', 'ServiceNotFound', 'service/things in "ns" is not present']);
     assert.ok(condition?.lastTransitionTime);
-    assert.match(metrics.render(), /^aggregator_unavailable_apiservice_total\{name="v1\.things\.example\.com",reason="ServiceNotFound"\} 1$/m);
-    // The same finding again writes nothing and counts nothing.
+    // The same finding again writes nothing.
     await controller.reconcile(written);
     assert.equal(writes.length, 1);
+    // It was never available: nothing is counted, as kube counts only a change from available.
+    assert.doesNotMatch(metrics.render(), /aggregator_unavailable_apiservice_total\{name="v1\.new\.example\.com"/);
+    await controller.onApplicationShutdown();
+  });
+
+  it('counts an APIService that was available and is not any more, by reason', async () => {
+    const { registry } = fakeRegistry();
+    const controller = new APIServiceAvailability(registry, { leading: true } as EventPublisher, { pkiDir: '/nonexistent' } as ServiceConfig, quiet);
+    const apiService: APIServiceObject = {
+      metadata: { name: 'v1.things.example.com', resourceVersion: '5' },
+      spec: { group: 'things.example.com', version: 'v1', service: { namespace: 'ns', name: 'things', port: 443 } },
+      status: { conditions: [{ type: 'Available', status: 'True', reason: 'Passed', message: 'all checks passed', lastTransitionTime: 'then' }] },
+    };
+    await controller.reconcile(apiService);
     assert.match(metrics.render(), /^aggregator_unavailable_apiservice_total\{name="v1\.things\.example\.com",reason="ServiceNotFound"\} 1$/m);
     await controller.onApplicationShutdown();
   });

@@ -212,7 +212,8 @@ export class APIServiceAvailability implements OnApplicationBootstrap, OnApplica
     const updated = { ...apiService, status: { ...apiService.status, conditions: withCondition(conditions, condition, nowTimestamp()) } };
     await this.registry.store('apiregistration.k8s.io', 'apiservices').update(undefined, name, updated, WRITER, 'status');
     this.logger.info('changing APIService availability', { name, status: condition.status, reason: condition.reason, message: condition.message });
-    if (condition.status !== 'True' && (wasAvailable || !conditions?.length)) unavailableTotal.inc({ name, reason: condition.reason });
+    // kube counts a change from available to not.
+    if (wasAvailable && condition.status !== 'True') unavailableTotal.inc({ name, reason: condition.reason });
   }
 }
 
