@@ -356,4 +356,18 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.ok(stored.metadata.uid);
     assert.match(await ok(['get', 'flunders', '-n', 'zoo']), /^first\s+/m);
   });
+
+  it('once it stops, its resources answer 503 while discovery and namespace deletion go on', async () => {
+    sample?.kill('SIGTERM');
+    await eventually(async () => {
+      const apiService = JSON.parse(await ok(['get', 'apiservice', `v1alpha1.${WARDLE}`, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
+      assert.deepEqual(apiService.status?.conditions?.map((c) => [c.type, c.status, c.reason]), [['Available', 'False', 'FailedDiscoveryCheck']]);
+    }, 90_000);
+    const refused = await stack.kubectl(['get', 'flunders', '-n', 'zoo']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Error from server \(ServiceUnavailable\): the server is currently unable to handle the request/);
+    assert.match(await ok(['api-resources']), /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
+    await ok(['create', 'namespace', 'empty']);
+    await ok(['delete', 'namespace', 'empty', '--timeout=120s']);
+  });
 });

@@ -176,11 +176,11 @@ export interface DiscoveredResource {
 /**
  * One version of an aggregated discovery document from the APIResourceList a server answers for it
  * (kube's discovery aggregation of servers that serve no aggregated discovery of their own):
- * subresources (`<resource>/<sub>`) under their resource, each kind's group and version its own or
- * the list's.
+ * subresources (`<resource>/<sub>`) under their resource, each kind's group and version as the list
+ * gave them (empty: the list's own, as kube converts them).
  */
-export function aggregatedVersion(group: string, version: string, resources: readonly DiscoveredResource[], freshness: 'Current' | 'Stale') {
-  const kindOf = (r: DiscoveredResource) => ({ group: r.group ?? group, version: r.version ?? version, kind: r.kind ?? '' });
+export function aggregatedVersion(version: string, resources: readonly DiscoveredResource[], freshness: 'Current' | 'Stale') {
+  const kindOf = (r: DiscoveredResource) => ({ group: r.group ?? '', version: r.version ?? '', kind: r.kind ?? '' });
   const main = resources.filter((r) => !r.name.includes('/'));
   return {
     version,

@@ -44,14 +44,15 @@ describe('AggregatedGroups', () => {
     groups.stop();
   });
 
-  it('serves the resources of an available server as Current, Stale once it is not, and leaves out what was never fetched', async () => {
+  it('serves the resources of an available server as Current, Stale once it is not, and a version never fetched as Stale', async () => {
     const apiServices = source([remote('things.example.com', 'v1', true), remote('down.example.com', 'v1', false)]);
     const asked: string[] = [];
     const groups = new AggregatedGroups(apiServices, async (a) => (asked.push(a.metadata!.name!), gadgets));
     await settle();
     assert.deepEqual(asked, ['v1.things.example.com']);
     const current = groups.discoveryItems();
-    assert.deepEqual(current, [
+    assert.deepEqual(current[0], { metadata: { name: 'down.example.com', creationTimestamp: null }, versions: [{ version: 'v1', freshness: 'Stale' }] }, 'never fetched: Stale, as kube shows it');
+    assert.deepEqual(current.slice(1), [
       {
         metadata: { name: 'things.example.com', creationTimestamp: null },
         versions: [
@@ -60,11 +61,11 @@ describe('AggregatedGroups', () => {
             resources: [
               {
                 resource: 'gadgets',
-                responseKind: { group: 'things.example.com', version: 'v1', kind: 'Gadget' },
+                responseKind: { group: '', version: '', kind: 'Gadget' },
                 scope: 'Namespaced',
                 singularResource: 'gadget',
                 verbs: ['get', 'list'],
-                subresources: [{ subresource: 'status', responseKind: { group: 'things.example.com', version: 'v1', kind: 'Gadget' }, verbs: ['get', 'patch', 'update'] }],
+                subresources: [{ subresource: 'status', responseKind: { group: '', version: '', kind: 'Gadget' }, verbs: ['get', 'patch', 'update'] }],
               },
             ],
             freshness: 'Current',
@@ -75,7 +76,8 @@ describe('AggregatedGroups', () => {
     const generation = groups.generation;
     apiServices.set([remote('things.example.com', 'v1', false), remote('down.example.com', 'v1', false)]);
     assert.ok(groups.generation > generation, 'discovery changes with availability');
-    assert.deepEqual(groups.discoveryItems().map((i) => i.versions.map((v) => v.freshness)), [['Stale']]);
+    assert.deepEqual(groups.discoveryItems().map((i) => i.versions.map((v) => v.freshness)), [['Stale'], ['Stale']]);
+    assert.ok('resources' in groups.discoveryItems()[1].versions[0], 'the resources last fetched stay');
     apiServices.set([]);
     assert.deepEqual(groups.discoveryItems(), []);
     assert.deepEqual([...groups.groups()], []);
@@ -87,7 +89,7 @@ describe('AggregatedGroups', () => {
       throw new Error('connection refused');
     });
     await settle();
-    assert.deepEqual(groups.discoveryItems(), []);
+    assert.deepEqual(groups.discoveryItems(), [{ metadata: { name: 'things.example.com', creationTimestamp: null }, versions: [{ version: 'v1', freshness: 'Stale' }] }]);
     assert.deepEqual([...groups.groups()], [['things.example.com', ['v1']]]);
     groups.stop();
   });

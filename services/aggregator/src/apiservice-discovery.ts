@@ -79,18 +79,18 @@ export class AggregatedGroups {
     );
   }
 
-  /** The aggregated groups as items of an APIGroupDiscoveryList: the versions whose resources are known. */
+  /**
+   * The aggregated groups as items of an APIGroupDiscoveryList: a version whose resources are known
+   * with them, one whose server never answered as kube shows it, `Stale` without resources.
+   */
   discoveryItems() {
-    const items = [];
-    for (const [group, versions] of this.groups()) {
-      const known = versions.map((version) => this.versions.get(`${version}.${group}`)!).filter((v) => v.resources !== undefined);
-      if (!known.length) continue;
-      items.push({
-        metadata: { name: group, creationTimestamp: null },
-        versions: known.map((v) => aggregatedVersion(group, v.version, v.resources!, v.available ? 'Current' : 'Stale')),
-      });
-    }
-    return items;
+    return [...this.groups()].map(([group, versions]) => ({
+      metadata: { name: group, creationTimestamp: null },
+      versions: versions.map((version) => {
+        const v = this.versions.get(`${version}.${group}`)!;
+        return v.resources ? aggregatedVersion(v.version, v.resources, v.available ? 'Current' : 'Stale') : { version, freshness: 'Stale' as const };
+      }),
+    }));
   }
 
   private sync(refetch: boolean): void {

@@ -70,11 +70,9 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
     if (this.discoveryGeneration !== generation) {
       const documents = new Map<string, { body: string; etag: string }>();
       for (const [at, legacy] of [['/api', true], ['/apis', false]] as const) {
-        const doc = aggregatedDiscovery(catalogue, legacy);
-        if (!legacy && aggregated) {
-          const local = new Set(doc.items.map((i) => i.metadata.name));
-          doc.items.push(...aggregated.discoveryItems().filter((i) => !local.has(i.metadata.name)));
-        }
+        const own = aggregatedDiscovery(catalogue, legacy);
+        const local = new Set(own.items.map((i) => i.metadata.name));
+        const doc = legacy || !aggregated ? own : { ...own, items: [...own.items, ...aggregated.discoveryItems().filter((i) => !local.has(i.metadata.name))] };
         documents.set(at, { body: JSON.stringify(doc), etag: documentHash(doc) });
       }
       this.aggregatedDiscovery = documents;
