@@ -357,6 +357,14 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.match(await ok(['get', 'flunders', '-n', 'zoo']), /^first\s+/m);
   });
 
+  it('deleting a namespace deletes its flunders, as kube\'s namespace controller does through the aggregator', async () => {
+    await ok(['create', 'namespace', 'doomed']);
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'gone', namespace: 'doomed' }, spec: { reference: 'none' } }));
+    await ok(['delete', 'namespace', 'doomed', '--timeout=120s']);
+    await ok(['create', 'namespace', 'doomed']);
+    assert.match((await stack.kubectl(['get', 'flunders', '-n', 'doomed'])).stderr, /No resources found in doomed namespace\./);
+  });
+
   it('once it stops, its resources answer 503 while discovery and namespace deletion go on', async () => {
     sample?.kill('SIGTERM');
     await eventually(async () => {

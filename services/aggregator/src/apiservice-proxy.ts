@@ -11,14 +11,14 @@
 // other long-running requests pass through as they come, and a server that switches protocols
 // (exec-style upgrades) gets the client's connection joined to its own.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent } from 'node:https';
 import { isIP } from 'node:net';
 import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
 import { requestUser, type DiscoveredResource } from '@kapi/apiserver';
 import type { APIServiceSpec } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
-import { transportErrorText } from '@kapi/webhook-client';
+import { serviceAgent, serviceServerName, transportErrorText } from '@kapi/webhook-client';
 import type { FrontDoorHandler, FrontDoorRequest } from './front-door-chain.js';
 
 /** An APIService as the front door reads it. */
@@ -139,7 +139,7 @@ export class APIServiceProxy implements FrontDoorHandler {
       this.options.logger?.warn('error resolving an APIService\'s Service', { apiService: name, service: `${namespace}/${serviceName}`, err: (err as Error).message });
       return plainError(request, 503, 'service unavailable');
     }
-    return this.forward(request, apiService, `${serviceName}.${namespace}.svc`, endpoint);
+    return this.forward(request, apiService, serviceServerName(namespace, serviceName), endpoint);
   }
 
   /**
@@ -149,7 +149,7 @@ export class APIServiceProxy implements FrontDoorHandler {
   async discoverResources(apiService: APIService): Promise<DiscoveredResource[]> {
     const service = apiService.spec?.service;
     if (!service) return [];
-    const serverName = `${service.name ?? ''}.${service.namespace ?? ''}.svc`;
+    const serverName = serviceServerName(service.namespace ?? '', service.name ?? '');
     const endpoint = await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443);
     const path = `/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`;
     const body = await new Promise<string>((resolve, reject) => {
@@ -192,15 +192,7 @@ export class APIServiceProxy implements FrontDoorHandler {
     const kept = this.agents.get(name);
     if (kept?.settings === settings) return kept.agent;
     kept?.agent.destroy();
-    const { cert, key } = this.options.clientCertificate;
-    const agent = new Agent({
-      keepAlive: true,
-      cert,
-      key,
-      // No caBundle: the system's roots, as Go's TLS config with no RootCAs.
-      ca: spec.caBundle ? Buffer.from(spec.caBundle, 'base64') : undefined,
-      rejectUnauthorized: spec.insecureSkipTLSVerify !== true,
-    });
+    const agent = serviceAgent({ caBundle: spec.caBundle, insecureSkipTLSVerify: spec.insecureSkipTLSVerify, clientCertificate: this.options.clientCertificate });
     this.agents.set(name, { settings, agent });
     return agent;
   }

@@ -218,7 +218,7 @@ export class APIServiceAvailability implements OnApplicationBootstrap, OnApplica
 }
 
 /** A Service and its EndpointSlices as the registry's stores have them now. */
-function storeEndpointSource(registry: Registry): ServiceEndpointSource {
+export function storeEndpointSource(registry: Registry): ServiceEndpointSource {
   return {
     async service(namespace, name) {
       try {
@@ -234,12 +234,12 @@ function storeEndpointSource(registry: Registry): ServiceEndpointSource {
   };
 }
 
-/** The front-proxy client certificate; without it the discovery check goes without one (and the aggregated servers refuse it). */
-function readClientCertificate(pkiDir: string, logger: Logger): { cert: Buffer; key: Buffer } | undefined {
+/** The front-proxy client certificate; without it the registry calls aggregated servers without one (and they refuse it). */
+export function readClientCertificate(pkiDir: string, logger: Logger): { cert: Buffer; key: Buffer } | undefined {
   try {
     return { cert: readFileSync(join(pkiDir, 'front-proxy-client.crt')), key: readFileSync(join(pkiDir, 'front-proxy-client.key')) };
   } catch (err) {
-    logger.warn('the front-proxy client certificate cannot be read (KAPI_PKI_DIR): APIServices are checked without one', { err: (err as Error).message });
+    logger.warn('the front-proxy client certificate cannot be read (KAPI_PKI_DIR): aggregated API servers are called without one', { err: (err as Error).message });
     return undefined;
   }
 }
