@@ -91,6 +91,12 @@ describe('APIServiceProxy', () => {
       req.on('data', (d) => (body += d));
       req.on('end', () => {
         const socket = req.socket as TLSSocket;
+        // A watch whose server goes away after its first event.
+        if (req.url?.endsWith('?watch=true')) {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.write('{"type":"ADDED"}\n', () => setTimeout(() => socket.destroy(), 50));
+          return;
+        }
         seen.push({ method: req.method, url: req.url, headers: req.headers, body, clientName: socket.authorized ? String(socket.getPeerCertificate().subject.CN) : undefined });
         res.writeHead(207, { 'Content-Type': 'application/json', 'X-Answer': 'yes' }).end(JSON.stringify({ echoed: body }));
       });
@@ -185,6 +191,21 @@ describe('APIServiceProxy', () => {
     assert.equal(refused.body, 'tls: failed to verify certificate: x509: certificate is valid for things.aggregated.svc, not things.elsewhere.svc\n');
     register({ service: { namespace: 'elsewhere', name: 'things', port: 443 }, insecureSkipTLSVerify: true });
     assert.equal((await call('GET', '/apis/things.example.com/v1')).code, 207);
+  });
+
+  it('streams a watch as it comes, and ends it when the server goes away', async () => {
+    register({ service: { namespace: 'aggregated', name: 'things', port: 443 }, caBundle });
+    const received = await new Promise<{ events: string; ended: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: frontDoorPort, path: '/apis/things.example.com/v1/gadgets?watch=true' }, (res) => {
+        let events = '';
+        res.on('data', (d) => (events += d));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ events, ended: res.complete ? 'complete' : 'aborted' }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.deepEqual(received, { events: '{"type":"ADDED"}\n', ended: 'aborted' });
   });
 
   it('joins the client\'s connection to the server\'s when the server switches protocols', async () => {

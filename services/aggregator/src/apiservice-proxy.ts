@@ -222,11 +222,17 @@ export class APIServiceProxy implements FrontDoorHandler {
             return resolve();
           }
           res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
-          // Each chunk as it comes: a watch's events reach the client when the server sends them.
+          // Each chunk as it comes (a watch's events reach the client when the server sends them),
+          // at the pace the client reads.
           res.flushHeaders();
-          answer.on('data', (chunk: Buffer) => res.write(chunk));
-          answer.on('end', () => (res.end(), resolve()));
+          answer.pipe(res);
+          answer.on('end', () => resolve());
           answer.on('error', () => (res.destroy(), resolve()));
+          // A server that goes away mid-answer (a watch's server stopped) ends the client's answer too.
+          answer.on('close', () => {
+            if (!answer.complete) res.destroy();
+            resolve();
+          });
         },
       );
       upstream.on('error', (err) => {
