@@ -3,7 +3,8 @@
 // authentication) learns whom to trust: the CA of users' client certificates (client-ca-file), and
 // for requests the front door proxies, the front-proxy CA, the client certificate names it accepts
 // and the X-Remote-* header names (the requestheader-* keys, JSON arrays as kube writes them). Written
-// at start and kept: created when absent, its data put back when it differs from this cluster's.
+// at start and kept, as kube's controller keeps it: looked at again every minute, created when
+// absent, its data put back when it differs from this cluster's.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
@@ -38,14 +39,31 @@ export function extensionAuthenticationData(clientCa: string, requestHeaderCa: s
 const sameData = (a: Record<string, string> | undefined, b: Record<string, string>) =>
   !!a && Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
 
+/** How often the ConfigMap is looked at again (kube's controller resyncs every minute). */
+const RESYNC_MS = 60_000;
+
 @Injectable()
 export class BootstrapExtensionAuthentication extends RetryingBootstrap {
+  private resync?: NodeJS.Timeout;
+  private warned = false;
+
   constructor(
     private readonly registry: Registry,
     @Inject(CONFIG) private readonly config: ServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
+  }
+
+  override async onApplicationBootstrap(): Promise<void> {
+    await super.onApplicationBootstrap();
+    this.resync = setInterval(() => void this.attempt(true), RESYNC_MS);
+    this.resync.unref();
+  }
+
+  override onApplicationShutdown(): void {
+    clearInterval(this.resync);
+    super.onApplicationShutdown();
   }
 
   protected async attempt(logFailure: boolean): Promise<boolean> {
@@ -55,6 +73,8 @@ export class BootstrapExtensionAuthentication extends RetryingBootstrap {
       data = extensionAuthenticationData(readFileSync(join(pkiDir, 'ca.crt'), 'utf8'), readFileSync(join(pkiDir, 'front-proxy-ca.crt'), 'utf8'));
     } catch (err) {
       // Without the front-proxy CA there is nothing an aggregated server could trust: said once, not retried.
+      if (this.warned) return true;
+      this.warned = true;
       this.logger.warn(`not publishing kube-system/${EXTENSION_AUTHENTICATION_CONFIGMAP}: the CAs in KAPI_PKI_DIR cannot be read`, { err: (err as Error).message });
       return true;
     }
