@@ -11,14 +11,14 @@
 // other long-running requests pass through as they come, and a server that switches protocols
 // (exec-style upgrades) gets the client's connection joined to its own.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest, type Agent } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
 import { requestUser, type DiscoveredResource } from '@kapi/apiserver';
 import type { APIServiceSpec } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
-import { serviceAgent, serviceServerName, transportErrorText } from '@kapi/webhook-client';
+import { serviceRequest, serviceServerName, ServiceAgents, transportErrorText } from '@kapi/webhook-client';
 import type { FrontDoorHandler, FrontDoorRequest } from './front-door-chain.js';
 
 /** An APIService as the front door reads it. */
@@ -119,10 +119,12 @@ function plainError(request: FrontDoorRequest, code: number, text: string): void
 
 export class APIServiceProxy implements FrontDoorHandler {
   readonly name = 'aggregator (APIService proxy)';
-  /** One agent per APIService's TLS settings: kept-alive connections, the CA, the server name. */
-  private readonly agents = new Map<string, { settings: string; agent: Agent }>();
+  /** Kept-alive connections, per TLS setting (caBundle, insecureSkipTLSVerify). */
+  private readonly agents: ServiceAgents;
 
-  constructor(private readonly options: APIServiceProxyOptions) {}
+  constructor(private readonly options: APIServiceProxyOptions) {
+    this.agents = new ServiceAgents(options.clientCertificate);
+  }
 
   async handle(request: FrontDoorRequest, next: () => Promise<void>): Promise<void> {
     const name = apiServiceNameOf(request.url.pathname);
@@ -152,49 +154,24 @@ export class APIServiceProxy implements FrontDoorHandler {
     const serverName = serviceServerName(service.namespace ?? '', service.name ?? '');
     const endpoint = await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443);
     const path = `/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`;
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = httpsRequest(
-        {
-          host: endpoint.host,
-          port: endpoint.port,
-          method: 'GET',
-          path,
-          headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
-          agent: this.agentFor(apiService, serverName),
-          servername: isIP(serverName) ? undefined : serverName,
-          signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`GET ${path}: ${res.statusCode}`))));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end();
+    const answer = await serviceRequest({
+      agent: this.agents.agentFor(apiService.spec ?? {}),
+      endpoint,
+      serverName,
+      method: 'GET',
+      path,
+      headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
+      timeoutMs: DISCOVERY_TIMEOUT_MS,
     });
+    if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status}`);
+    const body = answer.body;
     const list = JSON.parse(body) as { resources?: DiscoveredResource[] };
     return Array.isArray(list.resources) ? list.resources : [];
   }
 
   /** Closes every kept-alive connection to the aggregated servers. */
   close(): void {
-    for (const { agent } of this.agents.values()) agent.destroy();
-    this.agents.clear();
-  }
-
-  private agentFor(apiService: APIService, serverName: string): Agent {
-    const name = apiService.metadata?.name ?? '';
-    const spec = apiService.spec ?? {};
-    const settings = JSON.stringify([serverName, spec.caBundle ?? '', spec.insecureSkipTLSVerify === true]);
-    const kept = this.agents.get(name);
-    if (kept?.settings === settings) return kept.agent;
-    kept?.agent.destroy();
-    const agent = serviceAgent({ caBundle: spec.caBundle, insecureSkipTLSVerify: spec.insecureSkipTLSVerify, clientCertificate: this.options.clientCertificate });
-    this.agents.set(name, { settings, agent });
-    return agent;
+    this.agents.close();
   }
 
   private forward(request: FrontDoorRequest, apiService: APIService, serverName: string, endpoint: { host: string; port: number }): Promise<void> {
@@ -209,7 +186,7 @@ export class APIServiceProxy implements FrontDoorHandler {
           method: req.method,
           path: `${url.pathname}${url.search}`,
           headers,
-          agent: this.agentFor(apiService, serverName),
+          agent: this.agents.agentFor(apiService.spec ?? {}),
           // The certificate must name the Service, whatever address was dialled: Node checks the server name.
           servername: isIP(serverName) ? undefined : serverName,
         },

@@ -7,11 +7,9 @@
 // The servers are reached as the front door reaches them (the Service's endpoint, TLS verified by
 // the caBundle as `<service>.<namespace>.svc`, the front-proxy client certificate), as
 // system:kube-aggregator in system:masters, the registry acting for the cluster.
-import { request as httpsRequest, type Agent } from 'node:https';
-import { isIP } from 'node:net';
 import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
 import type { KubeObject } from '@kapi/api-machinery';
-import { serviceAgent, serviceServerName } from '@kapi/webhook-client';
+import { serviceRequest, serviceServerName, ServiceAgents, type ClientCertificate, type ServiceTls } from '@kapi/webhook-client';
 import type { APIServiceObject } from './apiservice-availability.check.js';
 
 /** How long one request to an aggregated server may take. */
@@ -31,50 +29,26 @@ interface ListedResource {
 const isAvailable = (a: APIServiceObject) => (a.status?.conditions ?? []).some((c) => c.type === 'Available' && c.status === 'True');
 
 /** Requests to aggregated servers over connections kept per APIService's TLS settings. */
-export function aggregatedServerCall(resolver: ServiceResolver, clientCertificate: { cert: Buffer; key: Buffer } | undefined): { call: AggregatedServerCall; close: () => void } {
-  const agents = new Map<string, Agent>();
-  const agentFor = (apiService: APIServiceObject) => {
-    const spec = (apiService.spec ?? {}) as { caBundle?: string; insecureSkipTLSVerify?: boolean };
-    const key = JSON.stringify([spec.caBundle ?? '', spec.insecureSkipTLSVerify === true]);
-    let agent = agents.get(key);
-    if (!agent) agents.set(key, (agent = serviceAgent({ caBundle: spec.caBundle, insecureSkipTLSVerify: spec.insecureSkipTLSVerify, clientCertificate })));
-    return agent;
-  };
+export function aggregatedServerCall(resolver: ServiceResolver, clientCertificate: ClientCertificate | undefined): { call: AggregatedServerCall; close: () => void } {
+  const agents = new ServiceAgents(clientCertificate);
   const call: AggregatedServerCall = async (apiService, method, path) => {
     const service = apiService.spec?.service ?? {};
     const endpoint = await resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443);
-    const serverName = serviceServerName(service.namespace ?? '', service.name ?? '');
-    return new Promise((resolve, reject) => {
-      const req = httpsRequest(
-        {
-          host: endpoint.host,
-          port: endpoint.port,
-          method,
-          path,
-          agent: agentFor(apiService),
-          servername: isIP(serverName) ? undefined : serverName,
-          headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', (err) => reject(new Error(`${method} https://${joinHostPort(endpoint.host, endpoint.port)}${path}: ${err.message}`)));
-      req.end();
-    });
+    try {
+      return await serviceRequest({
+        agent: agents.agentFor((apiService.spec ?? {}) as ServiceTls),
+        endpoint,
+        serverName: serviceServerName(service.namespace ?? '', service.name ?? ''),
+        method,
+        path,
+        headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
+    } catch (err) {
+      throw new Error(`${method} https://${joinHostPort(endpoint.host, endpoint.port)}${path}: ${(err as Error).message}`);
+    }
   };
-  return {
-    call,
-    close: () => {
-      for (const agent of agents.values()) agent.destroy();
-      agents.clear();
-    },
-  };
+  return { call, close: () => agents.close() };
 }
 
 /**

@@ -7,7 +7,6 @@
 // Every replica follows the three prefixes in etcd (a list, then a watch), so a replica that starts
 // leading has what it needs and looks at every APIService again.
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest, Agent } from 'node:https';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { endpointSliceResolver, SERVICE_NAME_LABEL, type ServiceEndpointSource } from '@kapi/admission-webhooks';
@@ -16,7 +15,7 @@ import type { ServiceConfig } from '@kapi/config';
 import type { WriteContext } from '@kapi/generic-registry';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import { metrics, type Logger } from '@kapi/telemetry';
-import { transportErrorText } from '@kapi/webhook-client';
+import { serviceRequest, ServiceAgents, transportErrorText, type ClientCertificate } from '@kapi/webhook-client';
 import { checkAvailability, conditionIsCurrent, withCondition, type APIServiceObject, type AvailabilityProbe } from './apiservice-availability.check.js';
 import { EtcdPrefixFollow, type PrefixFollower } from './etcd-follow.js';
 import { EventPublisher } from './event-publisher.js';
@@ -55,22 +54,27 @@ class ChangeFollower implements PrefixFollower {
 }
 
 /** GET as kube's discovery check does: the front-proxy certificate, no verification of the server, the aggregator as a system:masters user. */
-export function discoveryGetter(clientCertificate: { cert: Buffer; key: Buffer } | undefined): { get: (url: string) => Promise<number>; close: () => void } {
-  const agent = new Agent({ keepAlive: false, rejectUnauthorized: false, cert: clientCertificate?.cert, key: clientCertificate?.key });
-  const get = (url: string) =>
-    new Promise<number>((resolve, reject) => {
-      const target = new URL(url);
-      const req = httpsRequest(url, { method: 'GET', agent, headers: { 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' }, signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+export function discoveryGetter(clientCertificate: ClientCertificate | undefined): { get: (url: string) => Promise<number>; close: () => void } {
+  const agents = new ServiceAgents(clientCertificate);
+  const get = async (url: string) => {
+    const target = new URL(url);
+    try {
+      const answer = await serviceRequest({
+        agent: agents.agentFor({ insecureSkipTLSVerify: true }),
+        endpoint: { host: target.hostname.replace(/^\[|\]$/g, ''), port: Number(target.port || 443) },
+        serverName: target.hostname,
+        method: 'GET',
+        path: target.pathname,
+        headers: { 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
+        timeoutMs: DISCOVERY_TIMEOUT_MS,
       });
-      req.on('error', (err) => {
-        const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
-        reject(new Error(timedOut ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : transportErrorText(err, target.host)));
-      });
-      req.end();
-    });
-  return { get, close: () => agent.destroy() };
+      return answer.status;
+    } catch (err) {
+      const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
+      throw new Error(timedOut ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : transportErrorText(err, target.host));
+    }
+  };
+  return { get, close: () => agents.close() };
 }
 
 @Injectable()
@@ -235,7 +239,7 @@ export function storeEndpointSource(registry: Registry): ServiceEndpointSource {
 }
 
 /** The front-proxy client certificate; without it the registry calls aggregated servers without one (and they refuse it). */
-export function readClientCertificate(pkiDir: string, logger: Logger): { cert: Buffer; key: Buffer } | undefined {
+export function readClientCertificate(pkiDir: string, logger: Logger): ClientCertificate | undefined {
   try {
     return { cert: readFileSync(join(pkiDir, 'front-proxy-client.crt')), key: readFileSync(join(pkiDir, 'front-proxy-client.key')) };
   } catch (err) {
