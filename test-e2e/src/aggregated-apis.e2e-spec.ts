@@ -357,6 +357,17 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.match(await ok(['get', 'flunders', '-n', 'zoo']), /^first\s+/m);
   });
 
+  it('kubectl explain reads its OpenAPI v3 document through kapi', async () => {
+    const index = JSON.parse(await ok(['get', '--raw', '/openapi/v3'])) as { paths: Record<string, { serverRelativeURL: string }> };
+    const url = index.paths[`apis/${WARDLE}/v1beta1`]?.serverRelativeURL;
+    assert.match(url ?? '', new RegExp(`^/openapi/v3/apis/${WARDLE.replace(/\./g, '\\.')}/v1beta1\\?hash=`), JSON.stringify(Object.keys(index.paths)));
+    assert.ok(index.paths['apis/apps/v1'], 'the built-in documents stay');
+    const explained = await ok(['explain', 'flunders.spec']);
+    assert.match(explained, /^GROUP:\s+wardle\.example\.com$/m);
+    assert.match(explained, /^KIND:\s+Flunder$/m);
+    assert.match(explained, /^FIELD:\s+spec <FlunderSpec>$/m);
+  });
+
   it('deleting a namespace deletes its flunders, as kube\'s namespace controller does through the aggregator', async () => {
     await ok(['create', 'namespace', 'doomed']);
     await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'gone', namespace: 'doomed' }, spec: { reference: 'none' } }));

@@ -84,6 +84,16 @@ describe('AggregatedGroups', () => {
     groups.stop();
   });
 
+  it('knows where each available server serves its group/version\'s OpenAPI v3 document', async () => {
+    const apiServices = source([remote('things.example.com', 'v1', true), remote('down.example.com', 'v1', false)]);
+    const groups = new AggregatedGroups(apiServices, async () => gadgets, undefined, async (a) => `/openapi/v3/apis/${a.spec!.group}/${a.spec!.version}?hash=ABC`);
+    await settle();
+    assert.deepEqual([...groups.openApiPaths()], [['apis/things.example.com/v1', '/openapi/v3/apis/things.example.com/v1?hash=ABC']]);
+    apiServices.set([remote('things.example.com', 'v1', false)]);
+    assert.deepEqual([...groups.openApiPaths()], [], 'not while it is unavailable');
+    groups.stop();
+  });
+
   it('a server that fails to answer leaves discovery as it was', async () => {
     const groups = new AggregatedGroups(source([remote('things.example.com', 'v1', true)]), async () => {
       throw new Error('connection refused');

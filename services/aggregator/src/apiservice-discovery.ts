@@ -20,6 +20,9 @@ export interface APIServiceSource {
 /** GETs /apis/<group>/<version> from the APIService's server; its resources. */
 export type FetchResources = (apiService: APIService) => Promise<DiscoveredResource[]>;
 
+/** Where the APIService's server serves the OpenAPI v3 document of its group/version (its /openapi/v3 says), if it does. */
+export type FetchOpenApiPath = (apiService: APIService) => Promise<string | undefined>;
+
 interface RemoteVersion {
   group: string;
   version: string;
@@ -28,6 +31,8 @@ interface RemoteVersion {
   available: boolean;
   /** The resources last fetched, undefined while none were. */
   resources?: DiscoveredResource[];
+  /** The server's serverRelativeURL of its group/version's OpenAPI v3 document, last fetched. */
+  openApiPath?: string;
 }
 
 /** kube's version order within a group: GA before beta before alpha, higher numbers first; others by name after them. */
@@ -55,6 +60,7 @@ export class AggregatedGroups {
     private readonly apiServices: APIServiceSource,
     private readonly fetchResources: FetchResources,
     private readonly logger?: Logger,
+    private readonly fetchOpenApiPath?: FetchOpenApiPath,
   ) {
     this.unsubscribe = apiServices.subscribe(() => this.sync(false));
     this.timer = setInterval(() => this.sync(true), REFRESH_MS);
@@ -108,8 +114,9 @@ export class AggregatedGroups {
         versionPriority: spec.versionPriority ?? 0,
         available: isAvailable(apiService),
         resources: before?.resources,
+        openApiPath: before?.openApiPath,
       };
-      if (!before || JSON.stringify({ ...before, resources: 0 }) !== JSON.stringify({ ...now, resources: 0 })) {
+      if (!before || JSON.stringify({ ...before, resources: 0, openApiPath: 0 }) !== JSON.stringify({ ...now, resources: 0, openApiPath: 0 })) {
         this.versions.set(name, now);
         this.generation++;
       }
@@ -123,15 +130,37 @@ export class AggregatedGroups {
     }
   }
 
+  /**
+   * The OpenAPI v3 documents of the available aggregated group/versions, by the key kube's
+   * /openapi/v3 lists them under (`apis/<group>/<version>`): the path on the server, which the
+   * front door proxies.
+   */
+  openApiPaths(): Map<string, string> {
+    const paths = new Map<string, string>();
+    for (const v of this.versions.values()) if (v.available && v.openApiPath) paths.set(`apis/${v.group}/${v.version}`, v.openApiPath);
+    return paths;
+  }
+
   private async fetch(name: string, apiService: APIService): Promise<void> {
     try {
       const resources = await this.fetchResources(apiService);
       const entry = this.versions.get(name);
-      if (!entry || JSON.stringify(entry.resources) === JSON.stringify(resources)) return;
-      entry.resources = resources;
-      this.generation++;
+      if (entry && JSON.stringify(entry.resources) !== JSON.stringify(resources)) {
+        entry.resources = resources;
+        this.generation++;
+      }
     } catch (err) {
       this.logger?.warn('cannot read the discovery of an aggregated API server', { apiService: name, err: (err as Error).message });
+    }
+    try {
+      const openApiPath = await this.fetchOpenApiPath?.(apiService);
+      const entry = this.versions.get(name);
+      if (entry && entry.openApiPath !== openApiPath) {
+        entry.openApiPath = openApiPath;
+        this.generation++;
+      }
+    } catch (err) {
+      this.logger?.warn('cannot read the OpenAPI v3 index of an aggregated API server', { apiService: name, err: (err as Error).message });
     }
   }
 }

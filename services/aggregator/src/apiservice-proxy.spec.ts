@@ -20,6 +20,8 @@ describe('apiServiceNameOf', () => {
   it('names the APIService of a path under /apis/<group>/<version>, and none for any other path', () => {
     assert.equal(apiServiceNameOf('/apis/wardle.example.com/v1alpha1'), 'v1alpha1.wardle.example.com');
     assert.equal(apiServiceNameOf('/apis/wardle.example.com/v1alpha1/namespaces/a/flunders'), 'v1alpha1.wardle.example.com');
+    assert.equal(apiServiceNameOf('/openapi/v3/apis/wardle.example.com/v1alpha1'), 'v1alpha1.wardle.example.com');
+    assert.equal(apiServiceNameOf('/openapi/v3/api/v1'), undefined);
     assert.equal(apiServiceNameOf('/apis/wardle.example.com'), undefined);
     assert.equal(apiServiceNameOf('/api/v1/pods'), undefined);
     assert.equal(apiServiceNameOf('/healthz'), undefined);

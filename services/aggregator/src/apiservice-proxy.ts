@@ -51,9 +51,13 @@ export function isAvailable(apiService: APIService): boolean {
   return (apiService.status?.conditions ?? []).some((c) => c.type === 'Available' && c.status === 'True');
 }
 
-/** The APIService that serves a path under /apis/<group>/<version>, named `<version>.<group>`; undefined for any other path. */
+/**
+ * The APIService that serves a path under /apis/<group>/<version> (or that group/version's OpenAPI
+ * v3 document, /openapi/v3/apis/<group>/<version>), named `<version>.<group>`; undefined for any
+ * other path.
+ */
 export function apiServiceNameOf(pathname: string): string | undefined {
-  const segments = pathname.split('/');
+  const segments = pathname.replace(/^\/openapi\/v3(?=\/apis\/)/, '').split('/');
   // ['', 'apis', group, version, ...]
   if (segments[1] !== 'apis' || !segments[2] || !segments[3]) return undefined;
   return `${segments[3]}.${segments[2]}`;
@@ -167,6 +171,25 @@ export class APIServiceProxy implements FrontDoorHandler {
     const body = answer.body;
     const list = JSON.parse(body) as { resources?: DiscoveredResource[] };
     return Array.isArray(list.resources) ? list.resources : [];
+  }
+
+  /** Where the server serves its group/version's OpenAPI v3 document: the serverRelativeURL its /openapi/v3 lists, if any. */
+  async discoverOpenApiPath(apiService: APIService): Promise<string | undefined> {
+    const service = apiService.spec?.service;
+    if (!service) return undefined;
+    const answer = await serviceRequest({
+      agent: this.agents.agentFor(apiService.spec ?? {}),
+      endpoint: await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443),
+      serverName: serviceServerName(service.namespace ?? '', service.name ?? ''),
+      method: 'GET',
+      path: '/openapi/v3',
+      headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
+      timeoutMs: DISCOVERY_TIMEOUT_MS,
+    });
+    if (answer.status !== 200) return undefined;
+    const paths = (JSON.parse(answer.body) as { paths?: Record<string, { serverRelativeURL?: string }> }).paths ?? {};
+    const url = paths[`apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`]?.serverRelativeURL;
+    return typeof url === 'string' && url.startsWith(`/openapi/v3/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`) ? url : undefined;
   }
 
   /** Closes every kept-alive connection to the aggregated servers. */

@@ -46,7 +46,7 @@ export interface NonResourceSources {
   serverAddress: string;
   issuer?: IssuerDocuments;
   /** The aggregated servers' groups (apiservice-discovery.ts), merged into discovery. */
-  aggregated?: Pick<AggregatedGroups, 'generation' | 'groups' | 'discoveryItems'>;
+  aggregated?: Pick<AggregatedGroups, 'generation' | 'groups' | 'discoveryItems' | 'openApiPaths'>;
 }
 
 export class CoreNonResourceHandler implements FrontDoorHandler {
@@ -59,6 +59,8 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
    */
   private aggregatedDiscovery = new Map<string, { body: string; etag: string }>();
   private discoveryGeneration = '';
+  /** /openapi/v3 with the aggregated servers' documents, for one generation of them. */
+  private openApiIndex?: { generation: number; body: Buffer; etag: string };
 
   constructor(private readonly sources: NonResourceSources) {
     this.openApi = new OpenApiEndpoints(new KindCatalogue(sources.catalogue.strategies), builtinSchemas(), VERSION_INFO.gitVersion);
@@ -79,6 +81,27 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
       this.discoveryGeneration = generation;
     }
     return this.aggregatedDiscovery.get(path)!;
+  }
+
+  /**
+   * /openapi/v3: the built-in group/versions' documents and the aggregated servers' (kube's
+   * aggregator lists them too), each at the server's own serverRelativeURL, which the APIService
+   * proxy serves; its ETag changes with them.
+   */
+  private openApiV3Index(ifNoneMatch: string | undefined) {
+    const aggregated = this.sources.aggregated?.openApiPaths();
+    if (!aggregated?.size) return this.openApi.answer('/openapi/v3', undefined, ifNoneMatch);
+    const own = this.openApi.answer('/openapi/v3');
+    if (!own) return undefined;
+    if (this.openApiIndex?.generation !== this.sources.aggregated!.generation) {
+      const doc = JSON.parse(own.body.toString('utf8')) as { paths: Record<string, { serverRelativeURL: string }> };
+      for (const [key, url] of aggregated) doc.paths[key] ??= { serverRelativeURL: url };
+      this.openApiIndex = { generation: this.sources.aggregated!.generation, body: Buffer.from(JSON.stringify(doc)), etag: documentHash(doc) };
+    }
+    const { body, etag } = this.openApiIndex;
+    const headers = { ...own.headers, ETag: `"${etag}"` };
+    if (ifNoneMatch === `"${etag}"`) return { code: 304, headers, body: Buffer.alloc(0) };
+    return { code: 200, headers, body };
   }
 
   /** /apis: the catalogue's groups, then the aggregated servers' (kube lists every APIService's group). */
@@ -113,7 +136,7 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
     if (path === '/metrics') return send(res, 200, PROMETHEUS_CONTENT_TYPE, metrics.render());
     if (path === OPENID_CONFIGURATION_PATH && issuer) return sendJson(res, 200, issuer.configuration);
     if (path === JWKS_PATH && issuer) return send(res, 200, 'application/jwk-set+json', JSON.stringify(issuer.jwks));
-    const openApi = this.openApi.answer(path, req.headers.accept, req.headers['if-none-match']);
+    const openApi = path === '/openapi/v3' ? this.openApiV3Index(req.headers['if-none-match']) : this.openApi.answer(path, req.headers.accept, req.headers['if-none-match']);
     if (openApi) return void res.writeHead(openApi.code, { ...openApi.headers, 'Content-Length': openApi.body.length }).end(openApi.body);
     if ((path === '/api' || path === '/apis') && wantsAggregatedDiscovery(req.headers.accept)) {
       const doc = this.discoveryDocument(path);

@@ -93,7 +93,12 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       logger: this.logger,
     });
     const proxy = this.apiServiceProxy;
-    this.aggregatedGroups = new AggregatedGroups(this.aggregation.apiServices, (apiService) => proxy.discoverResources(apiService), this.logger);
+    this.aggregatedGroups = new AggregatedGroups(
+      this.aggregation.apiServices,
+      (apiService) => proxy.discoverResources(apiService),
+      this.logger,
+      (apiService) => proxy.discoverOpenApiPath(apiService),
+    );
     const handler = new FrontDoor({
       backends: this.backends,
       catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig), this.customResources),
