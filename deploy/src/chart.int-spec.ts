@@ -444,7 +444,8 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
         assert.equal(pki.get(`services/${service}.crt`), `Secret/${secret}:${service}.crt`, `${label}: ${service}`);
         assert.equal(pki.get(`services/${service}.key`), `Secret/${secret}:${service}.key`, `${label}: ${service}`);
         const keys = [...pki.keys()].filter((file) => file.endsWith('.key'));
-        assert.deepEqual(keys.sort(), [...(service === 'aggregator' ? ['apiserver.key'] : []), `services/${service}.key`].sort(), `${label}: ${service} mounts no other key`);
+        const proxyKey = service === 'aggregator' || service === 'registry' ? ['front-proxy-client.key'] : [];
+        assert.deepEqual(keys.sort(), [...(service === 'aggregator' ? ['apiserver.key'] : []), ...proxyKey, `services/${service}.key`].sort(), `${label}: ${service} mounts no other key`);
       }
     }
   });
@@ -577,8 +578,27 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     const pki = secretOf(defaults, `${RELEASE}-pki`);
     assert.deepEqual(
       Object.keys(pki).sort(),
-      ['apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'sa.key', 'services-ca.crt', 'services-ca.key', ...SERVICE_IDENTITIES.flatMap((i) => [`${i}.crt`, `${i}.key`])].sort(),
+      [
+        'apiserver.crt',
+        'apiserver.key',
+        'ca.crt',
+        'ca.key',
+        'front-proxy-ca.crt',
+        'front-proxy-ca.key',
+        'front-proxy-client.crt',
+        'front-proxy-client.key',
+        'sa.key',
+        'services-ca.crt',
+        'services-ca.key',
+        ...SERVICE_IDENTITIES.flatMap((i) => [`${i}.crt`, `${i}.key`]),
+      ].sort(),
     );
+    // kube's front-proxy PKI: a CA of its own and the client certificate aggregated servers accept by name.
+    const frontProxyCa = new X509Certificate(pki['front-proxy-ca.crt']);
+    const frontProxyClient = new X509Certificate(pki['front-proxy-client.crt']);
+    assert.ok(frontProxyClient.checkIssued(frontProxyCa) && frontProxyClient.verify(frontProxyCa.publicKey), 'front-proxy-client.crt is signed by front-proxy-ca.crt');
+    assert.equal(frontProxyClient.subject, 'CN=front-proxy-client');
+    assert.ok(frontProxyClient.checkPrivateKey(createPrivateKey(pki['front-proxy-client.key'])));
     const saKey = createPrivateKey(pki['sa.key']);
     assert.deepEqual([saKey.asymmetricKeyType, saKey.asymmetricKeyDetails?.namedCurve], ['ec', 'prime256v1'], 'sa.key signs ServiceAccount tokens with ES256');
     const settings = loadAuthnConfig('/etc/kapi/pki', processEnv(defaults.deployment('authn')));
@@ -611,7 +631,8 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       assert.equal(volume.secret.secretName, `${RELEASE}-pki`);
       const files = (volume.secret.items as K8sObject[]).map((item) => item.key).sort();
       const own = ['services-ca.crt', `${service}.crt`, `${service}.key`];
-      assert.deepEqual(files, [...(service === 'aggregator' ? ['apiserver.crt', 'apiserver.key', 'ca.crt'] : ['ca.crt']), ...own].sort(), `${service} PKI files`);
+      const frontProxy = { aggregator: ['front-proxy-client.crt', 'front-proxy-client.key'], registry: ['front-proxy-ca.crt', 'front-proxy-client.crt', 'front-proxy-client.key'] }[service as string] ?? [];
+      assert.deepEqual(files, [...(service === 'aggregator' ? ['apiserver.crt', 'apiserver.key', 'ca.crt'] : ['ca.crt']), ...frontProxy, ...own].sort(), `${service} PKI files`);
       // Pods restart when the generated PKI changes; this also shows every include saw the same PKI.
       assert.match(defaults.deployment(service).spec.template.metadata.annotations?.['checksum/pki'] ?? '', /^[0-9a-f]{64}$/);
     }

@@ -308,6 +308,31 @@ generation would otherwise yield different keys.
 {{- $_ := set $data "sa.key" (genPrivateKey "ecdsa" | b64enc) }}
 {{- end }}
 {{- /*
+kube's front-proxy CA, apart from the users' CA, and the client certificate the
+front door proxies to aggregated API servers with (CN front-proxy-client, the
+name the extension-apiserver-authentication ConfigMap allows), as the local
+stack issues them. Kept across upgrades.
+*/}}
+{{- $frontProxyCa := dict }}
+{{- $frontProxyReused := and (hasKey $found "front-proxy-ca.crt") (hasKey $found "front-proxy-ca.key") }}
+{{- if $frontProxyReused }}
+{{- $frontProxyCa = buildCustomCert (index $found "front-proxy-ca.crt") (index $found "front-proxy-ca.key") }}
+{{- $_ := set $data "front-proxy-ca.crt" (index $found "front-proxy-ca.crt") }}
+{{- $_ := set $data "front-proxy-ca.key" (index $found "front-proxy-ca.key") }}
+{{- else }}
+{{- $frontProxyCa = genCA "front-proxy-ca" (int .Values.pki.generated.caValidityDays) }}
+{{- $_ := set $data "front-proxy-ca.crt" ($frontProxyCa.Cert | b64enc) }}
+{{- $_ := set $data "front-proxy-ca.key" ($frontProxyCa.Key | b64enc) }}
+{{- end }}
+{{- if and $frontProxyReused (hasKey $found "front-proxy-client.crt") (hasKey $found "front-proxy-client.key") }}
+{{- $_ := set $data "front-proxy-client.crt" (index $found "front-proxy-client.crt") }}
+{{- $_ := set $data "front-proxy-client.key" (index $found "front-proxy-client.key") }}
+{{- else }}
+{{- $frontProxyClient := genSignedCert "front-proxy-client" nil nil (int .Values.pki.generated.servingCertValidityDays) $frontProxyCa }}
+{{- $_ := set $data "front-proxy-client.crt" ($frontProxyClient.Cert | b64enc) }}
+{{- $_ := set $data "front-proxy-client.key" ($frontProxyClient.Key | b64enc) }}
+{{- end }}
+{{- /*
 The services CA, apart from the CA above so that a user's certificate never
 passes as a service, and one certificate per identity (its common name), with
 ECDSA P-256 keys as the local stack issues them (libs/local-stack/src/pki.ts).
@@ -379,7 +404,9 @@ volumeMounts:
 {{- end }}
 
 {{/*
-Only the front door gets the serving key; authn needs the CA to verify client
+Only the front door gets the serving key; the front door and the registry get
+the front-proxy client certificate (the proxy, the availability check), the
+registry the front-proxy CA (it publishes it for aggregated servers); authn needs the CA to verify client
 certificates; each pod gets the services CA and its own identity's certificate
 and key, under services/ as in the local stack; no pod gets a CA key.
 Argument: dict "root" $ "component" "<name>".
@@ -397,6 +424,16 @@ Argument: dict "root" $ "component" "<name>".
         path: apiserver.crt
       - key: apiserver.key
         path: apiserver.key
+      {{- end }}
+      {{- if eq .component "registry" }}
+      - key: front-proxy-ca.crt
+        path: front-proxy-ca.crt
+      {{- end }}
+      {{- if or (eq .component "aggregator") (eq .component "registry") }}
+      - key: front-proxy-client.crt
+        path: front-proxy-client.crt
+      - key: front-proxy-client.key
+        path: front-proxy-client.key
       {{- end }}
       - key: services-ca.crt
         path: services/ca.crt

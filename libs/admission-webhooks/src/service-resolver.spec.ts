@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '@kapi/api-machinery';
-import { endpointSliceResolver, joinHostPort } from './service-resolver.js';
+import { endpointSliceResolver, joinHostPort, listerEndpointSource, type ObjectLister } from './service-resolver.js';
 
 const service = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'hooks', namespace: 'team' }, spec });
 const slice = (addressType: string, ports: unknown[], endpoints: unknown[]): KubeObject => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType, ports, endpoints });
@@ -60,5 +60,25 @@ describe('endpointSliceResolver', () => {
     const slices = [slice('IPv4', [{ port: 443 }], [{ addresses: ['10.0.0.1'] }, { addresses: ['10.0.0.2'] }])];
     assert.equal((await resolver(svc, slices, () => 0).r.resolveEndpoint('team', 'hooks', 443)).host, '10.0.0.1');
     assert.equal((await resolver(svc, slices, () => 0.9).r.resolveEndpoint('team', 'hooks', 443)).host, '10.0.0.2');
+  });
+});
+
+describe('listerEndpointSource', () => {
+  const lister = (objects: KubeObject[]): ObjectLister => ({
+    synced: true,
+    waitUntilSynced: async () => true,
+    get: (namespace, name) => objects.find((o) => (o.metadata?.namespace ?? '') === namespace && o.metadata?.name === name),
+    list: (namespace) => objects.filter((o) => namespace === undefined || o.metadata?.namespace === namespace),
+  });
+
+  it('finds a Service and the EndpointSlices labelled with its name, in its namespace', async () => {
+    const labelled = (name: string, namespace: string, service: string): KubeObject => ({ metadata: { name, namespace, labels: { 'kubernetes.io/service-name': service } } });
+    const source = listerEndpointSource(lister([{ metadata: { name: 'hook', namespace: 'webhooks' } }]), lister([labelled('hook-1', 'webhooks', 'hook'), labelled('other-1', 'webhooks', 'other'), labelled('hook-2', 'elsewhere', 'hook')]));
+    assert.equal((await source.service('webhooks', 'hook'))?.metadata?.name, 'hook');
+    assert.equal(await source.service('webhooks', 'missing'), undefined);
+    assert.deepEqual(
+      (await source.endpointSlices('webhooks', 'hook')).map((s) => s.metadata?.name),
+      ['hook-1'],
+    );
   });
 });

@@ -25,6 +25,41 @@ export interface ServiceEndpointSource {
   endpointSlices(namespace: string, serviceName: string): Promise<readonly KubeObject[]>;
 }
 
+/** What a lister of one resource offers (an informer of @kapi/informer). */
+export interface ObjectLister {
+  readonly synced: boolean;
+  waitUntilSynced(timeoutMs: number): Promise<boolean>;
+  get(namespace: string, name: string): KubeObject | undefined;
+  list(namespace?: string): KubeObject[];
+}
+
+/** The label kube's EndpointSlice controller puts on a Service's slices. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+/** How long a lister waits for its informer's first list, as kube's listers wait for theirs. */
+const SYNC_WAIT_MS = 10_000;
+
+async function synced(lister: ObjectLister): Promise<void> {
+  if (!lister.synced) await lister.waitUntilSynced(SYNC_WAIT_MS);
+}
+
+/**
+ * A Service and its EndpointSlices as informers hold them, for kube's endpoint routing: what the
+ * admission webhooks and the front door's APIService proxy both resolve Services with.
+ */
+export function listerEndpointSource(services: ObjectLister, slices: ObjectLister): ServiceEndpointSource {
+  return {
+    async service(namespace, name) {
+      await synced(services);
+      return services.get(namespace, name);
+    },
+    async endpointSlices(namespace, serviceName) {
+      await synced(slices);
+      return slices.list(namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === serviceName);
+    },
+  };
+}
+
 interface ServicePort {
   name?: string;
   port?: number;

@@ -47,7 +47,8 @@ export function apiVersions(serverAddress: string) {
   };
 }
 
-function groupEntry(group: string, versions: string[]) {
+/** A group of an APIGroupList or an APIGroup, its first version preferred. */
+export function groupEntry(group: string, versions: string[]) {
   const gv = versions.map((version) => ({ groupVersion: `${group}/${version}`, version }));
   return { name: group, versions: gv, preferredVersion: gv[0] };
 }
@@ -163,5 +164,50 @@ export function aggregatedDiscovery(catalogue: KindCatalogue, legacy: boolean) {
         freshness: 'Current',
       })),
     })),
+  };
+}
+
+/** A resource of a legacy APIResourceList, as an aggregated API server serves it. */
+export interface DiscoveredResource {
+  name: string;
+  singularName?: string;
+  namespaced?: boolean;
+  group?: string;
+  version?: string;
+  kind?: string;
+  verbs?: string[];
+  shortNames?: string[];
+  categories?: string[];
+}
+
+/**
+ * One version of an aggregated discovery document from the APIResourceList a server answers for it
+ * (kube's discovery aggregation of servers that serve no aggregated discovery of their own):
+ * subresources (`<resource>/<sub>`) under their resource, each kind's group and version as the list
+ * gave them (empty: the list's own, as kube converts them).
+ */
+export function aggregatedVersion(version: string, resources: readonly DiscoveredResource[], freshness: 'Current' | 'Stale') {
+  const kindOf = (r: DiscoveredResource) => ({ group: r.group ?? '', version: r.version ?? '', kind: r.kind ?? '' });
+  const main = resources.filter((r) => !r.name.includes('/'));
+  return {
+    version,
+    resources: [...main]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((r) => {
+        const subresources = resources
+          .filter((s) => s.name.startsWith(`${r.name}/`))
+          .map((s) => ({ subresource: s.name.slice(r.name.length + 1), responseKind: kindOf(s), verbs: s.verbs ?? [] }));
+        return {
+          resource: r.name,
+          responseKind: kindOf(r),
+          scope: r.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: r.singularName ?? '',
+          verbs: r.verbs ?? [],
+          ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}),
+          ...(r.categories?.length ? { categories: r.categories } : {}),
+          ...(subresources.length ? { subresources } : {}),
+        };
+      }),
+    freshness,
   };
 }

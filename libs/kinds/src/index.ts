@@ -40,7 +40,7 @@ export { subresourceKind } from './subresource-kinds.js';
 export { mutatingAdmissionPolicyStrategy } from './mutatingadmissionpolicy/strategy.js';
 export { mutatingAdmissionPolicyBindingStrategy } from './mutatingadmissionpolicybinding/strategy.js';
 export { customResourceDefinitionStrategy, CUSTOM_RESOURCE_CLEANUP_FINALIZER } from './customresourcedefinition/strategy.js';
-export { apiServiceStrategy, localApiServices } from './apiservice/strategy.js';
+export { apiServiceStrategy, localApiServices, type APIServiceSpec } from './apiservice/strategy.js';
 export { certificateSigningRequestStrategy } from './certificatesigningrequest/strategy.js';
 export { flowSchemaStrategy } from './flowschema/strategy.js';
 export { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from './flowschema/bootstrap.js';

@@ -19,6 +19,7 @@ export type { NatsHandle, NatsOptions, NatsServerTls, NatsUser } from './nats';
 export {
   ADMIN_COMMON_NAME,
   ADMIN_ORGANIZATION,
+  FRONT_PROXY_CLIENT_NAME,
   SERVICE_IDENTITY_NAMES,
   createForeignServiceCertificate,
   createTestClientCertificate,

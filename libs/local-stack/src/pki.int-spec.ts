@@ -19,7 +19,7 @@ describe('ensurePki', { timeout: 60_000 }, () => {
 
   test('creates a CA, serving, admin and service-account material that openssl accepts', () => {
     const { files, generated } = ensurePki(pkiDir, sans);
-    assert.deepEqual(generated.sort(), ['admin.crt', 'admin.key', 'apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'load-balancer.crt', 'load-balancer.key', 'sa.key', 'sa.pub', ...SERVICES_PKI].sort());
+    assert.deepEqual(generated.sort(), ['admin.crt', 'admin.key', 'apiserver.crt', 'apiserver.key', 'ca.crt', 'ca.key', 'load-balancer.crt', 'load-balancer.key', 'sa.key', 'sa.pub', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'front-proxy-client.crt', 'front-proxy-client.key', ...SERVICES_PKI].sort());
     const verified = execFileSync('openssl', ['verify', '-CAfile', files.caCert, files.adminCert, files.servingCert], { encoding: 'utf8' });
     assert.match(verified, /admin\.crt: OK/);
     assert.match(verified, /apiserver\.crt: OK/);
@@ -46,6 +46,18 @@ describe('ensurePki', { timeout: 60_000 }, () => {
       assert.equal(fs.statSync(key).mode & 0o077, 0, `${key} must not be readable by others`);
     }
     assert.match(fs.readFileSync(files.serviceAccountPublicKey, 'utf8'), /^-----BEGIN PUBLIC KEY-----/);
+  });
+
+  test('issues the front-proxy client certificate from a front-proxy CA of its own, as kubeadm does', () => {
+    const { files } = ensurePki(pkiDir, sans);
+    const frontProxyCa = new X509Certificate(fs.readFileSync(files.frontProxyCaCert));
+    const client = new X509Certificate(fs.readFileSync(files.frontProxyClientCert));
+    assert.equal(frontProxyCa.subject, 'CN=front-proxy-ca');
+    assert.ok(client.checkIssued(frontProxyCa));
+    assert.ok(!client.checkIssued(new X509Certificate(fs.readFileSync(files.caCert))), 'not from the users\' CA');
+    assert.equal(client.subject, 'CN=front-proxy-client');
+    assert.deepEqual(client.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+    assert.equal(fs.statSync(files.frontProxyClientKey).mode & 0o077, 0);
   });
 
   test('issues each service identity from a services CA of its own, which the users\' CA is not', () => {

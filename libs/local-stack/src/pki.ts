@@ -39,6 +39,16 @@ export interface PkiFiles {
    */
   servicesCaCert: string;
   servicesCaKey: string;
+  /**
+   * kube's front-proxy CA, apart from the users' CA (an aggregated server trusts this CA for the
+   * X-Remote-* headers only), and the client certificate the front door proxies to aggregated API
+   * servers with (kube's --proxy-client-cert-file), whose common name the
+   * extension-apiserver-authentication ConfigMap allows (FRONT_PROXY_CLIENT_NAME).
+   */
+  frontProxyCaCert: string;
+  frontProxyCaKey: string;
+  frontProxyClientCert: string;
+  frontProxyClientKey: string;
   /** Each identity's certificate and key from the services CA, under services/. */
   identities: Record<ServiceIdentityName, KeyPairFiles>;
 }
@@ -57,6 +67,8 @@ export interface EnsurePkiResult {
 export const ADMIN_COMMON_NAME = 'kubernetes-admin';
 export const ADMIN_ORGANIZATION = 'system:masters';
 export const LOAD_BALANCER_COMMON_NAME = 'system:kapi:load-balancer';
+/** The front-proxy client certificate's common name, as kubeadm issues it. */
+export const FRONT_PROXY_CLIENT_NAME = 'front-proxy-client';
 /** The first address of the default service CIDR, which in-cluster clients use to reach the API. */
 export const KUBERNETES_SERVICE_IP = '10.96.0.1';
 export const KUBERNETES_DNS_NAMES = [
@@ -85,6 +97,10 @@ export function pkiFiles(pkiDir: string): PkiFiles {
     loadBalancerPem: path.join(pkiDir, 'load-balancer.pem'),
     serviceAccountKey: path.join(pkiDir, 'sa.key'),
     serviceAccountPublicKey: path.join(pkiDir, 'sa.pub'),
+    frontProxyCaCert: path.join(pkiDir, 'front-proxy-ca.crt'),
+    frontProxyCaKey: path.join(pkiDir, 'front-proxy-ca.key'),
+    frontProxyClientCert: path.join(pkiDir, 'front-proxy-client.crt'),
+    frontProxyClientKey: path.join(pkiDir, 'front-proxy-client.key'),
     servicesCaCert: path.join(pkiDir, 'services', 'ca.crt'),
     servicesCaKey: path.join(pkiDir, 'services', 'ca.key'),
     identities: Object.fromEntries(
@@ -170,11 +186,29 @@ export function ensurePki(pkiDir: string, sans: SubjectAltNames): EnsurePkiResul
       issuer.createKeyPair(files.serviceAccountKey, files.serviceAccountPublicKey);
       generated.push('sa.key', 'sa.pub');
     }
+    generated.push(...ensureFrontProxyPki(issuer, files));
     generated.push(...ensureServicesPki(issuer, files));
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   return { files, generated };
+}
+
+/** The front-proxy CA and its client certificate; a new CA reissues the certificate. */
+function ensureFrontProxyPki(issuer: OpenSslIssuer, files: PkiFiles): string[] {
+  const generated: string[] = [];
+  const ca = { caCert: files.frontProxyCaCert, caKey: files.frontProxyCaKey };
+  const caUsable = exists(ca.caCert) && exists(ca.caKey) && !expiring(ca.caCert);
+  if (!caUsable) {
+    issuer.createCa(ca, 'front-proxy-ca');
+    generated.push('front-proxy-ca.crt', 'front-proxy-ca.key');
+  }
+  const caCert = new X509Certificate(fs.readFileSync(ca.caCert));
+  if (!caUsable || !leafUsable(files.frontProxyClientCert, files.frontProxyClientKey, caCert, undefined, FRONT_PROXY_CLIENT_NAME)) {
+    issuer.createLeaf({ cert: files.frontProxyClientCert, key: files.frontProxyClientKey, ca, subject: { CN: FRONT_PROXY_CLIENT_NAME }, extendedKeyUsage: ['clientAuth'] });
+    generated.push('front-proxy-client.crt', 'front-proxy-client.key');
+  }
+  return generated;
 }
 
 /**

@@ -56,6 +56,10 @@ export class Gauge implements Metric {
     const key = labelKey(labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
+  /** Forgets every series (a gauge recomputed whole, whose label sets come and go). */
+  clear(): void {
+    this.values.clear();
+  }
   render(): string[] {
     if (this.collect) return [`${this.name} ${formatValue(this.collect())}`];
     return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${formatValue(v)}`);

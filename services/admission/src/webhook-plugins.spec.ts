@@ -4,7 +4,7 @@ import { AdmissionChain, type AdmissionAttributes, type AdmissionPlugin } from '
 import { admitWithReinvocation, DEFAULT_EXEMPT_NAMESPACES, MutatingAdmissionWebhook, type WebhookTransport } from '@kapi/admission-webhooks';
 import type { KubeObject } from '@kapi/api-machinery';
 import { Informer } from '@kapi/informer';
-import { informerConfigurationSource, informerEndpointSource, webhookSettingsFromEnv } from './webhook-plugins.js';
+import { informerConfigurationSource, webhookSettingsFromEnv } from './webhook-plugins.js';
 
 const syncedInformer = (resource: string) => new Informer<KubeObject>({ group: '', version: 'v1', resource }, { synced: true, waitUntilSynced: async () => true });
 
@@ -38,23 +38,6 @@ describe('informerConfigurationSource', () => {
       ['a', 'b'],
     );
     assert.equal(source.hasSynced?.(), true);
-  });
-});
-
-describe('informerEndpointSource', () => {
-  it('finds a Service and the EndpointSlices labelled with its name, in its namespace', async () => {
-    const services = syncedInformer('services');
-    const slices = syncedInformer('endpointslices');
-    services.replace('', [{ metadata: { name: 'hook', namespace: 'webhooks' } }]);
-    const slice = (name: string, namespace: string, service: string) => ({ metadata: { name, namespace, labels: { 'kubernetes.io/service-name': service } } });
-    slices.replace('', [slice('hook-1', 'webhooks', 'hook'), slice('other-1', 'webhooks', 'other'), slice('hook-2', 'elsewhere', 'hook')]);
-    const source = informerEndpointSource(services, slices);
-    assert.equal((await source.service('webhooks', 'hook'))?.metadata?.name, 'hook');
-    assert.equal(await source.service('webhooks', 'missing'), undefined);
-    assert.deepEqual(
-      (await source.endpointSlices('webhooks', 'hook')).map((s) => s.metadata?.name),
-      ['hook-1'],
-    );
   });
 });
 

@@ -11,10 +11,10 @@ import { matchConditionEvaluator } from '@kapi/admission-policy';
 import {
   DEFAULT_EXEMPT_NAMESPACES,
   endpointSliceResolver,
+  listerEndpointSource,
   MutatingAdmissionWebhook,
   ValidatingAdmissionWebhook,
   WebhookClients,
-  type ServiceEndpointSource,
   type WebhookAdmissionOptions,
   type WebhookConfiguration,
   type WebhookConfigurationSource,
@@ -42,9 +42,6 @@ const WEBHOOK_RESOURCES = {
   services: { group: '', version: 'v1', resource: 'services' },
   endpointSlices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
 } as const satisfies Record<string, ResourceRef>;
-
-/** The label kube's EndpointSlice controller puts on a Service's slices. */
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export interface WebhookSettings {
   /** Namespaces whose requests no webhook sees (KAPI_ADMISSION_WEBHOOK_EXEMPT_NAMESPACES). */
@@ -82,20 +79,6 @@ export function informerConfigurationSource(informer: Informer<KubeObject>): Web
   };
 }
 
-/** A Service and its EndpointSlices as the informers hold them, for kube's endpoint routing. */
-export function informerEndpointSource(services: Informer<KubeObject>, slices: Informer<KubeObject>): ServiceEndpointSource {
-  return {
-    async service(namespace, name) {
-      await synced(services);
-      return services.get(namespace, name);
-    },
-    async endpointSlices(namespace, serviceName) {
-      await synced(slices);
-      return slices.list(namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === serviceName);
-    },
-  };
-}
-
 /** Both webhook plugins of one admission service, and what they share. */
 export class WebhookPlugins {
   private clients: WebhookClients | undefined;
@@ -130,7 +113,7 @@ export class WebhookPlugins {
     const { informers } = context;
     const namespaces = informers.informerFor(RESOURCES.namespaces);
     this.clients ??= new WebhookClients({
-      serviceResolver: endpointSliceResolver(informerEndpointSource(informers.informerFor(WEBHOOK_RESOURCES.services), informers.informerFor(WEBHOOK_RESOURCES.endpointSlices))),
+      serviceResolver: endpointSliceResolver(listerEndpointSource(informers.informerFor(WEBHOOK_RESOURCES.services), informers.informerFor(WEBHOOK_RESOURCES.endpointSlices))),
     });
     return {
       configurations: informerConfigurationSource(informers.informerFor(WEBHOOK_RESOURCES[type])),

@@ -11,6 +11,7 @@ import {
   apiResourceList,
   apiVersions,
   documentHash,
+  groupEntry,
   OpenApiEndpoints,
   routeNotFound,
   send,
@@ -20,6 +21,7 @@ import {
 import type { KindCatalogue } from '@kapi/kinds';
 import { builtinSchemas } from '@kapi/schema';
 import { metrics, PROMETHEUS_CONTENT_TYPE } from '@kapi/telemetry';
+import type { AggregatedGroups } from './apiservice-discovery.js';
 import type { FrontDoorHandler, FrontDoorRequest } from './front-door-chain.js';
 import type { HealthEndpoints } from './health.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, type IssuerDocuments } from './issuer-discovery.js';
@@ -43,6 +45,8 @@ export interface NonResourceSources {
   /** host:port of this front door, as legacy discovery (/api) names it. */
   serverAddress: string;
   issuer?: IssuerDocuments;
+  /** The aggregated servers' groups (apiservice-discovery.ts), merged into discovery. */
+  aggregated?: Pick<AggregatedGroups, 'generation' | 'groups' | 'discoveryItems' | 'openApiPaths'>;
 }
 
 export class CoreNonResourceHandler implements FrontDoorHandler {
@@ -54,24 +58,63 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
    * catalogue alone; rebuilt when the kinds served change (custom resources), and its ETag with it.
    */
   private aggregatedDiscovery = new Map<string, { body: string; etag: string }>();
-  private discoveryGeneration = -1;
+  private discoveryGeneration = '';
+  /** /openapi/v3 with the aggregated servers' documents, for one generation of them. */
+  private openApiIndex?: { generation: number; body: Buffer; etag: string };
 
   constructor(private readonly sources: NonResourceSources) {
     this.openApi = new OpenApiEndpoints(sources.catalogue, builtinSchemas(), VERSION_INFO.gitVersion);
   }
 
   private discoveryDocument(path: string): { body: string; etag: string } {
-    const { catalogue } = this.sources;
-    if (this.discoveryGeneration !== catalogue.generation) {
+    const { catalogue, aggregated } = this.sources;
+    const generation = `${catalogue.generation}/${aggregated?.generation ?? 0}`;
+    if (this.discoveryGeneration !== generation) {
       const documents = new Map<string, { body: string; etag: string }>();
       for (const [at, legacy] of [['/api', true], ['/apis', false]] as const) {
-        const doc = aggregatedDiscovery(catalogue, legacy);
+        const own = aggregatedDiscovery(catalogue, legacy);
+        const local = new Set(own.items.map((i) => i.metadata.name));
+        const doc = legacy || !aggregated ? own : { ...own, items: [...own.items, ...aggregated.discoveryItems().filter((i) => !local.has(i.metadata.name))] };
         documents.set(at, { body: JSON.stringify(doc), etag: documentHash(doc) });
       }
       this.aggregatedDiscovery = documents;
-      this.discoveryGeneration = catalogue.generation;
+      this.discoveryGeneration = generation;
     }
     return this.aggregatedDiscovery.get(path)!;
+  }
+
+  /**
+   * /openapi/v3: the built-in group/versions' documents and the aggregated servers' (kube's
+   * aggregator lists them too), each at the server's own serverRelativeURL, which the APIService
+   * proxy serves; its ETag changes with them.
+   */
+  private openApiV3Index(ifNoneMatch: string | undefined) {
+    const aggregated = this.sources.aggregated?.openApiPaths();
+    if (!aggregated?.size) return this.openApi.answer('/openapi/v3', undefined, ifNoneMatch);
+    const own = this.openApi.answer('/openapi/v3');
+    if (!own) return undefined;
+    if (this.openApiIndex?.generation !== this.sources.aggregated!.generation) {
+      const doc = JSON.parse(own.body.toString('utf8')) as { paths: Record<string, { serverRelativeURL: string }> };
+      for (const [key, url] of aggregated) doc.paths[key] ??= { serverRelativeURL: url };
+      this.openApiIndex = { generation: this.sources.aggregated!.generation, body: Buffer.from(JSON.stringify(doc)), etag: documentHash(doc) };
+    }
+    const { body, etag } = this.openApiIndex;
+    const headers = { ...own.headers, ETag: `"${etag}"` };
+    if (ifNoneMatch === `"${etag}"`) return { code: 304, headers, body: Buffer.alloc(0) };
+    return { code: 200, headers, body };
+  }
+
+  /** /apis: the catalogue's groups, then the aggregated servers' (kube lists every APIService's group). */
+  private groupList() {
+    const list = apiGroupList(this.sources.catalogue);
+    const local = new Set(list.groups.map((g) => g.name));
+    for (const [group, versions] of this.sources.aggregated?.groups() ?? []) if (!local.has(group)) list.groups.push(groupEntry(group, versions));
+    return list;
+  }
+
+  private aggregatedGroup(group: string) {
+    const versions = this.sources.aggregated?.groups().get(group);
+    return versions ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(group, versions) } : undefined;
   }
 
   async handle({ req, res, url, info }: FrontDoorRequest, next: () => Promise<void>): Promise<void> {
@@ -93,7 +136,7 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
     if (path === '/metrics') return send(res, 200, PROMETHEUS_CONTENT_TYPE, metrics.render());
     if (path === OPENID_CONFIGURATION_PATH && issuer) return sendJson(res, 200, issuer.configuration);
     if (path === JWKS_PATH && issuer) return send(res, 200, 'application/jwk-set+json', JSON.stringify(issuer.jwks));
-    const openApi = this.openApi.answer(path, req.headers.accept, req.headers['if-none-match']);
+    const openApi = path === '/openapi/v3' ? this.openApiV3Index(req.headers['if-none-match']) : this.openApi.answer(path, req.headers.accept, req.headers['if-none-match']);
     if (openApi) return void res.writeHead(openApi.code, { ...openApi.headers, 'Content-Length': openApi.body.length }).end(openApi.body);
     if ((path === '/api' || path === '/apis') && wantsAggregatedDiscovery(req.headers.accept)) {
       const doc = this.discoveryDocument(path);
@@ -103,13 +146,13 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
       return send(res, 200, AGGREGATED_DISCOVERY_CONTENT_TYPE, doc.body);
     }
     if (path === '/api') return sendJson(res, 200, apiVersions(this.sources.serverAddress));
-    if (path === '/apis') return sendJson(res, 200, apiGroupList(catalogue));
+    if (path === '/apis') return sendJson(res, 200, this.groupList());
     if (info.apiPrefix === 'api' && segments.length === 2) {
       const list = apiResourceList(catalogue, '', segments[1]);
       if (list) return sendJson(res, 200, list);
     }
     if (info.apiPrefix === 'apis' && segments.length === 2) {
-      const group = apiGroup(catalogue, segments[1]);
+      const group = apiGroup(catalogue, segments[1]) ?? this.aggregatedGroup(segments[1]);
       if (group) return sendJson(res, 200, group);
     }
     if (info.apiPrefix === 'apis' && segments.length === 3) {

@@ -22,9 +22,8 @@ import {
 import type { KindCatalogue } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
-import { apiServiceProxy } from './apiservice-proxy.js';
 import type { Backends } from './backends.js';
-import { CoreNonResourceHandler } from './core-non-resource.js';
+import { CoreNonResourceHandler, type NonResourceSources } from './core-non-resource.js';
 import { CoreResourcesHandler } from './core-resources.js';
 import { CustomResourcesHandler, registryDefinitionReader } from './custom-resources.js';
 import { authenticationFilter } from './filter-authentication.js';
@@ -51,6 +50,10 @@ export interface FrontDoorParts {
   issuer?: IssuerDocuments;
   /** The apiextensions server's place; by default the handler serving the catalogue's custom resources (custom-resources.ts). */
   customResources?: FrontDoorHandler;
+  /** The aggregated servers' groups, merged into discovery (apiservice-discovery.ts). */
+  aggregated?: NonResourceSources['aggregated'];
+  /** kube-aggregator's proxy to the APIServices' servers (apiservice-proxy.ts); without it, every request passes on. */
+  apiServiceProxy?: FrontDoorHandler;
 }
 
 /**
@@ -81,7 +84,7 @@ export function frontDoorChain(parts: FrontDoorParts): readonly FrontDoorHandler
     maxInFlightFilter(parts.inFlight), // WithMaxInFlightLimit (kube's flow control with APF off)
     authorizationFilter(backends.authz), // WithAuthorization
     // kube's delegation: aggregator → core API → apiextensions → NotFoundHandler.
-    apiServiceProxy,
+    parts.apiServiceProxy ?? { name: 'aggregator (no APIService proxied)', handle: (_request, next) => next() },
     new CoreNonResourceHandler(parts),
     core,
     customResources,

@@ -2,7 +2,8 @@
 // layer, so that a bad or missing certificate becomes a 401 Status from the authn service rather
 // than a failed handshake.
 import { readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -19,6 +20,9 @@ import { HealthEndpoints } from './health.js';
 import { issuerDocuments } from './issuer-discovery.js';
 import { FrontDoor, REQUEST_TIMEOUT_MS } from './front-door-chain.js';
 import { followDefinitions } from './custom-resources.js';
+import { followAggregation, type AggregationSources } from './apiservice-informers.js';
+import { APIServiceProxy } from './apiservice-proxy.js';
+import { AggregatedGroups } from './apiservice-discovery.js';
 
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
@@ -55,6 +59,10 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   /** The custom resources served, kept from the stored CRDs (custom-resources.ts). */
   private readonly customResources = new CustomResourceKinds();
   private stopFollowingDefinitions?: () => Promise<void>;
+  /** The APIServices and the Services they name, for the proxy (apiservice-informers.ts). */
+  private aggregation?: AggregationSources;
+  private apiServiceProxy?: APIServiceProxy;
+  private aggregatedGroups?: AggregatedGroups;
 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
@@ -76,6 +84,21 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     const { pkiDir, listen } = this.config;
     this.stopFollowingDefinitions = followDefinitions(this.backends.watchCache, this.customResources, this.logger).stop;
+    this.aggregation = followAggregation(this.backends.watchCache, this.logger);
+    this.apiServiceProxy = new APIServiceProxy({
+      apiServices: this.aggregation.apiServices,
+      resolver: this.aggregation.resolver,
+      // kube's --proxy-client-cert-file and --proxy-client-key-file, from the front-proxy CA.
+      clientCertificate: { cert: readPki(pkiDir, 'front-proxy-client.crt'), key: readPki(pkiDir, 'front-proxy-client.key') },
+      logger: this.logger,
+    });
+    const proxy = this.apiServiceProxy;
+    this.aggregatedGroups = new AggregatedGroups(
+      this.aggregation.apiServices,
+      (apiService) => proxy.discoverResources(apiService),
+      this.logger,
+      (apiService) => proxy.discoverOpenApiPath(apiService),
+    );
     const handler = new FrontDoor({
       backends: this.backends,
       catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig), this.customResources),
@@ -84,6 +107,8 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       serverAddress: `${this.config.advertiseAddress || listen.host}:${listen.port}`,
       inFlight: new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
       issuer: issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
+      apiServiceProxy: this.apiServiceProxy,
+      aggregated: this.aggregatedGroups,
     });
     this.server = createServer(
       {
@@ -96,20 +121,33 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
         // so a query string that long (a label selector of thousands of requirements) is served.
         maxHeaderSize: MAX_HEADER_BYTES,
       },
-      (req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        const admission = this.shutdown.admit(path);
-        if (!admission.serve) return refuse(handler, res, admission);
-        if (admission.closeConnection) res.setHeader('Connection', 'close');
-        const url = new URL(req.url ?? '/', 'https://kapi.invalid');
-        const watch = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams).verb === 'watch';
-        // A watch ended by the shutdown gets a clean end of its stream: its client watches again
-        // (through the load balancer, on another front door) from the last resourceVersion it saw.
-        const done = this.shutdown.track(watch ? 'watch' : 'request', watch ? () => res.end() : undefined);
-        res.once('close', done);
-        handler.handle(req, res);
-      },
+      (req, res) => serve(req, res),
     );
+    const serve = (req: IncomingMessage, res: ServerResponse, upgrade?: Duplex) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const admission = this.shutdown.admit(path);
+      if (!admission.serve) return refuse(handler, res, admission);
+      if (admission.closeConnection) res.setHeader('Connection', 'close');
+      const url = new URL(req.url ?? '/', 'https://kapi.invalid');
+      const watch = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams).verb === 'watch';
+      // A watch ended by the shutdown gets a clean end of its stream: its client watches again
+      // (through the load balancer, on another front door) from the last resourceVersion it saw.
+      const done = this.shutdown.track(watch || upgrade ? 'watch' : 'request', watch ? () => res.end() : upgrade ? () => upgrade.destroy() : undefined);
+      // An upgraded connection lives on after its response: it is done when its socket closes.
+      (upgrade ?? res).once('close', done);
+      handler.handle(req, res);
+    };
+    // A request to switch protocols runs the same chain, with its response on the connection's
+    // socket: the APIService proxy takes the socket over when the aggregated server switches, and
+    // any other answer is an ordinary response, after which the connection closes.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (head.length) socket.unshift(head);
+      const res = new ServerResponse(req);
+      res.assignSocket(socket as Socket);
+      res.shouldKeepAlive = false;
+      res.once('finish', () => socket.end());
+      serve(req, res, socket);
+    });
     this.server.on('clientError', answerMalformedRequest);
     this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
@@ -132,6 +170,9 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
   async onApplicationShutdown(): Promise<void> {
     this.server?.closeAllConnections();
     await this.stopFollowingDefinitions?.();
+    this.aggregatedGroups?.stop();
+    this.apiServiceProxy?.close();
+    await this.aggregation?.stop();
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { alreadyExists, notFound, type KubeObject } from '@kapi/api-machinery';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '@kapi/authorization';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapNamespaceRoleBindings, bootstrapNamespaceRoles } from '@kapi/authorization';
 import type { Logger } from '@kapi/telemetry';
 import { Bootstrap } from './bootstrap.js';
 import type { Registry } from './registry.js';
@@ -46,18 +46,34 @@ describe('Bootstrap', () => {
     bootstrap.checkRbacBootstrapped();
     const roles = bootstrapClusterRoles().map((r) => revisionOf(`clusterroles/${r.metadata.name}`));
     const bindings = bootstrapClusterRoleBindings().map((b) => revisionOf(`clusterrolebindings/${b.metadata!.name}`));
-    assert.deepEqual(bootstrap.rbacBootstrapRevisions, { clusterroles: Math.max(...roles), clusterrolebindings: Math.max(...bindings) });
+    // kube's namespaced bootstrap Roles and RoleBindings (extension-apiserver-authentication-reader in kube-system).
+    const namespaceRoles = bootstrapNamespaceRoles().map((r) => revisionOf(`roles/${r.metadata.name}`));
+    const namespaceBindings = bootstrapNamespaceRoleBindings().map((b) => revisionOf(`rolebindings/${b.metadata.name}`));
+    assert.deepEqual(bootstrap.rbacBootstrapRevisions, {
+      clusterroles: Math.max(...roles),
+      clusterrolebindings: Math.max(...bindings),
+      roles: Math.max(...namespaceRoles),
+      rolebindings: Math.max(...namespaceBindings),
+    });
   });
 
   it('counts the objects another replica (or an earlier start) wrote at their own revisions', async () => {
     const roles = bootstrapClusterRoles().map((r) => r.metadata.name);
     const bindings = bootstrapClusterRoleBindings().map((b) => b.metadata!.name!);
     // Everything exists; the newest binding is not the last one this replica would write.
-    const { registry, objects } = fakeRegistry({ clusterroles: roles, clusterrolebindings: [...bindings.slice(1), bindings[0]] });
+    const namespaceRoles = bootstrapNamespaceRoles().map((r) => r.metadata.name);
+    const namespaceBindings = bootstrapNamespaceRoleBindings().map((b) => b.metadata.name);
+    const { registry, objects } = fakeRegistry({ clusterroles: roles, clusterrolebindings: [...bindings.slice(1), bindings[0]], roles: namespaceRoles, rolebindings: namespaceBindings });
     const bootstrap = new Bootstrap(registry, quiet);
     const before = objects.size;
     await bootstrap.onApplicationBootstrap();
     assert.equal(objects.size, before + 4, 'only the namespaces were new');
-    assert.deepEqual(bootstrap.rbacBootstrapRevisions, { clusterroles: 100 + roles.length, clusterrolebindings: 100 + roles.length + bindings.length });
+    const clusterObjects = roles.length + bindings.length;
+    assert.deepEqual(bootstrap.rbacBootstrapRevisions, {
+      clusterroles: 100 + roles.length,
+      clusterrolebindings: 100 + clusterObjects,
+      roles: 100 + clusterObjects + namespaceRoles.length,
+      rolebindings: 100 + clusterObjects + namespaceRoles.length + namespaceBindings.length,
+    });
   });
 });

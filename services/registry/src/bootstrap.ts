@@ -1,13 +1,14 @@
 // What every cluster has from its first start: the system namespaces and kube's default RBAC roles
 // and bindings (cluster-admin for system:masters, discovery and basic-user for everyone signed in,
-// public-info-viewer for everyone, and the user-facing admin/edit/view). Creating is "key absent" in
+// public-info-viewer for everyone, the user-facing admin/edit/view, and in kube-system the reader role
+// of extension-apiserver-authentication). Creating is "key absent" in
 // etcd, so replicas starting together create each object exactly once, and an object that exists (or
 // that an operator changed) is left as it is. Until the RBAC policy is written (or found), this replica
 // is not ready (its check `poststarthook/rbac/bootstrap-roles`, kube's name), and once it is, it can
 // say how far an RBAC cache must read to hold it: the newest revision among each resource's objects.
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles, RBAC_GROUP, type RbacResource, type RbacRevisions } from '@kapi/authorization';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapNamespaceRoleBindings, bootstrapNamespaceRoles, RBAC_GROUP, type RbacResource, type RbacRevisions } from '@kapi/authorization';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { Registry, SYSTEM_USER } from './registry.js';
@@ -52,11 +53,12 @@ export class Bootstrap implements OnApplicationBootstrap {
   private async createIfAbsent(group: string, resource: string, obj: object): Promise<{ created: boolean; revision: number }> {
     const store = this.registry.store(group, resource);
     const revisionOf = (o: KubeObject) => Number(o.metadata?.resourceVersion ?? 0);
+    const namespace = (obj as KubeObject).metadata?.namespace;
     try {
-      return { created: true, revision: revisionOf(await store.create(undefined, obj as KubeObject, { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-apiserver' })) };
+      return { created: true, revision: revisionOf(await store.create(namespace, obj as KubeObject, { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-apiserver' })) };
     } catch (err) {
       if (!(isStatusError(err) && err.httpCode === 409)) throw err;
-      return { created: false, revision: revisionOf(await store.get(undefined, (obj as KubeObject).metadata!.name!)) };
+      return { created: false, revision: revisionOf(await store.get(namespace, (obj as KubeObject).metadata!.name!)) };
     }
   }
 
@@ -73,6 +75,8 @@ export class Bootstrap implements OnApplicationBootstrap {
     const policy: [RbacResource, string, { metadata?: { name?: string } }[]][] = [
       ['clusterroles', 'clusterrole', bootstrapClusterRoles()],
       ['clusterrolebindings', 'clusterrolebinding', bootstrapClusterRoleBindings()],
+      ['roles', 'role', bootstrapNamespaceRoles()],
+      ['rolebindings', 'rolebinding', bootstrapNamespaceRoleBindings()],
     ];
     for (const [resource, kind, objects] of policy) {
       for (const obj of objects) {

@@ -7,6 +7,8 @@ import { Bootstrap } from './bootstrap.js';
 import { BootstrapPriorityClasses } from './bootstrap-priority-classes.js';
 import { BootstrapPlatform } from './bootstrap-platform.js';
 import { BootstrapKubernetesService } from './bootstrap-kubernetes-service.js';
+import { BootstrapExtensionAuthentication } from './bootstrap-extension-authentication.js';
+import { APIServiceAvailability } from './apiservice-availability.js';
 import { Compactor } from './compactor.js';
 import { CustomResourceDefinitions } from './custom-resource-definitions.js';
 import { EndpointReconciler } from './endpoint-reconciler.js';
@@ -36,6 +38,7 @@ void runService('registry', (config, logger): DynamicModule => {
       BootstrapPriorityClasses,
       BootstrapPlatform,
       BootstrapKubernetesService,
+      BootstrapExtensionAuthentication,
       RegistryGrpcServer,
       EventPublisher,
       NamespaceLifecycleController,
@@ -46,6 +49,7 @@ void runService('registry', (config, logger): DynamicModule => {
       ResourceQuotaControllerHost,
       ValidatingAdmissionPolicyStatus,
       CustomResourceDefinitions,
+      APIServiceAvailability,
     ],
   };
 }, {

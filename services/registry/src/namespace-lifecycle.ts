@@ -1,11 +1,16 @@
-// Finishes namespace deletion: once a namespace is Terminating, its content is deleted, and when
-// nothing is left the namespace itself is removed. Every pass is idempotent, so replicas running it
+// Finishes namespace deletion: once a namespace is Terminating, its content is deleted (that of
+// aggregated API servers too, aggregated-namespace-content.ts), and when nothing is left the
+// namespace itself is removed. Every pass is idempotent, so replicas running it
 // at the same time only race on compare-and-swap writes, which one of them wins.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { endpointSliceResolver } from '@kapi/admission-webhooks';
 import { isStatusError } from '@kapi/api-machinery';
+import type { ServiceConfig } from '@kapi/config';
 import { storageKey } from '@kapi/kinds';
-import { LOGGER } from '@kapi/service-kit';
+import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
+import { aggregatedServerCall, deleteAggregatedContent } from './aggregated-namespace-content.js';
+import { readClientCertificate, storeEndpointSource } from './apiservice-availability.js';
 import { Registry, SYSTEM_USER } from './registry.js';
 
 const PASS_INTERVAL_MS = 1000;
@@ -14,11 +19,15 @@ const PASS_INTERVAL_MS = 1000;
 export class NamespaceLifecycleController implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running = false;
+  private readonly aggregated: ReturnType<typeof aggregatedServerCall>;
 
   constructor(
     private readonly registry: Registry,
+    @Inject(CONFIG) config: ServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.aggregated = aggregatedServerCall(endpointSliceResolver(storeEndpointSource(registry)), readClientCertificate(config.pkiDir, logger));
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.pass(), PASS_INTERVAL_MS);
@@ -26,6 +35,7 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    this.aggregated.close();
   }
 
   async pass(): Promise<void> {
@@ -55,6 +65,8 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
         });
       }
     }
+    const apiServices = (await this.registry.store('apiregistration.k8s.io', 'apiservices').list({})).items;
+    remaining += await deleteAggregatedContent(namespace, apiServices, this.aggregated.call);
     if (remaining > 0) return;
     const key = storageKey(this.registry.namespaces.info, undefined, namespace);
     const stored = await this.registry.storage.get(key);

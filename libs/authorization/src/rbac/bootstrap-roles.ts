@@ -3,7 +3,7 @@
 // system:aggregate-to-* roles), discovery, basic-user, auth-delegator and public-info-viewer, and their bindings.
 // Rule lists are kube's, with their lists sorted as kube's policy builder sorts them.
 import { effectiveClusterRoleRules } from './aggregation.js';
-import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type PolicyRule } from './types.js';
+import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type PolicyRule, type Role, type RoleBinding } from './types.js';
 
 export const BOOTSTRAP_LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' } as const;
 export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
@@ -126,4 +126,33 @@ export function bootstrapClusterRoleBindings(): (ClusterRoleBinding & { apiVersi
     roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: role },
     subjects: groups.map((name) => ({ apiGroup: RBAC_GROUP, kind: 'Group', name })),
   }));
+}
+
+/** The ConfigMap aggregated API servers read the front door's trust from (published by the registry). */
+export const EXTENSION_AUTHENTICATION_CONFIGMAP = 'extension-apiserver-authentication';
+const READER_ROLE = 'extension-apiserver-authentication-reader';
+
+/** kube's bootstrap namespaced Roles that kapi creates: who may read the extension authentication ConfigMap. */
+export function bootstrapNamespaceRoles(): (Role & { apiVersion: string; kind: string; metadata: ReturnType<typeof metadata> & { namespace: string } })[] {
+  return [
+    {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'Role',
+      metadata: { ...metadata(READER_ROLE), namespace: 'kube-system' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [EXTENSION_AUTHENTICATION_CONFIGMAP], verbs: READ }],
+    },
+  ];
+}
+
+/** Their bindings, as kube writes them (`system::` and the role's name). */
+export function bootstrapNamespaceRoleBindings(): (RoleBinding & { apiVersion: string; kind: string; metadata: ReturnType<typeof metadata> & { namespace: string } })[] {
+  return [
+    {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'RoleBinding',
+      metadata: { ...metadata(`system::${READER_ROLE}`), namespace: 'kube-system' },
+      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: READER_ROLE },
+      subjects: ['system:kube-controller-manager', 'system:kube-scheduler'].map((name) => ({ apiGroup: RBAC_GROUP, kind: 'User', name })),
+    },
+  ];
 }

@@ -1,0 +1,44 @@
+// What the front door's APIService proxy reads, kept by informers over the watch cache: the
+// APIServices (a change written to etcd reaches every front door within milliseconds, the watch
+// cache's path), and the Services and EndpointSlices their services are resolved through.
+import { endpointSliceResolver, listerEndpointSource, type ServiceResolver } from '@kapi/admission-webhooks';
+import type { KubeObject } from '@kapi/api-machinery';
+import { SharedInformers, WatchCacheListWatch } from '@kapi/informer';
+import { metrics, type Logger } from '@kapi/telemetry';
+import { isAvailable, type APIService, type APIServiceLister } from './apiservice-proxy.js';
+import type { Backends } from './backends.js';
+
+export const AGGREGATION_RESOURCES = {
+  apiServices: { group: 'apiregistration.k8s.io', version: 'v1', resource: 'apiservices' },
+  services: { group: '', version: 'v1', resource: 'services' },
+  endpointSlices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
+} as const;
+
+/** kube's availability collector: 1 for each APIService not available, 0 for the others, from the lister. */
+const unavailableGauge = metrics.gauge('aggregator_unavailable_apiservice', 'Gauge of APIServices which are marked as unavailable broken down by APIService name.');
+
+export interface AggregationSources {
+  apiServices: APIServiceLister & { list(): APIService[]; subscribe(listener: () => void): () => void };
+  resolver: ServiceResolver;
+  stop(): Promise<void>;
+}
+
+export function followAggregation(watchCache: Backends['watchCache'], logger: Logger): AggregationSources {
+  const informers = new SharedInformers(new WatchCacheListWatch(watchCache), { logger });
+  const apiServices = informers.informerFor<KubeObject>(AGGREGATION_RESOURCES.apiServices);
+  const resolver = endpointSliceResolver(listerEndpointSource(informers.informerFor(AGGREGATION_RESOURCES.services), informers.informerFor(AGGREGATION_RESOURCES.endpointSlices)));
+  apiServices.subscribe(() => {
+    unavailableGauge.clear();
+    for (const a of apiServices.list() as APIService[]) unavailableGauge.set(isAvailable(a) ? 0 : 1, { name: a.metadata?.name ?? '' });
+  });
+  informers.start();
+  return {
+    apiServices: {
+      get: (name) => apiServices.get('', name) as APIService | undefined,
+      list: () => apiServices.list() as APIService[],
+      subscribe: (listener) => apiServices.subscribe(() => listener()),
+    },
+    resolver,
+    stop: () => informers.stop(),
+  };
+}
