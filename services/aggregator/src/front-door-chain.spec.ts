@@ -50,7 +50,7 @@ describe('frontDoorChain', () => {
         'impersonation',
         'max in flight',
         'authorization',
-        'aggregator (APIService proxy)',
+        'aggregator (no APIService proxied)',
         'core API: non-resource paths',
         'core API: built-in resources',
         'custom resources',
