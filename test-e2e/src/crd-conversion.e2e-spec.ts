@@ -191,5 +191,9 @@ describe('CRD conversion webhooks', () => {
     assert.deepEqual([listed.code, listed.body.message], [500, refused(`${GROUP}/v1, Kind=Down`)]);
     const kubectl = await stack.kubectl(['get', `downs.v2.${GROUP}`, 'd']);
     assert.equal(kubectl.stderr.trim(), `Error from server: ${refused(`${GROUP}/v1, Kind=Down`)}`);
+    // A watch in v2 ends at the event it cannot convert, as kube's watch handler ends a stream on
+    // an object it cannot encode; the client watches again.
+    const watched = await collectWatch(stack, `${downs('v2')}?watch=1&resourceVersion=${Number(stored.body.metadata.resourceVersion) - 1}`, () => false, 60_000);
+    assert.deepEqual(watched, []);
   });
 });
