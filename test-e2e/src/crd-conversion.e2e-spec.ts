@@ -1,8 +1,9 @@
 // CRD conversion webhooks against a real HTTPS webhook: a CRD with two versions of different shapes
 // (v1 `spec.size` "small"|"large", v2 `spec.replicas` 1|3) stored in v1 is written and read in both
 // versions, listed and watched in v2 (the watch cache converting through the webhook), and kubectl
-// reads it in either; a webhook that renames the object and a webhook that is down answer as
-// kube-apiserver v1.34.2 answers (500, `conversion webhook for <gvk> failed: ...`, asked of it).
+// reads it in either; a webhook named by a Service is reached through its EndpointSlice; a webhook
+// that renames the object and a webhook that is down answer as kube-apiserver v1.34.2 answers (500,
+// `conversion webhook for <gvk> failed: ...`, asked of it).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -71,7 +72,7 @@ describe('CRD conversion webhooks', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kapi-crd-conversion-'));
-    webhook = await startConversionWebhook(join(dir, 'webhook'), convert);
+    webhook = await startConversionWebhook(join(dir, 'webhook'), convert, ['converter.default.svc']);
     stack = await startTestStack();
   });
 
@@ -145,6 +146,33 @@ describe('CRD conversion webhooks', () => {
 
     // The CRD records the version its objects are stored in.
     assert.deepEqual((await json('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sizers.${GROUP}`)).body.status.storedVersions, ['v1']);
+  });
+
+  it('reaches a webhook named by clientConfig.service through its EndpointSlice, the certificate checked for <service>.<namespace>.svc', async () => {
+    for (const object of [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'converter', namespace: 'default' }, spec: { ports: [{ name: 'https', port: 443, targetPort: webhook.port }] } },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'converter-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'converter' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+        ports: [{ name: 'https', port: webhook.port, protocol: 'TCP' }],
+      },
+    ]) {
+      const applied = await stack.kubectl(['apply', '-f', '-'], { input: JSON.stringify(object) });
+      assert.equal(applied.code, 0, applied.stderr);
+    }
+    const service = { service: { namespace: 'default', name: 'converter', path: '/convert', port: 443 }, caBundle: webhook.caBundle };
+    const created = await json('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd('servers', 'Server', service));
+    assert.equal(created.code, 201, JSON.stringify(created.body));
+    await establish(`servers.${GROUP}`);
+    const servers = (version: string, name = '') => `/apis/${GROUP}/${version}/namespaces/default/servers${name ? `/${name}` : ''}`;
+    const written = await json('POST', servers('v2'), { apiVersion: `${GROUP}/v2`, kind: 'Server', metadata: { name: 's' }, spec: { replicas: 3 } });
+    assert.equal(written.code, 201, JSON.stringify(written.body));
+    assert.deepEqual((await json('GET', servers('v1', 's'))).body.spec, { size: 'large' });
+    const listed = await json('GET', `${servers('v2')}?resourceVersion=${written.body.metadata.resourceVersion}`);
+    assert.deepEqual(listed.body.items?.map((i: Obj) => [i.metadata.name, i.spec]), [['s', { replicas: 3 }]], JSON.stringify(listed.body));
   });
 
   it('refuses an object the webhook renamed, in kube words', async () => {

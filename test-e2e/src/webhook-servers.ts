@@ -74,6 +74,7 @@ export function webhookConfiguration(kind: 'MutatingWebhookConfiguration' | 'Val
 export interface TestConversionWebhook {
   /** The CA as a CRD's caBundle. */
   caBundle: string;
+  port: number;
   /** `https://127.0.0.1:<port>/convert` */
   url: string;
   /** The ConversionReviews received, in order. */
@@ -82,15 +83,17 @@ export interface TestConversionWebhook {
 }
 
 /**
- * A CRD conversion webhook over HTTPS on a free port of 127.0.0.1: each ConversionReview's objects
+ * A CRD conversion webhook over HTTPS on a free port of 127.0.0.1 (its certificate also for
+ * `dnsNames`, `<service>.<namespace>.svc` for one reached through a Service): each ConversionReview's objects
  * go through `convert(object, desiredAPIVersion)`, answered Success with the request's uid.
  */
 export async function startConversionWebhook(
   dir: string,
   convert: (object: Record<string, unknown>, desiredAPIVersion: string) => Record<string, unknown>,
+  dnsNames: string[] = [],
 ): Promise<TestConversionWebhook> {
   mkdirSync(dir, { recursive: true });
-  const pki = createTestServingPki(dir, { dns: ['localhost'], ips: ['127.0.0.1'] });
+  const pki = createTestServingPki(dir, { dns: ['localhost', ...dnsNames], ips: ['127.0.0.1'] });
   const reviews: TestConversionWebhook['reviews'] = [];
   const server = createHttpsServer({ cert: readFileSync(pki.cert), key: readFileSync(pki.key) }, (req, res) => {
     let body = '';
@@ -109,6 +112,7 @@ export async function startConversionWebhook(
   const { port } = server.address() as AddressInfo;
   return {
     caBundle: readFileSync(pki.caCert).toString('base64'),
+    port,
     url: `https://127.0.0.1:${port}/convert`,
     reviews,
     close: () =>
