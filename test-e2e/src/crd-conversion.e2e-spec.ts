@@ -30,7 +30,7 @@ function crd(plural: string, kind: string, clientConfig: Record<string, unknown>
       conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig } },
       versions: [
         { name: 'v1', served: true, storage: true, schema: schema({ size: { type: 'string', enum: ['small', 'large'] } }) },
-        { name: 'v2', served: true, storage: false, schema: schema({ replicas: { type: 'integer' } }) },
+        { name: 'v2', served: true, storage: false, schema: schema({ replicas: { type: 'integer' } }), selectableFields: [{ jsonPath: '.spec.replicas' }] },
       ],
     },
   };
@@ -129,6 +129,11 @@ describe('CRD conversion webhooks', () => {
       ['small', `${GROUP}/v2`, { replicas: 1 }],
     ]);
     assert.ok(webhook.reviews.slice(reviewsBefore).some((r) => r.request.objects.length === 2), 'the list was converted in one review');
+
+    // A field selector on a v2 field selects on the converted objects.
+    const selected = await json('GET', `${sizers('v2')}?fieldSelector=spec.replicas%3D3`);
+    assert.equal(selected.code, 200, JSON.stringify(selected.body));
+    assert.deepEqual(selected.body.items.map((i: Obj) => i.metadata.name), ['large']);
 
     // An update in v2 of an object stored in v1.
     const updated = await json('PUT', sizers('v2', 'small'), { ...smallV2.body, spec: { replicas: 3 } });

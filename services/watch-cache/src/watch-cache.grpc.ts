@@ -117,7 +117,10 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       return (!name || obj.metadata?.name === name) && labels.matches(obj.metadata?.labels) && (fields.isEmpty() || fields.matches(strategy.selectableFields(obj)));
     };
     const prefix = storageKey(strategy.info, strategy.info.namespaced ? ref?.namespace || undefined : undefined);
-    return { strategy, filter, prefix, convert };
+    // Selectors of a kind converted elsewhere look at the converted objects: a list with them is
+    // left to the registry, which selects after converting (a watch selects on the stored object).
+    const selectsConverted = !!converter && (labelSelector !== '' || fieldSelector !== '');
+    return { strategy, filter, prefix, convert, selectsConverted };
   }
 
   /**
@@ -216,7 +219,8 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
         });
       }
       const revision = this.sync.store.revision;
-      const { strategy, filter, prefix, convert } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+      const { strategy, filter, prefix, convert, selectsConverted } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+      if (selectsConverted) return listReply({ notInCache: true });
       // "Any version" lists are whole, as kube's watch cache serves them.
       return await this.listedPage(strategy, convert, prefix, this.sync.store.list(prefix, filter), revision, rv === 0 ? 0 : Number(req.limit) || 0);
     } catch (err) {
@@ -234,8 +238,8 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     if (revision > 0 && !(await this.sync.waitForRevision(revision, TOO_LARGE_WAIT_MS))) {
       return listReply({ notInCache: true });
     }
-    const { strategy, filter, prefix, convert } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
-    const items = this.sync.store.listAt(prefix, filter, revision);
+    const { strategy, filter, prefix, convert, selectsConverted } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+    const items = selectsConverted ? undefined : this.sync.store.listAt(prefix, filter, revision);
     if (!items) return listReply({ notInCache: true });
     return this.listedPage(strategy, convert, prefix, items, revision, Number(req.limit) || 0);
   }
