@@ -51,9 +51,9 @@ const event = (type: string, object: object, resourceVersion: string): watchcach
 @Injectable()
 export class WatchCacheGrpcServer extends GrpcServerHost {
   private readonly catalogue: KindCatalogue;
-  /** The custom resources served, read from the CRDs this cache holds whenever one is asked for. */
   /** Conversion webhooks of the CRDs, for lists and watches in a version other than the storage version. */
   private readonly conversionWebhooks: WebhookClients;
+  /** The custom resources served, read from the CRDs this cache holds whenever one is asked for. */
   private readonly customResources: CustomResourceKinds;
   /** kube-apiserver bookmarks at least once a minute; half that leaves room for delays. */
   private readonly bookmarkIntervalMs = positiveInteger('KAPI_WATCH_BOOKMARK_INTERVAL_MS', 30_000);
