@@ -150,6 +150,22 @@ describe('CRD conversion webhooks', () => {
       ],
     );
 
+    // A watch with a selector on a v2 field selects on the converted objects: small's update to 3
+    // replicas brings it into the selection (ADDED), as kube's watch cache tells it.
+    const selectedEvents = await collectWatch(
+      stack,
+      `${sizers('v2')}?watch=1&fieldSelector=spec.replicas%3D3&resourceVersion=${small.body.metadata.resourceVersion}`,
+      (e) => e.length >= 2,
+      60_000,
+    );
+    assert.deepEqual(
+      selectedEvents.map((e) => [e.type, e.object.metadata?.name, (e.object as Obj).spec]),
+      [
+        ['ADDED', 'large', { replicas: 3 }],
+        ['ADDED', 'small', { replicas: 3 }],
+      ],
+    );
+
     // kubectl reads either version.
     const viaKubectl = await stack.kubectl(['get', `sizers.v2.${GROUP}`, 'small', '-o', 'jsonpath={.apiVersion} {.spec.replicas}']);
     assert.equal(viaKubectl.stdout, `${GROUP}/v2 3`, viaKubectl.stderr);

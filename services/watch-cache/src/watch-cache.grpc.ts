@@ -19,7 +19,7 @@ import { checkFieldSelector, crdNameOf, CRD_STORAGE_PREFIX, CustomResourceKinds,
 import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
-import { TooOldResourceVersionError, type CachedObject, type WatchFilter } from '@kapi/watch-store';
+import { filterEvent, TooOldResourceVersionError, type CachedObject, type WatchEventOut, type WatchFilter } from '@kapi/watch-store';
 import type { WebhookClients } from '@kapi/admission-webhooks';
 import { CacheSync, positiveInteger } from './cache-sync.js';
 import { conversionWebhookClients } from './conversion-webhooks.js';
@@ -112,15 +112,17 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     const converter = strategy.asyncStorageConversion;
     const convert = async (stored: readonly unknown[]): Promise<KubeObject[]> =>
       converter ? converter.fromStorage(stored as KubeObject[]) : stored.map(view);
+    const selected = (obj: KubeObject) => labels.matches(obj.metadata?.labels) && (fields.isEmpty() || fields.matches(strategy.selectableFields(obj)));
+    // Selectors of a kind converted elsewhere look at the converted objects: a list with them is
+    // left to the registry, which selects after converting; a watch selects after converting
+    // (`selectConverted`), the store filtering by name alone.
+    const selectsConverted = !!converter && (labelSelector !== '' || fieldSelector !== '');
     const filter: WatchFilter = (stored) => {
       const obj = view(stored);
-      return (!name || obj.metadata?.name === name) && labels.matches(obj.metadata?.labels) && (fields.isEmpty() || fields.matches(strategy.selectableFields(obj)));
+      return (!name || obj.metadata?.name === name) && (selectsConverted || selected(obj));
     };
     const prefix = storageKey(strategy.info, strategy.info.namespaced ? ref?.namespace || undefined : undefined);
-    // Selectors of a kind converted elsewhere look at the converted objects: a list with them is
-    // left to the registry, which selects after converting (a watch selects on the stored object).
-    const selectsConverted = !!converter && (labelSelector !== '' || fieldSelector !== '');
-    return { strategy, filter, prefix, convert, selectsConverted };
+    return { strategy, filter, prefix, convert, selectsConverted, selected };
   }
 
   /**
@@ -137,6 +139,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     let channel;
     let info;
     let convert;
+    let selectConverted: ((e: WatchEventOut) => Promise<WatchEventOut | undefined>) | undefined;
     if (this.sync.notReadyReason) {
       this.watchesNotReady++;
       yield event('ERROR', this.notReady(), '');
@@ -147,6 +150,15 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       const { strategy, filter, prefix } = scope;
       info = strategy.info;
       convert = scope.convert;
+      if (scope.selectsConverted) {
+        const { convert: toVersion, selected } = scope;
+        // The event and the object before it, converted in one review, then kube's watch-cache rules on them.
+        selectConverted = async (e) => {
+          const [object, prevObject] = await toVersion(e.prevObject ? [e.object, e.prevObject] : [e.object]);
+          const change = e.type === 'DELETED' ? 'DELETED' : e.type === 'MODIFIED' ? 'MODIFIED' : 'ADDED';
+          return filterEvent({ type: change, key: '', revision: e.revision, object, prevObject, observedAt: e.observedAt }, (o) => selected(o as KubeObject));
+        };
+      }
       const rv = parseResourceVersion(req.resourceVersion);
       // sendInitialEvents streams the current state first, whatever resourceVersion was given.
       channel = store.watch(prefix, filter, req.sendInitialEvents ? 0 : rv, { initialEventsEnd: req.sendInitialEvents });
@@ -185,8 +197,13 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
         } else {
           // An object its conversion webhook fails on ends the watch (logged below), as kube's watch
           // handler ends the stream on an object it cannot encode.
-          const [object] = await convert([e.object]);
-          yield event(e.type, object, String(e.revision));
+          if (selectConverted) {
+            const out = await selectConverted(e);
+            if (out) yield event(out.type, out.object, String(e.revision));
+          } else {
+            const [object] = await convert([e.object]);
+            yield event(e.type, object, String(e.revision));
+          }
           if (e.observedAt) this.deliveryLatency.observe(Math.max(0, Date.now() - e.observedAt) / 1000);
         }
       }
