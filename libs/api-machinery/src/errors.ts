@@ -71,6 +71,8 @@ export const ErrorCatalogue = {
   KAPI_ERR_ADMISSION_WEBHOOK_FAILED: { code: 500, reason: 'InternalError' },
   // An applied configuration that does not fit the kind's schema: kube answers with a plain error (reason Unknown).
   KAPI_ERR_APPLY_UNTYPED: { code: 500, reason: '' },
+  // A CRD's conversion webhook could not be called or answered unusably: kube answers with a plain error (reason Unknown).
+  KAPI_ERR_CONVERSION_WEBHOOK_FAILED: { code: 500, reason: '' },
   // DeleteOptions that cannot be decoded: kube passes the decoder's error on unconverted (500, reason Unknown).
   KAPI_ERR_REQUEST_UNDECODABLE: { code: 500, reason: '' },
   // An admission plugin's plain error (not a Status): kube passes it on unconverted (500, reason Unknown).

@@ -5,7 +5,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isStatusError, PatchType, type KubeObject, type StatusError } from '@kapi/api-machinery';
-import { certificateSigningRequestStrategy, configMapStrategy, deploymentStrategy, eventStrategy, eventsV1EventStrategy, namespaceStrategy, podStrategy } from '@kapi/kinds';
+import {
+  certificateSigningRequestStrategy,
+  configMapStrategy,
+  customResourceStrategy,
+  deploymentStrategy,
+  eventStrategy,
+  eventsV1EventStrategy,
+  namespaceStrategy,
+  podStrategy,
+  type CustomResourceDefinition,
+} from '@kapi/kinds';
 import { freePort, startEtcd, type EtcdHandle } from '@kapi/local-stack';
 import { EtcdBackend } from '@kapi/storage';
 import { allowAll, newWriteRecorder, type AdmissionHook, type AdmissionRequest } from './admission.js';
@@ -452,6 +462,59 @@ describe('GenericStore on etcd', () => {
     assert.deepEqual([core.apiVersion, core.message, core.metadata?.resourceVersion], ['v1', 'hello', created.metadata?.resourceVersion]);
     const listed = await v1Events.list({ namespace: 'ns1', fieldSelector: 'regarding.name=p' });
     assert.deepEqual(listed.items.map((e) => [e.apiVersion, e.note]), [['events.k8s.io/v1', 'hello']]);
+  });
+
+  it("converts a Webhook CRD's objects through its webhook: writes to the storage version, reads and a list page (one review) back", async () => {
+    const schema = (spec: Record<string, { type: string }>) => ({ openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: spec } } } });
+    const crd: CustomResourceDefinition = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'sizers.conv.kapi.io', resourceVersion: '1' },
+      spec: {
+        group: 'conv.kapi.io',
+        scope: 'Namespaced',
+        names: { plural: 'sizers', singular: 'sizer', kind: 'Sizer', listKind: 'SizerList' },
+        conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://hook.example.com/convert' } } },
+        versions: [
+          { name: 'v1', served: true, storage: true, schema: schema({ size: { type: 'string' } }) },
+          { name: 'v2', served: true, storage: false, schema: schema({ replicas: { type: 'integer' } }) },
+        ],
+      },
+      status: { conditions: [{ type: 'Established', status: 'True' }] },
+    };
+    let down = false;
+    const reviews: number[] = [];
+    const conversionTransport = {
+      post: async (_config: unknown, review: unknown) => {
+        if (down) throw new Error('Post "https://hook.example.com/convert?timeout=30s": dial tcp: connect: connection refused');
+        const { request } = review as { request: { uid: string; desiredAPIVersion: string; objects: KubeObject[] } };
+        reviews.push(request.objects.length);
+        const convertedObjects = request.objects.map((o) => {
+          const spec = o.spec as { size?: string; replicas?: number };
+          return { ...o, apiVersion: request.desiredAPIVersion, spec: request.desiredAPIVersion.endsWith('/v2') ? { replicas: spec.size === 'large' ? 3 : 1 } : { size: spec.replicas === 3 ? 'large' : 'small' } };
+        });
+        return JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', response: { uid: request.uid, result: { status: 'Success' }, convertedObjects } });
+      },
+    };
+    const v2 = new GenericStore(customResourceStrategy(crd, 'v2', { conversionTransport })!, backend, allowAll);
+    const created = await v2.create('ns1', { apiVersion: 'conv.kapi.io/v2', kind: 'Sizer', metadata: { name: 'big' }, spec: { replicas: 3 } }, ctx);
+    assert.deepEqual([created.apiVersion, created.spec], ['conv.kapi.io/v2', { replicas: 3 }]);
+    const raw = JSON.parse((await backend.get('/registry/conv.kapi.io/sizers/ns1/big'))!.value.toString('utf8'));
+    assert.deepEqual([raw.apiVersion, raw.spec], ['conv.kapi.io/v1', { size: 'large' }]);
+    await v2.create('ns1', { apiVersion: 'conv.kapi.io/v2', kind: 'Sizer', metadata: { name: 'little' }, spec: { replicas: 1 } }, ctx);
+    reviews.length = 0;
+    const listed = await v2.list({ namespace: 'ns1' });
+    assert.deepEqual(listed.items.map((i) => [i.metadata?.name, i.apiVersion, i.spec]), [
+      ['big', 'conv.kapi.io/v2', { replicas: 3 }],
+      ['little', 'conv.kapi.io/v2', { replicas: 1 }],
+    ]);
+    assert.deepEqual(reviews, [2], 'one review for the page');
+    assert.deepEqual((await v2.get('ns1', 'big')).spec, { replicas: 3 });
+    // A webhook that is down: kube's 500, and nothing written.
+    down = true;
+    await rejects(v2.create('ns1', { apiVersion: 'conv.kapi.io/v2', kind: 'Sizer', metadata: { name: 'never' }, spec: { replicas: 1 } }, ctx), 500, '', /^conversion webhook for conv\.kapi\.io\/v2, Kind=Sizer failed: Post /);
+    assert.equal(await backend.get('/registry/conv.kapi.io/sizers/ns1/never'), undefined);
+    await rejects(v2.get('ns1', 'big'), 500, '', /^conversion webhook for conv\.kapi\.io\/v1, Kind=Sizer failed: Post /);
   });
 
   it('hands the requester to the kind on create, and lets a kind decide what a subresource write stores', async () => {

@@ -310,14 +310,24 @@ export class GenericStore {
   }
 
   /** The stored bytes of an object, in the storage version when the kind shares another's storage. */
-  private encode(obj: KubeObject): Buffer {
+  private async encode(obj: KubeObject): Promise<Buffer> {
+    const converter = this.strategy.asyncStorageConversion;
+    if (converter) return encodeForStorage(await converter.toStorage(obj));
     return encodeForStorage(this.strategy.storageConversion?.toStorage(obj) ?? obj);
   }
 
   /** An object read from storage, in this kind's version. */
-  private decode(stored: StoredValue): KubeObject {
-    const obj = decodeStored(stored);
-    return this.strategy.storageConversion?.fromStorage(obj) ?? obj;
+  private async decode(stored: StoredValue): Promise<KubeObject> {
+    return (await this.decodeAll([stored]))[0];
+  }
+
+  /** Stored objects in the strategy's version; a conversion made elsewhere (a webhook) takes them all in one call. */
+  private async decodeAll(stored: readonly StoredValue[]): Promise<KubeObject[]> {
+    const objects = stored.map(decodeStored);
+    const converter = this.strategy.asyncStorageConversion;
+    if (converter) return objects.length ? converter.fromStorage(objects) : [];
+    const sync = this.strategy.storageConversion;
+    return sync ? objects.map((o) => sync.fromStorage(o)) : objects;
   }
 
   private storageFailure(err: unknown): never {
@@ -378,7 +388,7 @@ export class GenericStore {
       this.storageFailure(err);
     }
     if (!stored) return undefined;
-    const object = this.decode(stored);
+    const object = await this.decode(stored);
     if (write.op === 'delete') object.metadata = { ...object.metadata, resourceVersion: String(write.revision) };
     return { op: write.op, object };
   }
@@ -504,7 +514,7 @@ export class GenericStore {
 
   private async persistNew(obj: KubeObject, wantsGeneratedName: boolean, ctx: WriteContext): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
-      const value = this.encode(obj);
+      const value = await this.encode(obj);
       this.checkSize(value);
       try {
         const revision = await this.backend.create(this.key(obj.metadata?.namespace, obj.metadata?.name), value, this.recordOf(ctx));
@@ -537,7 +547,7 @@ export class GenericStore {
 
   /** The object, or with `scale` its autoscaling/v1 Scale. */
   async get(namespace: string | undefined, name: string, subresource = ''): Promise<KubeObject> {
-    const obj = this.decode(await this.read(namespace, name));
+    const obj = await this.decode(await this.read(namespace, name));
     return subresource === 'scale' ? scaleOf(this.scaling(), obj) : obj;
   }
 
@@ -576,7 +586,7 @@ export class GenericStore {
     const options = writeOptions('UpdateOptions', ctx.options);
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
-      const old = this.decode(stored);
+      const old = await this.decode(stored);
       let obj = transform(structuredClone(old));
       this.checkTypeMeta(obj);
       this.checkNamespace(obj, namespace);
@@ -634,7 +644,7 @@ export class GenericStore {
       if (sameForWrite(obj, old)) return old;
       if (ctx.dryRun) return obj;
 
-      const value = this.encode(obj);
+      const value = await this.encode(obj);
       this.checkSize(value);
       try {
         // An object being deleted goes once its last finalizer is removed, as kube-apiserver does,
@@ -782,7 +792,7 @@ export class GenericStore {
   private async deleteOnce(namespace: string | undefined, name: string, options: DeleteOptions, ctx: WriteContext): Promise<KubeObject | Status> {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.read(namespace, name);
-      const old = this.decode(stored);
+      const old = await this.decode(stored);
       const pre = options.preconditions ?? {};
       if (pre.uid && pre.uid !== old.metadata?.uid) {
         throw conflict(this.groupResource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata?.uid}`);
@@ -822,7 +832,7 @@ export class GenericStore {
           };
           this.strategy.prepareForDelete?.(marked);
           if (ctx.dryRun) return marked;
-          const revision = await this.backend.update(this.key(namespace, name), this.encode(marked), stored.modRevision, this.recordOf(ctx));
+          const revision = await this.backend.update(this.key(namespace, name), await this.encode(marked), stored.modRevision, this.recordOf(ctx));
           marked.metadata = { ...marked.metadata, resourceVersion: String(revision) };
           return marked;
         }
@@ -893,7 +903,7 @@ export class GenericStore {
   /** Removes an object whose finalizers are all gone; used by controllers that finish a deletion. */
   async deleteIfFinalized(namespace: string | undefined, name: string): Promise<boolean> {
     const stored = await this.read(namespace, name);
-    const obj = this.decode(stored);
+    const obj = await this.decode(stored);
     if (!obj.metadata?.deletionTimestamp || (obj.metadata.finalizers?.length ?? 0) > 0 || this.strategy.finalizesOnDelete?.(obj)) return false;
     try {
       await this.backend.delete(this.key(namespace, name), stored.modRevision);
@@ -933,13 +943,15 @@ export class GenericStore {
         // etcd's header carries its current revision; a read at an older one keeps that one.
         listRevision ||= page.revision;
         let lastKey: string | undefined;
-        for (const stored of page.items) {
+        // The page's objects are decoded together: a conversion webhook converts them in one review.
+        const decoded = await this.decodeAll(page.items);
+        for (const [i, stored] of page.items.entries()) {
           if (limit && items.length === limit) {
             nextKey = stored.key;
             break;
           }
           lastKey = stored.key;
-          const obj = this.decode(stored);
+          const obj = decoded[i];
           if (!labels.matches(obj.metadata?.labels)) continue;
           if (!fields.isEmpty() && !fields.matches(this.strategy.selectableFields(obj))) continue;
           items.push(obj);

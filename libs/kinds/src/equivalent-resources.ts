@@ -45,17 +45,32 @@ export function equivalentResourceMapper(catalogue: KindCatalogue) {
 const unknownConversion = (from: GroupVersionKind, to: GroupVersionKind) =>
   new Error(`converting (${apiVersionOf(from)}, Kind=${from.kind}) to (${apiVersionOf(to)}, Kind=${to.kind}): unknown conversion`);
 
-/** Converts an object between kinds stored together, through the stored form (kube's hub). */
+/** The object in the storage form, through the kind's conversion webhook when it has one. */
+async function toStorage(strategy: KindStrategy, object: KubeObject): Promise<KubeObject> {
+  if (strategy.asyncStorageConversion) return strategy.asyncStorageConversion.toStorage(object);
+  return strategy.storageConversion ? strategy.storageConversion.toStorage(object) : object;
+}
+
+/** A stored object as the kind serves it, through its conversion webhook when it has one. */
+async function fromStorage(strategy: KindStrategy, stored: KubeObject): Promise<KubeObject> {
+  if (strategy.asyncStorageConversion) return (await strategy.asyncStorageConversion.fromStorage([stored]))[0];
+  return strategy.storageConversion ? strategy.storageConversion.fromStorage(stored) : stored;
+}
+
+/**
+ * Converts an object between kinds stored together, through the stored form (kube's hub): a custom
+ * resource whose CRD converts by `Webhook` goes through its webhook (to the storage version, then to
+ * the version asked for).
+ */
 export function catalogueConverter(catalogue: KindCatalogue) {
   return {
-    convert(object: KubeObject, to: GroupVersionKind): KubeObject {
+    async convert(object: KubeObject, to: GroupVersionKind): Promise<KubeObject> {
       const from: GroupVersionKind = object.apiVersion && object.kind ? { ...parseApiVersion(object.apiVersion), kind: object.kind } : to;
       const source = catalogue.byKind(from);
       const target = catalogue.byKind(to);
       if (source === target && source) return object;
       if (!source || !target || storageOf(source) !== storageOf(target)) throw unknownConversion(from, to);
-      const stored = source.storageConversion ? source.storageConversion.toStorage(deepClone(object)) : deepClone(object);
-      const converted = target.storageConversion ? target.storageConversion.fromStorage(stored) : stored;
+      const converted = await fromStorage(target, await toStorage(source, deepClone(object)));
       return { ...converted, apiVersion: apiVersionOf(to), kind: to.kind };
     },
   };

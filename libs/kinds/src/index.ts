@@ -59,6 +59,7 @@ export { podDisruptionBudgetStrategy, pdbSpec, pdbStatus, type PodDisruptionBudg
 export type { PodSpec, Volume } from './podtemplate/pod-spec.js';
 export { equivalentResourceMapper, catalogueConverter, catalogueDefaulter } from './equivalent-resources.js';
 export * from './customresource/strategy.js';
+export { convertThroughWebhook, CONVERSION_WEBHOOK_TIMEOUT_MS, type ConversionTransport, type ConversionClientConfig, type CrdConversion } from './customresource/conversion.js';
 export { CustomResourceKinds, crdNameOf, CRD_RESOURCE, CRD_STORAGE_PREFIX, type DefinitionChanges } from './customresource/kinds.js';
 export { printerColumns, type PrinterColumn } from './customresource/printer-columns.js';
 export { parseJsonPath, evaluateJsonPath } from './customresource/json-path.js';

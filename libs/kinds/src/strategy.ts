@@ -58,9 +58,21 @@ export interface StorageConversion {
   fromStorage(obj: KubeObject): KubeObject;
 }
 
+/**
+ * A conversion made by a call elsewhere (a CRD's conversion webhook), so asynchronous: objects
+ * written go to the storage version through it, and stored objects come back in the strategy's
+ * version through it, many in one call. Where a kind has one, it is used instead of
+ * `storageConversion`, which then only stands for the stored objects' shape (filters, selectors).
+ */
+export interface AsyncStorageConversion {
+  toStorage(obj: KubeObject): Promise<KubeObject>;
+  fromStorage(stored: readonly KubeObject[]): Promise<KubeObject[]>;
+}
+
 export interface KindStrategy {
   readonly info: ResourceInfo;
   readonly storageConversion?: StorageConversion;
+  readonly asyncStorageConversion?: AsyncStorageConversion;
   readonly validateName: NameValidator;
   readonly tableColumns: TableColumn[];
   /** The kind's protobuf message, for typed clients that send `application/vnd.kubernetes.protobuf`. */

@@ -38,6 +38,11 @@ export type WatchFilter = (object: Record<string, any>) => boolean;
 export interface WatchEventOut {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: Record<string, any>;
+  /**
+   * The object before the change, on a MODIFIED or DELETED event: for a watcher that selects on
+   * another view of the objects (a custom resource converted by its webhook) to apply these rules again.
+   */
+  prevObject?: Record<string, any>;
   revision: number;
   observedAt?: number;
 }
@@ -69,9 +74,9 @@ function withResourceVersion(json: string, revision: number): Record<string, any
 export function filterEvent(event: StoreEvent, filter: WatchFilter): WatchEventOut | undefined {
   const now = event.type !== 'DELETED' && filter(event.object);
   const before = event.prevObject !== undefined && filter(event.prevObject);
-  const { object, revision, observedAt } = event;
-  if (event.type === 'DELETED') return before ? { type: 'DELETED', object, revision, observedAt } : undefined;
-  if (now && before) return { type: 'MODIFIED', object, revision, observedAt };
+  const { object, prevObject, revision, observedAt } = event;
+  if (event.type === 'DELETED') return before ? { type: 'DELETED', object, prevObject, revision, observedAt } : undefined;
+  if (now && before) return { type: 'MODIFIED', object, prevObject, revision, observedAt };
   if (now) return { type: 'ADDED', object, revision, observedAt };
   // It matched before and no longer does: to this watcher it is gone, as last it saw it.
   if (before) {

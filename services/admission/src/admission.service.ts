@@ -100,8 +100,11 @@ export class AdmissionGrpcServer extends GrpcServerHost implements OnApplication
     this.authz = createClient(authzV1.AuthorizationClient, config.authzAddrs, credentials.channelTo('authz'), 'authz');
     this.informers = new SharedInformers(new WatchCacheListWatch(this.watchCache), { logger });
     // Custom resources join the catalogue as their CRDs are established (policies' params, webhooks'
-    // equivalent resources and conversions, re-defaulting after a webhook's patch).
-    const customResources = new CustomResourceKinds();
+    // equivalent resources and conversions, through a CRD's conversion webhook when it has one,
+    // re-defaulting after a webhook's patch).
+    const customResources = new CustomResourceKinds({
+      conversionTransport: { post: (hook, review, timeoutMs) => this.webhooks.sharedClients(this.informers).post(hook, review, timeoutMs) },
+    });
     customResources.follow(this.informers.informerFor<CustomResourceDefinition>(CRD_RESOURCE));
     const catalogue = servedCatalogue(config, customResources);
     this.webhooks = new WebhookPlugins(webhookSettingsFromEnv(), catalogue, logger);

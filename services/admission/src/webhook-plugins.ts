@@ -104,6 +104,18 @@ export class WebhookPlugins {
     return ValidatingAdmissionWebhook(this.options(context, 'validating'));
   }
 
+  /**
+   * The webhook clients of this service, shared by both plugins and the CRD conversion webhooks
+   * (admission converts a custom resource to the version a webhook's rule names): Services resolved
+   * through the informers' EndpointSlices.
+   */
+  sharedClients(informers: PluginContext['informers']): WebhookClients {
+    this.clients ??= new WebhookClients({
+      serviceResolver: endpointSliceResolver(listerEndpointSource(informers.informerFor(WEBHOOK_RESOURCES.services), informers.informerFor(WEBHOOK_RESOURCES.endpointSlices))),
+    });
+    return this.clients;
+  }
+
   /** Closes every webhook's kept-alive connections. */
   close(): void {
     this.clients?.close();
@@ -112,9 +124,7 @@ export class WebhookPlugins {
   private options(context: PluginContext, type: 'mutating' | 'validating'): WebhookAdmissionOptions {
     const { informers } = context;
     const namespaces = informers.informerFor(RESOURCES.namespaces);
-    this.clients ??= new WebhookClients({
-      serviceResolver: endpointSliceResolver(listerEndpointSource(informers.informerFor(WEBHOOK_RESOURCES.services), informers.informerFor(WEBHOOK_RESOURCES.endpointSlices))),
-    });
+    const clients = this.sharedClients(informers);
     return {
       configurations: informerConfigurationSource(informers.informerFor(WEBHOOK_RESOURCES[type])),
       async namespaceLabels(name) {
@@ -122,7 +132,7 @@ export class WebhookPlugins {
         const namespace = namespaces.get('', name) ?? (await context.api.get(RESOURCES.namespaces, '', name));
         return namespace ? (namespace.metadata?.labels ?? {}) : undefined;
       },
-      clients: this.clients,
+      clients,
       equivalentResources: this.equivalentResources,
       converter: this.converter,
       defaulter: this.defaulter,

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { endpointSliceResolver, SERVICE_NAME_LABEL, type ServiceEndpointSource } from '@kapi/admission-webhooks';
+import { endpointSliceResolver, SERVICE_NAME_LABEL } from '@kapi/admission-webhooks';
 import { isStatusError, nowTimestamp, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import type { WriteContext } from '@kapi/generic-registry';
@@ -20,6 +20,7 @@ import { checkAvailability, conditionIsCurrent, withCondition, type APIServiceOb
 import { EtcdPrefixFollow, type PrefixFollower } from './etcd-follow.js';
 import { EventPublisher } from './event-publisher.js';
 import { Registry, SYSTEM_USER } from './registry.js';
+import { storeEndpointSource } from './store-endpoint-source.js';
 
 const APISERVICES_PREFIX = '/registry/apiregistration.k8s.io/apiservices/';
 const SERVICES_PREFIX = '/registry/services/specs/';
@@ -219,23 +220,6 @@ export class APIServiceAvailability implements OnApplicationBootstrap, OnApplica
     // kube counts a change from available to not.
     if (wasAvailable && condition.status !== 'True') unavailableTotal.inc({ name, reason: condition.reason });
   }
-}
-
-/** A Service and its EndpointSlices as the registry's stores have them now. */
-export function storeEndpointSource(registry: Registry): ServiceEndpointSource {
-  return {
-    async service(namespace, name) {
-      try {
-        return await registry.store('', 'services').get(namespace, name);
-      } catch (err) {
-        if (isStatusError(err) && err.httpCode === 404) return undefined;
-        throw err;
-      }
-    },
-    async endpointSlices(namespace, name) {
-      return (await registry.store('discovery.k8s.io', 'endpointslices').list({ namespace, labelSelector: `${SERVICE_NAME_LABEL}=${name}` })).items;
-    },
-  };
 }
 
 /** The front-proxy client certificate; without it the registry calls aggregated servers without one (and they refuse it). */

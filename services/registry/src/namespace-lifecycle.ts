@@ -10,7 +10,8 @@ import { storageKey } from '@kapi/kinds';
 import { CONFIG, LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { aggregatedServerCall, deleteAggregatedContent } from './aggregated-namespace-content.js';
-import { readClientCertificate, storeEndpointSource } from './apiservice-availability.js';
+import { readClientCertificate } from './apiservice-availability.js';
+import { storeEndpointSource } from './store-endpoint-source.js';
 import { Registry, SYSTEM_USER } from './registry.js';
 
 const PASS_INTERVAL_MS = 1000;

@@ -1,5 +1,6 @@
 // The stores of every kind, wired to one storage backend and the admission service.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { endpointSliceResolver, WebhookClients } from '@kapi/admission-webhooks';
 import { forbidden, StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { decodeStored, GenericStore, kindStructure, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';
@@ -9,6 +10,7 @@ import { admissionV1, authzV1 } from '@kapi/proto';
 import { builtinSchemas } from '@kapi/schema';
 import { CONFIG, CREDENTIALS } from '@kapi/service-kit';
 import { EtcdBackend, readEtcdTls, type StorageBackend } from '@kapi/storage';
+import { storeEndpointSource } from './store-endpoint-source.js';
 import { bindingParamHooks, policyParamHooks } from './policy-param-authorization.js';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
@@ -72,8 +74,12 @@ function customResourceHooks(strategy: CustomResourceStrategy): StoreHooks {
 export class Registry implements OnApplicationShutdown {
   readonly backend: EtcdBackend;
   readonly catalogue: KindCatalogue;
-  /** The custom resources served, kept from the stored CRDs (CustomResourceDefinitionFollower). */
-  readonly customResources = new CustomResourceKinds();
+  /**
+   * The custom resources served, kept from the stored CRDs (CustomResourceDefinitionFollower); their
+   * conversion webhooks are called with the admission webhooks' client, Services resolved from etcd.
+   */
+  readonly customResources: CustomResourceKinds;
+  private readonly conversionWebhooks = new WebhookClients({ serviceResolver: endpointSliceResolver(storeEndpointSource(this)) });
   private readonly stores = new Map<string, GenericStore>();
   /** A custom resource's store, per strategy: a CRD that changes gets a new strategy, and so a new store. */
   private readonly customStores = new WeakMap<KindStrategy, GenericStore>();
@@ -83,6 +89,7 @@ export class Registry implements OnApplicationShutdown {
   readonly serviceRanges: ServiceRanges = serviceRangesFromEnv();
 
   constructor(@Inject(CONFIG) config: ServiceConfig, @Inject(CREDENTIALS) credentials: ServiceCredentials) {
+    this.customResources = new CustomResourceKinds({ conversionTransport: this.conversionWebhooks });
     this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig), this.customResources);
     this.backend = new EtcdBackend({ endpoints: config.etcdEndpoints, tls: readEtcdTls(config.etcdTls) });
     this.admissionClient = createClient(admissionV1.AdmissionClient, config.admissionAddrs, credentials.channelTo('admission'), 'admission');
@@ -206,6 +213,7 @@ export class Registry implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.admissionClient.close();
     this.authzClient.close();
+    this.conversionWebhooks.close();
     await this.backend.close();
   }
 }

@@ -19,8 +19,10 @@ import { checkFieldSelector, crdNameOf, CRD_STORAGE_PREFIX, CustomResourceKinds,
 import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
-import { TooOldResourceVersionError, type CachedObject, type WatchFilter } from '@kapi/watch-store';
+import { filterEvent, TooOldResourceVersionError, type CachedObject, type WatchEventOut, type WatchFilter } from '@kapi/watch-store';
+import type { WebhookClients } from '@kapi/admission-webhooks';
 import { CacheSync, positiveInteger } from './cache-sync.js';
+import { conversionWebhookClients } from './conversion-webhooks.js';
 
 /** How long a list waits for the cache to reach the revision it asks for, as kube-apiserver waits 3 s. */
 const TOO_LARGE_WAIT_MS = 3_000;
@@ -49,8 +51,10 @@ const event = (type: string, object: object, resourceVersion: string): watchcach
 @Injectable()
 export class WatchCacheGrpcServer extends GrpcServerHost {
   private readonly catalogue: KindCatalogue;
+  /** Conversion webhooks of the CRDs, for lists and watches in a version other than the storage version. */
+  private readonly conversionWebhooks: WebhookClients;
   /** The custom resources served, read from the CRDs this cache holds whenever one is asked for. */
-  private readonly customResources = new CustomResourceKinds();
+  private readonly customResources: CustomResourceKinds;
   /** kube-apiserver bookmarks at least once a minute; half that leaves room for delays. */
   private readonly bookmarkIntervalMs = positiveInteger('KAPI_WATCH_BOOKMARK_INTERVAL_MS', 30_000);
 
@@ -69,6 +73,8 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     private readonly sync: CacheSync,
   ) {
     super(config, logger, credentials);
+    this.conversionWebhooks = conversionWebhookClients(sync.store);
+    this.customResources = new CustomResourceKinds({ conversionTransport: this.conversionWebhooks });
     this.catalogue = new KindCatalogue(servedStrategies(config.runtimeConfig), this.customResources);
     const store = sync.store;
     metrics.gauge('apiserver_registered_watchers', 'Number of currently registered watchers.', () => store.watcherCount);
@@ -99,14 +105,24 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     const labels = parseLabelSelector(labelSelector);
     const fields = parseFieldSelector(fieldSelector);
     checkFieldSelector(strategy, fields);
-    // The cache holds objects as stored; a kind that shares another version's storage sees them converted.
+    // The cache holds objects as stored; a kind that shares another version's storage sees them
+    // converted. Selectors look at that view; what is sent is converted by the conversion made
+    // elsewhere when the kind has one (a CRD's webhook: a list's objects in one review).
     const view = (obj: unknown): KubeObject => strategy.storageConversion?.fromStorage(obj as KubeObject) ?? (obj as KubeObject);
+    const converter = strategy.asyncStorageConversion;
+    const convert = async (stored: readonly unknown[]): Promise<KubeObject[]> =>
+      converter ? converter.fromStorage(stored as KubeObject[]) : stored.map(view);
+    const selected = (obj: KubeObject) => labels.matches(obj.metadata?.labels) && (fields.isEmpty() || fields.matches(strategy.selectableFields(obj)));
+    // Selectors of a kind converted elsewhere look at the converted objects: a list with them is
+    // left to the registry, which selects after converting; a watch selects after converting
+    // (`selectConverted`), the store filtering by name alone.
+    const selectsConverted = !!converter && (labelSelector !== '' || fieldSelector !== '');
     const filter: WatchFilter = (stored) => {
       const obj = view(stored);
-      return (!name || obj.metadata?.name === name) && labels.matches(obj.metadata?.labels) && (fields.isEmpty() || fields.matches(strategy.selectableFields(obj)));
+      return (!name || obj.metadata?.name === name) && (selectsConverted || selected(obj));
     };
     const prefix = storageKey(strategy.info, strategy.info.namespaced ? ref?.namespace || undefined : undefined);
-    return { strategy, filter, prefix, view };
+    return { strategy, filter, prefix, convert, selectsConverted, selected };
   }
 
   /**
@@ -122,16 +138,27 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     const store = this.sync.store;
     let channel;
     let info;
-    let view;
+    let convert;
+    let selectConverted: ((e: WatchEventOut) => Promise<WatchEventOut | undefined>) | undefined;
     if (this.sync.notReadyReason) {
       this.watchesNotReady++;
       yield event('ERROR', this.notReady(), '');
       return;
     }
     try {
-      const { strategy, filter, prefix, view: toView } = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
+      const scope = this.scope(req.resource, req.labelSelector, req.fieldSelector, req.name);
+      const { strategy, filter, prefix } = scope;
       info = strategy.info;
-      view = toView;
+      convert = scope.convert;
+      if (scope.selectsConverted) {
+        const { convert: toVersion, selected } = scope;
+        // The event and the object before it, converted in one review, then kube's watch-cache rules on them.
+        selectConverted = async (e) => {
+          const [object, prevObject] = await toVersion(e.prevObject ? [e.object, e.prevObject] : [e.object]);
+          const change = e.type === 'DELETED' ? 'DELETED' : e.type === 'MODIFIED' ? 'MODIFIED' : 'ADDED';
+          return filterEvent({ type: change, key: '', revision: e.revision, object, prevObject, observedAt: e.observedAt }, (o) => selected(o as KubeObject));
+        };
+      }
       const rv = parseResourceVersion(req.resourceVersion);
       // sendInitialEvents streams the current state first, whatever resourceVersion was given.
       channel = store.watch(prefix, filter, req.sendInitialEvents ? 0 : rv, { initialEventsEnd: req.sendInitialEvents });
@@ -168,7 +195,15 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
           // Periodic bookmarks go only to clients that allow them; the end of the initial events always does.
           if (initialEventsEnd || req.allowBookmarks) yield bookmark(e.revision, initialEventsEnd);
         } else {
-          yield event(e.type, view(e.object), String(e.revision));
+          // An object its conversion webhook fails on ends the watch (logged below), as kube's watch
+          // handler ends the stream on an object it cannot encode.
+          if (selectConverted) {
+            const out = await selectConverted(e);
+            if (out) yield event(out.type, out.object, String(e.revision));
+          } else {
+            const [object] = await convert([e.object]);
+            yield event(e.type, object, String(e.revision));
+          }
           if (e.observedAt) this.deliveryLatency.observe(Math.max(0, Date.now() - e.observedAt) / 1000);
         }
       }
@@ -201,9 +236,10 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
         });
       }
       const revision = this.sync.store.revision;
-      const { strategy, filter, prefix, view } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+      const { strategy, filter, prefix, convert, selectsConverted } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+      if (selectsConverted) return listReply({ notInCache: true });
       // "Any version" lists are whole, as kube's watch cache serves them.
-      return this.listedPage(strategy, view, prefix, this.sync.store.list(prefix, filter), revision, rv === 0 ? 0 : Number(req.limit) || 0);
+      return await this.listedPage(strategy, convert, prefix, this.sync.store.list(prefix, filter), revision, rv === 0 ? 0 : Number(req.limit) || 0);
     } catch (err) {
       if (!isStatusError(err)) throw err;
       return failedList(toStatus(err));
@@ -219,20 +255,20 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     if (revision > 0 && !(await this.sync.waitForRevision(revision, TOO_LARGE_WAIT_MS))) {
       return listReply({ notInCache: true });
     }
-    const { strategy, filter, prefix, view } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
-    const items = this.sync.store.listAt(prefix, filter, revision);
+    const { strategy, filter, prefix, convert, selectsConverted } = this.scope(req.resource, req.labelSelector, req.fieldSelector);
+    const items = selectsConverted ? undefined : this.sync.store.listAt(prefix, filter, revision);
     if (!items) return listReply({ notInCache: true });
-    return this.listedPage(strategy, view, prefix, items, revision, Number(req.limit) || 0);
+    return this.listedPage(strategy, convert, prefix, items, revision, Number(req.limit) || 0);
   }
 
-  private listedPage(
+  private async listedPage(
     strategy: KindStrategy,
-    view: (obj: unknown) => KubeObject,
+    convert: (stored: readonly unknown[]) => Promise<KubeObject[]>,
     prefix: string,
     matching: CachedObject[],
     revision: number,
     limit: number,
-  ): watchcacheV1.ListReply {
+  ): Promise<watchcacheV1.ListReply> {
     // A first page comes from memory at the cache's revision; its continue token reads the rest
     // from etcd at that same revision, so the pages form one consistent list (410 once compacted).
     const page = limit > 0 ? matching.slice(0, limit) : matching;
@@ -241,8 +277,13 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       resourceVersion: String(revision),
       ...(next ? { continue: encodeContinue(revision, next.slice(prefix.length)), remainingItemCount: matching.length - limit } : {}),
     };
-    const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: page.map((i) => view(i.object)) };
+    const list = { apiVersion: apiVersionOf(strategy.info), kind: strategy.info.listKind, metadata, items: await convert(page.map((i) => i.object)) };
     return listReply({ list: Buffer.from(JSON.stringify(list)) });
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    await super.onApplicationShutdown();
+    this.conversionWebhooks.close();
   }
 
   protected services() {

@@ -128,7 +128,7 @@ export function validateRule(rule: Rule, at: string, operations: boolean): Field
 }
 
 /** webhook.ValidateWebhookURL with https forced. */
-function validateUrl(at: string, raw: string): FieldError[] {
+export function validateUrl(at: string, raw: string): FieldError[] {
   const form = '; desired format: https://host[/path]';
   let u: URL;
   try {
@@ -146,7 +146,7 @@ function validateUrl(at: string, raw: string): FieldError[] {
   return errs;
 }
 
-function validateService(at: string, s: NonNullable<Webhook['clientConfig']>['service'] & object): FieldError[] {
+export function validateService(at: string, s: NonNullable<Webhook['clientConfig']>['service'] & object): FieldError[] {
   const errs: FieldError[] = [];
   if (!s.name) errs.push(field.required(`${at}.name`, 'service name is required'));
   if (!s.namespace) errs.push(field.required(`${at}.namespace`, 'service namespace is required'));
@@ -159,8 +159,9 @@ function validateService(at: string, s: NonNullable<Webhook['clientConfig']>['se
   return errs;
 }
 
-function validateReviewVersions(at: string, versions: string[] | undefined): FieldError[] {
-  if (!versions?.length) return [field.required(at, `must specify one of ${ACCEPTED_REVIEW_VERSIONS.join(', ')}`)];
+/** The review versions a webhook accepts; `requiredDetail` is what an empty list is told (a CRD's conversion webhook is told nothing). */
+export function validateReviewVersions(at: string, versions: string[] | undefined, requiredDetail = `must specify one of ${ACCEPTED_REVIEW_VERSIONS.join(', ')}`): FieldError[] {
+  if (!versions?.length) return [field.required(at, requiredDetail || undefined)];
   const errs: FieldError[] = [];
   const seen = new Set<string>();
   versions.forEach((v, i) => {

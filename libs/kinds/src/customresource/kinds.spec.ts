@@ -25,7 +25,7 @@ describe('CustomResourceKinds', () => {
     assert.equal(kinds.generation, 3);
   });
 
-  it('makes the catalogue serve it after the built-in kinds, in discovery too', () => {
+  it('makes the catalogue serve it after the built-in kinds, in discovery too', async () => {
     const kinds = new CustomResourceKinds();
     const catalogue = new KindCatalogue(undefined, kinds);
     const before = catalogue.generation;
@@ -47,7 +47,7 @@ describe('CustomResourceKinds', () => {
       { group: 'demo.kapi.io', version: 'v1', resource: 'widgets' },
       { group: 'demo.kapi.io', version: 'v1beta1', resource: 'widgets' },
     ]);
-    const converted = catalogueConverter(catalogue).convert({ apiVersion: 'demo.kapi.io/v1beta1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1 } }, { group: 'demo.kapi.io', version: 'v1', kind: 'Widget' });
+    const converted = await catalogueConverter(catalogue).convert({ apiVersion: 'demo.kapi.io/v1beta1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1 } }, { group: 'demo.kapi.io', version: 'v1', kind: 'Widget' });
     assert.equal(converted.apiVersion, 'demo.kapi.io/v1');
     // A built-in kind wins over a CRD naming the same resource.
     assert.equal(catalogue.lookup('', 'configmaps')?.info.kind, 'ConfigMap');

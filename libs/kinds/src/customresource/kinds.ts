@@ -5,7 +5,7 @@
 // KindCatalogue asks it for what its built-in kinds do not hold. Each served version of a CRD has its
 // strategy; a lookup without a version gets the one `servedVersion` names.
 import type { GroupVersionKind } from '@kapi/api-machinery';
-import { customResourceStrategies, isEstablished, servedVersion, type CustomResourceDefinition, type CustomResourceStrategy } from './strategy.js';
+import { customResourceStrategies, isEstablished, servedVersion, type CustomResourceDefinition, type CustomResourceStrategy, type CustomResourceStrategyOptions } from './strategy.js';
 
 const resourceKey = (group: string, resource: string) => `${group}/${resource}`;
 
@@ -34,6 +34,8 @@ export class CustomResourceKinds {
   private readonly listeners = new Set<() => void>();
   private changes = 0;
 
+  constructor(private readonly options: CustomResourceStrategyOptions = {}) {}
+
   /** Counts the changes of what is served, so that derived documents (discovery) know when to rebuild. */
   get generation(): number {
     return this.changes;
@@ -51,7 +53,7 @@ export class CustomResourceKinds {
     if (current && current.resourceVersion === resourceVersion && resourceVersion !== '') return;
     let versions: CustomResourceStrategy[];
     try {
-      versions = customResourceStrategies(crd);
+      versions = customResourceStrategies(crd, this.options);
     } catch {
       // A schema the CRD strategy let through but kapi cannot build: not served, rather than failing every read.
       versions = [];

@@ -142,6 +142,39 @@ describe('customResourceStrategy', () => {
     assert.equal(isEstablished(widgetsCrd({ established: false })), false);
   });
 
+  it('converts a Webhook CRD through its webhook where a transport is given, once per stored object, and as None elsewhere', async () => {
+    const v1 = widgetsCrd().spec!.versions![0];
+    const crd = widgetsCrd();
+    crd.spec!.conversion = { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://hook.example.com/convert' } } };
+    crd.spec!.versions = [
+      { ...v1, name: 'v2', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { count: { type: 'integer' }, unit: { type: 'string', default: 'pods' } } } } } } },
+      v1,
+    ];
+    assert.equal(customResourceStrategy(crd, 'v2')!.asyncStorageConversion, undefined, 'no transport: served as None');
+    const reviews: { desiredAPIVersion: string; objects: KubeObject[] }[] = [];
+    const conversionTransport = {
+      post: async (_config: unknown, review: unknown) => {
+        const { request } = review as { request: { uid: string; desiredAPIVersion: string; objects: KubeObject[] } };
+        reviews.push(request);
+        const convertedObjects = request.objects.map((o) =>
+          request.desiredAPIVersion === 'demo.kapi.io/v2'
+            ? { ...o, apiVersion: request.desiredAPIVersion, spec: { count: (o.spec as { replicas: number }).replicas } }
+            : { ...o, apiVersion: request.desiredAPIVersion, spec: { replicas: (o.spec as { count: number }).count } },
+        );
+        return JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', response: { uid: request.uid, result: { status: 'Success' }, convertedObjects } });
+      },
+    };
+    const v2 = customResourceStrategy(crd, 'v2', { conversionTransport })!;
+    const stored = await v2.asyncStorageConversion!.toStorage({ ...widget({}), apiVersion: 'demo.kapi.io/v2', spec: { count: 4 } });
+    assert.deepEqual([stored.apiVersion, stored.spec], ['demo.kapi.io/v1', { replicas: 4 }]);
+    // Read back: the storage version's defaults, the webhook's conversion, then the version's own defaults.
+    const [read] = await v2.asyncStorageConversion!.fromStorage([stored]);
+    assert.deepEqual([read.apiVersion, read.spec], ['demo.kapi.io/v2', { count: 4, unit: 'pods' }]);
+    assert.deepEqual(reviews[1].objects[0].spec, { replicas: 4, mode: 'fast', maxReplicas: 10 });
+    assert.equal((await v2.asyncStorageConversion!.fromStorage([stored]))[0], read, 'converted once per stored object');
+    assert.equal(reviews.length, 2);
+  });
+
   it('orders versions as kube does: GA, then beta, then alpha, higher numbers first, other names last', () => {
     assert.deepEqual(['v1alpha1', 'foo', 'v2beta1', 'v1', 'v10', 'v2', 'v1beta2', 'bar'].sort(compareKubeVersions), ['v10', 'v2', 'v1', 'v2beta1', 'v1beta2', 'v1alpha1', 'bar', 'foo']);
   });

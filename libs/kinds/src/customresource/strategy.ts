@@ -6,12 +6,15 @@
 //
 // Every served version has a strategy of its own; objects are stored in the storage version and
 // converted as kube's `None` conversion does (only apiVersion changes): on a read they are decoded and
-// defaulted with the storage version's schema, then given the version asked for. Webhook conversion
-// is not done.
+// defaulted with the storage version's schema, then given the version asked for. A CRD whose
+// conversion strategy is `Webhook` converts through its webhook instead (conversion.ts), where the
+// strategies are built with a ConversionTransport (the registry and the watch cache, which read and
+// write stored objects); elsewhere it is served as `None`.
 import { deepEqual, validateSubdomainName, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { CUSTOM_RESOURCE_PATCH_TYPES, CustomResourceSchema, CustomResourceStructure, type JSONSchemaProps } from '@kapi/structural-schema';
 import type { ScaleSubresource } from '../scale.js';
-import { defineStrategy, objectMetaFields, type KindStrategy, type StorageConversion } from '../strategy.js';
+import { defineStrategy, objectMetaFields, type AsyncStorageConversion, type KindStrategy, type StorageConversion } from '../strategy.js';
+import { convertThroughWebhook, type ConversionTransport, type CrdConversion } from './conversion.js';
 import { printerColumns, type PrinterColumn } from './printer-columns.js';
 import { evaluateJsonPath, parseJsonPath } from './json-path.js';
 
@@ -51,6 +54,7 @@ export interface CustomResourceDefinition extends KubeObject {
     scope?: string;
     versions?: CrdVersion[];
     preserveUnknownFields?: boolean;
+    conversion?: CrdConversion;
   };
   status?: {
     conditions?: CrdCondition[];
@@ -166,6 +170,52 @@ function storageConversion(storageSchema: CustomResourceSchema, apiVersion: stri
   };
 }
 
+/**
+ * Storage in the storage version through the CRD's conversion webhook: a written object is sent to
+ * the storage version; stored objects are decoded and defaulted by the storage version's schema,
+ * sent to the version asked for (many in one review), then pruned and defaulted by its schema, as
+ * kube's codec does after a conversion. A stored object is converted once (the watch cache shares
+ * one stored object with every watcher).
+ */
+function webhookConversion(
+  transport: ConversionTransport,
+  conversion: CrdConversion,
+  schema: CustomResourceSchema,
+  storageSchema: CustomResourceSchema,
+  apiVersion: string,
+  storageApiVersion: string,
+): AsyncStorageConversion {
+  const read = new WeakMap<KubeObject, KubeObject>();
+  return {
+    toStorage: async (obj) => (await convertThroughWebhook(transport, conversion, [obj], storageApiVersion))[0],
+    fromStorage: async (stored) => {
+      const pending = stored.filter((s) => !read.has(s));
+      const decoded = pending.map((s) => {
+        const obj = structuredClone(s);
+        storageSchema.decode(obj as Record<string, unknown>, { fromStorage: true });
+        storageSchema.applyDefaults(obj as Record<string, unknown>);
+        return obj;
+      });
+      const converted = await convertThroughWebhook(transport, conversion, decoded, apiVersion);
+      pending.forEach((s, i) => {
+        const obj = converted[i];
+        if (obj !== decoded[i]) {
+          schema.decode(obj as Record<string, unknown>, { fromStorage: true });
+          schema.applyDefaults(obj as Record<string, unknown>);
+        }
+        read.set(s, obj);
+      });
+      return stored.map((s) => read.get(s)!);
+    },
+  };
+}
+
+/** What building a custom resource's strategies may use. */
+export interface CustomResourceStrategyOptions {
+  /** How conversion webhooks are called; without it a `Webhook` conversion is served as `None`. */
+  conversionTransport?: ConversionTransport;
+}
+
 /** A custom resource's strategy, with the schema it was built from for what else needs it (apply's structure, the front door's decoding). */
 export interface CustomResourceStrategy extends KindStrategy {
   readonly schema: CustomResourceSchema;
@@ -186,9 +236,9 @@ export function isCustomResourceStrategy(strategy: KindStrategy | undefined): st
 }
 
 /** The strategy of one served version of a CRD (by default the one `servedVersion` names), or undefined when it serves none. */
-export function customResourceStrategy(crd: CustomResourceDefinition, versionName?: string): CustomResourceStrategy | undefined {
+export function customResourceStrategy(crd: CustomResourceDefinition, versionName?: string, options: CustomResourceStrategyOptions = {}): CustomResourceStrategy | undefined {
   const wanted = versionName ?? servedVersion(crd)?.name;
-  return customResourceStrategies(crd).find((s) => s.info.version === wanted);
+  return customResourceStrategies(crd, options).find((s) => s.info.version === wanted);
 }
 
 /** A version's schema, as its strategy validates with it. */
@@ -212,17 +262,27 @@ function versionSchema(crd: CustomResourceDefinition, version: CrdVersion, kind:
 }
 
 /** The strategies of every served version of a CRD, highest priority first; none when it has no names yet. */
-export function customResourceStrategies(crd: CustomResourceDefinition): CustomResourceStrategy[] {
+export function customResourceStrategies(crd: CustomResourceDefinition, options: CustomResourceStrategyOptions = {}): CustomResourceStrategy[] {
   const names = { ...crd.spec?.names, ...crd.status?.acceptedNames };
   if (!names.plural || !names.kind) return [];
   const kind = names.kind;
   const stored = (crd.spec?.versions ?? []).find((v) => v.storage) ?? servedVersion(crd);
   if (!stored?.name) return [];
   const storageSchema = versionSchema(crd, stored, kind);
-  return servedVersions(crd).map((version) => versionStrategy(crd, version, version.name === stored.name ? storageSchema : versionSchema(crd, version, kind), storageSchema, stored.name!));
+  const transport = crd.spec?.conversion?.strategy === 'Webhook' ? options.conversionTransport : undefined;
+  return servedVersions(crd).map((version) =>
+    versionStrategy(crd, version, version.name === stored.name ? storageSchema : versionSchema(crd, version, kind), storageSchema, stored.name!, transport),
+  );
 }
 
-function versionStrategy(crd: CustomResourceDefinition, version: CrdVersion, schema: CustomResourceSchema, storageSchema: CustomResourceSchema, storageVersion: string): CustomResourceStrategy {
+function versionStrategy(
+  crd: CustomResourceDefinition,
+  version: CrdVersion,
+  schema: CustomResourceSchema,
+  storageSchema: CustomResourceSchema,
+  storageVersion: string,
+  transport: ConversionTransport | undefined,
+): CustomResourceStrategy {
   const group = crd.spec?.group ?? '';
   const names = { ...crd.spec?.names, ...crd.status?.acceptedNames } as Required<Pick<CrdNames, 'plural' | 'kind'>> & CrdNames;
   const namespaced = crd.spec?.scope !== 'Cluster';
@@ -303,8 +363,13 @@ function versionStrategy(crd: CustomResourceDefinition, version: CrdVersion, sch
         : undefined,
     },
   );
+  const apiVersion = `${group}/${version.name}`;
+  const storageApiVersion = `${group}/${storageVersion}`;
   return {
     ...base,
+    ...(transport
+      ? { asyncStorageConversion: webhookConversion(transport, crd.spec!.conversion!, schema, storageSchema, apiVersion, storageApiVersion) }
+      : {}),
     schema,
     structure: new CustomResourceStructure(schema.structural),
     openApiSchema: version.schema?.openAPIV3Schema,

@@ -57,6 +57,37 @@ describe('customResourceDefinitionStrategy create', () => {
     ]);
   });
 
+  it("checks the conversion webhook as kube does, at its internal paths (asked of kube-apiserver v1.34.2)", () => {
+    const url = { url: 'https://a.example.com/x' };
+    const conversion = (c: Record<string, unknown>) => ({ conversion: c });
+    const name = 'widgets.example.com';
+    assert.deepEqual(errors(name, conversion({ strategy: 'Webhook' })), [
+      'spec.conversion.webhookClientConfig: Required value: required when strategy is set to Webhook',
+      'spec.conversion.conversionReviewVersions: Required value',
+    ]);
+    assert.deepEqual(errors(name, conversion({ strategy: 'Webhook', webhook: { conversionReviewVersions: [], clientConfig: url } })), ['spec.conversion.conversionReviewVersions: Required value']);
+    assert.deepEqual(errors(name, conversion({ strategy: 'Webhook', webhook: { conversionReviewVersions: ['v2'], clientConfig: url } })), [
+      'spec.conversion.conversionReviewVersions: Invalid value: ["v2"]: must include at least one of v1, v1beta1',
+    ]);
+    assert.deepEqual(errors(name, conversion({ strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1', 'v1'], clientConfig: url } })), [
+      'spec.conversion.conversionReviewVersions[1]: Invalid value: "v1": duplicate version',
+    ]);
+    for (const clientConfig of [{}, { ...url, service: { namespace: 'a', name: 'b' } }]) {
+      assert.deepEqual(errors(name, conversion({ strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig } })), [
+        'spec.conversion.webhookClientConfig: Required value: exactly one of url or service is required',
+      ]);
+    }
+    assert.deepEqual(errors(name, conversion({ strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'http://a.example.com/x' } } })), [
+      `spec.conversion.webhookClientConfig.url: Invalid value: "http": 'https' is the only allowed URL scheme; desired format: https://host[/path]`,
+    ]);
+    assert.deepEqual(errors(name, conversion({ strategy: 'None', webhook: { conversionReviewVersions: ['v1'], clientConfig: url } })), [
+      'spec.conversion.webhookClientConfig: Forbidden: should not be set when strategy is not set to Webhook',
+      'spec.conversion.conversionReviewVersions: Forbidden: should not be set when strategy is not set to Webhook',
+    ]);
+    assert.deepEqual(errors(name, conversion({ strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: url } })), []);
+    assert.deepEqual(errors(name, conversion({ strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { service: { namespace: 'hooks', name: 'converter', path: '/convert' } } } })), []);
+  });
+
   it("refuses a schema that is not structural, in kube's words", () => {
     const versions = [
       { name: 'v1', served: true, storage: true, schema },

@@ -7,6 +7,7 @@
 // reports them.
 import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { validateCustomResourceDefinitionSchemas } from '@kapi/structural-schema';
+import { validateReviewVersions, validateService, validateUrl } from '../admissionregistration/webhooks.js';
 import { defineStrategy } from '../strategy.js';
 import type { CrdNames, CrdVersion } from '../customresource/strategy.js';
 import { specOf } from '../table-columns.js';
@@ -16,7 +17,40 @@ export interface CrdSpec {
   names?: CrdNames;
   scope?: string;
   versions?: CrdVersion[];
-  conversion?: { strategy?: string; webhook?: { clientConfig?: { service?: { port?: number } } } };
+  preserveUnknownFields?: boolean;
+  conversion?: {
+    strategy?: string;
+    webhook?: {
+      clientConfig?: { url?: string; service?: { namespace?: string; name?: string; path?: string; port?: number }; caBundle?: string };
+      conversionReviewVersions?: string[];
+    };
+  };
+}
+
+/**
+ * kube's ValidateCustomResourceConversion, at the internal version's paths (`webhookClientConfig`
+ * and `conversionReviewVersions` right under spec.conversion), as kube reports them.
+ */
+function validateConversion(s: CrdSpec): FieldError[] {
+  const conversion = s.conversion;
+  const strategy = conversion?.strategy;
+  if (strategy !== undefined && !CONVERSION_STRATEGIES.includes(strategy)) return [field.notSupported('spec.conversion.strategy', strategy, CONVERSION_STRATEGIES)];
+  const at = 'spec.conversion';
+  const webhook = conversion?.webhook;
+  const errs: FieldError[] = [];
+  if (strategy === 'Webhook') {
+    const cc = webhook?.clientConfig;
+    if (!cc) errs.push(field.required(`${at}.webhookClientConfig`, 'required when strategy is set to Webhook'));
+    else if ((cc.url === undefined) === (cc.service === undefined)) errs.push(field.required(`${at}.webhookClientConfig`, 'exactly one of url or service is required'));
+    else if (cc.url !== undefined) errs.push(...validateUrl(`${at}.webhookClientConfig.url`, cc.url));
+    else errs.push(...validateService(`${at}.webhookClientConfig.service`, cc.service!));
+    errs.push(...validateReviewVersions(`${at}.conversionReviewVersions`, webhook?.conversionReviewVersions, ''));
+    if (s.preserveUnknownFields) errs.push(field.invalid(`${at}.strategy`, strategy, 'must be None if spec.preserveUnknownFields is true'));
+  } else {
+    if (webhook?.clientConfig) errs.push(field.forbidden(`${at}.webhookClientConfig`, 'should not be set when strategy is not set to Webhook'));
+    if (webhook?.conversionReviewVersions?.length) errs.push(field.forbidden(`${at}.conversionReviewVersions`, 'should not be set when strategy is not set to Webhook'));
+  }
+  return errs;
 }
 
 const SCOPES = ['Cluster', 'Namespaced'];
@@ -90,8 +124,7 @@ function validate(obj: KubeObject): FieldError[] {
   else if (!SCOPES.includes(s.scope)) errs.push(field.notSupported('spec.scope', s.scope, SCOPES));
   errs.push(...validateNames(s.names ?? {}));
   errs.push(...validateVersions(Array.isArray(s.versions) ? s.versions : []));
-  const strategy = s.conversion?.strategy;
-  if (strategy !== undefined && !CONVERSION_STRATEGIES.includes(strategy)) errs.push(field.notSupported('spec.conversion.strategy', strategy, CONVERSION_STRATEGIES));
+  errs.push(...validateConversion(s));
   return errs;
 }
 
