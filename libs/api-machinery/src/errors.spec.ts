@@ -52,6 +52,7 @@ describe('ErrorCatalogue', () => {
       KAPI_ERR_INTERNAL: [500, 'InternalError'],
       KAPI_ERR_ADMISSION_WEBHOOK_FAILED: [500, 'InternalError'],
       KAPI_ERR_APPLY_UNTYPED: [500, ''], // kube's StatusReasonUnknown, omitted from the Status
+      KAPI_ERR_CONVERSION_WEBHOOK_FAILED: [500, ''],
       KAPI_ERR_REQUEST_UNDECODABLE: [500, ''],
       KAPI_ERR_ADMISSION_ERROR: [500, ''],
       KAPI_ERR_DEPENDENCY_UNAVAILABLE: [503, 'ServiceUnavailable'],
