@@ -204,6 +204,9 @@ describe('workloads', () => {
     assert.equal(created.code, 201, created.body);
     const v1 = JSON.parse(created.body);
     assert.deepEqual([v1.apiVersion, v1.spec, v1.status], ['autoscaling/v1', { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 4, targetCPUUtilizationPercentage: 80 }, { currentReplicas: 0, desiredReplicas: 0 }]);
+    const dry = await apiRequest(stack, 'POST', `${v1Path}?dryRun=All`, { ...v1, metadata: { name: 'dry' }, spec: { ...v1.spec, targetCPUUtilizationPercentage: undefined }, status: undefined });
+    assert.equal(dry.code, 201, dry.body);
+    assert.equal(JSON.parse(dry.body).spec.targetCPUUtilizationPercentage, 80);
     const v2 = JSON.parse((await apiRequest(stack, 'GET', `${v2Path}/legacy`)).body);
     assert.equal(v2.apiVersion, 'autoscaling/v2');
     assert.deepEqual(v2.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }]);

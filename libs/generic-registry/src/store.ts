@@ -317,9 +317,10 @@ export class GenericStore {
   }
 
   /**
-   * A written object as a read will answer it, as kube answers a write with the object decoded from
-   * etcd: a kind stored in another version's shape (autoscaling/v1 HorizontalPodAutoscalers) comes
-   * back through that shape, with what its conversion fills in (v1's CPU target at 80%).
+   * A written object as a read will answer it, as kube answers a write (a dry run's too) with the
+   * object decoded from etcd: a kind stored in another version's shape (autoscaling/v1
+   * HorizontalPodAutoscalers) comes back through that shape, with what its conversion fills in (v1's
+   * CPU target at 80%).
    */
   private asStored(obj: KubeObject): KubeObject {
     const sync = this.strategy.asyncStorageConversion ? undefined : this.strategy.storageConversion;
@@ -519,7 +520,7 @@ export class GenericStore {
       this.storageFailure(err);
     }
     if (existing) throw alreadyExists(this.groupResource, obj.metadata?.name ?? '');
-    return obj;
+    return this.asStored(obj);
   }
 
   private async persistNew(obj: KubeObject, wantsGeneratedName: boolean, ctx: WriteContext): Promise<KubeObject> {
@@ -652,7 +653,7 @@ export class GenericStore {
 
       // A write that changes nothing is not a write: the resourceVersion stays, no event is sent.
       if (sameForWrite(obj, old)) return old;
-      if (ctx.dryRun) return obj;
+      if (ctx.dryRun) return this.asStored(obj);
 
       const value = await this.encode(obj);
       this.checkSize(value);
