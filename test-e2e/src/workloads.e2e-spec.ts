@@ -229,11 +229,19 @@ describe('workloads', () => {
     assert.deepEqual(back.spec.metrics, [metrics[1], metrics[0]]);
     assert.equal(back.metadata.annotations, undefined);
 
+    // The status subresource through v1: the current CPU utilization becomes v2's current metric.
+    const current = JSON.parse((await apiRequest(stack, 'GET', `${v1Path}/legacy`)).body);
+    const status = await apiRequest(stack, 'PUT', `${v1Path}/legacy/status`, { ...current, status: { currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 42 } });
+    assert.equal(status.code, 200, status.body);
+    assert.deepEqual(JSON.parse(status.body).status, { currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 42 });
+    const withStatus = JSON.parse((await apiRequest(stack, 'GET', `${v2Path}/legacy`)).body);
+    assert.deepEqual(withStatus.status, { currentReplicas: 2, desiredReplicas: 3, currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 42 } } }] });
+
     // A v1 watch and list see v1 objects; kubectl prints them as for v2.
     const list = JSON.parse((await apiRequest(stack, 'GET', v1Path)).body);
     assert.deepEqual([list.kind, list.apiVersion, list.items.map((i: { apiVersion?: string; metadata: { name: string } }) => i.metadata.name)], ['HorizontalPodAutoscalerList', 'autoscaling/v1', ['legacy', 'web']]);
     const table = await kubectl('get', 'horizontalpodautoscalers.v1.autoscaling', 'legacy');
-    assert.match(table.stdout, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nlegacy\s+Deployment\/web\s+<unknown>\/10, cpu: <unknown>\/60%\s+1\s+6\s+0\s+\d+s\n$/, table.stderr);
+    assert.match(table.stdout, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nlegacy\s+Deployment\/web\s+<unknown>\/10, cpu: <unknown>\/60%\s+1\s+6\s+2\s+\d+s\n$/, table.stderr);
     assert.equal((await kubectl('delete', 'horizontalpodautoscalers.v1.autoscaling', 'legacy')).code, 0);
   });
 
