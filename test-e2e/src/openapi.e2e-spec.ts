@@ -52,6 +52,24 @@ describe('OpenAPI and field validation', () => {
     assert.match(port.stdout, /FIELD: port <IntOrString>/, port.stderr);
   });
 
+  it('explains autoscaling/v1 HorizontalPodAutoscalers beside v2, and validates v1 bodies by their own schema', async () => {
+    const v1 = await stack.kubectl(['explain', 'hpa.spec.targetCPUUtilizationPercentage', '--api-version=autoscaling/v1']);
+    assert.equal(v1.code, 0, v1.stderr);
+    assert.match(v1.stdout, /^GROUP:\s+autoscaling\nKIND:\s+HorizontalPodAutoscaler\nVERSION:\s+v1\n\nFIELD: targetCPUUtilizationPercentage <integer>\n/);
+    const v2 = await stack.kubectl(['explain', 'hpa.spec.metrics']);
+    assert.match(v2.stdout, /VERSION:\s+v2\n/, v2.stderr);
+    const doc = JSON.parse((await apiRequest(stack, 'GET', '/openapi/v3/apis/autoscaling/v1')).body);
+    assert.ok(doc.components.schemas['io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler'], 'the v1 document holds the v1 kind');
+    const bad = await apiRequest(stack, 'POST', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers?fieldValidation=Strict', {
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'strict' },
+      spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 2, metrics: [] },
+    });
+    assert.equal(bad.code, 400, bad.body);
+    assert.match(JSON.parse(bad.body).message, /unknown field "spec.metrics"/);
+  });
+
   it('explains from /openapi/v2, which kubectl reads as protobuf', async () => {
     const res = await stack.kubectl(['explain', '--output=plaintext-openapiv2', 'configmaps.data']);
     assert.equal(res.code, 0, res.stderr);

@@ -1,6 +1,6 @@
 // Workload kinds through kubectl: create, the printed tables, kube's defaults, the scale subresource
 // (kubectl scale, and a stale Scale's conflict), rollout restart, kube's selector error, jobs and
-// cronjobs, and `kubectl get all`.
+// cronjobs, HorizontalPodAutoscalers in autoscaling/v2 and v1, and `kubectl get all`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
@@ -188,6 +188,61 @@ describe('workloads', () => {
     assert.equal(created.stdout, 'horizontalpodautoscaler.autoscaling/web autoscaled\n', created.stderr);
     const table = await kubectl('get', 'hpa');
     assert.match(table.stdout, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nweb\s+Deployment\/web\s+cpu: <unknown>\/50%\s+2\s+5\s+0\s+\d+s\n$/);
+  });
+
+  it('serves the same HorizontalPodAutoscalers as autoscaling/v1, converted as kube converts them', async () => {
+    const groupDoc = JSON.parse((await apiRequest(stack, 'GET', '/apis/autoscaling')).body);
+    assert.deepEqual(groupDoc.versions.map((v: { version: string }) => v.version), ['v2', 'v1']);
+    assert.equal(groupDoc.preferredVersion.version, 'v2');
+    const resources = JSON.parse((await apiRequest(stack, 'GET', '/apis/autoscaling/v1')).body).resources.map((r: { name: string; kind: string }) => [r.name, r.kind]);
+    assert.deepEqual(resources, [['horizontalpodautoscalers', 'HorizontalPodAutoscaler'], ['horizontalpodautoscalers/status', 'HorizontalPodAutoscaler']]);
+
+    // Created in v1: minReplicas and the CPU target defaulted, read back the same in v2.
+    const v1Path = `/apis/autoscaling/v1/namespaces/${NS}/horizontalpodautoscalers`;
+    const v2Path = `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers`;
+    const created = await apiRequest(stack, 'POST', v1Path, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'legacy' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 4 } });
+    assert.equal(created.code, 201, created.body);
+    const v1 = JSON.parse(created.body);
+    assert.deepEqual([v1.apiVersion, v1.spec, v1.status], ['autoscaling/v1', { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 4, targetCPUUtilizationPercentage: 80 }, { currentReplicas: 0, desiredReplicas: 0 }]);
+    const dry = await apiRequest(stack, 'POST', `${v1Path}?dryRun=All`, { ...v1, metadata: { name: 'dry' }, spec: { ...v1.spec, targetCPUUtilizationPercentage: undefined }, status: undefined });
+    assert.equal(dry.code, 201, dry.body);
+    assert.equal(JSON.parse(dry.body).spec.targetCPUUtilizationPercentage, 80);
+    const v2 = JSON.parse((await apiRequest(stack, 'GET', `${v2Path}/legacy`)).body);
+    assert.equal(v2.apiVersion, 'autoscaling/v2');
+    assert.deepEqual(v2.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }]);
+    assert.equal(v2.metadata.resourceVersion, v1.metadata.resourceVersion);
+
+    // Written in v2 with what v1 cannot say: v1 carries it in annotations, and a v1 update keeps it.
+    const metrics = [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
+      { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '10' } } },
+    ];
+    const updated = await apiRequest(stack, 'PUT', `${v2Path}/legacy`, { ...v2, spec: { ...v2.spec, metrics } });
+    assert.equal(updated.code, 200, updated.body);
+    const asV1 = JSON.parse((await apiRequest(stack, 'GET', `${v1Path}/legacy`)).body);
+    assert.equal(asV1.spec.targetCPUUtilizationPercentage, 60);
+    assert.equal(asV1.metadata.annotations['autoscaling.alpha.kubernetes.io/metrics'], '[{"type":"Pods","pods":{"metricName":"qps","targetAverageValue":"10"}}]');
+    const v1Update = await apiRequest(stack, 'PUT', `${v1Path}/legacy`, { ...asV1, spec: { ...asV1.spec, maxReplicas: 6 } });
+    assert.equal(v1Update.code, 200, v1Update.body);
+    const back = JSON.parse((await apiRequest(stack, 'GET', `${v2Path}/legacy`)).body);
+    assert.equal(back.spec.maxReplicas, 6);
+    assert.deepEqual(back.spec.metrics, [metrics[1], metrics[0]]);
+    assert.equal(back.metadata.annotations, undefined);
+
+    // The status subresource through v1: the current CPU utilization becomes v2's current metric.
+    const current = JSON.parse((await apiRequest(stack, 'GET', `${v1Path}/legacy`)).body);
+    const status = await apiRequest(stack, 'PUT', `${v1Path}/legacy/status`, { ...current, status: { currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 42 } });
+    assert.equal(status.code, 200, status.body);
+    assert.deepEqual(JSON.parse(status.body).status, { currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 42 });
+    const withStatus = JSON.parse((await apiRequest(stack, 'GET', `${v2Path}/legacy`)).body);
+    assert.deepEqual(withStatus.status, { currentReplicas: 2, desiredReplicas: 3, currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 42 } } }] });
+
+    // A v1 watch and list see v1 objects; kubectl prints them as for v2.
+    const list = JSON.parse((await apiRequest(stack, 'GET', v1Path)).body);
+    assert.deepEqual([list.kind, list.apiVersion, list.items.map((i: { apiVersion?: string; metadata: { name: string } }) => i.metadata.name)], ['HorizontalPodAutoscalerList', 'autoscaling/v1', ['legacy', 'web']]);
+    const table = await kubectl('get', 'horizontalpodautoscalers.v1.autoscaling', 'legacy');
+    assert.match(table.stdout, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nlegacy\s+Deployment\/web\s+<unknown>\/10, cpu: <unknown>\/60%\s+1\s+6\s+2\s+\d+s\n$/, table.stderr);
+    assert.equal((await kubectl('delete', 'horizontalpodautoscalers.v1.autoscaling', 'legacy')).code, 0);
   });
 
   it('lists every workload with kubectl get all', async () => {

@@ -316,6 +316,17 @@ export class GenericStore {
     return encodeForStorage(this.strategy.storageConversion?.toStorage(obj) ?? obj);
   }
 
+  /**
+   * A written object as a read will answer it, as kube answers a write (a dry run's too) with the
+   * object decoded from etcd: a kind stored in another version's shape (autoscaling/v1
+   * HorizontalPodAutoscalers) comes back through that shape, with what its conversion fills in (v1's
+   * CPU target at 80%).
+   */
+  private asStored(obj: KubeObject): KubeObject {
+    const sync = this.strategy.asyncStorageConversion ? undefined : this.strategy.storageConversion;
+    return sync ? sync.fromStorage(sync.toStorage(obj)) : obj;
+  }
+
   /** An object read from storage, in this kind's version. */
   private async decode(stored: StoredValue): Promise<KubeObject> {
     return (await this.decodeAll([stored]))[0];
@@ -509,7 +520,7 @@ export class GenericStore {
       this.storageFailure(err);
     }
     if (existing) throw alreadyExists(this.groupResource, obj.metadata?.name ?? '');
-    return obj;
+    return this.asStored(obj);
   }
 
   private async persistNew(obj: KubeObject, wantsGeneratedName: boolean, ctx: WriteContext): Promise<KubeObject> {
@@ -519,7 +530,7 @@ export class GenericStore {
       try {
         const revision = await this.backend.create(this.key(obj.metadata?.namespace, obj.metadata?.name), value, this.recordOf(ctx));
         obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
-        return obj;
+        return this.asStored(obj);
       } catch (err) {
         if (isStorageError(err, 'KeyExists')) {
           // A generated name that collided is drawn again, as kube-apiserver does.
@@ -642,7 +653,7 @@ export class GenericStore {
 
       // A write that changes nothing is not a write: the resourceVersion stays, no event is sent.
       if (sameForWrite(obj, old)) return old;
-      if (ctx.dryRun) return obj;
+      if (ctx.dryRun) return this.asStored(obj);
 
       const value = await this.encode(obj);
       this.checkSize(value);
@@ -662,7 +673,7 @@ export class GenericStore {
         }
         const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision, this.recordOf(ctx));
         obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
-        return obj;
+        return this.asStored(obj);
       } catch (err) {
         if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
         if (isStorageError(err, 'Conflict')) {

@@ -8,7 +8,7 @@ import { namespaceStrategy } from './namespace/strategy.js';
 import { serviceStrategy } from './service/strategy.js';
 import { nodeStrategy } from './node/strategy.js';
 import { endpointsStrategy } from './endpoints/strategy.js';
-import { defineStrategy, deprecationWarning } from './strategy.js';
+import { defineStrategy, deprecationWarning, type KindStrategy } from './strategy.js';
 
 const deployments = defineStrategy(
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true },
@@ -72,9 +72,15 @@ describe('KindCatalogue', () => {
     assert.equal(catalogue.lookup('apps', 'configmaps'), undefined);
   });
 
-  it('holds each group/resource once', () => {
-    const keys = builtinStrategies.map((s) => `${s.info.group}/${s.info.resource}`);
+  it('holds each group/version/resource once; a resource served in several versions shares its storage', () => {
+    const keys = builtinStrategies.map((s) => `${s.info.group}/${s.info.version}/${s.info.resource}`);
     assert.equal(new Set(keys).size, keys.length);
+    const versions = new Map<string, KindStrategy[]>();
+    for (const s of builtinStrategies) versions.set(`${s.info.group}/${s.info.resource}`, [...(versions.get(`${s.info.group}/${s.info.resource}`) ?? []), s]);
+    for (const same of [...versions.values()].filter((v) => v.length > 1)) {
+      assert.equal(new Set(same.map((s) => s.info.storagePrefix ?? s.info.resource)).size, 1);
+      assert.ok(same.slice(1).every((s) => s.storageConversion), 'every version but the preferred one converts to storage');
+    }
   });
 
   it('lists the served group/versions once each, in order', () => {

@@ -31,6 +31,7 @@ import { replicationControllerStrategy } from './replicationcontroller/strategy.
 import { jobStrategy } from './job/strategy.js';
 import { cronJobStrategy } from './cronjob/strategy.js';
 import { horizontalPodAutoscalerStrategy } from './horizontalpodautoscaler/strategy.js';
+import { horizontalPodAutoscalerV1Strategy } from './horizontalpodautoscaler/v1-strategy.js';
 import { mutatingWebhookConfigurationStrategy } from './mutatingwebhookconfiguration/strategy.js';
 import { validatingWebhookConfigurationStrategy } from './validatingwebhookconfiguration/strategy.js';
 import { validatingAdmissionPolicyStrategy } from './validatingadmissionpolicy/strategy.js';
@@ -85,7 +86,9 @@ export const builtinStrategies: readonly KindStrategy[] = [
   replicationControllerStrategy,
   jobStrategy,
   cronJobStrategy,
+  // Versions of one resource: the preferred (discovery's first) before the others.
   horizontalPodAutoscalerStrategy,
+  horizontalPodAutoscalerV1Strategy,
   mutatingWebhookConfigurationStrategy,
   validatingWebhookConfigurationStrategy,
   validatingAdmissionPolicyStrategy,
@@ -132,7 +135,10 @@ export function servedStrategies(runtimeConfig: RuntimeConfig = {}): KindStrateg
 }
 
 export class KindCatalogue {
+  /** Each built-in resource's preferred version (the first listed). */
   private readonly byResource = new Map<string, KindStrategy>();
+  /** Each built-in resource in each version served (autoscaling/v1 and v2 HorizontalPodAutoscalers). */
+  private readonly byVersionedResource = new Map<string, KindStrategy>();
   private readonly byKindKey = new Map<string, KindStrategy>();
 
   /**
@@ -144,7 +150,8 @@ export class KindCatalogue {
     readonly customResources?: CustomResourceKinds,
   ) {
     for (const s of strategies) {
-      this.byResource.set(KindCatalogue.key(s.info.group, s.info.resource), s);
+      if (!this.byResource.has(KindCatalogue.key(s.info.group, s.info.resource))) this.byResource.set(KindCatalogue.key(s.info.group, s.info.resource), s);
+      this.byVersionedResource.set(`${s.info.group}/${s.info.version}/${s.info.resource}`, s);
       this.byKindKey.set(`${s.info.group}/${s.info.version}/${s.info.kind}`, s);
     }
   }
@@ -169,11 +176,14 @@ export class KindCatalogue {
   }
 
   /**
-   * The kind of a resource. A built-in resource has one version, whatever `version` says (the caller
-   * checks it); a custom resource's `version` picks its strategy, and without one its main version's.
+   * The kind of a resource. `version` picks the strategy of a resource served in several versions
+   * (a built-in one such as HorizontalPodAutoscaler, or a custom resource); without one, or for a
+   * version not served, a built-in resource's preferred version answers (the caller checks it) and a
+   * custom resource's main version.
    */
   lookup(group: string, resource: string, version?: string): KindStrategy | undefined {
-    return this.byResource.get(KindCatalogue.key(group, resource)) ?? this.customResources?.lookup(group, resource, version);
+    const builtin = (version !== undefined ? this.byVersionedResource.get(`${group}/${version}/${resource}`) : undefined) ?? this.byResource.get(KindCatalogue.key(group, resource));
+    return builtin ?? this.customResources?.lookup(group, resource, version);
   }
 
   /** Whether the kind is one of the built-in ones (a custom resource's is not). */

@@ -32,6 +32,8 @@ export { replicationControllerStrategy } from './replicationcontroller/strategy.
 export { jobStrategy } from './job/strategy.js';
 export { cronJobStrategy } from './cronjob/strategy.js';
 export { horizontalPodAutoscalerStrategy } from './horizontalpodautoscaler/strategy.js';
+export { horizontalPodAutoscalerV1Strategy } from './horizontalpodautoscaler/v1-strategy.js';
+export { hpaV1ToV2, hpaV2ToV1 } from './horizontalpodautoscaler/v1-conversion.js';
 export { mutatingWebhookConfigurationStrategy } from './mutatingwebhookconfiguration/strategy.js';
 export { validatingWebhookConfigurationStrategy } from './validatingwebhookconfiguration/strategy.js';
 export { validatingAdmissionPolicyStrategy } from './validatingadmissionpolicy/strategy.js';

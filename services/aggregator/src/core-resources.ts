@@ -81,7 +81,7 @@ function checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOp
  */
 export function builtinKind(catalogue: KindCatalogue, info: RequestInfo): KindStrategy | undefined {
   if (!catalogue.isBuiltin(info.apiGroup, info.resource)) return undefined;
-  return servedKind(catalogue.lookup(info.apiGroup, info.resource), info);
+  return servedKind(catalogue.lookup(info.apiGroup, info.resource, info.apiVersion), info);
 }
 
 /** The kind if it serves the request's version; a path the kind does not have is a 404. */

@@ -80,7 +80,10 @@ export class Registry implements OnApplicationShutdown {
    */
   readonly customResources: CustomResourceKinds;
   private readonly conversionWebhooks = new WebhookClients({ serviceResolver: endpointSliceResolver(storeEndpointSource(this)) });
+  /** One store per built-in resource, its preferred version's (each object once, whatever version reads it). */
   private readonly stores = new Map<string, GenericStore>();
+  /** A store per built-in resource and version served (autoscaling/v1 and v2 HorizontalPodAutoscalers). */
+  private readonly versionStores = new Map<string, GenericStore>();
   /** A custom resource's store, per strategy: a CRD that changes gets a new strategy, and so a new store. */
   private readonly customStores = new WeakMap<KindStrategy, GenericStore>();
   private readonly admission: AdmissionHook;
@@ -127,7 +130,10 @@ export class Registry implements OnApplicationShutdown {
     };
     for (const strategy of this.catalogue.strategies) {
       const key = `${strategy.info.group}/${strategy.info.resource}`;
-      this.stores.set(key, new GenericStore(strategy, this.backend, admission, hooks[key]));
+      const store = new GenericStore(strategy, this.backend, admission, hooks[key]);
+      // A resource served in several versions: the preferred one's store stands for the resource.
+      if (!this.stores.has(key)) this.stores.set(key, store);
+      this.versionStores.set(`${strategy.info.group}/${strategy.info.version}/${strategy.info.resource}`, store);
     }
     // Patches need the kinds' schemas (merge keys, pruning): load them now, not on the first patch.
     builtinSchemas();
@@ -137,9 +143,10 @@ export class Registry implements OnApplicationShutdown {
     return this.backend;
   }
 
-  /** The store of a resource; a custom resource's of `version` (without one, of its main version). */
+  /** The store of a resource in `version` (without one, or for a version not served: its preferred or main version's). */
   store(group: string, resource: string, version?: string): GenericStore {
-    const store = this.stores.get(`${group}/${resource}`) ?? this.customStore(group, resource, version);
+    const versioned = version !== undefined ? this.versionStores.get(`${group}/${version}/${resource}`) : undefined;
+    const store = versioned ?? this.stores.get(`${group}/${resource}`) ?? this.customStore(group, resource, version);
     if (!store) throw new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'the server could not find the requested resource', { group: group || undefined, kind: resource });
     return store;
   }

@@ -40,7 +40,7 @@ interface HpaSpec {
 
 interface MetricStatus {
   type?: string;
-  resource?: { name?: string; current?: { averageUtilization?: number; averageValue?: string } };
+  [source: string]: { current?: { averageUtilization?: number; averageValue?: string; value?: string } } | string | undefined;
 }
 
 const spec = (obj: KubeObject) => (obj.spec ?? {}) as HpaSpec;
@@ -127,16 +127,22 @@ function validate(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-/** One TARGETS entry: `cpu: 40%/80%`, `<unknown>` where nothing was measured yet. */
+/**
+ * One TARGETS entry: `cpu: 40%/80%`, `<unknown>` where nothing was measured yet. As kube's printer,
+ * the status at the same index counts only when it is of the metric's type.
+ */
 function formatMetric(metric: MetricSpec, current: MetricStatus | undefined): string {
-  const target = (metric[METRIC_SOURCES[metric.type ?? ''] ?? 'resource'] as { target?: MetricTarget } | undefined)?.target ?? {};
+  const key = METRIC_SOURCES[metric.type ?? ''] ?? 'resource';
+  const target = (metric[key] as { target?: MetricTarget } | undefined)?.target ?? {};
+  const source = current && current.type === metric.type ? current[key] : undefined;
+  const measured = typeof source === 'object' ? source.current : undefined;
   const name = metric.resource?.name ?? metric.containerResource?.name ?? '';
   if ((metric.type === 'Resource' || metric.type === 'ContainerResource') && target.averageUtilization != null) {
-    const now = current?.resource?.current?.averageUtilization;
+    const now = measured?.averageUtilization;
     return `${name}: ${now ?? '<unknown>'}${now != null ? '%' : ''}/${target.averageUtilization}%`;
   }
   const wanted = target.averageValue ?? target.value ?? '';
-  const now = current?.resource?.current?.averageValue;
+  const now = target.averageValue != null ? measured?.averageValue : measured?.value;
   return `${name ? `${name}: ` : ''}${now ?? '<unknown>'}/${wanted}`;
 }
 
