@@ -24,6 +24,10 @@ export interface FieldSchema {
   repeated?: boolean;
   /** A pointer field, whose zero value is sent on purpose and means something (e.g. replicas: 0). */
   keepZero?: boolean;
+  /** A member whose fields JSON writes into its parent's object (`json:",inline"`, e.g. Volume's VolumeSource). */
+  inline?: boolean;
+  /** Go's `omitzero`: a zero value JSON leaves out even where it is a struct (a zero Time, null in JSON). */
+  omitZero?: boolean;
 }
 
 function readScalar(reader: BinaryReader, type: ScalarType): unknown {
@@ -80,9 +84,12 @@ export function decodeMessage(bytes: Uint8Array, schema: MessageSchema, depth = 
     }
     const value = readValue(reader, field.type, depth);
     // Go writes every non-pointer field; JSON omits the empty ones, and so do we.
-    const zero = value === '' || ((field.type === 'int64' || field.type === 'int32') && value === 0) || (field.type === 'bool' && value === false);
+    const zero = value === '' || ((field.type === 'int64' || field.type === 'int32' || field.type === 'double') && value === 0) || (field.type === 'bool' && value === false);
     if (!field.repeated && !isMap && zero && !field.keepZero) continue;
-    if (isMap) {
+    if (field.omitZero && (zero || value === null)) continue;
+    if (field.inline) {
+      if (value && typeof value === 'object') Object.assign(out, value);
+    } else if (isMap) {
       const [k, v] = value as [string, unknown];
       out[field.name] = { ...(out[field.name] as object), [k]: v };
     } else if (field.repeated) {
@@ -166,7 +173,7 @@ export const intOrStringSchema: MessageSchema = {
   toJson: (m) => (Number(m.type ?? 0) === 1 ? String(m.strVal ?? '') : Number(m.intVal ?? 0)),
 };
 
-const fieldsV1Schema: MessageSchema = {
+export const fieldsV1Schema: MessageSchema = {
   fields: { 1: { name: 'raw', type: 'bytes' } },
   toJson: (m) => (m.raw ? JSON.parse(Buffer.from(m.raw as string, 'base64').toString('utf8')) : {}),
 };
