@@ -1,6 +1,6 @@
 // What makes one kind different from another. The generic engine owns the order of a write; a kind
 // only answers the questions below, and is stateless.
-import { scaleProtobuf, type ScaleSubresource } from './scale.js';
+import {  type ScaleSubresource } from './scale.js';
 import { badRequest, StatusError, type FieldError, type KubeObject, type MessageSchema, type NameValidator, protobufMessageForKind, type TableColumn } from '@kapi/api-machinery';
 
 export interface ResourceInfo {
@@ -73,16 +73,16 @@ const SUBRESOURCE_KINDS: Readonly<Record<string, readonly [group: string, versio
 };
 
 /**
- * The messages of a kind's subresources: k8s.io/api's for those whose bodies are other kinds, and
- * the kind's own message for status (kube-controller-manager writes a Deployment's status so).
+ * The messages of a kind's subresources: k8s.io/api's for those whose bodies are other kinds, the
+ * kind's own for the rest (status, which kube-controller-manager writes so; ephemeralcontainers; …).
  */
-function subresourceMessages(info: ResourceInfo, kindMessage: MessageSchema | undefined, own: Record<string, MessageSchema> | undefined): Record<string, MessageSchema> | undefined {
+function subresourceMessages(info: ResourceInfo, kindMessage: MessageSchema | undefined): Record<string, MessageSchema> | undefined {
   const messages: Record<string, MessageSchema> = {};
-  for (const [name, schema] of Object.entries(own ?? {})) {
+  for (const name of info.subresources) {
     const kind = SUBRESOURCE_KINDS[name];
-    messages[name] = (kind && protobufMessageForKind(...kind)) || schema;
+    const message = kind ? protobufMessageForKind(...kind) : kindMessage;
+    if (message) messages[name] = message;
   }
-  if (info.subresources.includes('status') && kindMessage) messages.status = kindMessage;
   return Object.keys(messages).length > 0 ? messages : undefined;
 }
 
@@ -181,15 +181,15 @@ export function defineStrategy(
     shortNames: [],
     ...info,
   };
-  // k8s.io/api's message when it has one (generated), else the kind's own.
-  const kindMessage = protobufMessageForKind(full.group, full.version, full.kind) ?? parts.protobuf;
+  // k8s.io/api's message (generated/k8s-protobuf-messages.ts): every built-in kind has one.
+  const kindMessage = protobufMessageForKind(full.group, full.version, full.kind);
   return {
     info: full,
     validateName: parts.validateName,
     tableColumns: parts.tableColumns ?? [],
     protobuf: kindMessage,
     storageConversion: parts.storageConversion,
-    subresourceProtobuf: subresourceMessages(full, kindMessage, parts.scale ? { scale: scaleProtobuf, ...parts.subresourceProtobuf } : parts.subresourceProtobuf),
+    subresourceProtobuf: subresourceMessages(full, kindMessage),
     defaults: parts.defaults,
     prepareForCreate: parts.prepareForCreate ?? (() => {}),
     prepareForUpdate: parts.prepareForUpdate ?? (() => {}),
