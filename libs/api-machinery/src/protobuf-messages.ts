@@ -102,3 +102,11 @@ export function protobufMessageForKind(group: string, version: string, kind: str
   const name = KIND_MESSAGES[`${group ? `${group}/` : ''}${version}/${kind}`];
   return name ? generatedMessage(name) : undefined;
 }
+
+const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
+
+/** metav1.ObjectMeta, every object's field 1. */
+export const objectMetaSchema = generatedMessage(`${META}.ObjectMeta`);
+
+/** metav1.DeleteOptions, which typed clients send as protobuf with a DELETE. */
+export const deleteOptionsSchema = generatedMessage(`${META}.DeleteOptions`);

@@ -137,7 +137,7 @@ export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
   };
 }
 
-// --- meta.k8s.io/v1 messages every kind embeds ---
+// --- the types apimachinery marshals by hand (protobuf-messages.ts gives them to the generated messages) ---
 
 export const timeSchema: MessageSchema = {
   fields: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
@@ -156,89 +156,24 @@ export const microTimeSchema: MessageSchema = {
   },
 };
 
-const ownerReferenceSchema: MessageSchema = {
-  fields: {
-    1: { name: 'kind', type: 'string' },
-    3: { name: 'name', type: 'string' },
-    4: { name: 'uid', type: 'string' },
-    5: { name: 'apiVersion', type: 'string' },
-    6: { name: 'controller', type: 'bool' },
-    7: { name: 'blockOwnerDeletion', type: 'bool' },
-  },
-};
-
 /** IntOrString: a tagged union of an int32 and a string. */
 export const intOrStringSchema: MessageSchema = {
   fields: { 1: { name: 'type', type: 'int64', keepZero: true }, 2: { name: 'intVal', type: 'int32' }, 3: { name: 'strVal', type: 'string' } },
   toJson: (m) => (Number(m.type ?? 0) === 1 ? String(m.strVal ?? '') : Number(m.intVal ?? 0)),
 };
 
+/** FieldsV1: a managed-fields entry's field set, JSON in bytes. */
 export const fieldsV1Schema: MessageSchema = {
   fields: { 1: { name: 'raw', type: 'bytes' } },
-  toJson: (m) => (m.raw ? JSON.parse(Buffer.from(m.raw as string, 'base64').toString('utf8')) : {}),
-};
-
-const managedFieldsEntrySchema: MessageSchema = {
-  fields: {
-    1: { name: 'manager', type: 'string' },
-    2: { name: 'operation', type: 'string' },
-    3: { name: 'apiVersion', type: 'string' },
-    4: { name: 'time', type: { message: () => timeSchema } },
-    6: { name: 'fieldsType', type: 'string' },
-    7: { name: 'fieldsV1', type: { message: () => fieldsV1Schema } },
-    8: { name: 'subresource', type: 'string' },
+  toJson: (m) => {
+    if (!m.raw) return {};
+    try {
+      return JSON.parse(Buffer.from(m.raw as string, 'base64').toString('utf8')) as unknown;
+    } catch {
+      throw badRequest('a managed-fields entry in the protobuf body is not JSON');
+    }
   },
 };
-
-export const objectMetaSchema: MessageSchema = {
-  fields: {
-    1: { name: 'name', type: 'string' },
-    2: { name: 'generateName', type: 'string' },
-    3: { name: 'namespace', type: 'string' },
-    4: { name: 'selfLink', type: 'string' },
-    5: { name: 'uid', type: 'string' },
-    6: { name: 'resourceVersion', type: 'string' },
-    7: { name: 'generation', type: 'int64' },
-    8: { name: 'creationTimestamp', type: { message: () => timeSchema } },
-    9: { name: 'deletionTimestamp', type: { message: () => timeSchema } },
-    10: { name: 'deletionGracePeriodSeconds', type: 'int64' },
-    11: { name: 'labels', type: { map: ['string', 'string'] } },
-    12: { name: 'annotations', type: { map: ['string', 'string'] } },
-    13: { name: 'ownerReferences', type: { message: () => ownerReferenceSchema }, repeated: true },
-    14: { name: 'finalizers', type: 'string', repeated: true },
-    17: { name: 'managedFields', type: { message: () => managedFieldsEntrySchema }, repeated: true },
-  },
-};
-
-/** metav1.DeleteOptions, which typed clients send as protobuf with a DELETE. */
-export const deleteOptionsSchema: MessageSchema = {
-  fields: {
-    // Pointers in Go, written only when set: a grace period of 0 means delete now.
-    1: { name: 'gracePeriodSeconds', type: 'int64', keepZero: true },
-    2: { name: 'preconditions', type: { message: () => preconditionsSchema } },
-    3: { name: 'orphanDependents', type: 'bool', keepZero: true },
-    4: { name: 'propagationPolicy', type: 'string' },
-    5: { name: 'dryRun', type: 'string', repeated: true },
-    6: { name: 'ignoreStoreReadErrorWithClusterBreakingPotential', type: 'bool', keepZero: true },
-  },
-};
-
-const preconditionsSchema: MessageSchema = { fields: { 1: { name: 'uid', type: 'string' }, 2: { name: 'resourceVersion', type: 'string' } } };
-
-/** Field 1 of every object's message (and of embedded templates): its ObjectMeta. */
-export const metadataField: FieldSchema = { name: 'metadata', type: { message: () => objectMetaSchema } };
-
-/**
- * The message of an object laid out as most kinds are: metadata at 1, spec at 2 and, when the kind
- * describes one, status at 3 (without it, a status in the body is skipped). The kind gives only its
- * own spec and status messages.
- */
-export function objectMessage(parts: { spec: MessageSchema; status?: MessageSchema }): MessageSchema {
-  const { spec, status } = parts;
-  const fields: Record<number, FieldSchema> = { 1: metadataField, 2: { name: 'spec', type: { message: () => spec } } };
-  if (status) fields[3] = { name: 'status', type: { message: () => status } };
-  return { fields };
-}
 
 /** Decodes a protobuf request body into the JSON object the rest of the pipeline works on. */
 export function decodeProtobufObject(body: Buffer, schema: MessageSchema): Record<string, unknown> {
