@@ -183,6 +183,15 @@ func typeOf(t reflect.Type) string {
 	return name
 }
 
+// quote writes a name as a TypeScript string in the repository's style. Names in k8s.io/api hold
+// no quote, backslash or newline; one that did would stop the generator rather than be mangled.
+func quote(s string) string {
+	if strings.ContainsAny(s, "'\\\n") {
+		panic(fmt.Sprintf("a name that cannot be written plainly: %q", s))
+	}
+	return "'" + s + "'"
+}
+
 func main() {
 	out := os.Args[1]
 	scheme := runtime.NewScheme()
@@ -219,7 +228,7 @@ func main() {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "  %q: %q,\n", k, kinds[k])
+		fmt.Fprintf(&b, "  %s: %s,\n", quote(k), quote(kinds[k]))
 	}
 	b.WriteString("};\n\nexport const MESSAGES: Record<string, GeneratedMessage> = {\n")
 	names := make([]string, 0, len(messages))
@@ -230,9 +239,9 @@ func main() {
 	for _, n := range names {
 		m := messages[n]
 		sort.Slice(m.fields, func(i, j int) bool { return m.fields[i].number < m.fields[j].number })
-		fmt.Fprintf(&b, "  %q: {", n)
+		fmt.Fprintf(&b, "  %s: {", quote(n))
 		if m.union != "" {
-			fmt.Fprintf(&b, " union: %q,", m.union)
+			fmt.Fprintf(&b, " union: %s,", quote(m.union))
 		}
 		b.WriteString(" fields: [")
 		for i, f := range m.fields {
@@ -240,15 +249,15 @@ func main() {
 				b.WriteString(", ")
 			}
 			if f.flags != "" {
-				fmt.Fprintf(&b, "[%d, %q, %q, %q]", f.number, f.name, f.typ, f.flags)
+				fmt.Fprintf(&b, "[%d, %s, %s, %s]", f.number, quote(f.name), quote(f.typ), quote(f.flags))
 			} else {
-				fmt.Fprintf(&b, "[%d, %q, %q]", f.number, f.name, f.typ)
+				fmt.Fprintf(&b, "[%d, %s, %s]", f.number, quote(f.name), quote(f.typ))
 			}
 		}
 		b.WriteString("] },\n")
 	}
 	b.WriteString("};\n")
-	if err := os.WriteFile(out, []byte(strings.ReplaceAll(b.String(), "\"", "'")), 0o644); err != nil {
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		panic(err)
 	}
 }
