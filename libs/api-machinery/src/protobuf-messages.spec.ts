@@ -106,3 +106,18 @@ describe('the types apimachinery marshals by hand', () => {
     assert.deepEqual(decode('k8s.io.api.authentication.v1.UserInfo', new BinaryWriter().tag(4, LD).bytes(entry).finish()), { extra: { scopes: ['a', 'b'] } });
   });
 });
+
+describe('a body cut short inside the object', () => {
+  it('is a 400 unexpected EOF, as gogo-protobuf says, whatever the kind', () => {
+    // A Deployment whose spec claims more bytes than the object holds.
+    const raw = new BinaryWriter().tag(2, LD).uint32(50).raw(new Uint8Array([0x08, 0x01])).finish();
+    const envelope = new BinaryWriter()
+      .tag(1, LD).fork().tag(1, LD).string('apps/v1').tag(2, LD).string('Deployment').join()
+      .tag(2, LD).bytes(raw)
+      .finish();
+    assert.throws(
+      () => decodeProtobufObject(Buffer.concat([Buffer.from('k8s\0'), envelope]), protobufMessageForKind('apps', 'v1', 'Deployment')!),
+      (err: unknown) => (err as { httpCode?: number; message?: string }).httpCode === 400 && (err as Error).message === 'unexpected EOF',
+    );
+  });
+});

@@ -3,7 +3,7 @@
 // a runtime.Unknown envelope whose `raw` field holds the object. Each kind describes its message with
 // a schema (field number → JSON name and type) and this file turns the bytes into the JSON object.
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { badRequest } from './errors.js';
+import { badRequest, isStatusError } from './errors.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -116,6 +116,13 @@ const unknownSchema: MessageSchema = {
   },
 };
 
+/** A reader's failure as a 400: a message cut short is gogo-protobuf's `unexpected EOF`, which kube passes on as it is. */
+function undecodable(err: unknown): Error {
+  if (isStatusError(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return badRequest(/premature EOF|index out of range/.test(message) ? 'unexpected EOF' : `the protobuf body could not be decoded: ${message}`);
+}
+
 export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
   // kube's protobuf serializer, in its words.
   if (body.length === 0) throw badRequest('empty data');
@@ -125,9 +132,7 @@ export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
   try {
     unknown = decodeMessage(body.subarray(4), unknownSchema) as typeof unknown;
   } catch (err) {
-    // A message cut short is gogo-protobuf's `unexpected EOF`, which kube passes on as it is.
-    const message = err instanceof Error ? err.message : String(err);
-    throw badRequest(/premature EOF|index out of range/.test(message) ? 'unexpected EOF' : `the protobuf body could not be decoded: ${message}`);
+    throw undecodable(err);
   }
   if (unknown.contentEncoding) throw badRequest(`protobuf content encoding ${unknown.contentEncoding} is not supported`);
   return {
@@ -178,7 +183,12 @@ export const fieldsV1Schema: MessageSchema = {
 /** Decodes a protobuf request body into the JSON object the rest of the pipeline works on. */
 export function decodeProtobufObject(body: Buffer, schema: MessageSchema): Record<string, unknown> {
   const envelope = decodeEnvelope(body);
-  const obj = decodeMessage(envelope.raw, schema) as Record<string, unknown>;
+  let obj: Record<string, unknown>;
+  try {
+    obj = decodeMessage(envelope.raw, schema) as Record<string, unknown>;
+  } catch (err) {
+    throw undecodable(err);
+  }
   const meta = obj.metadata as Record<string, unknown> | undefined;
   if (meta) for (const [k, v] of Object.entries(meta)) if (v === null) delete meta[k];
   return { apiVersion: envelope.apiVersion || undefined, kind: envelope.kind || undefined, ...obj };
