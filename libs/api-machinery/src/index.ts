@@ -9,3 +9,4 @@ export * from './table.js';
 export * from './resource-version.js';
 export * from './metadata-validation.js';
 export * from './protobuf.js';
+export * from './protobuf-messages.js';

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { PROTOBUF_CONTENT_TYPE, decodeEnvelope, decodeMessage, decodeProtobufObject, deleteOptionsSchema, metadataField, objectMessage, objectMetaSchema, type MessageSchema } from './protobuf.js';
+import { PROTOBUF_CONTENT_TYPE, decodeEnvelope, decodeMessage, decodeProtobufObject, type MessageSchema } from './protobuf.js';
+import { deleteOptionsSchema, objectMetaSchema } from './protobuf-messages.js';
 import { StatusError } from './errors.js';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
@@ -235,50 +236,5 @@ describe('decodeMessage', () => {
     let bytes: Uint8Array = new Uint8Array();
     for (let i = 0; i < 80; i++) bytes = new BinaryWriter().tag(1, LD).bytes(bytes).finish();
     assert.throws(() => decodeMessage(bytes, selfSchema), isBadRequest);
-  });
-});
-
-describe('objectMessage', () => {
-  // coordination.k8s.io/v1-like: a spec with a string and a pointer int, a status with a string.
-  const spec: MessageSchema = { fields: { 1: { name: 'holder', type: 'string' }, 2: { name: 'seconds', type: 'int32', keepZero: true } } };
-  const status: MessageSchema = { fields: { 1: { name: 'phase', type: 'string' } } };
-
-  /** An object as Go writes it: metadata at 1, spec at 2, status at 3. */
-  function object(meta: MetaInput): Uint8Array {
-    const w = new BinaryWriter();
-    w.tag(1, LD).bytes(objectMeta(meta));
-    w.tag(2, LD).fork().tag(1, LD).string('node-a').tag(2, VARINT).int32(0).join();
-    w.tag(3, LD).fork().tag(1, LD).string('Active').join();
-    return w.finish();
-  }
-
-  it('reads ObjectMeta at 1, the spec at 2 and the status at 3', () => {
-    const body = envelope(object({ name: 'x', namespace: 'ns', labels: { a: 'b' } }), { apiVersion: 'example.com/v1', kind: 'Thing' });
-    assert.deepEqual(decodeProtobufObject(body, objectMessage({ spec, status })), {
-      apiVersion: 'example.com/v1',
-      kind: 'Thing',
-      metadata: { name: 'x', namespace: 'ns', labels: { a: 'b' } },
-      spec: { holder: 'node-a', seconds: 0 },
-      status: { phase: 'Active' },
-    });
-  });
-
-  it('skips the status when the kind gives no status message', () => {
-    const obj = decodeProtobufObject(envelope(object({ name: 'x' }), { kind: 'Thing' }), objectMessage({ spec }));
-    assert.deepEqual(obj, { apiVersion: 'v1', kind: 'Thing', metadata: { name: 'x' }, spec: { holder: 'node-a', seconds: 0 } });
-  });
-
-  it('decodes as the same layout spelled out by hand, metadata with the ObjectMeta message', () => {
-    const byHand: MessageSchema = {
-      fields: {
-        1: { name: 'metadata', type: { message: () => objectMetaSchema } },
-        2: { name: 'spec', type: { message: () => spec } },
-        3: { name: 'status', type: { message: () => status } },
-      },
-    };
-    const meta: MetaInput = { name: 'x', generation: 2, creationSeconds: 1700000000, finalizers: ['f'] };
-    const raw = object(meta);
-    assert.deepEqual(decodeMessage(raw, objectMessage({ spec, status })), decodeMessage(raw, byHand));
-    assert.deepEqual(decodeMessage(raw, { fields: { 1: metadataField } }), { metadata: decodeMessage(objectMeta(meta), objectMetaSchema) });
   });
 });

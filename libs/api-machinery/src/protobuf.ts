@@ -3,7 +3,7 @@
 // a runtime.Unknown envelope whose `raw` field holds the object. Each kind describes its message with
 // a schema (field number → JSON name and type) and this file turns the bytes into the JSON object.
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { badRequest } from './errors.js';
+import { badRequest, isStatusError } from './errors.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -24,6 +24,10 @@ export interface FieldSchema {
   repeated?: boolean;
   /** A pointer field, whose zero value is sent on purpose and means something (e.g. replicas: 0). */
   keepZero?: boolean;
+  /** A member whose fields JSON writes into its parent's object (`json:",inline"`, e.g. Volume's VolumeSource). */
+  inline?: boolean;
+  /** Go's `omitzero`: a zero value JSON leaves out even where it is a struct (a zero Time, null in JSON). */
+  omitZero?: boolean;
 }
 
 function readScalar(reader: BinaryReader, type: ScalarType): unknown {
@@ -80,9 +84,12 @@ export function decodeMessage(bytes: Uint8Array, schema: MessageSchema, depth = 
     }
     const value = readValue(reader, field.type, depth);
     // Go writes every non-pointer field; JSON omits the empty ones, and so do we.
-    const zero = value === '' || ((field.type === 'int64' || field.type === 'int32') && value === 0) || (field.type === 'bool' && value === false);
+    const zero = value === '' || ((field.type === 'int64' || field.type === 'int32' || field.type === 'double') && value === 0) || (field.type === 'bool' && value === false);
     if (!field.repeated && !isMap && zero && !field.keepZero) continue;
-    if (isMap) {
+    if (field.omitZero && (zero || value === null)) continue;
+    if (field.inline) {
+      if (value && typeof value === 'object') Object.assign(out, value);
+    } else if (isMap) {
       const [k, v] = value as [string, unknown];
       out[field.name] = { ...(out[field.name] as object), [k]: v };
     } else if (field.repeated) {
@@ -109,6 +116,13 @@ const unknownSchema: MessageSchema = {
   },
 };
 
+/** A reader's failure as a 400: a message cut short is gogo-protobuf's `unexpected EOF`, which kube passes on as it is. */
+function undecodable(err: unknown): Error {
+  if (isStatusError(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return badRequest(/premature EOF|index out of range/.test(message) ? 'unexpected EOF' : `the protobuf body could not be decoded: ${message}`);
+}
+
 export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
   // kube's protobuf serializer, in its words.
   if (body.length === 0) throw badRequest('empty data');
@@ -118,9 +132,7 @@ export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
   try {
     unknown = decodeMessage(body.subarray(4), unknownSchema) as typeof unknown;
   } catch (err) {
-    // A message cut short is gogo-protobuf's `unexpected EOF`, which kube passes on as it is.
-    const message = err instanceof Error ? err.message : String(err);
-    throw badRequest(/premature EOF|index out of range/.test(message) ? 'unexpected EOF' : `the protobuf body could not be decoded: ${message}`);
+    throw undecodable(err);
   }
   if (unknown.contentEncoding) throw badRequest(`protobuf content encoding ${unknown.contentEncoding} is not supported`);
   return {
@@ -130,7 +142,7 @@ export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
   };
 }
 
-// --- meta.k8s.io/v1 messages every kind embeds ---
+// --- the types apimachinery marshals by hand (protobuf-messages.ts gives them to the generated messages) ---
 
 export const timeSchema: MessageSchema = {
   fields: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
@@ -149,94 +161,34 @@ export const microTimeSchema: MessageSchema = {
   },
 };
 
-const ownerReferenceSchema: MessageSchema = {
-  fields: {
-    1: { name: 'kind', type: 'string' },
-    3: { name: 'name', type: 'string' },
-    4: { name: 'uid', type: 'string' },
-    5: { name: 'apiVersion', type: 'string' },
-    6: { name: 'controller', type: 'bool' },
-    7: { name: 'blockOwnerDeletion', type: 'bool' },
-  },
-};
-
 /** IntOrString: a tagged union of an int32 and a string. */
 export const intOrStringSchema: MessageSchema = {
   fields: { 1: { name: 'type', type: 'int64', keepZero: true }, 2: { name: 'intVal', type: 'int32' }, 3: { name: 'strVal', type: 'string' } },
   toJson: (m) => (Number(m.type ?? 0) === 1 ? String(m.strVal ?? '') : Number(m.intVal ?? 0)),
 };
 
-const fieldsV1Schema: MessageSchema = {
+/** FieldsV1: a managed-fields entry's field set, JSON in bytes. */
+export const fieldsV1Schema: MessageSchema = {
   fields: { 1: { name: 'raw', type: 'bytes' } },
-  toJson: (m) => (m.raw ? JSON.parse(Buffer.from(m.raw as string, 'base64').toString('utf8')) : {}),
-};
-
-const managedFieldsEntrySchema: MessageSchema = {
-  fields: {
-    1: { name: 'manager', type: 'string' },
-    2: { name: 'operation', type: 'string' },
-    3: { name: 'apiVersion', type: 'string' },
-    4: { name: 'time', type: { message: () => timeSchema } },
-    6: { name: 'fieldsType', type: 'string' },
-    7: { name: 'fieldsV1', type: { message: () => fieldsV1Schema } },
-    8: { name: 'subresource', type: 'string' },
+  toJson: (m) => {
+    if (!m.raw) return {};
+    try {
+      return JSON.parse(Buffer.from(m.raw as string, 'base64').toString('utf8')) as unknown;
+    } catch {
+      throw badRequest('a managed-fields entry in the protobuf body is not JSON');
+    }
   },
 };
-
-export const objectMetaSchema: MessageSchema = {
-  fields: {
-    1: { name: 'name', type: 'string' },
-    2: { name: 'generateName', type: 'string' },
-    3: { name: 'namespace', type: 'string' },
-    4: { name: 'selfLink', type: 'string' },
-    5: { name: 'uid', type: 'string' },
-    6: { name: 'resourceVersion', type: 'string' },
-    7: { name: 'generation', type: 'int64' },
-    8: { name: 'creationTimestamp', type: { message: () => timeSchema } },
-    9: { name: 'deletionTimestamp', type: { message: () => timeSchema } },
-    10: { name: 'deletionGracePeriodSeconds', type: 'int64' },
-    11: { name: 'labels', type: { map: ['string', 'string'] } },
-    12: { name: 'annotations', type: { map: ['string', 'string'] } },
-    13: { name: 'ownerReferences', type: { message: () => ownerReferenceSchema }, repeated: true },
-    14: { name: 'finalizers', type: 'string', repeated: true },
-    17: { name: 'managedFields', type: { message: () => managedFieldsEntrySchema }, repeated: true },
-  },
-};
-
-/** metav1.DeleteOptions, which typed clients send as protobuf with a DELETE. */
-export const deleteOptionsSchema: MessageSchema = {
-  fields: {
-    // Pointers in Go, written only when set: a grace period of 0 means delete now.
-    1: { name: 'gracePeriodSeconds', type: 'int64', keepZero: true },
-    2: { name: 'preconditions', type: { message: () => preconditionsSchema } },
-    3: { name: 'orphanDependents', type: 'bool', keepZero: true },
-    4: { name: 'propagationPolicy', type: 'string' },
-    5: { name: 'dryRun', type: 'string', repeated: true },
-    6: { name: 'ignoreStoreReadErrorWithClusterBreakingPotential', type: 'bool', keepZero: true },
-  },
-};
-
-const preconditionsSchema: MessageSchema = { fields: { 1: { name: 'uid', type: 'string' }, 2: { name: 'resourceVersion', type: 'string' } } };
-
-/** Field 1 of every object's message (and of embedded templates): its ObjectMeta. */
-export const metadataField: FieldSchema = { name: 'metadata', type: { message: () => objectMetaSchema } };
-
-/**
- * The message of an object laid out as most kinds are: metadata at 1, spec at 2 and, when the kind
- * describes one, status at 3 (without it, a status in the body is skipped). The kind gives only its
- * own spec and status messages.
- */
-export function objectMessage(parts: { spec: MessageSchema; status?: MessageSchema }): MessageSchema {
-  const { spec, status } = parts;
-  const fields: Record<number, FieldSchema> = { 1: metadataField, 2: { name: 'spec', type: { message: () => spec } } };
-  if (status) fields[3] = { name: 'status', type: { message: () => status } };
-  return { fields };
-}
 
 /** Decodes a protobuf request body into the JSON object the rest of the pipeline works on. */
 export function decodeProtobufObject(body: Buffer, schema: MessageSchema): Record<string, unknown> {
   const envelope = decodeEnvelope(body);
-  const obj = decodeMessage(envelope.raw, schema) as Record<string, unknown>;
+  let obj: Record<string, unknown>;
+  try {
+    obj = decodeMessage(envelope.raw, schema) as Record<string, unknown>;
+  } catch (err) {
+    throw undecodable(err);
+  }
   const meta = obj.metadata as Record<string, unknown> | undefined;
   if (meta) for (const [k, v] of Object.entries(meta)) if (v === null) delete meta[k];
   return { apiVersion: envelope.apiVersion || undefined, kind: envelope.kind || undefined, ...obj };

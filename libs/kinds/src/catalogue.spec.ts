@@ -165,3 +165,13 @@ describe('deprecationWarning', () => {
     assert.equal(deprecationWarning(serviceStrategy.info), undefined);
   });
 });
+
+describe('protobuf messages of the built-in kinds', () => {
+  it("every kind and every subresource has k8s.io/api's message, as typed clients send them all as protobuf", () => {
+    const lacking = builtinStrategies.flatMap((s) => [
+      ...(s.protobuf ? [] : [`${s.info.group}/${s.info.version} ${s.info.kind}`]),
+      ...s.info.subresources.filter((sub) => !s.subresourceProtobuf?.[sub]).map((sub) => `${s.info.resource}/${sub}`),
+    ]);
+    assert.deepEqual(lacking, []);
+  });
+});

@@ -8,7 +8,7 @@ export { serviceStrategy, serviceSpec, needsClusterIp, needsNodePorts, SERVICE_T
 export { roleStrategy, clusterRoleStrategy, roleBindingStrategy, clusterRoleBindingStrategy, RBAC_GROUP, subjectsStrings } from './rbac/index.js';
 export * from './authorization/reviews.js';
 export { secretStrategy, SECRET_TYPES } from './secret/strategy.js';
-export { serviceAccountStrategy, DEFAULT_SERVICE_ACCOUNT, tokenRequestSchema } from './serviceaccount/strategy.js';
+export { serviceAccountStrategy, DEFAULT_SERVICE_ACCOUNT } from './serviceaccount/strategy.js';
 export { eventStrategy } from './event/strategy.js';
 export { leaseStrategy } from './lease/strategy.js';
 export { priorityClassStrategy, SYSTEM_PRIORITY_CLASSES, type PriorityClassFields } from './priorityclass/strategy.js';

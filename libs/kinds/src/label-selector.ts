@@ -1,5 +1,5 @@
 // metav1.LabelSelector as kinds hold it (a workload's spec.selector, a budget's, a ClusterRole's
-// aggregation rule): its validation, protobuf message, string form (LabelSelectorAsSelector then
+// aggregation rule): its validation, string form (LabelSelectorAsSelector then
 // String), kubectl's printing of it, matching, and the Go rendering kube-apiserver puts into the
 // field errors that carry a selector as their bad value.
 import {
@@ -9,7 +9,6 @@ import {
   parseLabelSelector,
   validateLabels,
   type FieldError,
-  type MessageSchema,
 } from '@kapi/api-machinery';
 import { goString, goStringMap, goStringSlice } from './go-syntax.js';
 
@@ -45,22 +44,6 @@ export function validateLabelSelector(selector: LabelSelectorObject, path: strin
   });
   return errs;
 }
-
-export const labelSelectorSchema: MessageSchema = {
-  fields: {
-    1: { name: 'matchLabels', type: { map: ['string', 'string'] } },
-    2: {
-      name: 'matchExpressions',
-      repeated: true,
-      type: {
-        message: () => ({
-          fields: { 1: { name: 'key', type: 'string' }, 2: { name: 'operator', type: 'string' }, 3: { name: 'values', type: 'string', repeated: true } },
-        }),
-      },
-    },
-  },
-};
-
 
 const OPERATORS: Record<string, (key: string, values: string[]) => string> = {
   In: (key, values) => `${key} in (${values.join(',')})`,

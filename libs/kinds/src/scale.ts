@@ -1,7 +1,7 @@
 // The scale subresource (<resource>/scale): an autoscaling/v1 Scale that reads and writes the owning
 // object's spec.replicas, reports its status.replicas and its pod selector as a label-selector
 // string. A kind opts in with a ScaleSubresource on its strategy; the generic store does the rest.
-import { ageColumn, badRequest, field, invalid, nameColumn, objectMessage, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, badRequest, field, invalid, nameColumn, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 
 export interface ScaleSubresource {
   /** The pods the object scales, in the string form of a label selector (Scale's status.selector). */
@@ -39,12 +39,6 @@ const replicasAt = (obj: KubeObject, path: readonly string[]) => {
 };
 
 export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
-
-/** autoscaling/v1 Scale as protobuf, for typed clients that write a Scale that way. */
-export const scaleProtobuf = objectMessage({
-  spec: { fields: { 1: { name: 'replicas', type: 'int32' } } },
-  status: { fields: { 1: { name: 'replicas', type: 'int32', keepZero: true }, 2: { name: 'selector', type: 'string' } } },
-});
 
 interface Replicated {
   spec?: { replicas?: number };

@@ -1,7 +1,7 @@
 // What makes one kind different from another. The generic engine owns the order of a write; a kind
 // only answers the questions below, and is stateless.
-import { scaleProtobuf, type ScaleSubresource } from './scale.js';
-import { badRequest, StatusError, type FieldError, type KubeObject, type MessageSchema, type NameValidator, type TableColumn } from '@kapi/api-machinery';
+import {  type ScaleSubresource } from './scale.js';
+import { badRequest, StatusError, type FieldError, type KubeObject, type MessageSchema, type NameValidator, protobufMessageForKind, type TableColumn } from '@kapi/api-machinery';
 
 export interface ResourceInfo {
   group: string;
@@ -64,6 +64,28 @@ export interface StorageConversion {
  * version through it, many in one call. Where a kind has one, it is used instead of
  * `storageConversion`, which then only stands for the stored objects' shape (filters, selectors).
  */
+/** The kinds the bodies of subresources are, where they are not the resource's own kind. */
+const SUBRESOURCE_KINDS: Readonly<Record<string, readonly [group: string, version: string, kind: string]>> = {
+  scale: ['autoscaling', 'v1', 'Scale'],
+  binding: ['', 'v1', 'Binding'],
+  eviction: ['policy', 'v1', 'Eviction'],
+  token: ['authentication.k8s.io', 'v1', 'TokenRequest'],
+};
+
+/**
+ * The messages of a kind's subresources: k8s.io/api's for those whose bodies are other kinds, the
+ * kind's own for the rest (status, which kube-controller-manager writes so; ephemeralcontainers; …).
+ */
+function subresourceMessages(info: ResourceInfo, kindMessage: MessageSchema | undefined): Record<string, MessageSchema> | undefined {
+  const messages: Record<string, MessageSchema> = {};
+  for (const name of info.subresources) {
+    const kind = SUBRESOURCE_KINDS[name];
+    const message = kind ? protobufMessageForKind(...kind) : kindMessage;
+    if (message) messages[name] = message;
+  }
+  return Object.keys(messages).length > 0 ? messages : undefined;
+}
+
 export interface AsyncStorageConversion {
   toStorage(obj: KubeObject): Promise<KubeObject>;
   fromStorage(stored: readonly KubeObject[]): Promise<KubeObject[]>;
@@ -159,13 +181,15 @@ export function defineStrategy(
     shortNames: [],
     ...info,
   };
+  // k8s.io/api's message (generated/k8s-protobuf-messages.ts): every built-in kind has one.
+  const kindMessage = protobufMessageForKind(full.group, full.version, full.kind);
   return {
     info: full,
     validateName: parts.validateName,
     tableColumns: parts.tableColumns ?? [],
-    protobuf: parts.protobuf,
+    protobuf: kindMessage,
     storageConversion: parts.storageConversion,
-    subresourceProtobuf: parts.scale ? { scale: scaleProtobuf, ...parts.subresourceProtobuf } : parts.subresourceProtobuf,
+    subresourceProtobuf: subresourceMessages(full, kindMessage),
     defaults: parts.defaults,
     prepareForCreate: parts.prepareForCreate ?? (() => {}),
     prepareForUpdate: parts.prepareForUpdate ?? (() => {}),

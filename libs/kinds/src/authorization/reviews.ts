@@ -1,8 +1,8 @@
 // authorization.k8s.io/v1 access and rules reviews: virtual kinds that are only ever created. The
 // authz service answers them (the front door sends the create there); nothing stores them. They are
 // in the catalogue so that discovery lists them with the single verb `create`, and so that their
-// validation and protobuf messages live with the other kinds'.
-import { field, objectMessage, StatusError, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+// validation lives with the other kinds' (their protobuf messages are generated, as every kind's).
+import { field, StatusError, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy, type KindStrategy } from '../strategy.js';
 
 export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
@@ -75,47 +75,6 @@ function validateEmptyMetadata(obj: KubeObject, except: string[] = [], detail = 
 
 const specOf = (obj: KubeObject) => ((obj as AccessReview).spec ?? {}) as AccessReviewSpec;
 
-// --- protobuf (k8s.io/api authorization/v1) ---
-
-const resourceAttributesSchema: MessageSchema = {
-  fields: {
-    1: { name: 'namespace', type: 'string' },
-    2: { name: 'verb', type: 'string' },
-    3: { name: 'group', type: 'string' },
-    4: { name: 'version', type: 'string' },
-    5: { name: 'resource', type: 'string' },
-    6: { name: 'subresource', type: 'string' },
-    7: { name: 'name', type: 'string' },
-  },
-};
-
-const nonResourceAttributesSchema: MessageSchema = {
-  fields: { 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } },
-};
-
-/** ExtraValue: a user's extra values under one key. certificates/v1 declares the same message. */
-export const extraValueSchema: MessageSchema = {
-  fields: { 1: { name: 'items', type: 'string', repeated: true } },
-  toJson: (m) => m.items ?? [],
-};
-
-const selfAccessSpecSchema: MessageSchema = {
-  fields: {
-    1: { name: 'resourceAttributes', type: { message: () => resourceAttributesSchema } },
-    2: { name: 'nonResourceAttributes', type: { message: () => nonResourceAttributesSchema } },
-  },
-};
-
-const accessSpecSchema: MessageSchema = {
-  fields: {
-    ...selfAccessSpecSchema.fields,
-    3: { name: 'user', type: 'string' },
-    4: { name: 'groups', type: 'string', repeated: true },
-    5: { name: 'extra', type: { map: ['string', { message: () => extraValueSchema }] } },
-    6: { name: 'uid', type: 'string' },
-  },
-};
-
 // --- the kinds ---
 
 /** Reviews are answered, never stored: a write that reached the generic store is refused. */
@@ -123,25 +82,25 @@ const neverStored = (): never => {
   throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
 };
 
-function reviewStrategy(resource: string, kind: string, namespaced: boolean, specSchema: MessageSchema, validate: (obj: KubeObject) => FieldError[]): KindStrategy {
+function reviewStrategy(resource: string, kind: string, namespaced: boolean, validate: (obj: KubeObject) => FieldError[]): KindStrategy {
   return defineStrategy(
     { group: AUTHORIZATION_GROUP, version: 'v1', resource, kind, namespaced, verbs: ['create'] },
-    { validateName: () => [], protobuf: objectMessage({ spec: specSchema }), prepareForCreate: neverStored, prepareForUpdate: neverStored, validate },
+    { validateName: () => [], prepareForCreate: neverStored, prepareForUpdate: neverStored, validate },
   );
 }
 
-export const selfSubjectAccessReviewStrategy = reviewStrategy('selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, selfAccessSpecSchema, (obj) => [
+export const selfSubjectAccessReviewStrategy = reviewStrategy('selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, (obj) => [
   ...validateAttributes(specOf(obj)),
   ...validateEmptyMetadata(obj),
 ]);
 
-export const subjectAccessReviewStrategy = reviewStrategy('subjectaccessreviews', 'SubjectAccessReview', false, accessSpecSchema, (obj) => [
+export const subjectAccessReviewStrategy = reviewStrategy('subjectaccessreviews', 'SubjectAccessReview', false, (obj) => [
   ...validateAttributes(specOf(obj)),
   ...validateUserOrGroup(specOf(obj)),
   ...validateEmptyMetadata(obj),
 ]);
 
-export const localSubjectAccessReviewStrategy = reviewStrategy('localsubjectaccessreviews', 'LocalSubjectAccessReview', true, accessSpecSchema, (obj) => {
+export const localSubjectAccessReviewStrategy = reviewStrategy('localsubjectaccessreviews', 'LocalSubjectAccessReview', true, (obj) => {
   const spec = specOf(obj);
   const errs = [...validateAttributes(spec), ...validateUserOrGroup(spec), ...validateEmptyMetadata(obj, ['namespace'], 'must be empty except for namespace')];
   if (spec.resourceAttributes != null && (spec.resourceAttributes.namespace ?? '') !== (obj.metadata?.namespace ?? '')) {
@@ -155,7 +114,6 @@ export const selfSubjectRulesReviewStrategy = reviewStrategy(
   'selfsubjectrulesreviews',
   'SelfSubjectRulesReview',
   false,
-  { fields: { 1: { name: 'namespace', type: 'string' } } },
   () => [],
 );
 

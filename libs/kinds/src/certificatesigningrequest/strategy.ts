@@ -11,13 +11,9 @@ import {
   isDns1123Subdomain,
   nameColumn,
   nowTimestamp,
-  objectMessage,
-  timeSchema,
   type FieldError,
   type KubeObject,
-  type MessageSchema,
 } from '@kapi/api-machinery';
-import { extraValueSchema } from '../authorization/reviews.js';
 import { defineStrategy, objectMetaFields, type RequestUser } from '../strategy.js';
 import { column, specOf, type Condition } from '../table-columns.js';
 
@@ -226,17 +222,6 @@ function recordRequester(obj: KubeObject, user: RequestUser | undefined): void {
   }
 }
 
-const conditionSchema: MessageSchema = {
-  fields: {
-    1: { name: 'type', type: 'string' },
-    2: { name: 'reason', type: 'string' },
-    3: { name: 'message', type: 'string' },
-    4: { name: 'lastUpdateTime', type: { message: () => timeSchema } },
-    5: { name: 'lastTransitionTime', type: { message: () => timeSchema } },
-    6: { name: 'status', type: 'string' },
-  },
-};
-
 /** An update may not take back an approval decision. */
 function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
@@ -281,21 +266,6 @@ export const certificateSigningRequestStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: objectMessage({
-      spec: {
-        fields: {
-          1: { name: 'request', type: 'bytes' },
-          2: { name: 'username', type: 'string' },
-          3: { name: 'uid', type: 'string' },
-          4: { name: 'groups', type: 'string', repeated: true },
-          5: { name: 'usages', type: 'string', repeated: true },
-          6: { name: 'extra', type: { map: ['string', { message: () => extraValueSchema }] } },
-          7: { name: 'signerName', type: 'string' },
-          8: { name: 'expirationSeconds', type: 'int32', keepZero: true },
-        },
-      },
-      status: { fields: { 1: { name: 'conditions', type: { message: () => conditionSchema }, repeated: true }, 2: { name: 'certificate', type: 'bytes' } } },
-    }),
     tableColumns: [
       nameColumn,
       ageColumn,

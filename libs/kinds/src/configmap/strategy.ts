@@ -1,4 +1,4 @@
-import { ageColumn, deepEqual, field, isConfigMapKey, isDns1123Subdomain, metadataField, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { ageColumn, deepEqual, field, isConfigMapKey, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 
 const MAX_TOTAL_SIZE = 1024 * 1024;
@@ -22,14 +22,6 @@ export const configMapStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: {
-      fields: {
-        1: metadataField,
-        2: { name: 'data', type: { map: ['string', 'string'] } },
-        3: { name: 'binaryData', type: { map: ['string', 'bytes'] } },
-        4: { name: 'immutable', type: 'bool', keepZero: true },
-      },
-    },
     tableColumns: [
       nameColumn,
       {

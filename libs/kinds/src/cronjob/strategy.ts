@@ -2,11 +2,10 @@
 // 1 failed jobs, pod defaults for the job template), its validation (robfig/cron's messages for the
 // schedule, time zones, the job template's rules, names of at most 52 characters) and the columns
 // NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE (+ CONTAINERS IMAGES SELECTOR with -o wide).
-import { ageColumn, ageOf, field, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, ageOf, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
-import { jobSpecSchema, selectorColumn, validateJobSpec, type JobSpec } from '../job/strategy.js';
+import {  selectorColumn, validateJobSpec, type JobSpec } from '../job/strategy.js';
 import { defineStrategy } from '../strategy.js';
-import { statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import { child, column, defaultTemplate, embeddedMetadata, invalidRendered, nonNegative, specOf, templateColumns } from '../workload/replicated.js';
 import { goLabelSelector } from '../label-selector.js';
 import { isTimeZone, scheduleError } from './schedule.js';
@@ -84,25 +83,10 @@ function lastSchedule(obj: KubeObject, now: number): string {
   return last ? ageOf(last, now) : '<none>';
 }
 
-const cronJobSpecSchema: MessageSchema = {
-  fields: {
-    1: { name: 'schedule', type: 'string' },
-    2: { name: 'startingDeadlineSeconds', type: 'int64', keepZero: true },
-    3: { name: 'concurrencyPolicy', type: 'string' },
-    4: { name: 'suspend', type: 'bool', keepZero: true },
-    5: { name: 'jobTemplate', type: { message: () => objectMessage({ spec: jobSpecSchema }) } },
-    6: { name: 'successfulJobsHistoryLimit', type: 'int32', keepZero: true },
-    7: { name: 'failedJobsHistoryLimit', type: 'int32', keepZero: true },
-    8: { name: 'timeZone', type: 'string' },
-  },
-};
-
 export const cronJobStrategy = defineStrategy(
   { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: ['status'], tracksGeneration: true },
   {
     validateName: isDns1123Subdomain,
-    protobuf: workloadSchema(cronJobSpecSchema),
-    subresourceProtobuf: statusNotInProtobuf,
     tableColumns: [
       nameColumn,
       column('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.', (obj) => spec(obj).schedule ?? ''),

@@ -1,7 +1,7 @@
 // storage.k8s.io/v1 CSIDriver: what kube needs to know about an installed CSI driver. kube defaults
 // the booleans (attachRequired true, the others false), fsGroupPolicy and the lifecycle modes;
 // attachRequired and volumeLifecycleModes never change.
-import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 
 export interface CSIDriverSpec {
@@ -81,26 +81,6 @@ export const csiDriverStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: objectMessage({
-      spec: {
-        fields: {
-          1: { name: 'attachRequired', type: 'bool', keepZero: true },
-          2: { name: 'podInfoOnMount', type: 'bool', keepZero: true },
-          3: { name: 'volumeLifecycleModes', type: 'string', repeated: true },
-          4: { name: 'storageCapacity', type: 'bool', keepZero: true },
-          5: { name: 'fsGroupPolicy', type: 'string', keepZero: true },
-          6: {
-            name: 'tokenRequests',
-            type: { message: () => ({ fields: { 1: { name: 'audience', type: 'string' }, 2: { name: 'expirationSeconds', type: 'int64', keepZero: true } } }) },
-            repeated: true,
-          },
-          7: { name: 'requiresRepublish', type: 'bool', keepZero: true },
-          8: { name: 'seLinuxMount', type: 'bool', keepZero: true },
-          9: { name: 'nodeAllocatableUpdatePeriodSeconds', type: 'int64', keepZero: true },
-          10: { name: 'serviceAccountTokenInSecrets', type: 'bool', keepZero: true },
-        },
-      },
-    }),
     tableColumns: [
       nameColumn,
       column('AttachRequired', 'boolean', 'attachRequired indicates this CSI volume driver requires an attach operation (because it implements the CSI ControllerPublishVolume() method), and that the Kubernetes attach detach controller should call the attach volume interface which checks the volumeattachment status and waits until the volume is attached before proceeding to mounting. The CSI external-attacher coordinates with CSI volume driver and updates the volumeattachment status when the attach operation is complete. If the value is specified to false, the attach operation will be skipped. Otherwise the attach operation will be called.\n\nThis field is immutable.', (obj) => spec(obj).attachRequired ?? true),

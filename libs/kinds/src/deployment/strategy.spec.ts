@@ -165,25 +165,33 @@ describe('deploymentStrategy protobuf', () => {
       spec: {
         replicas: 0,
         selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }] } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }] } },
         strategy: {},
       },
       status: {},
     });
   });
 
-  it('refuses a pod template with fields it does not describe rather than drop them', () => {
-    const volume = new BinaryWriter().tag(1, LD).string('data').finish();
+  it('reads every field of the pod template, a volume with its source inlined as JSON has it', () => {
+    // The message is k8s.io/api's (generated): Volume holds its VolumeSource at 2, JSON inlines it.
+    const emptyDir = new BinaryWriter().tag(1, LD).string('Memory').tag(2, LD).fork().tag(1, LD).string('64Mi').join().finish();
+    const volume = new BinaryWriter().tag(1, LD).string('data').tag(2, LD).fork().tag(2, LD).bytes(emptyDir).join().finish();
     const raw = new BinaryWriter()
       .tag(1, LD).fork().tag(1, LD).string('web').join()
       .tag(2, LD).fork().tag(3, LD).fork().tag(2, LD).fork().tag(1, LD).bytes(volume).join().join().join()
       .finish();
-    assert.throws(() => decodeProtobufObject(envelope('apps/v1', 'Deployment', raw), deploymentStrategy.protobuf!), (err: unknown) => (err as { httpCode?: number }).httpCode === 415);
+    const obj = decodeProtobufObject(envelope('apps/v1', 'Deployment', raw), deploymentStrategy.protobuf!);
+    assert.deepEqual((obj.spec as any).template.spec.volumes, [{ name: 'data', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }]);
   });
 
-  it('refuses a status written as protobuf rather than erase the stored one', () => {
-    const raw = new BinaryWriter().tag(1, LD).fork().tag(1, LD).string('web').join().tag(3, LD).fork().tag(2, V).int32(3).join().finish();
-    assert.throws(() => decodeProtobufObject(envelope('apps/v1', 'Deployment', raw), deploymentStrategy.subresourceProtobuf!.status), (err: unknown) => (err as { httpCode?: number }).httpCode === 415);
+  it('reads a status written as protobuf, as kube-controller-manager writes it to deployments/status', () => {
+    const condition = new BinaryWriter().tag(1, LD).string('Available').tag(2, LD).string('True').tag(6, LD).fork().tag(1, V).int64(1700000000).join().finish();
+    const raw = new BinaryWriter()
+      .tag(1, LD).fork().tag(1, LD).string('web').join()
+      .tag(3, LD).fork().tag(1, V).int64(4).tag(2, V).int32(3).tag(6, LD).bytes(condition).join()
+      .finish();
+    const obj = decodeProtobufObject(envelope('apps/v1', 'Deployment', raw), deploymentStrategy.subresourceProtobuf!.status);
+    assert.deepEqual(obj.status, { observedGeneration: 4, replicas: 3, conditions: [{ type: 'Available', status: 'True', lastUpdateTime: '2023-11-14T22:13:20Z' }] });
   });
 
   it('reads a Scale written as protobuf to deployments/scale', () => {

@@ -2,11 +2,10 @@
 // progress deadline, pod template defaults), its validation (selector required, non-empty, matching
 // the template and immutable in apps/v1; strategy rules), the scale subresource and the columns
 // NAME READY UP-TO-DATE AVAILABLE AGE (+ CONTAINERS IMAGES SELECTOR with -o wide).
-import { ageColumn, deepEqual, field, intOrStringSchema, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import type { PodTemplateSpec } from '../podtemplate/pod-spec.js';
-import { labelSelectorSchema, formatLabelSelector, selectorString, type LabelSelectorObject } from '../label-selector.js';
+import {  formatLabelSelector, selectorString, type LabelSelectorObject } from '../label-selector.js';
 import { defineStrategy } from '../strategy.js';
-import { podTemplateSpecSchema, statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import {
   column,
   defaultRollingUpdate,
@@ -92,29 +91,6 @@ function validate(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-const deploymentSpecSchema: MessageSchema = {
-  fields: {
-    1: { name: 'replicas', type: 'int32', keepZero: true },
-    2: { name: 'selector', type: { message: () => labelSelectorSchema } },
-    3: { name: 'template', type: { message: () => podTemplateSpecSchema } },
-    4: {
-      name: 'strategy',
-      type: {
-        message: () => ({
-          fields: {
-            1: { name: 'type', type: 'string' },
-            2: { name: 'rollingUpdate', type: { message: () => ({ fields: { 1: { name: 'maxUnavailable', type: { message: () => intOrStringSchema } }, 2: { name: 'maxSurge', type: { message: () => intOrStringSchema } } } }) } },
-          },
-        }),
-      },
-    },
-    5: { name: 'minReadySeconds', type: 'int32' },
-    6: { name: 'revisionHistoryLimit', type: 'int32', keepZero: true },
-    7: { name: 'paused', type: 'bool' },
-    9: { name: 'progressDeadlineSeconds', type: 'int32', keepZero: true },
-  },
-};
-
 export const deploymentStrategy = defineStrategy(
   {
     group: 'apps',
@@ -129,8 +105,6 @@ export const deploymentStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: workloadSchema(deploymentSpecSchema),
-    subresourceProtobuf: statusNotInProtobuf,
     tableColumns: [
       nameColumn,
       column('Ready', 'string', 'Number of the pod with ready state', (obj) => `${statusCount(obj, 'readyReplicas')}/${spec(obj).replicas ?? 0}`),

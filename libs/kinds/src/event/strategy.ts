@@ -1,9 +1,8 @@
 // core/v1 Event: what components report about objects. Writes through core/v1 get kube's legacy
 // validation only (a new-style event, one with eventTime, must name its reporter, action and reason);
 // `kubectl get events` prints LAST SEEN TYPE REASON OBJECT MESSAGE, and -o wide adds the rest.
-import { ageOf, field, isDns1123Subdomain, isQualifiedName, metadataField, microTimeSchema, nameColumn, timeSchema, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageOf, field, isDns1123Subdomain, isQualifiedName, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
-import { objectReferenceSchema } from '../serviceaccount/strategy.js';
 
 const REPORTING_INSTANCE_LIMIT = 128;
 const ACTION_LIMIT = 128;
@@ -151,25 +150,6 @@ export const eventStrategy = defineStrategy(
   },
   {
     validateName: validatePathSegmentName,
-    protobuf: {
-      fields: {
-        1: metadataField,
-        2: { name: 'involvedObject', type: { message: () => objectReferenceSchema } },
-        3: { name: 'reason', type: 'string' },
-        4: { name: 'message', type: 'string' },
-        5: { name: 'source', type: { message: () => ({ fields: { 1: { name: 'component', type: 'string' }, 2: { name: 'host', type: 'string' } } }) } },
-        6: { name: 'firstTimestamp', type: { message: () => timeSchema } },
-        7: { name: 'lastTimestamp', type: { message: () => timeSchema } },
-        8: { name: 'count', type: 'int32' },
-        9: { name: 'type', type: 'string' },
-        10: { name: 'eventTime', type: { message: () => microTimeSchema } },
-        11: { name: 'series', type: { message: () => ({ fields: { 1: { name: 'count', type: 'int32' }, 2: { name: 'lastObservedTime', type: { message: () => microTimeSchema } } } }) } },
-        12: { name: 'action', type: 'string' },
-        13: { name: 'related', type: { message: () => objectReferenceSchema } },
-        14: { name: 'reportingComponent', type: 'string' },
-        15: { name: 'reportingInstance', type: 'string' },
-      },
-    },
     tableColumns: eventTableColumns,
     defaults: fillZeroValues,
     validate: legacyValidate,

@@ -2,10 +2,8 @@
 // is given, the scaling behavior's policies filled in when one is given), its validation (the target
 // reference, replica bounds, metric shapes) and the columns NAME REFERENCE TARGETS MINPODS MAXPODS
 // REPLICAS AGE.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema, isValidPathSegmentName } from '@kapi/api-machinery';
-import { quantitySchema } from '../resourcequota/quantity.js';
+import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, isValidPathSegmentName } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
-import { statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import { column, specOf } from '../workload/replicated.js';
 
 interface MetricTarget {
@@ -155,40 +153,6 @@ function targets(obj: KubeObject): string {
   return metrics.length > 2 ? `${shown.join(', ')} + ${metrics.length - 2} more...` : shown.join(', ');
 }
 
-// --- protobuf (kubectl autoscale sends one) ---
-
-const metricTargetSchema: MessageSchema = {
-  fields: {
-    1: { name: 'type', type: 'string' },
-    2: { name: 'value', type: { message: () => quantitySchema } },
-    3: { name: 'averageValue', type: { message: () => quantitySchema } },
-    4: { name: 'averageUtilization', type: 'int32', keepZero: true },
-  },
-};
-const metricIdentifierSchema: MessageSchema = { fields: { 1: { name: 'name', type: 'string' } } };
-const named = (extra: MessageSchema['fields']): MessageSchema => ({
-  fields: { 1: { name: 'metric', type: { message: () => metricIdentifierSchema } }, 2: { name: 'target', type: { message: () => metricTargetSchema } }, ...extra },
-});
-const metricSpecSchema: MessageSchema = {
-  fields: {
-    1: { name: 'type', type: 'string' },
-    3: { name: 'pods', type: { message: () => named({}) } },
-    4: { name: 'resource', type: { message: () => ({ fields: { 1: { name: 'name', type: 'string' }, 2: { name: 'target', type: { message: () => metricTargetSchema } } } }) } },
-    5: { name: 'external', type: { message: () => named({}) } },
-  },
-};
-const hpaSpecSchema: MessageSchema = {
-  fields: {
-    1: {
-      name: 'scaleTargetRef',
-      type: { message: () => ({ fields: { 1: { name: 'kind', type: 'string' }, 2: { name: 'name', type: 'string' }, 3: { name: 'apiVersion', type: 'string' } } }) },
-    },
-    2: { name: 'minReplicas', type: 'int32', keepZero: true },
-    3: { name: 'maxReplicas', type: 'int32' },
-    4: { name: 'metrics', type: { message: () => metricSpecSchema }, repeated: true },
-  },
-};
-
 export const horizontalPodAutoscalerStrategy = defineStrategy(
   {
     group: 'autoscaling',
@@ -203,8 +167,6 @@ export const horizontalPodAutoscalerStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: workloadSchema(hpaSpecSchema),
-    subresourceProtobuf: statusNotInProtobuf,
     tableColumns: [
       nameColumn,
       column('Reference', 'string', 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.', (obj) => `${spec(obj).scaleTargetRef?.kind ?? ''}/${spec(obj).scaleTargetRef?.name ?? ''}`),

@@ -1,7 +1,7 @@
 // networking.k8s.io/v1 Ingress: HTTP routing from hosts and paths to Service backends. kube stores it
 // under /registry/ingress (the key of its extensions/v1beta1 days). Status (the load balancer's
 // addresses) is a subresource a controller writes.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 import { column } from '../table-columns.js';
 
@@ -84,41 +84,6 @@ function hostsCell(obj: KubeObject): string {
 export const loadBalancerAddresses = (status: LoadBalancerStatus | undefined): string =>
   (status?.loadBalancer?.ingress ?? []).map((i) => i?.ip || i?.hostname || '').filter(Boolean).join(',');
 
-// networking/v1 messages, for `kubectl create ingress`, which sends protobuf.
-const backendSchema: MessageSchema = {
-  fields: {
-    3: { name: 'resource', type: { message: () => ({ fields: { 1: { name: 'apiGroup', type: 'string' }, 2: { name: 'kind', type: 'string' }, 3: { name: 'name', type: 'string' } } }) } },
-    4: {
-      name: 'service',
-      type: { message: () => ({ fields: { 1: { name: 'name', type: 'string' }, 2: { name: 'port', type: { message: () => ({ fields: { 1: { name: 'name', type: 'string' }, 2: { name: 'number', type: 'int32' } } }) } } } }) },
-    },
-  },
-};
-
-const httpPathSchema: MessageSchema = {
-  fields: { 1: { name: 'path', type: 'string' }, 2: { name: 'backend', type: { message: () => backendSchema } }, 3: { name: 'pathType', type: 'string' } },
-};
-
-const ruleSchema: MessageSchema = {
-  fields: {
-    1: { name: 'host', type: 'string' },
-    2: { name: 'ingressRuleValue', type: { message: () => ({ fields: { 1: { name: 'http', type: { message: () => ({ fields: { 1: { name: 'paths', type: { message: () => httpPathSchema }, repeated: true } } }) } } } }) } },
-  },
-  // IngressRuleValue is inlined in JSON: a rule has `http` beside `host`.
-  toJson: ({ ingressRuleValue, ...rest }) => ({ ...rest, ...(ingressRuleValue as object | undefined) }),
-};
-
-const ingressSchema = objectMessage({
-  spec: {
-    fields: {
-      1: { name: 'defaultBackend', type: { message: () => backendSchema } },
-      2: { name: 'tls', type: { message: () => ({ fields: { 1: { name: 'hosts', type: 'string', repeated: true }, 2: { name: 'secretName', type: 'string' } } }) }, repeated: true },
-      3: { name: 'rules', type: { message: () => ruleSchema }, repeated: true },
-      4: { name: 'ingressClassName', type: 'string' },
-    },
-  },
-});
-
 export const ingressStrategy = defineStrategy(
   {
     group: 'networking.k8s.io',
@@ -133,7 +98,6 @@ export const ingressStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: ingressSchema,
     tableColumns: [
       nameColumn,
       column('Class', 'string', 'The name of the IngressClass resource that should be used for this Ingress', (obj) => spec(obj).ingressClassName || '<none>'),

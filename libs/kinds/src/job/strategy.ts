@@ -3,11 +3,10 @@
 // (controller-uid and job-name, legacy and batch.kubernetes.io/), validation (pods restart OnFailure
 // or Never; selector, completions, completion mode and template fixed once created) and the columns
 // NAME STATUS COMPLETIONS DURATION AGE (+ CONTAINERS IMAGES SELECTOR with -o wide).
-import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { validatePodTemplateSpec, type PodTemplateSpec } from '../podtemplate/pod-spec.js';
-import { labelSelectorSchema, validateLabelSelector, formatLabelSelector, goLabelSelector, selectorMatches, type LabelSelectorObject } from '../label-selector.js';
+import {  validateLabelSelector, formatLabelSelector, goLabelSelector, selectorMatches, type LabelSelectorObject } from '../label-selector.js';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
-import { podTemplateSpecSchema, statusNotInProtobuf, workloadSchema } from '../workload/protobuf.js';
 import { column, defaultTemplate, immutable, invalidRendered, nonNegative, specOf, templateColumns, templateOfSpec } from '../workload/replicated.js';
 import { goStringMap } from '../go-syntax.js';
 
@@ -199,33 +198,10 @@ function duration(obj: KubeObject, now: number): string {
 export const selectorColumn = (selectorOf: (obj: KubeObject) => LabelSelectorObject | null | undefined) =>
   column('Selector', 'string', 'A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', (obj) => formatLabelSelector(selectorOf(obj)), 1);
 
-// --- protobuf (kubectl create job sends one) ---
-
-export const jobSpecSchema: MessageSchema = {
-  fields: {
-    1: { name: 'parallelism', type: 'int32', keepZero: true },
-    2: { name: 'completions', type: 'int32', keepZero: true },
-    3: { name: 'activeDeadlineSeconds', type: 'int64', keepZero: true },
-    4: { name: 'selector', type: { message: () => labelSelectorSchema } },
-    5: { name: 'manualSelector', type: 'bool', keepZero: true },
-    6: { name: 'template', type: { message: () => podTemplateSpecSchema } },
-    7: { name: 'backoffLimit', type: 'int32', keepZero: true },
-    8: { name: 'ttlSecondsAfterFinished', type: 'int32', keepZero: true },
-    9: { name: 'completionMode', type: 'string' },
-    10: { name: 'suspend', type: 'bool', keepZero: true },
-    12: { name: 'backoffLimitPerIndex', type: 'int32', keepZero: true },
-    13: { name: 'maxFailedIndexes', type: 'int32', keepZero: true },
-    14: { name: 'podReplacementPolicy', type: 'string' },
-    16: { name: 'managedBy', type: 'string' },
-  },
-};
-
 export const jobStrategy = defineStrategy(
   { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true, categories: ['all'], subresources: ['status'], tracksGeneration: true },
   {
     validateName: isDns1123Subdomain,
-    protobuf: workloadSchema(jobSpecSchema),
-    subresourceProtobuf: statusNotInProtobuf,
     tableColumns: [
       nameColumn,
       column('Status', 'string', 'Status of the job.', jobStatus),

@@ -1,7 +1,7 @@
 // coordination.k8s.io/v1 Lease: the lock leader election and node heartbeats renew. kube-apiserver
 // 1.33 runs without the CoordinatedLeaderElection gate, so `strategy` and `preferredHolder` are
 // dropped unless the stored lease already used them.
-import { ageColumn, field, isDns1123Subdomain, isQualifiedName, microTimeSchema, nameColumn, objectMessage, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Subdomain, isQualifiedName, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 
 export interface LeaseSpec {
@@ -43,19 +43,6 @@ export const leaseStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: objectMessage({
-      spec: {
-        fields: {
-          1: { name: 'holderIdentity', type: 'string', keepZero: true },
-          2: { name: 'leaseDurationSeconds', type: 'int32', keepZero: true },
-          3: { name: 'acquireTime', type: { message: () => microTimeSchema } },
-          4: { name: 'renewTime', type: { message: () => microTimeSchema } },
-          5: { name: 'leaseTransitions', type: 'int32', keepZero: true },
-          6: { name: 'strategy', type: 'string', keepZero: true },
-          7: { name: 'preferredHolder', type: 'string', keepZero: true },
-        },
-      },
-    }),
     tableColumns: [
       nameColumn,
       {

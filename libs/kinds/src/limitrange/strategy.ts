@@ -1,9 +1,9 @@
 // core/v1 LimitRange: per-namespace bounds and defaults for the resources of pods, containers and
 // claims. Container items get kube's defaults (default ← max, defaultRequest ← default ← min); kube
 // has no printer for the kind, so tables are the generic NAME / CREATED AT.
-import { field, isDns1123Subdomain, isQualifiedName, nameColumn, objectMessage, type FieldError, type KubeObject, type MessageSchema, type TableColumn } from '@kapi/api-machinery';
+import { field, isDns1123Subdomain, isQualifiedName, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
-import { compareQuantities, formatQuantity, normalizeResourceList, resourceListField, scaledValue, type Quantity } from '../resourcequota/quantity.js';
+import { compareQuantities, formatQuantity, normalizeResourceList, scaledValue, type Quantity } from '../resourcequota/quantity.js';
 import { isOvercommitAllowed, quantityAt, validateContainerResourceName, validateResourceName } from '../resourcequota/resource-names.js';
 
 const LIMIT_TYPES = ['Pod', 'Container', 'PersistentVolumeClaim'];
@@ -146,17 +146,6 @@ function validateItem(item: LimitRangeItem, i: number, seenTypes: Set<string>): 
   return errs;
 }
 
-const limitRangeItemSchema: MessageSchema = {
-  fields: {
-    1: { name: 'type', type: 'string' },
-    2: resourceListField('max'),
-    3: resourceListField('min'),
-    4: resourceListField('default'),
-    5: resourceListField('defaultRequest'),
-    6: resourceListField('maxLimitRequestRatio'),
-  },
-};
-
 export const limitRangeStrategy = defineStrategy(
   {
     group: '',
@@ -168,9 +157,6 @@ export const limitRangeStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: objectMessage({
-      spec: { fields: { 1: { name: 'limits', type: { message: () => limitRangeItemSchema }, repeated: true } } },
-    }),
     tableColumns: [nameColumn, createdAtColumn],
     defaults: normalize,
     validate(obj) {

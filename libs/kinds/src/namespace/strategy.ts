@@ -1,4 +1,4 @@
-import { ageColumn, field, isDns1123Label, isQualifiedName, nameColumn, objectMessage, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Label, isQualifiedName, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
 
 interface NamespaceSpec {
@@ -27,10 +27,6 @@ export const namespaceStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Label,
-    protobuf: objectMessage({
-      spec: { fields: { 1: { name: 'finalizers', type: 'string', repeated: true } } },
-      status: { fields: { 1: { name: 'phase', type: 'string' } } },
-    }),
     tableColumns: [
       nameColumn,
       {

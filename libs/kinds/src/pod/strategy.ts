@@ -4,10 +4,9 @@
 // the graceful delete period. What needs other objects (binding, eviction, admission defaults) lives
 // in the registry.
 import { isIP } from 'node:net';
-import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, metadataField, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, deepEqual, field, humanDuration, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { applyPodSpecDefaults, validatePodSpec, type Container, type PodSpec } from '../podtemplate/pod-spec.js';
 import { compareQuantities, isZero, readQuantity, type Quantity } from '../resourcequota/quantity.js';
-import { objectReferenceSchema } from '../serviceaccount/strategy.js';
 import { specDiff } from '../spec-diff.js';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
 
@@ -367,32 +366,6 @@ export const podStrategy = defineStrategy(
   {
     validateName: isDns1123Subdomain,
     tableColumns: podColumns,
-    // Typed clients POST these subresources in protobuf (the scheduler's binding, kubectl drain's eviction).
-    subresourceProtobuf: {
-      binding: {
-        fields: {
-          1: metadataField,
-          2: { name: 'target', type: { message: () => objectReferenceSchema } },
-        },
-      },
-      eviction: {
-        fields: {
-          1: metadataField,
-          2: {
-            name: 'deleteOptions',
-            type: {
-              message: () => ({
-                fields: {
-                  1: { name: 'gracePeriodSeconds', type: 'int64' },
-                  4: { name: 'propagationPolicy', type: 'string' },
-                  5: { name: 'dryRun', type: 'string', repeated: true },
-                },
-              }),
-            },
-          },
-        },
-      },
-    },
     defaults: (obj) => void prepare(obj),
     prepareForUpdate: (obj) => mirrorServiceAccount(podSpec(obj)),
     prepareForCreate(obj) {

@@ -1,8 +1,8 @@
 // policy/v1 PodDisruptionBudget: how many of the selected pods must stay (minAvailable) or may go
 // (maxUnavailable), one of the two. The eviction subresource of pods reads its status; without a
 // disruption controller that status stays as created until someone writes it.
-import { ageColumn, field, intOrStringSchema, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject } from '@kapi/api-machinery';
-import { labelSelectorSchema, validateLabelSelector, type LabelSelectorObject } from '../label-selector.js';
+import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import {  validateLabelSelector, type LabelSelectorObject } from '../label-selector.js';
 import { defineStrategy } from '../strategy.js';
 
 export interface PodDisruptionBudgetSpec {
@@ -76,17 +76,6 @@ export const podDisruptionBudgetStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    // `kubectl create pdb` sends protobuf.
-    protobuf: objectMessage({
-      spec: {
-        fields: {
-          1: { name: 'minAvailable', type: { message: () => intOrStringSchema } },
-          2: { name: 'selector', type: { message: () => labelSelectorSchema } },
-          3: { name: 'maxUnavailable', type: { message: () => intOrStringSchema } },
-          4: { name: 'unhealthyPodEvictionPolicy', type: 'string' },
-        },
-      },
-    }),
     tableColumns: [
       nameColumn,
       { name: 'Min Available', type: 'string', format: '', description: 'The minimum number of pods that must be available.', priority: 0, cell: (o) => bound(pdbSpec(o).minAvailable) },

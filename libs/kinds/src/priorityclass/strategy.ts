@@ -2,7 +2,7 @@
 // system classes, and so does the `system-` prefix; value and preemptionPolicy never change. That a
 // single class is the global default is the Priority admission plugin's check (it reads the others),
 // not this strategy's: a strategy sees one object.
-import { ageColumn, badRequest, deepEqual, field, isDns1123Subdomain, metadataField, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, badRequest, deepEqual, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 
 export const HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000;
@@ -65,15 +65,6 @@ export const priorityClassStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: {
-      fields: {
-        1: metadataField,
-        2: { name: 'value', type: 'int32', keepZero: true },
-        3: { name: 'globalDefault', type: 'bool' },
-        4: { name: 'description', type: 'string' },
-        5: { name: 'preemptionPolicy', type: 'string', keepZero: true },
-      },
-    },
     tableColumns: [
       nameColumn,
       column('Value', 'integer', 'value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.', (obj) => pc(obj).value ?? 0),

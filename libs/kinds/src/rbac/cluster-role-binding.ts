@@ -1,5 +1,5 @@
 import { defineStrategy } from '../strategy.js';
-import { RBAC_GROUP, bindingColumns, bindingSchema, defaultBinding, validateBinding, validateBindingUpdate, type BindingObject } from './validation.js';
+import { RBAC_GROUP, bindingColumns, defaultBinding, validateBinding, validateBindingUpdate, type BindingObject } from './validation.js';
 import { isValidPathSegmentName } from '@kapi/api-machinery';
 
 /** rbac.authorization.k8s.io/v1 ClusterRoleBinding: grants a ClusterRole to subjects cluster-wide. */
@@ -7,7 +7,6 @@ export const clusterRoleBindingStrategy = defineStrategy(
   { group: RBAC_GROUP, version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false },
   {
     validateName: isValidPathSegmentName,
-    protobuf: bindingSchema,
     tableColumns: bindingColumns(
       'clusterRoleBinding',
       'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',

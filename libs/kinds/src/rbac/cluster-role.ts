@@ -1,5 +1,5 @@
 import { defineStrategy } from '../strategy.js';
-import { RBAC_GROUP, clusterRoleSchema, normalizeRules, roleColumns, validateAggregationRule, validateRules, type RoleObject } from './validation.js';
+import { RBAC_GROUP, normalizeRules, roleColumns, validateAggregationRule, validateRules, type RoleObject } from './validation.js';
 import { isValidPathSegmentName } from '@kapi/api-machinery';
 
 /**
@@ -10,7 +10,6 @@ export const clusterRoleStrategy = defineStrategy(
   { group: RBAC_GROUP, version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false },
   {
     validateName: isValidPathSegmentName,
-    protobuf: clusterRoleSchema,
     tableColumns: roleColumns,
     prepareForCreate: (obj) => normalizeRules(obj as RoleObject),
     prepareForUpdate: (obj) => normalizeRules(obj as RoleObject),

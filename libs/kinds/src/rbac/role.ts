@@ -1,5 +1,5 @@
 import { defineStrategy } from '../strategy.js';
-import { RBAC_GROUP, normalizeRules, roleColumns, roleSchema, validateRules, type RoleObject } from './validation.js';
+import { RBAC_GROUP, normalizeRules, roleColumns, validateRules, type RoleObject } from './validation.js';
 import { isValidPathSegmentName } from '@kapi/api-machinery';
 
 /** rbac.authorization.k8s.io/v1 Role: rules within one namespace. */
@@ -7,7 +7,6 @@ export const roleStrategy = defineStrategy(
   { group: RBAC_GROUP, version: 'v1', resource: 'roles', kind: 'Role', namespaced: true },
   {
     validateName: isValidPathSegmentName,
-    protobuf: roleSchema,
     tableColumns: roleColumns,
     prepareForCreate: (obj) => normalizeRules(obj as RoleObject),
     prepareForUpdate: (obj) => normalizeRules(obj as RoleObject),

@@ -1,20 +1,17 @@
 // What the four RBAC kinds share: kube's validation of policy rules, subjects and role references
-// (pkg/apis/rbac/validation), their v1 defaults, their protobuf messages (k8s.io/api rbac/v1
-// generated.proto) and their table columns.
+// (pkg/apis/rbac/validation), their v1 defaults and their table columns.
 import {
   ageColumn,
   field,
   isDns1123Subdomain,
   isValidPathSegmentName,
-  metadataField,
   nameColumn,
   type FieldError,
   type KubeObject,
-  type MessageSchema,
   type TableColumn,
 } from '@kapi/api-machinery';
 import { goString, goStringSlice } from '../go-syntax.js';
-import { labelSelectorSchema, validateLabelSelector, type LabelSelectorObject } from '../label-selector.js';
+import {  validateLabelSelector, type LabelSelectorObject } from '../label-selector.js';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
@@ -162,54 +159,6 @@ export function normalizeRules(role: RoleObject): void {
     return out;
   });
 }
-
-// --- protobuf (k8s.io/api rbac/v1) ---
-
-export const policyRuleSchema: MessageSchema = {
-  fields: {
-    1: { name: 'verbs', type: 'string', repeated: true },
-    2: { name: 'apiGroups', type: 'string', repeated: true },
-    3: { name: 'resources', type: 'string', repeated: true },
-    4: { name: 'resourceNames', type: 'string', repeated: true },
-    5: { name: 'nonResourceURLs', type: 'string', repeated: true },
-  },
-};
-
-export const aggregationRuleSchema: MessageSchema = {
-  fields: { 1: { name: 'clusterRoleSelectors', type: { message: () => labelSelectorSchema }, repeated: true } },
-};
-
-const subjectSchema: MessageSchema = {
-  fields: {
-    1: { name: 'kind', type: 'string' },
-    2: { name: 'apiGroup', type: 'string' },
-    3: { name: 'name', type: 'string' },
-    4: { name: 'namespace', type: 'string' },
-  },
-};
-
-const roleRefSchema: MessageSchema = {
-  fields: { 1: { name: 'apiGroup', type: 'string' }, 2: { name: 'kind', type: 'string' }, 3: { name: 'name', type: 'string' } },
-};
-
-export const roleSchema: MessageSchema = {
-  fields: {
-    1: metadataField,
-    2: { name: 'rules', type: { message: () => policyRuleSchema }, repeated: true },
-  },
-};
-
-export const clusterRoleSchema: MessageSchema = {
-  fields: { ...roleSchema.fields, 3: { name: 'aggregationRule', type: { message: () => aggregationRuleSchema } } },
-};
-
-export const bindingSchema: MessageSchema = {
-  fields: {
-    1: metadataField,
-    2: { name: 'subjects', type: { message: () => subjectSchema }, repeated: true },
-    3: { name: 'roleRef', type: { message: () => roleRefSchema } },
-  },
-};
 
 // --- table columns, as kube-apiserver prints them ---
 

@@ -2,7 +2,7 @@
 // list (quota hard/used, limit ranges, overheads, container resources). kube-apiserver parses each
 // quantity and writes it back in canonical form ("1000m" → "1", "1024Mi" → "1Gi"), rounds up to the
 // nano, and answers a malformed one with a 400 at decode time; the same rules live here.
-import { badRequest, type MessageSchema } from '@kapi/api-machinery';
+import { badRequest } from '@kapi/api-machinery';
 
 export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
 
@@ -204,12 +204,3 @@ export function normalizeResourceList(list: unknown, kind: string): Record<strin
   }
   return out;
 }
-
-/** resource.Quantity's protobuf message: its string form. */
-export const quantitySchema: MessageSchema = {
-  fields: { 1: { name: 'string', type: 'string' } },
-  toJson: (m) => (typeof m.string === 'string' ? m.string : '0'),
-};
-
-/** A `map<string, Quantity>` field of a resource list. */
-export const resourceListField = (name: string) => ({ name, type: { map: ['string', { message: () => quantitySchema }] as ['string', { message: () => MessageSchema }] } });

@@ -1,9 +1,9 @@
 // core/v1 ResourceQuota: hard limits per namespace, with a status subresource the quota controller
 // fills (status.hard, status.used). `kubectl get quota` prints used/hard pairs, requests and limits
 // apart, as kube's printer does.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, objectMessage, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
-import { canonicalQuantity, normalizeResourceList, resourceListField } from './quantity.js';
+import { canonicalQuantity, normalizeResourceList } from './quantity.js';
 import { isScopeValidForResource, isStandardQuotaResourceName, QUOTA_SCOPES, quantityAt, validateQuotaResourceName, validateResourceQuantityValue } from './resource-names.js';
 
 interface ScopedResourceSelectorRequirement {
@@ -137,14 +137,6 @@ const limitColumn: TableColumn = {
   cell: (obj) => usageCells(obj).limit,
 };
 
-const scopedResourceSelectorRequirementSchema = {
-  fields: {
-    1: { name: 'scopeName', type: 'string' as const },
-    2: { name: 'operator', type: 'string' as const },
-    3: { name: 'values', type: 'string' as const, repeated: true },
-  },
-};
-
 function normalizeSpec(obj: KubeObject): void {
   if (!obj.spec || typeof obj.spec !== 'object') return;
   const s = obj.spec as ResourceQuotaSpec;
@@ -164,16 +156,6 @@ export const resourceQuotaStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: objectMessage({
-      spec: {
-        fields: {
-          1: resourceListField('hard'),
-          2: { name: 'scopes', type: 'string', repeated: true },
-          3: { name: 'scopeSelector', type: { message: () => ({ fields: { 1: { name: 'matchExpressions', type: { message: () => scopedResourceSelectorRequirementSchema }, repeated: true } } }) } },
-        },
-      },
-      status: { fields: { 1: resourceListField('hard'), 2: resourceListField('used') } },
-    }),
     tableColumns: [nameColumn, requestColumn, limitColumn, ageColumn],
     prepareForCreate(obj) {
       // The quota controller owns the status; a new quota starts without one.

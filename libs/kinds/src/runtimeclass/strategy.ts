@@ -1,8 +1,8 @@
 // node.k8s.io/v1 RuntimeClass: a named container runtime configuration. The handler is a DNS label
 // that never changes; overhead and scheduling are validated as a pod's resources and tolerations.
-import { ageColumn, field, isDns1123Label, isDns1123Subdomain, isLabelValue, isQualifiedName, metadataField, nameColumn, validateLabels, type FieldError, type KubeObject, type MessageSchema } from '@kapi/api-machinery';
+import { ageColumn, field, isDns1123Label, isDns1123Subdomain, isLabelValue, isQualifiedName, nameColumn, validateLabels, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
-import { normalizeResourceList, resourceListField } from '../resourcequota/quantity.js';
+import { normalizeResourceList } from '../resourcequota/quantity.js';
 import { validateLimitsList } from '../resourcequota/resource-names.js';
 
 export interface Toleration {
@@ -56,16 +56,6 @@ export function validateTolerations(tolerations: Toleration[] | undefined, path:
   return errs;
 }
 
-export const tolerationSchema: MessageSchema = {
-  fields: {
-    1: { name: 'key', type: 'string' },
-    2: { name: 'operator', type: 'string' },
-    3: { name: 'value', type: 'string' },
-    4: { name: 'effect', type: 'string' },
-    5: { name: 'tolerationSeconds', type: 'int64', keepZero: true },
-  },
-};
-
 function normalize(obj: KubeObject): void {
   const overhead = rc(obj).overhead;
   if (!overhead || typeof overhead !== 'object') return;
@@ -83,24 +73,6 @@ export const runtimeClassStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: {
-      fields: {
-        1: metadataField,
-        2: { name: 'handler', type: 'string' },
-        3: { name: 'overhead', type: { message: () => ({ fields: { 1: resourceListField('podFixed') } }) } },
-        4: {
-          name: 'scheduling',
-          type: {
-            message: () => ({
-              fields: {
-                1: { name: 'nodeSelector', type: { map: ['string', 'string'] } },
-                2: { name: 'tolerations', type: { message: () => tolerationSchema }, repeated: true },
-              },
-            }),
-          },
-        },
-      },
-    },
     tableColumns: [
       nameColumn,
       // kube describes this column with ObjectMeta's (missing) doc for "handler": an empty string.

@@ -1,7 +1,7 @@
 // core/v1 Secret: data keys as ConfigMap keys, 1 MiB of decoded data, the keys each well-known type
 // requires, `immutable`, a `type` that cannot change, and the `type` field selector. stringData is a
 // write-only convenience merged into data, as kube's conversion does.
-import { ageColumn, badRequest, deepEqual, field, isConfigMapKey, isDns1123Subdomain, metadataField, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { ageColumn, badRequest, deepEqual, field, isConfigMapKey, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy, objectMetaFields } from '../strategy.js';
 
 export const SECRET_TYPES = {
@@ -143,15 +143,6 @@ export const secretStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: {
-      fields: {
-        1: metadataField,
-        2: { name: 'data', type: { map: ['string', 'bytes'] } },
-        3: { name: 'type', type: 'string' },
-        4: { name: 'stringData', type: { map: ['string', 'string'] } },
-        5: { name: 'immutable', type: 'bool', keepZero: true },
-      },
-    },
     tableColumns: [
       nameColumn,
       {

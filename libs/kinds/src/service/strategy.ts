@@ -5,11 +5,9 @@
 import {
   ageColumn,
   field,
-  intOrStringSchema,
   isDns1123Label,
   isDns1123Subdomain,
   nameColumn,
-  objectMessage,
   validateLabels,
   type FieldError,
   type KubeObject,
@@ -138,17 +136,6 @@ function externalIpCell(obj: KubeObject): string {
   }
 }
 
-const servicePortSchema = {
-  fields: {
-    1: { name: 'name', type: 'string' as const },
-    2: { name: 'protocol', type: 'string' as const },
-    3: { name: 'port', type: 'int32' as const },
-    4: { name: 'targetPort', type: { message: () => intOrStringSchema } },
-    5: { name: 'nodePort', type: 'int32' as const },
-    6: { name: 'appProtocol', type: 'string' as const },
-  },
-};
-
 export const serviceStrategy = defineStrategy(
   {
     group: '',
@@ -163,28 +150,6 @@ export const serviceStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Label,
-    protobuf: objectMessage({
-      spec: {
-        fields: {
-          1: { name: 'ports', type: { message: () => servicePortSchema }, repeated: true },
-          2: { name: 'selector', type: { map: ['string', 'string'] } },
-          3: { name: 'clusterIP', type: 'string' },
-          4: { name: 'type', type: 'string' },
-          5: { name: 'externalIPs', type: 'string', repeated: true },
-          7: { name: 'sessionAffinity', type: 'string' },
-          8: { name: 'loadBalancerIP', type: 'string' },
-          10: { name: 'externalName', type: 'string' },
-          11: { name: 'externalTrafficPolicy', type: 'string' },
-          12: { name: 'healthCheckNodePort', type: 'int32' },
-          13: { name: 'publishNotReadyAddresses', type: 'bool' },
-          18: { name: 'clusterIPs', type: 'string', repeated: true },
-          19: { name: 'ipFamilies', type: 'string', repeated: true },
-          17: { name: 'ipFamilyPolicy', type: 'string' },
-          20: { name: 'allocateLoadBalancerNodePorts', type: 'bool', keepZero: true },
-          22: { name: 'internalTrafficPolicy', type: 'string' },
-        },
-      },
-    }),
     tableColumns: [
       nameColumn,
       { name: 'Type', type: 'string', format: '', description: 'The type of the service.', priority: 0, cell: (o) => serviceSpec(o).type ?? '' },

@@ -1,7 +1,7 @@
 // storage.k8s.io/v1 StorageClass: how volumes of a class are provisioned. kube defaults reclaimPolicy
 // to Delete and volumeBindingMode to Immediate; provisioner, parameters, reclaimPolicy and
 // volumeBindingMode never change. The default class is marked "(default)" in `kubectl get sc`.
-import { ageColumn, deepEqual, field, isDns1123Subdomain, isQualifiedName, metadataField, nameColumn, type FieldError, type KubeObject, type MessageSchema, type TableColumn } from '@kapi/api-machinery';
+import { ageColumn, deepEqual, field, isDns1123Subdomain, isQualifiedName, nameColumn, type FieldError, type KubeObject, type TableColumn } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
 
 export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
@@ -73,16 +73,6 @@ function validateAllowedTopologies(terms: TopologySelectorTerm[] | undefined): F
   return errs;
 }
 
-const topologySelectorTermSchema: MessageSchema = {
-  fields: {
-    1: {
-      name: 'matchLabelExpressions',
-      type: { message: () => ({ fields: { 1: { name: 'key', type: 'string' }, 2: { name: 'values', type: 'string', repeated: true } } }) },
-      repeated: true,
-    },
-  },
-};
-
 const column = (name: string, description: string, cell: TableColumn['cell']): TableColumn => ({ name, type: 'string', format: '', description, priority: 0, cell });
 
 function applyDefaults(obj: KubeObject): void {
@@ -101,18 +91,6 @@ export const storageClassStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
-    protobuf: {
-      fields: {
-        1: metadataField,
-        2: { name: 'provisioner', type: 'string' },
-        3: { name: 'parameters', type: { map: ['string', 'string'] } },
-        4: { name: 'reclaimPolicy', type: 'string', keepZero: true },
-        5: { name: 'mountOptions', type: 'string', repeated: true },
-        6: { name: 'allowVolumeExpansion', type: 'bool', keepZero: true },
-        7: { name: 'volumeBindingMode', type: 'string', keepZero: true },
-        8: { name: 'allowedTopologies', type: { message: () => topologySelectorTermSchema }, repeated: true },
-      },
-    },
     tableColumns: [
       { ...nameColumn, cell: (obj) => `${obj.metadata?.name ?? ''}${isDefaultStorageClass(obj) ? ' (default)' : ''}` },
       column('Provisioner', 'provisioner indicates the type of the provisioner.', (obj) => sc(obj).provisioner ?? ''),
