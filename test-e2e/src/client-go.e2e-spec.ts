@@ -6,25 +6,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findRepoRoot } from '@kapi/local-stack';
-import { apiRequest, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, buildGoProgram, startTestStack, type TestStack } from './harness.js';
 
 const run = promisify(execFile);
-const SOURCE = join(findRepoRoot(), 'test-e2e', 'go', 'informer');
-const BINARY = join(findRepoRoot(), 'test-e2e', 'dist', 'go', 'informer');
 const NS = 'client-go';
 
 describe('client-go against kapi', { timeout: 600_000 }, () => {
   let stack: TestStack;
+  let program: string;
 
   before(async () => {
-    // The first build downloads client-go and its modules; later ones come from Go's caches.
-    const [, started] = await Promise.all([
-      run('go', ['build', '-o', BINARY, '.'], { cwd: SOURCE, timeout: 540_000, env: { ...process.env, GOFLAGS: '-mod=readonly' } }),
-      startTestStack({ aggregatorReplicas: 1 }),
-    ]);
+    const [binary, started] = await Promise.all([buildGoProgram('informer'), startTestStack({ aggregatorReplicas: 1 })]);
+    program = binary;
     stack = started;
   });
 
@@ -38,7 +32,7 @@ describe('client-go against kapi', { timeout: 600_000 }, () => {
       const res = await stack.kubectl(args);
       assert.equal(res.code, 0, res.stderr);
     }
-    const { stdout } = await run(BINARY, ['--kubeconfig', stack.handle.kubeconfigPath, '--namespace', namespace], { timeout: 120_000, env: { ...process.env, ...env } }).catch(
+    const { stdout } = await run(program, ['--kubeconfig', stack.handle.kubeconfigPath, '--namespace', namespace], { timeout: 120_000, env: { ...process.env, ...env } }).catch(
       (err: { stdout?: string; stderr?: string; message: string }) => {
         throw new Error(`the client-go program failed: ${err.stdout ?? ''}${err.stderr ?? err.message}`);
       },

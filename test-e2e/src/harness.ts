@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { ServiceCredentials, type Identity } from '@kapi/grpc';
-import { startStack, withFreePorts, type ServiceName, type StackHandle } from '@kapi/local-stack';
+import { findRepoRoot, startStack, withFreePorts, type ServiceName, type StackHandle } from '@kapi/local-stack';
 
 export interface KubectlResult {
   code: number;
@@ -292,4 +292,17 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
 export function apiResourceLine([name, short, version, namespaced, kind]: [string, string, string, string, string]): RegExp {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   return new RegExp(`\\n${escape(name)}\\s+${short ? `${escape(short)}\\s+` : ''}${escape(version)}\\s+${namespaced}\\s+${escape(kind)}\\n`);
+}
+
+/**
+ * Builds the Go program in test-e2e/go/<name> with the machine's Go and returns its path. The first
+ * build downloads its modules from the Go module proxy; later ones come from Go's caches.
+ */
+export function buildGoProgram(name: string): Promise<string> {
+  const binary = join(findRepoRoot(), 'test-e2e', 'dist', 'go', name);
+  return new Promise((resolve, reject) => {
+    execFile('go', ['build', '-o', binary, '.'], { cwd: join(findRepoRoot(), 'test-e2e', 'go', name), timeout: 540_000, env: { ...process.env, GOFLAGS: '-mod=readonly' } }, (error) =>
+      error ? reject(error) : resolve(binary),
+    );
+  });
 }

@@ -5,25 +5,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findRepoRoot } from '@kapi/local-stack';
-import { startTestStack, type TestStack } from './harness.js';
+import { buildGoProgram, startTestStack, type TestStack } from './harness.js';
 
 const run = promisify(execFile);
-const SOURCE = join(findRepoRoot(), 'test-e2e', 'go', 'protobuf-client');
-const BINARY = join(findRepoRoot(), 'test-e2e', 'dist', 'go', 'protobuf-client');
 const NS = 'protobuf-client';
 
 describe('typed clients writing protobuf', { timeout: 600_000 }, () => {
   let stack: TestStack;
+  let program: string;
 
   before(async () => {
-    // The first build downloads client-go and its modules; later ones come from Go's caches.
-    const [, started] = await Promise.all([
-      run('go', ['build', '-o', BINARY, '.'], { cwd: SOURCE, timeout: 540_000, env: { ...process.env, GOFLAGS: '-mod=readonly' } }),
-      startTestStack({ aggregatorReplicas: 1 }),
-    ]);
+    const [binary, started] = await Promise.all([buildGoProgram('protobuf-client'), startTestStack({ aggregatorReplicas: 1 })]);
+    program = binary;
     stack = started;
   });
 
@@ -34,7 +28,7 @@ describe('typed clients writing protobuf', { timeout: 600_000 }, () => {
   it('creates a CRD and a Deployment and writes its status in protobuf, and reads back what it sent', async () => {
     const created = await stack.kubectl(['create', 'namespace', NS]);
     assert.equal(created.code, 0, created.stderr);
-    const { stdout } = await run(BINARY, ['--kubeconfig', stack.handle.kubeconfigPath, '--namespace', NS], { timeout: 180_000 }).catch(
+    const { stdout } = await run(program, ['--kubeconfig', stack.handle.kubeconfigPath, '--namespace', NS], { timeout: 180_000 }).catch(
       (err: { stdout?: string; stderr?: string; message: string }) => {
         throw new Error(`the protobuf client failed: ${err.stdout ?? ''}${err.stderr ?? err.message}`);
       },
