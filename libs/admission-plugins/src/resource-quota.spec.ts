@@ -84,7 +84,7 @@ describe('ResourceQuota', () => {
     ]);
   });
 
-  it('gives up after three more conflicts with kube\'s 409', async () => {
+  it('gives up after ten more conflicts with kube\'s 409', async () => {
     let attempts = 0;
     const { plugin } = setup({
       cached: { resourcequotas: [quota('objects', { configmaps: '3' }, { configmaps: '0' })] },
@@ -100,7 +100,7 @@ describe('ResourceQuota', () => {
       'Conflict',
       'Operation cannot be fulfilled on resourcequotas "objects": the object has been modified; please apply your changes to the latest version and try again',
     ]);
-    assert.equal(attempts, 4);
+    assert.equal(attempts, 11);
   });
 
   it('reads a namespace\'s quotas live while the informer holds none, and remembers the answer', async () => {

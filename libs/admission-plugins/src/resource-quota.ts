@@ -5,7 +5,7 @@
 // kube's evaluators (@kapi/quota). Requests of one namespace are evaluated in batches, one batch at a
 // time, so concurrent creates share one status write per quota; a write that conflicts (another
 // admission replica, or the quota controller, wrote first) is retried on the quota as it now stands,
-// three more times, so no usage is lost. Dry runs are checked but not recorded. The plugin's configuration
+// so no usage is lost. Dry runs are checked but not recorded. The plugin's configuration
 // (AdmissionConfiguration) may name limitedResources: consumption that needs a covering quota.
 import type { AdmissionAttributes, AdmissionPlugin } from '@kapi/admission-chain';
 import { internalError, isStatusError, StatusError } from '@kapi/api-machinery';
@@ -28,8 +28,14 @@ import { QuotaAccessor } from './resource-quota-access.js';
 
 /** How long a request waits for its batch (kube's 10 s), then 500 `resource quota evaluation timed out`. */
 const EVALUATION_TIMEOUT_MS = 10_000;
-/** How often a conflicting status write is tried again, as kube's checkQuotas does. */
-const WRITE_RETRIES = 3;
+/**
+ * How often a conflicting status write is tried again. kube's checkQuotas tries 3 more times, but
+ * there one apiserver's per-namespace queue serialises a namespace's writes and only the quota
+ * controller competes; kapi's admission replicas each batch on their own and race for the same
+ * quota, so they try longer, after a short random pause that lets the replicas fall out of step.
+ */
+const WRITE_RETRIES = 10;
+const RETRY_PAUSE_MS = 5;
 
 const CONFIGURATION_KINDS = [
   ['apiserver.config.k8s.io/v1', 'ResourceQuotaConfiguration'],
@@ -158,6 +164,7 @@ class QuotaBatches {
     };
     if (!failed.length) return decide({ state: 'admitted' });
     if (retries <= 0) return decide({ state: 'refused', error: lastError });
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * (WRITE_RETRIES - retries + 1)));
     let fresh;
     try {
       fresh = await this.access.fresh(namespace, failed.map((q) => q.quota.metadata?.name ?? ''));
