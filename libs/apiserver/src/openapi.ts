@@ -182,6 +182,14 @@ function responses(op: Operation, body: (definition: string) => Json): Json {
   return { ...Object.fromEntries(Object.entries(op.responses).map(([code, def]) => [code, { description: 'OK', ...body(def) }])), '401': { description: 'Unauthorized' } };
 }
 
+/**
+ * A list property only when the list has items: kube's documents leave out an operation without
+ * parameters, and an empty list does not survive a round trip through kube-openapi's Go types.
+ */
+function nonEmpty(key: string, items: Json[]): Json {
+  return items.length ? { [key]: items } : {};
+}
+
 /** The paths object of a document; what differs between v2 and v3 is how parameters and bodies are spelled. */
 function renderPaths(paths: PathEntry[], parameter: (p: Param) => Json, operation: (op: Operation) => Json): Json {
   const rendered: Json = {};
@@ -212,7 +220,7 @@ export function openApiV2(catalogue: KindCatalogue, schemas: SchemaCatalogue, se
     consumes: op.consumes ?? ['*/*'],
     produces: PRODUCES,
     schemes: ['https'],
-    parameters: op.parameters.map(v2Parameter),
+    ...nonEmpty('parameters', op.parameters.map(v2Parameter)),
     responses: responses(op, (def) => ({ schema: { $ref: `#/definitions/${def}` } })),
   }));
   return {
@@ -237,7 +245,7 @@ function renderV3(paths: PathEntry[], definitions: Map<string, Schema>, serverVe
   const renderedPaths = renderPaths(paths, v3Parameter, (op) => {
     const bodyParam = op.parameters.find((p) => p.in === 'body');
     return {
-      parameters: op.parameters.filter((p) => p.in !== 'body').map(v3Parameter),
+      ...nonEmpty('parameters', op.parameters.filter((p) => p.in !== 'body').map(v3Parameter)),
       ...(bodyParam ? { requestBody: { content: content(bodyParam.schema!, op.consumes ?? ['*/*']), required: true } } : {}),
       responses: responses(op, (def) => ({ content: content(def, PRODUCES) })),
     };
