@@ -6,6 +6,7 @@
 // (`--validate=strict`). PATCH operations accept the strategic-merge-patch content type, and the
 // schemas carry merge keys and patch strategies, from which kubectl builds its patches.
 import { createHash } from 'node:crypto';
+import { customResourceSchemaForOpenApi } from './custom-resource-schema-openapi.js';
 import type { KindCatalogue, ResourceInfo } from '@kapi/kinds';
 import { INT_OR_STRING, QUANTITY, type Schema, type SchemaCatalogue } from '@kapi/schema';
 
@@ -312,18 +313,6 @@ const TYPE_META = {
 };
 const LIST_META = `${META}.ListMeta`;
 
-/** What OpenAPI v2 cannot say, which kube drops from a CRD's schema there: defaults, and oneOf, anyOf and not. */
-function toV2Schema(schema: Schema): Schema {
-  const out: Schema = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === 'default' || key === 'oneOf' || key === 'anyOf' || key === 'not') continue;
-    if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, toV2Schema(v)]));
-    else if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object' && value !== null && !Array.isArray(value)) out[key] = toV2Schema(value as Schema);
-    else out[key] = value;
-  }
-  return out;
-}
-
 /** The paths and definitions of custom resources, as apiextensions-apiserver publishes them (v2 without what v2 cannot say). */
 function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2: boolean): { paths: PathEntry[]; definitions: Map<string, Schema> } {
   const paths: PathEntry[] = [];
@@ -332,20 +321,28 @@ function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2:
     const { info } = r;
     const kindDef = customResourceDefinitionName(info.group, info.version, info.kind);
     const listDef = customResourceDefinitionName(info.group, info.version, info.listKind);
-    const own = (r.openApiSchema ?? { type: 'object' }) as Schema & { properties?: Record<string, Schema> };
+    const own = customResourceSchemaForOpenApi(r.openApiSchema, v2) as (Schema & { properties?: Record<string, Schema> }) | undefined;
     const selectable = r.selectableFieldPaths.length ? { 'x-kubernetes-selectable-fields': r.selectableFieldPaths.map((fieldPath) => ({ fieldPath })) } : {};
+    // Without a schema to publish, a bare object: named properties would make kubectl refuse all others.
     const kindSchema: Schema = {
-      ...own,
-      type: 'object',
-      properties: {
-        ...TYPE_META,
-        metadata: { description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", $ref: OBJECT_META },
-        ...own.properties,
-      },
+      ...(own
+        ? {
+            ...own,
+            type: 'object',
+            // kube's own apiVersion, kind and metadata win over the CRD's; properties in key order, as kube's Go maps print.
+            properties: Object.fromEntries(
+              Object.entries({
+                ...own.properties,
+                ...TYPE_META,
+                metadata: { description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", $ref: OBJECT_META },
+              }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+            ),
+          }
+        : { type: 'object' }),
       'x-kubernetes-group-version-kind': [{ group: info.group, kind: info.kind, version: info.version }],
       ...selectable,
     };
-    definitions.set(kindDef, v2 ? toV2Schema(kindSchema) : kindSchema);
+    definitions.set(kindDef, kindSchema);
     definitions.set(listDef, {
       description: `${info.kind}List is a list of ${info.kind}`,
       type: 'object',
