@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StatusError } from '@kapi/api-machinery';
 import { builtinSchemas } from '@kapi/schema';
-import { parseFieldValidation, validateObjectFields, validatePatchFields } from './field-validation.js';
+import { parseFieldValidation, validateApplyDuplicates, validateObjectFields, validatePatchFields, yamlBodyDuplicates } from './field-validation.js';
 
 const schemas = builtinSchemas();
 const gvk = { group: '', version: 'v1', kind: 'ConfigMap' };
@@ -40,6 +40,32 @@ describe('fieldValidation', () => {
     const decoded = body(JSON.parse(sent.toString()));
     assert.throws(() => validateObjectFields(schemas, gvk, decoded, 'Strict', sent), /strict decoding error: duplicate field "data"$/);
     assert.deepEqual(validateObjectFields(schemas, gvk, decoded, 'Warn', sent).warnings, ['duplicate field "data"']);
+  });
+
+  it('reports the repeated keys of a YAML body in goyaml\'s words, one error under Strict and a warning each under Warn', () => {
+    const sent = Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "1"\n  a: "2"\n  a: "3"\nbogus: 1\n');
+    const decoded = body({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: '3' }, bogus: 1 });
+    const duplicates = yamlBodyDuplicates('application/yaml', sent, 'Strict');
+    assert.deepEqual(duplicates, ['line 7: key "a" already set in map', 'line 8: key "a" already set in map']);
+    assert.throws(
+      () => validateObjectFields(schemas, gvk, decoded, 'Strict', undefined, duplicates),
+      (err: StatusError) =>
+        err.toStatus().code === 400 &&
+        err.message === 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: yaml: unmarshal errors:\n  line 7: key "a" already set in map\n  line 8: key "a" already set in map, unknown field "bogus"',
+    );
+    assert.deepEqual(validateObjectFields(schemas, gvk, decoded, 'Warn', undefined, duplicates).warnings, [...duplicates, 'unknown field "bogus"']);
+    assert.deepEqual(yamlBodyDuplicates('application/yaml', sent, 'Ignore'), []);
+    assert.deepEqual(yamlBodyDuplicates('application/json', sent, 'Strict'), []);
+  });
+
+  it('refuses the repeated keys of a server-side apply under Strict as kube\'s configuration decoding does', () => {
+    const sent = Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n');
+    assert.throws(
+      () => validateApplyDuplicates(sent, 'Strict'),
+      (err: StatusError) => err.toStatus().code === 400 && err.message === 'error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  line 5: key "name" already set in map',
+    );
+    assert.deepEqual(validateApplyDuplicates(sent, 'Warn'), ['line 5: key "name" already set in map']);
+    assert.deepEqual(validateApplyDuplicates(sent, 'Ignore'), []);
   });
 
   it('refuses a value of the wrong type under any directive, with the Go decoder\'s message', () => {

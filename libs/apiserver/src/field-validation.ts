@@ -5,6 +5,7 @@
 // field, Ignore says nothing.
 import { badRequest, field, invalid, PatchType } from '@kapi/api-machinery';
 import { fieldProblems, firstTypeError, unknownFields, unknownPatchFields, type GroupVersionKind, type SchemaCatalogue } from '@kapi/schema';
+import { yamlDuplicateKeys } from './yaml-duplicate-keys.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -17,11 +18,34 @@ export function parseFieldValidation(value: string | null, options: 'CreateOptio
 
 const describe = (paths: string[]) => paths.map((p) => `unknown field "${p}"`);
 
-/** The warnings for the problems found, or the Strict error (with kube's prefix for a decoded object). */
-function verdict(problems: string[], directive: FieldValidation, prefix: string): string[] {
-  if (problems.length === 0 || directive === 'Ignore') return [];
-  if (directive === 'Strict') throw badRequest(`${prefix}strict decoding error: ${problems.join(', ')}`);
-  return problems;
+/**
+ * The warnings for the problems found, or the Strict error (with kube's prefix for a decoded object).
+ * Repeated YAML keys come first, as goyaml's one error under Strict and a warning each under Warn.
+ */
+function verdict(problems: string[], directive: FieldValidation, prefix: string, yamlDuplicates: string[] = []): string[] {
+  if ((problems.length === 0 && yamlDuplicates.length === 0) || directive === 'Ignore') return [];
+  if (directive === 'Strict') {
+    const all = yamlDuplicates.length ? [yamlUnmarshalErrors(yamlDuplicates), ...problems] : problems;
+    throw badRequest(`${prefix}strict decoding error: ${all.join(', ')}`);
+  }
+  return [...yamlDuplicates, ...problems];
+}
+
+const yamlUnmarshalErrors = (duplicates: string[]) => `yaml: unmarshal errors:${duplicates.map((d) => `\n  ${d}`).join('')}`;
+
+/** The repeated keys of a YAML body, when fieldValidation asks about them. */
+export function yamlBodyDuplicates(mediaType: string, raw: Buffer, directive: FieldValidation): string[] {
+  return mediaType === 'application/yaml' && directive !== 'Ignore' ? yamlDuplicateKeys(raw.toString('utf8')) : [];
+}
+
+/**
+ * The repeated keys of a server-side apply's YAML: warnings, or under Strict kube's 400 for the
+ * configuration (`error strict decoding YAML: …`).
+ */
+export function validateApplyDuplicates(raw: Buffer, directive: FieldValidation): string[] {
+  const duplicates = yamlBodyDuplicates('application/yaml', raw, directive);
+  if (duplicates.length && directive === 'Strict') throw badRequest(`error strict decoding YAML: error converting YAML to JSON: ${yamlUnmarshalErrors(duplicates)}`);
+  return duplicates;
 }
 
 /**
@@ -36,6 +60,7 @@ export function validateObjectFields(
   body: Buffer,
   directive: FieldValidation,
   sent?: Buffer,
+  yamlDuplicates: string[] = [],
 ): { body: Buffer; warnings: string[] } {
   const schema = schemas.schemaOf(gvk);
   if (!schema) return { body, warnings: [] };
@@ -49,7 +74,7 @@ export function validateObjectFields(
   if (typeError) throw badRequest(`${prefix}${typeError}`);
   const found = unknownFields(schemas, schema, obj, true);
   const problems = sent && directive !== 'Ignore' ? fieldProblems(schemas, schema, sent.toString('utf8')) : describe(found);
-  const warnings = verdict(problems, directive, prefix);
+  const warnings = verdict(problems, directive, prefix, yamlDuplicates);
   return { body: found.length ? Buffer.from(JSON.stringify(obj)) : body, warnings };
 }
 
@@ -74,7 +99,13 @@ export interface ObjectDecoder {
  * validateObjectFields for a kind that decodes its own objects: the decoder's error is the 400 of
  * kube's decoding, the fields it pruned are reported as fieldValidation asks.
  */
-export function validateDecodedFields(decoder: ObjectDecoder, gvk: GroupVersionKind, body: Buffer, directive: FieldValidation): { body: Buffer; warnings: string[] } {
+export function validateDecodedFields(
+  decoder: ObjectDecoder,
+  gvk: GroupVersionKind,
+  body: Buffer,
+  directive: FieldValidation,
+  yamlDuplicates: string[] = [],
+): { body: Buffer; warnings: string[] } {
   const obj = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
   const dataKind = typeof obj?.kind === 'string' && obj.kind ? obj.kind : gvk.kind;
   const dataVersion = typeof obj?.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion.split('/').pop() : gvk.version;
@@ -82,6 +113,6 @@ export function validateDecodedFields(decoder: ObjectDecoder, gvk: GroupVersionK
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { body, warnings: [] };
   const decoded = decoder.decode(obj);
   if (decoded.error) throw badRequest(`${prefix}${decoded.error}`);
-  const warnings = verdict(describe(decoded.unknownFieldPaths), directive, prefix);
+  const warnings = verdict(describe(decoded.unknownFieldPaths), directive, prefix, yamlDuplicates);
   return { body: Buffer.from(JSON.stringify(obj)), warnings };
 }

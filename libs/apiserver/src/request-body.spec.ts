@@ -85,6 +85,10 @@ describe('decodeObjectBody', () => {
     );
   });
 
+  it('reads a repeated YAML key as goyaml does: the last value wins (fieldValidation reports it)', () => {
+    assert.deepEqual(json('data:\n  a: "1"\n  a: "2"\n', 'application/yaml'), { data: { a: '2' } });
+  });
+
   it('answers malformed YAML with goyaml\'s line number', () => {
     assert.throws(() => json('a: [\n', 'application/yaml'), status(400, 'BadRequest', /^the object provided is unrecognized \(must be of type ConfigMap\): yaml: line \d+: .* \(613a205b0a\)$/));
   });

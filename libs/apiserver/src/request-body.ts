@@ -162,7 +162,13 @@ function summarize(body: Buffer): string {
 function parseYaml(text: string): unknown {
   try {
     const options: LoadOptions & { maxDepth: number } = { schema: CORE_SCHEMA, maxDepth: MAX_BODY_NESTING };
-    return loadYaml(text, options) ?? null;
+    try {
+      return loadYaml(text, options) ?? null;
+    } catch (err) {
+      // A repeated key is no decoding error: its last value wins, and fieldValidation reports it (yaml-duplicate-keys.ts).
+      if (!(err instanceof YAMLException) || err.reason !== 'duplicated mapping key') throw err;
+      return loadYaml(text, { ...options, json: true }) ?? null;
+    }
   } catch (err) {
     if (err instanceof YAMLException) {
       if (err.reason.startsWith('nesting exceeded maxDepth')) throw new DecodeError(`yaml: exceeded max depth of ${MAX_BODY_NESTING}`);

@@ -3,7 +3,7 @@
 // registry (writes, consistent reads, continued pages) or the watch cache (lists and watches). A
 // request for a resource that is no built-in kind is delegated, to the custom resources.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { deleteOptionsSchema, StatusError, type KubeObject, type MessageSchema, type Status } from '@kapi/api-machinery';
+import { deleteOptionsSchema, PatchType, StatusError, type KubeObject, type MessageSchema, type Status } from '@kapi/api-machinery';
 import {
   addWarnings,
   decodeObjectBody,
@@ -25,6 +25,8 @@ import {
   validateDecodedFields,
   validateObjectFields,
   validatePatchFields,
+  validateApplyDuplicates,
+  yamlBodyDuplicates,
   writeDeadline,
   type RequestInfo,
 } from '@kapi/apiserver';
@@ -64,13 +66,14 @@ async function readObject(req: IncomingMessage, strategy: KindStrategy | undefin
  * dropped. Subresources other than status take other kinds (bindings, evictions, tokens): their
  * bodies are the registry's to read.
  */
-function checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOptions' | 'UpdateOptions', strategy: KindStrategy, subresource: string, body: Buffer, sent?: Buffer): Buffer {
+function checkFields(res: ServerResponse, q: URLSearchParams, options: 'CreateOptions' | 'UpdateOptions', strategy: KindStrategy, subresource: string, body: Buffer, type: string, raw: Buffer): Buffer {
   if (subresource && subresource !== 'status') return body;
   const directive = parseFieldValidation(q.get('fieldValidation'), options);
+  const yamlDuplicates = yamlBodyDuplicates(type, raw, directive);
   // A custom resource is decoded by its own schema (kube's unstructured schema coercer).
   const checked = isCustomResourceStrategy(strategy)
-    ? validateDecodedFields(strategy.schema, gvkOf(strategy), body, directive)
-    : validateObjectFields(builtinSchemas(), gvkOf(strategy), body, directive, sent);
+    ? validateDecodedFields(strategy.schema, gvkOf(strategy), body, directive, yamlDuplicates)
+    : validateObjectFields(builtinSchemas(), gvkOf(strategy), body, directive, sentJson(type, raw), yamlDuplicates);
   addWarnings(res, checked.warnings);
   return checked.body;
 }
@@ -240,7 +243,7 @@ export class CoreResourcesHandler implements FrontDoorHandler {
         const raw = await readBody(req);
         // Connecting subresources (pods/exec, pods/attach) are POSTed without a body.
         const decoded = raw.length || !info.subresource ? decodeObjectBody(raw, type, bodyKind(strategy, info.subresource), protobufMessageOf(strategy, info.subresource)) : Buffer.from('{}');
-        const body = checkFields(res, q, 'CreateOptions', strategy, info.subresource, decoded, sentJson(type, raw));
+        const body = checkFields(res, q, 'CreateOptions', strategy, info.subresource, decoded, type, raw);
         return answer(
           await unary('registry', 'Create', registry.create.bind(registry), { resource, object: body, context: requestContext(), subresource: info.subresource, name: info.name, query: info.subresource ? url.search : '' }, writeCall()),
           201,
@@ -251,16 +254,19 @@ export class CoreResourcesHandler implements FrontDoorHandler {
         const raw = await readBody(req);
         const type = inputMediaType(req.headers['content-type']);
         const decoded = decodeObjectBody(raw, type, bodyKind(strategy, info.subresource), protobufMessageOf(strategy, info.subresource));
-        const body = checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decoded, sentJson(type, raw));
+        const body = checkFields(res, q, 'UpdateOptions', strategy, info.subresource, decoded, type, raw);
         return answer(await unary('registry', 'Update', registry.update.bind(registry), { resource, name: info.name, subresource: info.subresource, object: body, context: requestContext() }, writeCall()), 200);
       }
       case 'patch': {
         const type = patchMediaType(req.headers['content-type']);
         checkPatchType(strategy, type);
         const options = parsePatchOptions(type, q);
-        const patch = decodePatchBody(await readBody(req), type);
+        const raw = await readBody(req);
+        const patch = decodePatchBody(raw, type);
+        const directive = parseFieldValidation(q.get('fieldValidation'), 'PatchOptions');
+        if (type === PatchType.apply) addWarnings(res, validateApplyDuplicates(raw, directive));
         if (!info.subresource || info.subresource === 'status') {
-          addWarnings(res, validatePatchFields(builtinSchemas(), gvkOf(strategy), type, patch, parseFieldValidation(q.get('fieldValidation'), 'PatchOptions')));
+          addWarnings(res, validatePatchFields(builtinSchemas(), gvkOf(strategy), type, patch, directive));
         }
         // `force` travels in the options; the registry takes it out before admission sees them.
         const context = requestContext(options.force === undefined ? {} : { force: options.force });
