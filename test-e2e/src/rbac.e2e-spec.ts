@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderKubeconfig } from '@kapi/local-stack';
-import { eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
 /** A client certificate for a user, signed with the stack's CA, in a kubeconfig of its own. */
 function userKubeconfig(stack: TestStack, user: string, groups: string[]): string {
@@ -81,6 +81,16 @@ describe('RBAC', () => {
     const list = await asJane(['auth', 'can-i', '--list', '-n', 'team']);
     assert.match(list.stdout, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs\n/);
     assert.match(list.stdout, /\nconfigmaps\s+\[\]\s+\[\]\s+\[get list watch\]\n/);
+  });
+
+  it('answers a review asked for as a Table with kube\'s 406, since reviews have no table form', async () => {
+    const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { path: '/', verb: 'get' } } };
+    const table = await apiRequest(stack, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', review, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.equal(table.code, 406, table.body);
+    assert.equal(JSON.parse(table.body).reason, 'NotAcceptable');
+    const json = await apiRequest(stack, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', review, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io, application/json' });
+    assert.equal(json.code, 201, json.body);
+    assert.equal(JSON.parse(json.body).status.allowed, true);
   });
 
   it('tells kubectl auth whoami who is asking, impersonated or not', async () => {

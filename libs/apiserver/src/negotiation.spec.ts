@@ -10,6 +10,11 @@ describe('negotiate', () => {
     assert.deepEqual(negotiate(KUBECTL_GET), { kind: 'table', version: 'v1' });
   });
 
+  it('offers no Table where kube has no TableConvertor: the next choice, or 406 when there is none', () => {
+    assert.deepEqual(negotiate(KUBECTL_GET, { table: false }), { kind: 'json' });
+    assert.throws(() => negotiate('application/json;as=Table;v=v1;g=meta.k8s.io', { table: false }), (err: StatusError) => err.toStatus().code === 406 && err.toStatus().reason === 'NotAcceptable');
+  });
+
   it('gives a v1beta1 Table when that is the first acceptable choice', () => {
     assert.deepEqual(negotiate('application/json;as=Table;v=v1beta1;g=meta.k8s.io, application/json'), { kind: 'table', version: 'v1beta1' });
   });

@@ -31,14 +31,22 @@ export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
   return first?.params.g === 'apidiscovery.k8s.io' && first.params.v === 'v2' && first.params.as === 'APIGroupDiscoveryList';
 }
 
-export function negotiate(accept: string | undefined): Representation {
+/**
+ * The representation to answer in. `table: false` for what kube serves without a TableConvertor
+ * (the reviews, create-only subresources such as serviceaccounts/token): a Table is then not on
+ * offer, and a client that accepts nothing else gets 406.
+ */
+export function negotiate(accept: string | undefined, offers: { table?: boolean } = {}): Representation {
   for (const m of parseAccept(accept)) {
     const jsonLike = m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*';
     if (m.params.as) {
       if (m.type !== 'application/json' || m.params.g !== 'meta.k8s.io') continue;
       const version = m.params.v === 'v1beta1' ? 'v1beta1' : m.params.v === 'v1' ? 'v1' : undefined;
       if (!version) continue;
-      if (m.params.as === 'Table') return { kind: 'table', version };
+      if (m.params.as === 'Table') {
+        if (offers.table === false) continue;
+        return { kind: 'table', version };
+      }
       if (m.params.as === 'PartialObjectMetadata' || m.params.as === 'PartialObjectMetadataList') return { kind: 'partial-metadata', version };
       continue;
     }

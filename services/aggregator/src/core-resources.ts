@@ -46,6 +46,9 @@ function protobufMessageOf(strategy: KindStrategy | undefined, subresource = '')
   return (subresource && strategy?.subresourceProtobuf?.[subresource]) || strategy?.protobuf;
 }
 
+/** Subresources kube serves without a TableConvertor: a Table of their answer is 406. */
+const CREATE_ONLY_SUBRESOURCES: ReadonlySet<string> = new Set(['binding', 'eviction', 'token']);
+
 /** The kind a body to a resource (or its subresource) is decoded into, as kube's errors name it. */
 const SUBRESOURCE_KINDS: Readonly<Record<string, string>> = { scale: 'Scale', binding: 'Binding', eviction: 'Eviction', token: 'TokenRequest' };
 const bodyKind = (strategy: KindStrategy, subresource: string) => SUBRESOURCE_KINDS[subresource] ?? strategy.info.kind;
@@ -111,6 +114,9 @@ export class CoreResourcesHandler implements FrontDoorHandler {
     const { req, res, info } = request;
     if (!info.isResourceRequest) return next();
     const user = requestUser(request);
+    const review = isSelfSubjectReview(info.apiGroup, info.resource) || isTokenReview(info.apiGroup, info.resource) || isReviewRequest(info);
+    // Reviews have no TableConvertor in kube: a client that accepts only a Table is answered 406.
+    if (review) negotiate(req.headers.accept, { table: false });
     // kubectl auth whoami: the front door knows who is asking.
     if (isSelfSubjectReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name) {
       inputMediaType(req.headers['content-type']);
@@ -136,7 +142,7 @@ export class CoreResourcesHandler implements FrontDoorHandler {
     const deprecated = deprecationWarning(strategy.info);
     if (deprecated) addWarnings(res, [deprecated]);
     const q = url.searchParams;
-    const representation = negotiate(req.headers.accept);
+    const representation = negotiate(req.headers.accept, { table: !CREATE_ONLY_SUBRESOURCES.has(info.subresource) });
     const include = includeObjectParam(q.get('includeObject'));
     const pretty = q.get('pretty') === 'true' || q.get('pretty') === '1';
     const namespace = strategy.info.namespaced ? info.namespace : '';
