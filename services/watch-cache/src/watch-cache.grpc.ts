@@ -20,7 +20,7 @@ import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
 import { filterEvent, TooOldResourceVersionError, type CachedObject, type WatchEventOut, type WatchFilter } from '@kapi/watch-store';
-import type { WebhookClients } from '@kapi/admission-webhooks';
+import type { WebhookClients } from '@kapi/webhook-client';
 import { CacheSync, positiveInteger } from './cache-sync.js';
 import { conversionWebhookClients } from './conversion-webhooks.js';
 
