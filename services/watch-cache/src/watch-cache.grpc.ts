@@ -195,8 +195,9 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
           // Periodic bookmarks go only to clients that allow them; the end of the initial events always does.
           if (initialEventsEnd || req.allowBookmarks) yield bookmark(e.revision, initialEventsEnd);
         } else {
-          // An object its conversion webhook fails on ends the watch (logged below), as kube's watch
-          // handler ends the stream on an object it cannot encode.
+          // An object its conversion webhook fails on ends the watch (logged below) without an ERROR
+          // event, as kube's does: there the watch cache's etcd watch cannot decode the event, and
+          // the cache re-initialises, ending its watchers (Cacher.terminateAllWatchers).
           if (selectConverted) {
             const out = await selectConverted(e);
             if (out) yield event(out.type, out.object, String(e.revision));
