@@ -103,6 +103,8 @@ describe('custom resources', () => {
           verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
           shortNames: ['wd'],
           categories: ['all'],
+          // kube's storageVersionHash: sha256 of "demo.kapi.io/v1/Widget", the storage version, 8 bytes in base64.
+          storageVersionHash: 'EOG8jv3/w2E=',
         });
       });
       const aggregated = await apiRequest(stack, 'GET', '/apis', undefined, aggregatedAccept, server);
