@@ -208,6 +208,28 @@ describe('custom resources', () => {
     // In /openapi/v2 too, beside the built-in kinds, as kube-apiserver v1.34.2 publishes it (no defaults in v2).
     const v2 = JSON.parse((await stack.kubectl(['get', '--raw', '/openapi/v2'])).stdout);
     assert.deepEqual(v2.definitions['io.kapi.demo.v1.Widget'], JSON.parse(KUBE_V2_WIDGET));
+    // The status and scale subresources, as kube-apiserver v1.34.2 publishes them: get, put and
+    // patch with the Widget's group/version/kind, scale reading and writing an autoscaling/v1 Scale.
+    const v3 = JSON.parse((await stack.kubectl(['get', '--raw', '/openapi/v3/apis/demo.kapi.io/v1'])).stdout);
+    const item = '/apis/demo.kapi.io/v1/namespaces/{namespace}/widgets/{name}';
+    for (const [doc, sub, ref] of [
+      [v3, 'status', '#/components/schemas/io.kapi.demo.v1.Widget'],
+      [v3, 'scale', '#/components/schemas/io.k8s.api.autoscaling.v1.Scale'],
+      [v2, 'scale', '#/definitions/io.k8s.api.autoscaling.v1.Scale'],
+    ]) {
+      const path = doc.paths[`${item}/${sub}`];
+      const Sub = sub.charAt(0).toUpperCase() + sub.slice(1);
+      assert.deepEqual(
+        ['get', 'put', 'patch'].map((m) => [path[m].operationId, path[m]['x-kubernetes-action'], path[m]['x-kubernetes-group-version-kind']]),
+        [
+          [`readDemoKapiIoV1NamespacedWidget${Sub}`, 'get', { group: 'demo.kapi.io', version: 'v1', kind: 'Widget' }],
+          [`replaceDemoKapiIoV1NamespacedWidget${Sub}`, 'put', { group: 'demo.kapi.io', version: 'v1', kind: 'Widget' }],
+          [`patchDemoKapiIoV1NamespacedWidget${Sub}`, 'patch', { group: 'demo.kapi.io', version: 'v1', kind: 'Widget' }],
+        ],
+      );
+      const answer = path.get.responses['200'];
+      assert.equal((answer.content?.['application/json'] ?? answer).schema.$ref, ref);
+    }
   });
 
   it('validates with kube-apiserver messages', async () => {

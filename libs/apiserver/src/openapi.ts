@@ -84,15 +84,25 @@ interface PathEntry {
 const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 /** `rbac.authorization.k8s.io` → `RbacAuthorization`, as kube-apiserver's operation ids spell groups. */
 const camelGroup = (group: string) => (group ? group.replace(/\.k8s\.io$/, '').split('.').map(upper).join('') : 'Core');
-const tagOf = (info: ResourceInfo) => `${info.group ? info.group.replace(/\.k8s\.io$/, '').replace(/\./g, '_') : 'core'}_${info.version}`;
+/** kube-apiserver's tag of a group/version: the group camel-cased from its lower-case start (`rbacAuthorization_v1`, `core_v1`). */
+const tagOf = (info: ResourceInfo) => {
+  const group = camelGroup(info.group);
+  return `${group.charAt(0).toLowerCase()}${group.slice(1)}_${info.version}`;
+};
+
+/** The collection path of a resource. */
+const resourceBase = (info: ResourceInfo) => `/${groupVersionPath(info.group, info.version)}${info.namespaced ? '/namespaces/{namespace}' : ''}/${info.resource}`;
+/** An operation id as kube-apiserver spells it: `replaceAppsV1NamespacedDeploymentStatus`. */
+const operationId = (info: ResourceInfo, verb: string, suffix = '') =>
+  `${verb}${camelGroup(info.group)}${upper(info.version)}${info.namespaced ? 'Namespaced' : ''}${info.kind}${suffix}`;
+const namespaceParams = (info: ResourceInfo) => (info.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : []);
 
 /** The paths of one resource, with the operations its verbs allow. */
 function resourcePaths(info: ResourceInfo, kindDef: string, listDef: string | undefined, patchTypes: readonly string[] = PATCH_TYPES): PathEntry[] {
-  const base = `/${groupVersionPath(info.group, info.version)}${info.namespaced ? '/namespaces/{namespace}' : ''}/${info.resource}`;
-  const scope = info.namespaced ? 'Namespaced' : '';
-  const id = (verb: string, suffix = '') => `${verb}${camelGroup(info.group)}${upper(info.version)}${scope}${info.kind}${suffix}`;
+  const base = resourceBase(info);
+  const id = (verb: string, suffix = '') => operationId(info, verb, suffix);
   const verbs = new Set(info.verbs);
-  const namespaceParam = info.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : [];
+  const namespaceParam = namespaceParams(info);
   const collection: Operation[] = [];
   if (verbs.has('list') && listDef) collection.push({ method: 'get', action: 'list', id: id('list'), description: `list or watch objects of kind ${info.kind}`, parameters: LIST, responses: { '200': listDef } });
   if (verbs.has('create')) {
@@ -119,6 +129,47 @@ function resourcePaths(info: ResourceInfo, kindDef: string, listDef: string | un
   const paths: PathEntry[] = [];
   if (collection.length) paths.push({ path: base, parameters: [...namespaceParam, PRETTY], operations: collection, info });
   if (item.length) paths.push({ path: `${base}/{name}`, parameters: [pathParam('name', `name of the ${info.kind}`), ...namespaceParam, PRETTY], operations: item, info });
+  return paths;
+}
+
+const SCALE_DEFINITION = 'io.k8s.api.autoscaling.v1.Scale';
+
+/** The built-in definitions custom resources' paths refer to, and theirs (the catalogue defines a model once it is first named). */
+function referencedDefinitions(schemas: SchemaCatalogue, roots: string[]): Map<string, Schema> {
+  if (roots.includes(SCALE_DEFINITION)) schemas.definitionName({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
+  return schemas.closure(roots);
+}
+
+/**
+ * The `status` and `scale` paths of a custom resource, as apiextensions-apiserver publishes them:
+ * get, put and patch, each with the resource's group/version/kind; status reads and writes the
+ * kind, scale an autoscaling/v1 Scale. A patch answers 200 only, as kube's CRD handler declares.
+ */
+function customSubresourcePaths(info: ResourceInfo, kindDef: string, patchTypes: readonly string[]): PathEntry[] {
+  const paths: PathEntry[] = [];
+  for (const sub of ['status', 'scale']) {
+    if (!info.subresources.includes(sub)) continue;
+    const def = sub === 'scale' ? SCALE_DEFINITION : kindDef;
+    const id = (verb: string) => operationId(info, verb, upper(sub));
+    paths.push({
+      path: `${resourceBase(info)}/{name}/${sub}`,
+      parameters: [pathParam('name', `name of the ${info.kind}`), ...namespaceParams(info), PRETTY],
+      operations: [
+        { method: 'get', action: 'get', id: id('read'), description: `read ${sub} of the specified ${info.kind}`, parameters: [], responses: { '200': def } },
+        { method: 'put', action: 'put', id: id('replace'), description: `replace ${sub} of the specified ${info.kind}`, parameters: [body(def), ...WRITE], responses: { '200': def, '201': def } },
+        {
+          method: 'patch',
+          action: 'patch',
+          id: id('patch'),
+          description: `partially update ${sub} of the specified ${info.kind}`,
+          parameters: [body(PATCH_DEFINITION), ...WRITE, FORCE],
+          consumes: [...patchTypes],
+          responses: { '200': def },
+        },
+      ],
+      info,
+    });
+  }
   return paths;
 }
 
@@ -178,8 +229,14 @@ function v3Parameter(p: Param): Json {
   return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
 }
 
+/** How kube-apiserver's documents describe each answer code. */
+const RESPONSE_DESCRIPTIONS: Record<string, string> = { '200': 'OK', '201': 'Created', '202': 'Accepted' };
+
 function responses(op: Operation, body: (definition: string) => Json): Json {
-  return { ...Object.fromEntries(Object.entries(op.responses).map(([code, def]) => [code, { description: 'OK', ...body(def) }])), '401': { description: 'Unauthorized' } };
+  return {
+    ...Object.fromEntries(Object.entries(op.responses).map(([code, def]) => [code, { description: RESPONSE_DESCRIPTIONS[code] ?? 'OK', ...body(def) }])),
+    '401': { description: 'Unauthorized' },
+  };
 }
 
 /** The paths object of a document; what differs between v2 and v3 is how parameters and bodies are spelled. */
@@ -207,7 +264,8 @@ export function openApiV2(catalogue: KindCatalogue, schemas: SchemaCatalogue, se
   const builtin = collect(catalogue, schemas, catalogue.strategies.map((s) => s.info));
   const custom = customResourceDocument(customResources, true);
   const paths = [...builtin.paths, ...custom.paths];
-  const definitions = new Map([...builtin.definitions, ...custom.definitions].sort(([a], [b]) => a.localeCompare(b)));
+  const referenced = referencedDefinitions(schemas, custom.roots);
+  const definitions = new Map([...builtin.definitions, ...referenced, ...custom.definitions].sort(([a], [b]) => a.localeCompare(b)));
   const renderedPaths = renderPaths(paths, v2Parameter, (op) => ({
     consumes: op.consumes ?? ['*/*'],
     produces: PRODUCES,
@@ -317,9 +375,11 @@ function toV2Schema(schema: Schema): Schema {
 }
 
 /** The paths and definitions of custom resources, as apiextensions-apiserver publishes them (v2 without what v2 cannot say). */
-function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2: boolean): { paths: PathEntry[]; definitions: Map<string, Schema> } {
+function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2: boolean): { paths: PathEntry[]; definitions: Map<string, Schema>; roots: string[] } {
   const paths: PathEntry[] = [];
   const definitions = new Map<string, Schema>();
+  /** The built-in definitions the paths refer to (a scale subresource's Scale). */
+  const roots: string[] = [];
   for (const r of resources) {
     const { info } = r;
     const kindDef = customResourceDefinitionName(info.group, info.version, info.kind);
@@ -351,8 +411,10 @@ function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2:
       ...selectable,
     });
     paths.push(...resourcePaths(info, kindDef, listDef, r.patchTypes ?? PATCH_TYPES));
+    paths.push(...customSubresourcePaths(info, kindDef, r.patchTypes ?? PATCH_TYPES));
+    if (info.subresources.includes('scale') && !roots.includes(SCALE_DEFINITION)) roots.push(SCALE_DEFINITION);
   }
-  return { paths, definitions };
+  return { paths, definitions, roots };
 }
 
 /**
@@ -361,8 +423,8 @@ function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2:
  * and its group/version/kind and selectable fields as extensions), its list, and the meta types.
  */
 export function openApiV3CustomResources(resources: readonly CustomResourceOpenApi[], schemas: SchemaCatalogue, serverVersion: string): Json {
-  const { paths, definitions } = customResourceDocument(resources, false);
-  for (const [name, schema] of schemas.closure([OBJECT_META, LIST_META, STATUS_DEFINITION])) definitions.set(name, schema);
+  const { paths, definitions, roots } = customResourceDocument(resources, false);
+  for (const [name, schema] of referencedDefinitions(schemas, [OBJECT_META, LIST_META, STATUS_DEFINITION, ...roots])) definitions.set(name, schema);
   definitions.set(PATCH_DEFINITION, { type: 'object', description: 'The body of a PATCH request, in the format its Content-Type names.' });
   const sorted = new Map([...definitions].sort(([a], [b]) => a.localeCompare(b)));
   return renderV3(paths, sorted, serverVersion);
