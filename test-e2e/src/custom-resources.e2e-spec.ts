@@ -291,6 +291,40 @@ describe('custom resources', () => {
     }
   });
 
+  it("type-checks a ValidatingAdmissionPolicy matching widgets against the Widget's published schema, as kube-controller-manager reports it", async () => {
+    const policy = [
+      'apiVersion: admissionregistration.k8s.io/v1',
+      'kind: ValidatingAdmissionPolicy',
+      'metadata: {name: widget-typecheck}',
+      'spec:',
+      '  matchConstraints:',
+      '    resourceRules: [{apiGroups: [demo.kapi.io], apiVersions: [v1], operations: [CREATE], resources: [widgets]}]',
+      '  validations:',
+      `  - expression: "object.spec.replicas == 'three'"`,
+      '',
+    ].join('\n');
+    assert.equal((await stack.kubectl(['apply', '-f', '-'], { input: policy })).code, 0);
+    try {
+      await eventually(async () => {
+        const status = await stack.kubectl(['get', 'validatingadmissionpolicy', 'widget-typecheck', '-o', 'jsonpath={.status}']);
+        // As kube-apiserver v1.34.2 with its controller manager words it for a CRD of this shape.
+        assert.deepEqual(JSON.parse(status.stdout || '{}'), {
+          observedGeneration: 1,
+          typeChecking: {
+            expressionWarnings: [
+              {
+                fieldRef: 'spec.validations[0].expression',
+                warning: "demo.kapi.io/v1, Kind=Widget: ERROR: <input>:1:22: found no matching overload for '_==_' applied to '(int, string)'\n | object.spec.replicas == 'three'\n | .....................^\n",
+              },
+            ],
+          },
+        });
+      });
+    } finally {
+      await stack.kubectl(['delete', '-f', '-'], { input: policy });
+    }
+  });
+
   it('applies client-side, as kubectl does against kube', async () => {
     const first = await stack.kubectl(['apply', '-f', '-'], { input: widget('csa', { replicas: 2 }) });
     assert.equal(first.stdout, 'widget.demo.kapi.io/csa created\n', first.stderr);

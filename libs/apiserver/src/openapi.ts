@@ -6,7 +6,7 @@
 // (`--validate=strict`). PATCH operations accept the strategic-merge-patch content type, and the
 // schemas carry merge keys and patch strategies, from which kubectl builds its patches.
 import { createHash } from 'node:crypto';
-import type { KindCatalogue, ResourceInfo } from '@kapi/kinds';
+import { LIST_META_DEFINITION, OBJECT_META_DEFINITION, publishedKindSchema, selectableFieldsExtension, TYPE_META_PROPERTIES, type KindCatalogue, type ResourceInfo } from '@kapi/kinds';
 import { INT_OR_STRING, QUANTITY, type Schema, type SchemaCatalogue } from '@kapi/schema';
 
 type Json = Record<string, unknown>;
@@ -347,20 +347,8 @@ export function customResourceDefinitionName(group: string, version: string, kin
   return [...group.split('.').reverse(), version, kind].join('.');
 }
 
-const OBJECT_META = `${META}.ObjectMeta`;
-const TYPE_META = {
-  apiVersion: {
-    description:
-      'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
-    type: 'string',
-  },
-  kind: {
-    description:
-      'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
-    type: 'string',
-  },
-};
-const LIST_META = `${META}.ListMeta`;
+const OBJECT_META = OBJECT_META_DEFINITION;
+const LIST_META = LIST_META_DEFINITION;
 
 /** What OpenAPI v2 cannot say, which kube drops from a CRD's schema there: defaults, and oneOf, anyOf and not. */
 function toV2Schema(schema: Schema): Schema {
@@ -384,26 +372,15 @@ function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2:
     const { info } = r;
     const kindDef = customResourceDefinitionName(info.group, info.version, info.kind);
     const listDef = customResourceDefinitionName(info.group, info.version, info.listKind);
-    const own = (r.openApiSchema ?? { type: 'object' }) as Schema & { properties?: Record<string, Schema> };
-    const selectable = r.selectableFieldPaths.length ? { 'x-kubernetes-selectable-fields': r.selectableFieldPaths.map((fieldPath) => ({ fieldPath })) } : {};
-    const kindSchema: Schema = {
-      ...own,
-      type: 'object',
-      properties: {
-        ...TYPE_META,
-        metadata: { description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", $ref: OBJECT_META },
-        ...own.properties,
-      },
-      'x-kubernetes-group-version-kind': [{ group: info.group, kind: info.kind, version: info.version }],
-      ...selectable,
-    };
+    const selectable = selectableFieldsExtension(r.selectableFieldPaths);
+    const kindSchema = publishedKindSchema(info, r.openApiSchema, r.selectableFieldPaths) as Schema;
     definitions.set(kindDef, v2 ? toV2Schema(kindSchema) : kindSchema);
     definitions.set(listDef, {
       description: `${info.kind}List is a list of ${info.kind}`,
       type: 'object',
       required: ['items'],
       properties: {
-        ...TYPE_META,
+        ...TYPE_META_PROPERTIES,
         items: { description: `List of ${info.resource.toLowerCase()}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`, type: 'array', items: { $ref: kindDef } },
         metadata: { description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds', $ref: LIST_META },
       },
