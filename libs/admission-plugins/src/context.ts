@@ -1,6 +1,7 @@
 // What a built-in plugin is given to reach the cluster (kube's plugin initializers: informers, a
 // client, an authorizer), as small interfaces the admission service implements and tests fake.
 import type { UserInfoLike } from '@kapi/admission-chain';
+import type { AuthzDecision, AuthzRequest } from '@kapi/cel';
 import type { KubeObject } from '@kapi/api-machinery';
 import type { Informer, ObjectLike, ResourceRef } from '@kapi/informer';
 import type { AdmissionSettings } from './settings.js';
@@ -30,33 +31,16 @@ export interface AuthorizationQuestion {
   name?: string;
 }
 
-/** A whole authorization request, for CEL's `authorizer` (policies and match conditions). */
-export interface AccessRequest {
-  user: UserInfoLike;
-  verb: string;
-  /** A non-resource request's path. */
-  path?: string;
-  group?: string;
-  version?: string;
-  resource?: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
-}
-
-/** The authorizer's whole answer: its decision, its reason, and what failed if it failed. */
-export interface AccessDecision {
-  decision: 'Allow' | 'Deny' | 'NoOpinion';
-  reason: string;
-  error?: string;
-}
 
 /** What a user may do, asked of the authorization chain (the authz service). */
 export interface SubjectAuthorizer {
   /** Whether it is allowed (an Allow), for plugins that ask (CSR approval and signing). */
   allowed(user: UserInfoLike, question: AuthorizationQuestion): Promise<boolean>;
-  /** The decision with its reason (CEL's `authorizer.….check(verb)` reads both). */
-  decide(request: AccessRequest): Promise<AccessDecision>;
+  /**
+   * The decision with its reason, for a whole request as CEL's `authorizer` builds it (policies and
+   * match conditions: `authorizer.….check(verb)` reads both).
+   */
+  decide(request: AuthzRequest): Promise<AuthzDecision>;
 }
 
 /**

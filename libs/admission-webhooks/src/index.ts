@@ -3,8 +3,6 @@ export { MutatingAdmissionWebhook, MutatingWebhookDispatcher, MUTATING_PLUGIN_NA
 export { ValidatingAdmissionWebhook, ValidatingWebhookDispatcher, VALIDATING_PLUGIN_NAME } from './validating.js';
 export { WebhookAdmission, DEFAULT_EXEMPT_NAMESPACES, type WebhookAdmissionOptions } from './webhook.js';
 export type { WebhookConfigurationSource } from './webhook-source.js';
-export { WebhookClients, WebhookCallFailure, CLIENT_CACHE_SIZE, MAX_RESPONSE_BYTES, type WebhookClientsOptions, type WebhookTransport } from './client.js';
-export { endpointSliceResolver, joinHostPort, listerEndpointSource, SERVICE_NAME_LABEL, type ObjectLister, type ServiceResolver, type ServiceEndpoint, type ServiceEndpointSource } from './service-resolver.js';
 export type { EquivalentResourceMapper, ObjectConverter, ObjectDefaulter } from './versions.js';
 export { apiVersionConverter } from './versions.js';
 export type { MatchConditionEvaluator, MatchConditionInput, MatchConditionResult } from './match-conditions.js';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError, type KubeObject } from '@kapi/api-machinery';
 import { AdmissionChain, type AdmissionPlugin } from '@kapi/admission-chain';
-import { WebhookCallFailure } from './client.js';
+import { WebhookCallFailure } from '@kapi/webhook-client';
 import { MutatingAdmissionWebhook } from './mutating.js';
 import { admitWithReinvocation } from './reinvocation.js';
 import { configMap, configuration, fakeTransport, jsonPatch, options, request, testMetrics, webhook, type FakeCall } from './test-support.fixture.js';

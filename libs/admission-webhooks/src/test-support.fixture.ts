@@ -2,10 +2,10 @@
 // answers reviews from a function (the dispatchers' neighbour; integration tests use real servers).
 import type { AdmissionRecorder, Operation } from '@kapi/admission-chain';
 import { MetricsRegistry } from '@kapi/telemetry';
-import type { WebhookTransport } from './client.js';
+import type { WebhookClientConfig, WebhookTransport } from '@kapi/webhook-client';
 import { AdmissionWebhookMetrics } from './metrics.js';
 import type { WebhookAdmissionAttributes } from './reinvocation.js';
-import type { AdmissionWebhook, KubeObject, WebhookClientConfig, WebhookConfiguration } from './types.js';
+import type { AdmissionWebhook, KubeObject, WebhookConfiguration } from './types.js';
 import type { WebhookAdmissionOptions } from './webhook.js';
 
 export const configMap = (name = 'cm', labels: Record<string, string> = {}, data: Record<string, string> = { a: 'b' }): KubeObject => ({

@@ -2,6 +2,7 @@
 // defaulted (libs/kinds applies v1's defaults on write), so every field is read defensively.
 import type { GroupVersionKind, GroupVersionResource, KubeObject } from '@kapi/api-machinery';
 import type { LabelSelectorObject } from '@kapi/kinds';
+import type { WebhookClientConfig } from '@kapi/webhook-client';
 
 export type { GroupVersionKind, GroupVersionResource, KubeObject, LabelSelectorObject };
 
@@ -12,21 +13,6 @@ export interface RuleWithOperations {
   resources?: string[];
   /** `*` (the default), `Cluster` or `Namespaced`. */
   scope?: string;
-}
-
-export interface ServiceReference {
-  namespace?: string;
-  name?: string;
-  path?: string;
-  /** 443 when unset. */
-  port?: number;
-}
-
-export interface WebhookClientConfig {
-  url?: string;
-  service?: ServiceReference;
-  /** PEM certificates, base64-encoded as the API carries bytes; the system's roots when empty. */
-  caBundle?: string;
 }
 
 export interface MatchCondition {

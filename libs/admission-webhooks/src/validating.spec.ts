@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError } from '@kapi/api-machinery';
-import { WebhookCallFailure } from './client.js';
+import { WebhookCallFailure } from '@kapi/webhook-client';
 import { ValidatingAdmissionWebhook } from './validating.js';
 import { configMap, configuration, fakeTransport, jsonPatch, options, request, testMetrics, webhook } from './test-support.fixture.js';
 

@@ -7,12 +7,11 @@ import { internalError, isQualifiedName, isStatusError, notFound, StatusError } 
 import type { Logger } from '@kapi/telemetry';
 import { admissionRequest, admissionReview, decodeReview, NO_KNOWN_REVIEW_VERSION, reviewVersionFor, UndecodableReviewError, verifyAdmissionResponse, type AdmissionResponse, type Invocation } from './admission-review.js';
 import { callTimeoutMs, DEADLINE_RESERVE_MS, firstSeenDeadline, processFirstSeenDeadline, type RequestDeadline } from './budget.js';
-import { WebhookCallFailure, WebhookClientConfigError, WebhookClients, type WebhookTransport } from './client.js';
+import { WebhookCallFailure, WebhookClientConfigError, WebhookClients, type ServiceResolver, type WebhookTransport } from '@kapi/webhook-client';
 import { asStatusError, CallingWebhookError, dryRunUnsupported, failedClosed, forbidden, requestTimeout, WebhookRejection, webhookDenial } from './errors.js';
 import { evaluateMatchConditions, type MatchConditionEvaluator } from './match-conditions.js';
 import { AdmissionWebhookMetrics, type MatchConditionStep } from './metrics.js';
 import { isExemptAdmissionConfigurationResource, requestNamespace, ruleMatches, type RuleTarget } from './rules.js';
-import type { ServiceResolver } from './service-resolver.js';
 import type { KubeObject } from './types.js';
 import { apiVersionConverter, sameResource, type EquivalentResourceMapper, type ObjectConverter, type ObjectDefaulter } from './versions.js';
 import type { WarningCollector } from './warnings.js';

@@ -9,11 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { StatusError, type KubeObject } from '@kapi/api-machinery';
 import { createTestServingPki } from '@kapi/local-stack';
-import { WebhookClients } from './client.js';
+import { endpointSliceResolver, WebhookClients, type ServiceEndpointSource, type WebhookClientConfig } from '@kapi/webhook-client';
 import { MutatingAdmissionWebhook } from './mutating.js';
-import { endpointSliceResolver, type ServiceEndpointSource } from './service-resolver.js';
 import { configMap, configuration, options, request, testMetrics, webhook } from './test-support.fixture.js';
-import type { AdmissionWebhook, WebhookClientConfig } from './types.js';
+import type { AdmissionWebhook } from './types.js';
 import { ValidatingAdmissionWebhook } from './validating.js';
 
 interface Received {

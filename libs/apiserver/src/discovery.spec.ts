@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDns1123Subdomain } from '@kapi/api-machinery';
-import { KindCatalogue, configMapStrategy, defineStrategy, namespaceStrategy, podStrategy } from '@kapi/kinds';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { KindCatalogue, configMapStrategy, customResourceStrategy, defineStrategy, namespaceStrategy, podStrategy, servedStrategies, type CustomResourceDefinition } from '@kapi/kinds';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, storageVersionHash } from './discovery.js';
 
 const deploymentsV1 = defineStrategy(
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
@@ -91,6 +91,7 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
           kind: 'ConfigMap',
           verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
           shortNames: ['cm'],
+          storageVersionHash: 'qFsyl6wFWjQ=',
         },
         {
           name: 'namespaces',
@@ -99,6 +100,7 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
           kind: 'Namespace',
           verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
           shortNames: ['ns'],
+          storageVersionHash: 'Q3oi5N2YM8M=',
         },
         { name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] },
         { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
@@ -135,6 +137,7 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
         verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
         shortNames: ['deploy'],
         categories: ['all'],
+        storageVersionHash: '8aSe+NMegvE=',
       },
       // A Scale is served as autoscaling/v1, whatever the group of its resource.
       { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
@@ -151,5 +154,111 @@ describe('apiResourceList (/api/v1, /apis/<group>/<version>)', () => {
   it('is undefined for a group version it does not serve', () => {
     assert.equal(apiResourceList(builtin, '', 'v2'), undefined);
     assert.equal(apiResourceList(builtin, 'apps', 'v1'), undefined);
+  });
+});
+
+/** What the reference kube-apiserver v1.34.2 answers as each built-in resource's storageVersionHash (none: not stored). */
+const REFERENCE_STORAGE_VERSION_HASHES: [groupVersion: string, resource: string, hash: string | undefined][] = [
+  ['v1', 'configmaps', 'qFsyl6wFWjQ='],
+  ['v1', 'endpoints', 'fWeeMqaN/OA='],
+  ['v1', 'events', 'r2yiGXH7wu8='],
+  ['v1', 'limitranges', 'EBKMFVe6cwo='],
+  ['v1', 'namespaces', 'Q3oi5N2YM8M='],
+  ['v1', 'nodes', 'XwShjMxG9Fs='],
+  ['v1', 'persistentvolumeclaims', 'QWTyNDq0dC4='],
+  ['v1', 'persistentvolumes', 'HN/zwEC+JgM='],
+  ['v1', 'pods', 'xPOwRZ+Yhw8='],
+  ['v1', 'podtemplates', 'LIXB2x4IFpk='],
+  ['v1', 'replicationcontrollers', 'Jond2If31h0='],
+  ['v1', 'resourcequotas', '8uhSgffRX6w='],
+  ['v1', 'secrets', 'S6u1pOWzb84='],
+  ['v1', 'serviceaccounts', 'pbx9ZvyFpBE='],
+  ['v1', 'services', '0/CO1lhkEBI='],
+  ['apiregistration.k8s.io/v1', 'apiservices', 'InPBPD7+PqM='],
+  ['apps/v1', 'controllerrevisions', '85nkx63pcBU='],
+  ['apps/v1', 'daemonsets', 'dd7pWHUlMKQ='],
+  ['apps/v1', 'deployments', '8aSe+NMegvE='],
+  ['apps/v1', 'replicasets', 'P1RzHs8/mWQ='],
+  ['apps/v1', 'statefulsets', 'H+vl74LkKdo='],
+  ['events.k8s.io/v1', 'events', 'r2yiGXH7wu8='],
+  ['authentication.k8s.io/v1', 'selfsubjectreviews', undefined],
+  ['authentication.k8s.io/v1', 'tokenreviews', undefined],
+  ['authorization.k8s.io/v1', 'localsubjectaccessreviews', undefined],
+  ['authorization.k8s.io/v1', 'selfsubjectaccessreviews', undefined],
+  ['authorization.k8s.io/v1', 'selfsubjectrulesreviews', undefined],
+  ['authorization.k8s.io/v1', 'subjectaccessreviews', undefined],
+  ['autoscaling/v2', 'horizontalpodautoscalers', 'qwQve8ut294='],
+  ['autoscaling/v1', 'horizontalpodautoscalers', 'qwQve8ut294='],
+  ['batch/v1', 'cronjobs', 'sd5LIXh4Fjs='],
+  ['batch/v1', 'jobs', 'mudhfqk/qZY='],
+  ['certificates.k8s.io/v1', 'certificatesigningrequests', '95fRKMXA+00='],
+  ['networking.k8s.io/v1', 'ingressclasses', 'l/iqIbDgFyQ='],
+  ['networking.k8s.io/v1', 'ingresses', '39NQlfNR+bo='],
+  ['networking.k8s.io/v1', 'networkpolicies', 'YpfwF18m1G8='],
+  ['policy/v1', 'poddisruptionbudgets', 'EVWiDmWqyJw='],
+  ['rbac.authorization.k8s.io/v1', 'clusterrolebindings', '48tpQ8gZHFc='],
+  ['rbac.authorization.k8s.io/v1', 'clusterroles', 'bYE5ZWDrJ44='],
+  ['rbac.authorization.k8s.io/v1', 'rolebindings', 'eGsCzGH6b1g='],
+  ['rbac.authorization.k8s.io/v1', 'roles', '7FuwZcIIItM='],
+  ['storage.k8s.io/v1', 'csidrivers', 'hL6j/rwBV5w='],
+  ['storage.k8s.io/v1', 'storageclasses', 'K+m6uJwbjGY='],
+  ['storage.k8s.io/v1', 'volumeattachments', 'tJx/ezt6UDU='],
+  ['admissionregistration.k8s.io/v1', 'mutatingwebhookconfigurations', 'Sqi0GUgDaX0='],
+  ['admissionregistration.k8s.io/v1', 'validatingadmissionpolicies', '6OxvlMmQ6is='],
+  ['admissionregistration.k8s.io/v1', 'validatingadmissionpolicybindings', 'v9715VZqakg='],
+  ['admissionregistration.k8s.io/v1', 'validatingwebhookconfigurations', 'B0wHjQmsGNk='],
+  ['apiextensions.k8s.io/v1', 'customresourcedefinitions', 'jfWCUB31mvA='],
+  ['scheduling.k8s.io/v1', 'priorityclasses', '1QwjyaZjj3Y='],
+  ['coordination.k8s.io/v1', 'leases', 'gqkMMb/YqFM='],
+  ['node.k8s.io/v1', 'runtimeclasses', 'WQTu1GL3T2Q='],
+  ['discovery.k8s.io/v1', 'endpointslices', 'qgS0xkrxYAI='],
+  ['flowcontrol.apiserver.k8s.io/v1', 'flowschemas', 'GJVAJZSZBIw='],
+  ['flowcontrol.apiserver.k8s.io/v1', 'prioritylevelconfigurations', 'Kir5PVfvNeI='],
+];
+
+describe('storageVersionHash', () => {
+  it("is kube's: base64 of the first 8 bytes of sha256(<group>/<version>/<kind>)", () => {
+    assert.equal(storageVersionHash('', 'v1', 'ConfigMap'), 'qFsyl6wFWjQ=');
+    assert.equal(storageVersionHash('crdgaps.kapi.io', 'v1', 'Down'), 'HTlcmZMEPfY=');
+  });
+
+  it('names the storage version of every built-in resource as the reference kube-apiserver does, and none for the reviews', () => {
+    const catalogue = new KindCatalogue(servedStrategies());
+    const served = new Map<string, string | undefined>();
+    for (const { group, version } of catalogue.groupVersions()) {
+      for (const r of apiResourceList(catalogue, group, version)!.resources) {
+        if (!r.name.includes('/')) served.set(`${group ? `${group}/` : ''}${version} ${r.name}`, 'storageVersionHash' in r ? r.storageVersionHash : undefined);
+      }
+    }
+    for (const [groupVersion, resource, hash] of REFERENCE_STORAGE_VERSION_HASHES) {
+      assert.ok(served.has(`${groupVersion} ${resource}`), `${groupVersion} ${resource} is served`);
+      assert.equal(served.get(`${groupVersion} ${resource}`), hash, `${groupVersion} ${resource}`);
+    }
+  });
+
+  it("hashes a custom resource's storage version in every served version, and no subresource", () => {
+    const schema = { openAPIV3Schema: { type: 'object' } };
+    const crd: CustomResourceDefinition = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'downs.crdgaps.kapi.io', resourceVersion: '1' },
+      spec: {
+        group: 'crdgaps.kapi.io',
+        scope: 'Namespaced',
+        names: { plural: 'downs', singular: 'down', kind: 'Down', listKind: 'DownList' },
+        versions: [
+          { name: 'v1', served: true, storage: true, schema },
+          { name: 'v2', served: true, storage: false, schema, subresources: { status: {} } },
+        ],
+      },
+      status: { conditions: [{ type: 'Established', status: 'True' }] },
+    };
+    const catalogue = new KindCatalogue([customResourceStrategy(crd, 'v1')!, customResourceStrategy(crd, 'v2')!]);
+    // The reference kube-apiserver's answer for this CRD in either version.
+    for (const version of ['v1', 'v2']) {
+      const [main, ...subs] = apiResourceList(catalogue, 'crdgaps.kapi.io', version)!.resources;
+      assert.equal('storageVersionHash' in main ? main.storageVersionHash : undefined, 'HTlcmZMEPfY=', version);
+      for (const sub of subs) assert.equal('storageVersionHash' in sub, false);
+    }
   });
 });

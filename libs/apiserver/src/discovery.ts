@@ -1,6 +1,23 @@
 // Legacy discovery documents: APIVersions (/api), APIGroupList (/apis), APIGroup (/apis/<group>) and
 // APIResourceList (/api/v1, /apis/<group>/<version>), built from the kind catalogue.
+import { createHash } from 'node:crypto';
 import { SCALE_KIND, type KindCatalogue, type ResourceInfo } from '@kapi/kinds';
+
+/**
+ * kube's storage version hash (apiserver's discovery.StorageVersionHash): the first 8 bytes of the
+ * SHA-256 of `<group>/<version>/<kind>`, base64-encoded. Clients (the storage version migrator)
+ * compare it for equality only.
+ */
+export function storageVersionHash(group: string, version: string, kind: string): string {
+  return createHash('sha256').update(`${group}/${version}/${kind}`).digest().subarray(0, 8).toString('base64');
+}
+
+/** A resource's storageVersionHash: its storage version's, none for a resource nothing is stored for. */
+function storageVersionHashOf(info: ResourceInfo): string | undefined {
+  if (info.storageVersion === null) return undefined;
+  const { group, version, kind } = info.storageVersion ?? info;
+  return storageVersionHash(group, version, kind);
+}
 
 /** Subresources whose verbs are not the usual get/patch/update. */
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
@@ -84,6 +101,7 @@ export function apiGroup(catalogue: KindCatalogue, group: string) {
 const subresourcesOf = (info: ResourceInfo) => (info.customResource ? info.subresources : [...info.subresources].sort());
 
 function resourceEntries(info: ResourceInfo) {
+  const hash = storageVersionHashOf(info);
   const main = {
     name: info.resource,
     singularName: info.singularName,
@@ -92,6 +110,7 @@ function resourceEntries(info: ResourceInfo) {
     verbs: info.verbs,
     ...(info.shortNames.length ? { shortNames: info.shortNames } : {}),
     ...(info.categories.length ? { categories: info.categories } : {}),
+    ...(hash ? { storageVersionHash: hash } : {}),
   };
   const subs = subresourcesOf(info).map((sub) => ({
     name: `${info.resource}/${sub}`,

@@ -156,4 +156,65 @@ describe('OpenAPI v3 of custom resources', () => {
     assert.equal(index()['apis/demo.kapi.io/v1'], undefined);
     assert.equal(JSON.parse(endpoints.answer('/openapi/v2')!.body.toString()).definitions['io.kapi.demo.v1.Widget'], undefined);
   });
+
+  it('publishes the status and scale subresources as kube-apiserver v1.34.2 does: get, put and patch, the kind\'s gvk, a Scale for scale', () => {
+    const scalers = {
+      metadata: { name: 'scalers.crdgaps.kapi.io', resourceVersion: '4' },
+      spec: {
+        group: 'crdgaps.kapi.io',
+        scope: 'Namespaced',
+        names: { plural: 'scalers', singular: 'scaler', kind: 'Scaler', listKind: 'ScalerList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } },
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } } } },
+          },
+        ],
+      },
+      status: { conditions: [{ type: 'Established', status: 'True' }] },
+    };
+    const kinds = new CustomResourceKinds();
+    const endpoints = new OpenApiEndpoints(new KindCatalogue(undefined, kinds), schemas, 'v1.34.2');
+    kinds.update(scalers);
+    const item = '/apis/crdgaps.kapi.io/v1/namespaces/{namespace}/scalers/{name}';
+    const summary = (doc: Json, v3: boolean) =>
+      ['', '/status', '/scale'].map((sub) => {
+        const path = doc.paths[`${item}${sub}`];
+        return [
+          sub,
+          path.parameters.map((p: Json) => p.name),
+          ...['get', 'put', 'patch'].map((method) => {
+            const op = path[method];
+            const refs = Object.entries(op.responses as Record<string, Json>)
+              .filter(([code]) => code !== '401')
+              .map(([code, r]) => `${code} ${r.description} ${(v3 ? r.content['application/json'].schema : r.schema).$ref}`);
+            return [op.operationId, op.tags, op.description, op['x-kubernetes-action'], op['x-kubernetes-group-version-kind'], refs];
+          }),
+        ];
+      });
+    const ref = (v3: boolean, def: string) => `${v3 ? '#/components/schemas/' : '#/definitions/'}${def}`;
+    // What the reference kube-apiserver publishes for the same CRD (its documents, summarised so).
+    const expected = (v3: boolean) => {
+      const gvk = { group: 'crdgaps.kapi.io', version: 'v1', kind: 'Scaler' };
+      const ops = (suffix: string, what: string, def: string) => [
+        [`readCrdgapsKapiIoV1NamespacedScaler${suffix}`, ['crdgapsKapiIo_v1'], `read ${what}the specified Scaler`, 'get', gvk, [`200 OK ${ref(v3, def)}`]],
+        [`replaceCrdgapsKapiIoV1NamespacedScaler${suffix}`, ['crdgapsKapiIo_v1'], `replace ${what}the specified Scaler`, 'put', gvk, [`200 OK ${ref(v3, def)}`, `201 Created ${ref(v3, def)}`]],
+        [`patchCrdgapsKapiIoV1NamespacedScaler${suffix}`, ['crdgapsKapiIo_v1'], `partially update ${what}the specified Scaler`, 'patch', gvk, [`200 OK ${ref(v3, def)}`]],
+      ];
+      return [
+        ['/status', ['name', 'namespace', 'pretty'], ...ops('Status', 'status of ', 'io.kapi.crdgaps.v1.Scaler')],
+        ['/scale', ['name', 'namespace', 'pretty'], ...ops('Scale', 'scale of ', 'io.k8s.api.autoscaling.v1.Scale')],
+      ];
+    };
+    const v3 = JSON.parse(endpoints.answer('/openapi/v3/apis/crdgaps.kapi.io/v1')!.body.toString()) as Json;
+    assert.deepEqual(summary(v3, true).slice(1), expected(true));
+    assert.deepEqual(Object.keys(v3.paths[`${item}/scale`].patch.requestBody.content).sort(), ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
+    for (const name of ['io.k8s.api.autoscaling.v1.Scale', 'io.k8s.api.autoscaling.v1.ScaleSpec', 'io.k8s.api.autoscaling.v1.ScaleStatus']) assert.ok(v3.components.schemas[name], name);
+    const v2 = JSON.parse(endpoints.answer('/openapi/v2')!.body.toString()) as Json;
+    assert.deepEqual(summary(v2, false).slice(1), expected(false));
+    assert.ok(v2.definitions['io.k8s.api.autoscaling.v1.Scale']);
+  });
 });

@@ -6,8 +6,7 @@
 // (`--validate=strict`). PATCH operations accept the strategic-merge-patch content type, and the
 // schemas carry merge keys and patch strategies, from which kubectl builds its patches.
 import { createHash } from 'node:crypto';
-import { customResourceSchemaForOpenApi } from './custom-resource-schema-openapi.js';
-import type { KindCatalogue, ResourceInfo } from '@kapi/kinds';
+import { LIST_META_DEFINITION, OBJECT_META_DEFINITION, publishedKindSchema, selectableFieldsExtension, TYPE_META_PROPERTIES, type KindCatalogue, type ResourceInfo } from '@kapi/kinds';
 import { INT_OR_STRING, QUANTITY, type Schema, type SchemaCatalogue } from '@kapi/schema';
 
 type Json = Record<string, unknown>;
@@ -85,15 +84,25 @@ interface PathEntry {
 const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 /** `rbac.authorization.k8s.io` → `RbacAuthorization`, as kube-apiserver's operation ids spell groups. */
 const camelGroup = (group: string) => (group ? group.replace(/\.k8s\.io$/, '').split('.').map(upper).join('') : 'Core');
-const tagOf = (info: ResourceInfo) => `${info.group ? info.group.replace(/\.k8s\.io$/, '').replace(/\./g, '_') : 'core'}_${info.version}`;
+/** kube-apiserver's tag of a group/version: the group camel-cased from its lower-case start (`rbacAuthorization_v1`, `core_v1`). */
+const tagOf = (info: ResourceInfo) => {
+  const group = camelGroup(info.group);
+  return `${group.charAt(0).toLowerCase()}${group.slice(1)}_${info.version}`;
+};
+
+/** The collection path of a resource. */
+const resourceBase = (info: ResourceInfo) => `/${groupVersionPath(info.group, info.version)}${info.namespaced ? '/namespaces/{namespace}' : ''}/${info.resource}`;
+/** An operation id as kube-apiserver spells it: `replaceAppsV1NamespacedDeploymentStatus`. */
+const operationId = (info: ResourceInfo, verb: string, suffix = '') =>
+  `${verb}${camelGroup(info.group)}${upper(info.version)}${info.namespaced ? 'Namespaced' : ''}${info.kind}${suffix}`;
+const namespaceParams = (info: ResourceInfo) => (info.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : []);
 
 /** The paths of one resource, with the operations its verbs allow. */
 function resourcePaths(info: ResourceInfo, kindDef: string, listDef: string | undefined, patchTypes: readonly string[] = PATCH_TYPES): PathEntry[] {
-  const base = `/${groupVersionPath(info.group, info.version)}${info.namespaced ? '/namespaces/{namespace}' : ''}/${info.resource}`;
-  const scope = info.namespaced ? 'Namespaced' : '';
-  const id = (verb: string, suffix = '') => `${verb}${camelGroup(info.group)}${upper(info.version)}${scope}${info.kind}${suffix}`;
+  const base = resourceBase(info);
+  const id = (verb: string, suffix = '') => operationId(info, verb, suffix);
   const verbs = new Set(info.verbs);
-  const namespaceParam = info.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : [];
+  const namespaceParam = namespaceParams(info);
   const collection: Operation[] = [];
   if (verbs.has('list') && listDef) collection.push({ method: 'get', action: 'list', id: id('list'), description: `list or watch objects of kind ${info.kind}`, parameters: LIST, responses: { '200': listDef } });
   if (verbs.has('create')) {
@@ -120,6 +129,47 @@ function resourcePaths(info: ResourceInfo, kindDef: string, listDef: string | un
   const paths: PathEntry[] = [];
   if (collection.length) paths.push({ path: base, parameters: [...namespaceParam, PRETTY], operations: collection, info });
   if (item.length) paths.push({ path: `${base}/{name}`, parameters: [pathParam('name', `name of the ${info.kind}`), ...namespaceParam, PRETTY], operations: item, info });
+  return paths;
+}
+
+const SCALE_DEFINITION = 'io.k8s.api.autoscaling.v1.Scale';
+
+/** The built-in definitions custom resources' paths refer to, and theirs (the catalogue defines a model once it is first named). */
+function referencedDefinitions(schemas: SchemaCatalogue, roots: string[]): Map<string, Schema> {
+  if (roots.includes(SCALE_DEFINITION)) schemas.definitionName({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
+  return schemas.closure(roots);
+}
+
+/**
+ * The `status` and `scale` paths of a custom resource, as apiextensions-apiserver publishes them:
+ * get, put and patch, each with the resource's group/version/kind; status reads and writes the
+ * kind, scale an autoscaling/v1 Scale. A patch answers 200 only, as kube's CRD handler declares.
+ */
+function customSubresourcePaths(info: ResourceInfo, kindDef: string, patchTypes: readonly string[]): PathEntry[] {
+  const paths: PathEntry[] = [];
+  for (const sub of ['status', 'scale']) {
+    if (!info.subresources.includes(sub)) continue;
+    const def = sub === 'scale' ? SCALE_DEFINITION : kindDef;
+    const id = (verb: string) => operationId(info, verb, upper(sub));
+    paths.push({
+      path: `${resourceBase(info)}/{name}/${sub}`,
+      parameters: [pathParam('name', `name of the ${info.kind}`), ...namespaceParams(info), PRETTY],
+      operations: [
+        { method: 'get', action: 'get', id: id('read'), description: `read ${sub} of the specified ${info.kind}`, parameters: [], responses: { '200': def } },
+        { method: 'put', action: 'put', id: id('replace'), description: `replace ${sub} of the specified ${info.kind}`, parameters: [body(def), ...WRITE], responses: { '200': def, '201': def } },
+        {
+          method: 'patch',
+          action: 'patch',
+          id: id('patch'),
+          description: `partially update ${sub} of the specified ${info.kind}`,
+          parameters: [body(PATCH_DEFINITION), ...WRITE, FORCE],
+          consumes: [...patchTypes],
+          responses: { '200': def },
+        },
+      ],
+      info,
+    });
+  }
   return paths;
 }
 
@@ -179,8 +229,14 @@ function v3Parameter(p: Param): Json {
   return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
 }
 
+/** How kube-apiserver's documents describe each answer code. */
+const RESPONSE_DESCRIPTIONS: Record<string, string> = { '200': 'OK', '201': 'Created', '202': 'Accepted' };
+
 function responses(op: Operation, body: (definition: string) => Json): Json {
-  return { ...Object.fromEntries(Object.entries(op.responses).map(([code, def]) => [code, { description: 'OK', ...body(def) }])), '401': { description: 'Unauthorized' } };
+  return {
+    ...Object.fromEntries(Object.entries(op.responses).map(([code, def]) => [code, { description: RESPONSE_DESCRIPTIONS[code] ?? 'OK', ...body(def) }])),
+    '401': { description: 'Unauthorized' },
+  };
 }
 
 /**
@@ -216,7 +272,8 @@ export function openApiV2(catalogue: KindCatalogue, schemas: SchemaCatalogue, se
   const builtin = collect(catalogue, schemas, catalogue.strategies.map((s) => s.info));
   const custom = customResourceDocument(customResources, true);
   const paths = [...builtin.paths, ...custom.paths];
-  const definitions = new Map([...builtin.definitions, ...custom.definitions].sort(([a], [b]) => a.localeCompare(b)));
+  const referenced = referencedDefinitions(schemas, custom.roots);
+  const definitions = new Map([...builtin.definitions, ...referenced, ...custom.definitions].sort(([a], [b]) => a.localeCompare(b)));
   const renderedPaths = renderPaths(paths, v2Parameter, (op) => ({
     consumes: op.consumes ?? ['*/*'],
     produces: PRODUCES,
@@ -298,57 +355,27 @@ export function customResourceDefinitionName(group: string, version: string, kin
   return [...group.split('.').reverse(), version, kind].join('.');
 }
 
-const OBJECT_META = `${META}.ObjectMeta`;
-const TYPE_META = {
-  apiVersion: {
-    description:
-      'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
-    type: 'string',
-  },
-  kind: {
-    description:
-      'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
-    type: 'string',
-  },
-};
-const LIST_META = `${META}.ListMeta`;
+const OBJECT_META = OBJECT_META_DEFINITION;
+const LIST_META = LIST_META_DEFINITION;
 
 /** The paths and definitions of custom resources, as apiextensions-apiserver publishes them (v2 without what v2 cannot say). */
-function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2: boolean): { paths: PathEntry[]; definitions: Map<string, Schema> } {
+function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2: boolean): { paths: PathEntry[]; definitions: Map<string, Schema>; roots: string[] } {
   const paths: PathEntry[] = [];
   const definitions = new Map<string, Schema>();
+  /** The built-in definitions the paths refer to (a scale subresource's Scale). */
+  const roots: string[] = [];
   for (const r of resources) {
     const { info } = r;
     const kindDef = customResourceDefinitionName(info.group, info.version, info.kind);
     const listDef = customResourceDefinitionName(info.group, info.version, info.listKind);
-    const own = customResourceSchemaForOpenApi(r.openApiSchema, v2) as (Schema & { properties?: Record<string, Schema> }) | undefined;
-    const selectable = r.selectableFieldPaths.length ? { 'x-kubernetes-selectable-fields': r.selectableFieldPaths.map((fieldPath) => ({ fieldPath })) } : {};
-    // Without a schema to publish, a bare object: named properties would make kubectl refuse all others.
-    const kindSchema: Schema = {
-      ...(own
-        ? {
-            ...own,
-            type: 'object',
-            // kube's own apiVersion, kind and metadata win over the CRD's; properties in key order, as kube's Go maps print.
-            properties: Object.fromEntries(
-              Object.entries({
-                ...own.properties,
-                ...TYPE_META,
-                metadata: { description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", $ref: OBJECT_META },
-              }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-            ),
-          }
-        : { type: 'object' }),
-      'x-kubernetes-group-version-kind': [{ group: info.group, kind: info.kind, version: info.version }],
-      ...selectable,
-    };
-    definitions.set(kindDef, kindSchema);
+    const selectable = selectableFieldsExtension(r.selectableFieldPaths);
+    definitions.set(kindDef, publishedKindSchema(info, r.openApiSchema, r.selectableFieldPaths, v2) as Schema);
     definitions.set(listDef, {
       description: `${info.kind}List is a list of ${info.kind}`,
       type: 'object',
       required: ['items'],
       properties: {
-        ...TYPE_META,
+        ...TYPE_META_PROPERTIES,
         items: { description: `List of ${info.resource.toLowerCase()}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`, type: 'array', items: { $ref: kindDef } },
         metadata: { description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds', $ref: LIST_META },
       },
@@ -356,8 +383,10 @@ function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2:
       ...selectable,
     });
     paths.push(...resourcePaths(info, kindDef, listDef, r.patchTypes ?? PATCH_TYPES));
+    paths.push(...customSubresourcePaths(info, kindDef, r.patchTypes ?? PATCH_TYPES));
+    if (info.subresources.includes('scale') && !roots.includes(SCALE_DEFINITION)) roots.push(SCALE_DEFINITION);
   }
-  return { paths, definitions };
+  return { paths, definitions, roots };
 }
 
 /**
@@ -366,8 +395,8 @@ function customResourceDocument(resources: readonly CustomResourceOpenApi[], v2:
  * and its group/version/kind and selectable fields as extensions), its list, and the meta types.
  */
 export function openApiV3CustomResources(resources: readonly CustomResourceOpenApi[], schemas: SchemaCatalogue, serverVersion: string): Json {
-  const { paths, definitions } = customResourceDocument(resources, false);
-  for (const [name, schema] of schemas.closure([OBJECT_META, LIST_META, STATUS_DEFINITION])) definitions.set(name, schema);
+  const { paths, definitions, roots } = customResourceDocument(resources, false);
+  for (const [name, schema] of referencedDefinitions(schemas, [OBJECT_META, LIST_META, STATUS_DEFINITION, ...roots])) definitions.set(name, schema);
   definitions.set(PATCH_DEFINITION, { type: 'object', description: 'The body of a PATCH request, in the format its Content-Type names.' });
   const sorted = new Map([...definitions].sort(([a], [b]) => a.localeCompare(b)));
   return renderV3(paths, sorted, serverVersion);

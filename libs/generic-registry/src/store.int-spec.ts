@@ -38,6 +38,48 @@ async function rejects(promise: Promise<unknown>, code: number, reason: string, 
 
 const cm = (name: string, data: Record<string, string> = { a: '1' }): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
 
+/**
+ * A CRD served in v1 (storage, `spec.size`) and v2 (`spec.replicas`), and a conversion webhook
+ * between them: `large` is 3 replicas, anything else 1; `hook.down` makes it unreachable.
+ */
+function sizerConversion(plural: string, kind = 'Sizer') {
+  const schema = (spec: Record<string, { type: string }>) => ({ openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: spec } } } });
+  const crd: CustomResourceDefinition = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.conv.kapi.io`, resourceVersion: '1' },
+    spec: {
+      group: 'conv.kapi.io',
+      scope: 'Namespaced',
+      names: { plural, singular: plural.replace(/s$/, ''), kind, listKind: `${kind}List` },
+      conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://hook.example.com/convert' } } },
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: schema({ size: { type: 'string' } }) },
+        { name: 'v2', served: true, storage: false, schema: schema({ replicas: { type: 'integer' } }) },
+      ],
+    },
+    status: { conditions: [{ type: 'Established', status: 'True' }] },
+  };
+  const hook = { down: false };
+  const reviews: number[] = [];
+  /** The desiredAPIVersion of each review, in order. */
+  const desired: string[] = [];
+  const conversionTransport = {
+    post: async (_config: unknown, review: unknown) => {
+      if (hook.down) throw new Error('Post "https://hook.example.com/convert?timeout=30s": dial tcp: connect: connection refused');
+      const { request } = review as { request: { uid: string; desiredAPIVersion: string; objects: KubeObject[] } };
+      reviews.push(request.objects.length);
+      desired.push(request.desiredAPIVersion);
+      const convertedObjects = request.objects.map((o) => {
+        const spec = o.spec as { size?: string; replicas?: number };
+        return { ...o, apiVersion: request.desiredAPIVersion, spec: request.desiredAPIVersion.endsWith('/v2') ? { replicas: spec.size === 'large' ? 3 : 1 } : { size: spec.replicas === 3 ? 'large' : 'small' } };
+      });
+      return JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', response: { uid: request.uid, result: { status: 'Success' }, convertedObjects } });
+    },
+  };
+  return { crd, conversionTransport, reviews, desired, hook };
+}
+
 describe('GenericStore on etcd', () => {
   let etcd: EtcdHandle;
   let dir: string;
@@ -465,37 +507,7 @@ describe('GenericStore on etcd', () => {
   });
 
   it("converts a Webhook CRD's objects through its webhook: writes to the storage version, reads and a list page (one review) back", async () => {
-    const schema = (spec: Record<string, { type: string }>) => ({ openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: spec } } } });
-    const crd: CustomResourceDefinition = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'sizers.conv.kapi.io', resourceVersion: '1' },
-      spec: {
-        group: 'conv.kapi.io',
-        scope: 'Namespaced',
-        names: { plural: 'sizers', singular: 'sizer', kind: 'Sizer', listKind: 'SizerList' },
-        conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://hook.example.com/convert' } } },
-        versions: [
-          { name: 'v1', served: true, storage: true, schema: schema({ size: { type: 'string' } }) },
-          { name: 'v2', served: true, storage: false, schema: schema({ replicas: { type: 'integer' } }) },
-        ],
-      },
-      status: { conditions: [{ type: 'Established', status: 'True' }] },
-    };
-    let down = false;
-    const reviews: number[] = [];
-    const conversionTransport = {
-      post: async (_config: unknown, review: unknown) => {
-        if (down) throw new Error('Post "https://hook.example.com/convert?timeout=30s": dial tcp: connect: connection refused');
-        const { request } = review as { request: { uid: string; desiredAPIVersion: string; objects: KubeObject[] } };
-        reviews.push(request.objects.length);
-        const convertedObjects = request.objects.map((o) => {
-          const spec = o.spec as { size?: string; replicas?: number };
-          return { ...o, apiVersion: request.desiredAPIVersion, spec: request.desiredAPIVersion.endsWith('/v2') ? { replicas: spec.size === 'large' ? 3 : 1 } : { size: spec.replicas === 3 ? 'large' : 'small' } };
-        });
-        return JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', response: { uid: request.uid, result: { status: 'Success' }, convertedObjects } });
-      },
-    };
+    const { crd, conversionTransport, reviews, hook } = sizerConversion('sizers');
     const v2 = new GenericStore(customResourceStrategy(crd, 'v2', { conversionTransport })!, backend, allowAll);
     const created = await v2.create('ns1', { apiVersion: 'conv.kapi.io/v2', kind: 'Sizer', metadata: { name: 'big' }, spec: { replicas: 3 } }, ctx);
     assert.deepEqual([created.apiVersion, created.spec], ['conv.kapi.io/v2', { replicas: 3 }]);
@@ -511,10 +523,36 @@ describe('GenericStore on etcd', () => {
     assert.deepEqual(reviews, [2], 'one review for the page');
     assert.deepEqual((await v2.get('ns1', 'big')).spec, { replicas: 3 });
     // A webhook that is down: kube's 500, and nothing written.
-    down = true;
+    hook.down = true;
     await rejects(v2.create('ns1', { apiVersion: 'conv.kapi.io/v2', kind: 'Sizer', metadata: { name: 'never' }, spec: { replicas: 1 } }, ctx), 500, '', /^conversion webhook for conv\.kapi\.io\/v2, Kind=Sizer failed: Post /);
     assert.equal(await backend.get('/registry/conv.kapi.io/sizers/ns1/never'), undefined);
     await rejects(v2.get('ns1', 'big'), 500, '', /^conversion webhook for conv\.kapi\.io\/v1, Kind=Sizer failed: Post /);
+  });
+
+  it('answers a write in a non-storage version with what was stored, converted back by the webhook; a dry run converts too', async () => {
+    const { crd, conversionTransport, desired, hook } = sizerConversion('growers', 'Grower');
+    const v2 = new GenericStore(customResourceStrategy(crd, 'v2', { conversionTransport })!, backend, allowAll);
+    const dryRun = { ...ctx, dryRun: true };
+    const two = (name: string): KubeObject => ({ apiVersion: 'conv.kapi.io/v2', kind: 'Grower', metadata: { name }, spec: { replicas: 2 } });
+    // 2 replicas is stored as "small", which reads back as 1: the answer is the stored object's, as kube's.
+    const created = await v2.create('ns1', two('plain'), ctx);
+    assert.deepEqual([created.apiVersion, created.spec], ['conv.kapi.io/v2', { replicas: 1 }]);
+    assert.deepEqual(desired, ['conv.kapi.io/v1', 'conv.kapi.io/v2'], 'to the storage version, then back');
+    assert.equal(created.metadata?.resourceVersion, String((await backend.get('/registry/conv.kapi.io/growers/ns1/plain'))!.modRevision));
+    desired.length = 0;
+    const dryCreated = await v2.create('ns1', two('dry'), dryRun);
+    assert.deepEqual([dryCreated.apiVersion, dryCreated.spec], ['conv.kapi.io/v2', { replicas: 1 }]);
+    assert.deepEqual(desired, ['conv.kapi.io/v1', 'conv.kapi.io/v2'], 'a dry-run create converts as a create does');
+    assert.equal(await backend.get('/registry/conv.kapi.io/growers/ns1/dry'), undefined);
+    const current = await v2.get('ns1', 'plain');
+    desired.length = 0;
+    const dryUpdated = await v2.update('ns1', 'plain', { ...current, spec: { replicas: 3 } }, dryRun);
+    assert.deepEqual(dryUpdated.spec, { replicas: 3 });
+    assert.deepEqual(desired, ['conv.kapi.io/v2', 'conv.kapi.io/v1', 'conv.kapi.io/v2'], 'the read, then to storage and back');
+    assert.deepEqual((await v2.get('ns1', 'plain')).spec, { replicas: 1 });
+    // A webhook that is down fails a dry run as it fails a write: kube's 500.
+    hook.down = true;
+    await rejects(v2.create('ns1', two('dry'), dryRun), 500, '', /^conversion webhook for conv\.kapi\.io\/v2, Kind=Grower failed: Post /);
   });
 
   it('hands the requester to the kind on create, and lets a kind decide what a subresource write stores', async () => {

@@ -317,14 +317,20 @@ export class GenericStore {
   }
 
   /**
-   * A written object as a read will answer it, as kube answers a write (a dry run's too) with the
-   * object decoded from etcd: a kind stored in another version's shape (autoscaling/v1
-   * HorizontalPodAutoscalers) comes back through that shape, with what its conversion fills in (v1's
-   * CPU target at 80%).
+   * A written object as a read will answer it, as kube answers a write with the object decoded from
+   * the bytes it stored (a dry run's too: kube's dry-run storage encodes and decodes it): a kind
+   * stored in another version's shape (autoscaling/v1 HorizontalPodAutoscalers) comes back through
+   * that shape, with what its conversion fills in (v1's CPU target at 80%); a custom resource
+   * written in a version other than its storage version goes to its conversion webhook and back,
+   * and fails as a write does when the webhook fails. `value` is what was stored, when it was;
+   * a dry run encodes the object here.
    */
-  private asStored(obj: KubeObject): KubeObject {
-    const sync = this.strategy.asyncStorageConversion ? undefined : this.strategy.storageConversion;
-    return sync ? sync.fromStorage(sync.toStorage(obj)) : obj;
+  private async asStored(obj: KubeObject, value?: Buffer): Promise<KubeObject> {
+    if (!this.strategy.asyncStorageConversion && !this.strategy.storageConversion) return obj;
+    const stored = JSON.parse((value ?? (await this.encode(obj))).toString('utf8')) as KubeObject;
+    const resourceVersion = obj.metadata?.resourceVersion;
+    if (resourceVersion !== undefined) stored.metadata = { ...stored.metadata, resourceVersion };
+    return (await this.convertFromStorage([stored]))[0];
   }
 
   /** An object read from storage, in this kind's version. */
@@ -334,7 +340,10 @@ export class GenericStore {
 
   /** Stored objects in the strategy's version; a conversion made elsewhere (a webhook) takes them all in one call. */
   private async decodeAll(stored: readonly StoredValue[]): Promise<KubeObject[]> {
-    const objects = stored.map(decodeStored);
+    return this.convertFromStorage(stored.map(decodeStored));
+  }
+
+  private async convertFromStorage(objects: KubeObject[]): Promise<KubeObject[]> {
     const converter = this.strategy.asyncStorageConversion;
     if (converter) return objects.length ? converter.fromStorage(objects) : [];
     const sync = this.strategy.storageConversion;
@@ -530,7 +539,7 @@ export class GenericStore {
       try {
         const revision = await this.backend.create(this.key(obj.metadata?.namespace, obj.metadata?.name), value, this.recordOf(ctx));
         obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
-        return this.asStored(obj);
+        return await this.asStored(obj, value);
       } catch (err) {
         if (isStorageError(err, 'KeyExists')) {
           // A generated name that collided is drawn again, as kube-apiserver does.
@@ -673,7 +682,7 @@ export class GenericStore {
         }
         const revision = await this.backend.update(this.key(namespace, name), value, stored.modRevision, this.recordOf(ctx));
         obj.metadata = { ...obj.metadata, resourceVersion: String(revision) };
-        return this.asStored(obj);
+        return await this.asStored(obj, value);
       } catch (err) {
         if (isStorageError(err, 'KeyNotFound')) throw notFound(this.groupResource, name);
         if (isStorageError(err, 'Conflict')) {

@@ -64,5 +64,6 @@ export * from './customresource/strategy.js';
 export { convertThroughWebhook, CONVERSION_WEBHOOK_TIMEOUT_MS, type ConversionTransport, type ConversionClientConfig, type CrdConversion } from './customresource/conversion.js';
 export { CustomResourceKinds, crdNameOf, CRD_RESOURCE, CRD_STORAGE_PREFIX, type DefinitionChanges } from './customresource/kinds.js';
 export { printerColumns, type PrinterColumn } from './customresource/printer-columns.js';
+export { LIST_META_DEFINITION, OBJECT_META_DEFINITION, publishedKindSchema, selectableFieldsExtension, TYPE_META_PROPERTIES } from './customresource/published-schema.js';
 export { parseJsonPath, evaluateJsonPath } from './customresource/json-path.js';
 export { crdNamesAndConditions, crdStatusIsCurrent, type CrdStatusChange } from './customresource/naming.js';

@@ -25,6 +25,13 @@ export interface ResourceInfo {
   customResource?: boolean;
   /** The etcd key segment when it is not the plural, e.g. `apiregistration.k8s.io/apiservices`. */
   storagePrefix?: string;
+  /**
+   * The group, version and kind its objects are stored as, when not its own (kube's storage
+   * version: core/v1 Event for events.k8s.io/v1, autoscaling/v2 for autoscaling/v1
+   * HorizontalPodAutoscalers, a CRD's storage version); `null` for a resource nothing is stored
+   * for (the access and token reviews). Discovery's `storageVersionHash` is computed from it.
+   */
+  storageVersion?: { group: string; version: string; kind: string } | null;
   /** For a deprecated group/version of a kind: the release that deprecated it and what replaces it. */
   deprecation?: { since: string; replacement?: { groupVersion: string; kind: string }; /** The whole warning, when the API says it (a CRD version's deprecationWarning). */ warning?: string };
 }

@@ -2,7 +2,8 @@
 // registry for live reads and ResourceQuota's usage, authz for what a user may do. Each is a small
 // adapter over a gRPC client.
 import type { UserInfoLike } from '@kapi/admission-chain';
-import type { AccessDecision, AccessRequest, ApiReader, AuthorizationQuestion, QuotaStatusWriter, SubjectAuthorizer } from '@kapi/admission-plugins';
+import type { ApiReader, AuthorizationQuestion, QuotaStatusWriter, SubjectAuthorizer } from '@kapi/admission-plugins';
+import type { AuthzDecision, AuthzRequest } from '@kapi/cel';
 import { StatusError, type KubeList, type KubeObject, type Status } from '@kapi/api-machinery';
 import { unary } from '@kapi/grpc';
 import type { ResourceRef } from '@kapi/informer';
@@ -51,7 +52,7 @@ export function registryQuotaStatus(client: registryV1.RegistryClient): QuotaSta
 
 /** What a user may do, asked of the authz service's chain (system:masters, then the authorization modes). */
 export function authzAuthorizer(client: authzV1.AuthorizationClient): SubjectAuthorizer {
-  const decide = async (r: AccessRequest): Promise<AccessDecision> => {
+  const decide = async (r: AuthzRequest): Promise<AuthzDecision> => {
     const extra = Object.fromEntries(Object.entries(r.user.extra ?? {}).map(([k, values]) => [k, { values }]));
     const resourceRequest = r.path === undefined;
     const reply = await unary('authz', 'Authorize', client.authorize.bind(client), {

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdmissionChain, type AdmissionAttributes, type AdmissionPlugin } from '@kapi/admission-chain';
-import { admitWithReinvocation, DEFAULT_EXEMPT_NAMESPACES, MutatingAdmissionWebhook, type WebhookTransport } from '@kapi/admission-webhooks';
+import { admitWithReinvocation, DEFAULT_EXEMPT_NAMESPACES, MutatingAdmissionWebhook } from '@kapi/admission-webhooks';
+import type { WebhookTransport } from '@kapi/webhook-client';
 import type { KubeObject } from '@kapi/api-machinery';
 import { Informer } from '@kapi/informer';
 import { informerConfigurationSource, webhookSettingsFromEnv } from './webhook-plugins.js';

@@ -10,15 +10,13 @@ import { RESOURCES, type PluginContext } from '@kapi/admission-plugins';
 import { matchConditionEvaluator } from '@kapi/admission-policy';
 import {
   DEFAULT_EXEMPT_NAMESPACES,
-  endpointSliceResolver,
-  listerEndpointSource,
   MutatingAdmissionWebhook,
   ValidatingAdmissionWebhook,
-  WebhookClients,
   type WebhookAdmissionOptions,
   type WebhookConfiguration,
   type WebhookConfigurationSource,
 } from '@kapi/admission-webhooks';
+import { endpointSliceResolver, listerEndpointSource, WebhookClients } from '@kapi/webhook-client';
 import { isDns1123Label, type KubeObject } from '@kapi/api-machinery';
 import { ConfigError, list } from '@kapi/config';
 import { DEFAULT_CALL_TIMEOUT_MS } from '@kapi/grpc';

@@ -1,7 +1,7 @@
 // What the front door's APIService proxy reads, kept by informers over the watch cache: the
 // APIServices (a change written to etcd reaches every front door within milliseconds, the watch
 // cache's path), and the Services and EndpointSlices their services are resolved through.
-import { endpointSliceResolver, listerEndpointSource, type ServiceResolver } from '@kapi/admission-webhooks';
+import { endpointSliceResolver, listerEndpointSource, type ServiceResolver } from '@kapi/webhook-client';
 import type { KubeObject } from '@kapi/api-machinery';
 import { SharedInformers, WatchCacheListWatch } from '@kapi/informer';
 import { metrics, type Logger } from '@kapi/telemetry';

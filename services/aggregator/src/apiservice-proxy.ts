@@ -13,7 +13,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
+import { joinHostPort, type ServiceResolver } from '@kapi/webhook-client';
 import { requestUser, type DiscoveredResource } from '@kapi/apiserver';
 import type { APIServiceSpec } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';

@@ -7,7 +7,7 @@
 // The servers are reached as the front door reaches them (the Service's endpoint, TLS verified by
 // the caBundle as `<service>.<namespace>.svc`, the front-proxy client certificate), as
 // system:kube-aggregator in system:masters, the registry acting for the cluster.
-import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
+import { joinHostPort, type ServiceResolver } from '@kapi/webhook-client';
 import type { KubeObject } from '@kapi/api-machinery';
 import { serviceRequest, serviceServerName, ServiceAgents, type ClientCertificate, type ServiceTls } from '@kapi/webhook-client';
 import type { APIServiceObject } from './apiservice-availability.check.js';

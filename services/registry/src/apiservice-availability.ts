@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { endpointSliceResolver, SERVICE_NAME_LABEL } from '@kapi/admission-webhooks';
+import { endpointSliceResolver, SERVICE_NAME_LABEL } from '@kapi/webhook-client';
 import { isStatusError, nowTimestamp, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import type { WriteContext } from '@kapi/generic-registry';

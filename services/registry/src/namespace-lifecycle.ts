@@ -3,7 +3,7 @@
 // namespace itself is removed. Every pass is idempotent, so replicas running it
 // at the same time only race on compare-and-swap writes, which one of them wins.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { endpointSliceResolver } from '@kapi/admission-webhooks';
+import { endpointSliceResolver } from '@kapi/webhook-client';
 import { isStatusError } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { storageKey } from '@kapi/kinds';

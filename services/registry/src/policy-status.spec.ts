@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { policyStatus } from '@kapi/admission-policy';
 import type { KubeObject } from '@kapi/api-machinery';
-import { KindCatalogue, servedStrategies } from '@kapi/kinds';
+import { CustomResourceKinds, KindCatalogue, servedStrategies } from '@kapi/kinds';
 import { POLICY_STATUS_MANAGER, statusWriter, typeCheckingSources } from './policy-status.js';
 
 const policy = {
@@ -31,6 +31,60 @@ describe('ValidatingAdmissionPolicy status', () => {
           { fieldRef: 'spec.validations[0].expression', warning: "apps/v1, Kind=Deployment: ERROR: <input>:1:22: found no matching overload for '_>_' applied to '(int, string)'\n | object.spec.replicas > 'a'\n | .....................^\n" },
           { fieldRef: 'spec.validations[1].expression', warning: "apps/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'nosuchfield'\n | object.spec.nosuchfield == 1\n | ...........^\n" },
           { fieldRef: 'spec.validations[1].messageExpression', warning: "apps/v1, Kind=Deployment: ERROR: <input>:1:14: found no matching overload for '_+_' applied to '(string, int)'\n | 'replicas: ' + object.spec.replicas\n | .............^\n" },
+        ],
+      },
+    });
+  });
+
+  it('type-checks a policy matching a custom resource against the schema its CRD publishes, as kube-apiserver v1.34.2 reported it', () => {
+    const scalers = {
+      metadata: { name: 'scalers.crdgaps.kapi.io', resourceVersion: '4' },
+      spec: {
+        group: 'crdgaps.kapi.io',
+        scope: 'Namespaced',
+        names: { plural: 'scalers', singular: 'scaler', kind: 'Scaler', listKind: 'ScalerList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', properties: { replicas: { type: 'integer' } } },
+                  status: { type: 'object', properties: { replicas: { type: 'integer' }, selector: { type: 'string' } } },
+                },
+              },
+            },
+          },
+        ],
+      },
+      status: { conditions: [{ type: 'Established', status: 'True' }] },
+    };
+    const customResources = new CustomResourceKinds();
+    customResources.update(scalers);
+    const withCrd = typeCheckingSources(new KindCatalogue(servedStrategies({}), customResources));
+    const crPolicy = {
+      metadata: { name: 'crdgaps-typecheck', generation: 1 },
+      spec: {
+        matchConstraints: { resourceRules: [{ apiGroups: ['crdgaps.kapi.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['scalers'] }] },
+        validations: [
+          { expression: "object.spec.replicas == 'three'" },
+          { expression: 'object.spec.nothere > 1' },
+          // metadata is ObjectMeta (labels are known), as the published schema refers to it.
+          { expression: 'object.metadata.labels.size() < 5 && object.status.replicas >= 0', messageExpression: "'replicas ' + object.spec.replicas" },
+        ],
+      },
+    };
+    assert.deepEqual(policyStatus(crPolicy, withCrd), {
+      observedGeneration: 1,
+      typeChecking: {
+        expressionWarnings: [
+          { fieldRef: 'spec.validations[0].expression', warning: "crdgaps.kapi.io/v1, Kind=Scaler: ERROR: <input>:1:22: found no matching overload for '_==_' applied to '(int, string)'\n | object.spec.replicas == 'three'\n | .....................^\n" },
+          { fieldRef: 'spec.validations[1].expression', warning: "crdgaps.kapi.io/v1, Kind=Scaler: ERROR: <input>:1:12: undefined field 'nothere'\n | object.spec.nothere > 1\n | ...........^\n" },
+          { fieldRef: 'spec.validations[2].messageExpression', warning: "crdgaps.kapi.io/v1, Kind=Scaler: ERROR: <input>:1:13: found no matching overload for '_+_' applied to '(string, int)'\n | 'replicas ' + object.spec.replicas\n | ............^\n" },
         ],
       },
     });

@@ -14,7 +14,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { PolicyStatusController, type PolicyStatus, type PolicyStatusWriter, type TypeCheckingSources } from '@kapi/admission-policy';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
 import { decodeStored, type GenericStore } from '@kapi/generic-registry';
-import { equivalentResourceMapper, storageKey, type KindCatalogue } from '@kapi/kinds';
+import { equivalentResourceMapper, isCustomResourceStrategy, publishedKindSchema, storageKey, type KindCatalogue } from '@kapi/kinds';
 import { builtinSchemas } from '@kapi/schema';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
@@ -29,7 +29,11 @@ const RETRY_MS = 1000;
 /** A ValidatingAdmissionPolicy as type checking reads it. */
 type Policy = Parameters<PolicyStatusWriter>[0];
 
-/** What type checking reads: the kinds a resource serves, from the catalogue, and their schemas. */
+/**
+ * What type checking reads: the kinds a resource serves, from the catalogue, and their schemas: a
+ * built-in kind's, or a custom resource's as its OpenAPI v3 document publishes it (kube's
+ * controller reads the published documents, so a policy matching a custom resource is checked too).
+ */
 export function typeCheckingSources(catalogue: KindCatalogue): TypeCheckingSources {
   const schemas = builtinSchemas();
   const mapper = equivalentResourceMapper(catalogue);
@@ -38,7 +42,14 @@ export function typeCheckingSources(catalogue: KindCatalogue): TypeCheckingSourc
       const kind = mapper.kindFor(resource, '');
       return kind ? [kind] : [];
     },
-    schemaOf: (kind) => schemas.schemaOf(kind),
+    schemaOf: (kind) => {
+      const strategy = catalogue.byKind(kind);
+      if (isCustomResourceStrategy(strategy)) {
+        const published = publishedKindSchema(strategy.info, strategy.openApiSchema as Record<string, unknown> | undefined, strategy.selectableFieldPaths);
+        return published as ReturnType<TypeCheckingSources['schemaOf']>;
+      }
+      return schemas.schemaOf(kind);
+    },
     resolve: (ref) => schemas.definition(ref),
   };
 }

@@ -1,6 +1,6 @@
 // The stores of every kind, wired to one storage backend and the admission service.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { endpointSliceResolver, WebhookClients } from '@kapi/admission-webhooks';
+import { endpointSliceResolver, WebhookClients } from '@kapi/webhook-client';
 import { forbidden, StatusError, type KubeObject } from '@kapi/api-machinery';
 import type { ServiceConfig } from '@kapi/config';
 import { decodeStored, GenericStore, kindStructure, type AdmissionHook, type AdmissionRequest, type StoreHooks } from '@kapi/generic-registry';

@@ -1,7 +1,6 @@
 // Where the registry finds a Service's endpoints, for the calls it makes to servers behind Services
 // (aggregated servers, CRD conversion webhooks): its own stores, which read etcd.
-import type { ServiceEndpointSource } from '@kapi/admission-webhooks';
-import { SERVICE_NAME_LABEL } from '@kapi/admission-webhooks';
+import { SERVICE_NAME_LABEL, type ServiceEndpointSource } from '@kapi/webhook-client';
 import { isStatusError } from '@kapi/api-machinery';
 import type { GenericStore } from '@kapi/generic-registry';
 

@@ -1,7 +1,7 @@
 // The watch cache calls CRD conversion webhooks to answer lists and watches in a version other
 // than the storage version, with the admission webhooks' client; a webhook behind a Service is
 // reached through the Service's EndpointSlices as this cache holds them.
-import { endpointSliceResolver, SERVICE_NAME_LABEL, WebhookClients, type ServiceEndpointSource } from '@kapi/admission-webhooks';
+import { endpointSliceResolver, SERVICE_NAME_LABEL, WebhookClients, type ServiceEndpointSource } from '@kapi/webhook-client';
 import type { KubeObject } from '@kapi/api-machinery';
 import type { WatchStore } from '@kapi/watch-store';
 

@@ -20,7 +20,7 @@ import { watchcacheV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { LATENCY_BUCKETS, metrics, type Logger } from '@kapi/telemetry';
 import { filterEvent, TooOldResourceVersionError, type CachedObject, type WatchEventOut, type WatchFilter } from '@kapi/watch-store';
-import type { WebhookClients } from '@kapi/admission-webhooks';
+import type { WebhookClients } from '@kapi/webhook-client';
 import { CacheSync, positiveInteger } from './cache-sync.js';
 import { conversionWebhookClients } from './conversion-webhooks.js';
 
@@ -195,8 +195,9 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
           // Periodic bookmarks go only to clients that allow them; the end of the initial events always does.
           if (initialEventsEnd || req.allowBookmarks) yield bookmark(e.revision, initialEventsEnd);
         } else {
-          // An object its conversion webhook fails on ends the watch (logged below), as kube's watch
-          // handler ends the stream on an object it cannot encode.
+          // An object its conversion webhook fails on ends the watch (logged below) without an ERROR
+          // event, as kube's does: there the watch cache's etcd watch cannot decode the event, and
+          // the cache re-initialises, ending its watchers (Cacher.terminateAllWatchers).
           if (selectConverted) {
             const out = await selectConverted(e);
             if (out) yield event(out.type, out.object, String(e.revision));

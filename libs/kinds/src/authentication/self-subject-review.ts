@@ -10,7 +10,7 @@ export const neverStored = (): never => {
 };
 
 export const selfSubjectReviewStrategy = defineStrategy(
-  { group: AUTHENTICATION_GROUP, version: 'v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] },
+  { group: AUTHENTICATION_GROUP, version: 'v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'], storageVersion: null },
   { validateName: () => [], prepareForCreate: neverStored, prepareForUpdate: neverStored },
 );
 

@@ -6,7 +6,7 @@ import { defineStrategy } from '../strategy.js';
 import { AUTHENTICATION_GROUP, neverStored, userInfoJson, type AuthenticatedUser } from './self-subject-review.js';
 
 export const tokenReviewStrategy = defineStrategy(
-  { group: AUTHENTICATION_GROUP, version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false, verbs: ['create'] },
+  { group: AUTHENTICATION_GROUP, version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false, verbs: ['create'], storageVersion: null },
   { validateName: () => [], prepareForCreate: neverStored, prepareForUpdate: neverStored },
 );
 

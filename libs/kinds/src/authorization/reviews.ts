@@ -84,7 +84,7 @@ const neverStored = (): never => {
 
 function reviewStrategy(resource: string, kind: string, namespaced: boolean, validate: (obj: KubeObject) => FieldError[]): KindStrategy {
   return defineStrategy(
-    { group: AUTHORIZATION_GROUP, version: 'v1', resource, kind, namespaced, verbs: ['create'] },
+    { group: AUTHORIZATION_GROUP, version: 'v1', resource, kind, namespaced, verbs: ['create'], storageVersion: null },
     { validateName: () => [], prepareForCreate: neverStored, prepareForUpdate: neverStored, validate },
   );
 }

@@ -17,8 +17,8 @@ export interface ConversionClientConfig {
 }
 
 /**
- * How the review is sent: the admission webhooks' shared client (`WebhookClients` of
- * @kapi/admission-webhooks) fits it; resolves with the answer's text, rejects in kube's words
+ * How the review is sent: the process's shared webhook client (`WebhookClients` of
+ * @kapi/webhook-client) fits it; resolves with the answer's text, rejects in kube's words
  * (`Post "<url>": ...`).
  */
 export interface ConversionTransport {

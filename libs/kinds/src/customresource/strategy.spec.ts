@@ -35,6 +35,7 @@ describe('customResourceStrategy', () => {
         tracksGeneration: true,
         customResource: true,
         storagePrefix: 'demo.kapi.io/widgets',
+        storageVersion: { group: 'demo.kapi.io', version: 'v1', kind: 'Widget' },
       },
     );
     assert.equal(storageKey(strategy.info, 'default', 'w1'), '/registry/demo.kapi.io/widgets/default/w1');

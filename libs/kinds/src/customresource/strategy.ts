@@ -308,6 +308,8 @@ function versionStrategy(
       customResource: true,
       // kube's key of a custom resource: /registry/<group>/<plural>/<namespace>/<name>.
       storagePrefix: `${group}/${names.plural}`,
+      // kube's CRD discovery hashes the storage version with the spec's kind.
+      storageVersion: { group, version: storageVersion, kind: crd.spec?.names?.kind ?? names.kind },
       ...(version.deprecated
         ? { deprecation: { since: '', warning: deprecationWarningOf(crd, version, names.kind) } }
         : {}),

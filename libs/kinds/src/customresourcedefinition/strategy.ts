@@ -140,6 +140,8 @@ export const customResourceDefinitionStrategy = defineStrategy(
     resource: 'customresourcedefinitions',
     kind: 'CustomResourceDefinition',
     namespaced: false,
+    // kube-apiserver v1.34 still names v1beta1 as CRDs' storage version (its storageVersionHash).
+    storageVersion: { group: 'apiextensions.k8s.io', version: 'v1beta1', kind: 'CustomResourceDefinition' },
     shortNames: ['crd', 'crds'],
     categories: ['api-extensions'],
     subresources: ['status'],

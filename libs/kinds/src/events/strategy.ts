@@ -127,6 +127,7 @@ export const eventsV1EventStrategy = defineStrategy(
     namespaced: true,
     shortNames: ['ev'],
     storagePrefix: 'events',
+    storageVersion: { group: '', version: 'v1', kind: 'Event' },
   },
   {
     validateName: isDns1123Subdomain,

@@ -20,7 +20,7 @@ const conversion: StorageConversion = { toStorage, fromStorage: hpaV2ToV1 };
 
 export const horizontalPodAutoscalerV1Strategy = defineStrategy(
   // The same resource, names and subresources (status) as v2.
-  { ...v2.info, version: 'v1' },
+  { ...v2.info, version: 'v1', storageVersion: { group: v2.info.group, version: v2.info.version, kind: v2.info.kind } },
   {
     validateName: isDns1123Subdomain,
     storageConversion: conversion,

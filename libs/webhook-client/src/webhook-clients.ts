@@ -1,13 +1,33 @@
-// The HTTPS calls to webhooks, as kube-apiserver's webhook ClientManager and client-go's REST client
-// make them: one client per clientConfig (URL or Service, and caBundle), each with its own
+// The HTTPS calls to webhooks named by a clientConfig (admission webhooks, CRD conversion webhooks),
+// as kube-apiserver's webhook ClientManager (k8s.io/apiserver/pkg/util/webhook) and client-go's REST
+// client make them: one client per clientConfig (URL or Service, and caBundle), each with its own
 // kept-alive connections, replaced when its configuration changes; `?timeout=Ns` tells the webhook
 // how long it has; an answer other than 2xx is read as client-go reads it (a Status it carries, else
 // kube's generic words for its code); 429 and 5xx answers naming Retry-After are tried again.
 import { Agent } from 'node:https';
 import { posix } from 'node:path';
-import { httpsPost, transportErrorText, type HttpsPostResponse } from '@kapi/webhook-client';
+import { httpsPost, transportErrorText, type HttpsPostResponse } from './https-post.js';
 import { joinHostPort, type ServiceEndpoint, type ServiceResolver } from './service-resolver.js';
-import type { WebhookClientConfig } from './types.js';
+
+/** A webhook's Service as admissionregistration and apiextensions name it in a clientConfig. */
+export interface ServiceReference {
+  namespace?: string;
+  name?: string;
+  path?: string;
+  /** 443 when unset. */
+  port?: number;
+}
+
+/**
+ * Where a webhook is reached, as admission webhooks, CRD conversion webhooks and APIServices'
+ * callers name it: a URL or a Service, and the CA bundle its certificate is checked against.
+ */
+export interface WebhookClientConfig {
+  url?: string;
+  service?: ServiceReference;
+  /** PEM certificates, base64-encoded as the API carries bytes; the system's roots when empty. */
+  caBundle?: string;
+}
 
 /** kube's webhook client cache holds this many clients (util/webhook defaultCacheSize). */
 export const CLIENT_CACHE_SIZE = 200;
@@ -161,8 +181,8 @@ export interface WebhookClientsOptions {
 }
 
 /**
- * The webhook clients of a process: shared by both webhook plugins, so a webhook configured in a
- * mutating and a validating configuration alike keeps one set of connections.
+ * The webhook clients of a process: shared by the webhook admission plugins and CRD conversion, so
+ * a webhook configured in a mutating and a validating configuration alike keeps one set of connections.
  */
 export class WebhookClients implements WebhookTransport {
   private readonly clients = new Map<string, HookClient>();

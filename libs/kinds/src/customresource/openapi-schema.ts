@@ -4,7 +4,7 @@
 // would refuse what the schema allows: it has no junctors (allOf, anyOf, oneOf, not) and no defaults;
 // a nullable field or one that keeps unknown fields loses its type and its nested schemas; a root that
 // keeps unknown fields is published as a bare object.
-import type { Schema } from '@kapi/schema';
+type Schema = Record<string, unknown>;
 
 const OBJECT_META_REF = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const OBJECT_META_DESCRIPTION = "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientKey, WebhookCallFailure, WebhookClients } from './client.js';
+import { clientKey, WebhookCallFailure, WebhookClients } from './webhook-clients.js';
 
 describe('WebhookClients.requestUrl', () => {
   const clients = new WebhookClients();

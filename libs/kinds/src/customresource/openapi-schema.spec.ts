@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { customResourceSchemaForOpenApi } from './custom-resource-schema-openapi.js';
+import { customResourceSchemaForOpenApi } from './openapi-schema.js';
 
 const schema = {
   type: 'object',
