@@ -264,6 +264,7 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
   let stack: TestStack;
   let etcd: EtcdHandle;
   let sample: ChildProcess | undefined;
+  let startSample: () => void;
   let dir: string;
   const ok = async (args: string[], input?: string) => {
     const result = await stack.kubectl(args, input === undefined ? {} : { input });
@@ -284,20 +285,24 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     const port = await freePort();
     const kubeconfig = stack.handle.kubeconfigPath;
     const log = openSync(join(dir, 'sample-apiserver.log'), 'a');
-    sample = spawn(
-      SAMPLE_BINARY,
-      [
-        `--etcd-servers=${etcd.endpoints[0]}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${port}`,
-        `--tls-cert-file=${pki.cert}`,
-        `--tls-private-key-file=${pki.key}`,
-        `--kubeconfig=${kubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
-      ],
-      { stdio: ['ignore', log, log] },
-    );
+    // Started again on the same port and etcd, it serves what it held before.
+    startSample = () => {
+      sample = spawn(
+        SAMPLE_BINARY,
+        [
+          `--etcd-servers=${etcd.endpoints[0]}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${port}`,
+          `--tls-cert-file=${pki.cert}`,
+          `--tls-private-key-file=${pki.key}`,
+          `--kubeconfig=${kubeconfig}`,
+          `--authentication-kubeconfig=${kubeconfig}`,
+          `--authorization-kubeconfig=${kubeconfig}`,
+        ],
+        { stdio: ['ignore', log, log] },
+      );
+    };
+    startSample();
     await ok(['create', 'namespace', 'wardle']);
     await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'wardle' }, spec: { ports: [{ name: 'https', port: 443, targetPort: port }] } }));
     await ok(
@@ -376,7 +381,26 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.match((await stack.kubectl(['get', 'flunders', '-n', 'doomed'])).stderr, /No resources found in doomed namespace\./);
   });
 
-  it('once it stops, its resources answer 503 while discovery and namespace deletion go on', async () => {
+  const namespaceConditions = async (name: string) => {
+    const ns = JSON.parse(await ok(['get', 'namespace', name, '-o', 'json'])) as { status: { phase: string; conditions?: { type: string; status: string; reason: string; message: string }[] } };
+    return { phase: ns.status.phase, conditions: Object.fromEntries((ns.status.conditions ?? []).map((c) => [c.type, [c.status, c.reason, c.message]])) };
+  };
+  const HELD = 'held';
+
+  it('a namespace whose flunder has a finalizer stays Terminating with kube\'s conditions', async () => {
+    await ok(['create', 'namespace', HELD]);
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'kept', namespace: HELD, finalizers: ['example.com/hold'] }, spec: { reference: 'none' } }));
+    await ok(['delete', 'namespace', HELD, '--wait=false']);
+    await eventually(async () => {
+      const { phase, conditions } = await namespaceConditions(HELD);
+      assert.equal(phase, 'Terminating');
+      assert.deepEqual(conditions.NamespaceDeletionDiscoveryFailure, ['False', 'ResourcesDiscovered', 'All resources successfully discovered']);
+      assert.deepEqual(conditions.NamespaceContentRemaining, ['True', 'SomeResourcesRemain', `Some resources are remaining: flunders.${WARDLE} has 1 resource instances`]);
+      assert.deepEqual(conditions.NamespaceFinalizersRemaining, ['True', 'SomeFinalizersRemain', 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances']);
+    }, 60_000);
+  });
+
+  it('once it stops, its resources answer 503 while discovery and namespace deletion go on; a namespace it may hold objects in waits', async () => {
     sample?.kill('SIGTERM');
     await eventually(async () => {
       const apiService = JSON.parse(await ok(['get', 'apiservice', `v1alpha1.${WARDLE}`, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
@@ -386,7 +410,33 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Error from server \(ServiceUnavailable\): the server is currently unable to handle the request/);
     assert.match(await ok(['api-resources']), /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
+    // It held nothing in this namespace when last seen: its deletion does not wait for it.
     await ok(['create', 'namespace', 'empty']);
     await ok(['delete', 'namespace', 'empty', '--timeout=120s']);
+    // It held a flunder in this one: kube's discovery failure, for each of its versions.
+    await eventually(async () => {
+      const { phase, conditions } = await namespaceConditions(HELD);
+      assert.equal(phase, 'Terminating');
+      assert.deepEqual(conditions.NamespaceDeletionDiscoveryFailure, [
+        'True',
+        'DiscoveryFailed',
+        `Discovery failed for some groups, 2 failing: unable to retrieve the complete list of server APIs: ${WARDLE}/v1alpha1: stale GroupVersion discovery: ${WARDLE}/v1alpha1, ${WARDLE}/v1beta1: stale GroupVersion discovery: ${WARDLE}/v1beta1`,
+      ]);
+    }, 60_000);
+  });
+
+  it('started again, the namespace finishes once its flunder is gone', async () => {
+    startSample();
+    await eventually(async () => {
+      const { conditions } = await namespaceConditions(HELD);
+      assert.deepEqual(conditions.NamespaceDeletionDiscoveryFailure, ['False', 'ResourcesDiscovered', 'All resources successfully discovered']);
+      assert.deepEqual(conditions.NamespaceFinalizersRemaining?.[0], 'True');
+    }, 180_000);
+    const kept = JSON.parse(await ok(['get', 'flunder', 'kept', '-n', HELD, '-o', 'json'])) as { metadata: { deletionTimestamp?: string } };
+    assert.ok(kept.metadata.deletionTimestamp, 'the namespace controller deleted it through kapi');
+    await ok(['patch', 'flunder', 'kept', '-n', HELD, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await ok(['wait', '--for=delete', `namespace/${HELD}`, '--timeout=120s']);
+    await ok(['create', 'namespace', HELD]);
+    assert.match((await stack.kubectl(['get', 'flunders', '-n', HELD])).stderr, new RegExp(`No resources found in ${HELD} namespace\\.`));
   });
 });
