@@ -124,6 +124,8 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
     assert.equal(list.items[0].spec.seenBy, 'kubernetes-admin');
     const request = server.seen.findLast((r) => r.path === GADGETS)!;
     assert.deepEqual(request.groups, ['system:masters', 'system:authenticated']);
+    // A client certificate's user has no UID: no X-Remote-Uid.
+    assert.equal(request.headers['x-remote-uid'], undefined);
   });
 
   it('a ServiceAccount\'s token is not forwarded: the server gets its name, groups and extra as headers', async () => {
@@ -139,6 +141,9 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
     assert.deepEqual(request.groups, ['system:serviceaccounts', `system:serviceaccounts:${NAMESPACE}`, 'system:authenticated']);
     assert.ok(request.extra['authentication.kubernetes.io/credential-id']?.[0]?.startsWith('JTI='), JSON.stringify(request.extra));
     assert.equal(request.headers.authorization, undefined);
+    // kube 1.34 sends the user's UID too (RemoteRequestHeaderUID, on by default): a ServiceAccount's.
+    const uid = (await ok(['-n', NAMESPACE, 'get', 'serviceaccount', 'reader', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    assert.equal(request.headers['x-remote-uid'], uid);
     // Not allowed by kapi's RBAC: kapi answers 403, and the server never hears of it.
     const posts = server.seen.filter((r) => r.method === 'POST').length;
     const denied = await anonymousPost(stack, GADGETS, token);

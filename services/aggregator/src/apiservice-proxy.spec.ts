@@ -35,6 +35,7 @@ describe('proxiedRequestHeaders', () => {
         authorization: 'Bearer secret',
         'impersonate-user': 'bob',
         'x-remote-user': 'mallory',
+        'x-remote-uid': 'mallory-uid',
         'x-remote-group': 'system:masters',
         connection: 'keep-alive',
         accept: 'application/json',
@@ -46,6 +47,7 @@ describe('proxiedRequestHeaders', () => {
     assert.deepEqual(headers, {
       accept: 'application/json',
       'x-remote-user': 'jane',
+      'x-remote-uid': 'u-1',
       'x-remote-group': ['devs', 'system:authenticated'],
       'x-remote-extra-scopes.example.com%2Fa%25b': ['read', 'write'],
       'x-forwarded-for': '10.0.0.9, 127.0.0.5',

@@ -6,7 +6,9 @@
 // `<service>.<namespace>.svc` with the APIService's caBundle (or not at all with
 // insecureSkipTLSVerify), and presents the front-proxy client certificate, which the aggregated
 // server trusts through the extension-apiserver-authentication ConfigMap; the user travels in
-// X-Remote-User, one X-Remote-Group per group and X-Remote-Extra-<key>, and the caller's own
+// X-Remote-User, X-Remote-Uid (kube 1.34's RemoteRequestHeaderUID, beta and on by default; only a
+// server configured with requestheader-uid-headers reads it), one X-Remote-Group per group and
+// X-Remote-Extra-<key>, and the caller's own
 // credentials (Authorization, Impersonate-*) stay behind. Bodies stream both ways, so watches and
 // other long-running requests pass through as they come, and a server that switches protocols
 // (exec-style upgrades) gets the client's connection joined to its own.
@@ -97,6 +99,7 @@ export function proxiedRequestHeaders(incoming: IncomingHttpHeaders, user: commo
     headers.upgrade = incoming.upgrade;
   }
   headers['x-remote-user'] = user.username;
+  if (user.uid) headers['x-remote-uid'] = user.uid;
   if (user.groups.length) headers['x-remote-group'] = [...user.groups];
   for (const [key, extra] of Object.entries(user.extra ?? {})) {
     if (extra.values.length) headers[`x-remote-extra-${extraHeaderKey(key)}`] = [...extra.values];
