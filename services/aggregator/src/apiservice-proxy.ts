@@ -16,6 +16,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
+import { serviceUnavailable } from '@kapi/api-machinery';
 import { requestUser, type DiscoveredResource } from '@kapi/apiserver';
 import type { APIServiceSpec } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
@@ -33,6 +34,10 @@ export interface APIService {
 /** The APIServices stored now, by name (`<version>.<group>`). */
 export interface APIServiceLister {
   get(name: string): APIService | undefined;
+  /** Whether the APIServices (and the Services and EndpointSlices they resolve through) have been listed; always, when absent. */
+  synced?(): boolean;
+  /** Resolves to whether they have been listed, at the latest after `timeoutMs`. */
+  waitUntilSynced?(timeoutMs: number): Promise<boolean>;
 }
 
 /** The client certificate the front door proxies with (kube's --proxy-client-cert-file and key). */
@@ -45,8 +50,13 @@ export interface APIServiceProxyOptions {
   apiServices: APIServiceLister;
   resolver: ServiceResolver;
   clientCertificate: ProxyClientCertificate;
+  /** Whether the front door serves the group/version itself (a built-in group), so it needs no APIService to know. */
+  servesLocally?: (group: string, version: string) => boolean;
   logger?: Logger;
 }
+
+/** How long a request for an unknown group/version waits for the APIServices' first list (kube's WaitForReady waits as long). */
+const SYNC_WAIT_MS = 10_000;
 
 /** Whether the APIService's Available condition is True (kube's IsAPIServiceConditionTrue). */
 export function isAvailable(apiService: APIService): boolean {
@@ -135,7 +145,8 @@ export class APIServiceProxy implements FrontDoorHandler {
 
   async handle(request: FrontDoorRequest, next: () => Promise<void>): Promise<void> {
     const name = apiServiceNameOf(request.url.pathname);
-    const apiService = name === undefined ? undefined : this.options.apiServices.get(name);
+    if (name === undefined) return next();
+    const apiService = this.options.apiServices.get(name) ?? (await this.afterSync(name));
     const service = apiService?.spec?.service;
     if (!apiService || !service) return next();
     if (!isAvailable(apiService)) return plainError(request, 503, 'service unavailable');
@@ -149,6 +160,20 @@ export class APIServiceProxy implements FrontDoorHandler {
       return plainError(request, 503, 'service unavailable');
     }
     return this.forward(request, apiService, serviceServerName(namespace, serviceName), endpoint);
+  }
+
+  /**
+   * An APIService not known yet: before the first list, a group/version the front door does not
+   * serve itself waits for it, so that a request reaching a front door just started is never told
+   * 404 for an aggregated group; then 503, as kube's WaitForReady answers, and the client retries.
+   */
+  private async afterSync(name: string): Promise<APIService | undefined> {
+    const lister = this.options.apiServices;
+    if (!lister.waitUntilSynced || lister.synced?.()) return undefined;
+    const [version, ...group] = name.split('.');
+    if (this.options.servesLocally?.(group.join('.'), version)) return undefined;
+    if (!(await lister.waitUntilSynced(SYNC_WAIT_MS))) throw serviceUnavailable('not yet ready to handle request: the APIServices are not listed yet');
+    return lister.get(name);
   }
 
   /**
