@@ -378,6 +378,19 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.match(explained, /^FIELD:\s+spec <FlunderSpec>$/m);
   });
 
+  it('its OpenAPI v2 document is merged into /openapi/v2, so kubectl explain works from v2 too', async () => {
+    await eventually(async () => {
+      const v2 = JSON.parse(await ok(['get', '--raw', '/openapi/v2'])) as { paths: Record<string, unknown>; definitions: Record<string, { description?: string }> };
+      assert.ok(v2.paths[`/apis/${WARDLE}/v1beta1/namespaces/{namespace}/flunders`], 'the flunders\' paths');
+      assert.ok(v2.paths['/api/v1/namespaces/{namespace}/configmaps'], 'kapi\'s own paths stay');
+      assert.ok(v2.definitions['io.k8s.sample-apiserver.pkg.apis.wardle.v1beta1.Flunder']);
+    }, 120_000);
+    // kubectl reads /openapi/v2 as protobuf for this output.
+    const explained = await ok(['explain', 'flunders.spec', `--api-version=${WARDLE}/v1beta1`, '--output=plaintext-openapiv2']);
+    assert.match(explained, /^KIND:\s+Flunder$/m);
+    assert.match(explained, /^RESOURCE:\s+spec <Object>$/m);
+  });
+
   it('deleting a namespace deletes its flunders, as kube\'s namespace controller does through the aggregator', async () => {
     await ok(['create', 'namespace', 'doomed']);
     await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'gone', namespace: 'doomed' }, spec: { reference: 'none' } }));

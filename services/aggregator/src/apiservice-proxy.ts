@@ -17,7 +17,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
 import { serviceUnavailable } from '@kapi/api-machinery';
-import { requestUser, type DiscoveredResource } from '@kapi/apiserver';
+import { requestUser, type DiscoveredResource, type OpenApiV2Document } from '@kapi/apiserver';
 import type { APIServiceSpec } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
@@ -77,6 +77,8 @@ export function apiServiceNameOf(pathname: string): string | undefined {
 
 /** How long a discovery request to an aggregated server may take (kube's discovery client: 5 s). */
 const DISCOVERY_TIMEOUT_MS = 5_000;
+/** How long fetching an aggregated server's OpenAPI v2 document may take: a whole API's document, larger than discovery's answers. */
+const OPENAPI_V2_TIMEOUT_MS = 30_000;
 
 /** Headers that describe one connection, not the request (Go's ReverseProxy drops the same). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -177,47 +179,48 @@ export class APIServiceProxy implements FrontDoorHandler {
   }
 
   /**
-   * The resources the APIService's server lists for its group/version (GET /apis/<group>/<version>),
-   * asked as kube's aggregator asks for discovery: as system:kube-aggregator in system:masters.
+   * A GET of `path` from the APIService's server, asked as kube's aggregator asks for discovery and
+   * OpenAPI: as system:kube-aggregator in system:masters; undefined without a service.
    */
-  async discoverResources(apiService: APIService): Promise<DiscoveredResource[]> {
+  private async askServer(apiService: APIService, path: string, timeoutMs = DISCOVERY_TIMEOUT_MS): Promise<{ status: number; body: string } | undefined> {
     const service = apiService.spec?.service;
-    if (!service) return [];
-    const serverName = serviceServerName(service.namespace ?? '', service.name ?? '');
-    const endpoint = await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443);
-    const path = `/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`;
-    const answer = await serviceRequest({
+    if (!service) return undefined;
+    return serviceRequest({
       agent: this.agents.agentFor(apiService.spec ?? {}),
-      endpoint,
-      serverName,
+      endpoint: await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443),
+      serverName: serviceServerName(service.namespace ?? '', service.name ?? ''),
       method: 'GET',
       path,
       headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
-      timeoutMs: DISCOVERY_TIMEOUT_MS,
+      timeoutMs,
     });
+  }
+
+  /** The resources the APIService's server lists for its group/version (GET /apis/<group>/<version>). */
+  async discoverResources(apiService: APIService): Promise<DiscoveredResource[]> {
+    const path = `/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`;
+    const answer = await this.askServer(apiService, path);
+    if (!answer) return [];
     if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status}`);
-    const body = answer.body;
-    const list = JSON.parse(body) as { resources?: DiscoveredResource[] };
+    const list = JSON.parse(answer.body) as { resources?: DiscoveredResource[] };
     return Array.isArray(list.resources) ? list.resources : [];
   }
 
   /** Where the server serves its group/version's OpenAPI v3 document: the serverRelativeURL its /openapi/v3 lists, if any. */
   async discoverOpenApiPath(apiService: APIService): Promise<string | undefined> {
-    const service = apiService.spec?.service;
-    if (!service) return undefined;
-    const answer = await serviceRequest({
-      agent: this.agents.agentFor(apiService.spec ?? {}),
-      endpoint: await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443),
-      serverName: serviceServerName(service.namespace ?? '', service.name ?? ''),
-      method: 'GET',
-      path: '/openapi/v3',
-      headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
-      timeoutMs: DISCOVERY_TIMEOUT_MS,
-    });
-    if (answer.status !== 200) return undefined;
+    const answer = await this.askServer(apiService, '/openapi/v3');
+    if (answer?.status !== 200) return undefined;
     const paths = (JSON.parse(answer.body) as { paths?: Record<string, { serverRelativeURL?: string }> }).paths ?? {};
     const url = paths[`apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`]?.serverRelativeURL;
     return typeof url === 'string' && url.startsWith(`/openapi/v3/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`) ? url : undefined;
+  }
+
+  /** The server's OpenAPI v2 document (GET /openapi/v2, as kube-aggregator fetches it), if it serves one. */
+  async discoverOpenApiV2(apiService: APIService): Promise<OpenApiV2Document | undefined> {
+    const answer = await this.askServer(apiService, '/openapi/v2', OPENAPI_V2_TIMEOUT_MS);
+    if (answer?.status !== 200) return undefined;
+    const doc = JSON.parse(answer.body) as OpenApiV2Document;
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? doc : undefined;
   }
 
   /** Closes every kept-alive connection to the aggregated servers. */

@@ -106,6 +106,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       (apiService) => proxy.discoverResources(apiService),
       this.logger,
       (apiService) => proxy.discoverOpenApiPath(apiService),
+      (apiService) => proxy.discoverOpenApiV2(apiService),
     );
     const handler = new FrontDoor({
       backends: this.backends,
