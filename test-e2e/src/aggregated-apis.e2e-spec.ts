@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestServingPki, findRepoRoot, freePort, startEtcd, type EtcdHandle } from '@kapi/local-stack';
+import { createTestServingPki, findRepoRoot, freePort, httpGet, METRICS_ADDRESS, startEtcd, type EtcdHandle } from '@kapi/local-stack';
 import { startAggregatedServer, GROUP, VERSION, type AggregatedServer, type ExtensionAuthentication } from './aggregated-server.js';
 import { anonymousGet, apiRequest, collectWatch, eventually, startTestStack, type TestStack } from './harness.js';
 
@@ -405,7 +405,19 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
   };
   const HELD = 'held';
 
+  /** How many successful looks at what the APIService's server holds the registry has made, from its /metrics. */
+  const looks = async (apiService: string) => {
+    const registry = stack.handle.topology.services.find((s) => s.service === 'registry')!;
+    const line = `kapi_namespace_controller_aggregated_looks_total{apiservice="${apiService}",result="success"}`;
+    const found = (await httpGet(`http://${METRICS_ADDRESS}:${registry.listen.port}/metrics`)).body.split('\n').find((l) => l.startsWith(`${line} `));
+    return found === undefined ? 0 : Number(found.slice(line.length + 1));
+  };
+
   it('a namespace whose flunder has a finalizer stays Terminating with kube\'s conditions', async () => {
+    // The registry has seen what the server holds, so it knows a namespace it holds nothing in.
+    await eventually(async () => {
+      for (const version of ['v1alpha1', 'v1beta1']) assert.ok((await looks(`${version}.${WARDLE}`)) > 0, version);
+    }, 60_000);
     await ok(['create', 'namespace', HELD]);
     await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'kept', namespace: HELD, finalizers: ['example.com/hold'] }, spec: { reference: 'none' } }));
     await ok(['delete', 'namespace', HELD, '--wait=false']);
@@ -430,7 +442,11 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.match(await ok(['api-resources']), /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
     // It held nothing in this namespace when last seen: its deletion does not wait for it.
     await ok(['create', 'namespace', 'empty']);
-    await ok(['delete', 'namespace', 'empty', '--timeout=120s']);
+    await ok(['delete', 'namespace', 'empty', '--wait=false']);
+    await eventually(async () => {
+      const left = await stack.kubectl(['get', 'namespace', 'empty', '-o', 'json']);
+      assert.match(left.stderr, /NotFound/, left.stdout);
+    }, 120_000);
     // It held a flunder in this one: kube's discovery failure, for each of its versions.
     await eventually(async () => {
       const { phase, conditions } = await namespaceConditions(HELD);

@@ -120,6 +120,15 @@ describe('deleteAggregatedContent', () => {
     assert.equal(look.mayHold(recreated, 'zoo'), true);
   });
 
+  it('tells when an available APIService has not been looked at yet', async () => {
+    const look = new AggregatedContentLook();
+    const up = [apiService('v1alpha1.wardle.example.com', true), apiService('v1.apps', true, false)];
+    assert.equal(look.missing([apiService('v1alpha1.wardle.example.com', false)]), false, 'an unavailable one cannot be looked at');
+    assert.equal(look.missing(up), true);
+    await lookAtAggregatedContent(up, server({}).call, look);
+    assert.equal(look.missing(up), false);
+  });
+
   it('a server that fails the look keeps its previous look; a removed APIService is forgotten', async () => {
     const { call } = server({ [ZOO]: ['a'] });
     const look = new AggregatedContentLook();

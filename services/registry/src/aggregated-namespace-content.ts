@@ -13,8 +13,11 @@
 // system:kube-aggregator in system:masters, the registry acting for the cluster.
 import { joinHostPort, type ServiceResolver } from '@kapi/admission-webhooks';
 import type { KubeObject } from '@kapi/api-machinery';
+import { metrics } from '@kapi/telemetry';
 import { serviceRequest, serviceServerName, ServiceAgents, type ClientCertificate, type ServiceTls } from '@kapi/webhook-client';
 import type { APIServiceObject } from './apiservice-availability.check.js';
+
+const looks = metrics.counter('kapi_namespace_controller_aggregated_looks_total', 'Looks at what an aggregated API server holds in which namespaces, by APIService and result (success or failure).');
 
 /** How long one request to an aggregated server may take. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -84,6 +87,11 @@ export class AggregatedContentLook {
     else set.delete(namespace);
   }
 
+  /** Whether an available APIService with a service has not been looked at yet: the next pass should. */
+  missing(apiServices: readonly KubeObject[]): boolean {
+    return (apiServices as APIServiceObject[]).some((a) => isRemote(a) && isAvailable(a) && !this.holding.has(identity(a)));
+  }
+
   mayHold(apiService: APIServiceObject, namespace: string): boolean {
     return this.holding.get(identity(apiService))?.has(namespace) ?? true;
   }
@@ -127,8 +135,10 @@ export async function lookAtAggregatedContent(apiServices: readonly KubeObject[]
         for (const item of await listItems(apiService, `/apis/${apiService.spec.group}/${apiService.spec.version}/${r.name}`, call)) namespaces.add(item.metadata?.namespace ?? '');
       }
       look.record(apiService, namespaces);
+      looks.inc({ apiservice: apiService.metadata?.name ?? '', result: 'success' });
     } catch {
       // Not a look: what was known stays known.
+      looks.inc({ apiservice: apiService.metadata?.name ?? '', result: 'failure' });
     }
   }
 }

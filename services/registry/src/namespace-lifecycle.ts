@@ -52,15 +52,14 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
     if (this.running) return;
     this.running = true;
     try {
+      const terminating = (await this.registry.namespaces.list({})).items.filter((ns) => ns.metadata?.deletionTimestamp);
       const apiServices = (await this.registry.store('apiregistration.k8s.io', 'apiservices').list({})).items;
-      if (Date.now() - this.lastLook >= LOOK_INTERVAL_MS) {
+      // Every few seconds, and at the next pass after an APIService becomes available.
+      if (Date.now() - this.lastLook >= LOOK_INTERVAL_MS || this.look.missing(apiServices)) {
         this.lastLook = Date.now();
         await lookAtAggregatedContent(apiServices, this.aggregated.call, this.look);
       }
-      const namespaces = await this.registry.namespaces.list({});
-      for (const ns of namespaces.items) {
-        if (ns.metadata?.deletionTimestamp) await this.finish(ns, apiServices);
-      }
+      for (const ns of terminating) await this.finish(ns, apiServices);
     } catch (err) {
       this.logger.warn('namespace lifecycle pass failed', { err });
     } finally {
