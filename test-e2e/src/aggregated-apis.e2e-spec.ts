@@ -473,4 +473,25 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     await ok(['create', 'namespace', HELD]);
     assert.match((await stack.kubectl(['get', 'flunders', '-n', HELD])).stderr, new RegExp(`No resources found in ${HELD} namespace\\.`));
   });
+
+  it('a namespace deleted while it is down waits for the flunders it was seen holding, until its APIServices are removed', async () => {
+    await ok(['create', 'namespace', 'abandoned']);
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'left', namespace: 'abandoned' }, spec: { reference: 'none' } }));
+    // Two more looks: the second began after the first ended, so after the flunder was created.
+    const before = await looks(`v1beta1.${WARDLE}`);
+    await eventually(async () => assert.ok((await looks(`v1beta1.${WARDLE}`)) >= before + 2), 60_000);
+    sample?.kill('SIGTERM');
+    await eventually(async () => {
+      const apiService = JSON.parse(await ok(['get', 'apiservice', `v1beta1.${WARDLE}`, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string }[] } };
+      assert.deepEqual(apiService.status?.conditions?.map((c) => [c.type, c.status]), [['Available', 'False']]);
+    }, 90_000);
+    await ok(['delete', 'namespace', 'abandoned', '--wait=false']);
+    await eventually(async () => {
+      const { phase, conditions } = await namespaceConditions('abandoned');
+      assert.equal(phase, 'Terminating');
+      assert.equal(conditions.NamespaceDeletionDiscoveryFailure?.[1], 'DiscoveryFailed');
+    }, 60_000);
+    await ok(['delete', 'apiservice', `v1alpha1.${WARDLE}`, `v1beta1.${WARDLE}`]);
+    await eventually(async () => assert.match((await stack.kubectl(['get', 'namespace', 'abandoned'])).stderr, /NotFound/), 60_000);
+  });
 });
