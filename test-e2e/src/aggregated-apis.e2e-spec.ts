@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestServingPki, findRepoRoot, freePort, startEtcd, type EtcdHandle } from '@kapi/local-stack';
+import { createTestServingPki, findRepoRoot, freePort, httpGet, METRICS_ADDRESS, startEtcd, type EtcdHandle } from '@kapi/local-stack';
 import { startAggregatedServer, GROUP, VERSION, type AggregatedServer, type ExtensionAuthentication } from './aggregated-server.js';
 import { anonymousGet, apiRequest, collectWatch, eventually, startTestStack, type TestStack } from './harness.js';
 
@@ -124,6 +124,8 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
     assert.equal(list.items[0].spec.seenBy, 'kubernetes-admin');
     const request = server.seen.findLast((r) => r.path === GADGETS)!;
     assert.deepEqual(request.groups, ['system:masters', 'system:authenticated']);
+    // A client certificate's user has no UID: no X-Remote-Uid.
+    assert.equal(request.headers['x-remote-uid'], undefined);
   });
 
   it('a ServiceAccount\'s token is not forwarded: the server gets its name, groups and extra as headers', async () => {
@@ -139,6 +141,9 @@ describe('aggregated APIs', { timeout: 600_000 }, () => {
     assert.deepEqual(request.groups, ['system:serviceaccounts', `system:serviceaccounts:${NAMESPACE}`, 'system:authenticated']);
     assert.ok(request.extra['authentication.kubernetes.io/credential-id']?.[0]?.startsWith('JTI='), JSON.stringify(request.extra));
     assert.equal(request.headers.authorization, undefined);
+    // kube 1.34 sends the user's UID too (RemoteRequestHeaderUID, on by default): a ServiceAccount's.
+    const uid = (await ok(['-n', NAMESPACE, 'get', 'serviceaccount', 'reader', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    assert.equal(request.headers['x-remote-uid'], uid);
     // Not allowed by kapi's RBAC: kapi answers 403, and the server never hears of it.
     const posts = server.seen.filter((r) => r.method === 'POST').length;
     const denied = await anonymousPost(stack, GADGETS, token);
@@ -264,6 +269,7 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
   let stack: TestStack;
   let etcd: EtcdHandle;
   let sample: ChildProcess | undefined;
+  let startSample: () => void;
   let dir: string;
   const ok = async (args: string[], input?: string) => {
     const result = await stack.kubectl(args, input === undefined ? {} : { input });
@@ -284,20 +290,24 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     const port = await freePort();
     const kubeconfig = stack.handle.kubeconfigPath;
     const log = openSync(join(dir, 'sample-apiserver.log'), 'a');
-    sample = spawn(
-      SAMPLE_BINARY,
-      [
-        `--etcd-servers=${etcd.endpoints[0]}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${port}`,
-        `--tls-cert-file=${pki.cert}`,
-        `--tls-private-key-file=${pki.key}`,
-        `--kubeconfig=${kubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
-      ],
-      { stdio: ['ignore', log, log] },
-    );
+    // Started again on the same port and etcd, it serves what it held before.
+    startSample = () => {
+      sample = spawn(
+        SAMPLE_BINARY,
+        [
+          `--etcd-servers=${etcd.endpoints[0]}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${port}`,
+          `--tls-cert-file=${pki.cert}`,
+          `--tls-private-key-file=${pki.key}`,
+          `--kubeconfig=${kubeconfig}`,
+          `--authentication-kubeconfig=${kubeconfig}`,
+          `--authorization-kubeconfig=${kubeconfig}`,
+        ],
+        { stdio: ['ignore', log, log] },
+      );
+    };
+    startSample();
     await ok(['create', 'namespace', 'wardle']);
     await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'wardle' }, spec: { ports: [{ name: 'https', port: 443, targetPort: port }] } }));
     await ok(
@@ -368,6 +378,19 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.match(explained, /^FIELD:\s+spec <FlunderSpec>$/m);
   });
 
+  it('its OpenAPI v2 document is merged into /openapi/v2, so kubectl explain works from v2 too', async () => {
+    await eventually(async () => {
+      const v2 = JSON.parse(await ok(['get', '--raw', '/openapi/v2'])) as { paths: Record<string, unknown>; definitions: Record<string, { description?: string }> };
+      assert.ok(v2.paths[`/apis/${WARDLE}/v1beta1/namespaces/{namespace}/flunders`], 'the flunders\' paths');
+      assert.ok(v2.paths['/api/v1/namespaces/{namespace}/configmaps'], 'kapi\'s own paths stay');
+      assert.ok(v2.definitions['io.k8s.sample-apiserver.pkg.apis.wardle.v1beta1.Flunder']);
+    }, 120_000);
+    // kubectl reads /openapi/v2 as protobuf for this output.
+    const explained = await ok(['explain', 'flunders.spec', `--api-version=${WARDLE}/v1beta1`, '--output=plaintext-openapiv2']);
+    assert.match(explained, /^KIND:\s+Flunder$/m);
+    assert.match(explained, /^RESOURCE:\s+spec <Object>$/m);
+  });
+
   it('deleting a namespace deletes its flunders, as kube\'s namespace controller does through the aggregator', async () => {
     await ok(['create', 'namespace', 'doomed']);
     await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'gone', namespace: 'doomed' }, spec: { reference: 'none' } }));
@@ -376,7 +399,38 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.match((await stack.kubectl(['get', 'flunders', '-n', 'doomed'])).stderr, /No resources found in doomed namespace\./);
   });
 
-  it('once it stops, its resources answer 503 while discovery and namespace deletion go on', async () => {
+  const namespaceConditions = async (name: string) => {
+    const ns = JSON.parse(await ok(['get', 'namespace', name, '-o', 'json'])) as { status: { phase: string; conditions?: { type: string; status: string; reason: string; message: string }[] } };
+    return { phase: ns.status.phase, conditions: Object.fromEntries((ns.status.conditions ?? []).map((c) => [c.type, [c.status, c.reason, c.message]])) };
+  };
+  const HELD = 'held';
+
+  /** How many successful looks at what the APIService's server holds the registry has made, from its /metrics. */
+  const looks = async (apiService: string) => {
+    const registry = stack.handle.topology.services.find((s) => s.service === 'registry')!;
+    const line = `kapi_namespace_controller_aggregated_looks_total{apiservice="${apiService}",result="success"}`;
+    const found = (await httpGet(`http://${METRICS_ADDRESS}:${registry.listen.port}/metrics`)).body.split('\n').find((l) => l.startsWith(`${line} `));
+    return found === undefined ? 0 : Number(found.slice(line.length + 1));
+  };
+
+  it('a namespace whose flunder has a finalizer stays Terminating with kube\'s conditions', async () => {
+    // The registry has seen what the server holds, so it knows a namespace it holds nothing in.
+    await eventually(async () => {
+      for (const version of ['v1alpha1', 'v1beta1']) assert.ok((await looks(`${version}.${WARDLE}`)) > 0, version);
+    }, 60_000);
+    await ok(['create', 'namespace', HELD]);
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'kept', namespace: HELD, finalizers: ['example.com/hold'] }, spec: { reference: 'none' } }));
+    await ok(['delete', 'namespace', HELD, '--wait=false']);
+    await eventually(async () => {
+      const { phase, conditions } = await namespaceConditions(HELD);
+      assert.equal(phase, 'Terminating');
+      assert.deepEqual(conditions.NamespaceDeletionDiscoveryFailure, ['False', 'ResourcesDiscovered', 'All resources successfully discovered']);
+      assert.deepEqual(conditions.NamespaceContentRemaining, ['True', 'SomeResourcesRemain', `Some resources are remaining: flunders.${WARDLE} has 1 resource instances`]);
+      assert.deepEqual(conditions.NamespaceFinalizersRemaining, ['True', 'SomeFinalizersRemain', 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances']);
+    }, 60_000);
+  });
+
+  it('once it stops, its resources answer 503 while discovery and namespace deletion go on; a namespace it may hold objects in waits', async () => {
     sample?.kill('SIGTERM');
     await eventually(async () => {
       const apiService = JSON.parse(await ok(['get', 'apiservice', `v1alpha1.${WARDLE}`, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
@@ -386,7 +440,58 @@ describe('k8s.io/sample-apiserver through kapi', { timeout: 600_000 }, () => {
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Error from server \(ServiceUnavailable\): the server is currently unable to handle the request/);
     assert.match(await ok(['api-resources']), /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
+    // It held nothing in this namespace when last seen: its deletion does not wait for it.
     await ok(['create', 'namespace', 'empty']);
-    await ok(['delete', 'namespace', 'empty', '--timeout=120s']);
+    await ok(['delete', 'namespace', 'empty', '--wait=false']);
+    await eventually(async () => {
+      const left = await stack.kubectl(['get', 'namespace', 'empty', '-o', 'json']);
+      assert.match(left.stderr, /NotFound/, left.stdout);
+    }, 120_000);
+    // It held a flunder in this one: kube's discovery failure, for each of its versions.
+    await eventually(async () => {
+      const { phase, conditions } = await namespaceConditions(HELD);
+      assert.equal(phase, 'Terminating');
+      assert.deepEqual(conditions.NamespaceDeletionDiscoveryFailure, [
+        'True',
+        'DiscoveryFailed',
+        `Discovery failed for some groups, 2 failing: unable to retrieve the complete list of server APIs: ${WARDLE}/v1alpha1: stale GroupVersion discovery: ${WARDLE}/v1alpha1, ${WARDLE}/v1beta1: stale GroupVersion discovery: ${WARDLE}/v1beta1`,
+      ]);
+    }, 60_000);
+  });
+
+  it('started again, the namespace finishes once its flunder is gone', async () => {
+    startSample();
+    await eventually(async () => {
+      const { conditions } = await namespaceConditions(HELD);
+      assert.deepEqual(conditions.NamespaceDeletionDiscoveryFailure, ['False', 'ResourcesDiscovered', 'All resources successfully discovered']);
+      assert.deepEqual(conditions.NamespaceFinalizersRemaining?.[0], 'True');
+    }, 180_000);
+    const kept = JSON.parse(await ok(['get', 'flunder', 'kept', '-n', HELD, '-o', 'json'])) as { metadata: { deletionTimestamp?: string } };
+    assert.ok(kept.metadata.deletionTimestamp, 'the namespace controller deleted it through kapi');
+    await ok(['patch', 'flunder', 'kept', '-n', HELD, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await ok(['wait', '--for=delete', `namespace/${HELD}`, '--timeout=120s']);
+    await ok(['create', 'namespace', HELD]);
+    assert.match((await stack.kubectl(['get', 'flunders', '-n', HELD])).stderr, new RegExp(`No resources found in ${HELD} namespace\\.`));
+  });
+
+  it('a namespace deleted while it is down waits for the flunders it was seen holding, until its APIServices are removed', async () => {
+    await ok(['create', 'namespace', 'abandoned']);
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: `${WARDLE}/v1alpha1`, kind: 'Flunder', metadata: { name: 'left', namespace: 'abandoned' }, spec: { reference: 'none' } }));
+    // Two more looks: the second began after the first ended, so after the flunder was created.
+    const before = await looks(`v1beta1.${WARDLE}`);
+    await eventually(async () => assert.ok((await looks(`v1beta1.${WARDLE}`)) >= before + 2), 60_000);
+    sample?.kill('SIGTERM');
+    await eventually(async () => {
+      const apiService = JSON.parse(await ok(['get', 'apiservice', `v1beta1.${WARDLE}`, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string }[] } };
+      assert.deepEqual(apiService.status?.conditions?.map((c) => [c.type, c.status]), [['Available', 'False']]);
+    }, 90_000);
+    await ok(['delete', 'namespace', 'abandoned', '--wait=false']);
+    await eventually(async () => {
+      const { phase, conditions } = await namespaceConditions('abandoned');
+      assert.equal(phase, 'Terminating');
+      assert.equal(conditions.NamespaceDeletionDiscoveryFailure?.[1], 'DiscoveryFailed');
+    }, 60_000);
+    await ok(['delete', 'apiservice', `v1alpha1.${WARDLE}`, `v1beta1.${WARDLE}`]);
+    await eventually(async () => assert.match((await stack.kubectl(['get', 'namespace', 'abandoned'])).stderr, /NotFound/), 60_000);
   });
 });

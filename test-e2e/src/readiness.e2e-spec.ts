@@ -76,16 +76,28 @@ describe('readiness and the bootstrap RBAC policy', { timeout: 300_000 }, () => 
     await janeIsServed();
   });
 
-  it('lists kube\'s informer-sync and poststarthook/rbac/bootstrap-roles in /readyz?verbose, each at its own path', async () => {
+  it('lists kube\'s informer-sync, poststarthook/rbac/bootstrap-roles and the informers\' post-start hooks in /readyz?verbose, each at its own path', async () => {
     const verbose = await apiRequest(stack, 'GET', '/readyz?verbose');
     assert.equal(verbose.code, 200, verbose.body);
     const lines = verbose.body.split('\n');
-    for (const line of ['[+]ping ok', '[+]etcd ok', '[+]informer-sync ok', '[+]authz ok', '[+]registry ok', '[+]poststarthook/rbac/bootstrap-roles ok', '[+]shutdown ok']) {
+    for (const line of [
+      '[+]ping ok',
+      '[+]etcd ok',
+      '[+]informer-sync ok',
+      '[+]authz ok',
+      '[+]registry ok',
+      '[+]poststarthook/rbac/bootstrap-roles ok',
+      '[+]poststarthook/crd-informer-synced ok',
+      '[+]poststarthook/start-kube-aggregator-informers ok',
+      '[+]poststarthook/apiservice-registration-controller ok',
+      '[+]shutdown ok',
+    ]) {
       assert.ok(lines.includes(line), `${line} in:\n${verbose.body}`);
     }
     assert.deepEqual(await apiRequest(stack, 'GET', '/readyz/poststarthook/rbac/bootstrap-roles').then((r) => [r.code, r.body]), [200, 'ok']);
     assert.deepEqual(await apiRequest(stack, 'GET', '/healthz/poststarthook/rbac/bootstrap-roles').then((r) => [r.code, r.body]), [200, 'ok']);
     assert.deepEqual(await apiRequest(stack, 'GET', '/readyz/informer-sync').then((r) => [r.code, r.body]), [200, 'ok']);
+    assert.deepEqual(await apiRequest(stack, 'GET', '/readyz/poststarthook/apiservice-registration-controller').then((r) => [r.code, r.body]), [200, 'ok']);
   });
 
   /** Asks one authz replica's own Health, not the front door's (which keeps answers for a second). */

@@ -22,3 +22,4 @@ export * from './filter-request-deadline.js';
 export * from './filter-max-in-flight.js';
 export * from './handler-not-found.js';
 export * from './handler-chain-testing.js';
+export * from './openapi-v2-merge.js';

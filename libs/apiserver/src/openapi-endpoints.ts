@@ -1,16 +1,24 @@
 // The /openapi/v2 and /openapi/v3 endpoints, each document with a strong ETag so clients can
 // revalidate with If-None-Match: the built-in kinds' v3 documents built once; the custom resources' v3
 // documents (one per group/version, in the v3 index) and the v2 document (which holds every kind)
-// rebuilt when the catalogue's custom resources change.
+// rebuilt when the catalogue's custom resources change. The v2 document also merges the aggregated
+// servers' own v2 documents (openapi-v2-merge.ts), as kube-aggregator does, rebuilt when they change.
 import { isCustomResourceStrategy, KindCatalogue, type CustomResourceStrategy } from '@kapi/kinds';
 import type { SchemaCatalogue } from '@kapi/schema';
 import { documentHash, groupVersionPath, openApiV2, openApiV3CustomResources, openApiV3Documents, type CustomResourceOpenApi } from './openapi.js';
+import { mergeOpenApiV2, type OpenApiV2Document } from './openapi-v2-merge.js';
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_RESPONSE } from './openapi-v2-proto.js';
 
 export interface OpenApiAnswer {
   code: number;
   headers: Record<string, string>;
   body: Buffer;
+}
+
+/** The aggregated servers' OpenAPI v2 documents, most preferred first; `generation` changes when they may have. */
+export interface AggregatedOpenApiV2 {
+  readonly generation: number;
+  openApiV2Documents(): readonly OpenApiV2Document[];
 }
 
 interface Stored {
@@ -34,13 +42,14 @@ export class OpenApiEndpoints {
   private readonly builtinIndex: Record<string, { serverRelativeURL: string }>;
   private v3 = new Map<string, Stored>();
   private v3Generation = -1;
-  private v2: { json: Stored; proto: Stored; generation: number } | undefined;
+  private v2: { json: Stored; proto: Stored; generation: string } | undefined;
   private readonly builtin: KindCatalogue;
 
   constructor(
     private readonly catalogue: KindCatalogue,
     private readonly schemas: SchemaCatalogue,
     private readonly serverVersion: string,
+    private readonly aggregated?: AggregatedOpenApiV2,
   ) {
     const builtin = new KindCatalogue(catalogue.strategies);
     this.builtin = builtin;
@@ -57,15 +66,18 @@ export class OpenApiEndpoints {
     return (this.catalogue.customResources?.strategies() ?? []).filter(isCustomResourceStrategy);
   }
 
-  /** The v2 document, JSON and protobuf, of the built-in kinds and the custom resources served now. */
+  /** The v2 document, JSON and protobuf, of the built-in kinds, the custom resources served now and the aggregated servers'. */
   private v2Documents(): { json: Stored; proto: Stored } {
-    if (this.v2?.generation === this.catalogue.generation) return this.v2;
-    const v2 = openApiV2(this.builtin, this.schemas, this.serverVersion, this.customResources().map(openApiInputOf));
+    const generation = `${this.catalogue.generation}/${this.aggregated?.generation ?? 0}`;
+    if (this.v2?.generation === generation) return this.v2;
+    const own = openApiV2(this.builtin, this.schemas, this.serverVersion, this.customResources().map(openApiInputOf));
+    const aggregated = this.aggregated?.openApiV2Documents() ?? [];
+    const v2 = aggregated.length ? mergeOpenApiV2(own, aggregated) : own;
     const etag = documentHash(v2);
     this.v2 = {
       json: { body: Buffer.from(JSON.stringify(v2)), etag, contentType: 'application/json' },
       proto: { body: Buffer.from(encodeOpenApiV2(v2)), etag, contentType: OPENAPI_V2_PROTOBUF_RESPONSE },
-      generation: this.catalogue.generation,
+      generation,
     };
     return this.v2;
   }

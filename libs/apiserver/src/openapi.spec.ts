@@ -106,6 +106,26 @@ describe('OpenAPI v2', () => {
     assert.equal(endpoints.answer('/openapi/v2', '', json.headers.ETag)!.code, 304);
     assert.equal(endpoints.answer('/openapi/v3/apis/nope/v1'), undefined);
   });
+
+  it('merges the aggregated servers\' documents, and its ETag changes with them', () => {
+    const aggregated = { generation: 0, documents: [] as { paths: Json; definitions: Json }[], openApiV2Documents: () => aggregated.documents };
+    const endpoints = new OpenApiEndpoints(catalogue, schemas, 'v1.33.0', aggregated);
+    const before = endpoints.answer('/openapi/v2', 'application/json')!;
+    aggregated.documents = [
+      {
+        paths: { '/apis/wardle.example.com/v1alpha1/flunders': { get: { responses: { 200: { schema: { $ref: '#/definitions/com.example.wardle.v1alpha1.FlunderList' } } } } } },
+        definitions: { 'com.example.wardle.v1alpha1.FlunderList': { type: 'object', description: 'FlunderList is a list of Flunder objects.' } },
+      },
+    ];
+    aggregated.generation++;
+    const after = endpoints.answer('/openapi/v2', 'application/json')!;
+    assert.notEqual(after.headers.ETag, before.headers.ETag);
+    const doc = JSON.parse(after.body.toString()) as Json;
+    assert.ok(doc.paths['/apis/wardle.example.com/v1alpha1/flunders']);
+    assert.ok(doc.paths['/api/v1/namespaces/{namespace}/configmaps'], 'its own paths stay');
+    assert.equal(doc.definitions['com.example.wardle.v1alpha1.FlunderList'].description, 'FlunderList is a list of Flunder objects.');
+    assert.equal(endpoints.answer('/openapi/v2', OPENAPI_V2_PROTOBUF)!.code, 200);
+  });
 });
 
 describe('OpenAPI v3 of custom resources', () => {

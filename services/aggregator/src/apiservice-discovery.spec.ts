@@ -94,6 +94,22 @@ describe('AggregatedGroups', () => {
     groups.stop();
   });
 
+  it('keeps each available server\'s OpenAPI v2 document, most preferred first, and changes its generation with them', async () => {
+    const apiServices = source([remote('b.example.com', 'v1', true), remote('a.example.com', 'v1', true, [5000, 15]), remote('down.example.com', 'v1', false)]);
+    const docs = new Map<string, { paths: Record<string, unknown> }>([
+      ['b.example.com', { paths: { '/apis/b.example.com/v1': {} } }],
+      ['a.example.com', { paths: { '/apis/a.example.com/v1': {} } }],
+    ]);
+    const groups = new AggregatedGroups(apiServices, async () => gadgets, undefined, undefined, async (a) => docs.get(a.spec!.group!));
+    await settle();
+    assert.deepEqual(groups.openApiV2Documents(), [docs.get('a.example.com'), docs.get('b.example.com')]);
+    const generation = groups.generation;
+    apiServices.set([remote('b.example.com', 'v1', false), remote('a.example.com', 'v1', true, [5000, 15])]);
+    assert.deepEqual(groups.openApiV2Documents(), [docs.get('a.example.com')], 'not while it is unavailable');
+    assert.ok(groups.generation > generation);
+    groups.stop();
+  });
+
   it('a server that fails to answer leaves discovery as it was', async () => {
     const groups = new AggregatedGroups(source([remote('things.example.com', 'v1', true)]), async () => {
       throw new Error('connection refused');

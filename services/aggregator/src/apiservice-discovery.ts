@@ -4,8 +4,10 @@
 // then meets the proxy's 503), and into aggregated discovery the resources its server last answered
 // for /apis/<group>/<version>: `Current` while the APIService is available, `Stale` once it is not,
 // left out while none were ever fetched. So an unavailable server never breaks discovery of the rest.
-// Resources are fetched when the APIService changes (its availability included) and every minute.
-import { aggregatedVersion, type DiscoveredResource } from '@kapi/apiserver';
+// Resources are fetched when the APIService changes (its availability included) and every minute,
+// with the server's OpenAPI documents: where its v3 document is, and its v2 document, which the front
+// door merges into /openapi/v2 as kube-aggregator does.
+import { aggregatedVersion, type DiscoveredResource, type OpenApiV2Document } from '@kapi/apiserver';
 import type { Logger } from '@kapi/telemetry';
 import { isAvailable, type APIService } from './apiservice-proxy.js';
 
@@ -23,6 +25,9 @@ export type FetchResources = (apiService: APIService) => Promise<DiscoveredResou
 /** Where the APIService's server serves the OpenAPI v3 document of its group/version (its /openapi/v3 says), if it does. */
 export type FetchOpenApiPath = (apiService: APIService) => Promise<string | undefined>;
 
+/** The APIService's server's /openapi/v2 document, if it serves one. */
+export type FetchOpenApiV2 = (apiService: APIService) => Promise<OpenApiV2Document | undefined>;
+
 interface RemoteVersion {
   group: string;
   version: string;
@@ -33,6 +38,8 @@ interface RemoteVersion {
   resources?: DiscoveredResource[];
   /** The server's serverRelativeURL of its group/version's OpenAPI v3 document, last fetched. */
   openApiPath?: string;
+  /** The server's OpenAPI v2 document, last fetched. */
+  openApiV2?: OpenApiV2Document;
 }
 
 /** kube's version order within a group: GA before beta before alpha, higher numbers first; others by name after them. */
@@ -61,6 +68,7 @@ export class AggregatedGroups {
     private readonly fetchResources: FetchResources,
     private readonly logger?: Logger,
     private readonly fetchOpenApiPath?: FetchOpenApiPath,
+    private readonly fetchOpenApiV2?: FetchOpenApiV2,
   ) {
     this.unsubscribe = apiServices.subscribe(() => this.sync(false));
     this.timer = setInterval(() => this.sync(true), REFRESH_MS);
@@ -115,8 +123,10 @@ export class AggregatedGroups {
         available: isAvailable(apiService),
         resources: before?.resources,
         openApiPath: before?.openApiPath,
+        openApiV2: before?.openApiV2,
       };
-      if (!before || JSON.stringify({ ...before, resources: 0, openApiPath: 0 }) !== JSON.stringify({ ...now, resources: 0, openApiPath: 0 })) {
+      const fetched = { resources: 0, openApiPath: 0, openApiV2: 0 };
+      if (!before || JSON.stringify({ ...before, ...fetched }) !== JSON.stringify({ ...now, ...fetched })) {
         this.versions.set(name, now);
         this.generation++;
       }
@@ -141,26 +151,39 @@ export class AggregatedGroups {
     return paths;
   }
 
-  private async fetch(name: string, apiService: APIService): Promise<void> {
-    try {
-      const resources = await this.fetchResources(apiService);
-      const entry = this.versions.get(name);
-      if (entry && JSON.stringify(entry.resources) !== JSON.stringify(resources)) {
-        entry.resources = resources;
-        this.generation++;
+  /**
+   * The OpenAPI v2 documents of the available aggregated servers, in discovery's order (kube merges
+   * them by group and version priority), each server's once.
+   */
+  openApiV2Documents(): OpenApiV2Document[] {
+    const documents: OpenApiV2Document[] = [];
+    for (const [group, versions] of this.groups()) {
+      for (const version of versions) {
+        const v = this.versions.get(`${version}.${group}`);
+        if (v?.available && v.openApiV2 && !documents.includes(v.openApiV2)) documents.push(v.openApiV2);
       }
-    } catch (err) {
-      this.logger?.warn('cannot read the discovery of an aggregated API server', { apiService: name, err: (err as Error).message });
     }
+    return documents;
+  }
+
+  private async fetch(name: string, apiService: APIService): Promise<void> {
+    await this.refresh(name, 'resources', () => this.fetchResources(apiService), 'the discovery');
+    const { fetchOpenApiPath, fetchOpenApiV2 } = this;
+    if (fetchOpenApiPath) await this.refresh(name, 'openApiPath', () => fetchOpenApiPath(apiService), 'the OpenAPI v3 index');
+    if (fetchOpenApiV2) await this.refresh(name, 'openApiV2', () => fetchOpenApiV2(apiService), 'the OpenAPI v2 document');
+  }
+
+  /** Fetches one thing the server says; a change moves the generation on, a failure keeps what was known. */
+  private async refresh<K extends 'resources' | 'openApiPath' | 'openApiV2'>(name: string, field: K, fetch: () => Promise<RemoteVersion[K]>, what: string): Promise<void> {
     try {
-      const openApiPath = await this.fetchOpenApiPath?.(apiService);
+      const value = await fetch();
       const entry = this.versions.get(name);
-      if (entry && entry.openApiPath !== openApiPath) {
-        entry.openApiPath = openApiPath;
+      if (entry && JSON.stringify(entry[field]) !== JSON.stringify(value)) {
+        entry[field] = value;
         this.generation++;
       }
     } catch (err) {
-      this.logger?.warn('cannot read the OpenAPI v3 index of an aggregated API server', { apiService: name, err: (err as Error).message });
+      this.logger?.warn(`cannot read ${what} of an aggregated API server`, { apiService: name, err: (err as Error).message });
     }
   }
 }

@@ -18,7 +18,7 @@ export const AGGREGATION_RESOURCES = {
 const unavailableGauge = metrics.gauge('aggregator_unavailable_apiservice', 'Gauge of APIServices which are marked as unavailable broken down by APIService name.');
 
 export interface AggregationSources {
-  apiServices: APIServiceLister & { list(): APIService[]; subscribe(listener: () => void): () => void };
+  apiServices: Required<APIServiceLister> & { list(): APIService[]; subscribe(listener: () => void): () => void };
   resolver: ServiceResolver;
   stop(): Promise<void>;
 }
@@ -26,7 +26,9 @@ export interface AggregationSources {
 export function followAggregation(watchCache: Backends['watchCache'], logger: Logger): AggregationSources {
   const informers = new SharedInformers(new WatchCacheListWatch(watchCache), { logger });
   const apiServices = informers.informerFor<KubeObject>(AGGREGATION_RESOURCES.apiServices);
-  const resolver = endpointSliceResolver(listerEndpointSource(informers.informerFor(AGGREGATION_RESOURCES.services), informers.informerFor(AGGREGATION_RESOURCES.endpointSlices)));
+  const services = informers.informerFor<KubeObject>(AGGREGATION_RESOURCES.services);
+  const endpointSlices = informers.informerFor<KubeObject>(AGGREGATION_RESOURCES.endpointSlices);
+  const resolver = endpointSliceResolver(listerEndpointSource(services, endpointSlices));
   apiServices.subscribe(() => {
     unavailableGauge.clear();
     for (const a of apiServices.list() as APIService[]) unavailableGauge.set(isAvailable(a) ? 0 : 1, { name: a.metadata?.name ?? '' });
@@ -37,6 +39,15 @@ export function followAggregation(watchCache: Backends['watchCache'], logger: Lo
       get: (name) => apiServices.get('', name) as APIService | undefined,
       list: () => apiServices.list() as APIService[],
       subscribe: (listener) => apiServices.subscribe(() => listener()),
+      synced: () => informers.synced,
+      waitUntilSynced: async (timeoutMs) => {
+        if (informers.synced) return true;
+        const deadline = Date.now() + timeoutMs;
+        for (const informer of [apiServices, services, endpointSlices]) {
+          if (!(await informer.waitUntilSynced(Math.max(0, deadline - Date.now())))) return false;
+        }
+        return true;
+      },
     },
     resolver,
     stop: () => informers.stop(),

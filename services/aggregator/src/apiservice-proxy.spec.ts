@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { isStatusError } from '@kapi/api-machinery';
 import { apiRequest } from '@kapi/apiserver';
 import { createTestClientCertificate, createTestServingPki } from '@kapi/local-stack';
 import type { commonV1 } from '@kapi/proto';
-import { apiServiceNameOf, APIServiceProxy, extraHeaderKey, proxiedRequestHeaders, type APIService } from './apiservice-proxy.js';
+import type { FrontDoorRequest } from './front-door-chain.js';
+import { apiServiceNameOf, APIServiceProxy, extraHeaderKey, proxiedRequestHeaders, type APIService, type APIServiceProxyOptions } from './apiservice-proxy.js';
 
 const USER: commonV1.UserInfo = { username: 'jane', uid: 'u-1', groups: ['devs', 'system:authenticated'], extra: { 'scopes.example.com/a%b': { values: ['read', 'write'] } } };
 const available = { conditions: [{ type: 'Available', status: 'True', reason: 'Passed', message: 'all checks passed' }] };
@@ -35,6 +37,7 @@ describe('proxiedRequestHeaders', () => {
         authorization: 'Bearer secret',
         'impersonate-user': 'bob',
         'x-remote-user': 'mallory',
+        'x-remote-uid': 'mallory-uid',
         'x-remote-group': 'system:masters',
         connection: 'keep-alive',
         accept: 'application/json',
@@ -46,6 +49,7 @@ describe('proxiedRequestHeaders', () => {
     assert.deepEqual(headers, {
       accept: 'application/json',
       'x-remote-user': 'jane',
+      'x-remote-uid': 'u-1',
       'x-remote-group': ['devs', 'system:authenticated'],
       'x-remote-extra-scopes.example.com%2Fa%25b': ['read', 'write'],
       'x-forwarded-for': '10.0.0.9, 127.0.0.5',
@@ -233,5 +237,78 @@ describe('APIServiceProxy', () => {
     await assert.rejects(proxy.discoverResources(apiServices.get('v1.things.example.com')!), /GET \/apis\/things\.example\.com\/v1: 207/);
     const asked = seen[backendAnswer];
     assert.deepEqual([asked.url, asked.headers['x-remote-user'], asked.headers['x-remote-group']], ['/apis/things.example.com/v1', 'system:kube-aggregator', 'system:masters']);
+  });
+});
+
+describe('APIServiceProxy before the APIServices are listed', () => {
+  const request = (path: string) => ({ url: new URL(path, 'https://front-door') }) as FrontDoorRequest;
+  /** A lister whose first list completes when `list` is called; the test's waits resolve then, or false at once when `never`. */
+  const unsynced = (never = false) => {
+    const known = new Map<string, APIService>();
+    let synced = false;
+    let release!: () => void;
+    const listed = new Promise<void>((r) => (release = r));
+    const waits: string[] = [];
+    const lister = {
+      get: (name: string) => known.get(name),
+      synced: () => synced,
+      waitUntilSynced: async (ms: number) => {
+        waits.push(String(ms));
+        if (never) return false;
+        await listed;
+        return synced;
+      },
+    };
+    const list = (apiServices: APIService[]) => {
+      for (const a of apiServices) known.set(a.metadata!.name!, a);
+      synced = true;
+      release();
+    };
+    return { lister, list, waits };
+  };
+  const proxyWith = (lister: APIServiceProxyOptions['apiServices']) =>
+    new APIServiceProxy({
+      apiServices: lister,
+      resolver: { resolveEndpoint: async () => ({ host: '127.0.0.1', port: 1 }) },
+      clientCertificate: { cert: Buffer.from(''), key: Buffer.from('') },
+      servesLocally: (group, version) => group === 'apps' && version === 'v1',
+    });
+
+  it('a group/version it does not serve itself waits for the list, then goes where the APIService says', async () => {
+    const { lister, list, waits } = unsynced();
+    const proxy = proxyWith(lister);
+    let passedOn = false;
+    const handled = proxy.handle(request('/apis/crd.example.com/v1/things'), async () => void (passedOn = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(passedOn, false, 'not passed on (to a 404) before the list');
+    assert.equal(waits.length, 1);
+    list([{ metadata: { name: 'v1.crd.example.com' }, spec: { group: 'crd.example.com', version: 'v1' }, status: available }]);
+    await handled;
+    assert.equal(passedOn, true, 'a Local APIService: passed on once listed');
+    proxy.close();
+  });
+
+  it('what the front door serves itself, and any path outside /apis/<group>/<version>, passes on without waiting', async () => {
+    const { lister, waits } = unsynced();
+    const proxy = proxyWith(lister);
+    for (const path of ['/apis/apps/v1/deployments', '/api/v1/pods', '/version', '/apis']) {
+      let passedOn = false;
+      await proxy.handle(request(path), async () => void (passedOn = true));
+      assert.ok(passedOn, path);
+    }
+    assert.deepEqual(waits, []);
+    proxy.close();
+  });
+
+  it('answers 503 with Retry-After, never 404, when the list does not come in time', async () => {
+    const { lister } = unsynced(true);
+    const proxy = proxyWith(lister);
+    let passedOn = false;
+    await assert.rejects(
+      proxy.handle(request('/apis/wardle.example.com/v1alpha1/flunders'), async () => void (passedOn = true)),
+      (err: unknown) => isStatusError(err) && err.httpCode === 503 && err.details?.retryAfterSeconds === 1 && /not yet ready to handle request/.test(err.message),
+    );
+    assert.equal(passedOn, false);
+    proxy.close();
   });
 });

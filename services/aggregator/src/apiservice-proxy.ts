@@ -6,7 +6,9 @@
 // `<service>.<namespace>.svc` with the APIService's caBundle (or not at all with
 // insecureSkipTLSVerify), and presents the front-proxy client certificate, which the aggregated
 // server trusts through the extension-apiserver-authentication ConfigMap; the user travels in
-// X-Remote-User, one X-Remote-Group per group and X-Remote-Extra-<key>, and the caller's own
+// X-Remote-User, X-Remote-Uid (kube 1.34's RemoteRequestHeaderUID, beta and on by default; only a
+// server configured with requestheader-uid-headers reads it), one X-Remote-Group per group and
+// X-Remote-Extra-<key>, and the caller's own
 // credentials (Authorization, Impersonate-*) stay behind. Bodies stream both ways, so watches and
 // other long-running requests pass through as they come, and a server that switches protocols
 // (exec-style upgrades) gets the client's connection joined to its own.
@@ -14,7 +16,8 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { joinHostPort, type ServiceResolver } from '@kapi/webhook-client';
-import { requestUser, type DiscoveredResource } from '@kapi/apiserver';
+import { serviceUnavailable } from '@kapi/api-machinery';
+import { requestUser, type DiscoveredResource, type OpenApiV2Document } from '@kapi/apiserver';
 import type { APIServiceSpec } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
@@ -31,6 +34,10 @@ export interface APIService {
 /** The APIServices stored now, by name (`<version>.<group>`). */
 export interface APIServiceLister {
   get(name: string): APIService | undefined;
+  /** Whether the APIServices (and the Services and EndpointSlices they resolve through) have been listed; always, when absent. */
+  synced?(): boolean;
+  /** Resolves to whether they have been listed, at the latest after `timeoutMs`. */
+  waitUntilSynced?(timeoutMs: number): Promise<boolean>;
 }
 
 /** The client certificate the front door proxies with (kube's --proxy-client-cert-file and key). */
@@ -43,8 +50,13 @@ export interface APIServiceProxyOptions {
   apiServices: APIServiceLister;
   resolver: ServiceResolver;
   clientCertificate: ProxyClientCertificate;
+  /** Whether the front door serves the group/version itself (a built-in group), so it needs no APIService to know. */
+  servesLocally?: (group: string, version: string) => boolean;
   logger?: Logger;
 }
+
+/** How long a request for an unknown group/version waits for the APIServices' first list (kube's WaitForReady waits as long). */
+const SYNC_WAIT_MS = 10_000;
 
 /** Whether the APIService's Available condition is True (kube's IsAPIServiceConditionTrue). */
 export function isAvailable(apiService: APIService): boolean {
@@ -65,6 +77,8 @@ export function apiServiceNameOf(pathname: string): string | undefined {
 
 /** How long a discovery request to an aggregated server may take (kube's discovery client: 5 s). */
 const DISCOVERY_TIMEOUT_MS = 5_000;
+/** How long fetching an aggregated server's OpenAPI v2 document may take: a whole API's document, larger than discovery's answers. */
+const OPENAPI_V2_TIMEOUT_MS = 30_000;
 
 /** Headers that describe one connection, not the request (Go's ReverseProxy drops the same). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -97,6 +111,7 @@ export function proxiedRequestHeaders(incoming: IncomingHttpHeaders, user: commo
     headers.upgrade = incoming.upgrade;
   }
   headers['x-remote-user'] = user.username;
+  if (user.uid) headers['x-remote-uid'] = user.uid;
   if (user.groups.length) headers['x-remote-group'] = [...user.groups];
   for (const [key, extra] of Object.entries(user.extra ?? {})) {
     if (extra.values.length) headers[`x-remote-extra-${extraHeaderKey(key)}`] = [...extra.values];
@@ -132,7 +147,8 @@ export class APIServiceProxy implements FrontDoorHandler {
 
   async handle(request: FrontDoorRequest, next: () => Promise<void>): Promise<void> {
     const name = apiServiceNameOf(request.url.pathname);
-    const apiService = name === undefined ? undefined : this.options.apiServices.get(name);
+    if (name === undefined) return next();
+    const apiService = this.options.apiServices.get(name) ?? (await this.afterSync(name));
     const service = apiService?.spec?.service;
     if (!apiService || !service) return next();
     if (!isAvailable(apiService)) return plainError(request, 503, 'service unavailable');
@@ -149,47 +165,62 @@ export class APIServiceProxy implements FrontDoorHandler {
   }
 
   /**
-   * The resources the APIService's server lists for its group/version (GET /apis/<group>/<version>),
-   * asked as kube's aggregator asks for discovery: as system:kube-aggregator in system:masters.
+   * An APIService not known yet: before the first list, a group/version the front door does not
+   * serve itself waits for it, so that a request reaching a front door just started is never told
+   * 404 for an aggregated group; then 503, as kube's WaitForReady answers, and the client retries.
    */
-  async discoverResources(apiService: APIService): Promise<DiscoveredResource[]> {
+  private async afterSync(name: string): Promise<APIService | undefined> {
+    const lister = this.options.apiServices;
+    if (!lister.waitUntilSynced || lister.synced?.()) return undefined;
+    const [version, ...group] = name.split('.');
+    if (this.options.servesLocally?.(group.join('.'), version)) return undefined;
+    if (!(await lister.waitUntilSynced(SYNC_WAIT_MS))) throw serviceUnavailable('not yet ready to handle request: the APIServices are not listed yet');
+    return lister.get(name);
+  }
+
+  /**
+   * A GET of `path` from the APIService's server, asked as kube's aggregator asks for discovery and
+   * OpenAPI: as system:kube-aggregator in system:masters; undefined without a service.
+   */
+  private async askServer(apiService: APIService, path: string, timeoutMs = DISCOVERY_TIMEOUT_MS): Promise<{ status: number; body: string } | undefined> {
     const service = apiService.spec?.service;
-    if (!service) return [];
-    const serverName = serviceServerName(service.namespace ?? '', service.name ?? '');
-    const endpoint = await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443);
-    const path = `/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`;
-    const answer = await serviceRequest({
+    if (!service) return undefined;
+    return serviceRequest({
       agent: this.agents.agentFor(apiService.spec ?? {}),
-      endpoint,
-      serverName,
+      endpoint: await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443),
+      serverName: serviceServerName(service.namespace ?? '', service.name ?? ''),
       method: 'GET',
       path,
       headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
-      timeoutMs: DISCOVERY_TIMEOUT_MS,
+      timeoutMs,
     });
+  }
+
+  /** The resources the APIService's server lists for its group/version (GET /apis/<group>/<version>). */
+  async discoverResources(apiService: APIService): Promise<DiscoveredResource[]> {
+    const path = `/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`;
+    const answer = await this.askServer(apiService, path);
+    if (!answer) return [];
     if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status}`);
-    const body = answer.body;
-    const list = JSON.parse(body) as { resources?: DiscoveredResource[] };
+    const list = JSON.parse(answer.body) as { resources?: DiscoveredResource[] };
     return Array.isArray(list.resources) ? list.resources : [];
   }
 
   /** Where the server serves its group/version's OpenAPI v3 document: the serverRelativeURL its /openapi/v3 lists, if any. */
   async discoverOpenApiPath(apiService: APIService): Promise<string | undefined> {
-    const service = apiService.spec?.service;
-    if (!service) return undefined;
-    const answer = await serviceRequest({
-      agent: this.agents.agentFor(apiService.spec ?? {}),
-      endpoint: await this.options.resolver.resolveEndpoint(service.namespace ?? '', service.name ?? '', service.port ?? 443),
-      serverName: serviceServerName(service.namespace ?? '', service.name ?? ''),
-      method: 'GET',
-      path: '/openapi/v3',
-      headers: { Accept: 'application/json', 'X-Remote-User': 'system:kube-aggregator', 'X-Remote-Group': 'system:masters' },
-      timeoutMs: DISCOVERY_TIMEOUT_MS,
-    });
-    if (answer.status !== 200) return undefined;
+    const answer = await this.askServer(apiService, '/openapi/v3');
+    if (answer?.status !== 200) return undefined;
     const paths = (JSON.parse(answer.body) as { paths?: Record<string, { serverRelativeURL?: string }> }).paths ?? {};
     const url = paths[`apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`]?.serverRelativeURL;
     return typeof url === 'string' && url.startsWith(`/openapi/v3/apis/${apiService.spec?.group ?? ''}/${apiService.spec?.version ?? ''}`) ? url : undefined;
+  }
+
+  /** The server's OpenAPI v2 document (GET /openapi/v2, as kube-aggregator fetches it), if it serves one. */
+  async discoverOpenApiV2(apiService: APIService): Promise<OpenApiV2Document | undefined> {
+    const answer = await this.askServer(apiService, '/openapi/v2', OPENAPI_V2_TIMEOUT_MS);
+    if (answer?.status !== 200) return undefined;
+    const doc = JSON.parse(answer.body) as OpenApiV2Document;
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? doc : undefined;
   }
 
   /** Closes every kept-alive connection to the aggregated servers. */

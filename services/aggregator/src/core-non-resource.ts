@@ -46,7 +46,7 @@ export interface NonResourceSources {
   serverAddress: string;
   issuer?: IssuerDocuments;
   /** The aggregated servers' groups (apiservice-discovery.ts), merged into discovery. */
-  aggregated?: Pick<AggregatedGroups, 'generation' | 'groups' | 'discoveryItems' | 'openApiPaths'>;
+  aggregated?: Pick<AggregatedGroups, 'generation' | 'groups' | 'discoveryItems' | 'openApiPaths' | 'openApiV2Documents'>;
 }
 
 export class CoreNonResourceHandler implements FrontDoorHandler {
@@ -63,7 +63,7 @@ export class CoreNonResourceHandler implements FrontDoorHandler {
   private openApiIndex?: { generation: number; body: Buffer; etag: string };
 
   constructor(private readonly sources: NonResourceSources) {
-    this.openApi = new OpenApiEndpoints(sources.catalogue, builtinSchemas(), VERSION_INFO.gitVersion);
+    this.openApi = new OpenApiEndpoints(sources.catalogue, builtinSchemas(), VERSION_INFO.gitVersion, sources.aggregated);
   }
 
   private discoveryDocument(path: string): { body: string; etag: string } {

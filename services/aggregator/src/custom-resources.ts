@@ -54,11 +54,11 @@ export function registryDefinitionReader(registry: Backends['registry']): Custom
 
 /**
  * Keeps `kinds` equal to the stored CRDs: an informer over the watch cache, every change applied as
- * it arrives. Returns what stops it.
+ * it arrives. Returns whether it has listed them, and what stops it.
  */
-export function followDefinitions(watchCache: Backends['watchCache'], kinds: CustomResourceKinds, logger: Logger): { stop: () => Promise<void> } {
+export function followDefinitions(watchCache: Backends['watchCache'], kinds: CustomResourceKinds, logger: Logger): { synced: () => boolean; stop: () => Promise<void> } {
   const informers = new SharedInformers(new WatchCacheListWatch(watchCache), { logger });
   kinds.follow(informers.informerFor<CustomResourceDefinition>(CRD_RESOURCE));
   informers.start();
-  return { stop: () => informers.stop() };
+  return { synced: () => informers.synced, stop: () => informers.stop() };
 }

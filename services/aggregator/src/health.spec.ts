@@ -53,6 +53,30 @@ describe('HealthEndpoints', () => {
     });
   });
 
+  it('lists the front door\'s own post-start hooks after the neighbours\' and fails /readyz and /healthz until they finish', async () => {
+    const health = new HealthEndpoints(neighbours({ authz: authzChecks(true) }));
+    let listed = false;
+    health.addCheck('poststarthook/start-kube-aggregator-informers', () => true);
+    health.addCheck('poststarthook/apiservice-registration-controller', () => listed);
+    const answer = await health.answer('readyz', undefined, new URLSearchParams('verbose'));
+    assert.equal(answer?.code, 500);
+    assert.deepEqual(answer!.body.split('\n').slice(-6), [
+      '[+]poststarthook/rbac/bootstrap-roles ok',
+      '[+]poststarthook/start-kube-aggregator-informers ok',
+      '[-]poststarthook/apiservice-registration-controller failed: reason withheld',
+      '[+]shutdown ok',
+      'readyz check failed',
+      '',
+    ]);
+    assert.equal((await health.answer('healthz', undefined, new URLSearchParams()))?.code, 500);
+    assert.equal((await health.answer('livez', undefined, new URLSearchParams()))?.code, 200);
+    assert.deepEqual(await health.answer('readyz', 'poststarthook/apiservice-registration-controller', new URLSearchParams()), { code: 500, body: 'internal server error: not finished\n' });
+    listed = true;
+    const fresh = new HealthEndpoints(neighbours({ authz: authzChecks(true) }));
+    fresh.addCheck('poststarthook/apiservice-registration-controller', () => listed);
+    assert.deepEqual(await fresh.answer('readyz', 'poststarthook/apiservice-registration-controller', new URLSearchParams()), { code: 200, body: 'ok' });
+  });
+
   it('stays ready while the watch cache answers but has not synchronised', async () => {
     const health = new HealthEndpoints(
       neighbours({ authz: authzChecks(true), 'watch-cache': [{ name: 'synchronised', ok: false, message: 'cannot follow the event stream: the connection to NATS was lost' }] }),

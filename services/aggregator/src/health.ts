@@ -1,7 +1,10 @@
 // /healthz, /livez and /readyz with kube-apiserver's per-check paths, ?verbose and ?exclude. Besides a
 // line per neighbour, kube's own names stand for the neighbour check that means the same: etcd (the
 // registry), informer-sync (authz's RBAC cache has listed everything) and poststarthook/rbac/bootstrap-roles
-// (the registry wrote the bootstrap policy and authz's cache has read it).
+// (the registry wrote the bootstrap policy and authz's cache has read it). The front door's own
+// informers add kube's post-start hooks that wait for the same: crd-informer-synced and
+// apiservice-registration-controller (the CRDs, and the APIServices with their Services and
+// EndpointSlices, listed once).
 import type { Backends } from './backends.js';
 
 export interface HealthCheck {
@@ -18,9 +21,24 @@ const CACHE_MS = 1000;
 
 export class HealthEndpoints {
   private readonly cache = new Map<string, { at: number; error?: string }>();
+  /** The front door's own post-start hooks, in the order added. */
+  private readonly hooks: HealthCheck[] = [];
   shuttingDown = false;
 
   constructor(private readonly backends: Backends) {}
+
+  /**
+   * A check of the front door's own, listed in /healthz and /readyz after the neighbours' (as kube
+   * lists its post-start hooks): it fails with kube's `not finished` until `done` says so.
+   */
+  addCheck(name: string, done: () => boolean): void {
+    this.hooks.push({
+      name,
+      run: async () => {
+        if (!done()) throw new Error('not finished');
+      },
+    });
+  }
 
   private checks(endpoint: string): HealthCheck[] {
     const ping: HealthCheck = { name: 'ping', run: async () => {} };
@@ -28,7 +46,7 @@ export class HealthEndpoints {
     const deps = this.backends.dependencies.map((d) => ({ name: d.name, run: () => this.backends.check(d) }));
     const etcd: HealthCheck = { name: 'etcd', run: () => this.backends.check(this.backends.dependency('registry')) };
     const checks = [ping, etcd, ...(endpoint === 'readyz' ? [this.backendCheck('authz', 'informer-sync')] : []), ...deps];
-    checks.push(this.backendCheck('authz', 'poststarthook/rbac/bootstrap-roles'));
+    checks.push(this.backendCheck('authz', 'poststarthook/rbac/bootstrap-roles'), ...this.hooks);
     if (endpoint === 'readyz') {
       checks.push({
         name: 'shutdown',

@@ -83,11 +83,19 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const { pkiDir, listen } = this.config;
-    this.stopFollowingDefinitions = followDefinitions(this.backends.watchCache, this.customResources, this.logger).stop;
+    const definitions = followDefinitions(this.backends.watchCache, this.customResources, this.logger);
+    this.stopFollowingDefinitions = definitions.stop;
     this.aggregation = followAggregation(this.backends.watchCache, this.logger);
+    const apiServices = this.aggregation.apiServices;
+    // kube's post-start hooks that wait for the same informers, under their names.
+    this.health.addCheck('poststarthook/crd-informer-synced', () => definitions.synced());
+    this.health.addCheck('poststarthook/start-kube-aggregator-informers', () => true);
+    this.health.addCheck('poststarthook/apiservice-registration-controller', () => apiServices.synced());
+    const catalogue = new KindCatalogue(servedStrategies(this.config.runtimeConfig), this.customResources);
     this.apiServiceProxy = new APIServiceProxy({
-      apiServices: this.aggregation.apiServices,
+      apiServices,
       resolver: this.aggregation.resolver,
+      servesLocally: (group, version) => catalogue.groupVersions().some((gv) => gv.group === group && gv.version === version),
       // kube's --proxy-client-cert-file and --proxy-client-key-file, from the front-proxy CA.
       clientCertificate: { cert: readPki(pkiDir, 'front-proxy-client.crt'), key: readPki(pkiDir, 'front-proxy-client.key') },
       logger: this.logger,
@@ -98,10 +106,11 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       (apiService) => proxy.discoverResources(apiService),
       this.logger,
       (apiService) => proxy.discoverOpenApiPath(apiService),
+      (apiService) => proxy.discoverOpenApiV2(apiService),
     );
     const handler = new FrontDoor({
       backends: this.backends,
-      catalogue: new KindCatalogue(servedStrategies(this.config.runtimeConfig), this.customResources),
+      catalogue,
       health: this.health,
       logger: this.logger,
       serverAddress: `${this.config.advertiseAddress || listen.host}:${listen.port}`,
