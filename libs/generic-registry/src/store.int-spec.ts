@@ -256,6 +256,18 @@ describe('GenericStore on etcd', () => {
     assert.deepEqual(odd.items.map((o) => o.metadata?.name), ['page-1', 'page-3', 'page-5']);
     const byName = await configmaps.list({ namespace: 'ns1', fieldSelector: 'metadata.name=page-4' });
     assert.deepEqual(byName.items.map((o) => o.metadata?.name), ['page-4']);
+    // Without selectors every page says how many items remain, continue pages too; with one, none does.
+    assert.equal(first.metadata.remainingItemCount, undefined);
+    const all = await configmaps.list({ namespace: 'ns1' });
+    let page = await configmaps.list({ namespace: 'ns1', limit: 2 });
+    let seen = 0;
+    while (page.metadata.continue) {
+      seen += page.items.length;
+      assert.equal(seen + (page.metadata.remainingItemCount ?? -1), all.items.length);
+      page = await configmaps.list({ namespace: 'ns1', limit: 2, continue: page.metadata.continue });
+    }
+    assert.equal(page.metadata.remainingItemCount, undefined);
+    assert.equal(seen + page.items.length, all.items.length);
   });
 
   it('answers 410 Expired for a continue token whose revision was compacted', async () => {

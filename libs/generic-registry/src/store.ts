@@ -955,6 +955,9 @@ export class GenericStore {
 
     const items: KubeObject[] = [];
     let nextKey: string | undefined;
+    // Without selectors every key is an item, so etcd's count tells how many remain after the page (kube's remainingItemCount).
+    let remainingItemCount: number | undefined;
+    const unselected = !query.labelSelector && fields.isEmpty();
     let listRevision = revision;
     try {
       // Selectors filter after reading, so a page is refilled until it holds `limit` matches.
@@ -968,6 +971,7 @@ export class GenericStore {
         for (const [i, stored] of page.items.entries()) {
           if (limit && items.length === limit) {
             nextKey = stored.key;
+            if (unselected) remainingItemCount = page.items.length - i + page.remaining;
             break;
           }
           lastKey = stored.key;
@@ -992,6 +996,7 @@ export class GenericStore {
       metadata: {
         resourceVersion: String(listRevision),
         ...(nextKey ? { continue: encodeContinue(listRevision, nextKey.slice(prefix.length)) } : {}),
+        ...(nextKey && remainingItemCount !== undefined ? { remainingItemCount } : {}),
       },
       items,
     };
