@@ -9,7 +9,7 @@ export { activation, type Activation } from './interpreter.js';
 export * from './kubernetes.js';
 export * from './library/authz.js';
 export { NamedFormat } from './library/format.js';
-export { CIDR, IP } from './library/net.js';
+export { CIDR, formatAddr, IP, parseAddr } from './library/net.js';
 export { Quantity } from './library/quantity.js';
 export { Semver } from './library/semver.js';
 export { KubeURL } from './library/urls.js';
