@@ -51,6 +51,8 @@ import { nodeStrategy } from './node/strategy.js';
 import { persistentVolumeStrategy } from './persistentvolume/strategy.js';
 import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
+import { componentStatusStrategy } from './componentstatus/strategy.js';
+import { bindingStrategy } from './binding/strategy.js';
 import { csiNodeStrategy } from './csinode/strategy.js';
 import { csiStorageCapacityStrategy } from './csistoragecapacity/strategy.js';
 import { volumeAttributesClassStrategy } from './volumeattributesclass/strategy.js';
@@ -126,6 +128,8 @@ export const builtinStrategies: readonly KindStrategy[] = [
   resourceClaimStrategy,
   resourceClaimTemplateStrategy,
   resourceSliceStrategy,
+  bindingStrategy,
+  componentStatusStrategy,
 ];
 
 /**

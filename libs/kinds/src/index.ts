@@ -51,6 +51,8 @@ export { ingressStrategy } from './ingress/strategy.js';
 export { ingressClassStrategy } from './ingressclass/strategy.js';
 export { networkPolicyStrategy } from './networkpolicy/strategy.js';
 export { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
+export { componentStatus, componentStatusStrategy, isComponentStatuses } from './componentstatus/strategy.js';
+export { bindingStrategy, isLegacyBinding } from './binding/strategy.js';
 export { csiNodeStrategy } from './csinode/strategy.js';
 export { csiStorageCapacityStrategy } from './csistoragecapacity/strategy.js';
 export { volumeAttributesClassStrategy } from './volumeattributesclass/strategy.js';
