@@ -24,7 +24,7 @@ export function validateCsiDriverName(name: string | undefined, path: string): F
   const errs: FieldError[] = [];
   const value = name ?? '';
   if (!value) errs.push(field.required(path));
-  if (value.length > DRIVER_NAME_MAX_LENGTH) errs.push({ type: 'FieldValueTooLong', field: path, detail: `Too long: may not be more than ${DRIVER_NAME_MAX_LENGTH} bytes` });
+  if (value.length > DRIVER_NAME_MAX_LENGTH) errs.push(field.tooLong(path, DRIVER_NAME_MAX_LENGTH));
   for (const msg of isDns1123Subdomain(value.toLowerCase())) errs.push(field.invalid(path, value, msg));
   return errs;
 }

@@ -13,7 +13,7 @@ function validate(obj: KubeObject): FieldError[] {
   const spec = (obj.spec ?? {}) as DeviceClassSpec;
   const selectors = Array.isArray(spec.selectors) ? spec.selectors : [];
   const errs: FieldError[] = [];
-  if (selectors.length > MAX_SELECTORS) errs.push({ type: 'FieldValueTooMany', field: 'spec.selectors', detail: `Too many: ${selectors.length}: must have at most ${MAX_SELECTORS} items` });
+  if (selectors.length > MAX_SELECTORS) errs.push(field.tooMany('spec.selectors', selectors.length, MAX_SELECTORS));
   selectors.forEach((selector, i) => {
     if (!selector?.cel) errs.push(field.required(`spec.selectors[${i}].cel`));
   });

@@ -28,7 +28,8 @@ const requestsOf = (spec: ResourceClaimSpec | undefined): DeviceRequest[] => (Ar
 function defaultExact(request: ExactDeviceRequest | null | undefined): void {
   if (!request || typeof request !== 'object') return;
   request.allocationMode ||= 'ExactCount';
-  if (request.allocationMode === 'ExactCount') request.count ??= 1;
+  // An unset count (kube's int64 zero) is one device.
+  if (request.allocationMode === 'ExactCount' && !request.count) request.count = 1;
 }
 
 /** kube's SetDefaults for device requests: ExactCount of one device unless said otherwise. */
@@ -63,11 +64,11 @@ function validateRequest(request: DeviceRequest, at: string): FieldError[] {
   const exactly = request?.exactly;
   const firstAvailable = Array.isArray(request?.firstAvailable) ? request.firstAvailable : [];
   if (exactly && firstAvailable.length) {
-    errs.push(field.invalid(at, '{`exactly`, `firstAvailable`}', 'exactly one of `exactly` or `firstAvailable` is required, but multiple fields are set'));
+    errs.push(field.invalid(at, null, 'exactly one of `exactly` or `firstAvailable` is required, but multiple fields are set'));
   } else if (exactly) {
     errs.push(...validateExact(exactly, `${at}.exactly`));
   } else if (firstAvailable.length) {
-    if (firstAvailable.length > MAX_SUBREQUESTS) errs.push({ type: 'FieldValueTooMany', field: `${at}.firstAvailable`, detail: `Too many: ${firstAvailable.length}: must have at most ${MAX_SUBREQUESTS} items` });
+    if (firstAvailable.length > MAX_SUBREQUESTS) errs.push(field.tooMany(`${at}.firstAvailable`, firstAvailable.length, MAX_SUBREQUESTS));
     const names = new Set<string>();
     firstAvailable.forEach((sub, j) => {
       const subAt = `${at}.firstAvailable[${j}]`;
@@ -90,7 +91,7 @@ export function validateClaimSpec(spec: ResourceClaimSpec | undefined, path: str
   const at = `${path}.devices.requests`;
   const requests = requestsOf(spec);
   const errs: FieldError[] = [];
-  if (requests.length > MAX_REQUESTS) errs.push({ type: 'FieldValueTooMany', field: at, detail: `Too many: ${requests.length}: must have at most ${MAX_REQUESTS} items` });
+  if (requests.length > MAX_REQUESTS) errs.push(field.tooMany(at, requests.length, MAX_REQUESTS));
   requests.forEach((request, i) => errs.push(...validateRequest(request, `${at}[${i}]`)));
   // Duplicates come after the items' own errors, as kube's list validation reports them.
   const names = new Set<string>();

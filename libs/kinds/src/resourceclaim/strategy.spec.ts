@@ -33,6 +33,12 @@ describe('resourceClaimStrategy', () => {
     ]);
   });
 
+  it('takes an unset count as one device, and refuses both kinds of request at once', () => {
+    const obj = claim([{ name: 'a', exactly: { deviceClassName: 'x', count: 0 } }, { name: 'b', exactly: { deviceClassName: 'x' }, firstAvailable: [{ name: 's', deviceClassName: 'x' }] }]);
+    prepareNew(strategy, obj);
+    assert.deepEqual(strategy.validate(obj).map(renderFieldError), ['spec.devices.requests[1]: Invalid value: null: exactly one of `exactly` or `firstAvailable` is required, but multiple fields are set']);
+  });
+
   it('never changes its spec', () => {
     assert.match(renderFieldError(strategy.validateUpdate(claim([{ name: 'b' }]), claim([{ name: 'a' }]))[0]), /^spec: Invalid value: .*: field is immutable$/);
   });

@@ -32,6 +32,14 @@ describe('resourceSliceStrategy', () => {
     );
   });
 
+  it('names the bad part of a pool name, checks the node name and finds duplicate devices', () => {
+    const errs = strategy.validate(slice({ ...good, nodeName: 'Bad_Node', pool: { name: 'a/Bad_/c', resourceSliceCount: 1 }, devices: [{ name: 'x' }, { name: 'x' }] })).map(renderFieldError);
+    assert.match(errs[0], /^spec\.pool\.name: Invalid value: "Bad_": a lowercase RFC 1123 subdomain/);
+    assert.match(errs[1], /^spec\.nodeName: Invalid value: "Bad_Node": a lowercase RFC 1123 subdomain/);
+    assert.equal(errs[2], 'spec.devices[1].name: Duplicate value: "x"');
+    assert.equal(errs.length, 3);
+  });
+
   it('never changes its driver', () => {
     assert.deepEqual(strategy.validateUpdate(slice({ ...good, driver: 'other.com' }), slice(good)).map(renderFieldError), ['spec.driver: Invalid value: "other.com": field is immutable']);
   });

@@ -21,8 +21,9 @@ const POOL_NAME_MAX_LENGTH = 253;
 function validatePoolName(name: string, path: string): FieldError[] {
   if (!name) return [field.required(path)];
   const errs: FieldError[] = [];
-  if (name.length > POOL_NAME_MAX_LENGTH) errs.push({ type: 'FieldValueTooLong', field: path, detail: `Too long: may not be more than ${POOL_NAME_MAX_LENGTH} bytes` });
-  for (const part of name.split('/')) for (const msg of isDns1123Subdomain(part)) errs.push(field.invalid(path, name, msg));
+  if (name.length > POOL_NAME_MAX_LENGTH) errs.push(field.tooLong(path, POOL_NAME_MAX_LENGTH));
+  // kube names the offending part, not the whole name.
+  for (const part of name.split('/')) for (const msg of isDns1123Subdomain(part)) errs.push(field.invalid(path, part, msg));
   return errs;
 }
 
@@ -50,7 +51,7 @@ function validate(obj: KubeObject): FieldError[] {
   else if (chosen.length > 1) errs.push(field.invalid('spec', `{${chosen.join(', ')}}`, `${choices}, but multiple fields are set`));
   if (s.nodeName) for (const msg of isDns1123Subdomain(s.nodeName)) errs.push(field.invalid('spec.nodeName', s.nodeName, msg));
   const devices = Array.isArray(s.devices) ? s.devices : [];
-  if (devices.length > MAX_DEVICES) errs.push({ type: 'FieldValueTooMany', field: 'spec.devices', detail: `Too many: ${devices.length}: must have at most ${MAX_DEVICES} items` });
+  if (devices.length > MAX_DEVICES) errs.push(field.tooMany('spec.devices', devices.length, MAX_DEVICES));
   devices.forEach((device, i) => {
     for (const msg of isDns1123Label(device?.name ?? '')) errs.push(field.invalid(`spec.devices[${i}].name`, device?.name ?? '', msg));
   });

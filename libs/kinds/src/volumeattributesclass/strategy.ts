@@ -24,8 +24,8 @@ function validate(obj: KubeObject): FieldError[] {
     if (!key) errs.push(field.invalid('parameters', key, 'field can not be empty.'));
     size += key.length + String(parameters[key]).length;
   }
-  if (keys.length > MAX_PARAMETERS) errs.push({ type: 'FieldValueTooMany', field: 'parameters', detail: `Too many: ${keys.length}: must have at most ${MAX_PARAMETERS} items` });
-  if (size > MAX_PARAMETERS_SIZE) errs.push({ type: 'FieldValueTooLong', field: 'parameters', detail: `Too long: may not be more than ${MAX_PARAMETERS_SIZE} bytes` });
+  if (keys.length > MAX_PARAMETERS) errs.push(field.tooMany('parameters', keys.length, MAX_PARAMETERS));
+  if (size > MAX_PARAMETERS_SIZE) errs.push(field.tooLong('parameters', MAX_PARAMETERS_SIZE));
   return errs;
 }
 
