@@ -21,3 +21,4 @@ export * from './types.js';
 export * from './values.js';
 export * from './admission.js';
 export * from './admission-compiler.js';
+export { deviceSelectorError } from './device-selector.js';

@@ -15,6 +15,18 @@ describe('deviceClassStrategy', () => {
     assert.deepEqual(strategy.validate({ metadata: { name: 'gpu' }, spec: { selectors: [{ cel: { expression: 'true' } }] } }), []);
     assert.deepEqual(strategy.validate({ metadata: { name: 'gpu' }, spec: { selectors: [{}] } }).map(renderFieldError), ['spec.selectors[0].cel: Required value']);
   });
+
+  it('compiles the selectors against `device`, failing in cel-go\'s words', () => {
+    const errors = (...expressions: string[]) => strategy.validate({ metadata: { name: 'gpu' }, spec: { selectors: expressions.map((expression) => ({ cel: { expression } })) } }).map(renderFieldError);
+    assert.deepEqual(errors('device.driver == "gpu.example.com"', 'device.attributes["gpu.example.com"].model == "a100"', 'device.capacity["x"].memory.compareTo(quantity("1Gi")) >= 0'), []);
+    const expecting = "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
+    assert.deepEqual(errors('', 'device.foo +', '1', 'device.nope'), [
+      `spec.selectors[0].cel.expression: Invalid value: "": compilation failed: ERROR: <input>:1:0: ${expecting}`,
+      `spec.selectors[1].cel.expression: Invalid value: "device.foo +": compilation failed: ERROR: <input>:1:13: ${expecting}\n | device.foo +\n | ............^`,
+      'spec.selectors[2].cel.expression: Invalid value: "1": must evaluate to bool or the unknown type, not int',
+      "spec.selectors[3].cel.expression: Invalid value: \"device.nope\": compilation failed: ERROR: <input>:1:7: undefined field 'nope'\n | device.nope\n | ......^",
+    ]);
+  });
 });
 
 describe('resourceClaimTemplateStrategy', () => {

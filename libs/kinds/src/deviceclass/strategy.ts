@@ -1,24 +1,14 @@
 // resource.k8s.io/v1 DeviceClass: the selectors and configuration a ResourceClaim gets by naming the
 // class (DRA). Cluster-scoped, written by administrators or drivers' installers.
-import { ageColumn, field, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
+import { ageColumn, isDns1123Subdomain, nameColumn, type FieldError, type KubeObject } from '@kapi/api-machinery';
 import { defineStrategy } from '../strategy.js';
+import { validateDeviceSelectors, type DeviceSelector } from './selectors.js';
 
 interface DeviceClassSpec {
-  selectors?: ({ cel?: { expression?: string } | null } | null)[] | null;
+  selectors?: DeviceSelector[] | null;
 }
 
-const MAX_SELECTORS = 32;
-
-function validate(obj: KubeObject): FieldError[] {
-  const spec = (obj.spec ?? {}) as DeviceClassSpec;
-  const selectors = Array.isArray(spec.selectors) ? spec.selectors : [];
-  const errs: FieldError[] = [];
-  if (selectors.length > MAX_SELECTORS) errs.push(field.tooMany('spec.selectors', selectors.length, MAX_SELECTORS));
-  selectors.forEach((selector, i) => {
-    if (!selector?.cel) errs.push(field.required(`spec.selectors[${i}].cel`));
-  });
-  return errs;
-}
+const validate = (obj: KubeObject): FieldError[] => validateDeviceSelectors(((obj.spec ?? {}) as DeviceClassSpec).selectors, 'spec.selectors');
 
 export const deviceClassStrategy = defineStrategy(
   {

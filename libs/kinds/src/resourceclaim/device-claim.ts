@@ -2,9 +2,11 @@
 // kube's defaults for them and its checks of the mistakes a client makes most (names, the choice
 // of `exactly` or `firstAvailable`, class names, allocation modes and counts).
 import { field, isDns1123Label, isDns1123Subdomain, type FieldError } from '@kapi/api-machinery';
+import { validateDeviceSelectors, type DeviceSelector } from '../deviceclass/selectors.js';
 
 export interface ExactDeviceRequest {
   deviceClassName?: string;
+  selectors?: DeviceSelector[] | null;
   allocationMode?: string;
   count?: number | null;
 }
@@ -45,6 +47,7 @@ function validateExact(request: ExactDeviceRequest, at: string): FieldError[] {
   const className = request.deviceClassName ?? '';
   if (!className) errs.push(field.required(`${at}.deviceClassName`));
   else for (const msg of isDns1123Subdomain(className)) errs.push(field.invalid(`${at}.deviceClassName`, className, msg));
+  errs.push(...validateDeviceSelectors(request.selectors, `${at}.selectors`));
   switch (request.allocationMode) {
     case 'All':
       if (request.count) errs.push(field.invalid(`${at}.count`, request.count, "must not be specified when allocationMode is 'All'"));
