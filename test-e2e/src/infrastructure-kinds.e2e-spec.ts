@@ -150,6 +150,19 @@ describe('infrastructure kinds', () => {
     }, 60_000);
   });
 
+  it('records each Service\'s cluster IP as an IPAddress, as kube\'s allocator does, and forgets it with the Service', async () => {
+    const parent = async (ip: string) => (await stack.kubectl(['get', 'ipaddress', ip, '-o', 'jsonpath={.spec.parentRef.resource}/{.spec.parentRef.namespace}/{.spec.parentRef.name} {.metadata.labels}'])).stdout;
+    await eventually(async () => {
+      assert.equal(await parent('10.96.0.1'), 'services/default/kubernetes {"ipaddress.kubernetes.io/ip-family":"IPv4","ipaddress.kubernetes.io/managed-by":"ipallocator.k8s.io"}');
+    }, 60_000);
+    const created = await create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'default' }, spec: { ports: [{ port: 5432 }] } });
+    assert.equal(created.code, 0, created.stderr);
+    const ip = (await stack.kubectl(['get', 'service', 'db', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+    assert.match(await parent(ip), /^services\/default\/db /);
+    assert.equal((await stack.kubectl(['delete', 'service', 'db'])).code, 0);
+    assert.match((await stack.kubectl(['get', 'ipaddress', ip])).stderr, /NotFound/);
+  });
+
   it('answers componentstatuses with kube\'s deprecation warning, and only reads them', async () => {
     const res = await stack.kubectl(['get', 'cs']);
     assert.equal(res.stderr, 'Warning: v1 ComponentStatus is deprecated in v1.19+\n');

@@ -56,7 +56,7 @@ export { bindingStrategy, isLegacyBinding } from './binding/strategy.js';
 export { csiNodeStrategy } from './csinode/strategy.js';
 export { csiStorageCapacityStrategy } from './csistoragecapacity/strategy.js';
 export { volumeAttributesClassStrategy } from './volumeattributesclass/strategy.js';
-export { ipAddressStrategy } from './ipaddress/strategy.js';
+export { ipAddressStrategy, serviceIpAddress } from './ipaddress/strategy.js';
 export { DEFAULT_SERVICE_CIDR_NAME, defaultServiceCidr, serviceCidrStrategy } from './servicecidr/strategy.js';
 export { deviceClassStrategy } from './deviceclass/strategy.js';
 export { resourceClaimStrategy } from './resourceclaim/strategy.js';

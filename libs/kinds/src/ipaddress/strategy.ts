@@ -58,3 +58,19 @@ export const ipAddressStrategy = defineStrategy(
     },
   },
 );
+
+/**
+ * The IPAddress kube's cluster IP allocator keeps for a Service's address: named by the address,
+ * labelled with its family and its manager, its parent the Service.
+ */
+export function serviceIpAddress(ip: string, service: { namespace: string; name: string }): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IPAddress',
+    metadata: {
+      name: ip,
+      labels: { 'ipaddress.kubernetes.io/ip-family': ip.includes(':') ? 'IPv6' : 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io' },
+    },
+    spec: { parentRef: { group: '', resource: 'services', namespace: service.namespace, name: service.name } },
+  };
+}
