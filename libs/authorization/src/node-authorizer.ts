@@ -38,6 +38,8 @@ export const NODE_RULES: PolicyRule[] = [
   rule(['get', 'watch', 'list'], ['storage.k8s.io'], ['csidrivers']),
   rule(['get', 'create', 'update', 'patch', 'delete'], ['storage.k8s.io'], ['csinodes']),
   rule(READ, ['node.k8s.io'], ['runtimeclasses']),
+  // A kubelet publishes its node's DRA devices; NodeRestriction keeps it to slices of its own node.
+  rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['resource.k8s.io'], ['resourceslices']),
 ];
 
 /** The node a user is, as kube's default node identifier reads it: undefined when not a node. */

@@ -46,6 +46,8 @@ export class Issues {
       .map((issue) => {
         // An issue of the whole expression (a recursion limit) has no place in it, as in cel-go.
         if (issue.offset < 0) return `ERROR: <input>:-1:0: ${issue.message}`;
+        // An empty expression has no line to show: cel-go prints the place as 1:0 and no snippet.
+        if (!this.source) return `ERROR: <input>:1:0: ${issue.message}`;
         const { line, column } = this.location(issue.offset);
         const text = sourceLines[line - 1] ?? '';
         return `ERROR: <input>:${line}:${column}: ${issue.message}\n | ${text}\n | ${'.'.repeat(column - 1)}^`;

@@ -51,6 +51,17 @@ import { nodeStrategy } from './node/strategy.js';
 import { persistentVolumeStrategy } from './persistentvolume/strategy.js';
 import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
+import { componentStatusStrategy } from './componentstatus/strategy.js';
+import { bindingStrategy } from './binding/strategy.js';
+import { csiNodeStrategy } from './csinode/strategy.js';
+import { csiStorageCapacityStrategy } from './csistoragecapacity/strategy.js';
+import { volumeAttributesClassStrategy } from './volumeattributesclass/strategy.js';
+import { ipAddressStrategy } from './ipaddress/strategy.js';
+import { serviceCidrStrategy } from './servicecidr/strategy.js';
+import { deviceClassStrategy } from './deviceclass/strategy.js';
+import { resourceClaimStrategy } from './resourceclaim/strategy.js';
+import { resourceClaimTemplateStrategy } from './resourceclaimtemplate/strategy.js';
+import { resourceSliceStrategy } from './resourceslice/strategy.js';
 import { mutatingAdmissionPolicyStrategy } from './mutatingadmissionpolicy/strategy.js';
 import { mutatingAdmissionPolicyBindingStrategy } from './mutatingadmissionpolicybinding/strategy.js';
 
@@ -108,6 +119,17 @@ export const builtinStrategies: readonly KindStrategy[] = [
   persistentVolumeStrategy,
   persistentVolumeClaimStrategy,
   podDisruptionBudgetStrategy,
+  csiNodeStrategy,
+  csiStorageCapacityStrategy,
+  volumeAttributesClassStrategy,
+  ipAddressStrategy,
+  serviceCidrStrategy,
+  deviceClassStrategy,
+  resourceClaimStrategy,
+  resourceClaimTemplateStrategy,
+  resourceSliceStrategy,
+  bindingStrategy,
+  componentStatusStrategy,
 ];
 
 /**

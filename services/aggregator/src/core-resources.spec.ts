@@ -46,6 +46,22 @@ describe('CoreResourcesHandler', () => {
     }
   });
 
+  it('answers 405 for a verb the kind does not serve, a watch in words of its own, and lists an unwatchable kind from the registry', async () => {
+    const { handler, registry, watchCache } = neighbours();
+    const refused = async (sent: ExchangeRequest<commonV1.UserInfo>) => {
+      const answered = await serve(handler, sent);
+      assert.ok(isStatusError(answered.error), sent.path);
+      assert.equal(answered.error.httpCode, 405, sent.path);
+      return answered.error.message;
+    };
+    assert.equal(await refused({ path: '/api/v1/namespaces/a/bindings' }), 'the server does not allow this method on the requested resource');
+    assert.equal(await refused({ path: '/api/v1/componentstatuses/etcd-0', method: 'DELETE' }), 'the server does not allow this method on the requested resource');
+    assert.equal(await refused({ path: '/api/v1/componentstatuses?watch=1' }), 'watch is not supported on resources of kind "componentstatuses"');
+    await serve(handler, { path: '/api/v1/componentstatuses' });
+    assert.equal(watchCache.list.calls.length, 0);
+    assert.deepEqual(registry.list.calls[0]?.resource, { group: '', version: 'v1', resource: 'componentstatuses', namespace: '' });
+  });
+
   it('gets an object from the registry and passes its JSON on as it is', async () => {
     const { handler, registry } = neighbours();
     const answered = await serve(handler, { path: '/api/v1/namespaces/a/configmaps/x?resourceVersion=3' });

@@ -49,6 +49,12 @@ function protobufMessageOf(strategy: KindStrategy | undefined, subresource = '')
 /** Subresources kube serves without a TableConvertor: a Table of their answer is 406. */
 const CREATE_ONLY_SUBRESOURCES: ReadonlySet<string> = new Set(['binding', 'eviction', 'token']);
 
+/** kube's 405 for a verb the resource does not have (a watch's in words of its own). */
+function verbNotAllowed(verb: string, resource: string): StatusError {
+  if (verb === 'watch') return new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', `watch is not supported on resources of kind ${JSON.stringify(resource)}`, { kind: resource });
+  return new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
+}
+
 /** The kind a body to a resource (or its subresource) is decoded into, as kube's errors name it. */
 const SUBRESOURCE_KINDS: Readonly<Record<string, string>> = { scale: 'Scale', binding: 'Binding', eviction: 'Eviction', token: 'TokenRequest' };
 const bodyKind = (strategy: KindStrategy, subresource: string) => SUBRESOURCE_KINDS[subresource] ?? strategy.info.kind;
@@ -139,6 +145,8 @@ export class CoreResourcesHandler implements FrontDoorHandler {
 
   /** The verbs of one kind, built-in or custom (the custom resources' handler serves its kinds through this too). */
   async serveKind({ req, res, url, info, deadline }: FrontDoorRequest, strategy: KindStrategy, user: commonV1.UserInfo): Promise<void> {
+    // A kind serves only its verbs (the legacy bindings only create, componentstatuses only read).
+    if (!info.subresource && !strategy.info.verbs.includes(info.verb)) throw verbNotAllowed(info.verb, strategy.info.resource);
     const deprecated = deprecationWarning(strategy.info);
     if (deprecated) addWarnings(res, [deprecated]);
     const q = url.searchParams;
@@ -210,7 +218,8 @@ export class CoreResourcesHandler implements FrontDoorHandler {
         // cache: "any version" (resourceVersion=0, whole, as kube does not page it), consistent
         // reads, not-older-than reads, exact reads the cache's window still covers, and first
         // pages. Continued pages and older exact reads come from etcd.
-        if (!q.get('continue')) {
+        // A kind that cannot be watched is not cached (componentstatuses are probed when asked).
+        if (!q.get('continue') && strategy.info.verbs.includes('watch')) {
           const wc = this.backends.watchCache;
           const listRequest: watchcacheV1.ListRequest = {
             resource,

@@ -7,6 +7,7 @@ import { Bootstrap } from './bootstrap.js';
 import { BootstrapPriorityClasses } from './bootstrap-priority-classes.js';
 import { BootstrapPlatform } from './bootstrap-platform.js';
 import { BootstrapKubernetesService } from './bootstrap-kubernetes-service.js';
+import { BootstrapServiceCidr } from './bootstrap-service-cidr.js';
 import { BootstrapExtensionAuthentication } from './bootstrap-extension-authentication.js';
 import { APIServiceAvailability } from './apiservice-availability.js';
 import { Compactor } from './compactor.js';
@@ -38,6 +39,7 @@ void runService('registry', (config, logger): DynamicModule => {
       BootstrapPriorityClasses,
       BootstrapPlatform,
       BootstrapKubernetesService,
+      BootstrapServiceCidr,
       BootstrapExtensionAuthentication,
       RegistryGrpcServer,
       EventPublisher,

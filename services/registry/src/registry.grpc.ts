@@ -10,6 +10,7 @@ import { registryV1 } from '@kapi/proto';
 import { CONFIG, CREDENTIALS, GrpcServerHost, LOGGER } from '@kapi/service-kit';
 import { trace, type Logger } from '@kapi/telemetry';
 import { isStorageError, PROGRESS_KEY } from '@kapi/storage';
+import { isComponentStatuses, isLegacyBinding } from '@kapi/kinds';
 import { isCompacted, readHistory } from './history.js';
 import { chunksOf } from './snapshot-chunks.js';
 import { Bootstrap } from './bootstrap.js';
@@ -17,6 +18,7 @@ import { Registry } from './registry.js';
 import { TokenIssuer } from './token-issuer.js';
 import { CONNECT_SUBRESOURCES, CREATE_SUBRESOURCES, PodSubresources } from './pod-subresources.js';
 import { writeQuotaUsage } from './quota-usage.js';
+import { ComponentStatuses } from './component-statuses.js';
 
 function parseJson<T>(bytes: Buffer, what: string): T {
   try {
@@ -94,7 +96,11 @@ export class RegistryGrpcServer extends GrpcServerHost {
     super(config, logger, credentials);
     this.tokens = new TokenIssuer(registry, loadAuthnConfig(config.pkiDir).serviceAccountSigningKeyFile);
     this.podSubresources = new PodSubresources(registry);
+    // etcd answers a read of a key that need not exist when it is healthy, as kube's etcd probe reads "health".
+    this.componentStatuses = new ComponentStatuses(config.etcdEndpoints, async () => void (await registry.backend.get('health')));
   }
+
+  private readonly componentStatuses: ComponentStatuses;
 
   private readonly tokens: TokenIssuer;
   private readonly podSubresources: PodSubresources;
@@ -117,6 +123,12 @@ export class RegistryGrpcServer extends GrpcServerHost {
     const ref = r.resource;
     if (r.subresource === 'token' && ref?.resource === 'serviceaccounts' && !ref.group) return this.tokens.issue(ref.namespace, r.name, parseObject(r.object), ctx);
     if (!ref?.group && ref?.resource === 'nodes' && r.subresource === 'proxy') return this.podSubresources.connectNode(r.name, r.query, ctx);
+    // The legacy bindings resource binds the pod its body names, as pods/<name>/binding does.
+    if (isLegacyBinding(ref?.group ?? '', ref?.resource ?? '')) {
+      const binding = parseObject(r.object);
+      if (!binding.metadata?.name) return Promise.reject(badRequest('Name parameter required.'));
+      return this.podSubresources.bind(ref!.namespace, binding.metadata.name, binding, ctx);
+    }
     if (ref?.group || ref?.resource !== 'pods') return undefined;
     if (r.subresource === 'binding') return this.podSubresources.bind(ref.namespace, r.name, parseObject(r.object), ctx);
     // An eviction writes the budget's status, then deletes the pod.
@@ -140,19 +152,22 @@ export class RegistryGrpcServer extends GrpcServerHost {
       },
       get: (r: registryV1.GetRequest) => {
         const ctx = r.context ? writeContext(r.context) : undefined;
+        if (isComponentStatuses(r.resource?.group ?? '', r.resource?.resource ?? '')) return reply(() => this.componentStatuses.get(r.name));
         return reply(async () => this.otherSubresource(r.resource, r.name, r.subresource, ctx, r.query) ?? (await this.store(r.resource)).get(ns(r.resource), r.name, r.subresource), ctx);
       },
       list: (r: registryV1.ListRequest) =>
         reply(async () =>
-          (await this.store(r.resource)).list({
-            namespace: r.resource?.namespace,
-            labelSelector: r.labelSelector,
-            fieldSelector: r.fieldSelector,
-            limit: r.limit,
-            continue: r.continue,
-            resourceVersion: r.resourceVersion,
-            resourceVersionMatch: r.resourceVersionMatch,
-          }),
+          isComponentStatuses(r.resource?.group ?? '', r.resource?.resource ?? '')
+            ? this.componentStatuses.list()
+            : (await this.store(r.resource)).list({
+                namespace: r.resource?.namespace,
+                labelSelector: r.labelSelector,
+                fieldSelector: r.fieldSelector,
+                limit: r.limit,
+                continue: r.continue,
+                resourceVersion: r.resourceVersion,
+                resourceVersionMatch: r.resourceVersionMatch,
+              }),
         ),
       update: (r: registryV1.UpdateRequest, call: CallContext) => {
         const ctx = writeContext(r.context, call);

@@ -14,6 +14,7 @@ import { storeEndpointSource } from './store-endpoint-source.js';
 import { bindingParamHooks, policyParamHooks } from './policy-param-authorization.js';
 import { authzCheck, bindingEscalationHooks, roleEscalationHooks, type PolicyRule } from './rbac-escalation.js';
 import { serviceAllocationHooks, serviceRangesFromEnv, type ServiceRanges } from './service-allocation.js';
+import { serviceAddressRecords } from './service-ip-addresses.js';
 
 export const SYSTEM_USER = { username: 'system:apiserver', uid: '', groups: ['system:masters'], extra: {} };
 
@@ -113,7 +114,7 @@ export class Registry implements OnApplicationShutdown {
     // Kinds whose writes need more than the object, for storage's sake (kube's BeginCreate, RBAC's
     // escalation check, the policies' param authorization): keyed by group/resource. Admission is the admission service's.
     const hooks: Record<string, StoreHooks> = {
-      '/services': serviceAllocationHooks(this.backend, this.serviceRanges),
+      '/services': serviceAllocationHooks(this.backend, this.serviceRanges, serviceAddressRecords(() => this.store('networking.k8s.io', 'ipaddresses'), SYSTEM_USER)),
       'rbac.authorization.k8s.io/roles': roleEscalationHooks('roles', allowed),
       'rbac.authorization.k8s.io/clusterroles': roleEscalationHooks('clusterroles', allowed),
       'rbac.authorization.k8s.io/rolebindings': bindingEscalationHooks('rolebindings', allowed, roleRules),

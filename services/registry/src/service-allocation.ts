@@ -13,6 +13,16 @@ export interface ServiceRanges {
   nodePortRange: [number, number];
 }
 
+/**
+ * The IPAddress objects kube's allocator keeps for the cluster IPs it hands out. kapi's record of an
+ * allocation is its key; these objects mirror it for clients that read them, at best effort (a
+ * failure never undoes the Service's write).
+ */
+export interface AddressRecords {
+  record(ip: string, service: { namespace: string; name: string }): Promise<void>;
+  forget(ip: string): Promise<void>;
+}
+
 export function serviceRangesFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceRanges {
   const clusterIpRange = env.KAPI_SERVICE_CLUSTER_IP_RANGE || '10.96.0.0/12';
   cidrRange(clusterIpRange);
@@ -23,14 +33,17 @@ export function serviceRangesFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
 
 const goStrings = (values: string[]) => `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
 
-export function serviceAllocationHooks(backend: StorageBackend, ranges: ServiceRanges): StoreHooks {
+export function serviceAllocationHooks(backend: StorageBackend, ranges: ServiceRanges, addresses?: AddressRecords): StoreHooks {
   const ips = new KeyAllocator(backend, '/kapi/allocations/serviceips', cidrRange(ranges.clusterIpRange));
   const [first, last] = ranges.nodePortRange;
   const nodePorts = new KeyAllocator(backend, '/kapi/allocations/nodeports', portRange(first, last));
 
   const releaseAll = async (obj: KubeObject) => {
     const spec = serviceSpec(obj);
-    if (spec.clusterIP && spec.clusterIP !== 'None' && spec.type !== 'ExternalName') await ips.release(spec.clusterIP);
+    if (spec.clusterIP && spec.clusterIP !== 'None' && spec.type !== 'ExternalName') {
+      await ips.release(spec.clusterIP);
+      await addresses?.forget(spec.clusterIP);
+    }
     for (const p of spec.ports ?? []) if (p.nodePort) await nodePorts.release(p.nodePort);
   };
 
@@ -98,7 +111,8 @@ export function serviceAllocationHooks(backend: StorageBackend, ranges: ServiceR
       obj.spec = spec;
       // A dry run shows what would be allocated but keeps nothing.
       return async (succeeded) => {
-        if (!succeeded || ctx.dryRun) await release();
+        if (!succeeded || ctx.dryRun) return release();
+        if (taken.ip) await addresses?.record(taken.ip, { namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' });
       };
     },
     afterDelete: releaseAll,

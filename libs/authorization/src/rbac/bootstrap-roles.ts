@@ -68,6 +68,7 @@ const ROLES: RoleSpec[] = [
       rule(WRITE, ['policy'], ['poddisruptionbudgets']),
       rule(WRITE, ['networking.k8s.io'], ['ingresses', 'networkpolicies']),
       rule(READ_WRITE, ['coordination.k8s.io'], ['leases']),
+      rule(WRITE, ['resource.k8s.io'], ['resourceclaims', 'resourceclaimtemplates']),
     ],
   },
   {
@@ -84,6 +85,7 @@ const ROLES: RoleSpec[] = [
       rule(READ, ['extensions'], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses', 'ingresses/status', 'networkpolicies', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale']),
       rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
       rule(READ, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
+      rule(READ, ['resource.k8s.io'], ['resourceclaims', 'resourceclaims/status', 'resourceclaimtemplates']),
     ],
   },
 ];

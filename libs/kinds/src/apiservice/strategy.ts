@@ -119,6 +119,7 @@ const PRIORITIES: Record<string, [number, number]> = {
   'node.k8s.io/v1': [16300, 15],
   'discovery.k8s.io/v1': [16200, 15],
   'flowcontrol.apiserver.k8s.io/v1': [16100, 21],
+  'resource.k8s.io/v1': [16200, 21],
 };
 
 /** The local APIService kube-apiserver registers for each group/version it serves itself. */
