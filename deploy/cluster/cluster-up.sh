@@ -264,7 +264,21 @@ wait_for "node ${NODE_NAME}" 180 kubectl_admin wait --for=condition=Ready "node/
 
 # -- Storage: hostPath volumes under the state directory, world-writable because hostPath
 #    ignores fsGroup; a default StorageClass that binds them to the chart's claims.
+# -- The API server's client identity towards the kubelet (logs, exec, port-forward), as kubeadm binds it.
 kubectl_admin apply -f - >/dev/null <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: kube-apiserver-kubelet-client
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:kubelet-api-admin
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: User
+    name: kube-apiserver-kubelet-client
+---
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:

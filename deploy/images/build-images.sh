@@ -67,8 +67,8 @@ build_kapi() {
     cp "${repo}/${ws}/package.json" "${rootfs}/app/${ws}/"
     case "${ws}" in
       proto | libs/* | services/*)
-        (cd "${repo}/${ws}" && find dist -type f -name '*.js' ! -name '*.spec.js' ! -name '*-spec.js' \
-          ! -name '*.fixture.js' ! -path '*/test-support/*' -print0 | xargs -0 -r cp --parents -t "${rootfs}/app/${ws}") ;;
+        (cd "${repo}/${ws}" && find dist -type f -name '*.js' ! -name '*.spec.js' ! -name '*.int-spec.js' ! -name '*.e2e-spec.js' \
+          -print0 | xargs -0 -r cp --parents -t "${rootfs}/app/${ws}") ;;
     esac
   done < <(cd "${repo}" && node_modules/node/bin/node -e \
     'const p=require("./package-lock.json").packages; for (const k in p) if (k && !k.startsWith("node_modules/") && !p[k].link) console.log(k)')
@@ -112,6 +112,8 @@ build_chart_test() {
   for program in curl openssl sed cat; do
     oci_add_program "${rootfs}" "$(command -v "${program}")" "/usr/bin/${program}"
   done
+  # `openssl req` refuses to run without its configuration file.
+  install -D -m 0644 "$(readlink -f /usr/lib/ssl/openssl.cnf)" "${rootfs}/usr/lib/ssl/openssl.cnf"
   oci_add_user "${rootfs}" 1000 chart-test
   oci_archive "${rootfs}" "${ref}" "${out}" "{${NONROOT},\"Entrypoint\":[\"/bin/sh\"]}"
   rm -rf "${rootfs}"

@@ -51,10 +51,15 @@ oci_archive() {
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%s}]}' \
     "${config% *}" "${config#* }" "${layer% *}" "${layer#* }" >"${layout}/manifest.json"
   manifest="$(_oci_blob "${layout}/manifest.json" "${layout}")"
-  local name="${ref%:*}" tag="${ref##*:}" full="${ref}"
-  # containerd names the image after io.containerd.image.name (a full reference, as the kubelet
-  # asks for it); others read the tag from org.opencontainers.image.ref.name.
-  [[ "${name}" == */* ]] || full="docker.io/library/${ref}"
+  local tag="${ref##*:}" full="${ref}" domain="${ref%%/*}"
+  # containerd names the image after io.containerd.image.name, which must be the normalised
+  # reference the kubelet asks for (kapi:1 is docker.io/library/kapi:1, kapi/etcd:3 is
+  # docker.io/kapi/etcd:3); others read the tag from org.opencontainers.image.ref.name.
+  if [[ "${ref}" != */* ]]; then
+    full="docker.io/library/${ref}"
+  elif [[ "${domain}" != *.* && "${domain}" != *:* && "${domain}" != localhost ]]; then
+    full="docker.io/${ref}"
+  fi
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
     "${manifest% *}" "${manifest#* }" "${full}" "${tag}" >"${layout}/index.json"
   printf '{"imageLayoutVersion":"1.0.0"}' >"${layout}/oci-layout"

@@ -706,10 +706,8 @@ refused as kapi's services would refuse them at start.
 {{- end }}
 
 {{/*
-The test pods' delete policy: a rerun replaces them, and they are removed once Helm has
-finished with them whether they passed or failed, so that none outlives `helm uninstall`.
-Helm reads their logs (`helm test --logs`) before it applies hook-succeeded and hook-failed.
+The test pods' delete policy (tests.hookDeletePolicy).
 */}}
 {{- define "kapi.testHookDeletePolicy" -}}
-helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded,hook-failed
+helm.sh/hook-delete-policy: {{ .Values.tests.hookDeletePolicy | quote }}
 {{- end }}
