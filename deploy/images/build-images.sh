@@ -11,6 +11,8 @@
 # Archives go to $KAPI_IMAGE_DIR (default $KAPI_CLUSTER_CACHE/images) as <name>-<tag>.oci.tar,
 # with a .sha256 beside; the third-party ones are kept while their version is unchanged.
 # Usage: build-images.sh [kapi|etcd|nats-server|chart-test|pause ...]   (default: all)
+#        KAPI_ROOTFS_ONLY=<dir> build-images.sh kapi   writes kapi's root filesystem into <dir>
+#        instead of an archive (deploy/images/Dockerfile builds the same image that way).
 # Prints "archive reference" lines on stdout for import-images.
 set -euo pipefail
 export PATH="/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH}"
@@ -81,8 +83,14 @@ build_kapi() {
   find "${rootfs}/app/node_modules" -xtype l -delete
   find "${rootfs}/app/node_modules" \( -name '*.md' -o -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
   oci_add_program "${rootfs}" "${repo}/node_modules/node/bin/node" /usr/local/bin/node
-  strip --strip-debug "${rootfs}/usr/local/bin/node"
+  if command -v strip >/dev/null 2>&1; then strip --strip-debug "${rootfs}/usr/local/bin/node"; fi
   oci_add_user "${rootfs}" 1000 kapi
+  if [ -n "${KAPI_ROOTFS_ONLY:-}" ]; then
+    mkdir -p "${KAPI_ROOTFS_ONLY}"
+    cp -a "${rootfs}/." "${KAPI_ROOTFS_ONLY}/"
+    rm -rf "${stage}"
+    return
+  fi
   oci_archive "${rootfs}" "${ref}" "${out}" \
     "{${NONROOT%]*},\"NODE_ENV=production\"],\"WorkingDir\":\"/app\",\"Entrypoint\":[\"node\"],\"Cmd\":[\"services/aggregator/dist/main.js\"]}"
   rm -rf "${stage}"
