@@ -66,8 +66,14 @@ if [ -d "${state}" ]; then
       "${tool}" -t "${table}" -F 2>/dev/null || true
       "${tool}" -t "${table}" -X 2>/dev/null || true
     done
-    [ -s "${state}/${tool}" ] && "${tool}-restore" <"${state}/${tool}"
+    if [ -s "${state}/${tool}" ]; then "${tool}-restore" <"${state}/${tool}"; fi
   done
+  # iptables-nft leaves the (now empty) tables it created; remove those that were not there before.
+  if [ -f "${state}/nft-tables" ]; then
+    nft list tables 2>/dev/null | while read -r _ family name; do
+      grep -qxF "table ${family} ${name}" "${state}/nft-tables" || nft delete table "${family}" "${name}" 2>/dev/null || true
+    done
+  fi
   while IFS='=' read -r key value; do
     [ -n "${key}" ] && sysctl -q -w "${key}=${value}" >/dev/null 2>&1 || true
   done <"${state}/sysctl"

@@ -42,6 +42,7 @@ if [ ! -d "${state}" ]; then
     value="$(sysctl -n "${key}" 2>/dev/null)" && printf '%s=%s\n' "${key}" "${value}"
   done >"${state}/sysctl"
   iptables-save >"${state}/iptables" 2>/dev/null || true
+  nft list tables >"${state}/nft-tables" 2>/dev/null || true
   ip6tables-save >"${state}/ip6tables" 2>/dev/null || true
   ip -o addr show dev lo | grep -qF " ${NODE_IP}/32 " && touch "${state}/node-ip-existed"
   ls /run/netns 2>/dev/null >"${state}/netns" || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the one-node cluster's node runs from Debian: containerd (CRI), runc, the CNI
 # plugins (bridge, host-local, portmap, loopback in /usr/lib/cni), iptables for kube-proxy,
-# and conntrack. Safe to run repeatedly. On hosts with systemd the containerd package starts
+# conntrack and nft. Safe to run repeatedly. On hosts with systemd the containerd package starts
 # its own service; cluster-up.sh runs containerd itself with its own configuration, so that
 # service is stopped and disabled when this script installed it.
 set -euo pipefail
@@ -17,6 +17,8 @@ command -v runc >/dev/null 2>&1 || packages+=(runc)
 [ -x /usr/lib/cni/bridge ] || packages+=(containernetworking-plugins)
 command -v iptables >/dev/null 2>&1 || packages+=(iptables)
 command -v conntrack >/dev/null 2>&1 || packages+=(conntrack)
+# nft, so that cluster-down.sh can remove the nf_tables tables iptables-nft created for the cluster.
+command -v nft >/dev/null 2>&1 || packages+=(nftables)
 if [ "${#packages[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || die "missing ${packages[*]} and apt-get is unavailable; install them by hand"
   log "installing ${packages[*]} with apt-get"
@@ -28,7 +30,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
     as_root systemctl disable --now containerd
   fi
 fi
-for tool in containerd ctr runc iptables conntrack; do
+for tool in containerd ctr runc iptables conntrack nft; do
   command -v "${tool}" >/dev/null 2>&1 || die "${tool} is still missing after installation"
 done
 for plugin in bridge host-local portmap loopback; do
