@@ -77,6 +77,11 @@ if [ -d "${state}" ]; then
   while IFS='=' read -r key value; do
     [ -n "${key}" ] && sysctl -q -w "${key}=${value}" >/dev/null 2>&1 || true
   done <"${state}/sysctl"
+  if [ -f "${state}/absent-dirs" ]; then
+    while read -r dir; do
+      case " ${HOST_DIRS[*]} " in *" ${dir} "*) rm -rf "${dir}" ;; esac
+    done <"${state}/absent-dirs"
+  fi
   if [ ! -f "${state}/node-ip-existed" ]; then
     ip addr del "${NODE_IP}/32" dev lo 2>/dev/null || true
   fi

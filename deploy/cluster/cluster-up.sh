@@ -46,6 +46,7 @@ if [ ! -d "${state}" ]; then
   ip6tables-save >"${state}/ip6tables" 2>/dev/null || true
   ip -o addr show dev lo | grep -qF " ${NODE_IP}/32 " && touch "${state}/node-ip-existed"
   ls /run/netns 2>/dev/null >"${state}/netns" || true
+  for dir in "${HOST_DIRS[@]}"; do [ -e "${dir}" ] || echo "${dir}"; done >"${state}/absent-dirs"
 fi
 
 # -- The node address, on loopback.

@@ -27,6 +27,10 @@ HOST_SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.
   kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.netfilter.nf_conntrack_max
   net.netfilter.nf_conntrack_tcp_timeout_established net.netfilter.nf_conntrack_tcp_timeout_close_wait
   net.netfilter.nf_conntrack_tcp_be_liberal)
+# Directories containerd, runc and the CNI plugins make outside the cluster's own (network
+# namespaces, runc's state and shim sockets, libcni's result cache); down removes those that
+# did not exist before up.
+HOST_DIRS=(/run/netns /run/containerd /var/lib/cni)
 # The order in which the processes start; down stops them in reverse.
 CLUSTER_PROCESSES=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy coredns)
 
