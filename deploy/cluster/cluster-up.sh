@@ -25,6 +25,10 @@ bash "${here}/install-node-deps.sh"
 bash "${here}/build-programs.sh"
 image_list="$(mktemp)"
 if [ "${KAPI_CLUSTER_SKIP_IMAGES:-}" != 1 ]; then
+  # What the images are made of: nats-server (install-deps), the npm dependencies and the build.
+  bash "${here}/../scripts/install-deps.sh"
+  bash "${here}/../scripts/ensure-node-modules.sh"
+  (cd "${here}/../.." && npm run build >/dev/null)
   bash "${here}/../images/build-images.sh" >"${image_list}"
 else
   bash "${here}/../images/build-images.sh" pause >"${image_list}"
