@@ -126,6 +126,14 @@ function envValue(deployment: K8sObject, name: string): string {
   return entry.value;
 }
 
+/** The value of a plain environment variable of a (test) Pod's one container. */
+function podEnvValue(pod: K8sObject, name: string): string {
+  const [only] = pod.spec.containers as K8sObject[];
+  const entry = (only.env as K8sObject[]).find((e) => e.name === name);
+  assert.ok(entry, `${pod.metadata.name} has no ${name}`);
+  return entry.value;
+}
+
 /** The Service a `host:port` address of the env contract points at, checked to reach the service's pods. */
 function serviceBehind(manifest: Manifest, address: string, service: ServiceName): K8sObject {
   const match = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc:(\d+)$/.exec(address);
@@ -365,7 +373,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
 
   test('the in-chart etcd and NATS stand behind the contract addresses, with persistent volumes', () => {
     const etcd = defaults.get('StatefulSet', `${RELEASE}-etcd`);
-    assert.match(container(etcd).image, /^registry\.k8s\.io\/etcd:/);
+    assert.equal(container(etcd).image, 'kapi/etcd:3.6.4', 'the image npm run image:build makes');
     assert.ok(defaults.get('Service', `${RELEASE}-etcd`).spec.ports.some((p: K8sObject) => p.port === 2379));
     assert.equal(etcd.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '8Gi');
 
@@ -649,6 +657,37 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     assert.ok(curl.command.includes('/etc/kapi/pki/ca.crt'));
     assert.match(curl.command.at(-1), new RegExp(`^https://${RELEASE}\\.${NAMESPACE}\\.svc:6443/readyz`));
     assert.equal(pod.spec.restartPolicy, 'Never');
+    assert.equal(pod.metadata.annotations['helm.sh/hook-weight'], '-1', 'readiness is checked before the API');
+    // Helm 3 deletes hook-succeeded/hook-failed pods before `helm test --logs` reads them.
+    assert.equal(pod.metadata.annotations['helm.sh/hook-delete-policy'], 'before-hook-creation');
+    assert.equal(curl.image, 'kapi/chart-test:7.88.1');
+  });
+
+  test('the helm test API pod creates, updates, deletes and watches through the Service as a system:masters client', () => {
+    const pod = defaults.get('Pod', `${RELEASE}-test-api`);
+    assert.equal(pod.metadata.annotations['helm.sh/hook'], 'test');
+    const [api] = pod.spec.containers as K8sObject[];
+    assert.deepEqual(api.command.slice(0, 2), ['/bin/sh', '-ec']);
+    assert.match(api.command[2], /-subj "\/O=system:masters\/CN=kapi-chart-test"/);
+    assert.match(api.command[2], /watch=true&resourceVersion=\$rv/);
+    assert.equal(podEnvValue(pod, 'SERVER'), `https://${RELEASE}.${NAMESPACE}.svc:6443`);
+    assert.equal(podEnvValue(pod, 'CLUSTER_IP_SERVER'), '', 'no ClusterIP known before the Service exists');
+    const items = (pod.spec.volumes as K8sObject[]).find((v) => v.name === 'pki')?.secret.items.map((item: K8sObject) => item.key as string);
+    assert.deepEqual(items, ['ca.crt', 'ca.key'], 'issues its client certificate from the generated CA');
+    assert.equal(existingPki.find('Pod', `${RELEASE}-test-api`), undefined, 'no CA key to issue from with pki.existingSecret');
+  });
+
+  test('a fixed ClusterIP is the Service\'s and the serving certificate\'s, and the API test reaches the front door by it', async () => {
+    const fixed = await render(['--set', 'aggregator.service.clusterIP=10.96.0.200']);
+    assert.equal(fixed.get('Service', RELEASE).spec.clusterIP, '10.96.0.200');
+    assert.ok(subjectAltNames(secretOf(fixed, `${RELEASE}-pki`)['apiserver.crt']).has('IP Address:10.96.0.200'));
+    assert.equal(podEnvValue(fixed.get('Pod', `${RELEASE}-test-api`), 'CLUSTER_IP_SERVER'), 'https://10.96.0.200:6443');
+    assert.equal(defaults.get('Service', RELEASE).spec.clusterIP, undefined);
+  });
+
+  test('renders for the Kubernetes v1.20 a go-installed helm assumes: no kubeVersion constraint, policy/v1 is checked instead', async () => {
+    const old = await render(['--kube-version', '1.20.0']);
+    assert.ok(old.find('PodDisruptionBudget', `${RELEASE}-aggregator`));
   });
 
   test('external etcd and NATS: no StatefulSets, and the contract carries the given endpoints', () => {

@@ -136,8 +136,38 @@ can stand in for the cluster's own API server behind them), and localhost for
 {{- toJson (uniq $names) }}
 {{- end }}
 
+{{/*
+The front door's addresses, which its serving certificate must carry so that a client
+reaching the Service by address needs no server-name override: 127.0.0.1 (port-forward),
+the Service's ClusterIP (aggregator.service.clusterIP, or the one the cluster assigned, read
+back on upgrade), a LoadBalancer's ingress IPs, and with NodePort or LoadBalancer the nodes'
+InternalIP and ExternalIP addresses (reading Nodes needs the right to list them).
+*/}}
 {{- define "kapi.servingIPs" -}}
-{{- toJson (uniq (concat (list "127.0.0.1") .Values.pki.generated.extraIPs)) }}
+{{- $service := .Values.aggregator.service }}
+{{- $ips := list "127.0.0.1" }}
+{{- with $service.clusterIP }}
+{{- if ne . "None" }}{{ $ips = append $ips . }}{{ end }}
+{{- end }}
+{{- $existing := lookup "v1" "Service" .Release.Namespace (include "kapi.frontDoorName" .) }}
+{{- if $existing }}
+{{- $assigned := $existing.spec.clusterIP | default "None" }}
+{{- if ne $assigned "None" }}{{ $ips = append $ips $assigned }}{{ end }}
+{{- $status := $existing.status | default dict }}
+{{- $lb := $status.loadBalancer | default dict }}
+{{- range ($lb.ingress | default list) }}
+{{- with .ip }}{{ $ips = append $ips . }}{{ end }}
+{{- end }}
+{{- end }}
+{{- if ne $service.type "ClusterIP" }}
+{{- $nodes := lookup "v1" "Node" "" "" }}
+{{- range (($nodes | default dict).items | default list) }}
+{{- range (.status.addresses | default list) }}
+{{- if or (eq .type "InternalIP") (eq .type "ExternalIP") }}{{ $ips = append $ips .address }}{{ end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson (uniq (concat $ips .Values.pki.generated.extraIPs)) }}
 {{- end }}
 
 {{/*
@@ -673,4 +703,11 @@ refused as kapi's services would refuse them at start.
 {{- if and $authn.oidc.ca.secretName $authn.oidc.ca.configMapName }}
 {{- fail "authentication.oidc.ca: set secretName or configMapName, not both" }}
 {{- end }}
+{{- end }}
+
+{{/*
+The test pods' delete policy (tests.hookDeletePolicy).
+*/}}
+{{- define "kapi.testHookDeletePolicy" -}}
+helm.sh/hook-delete-policy: {{ .Values.tests.hookDeletePolicy | quote }}
 {{- end }}
