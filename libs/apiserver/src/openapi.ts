@@ -3,8 +3,11 @@
 // openapi-v2-proto.ts) and v3 at /openapi/v3 with one document per group/version. Every operation
 // carries its group/version/kind, and writes declare the query parameters kubectl looks for
 // (fieldValidation, dryRun, fieldManager): that is how kubectl decides to let the server validate
-// (`--validate=strict`). PATCH operations accept the strategic-merge-patch content type, and the
-// schemas carry merge keys and patch strategies, from which kubectl builds its patches.
+// (`--validate=strict`). PATCH operations of built-in kinds accept the strategic-merge-patch content
+// type, and the schemas carry merge keys and patch strategies, from which kubectl builds its patches.
+// Built-in kinds' operations are those kube-apiserver's generic installer publishes, custom
+// resources' those apiextensions-apiserver's builder does (OperationStyle), both shaped by
+// kube-openapi (ids, parameters shared by a path's operations on the path).
 import { createHash } from 'node:crypto';
 import { LIST_META_DEFINITION, OBJECT_META_DEFINITION, publishedKindSchema, selectableFieldsExtension, TYPE_META_PROPERTIES, type KindCatalogue, type ResourceInfo } from '@kapi/kinds';
 import { INT_OR_STRING, QUANTITY, type Schema, type SchemaCatalogue } from '@kapi/schema';
@@ -139,7 +142,7 @@ interface PathEntry {
  * (not first) digits are kept, and the letter after anything dropped is upper-cased (`rbac.authorization`
  * → `rbacAuthorization`, or `RbacAuthorization` when the first letter is upper-cased too).
  */
-export function toValidOperationId(s: string, capitalizeFirst: boolean): string {
+function toValidOperationId(s: string, capitalizeFirst: boolean): string {
   let out = '';
   let capitalize = capitalizeFirst;
   [...s].forEach((c, i) => {
