@@ -194,4 +194,52 @@ describe('OpenAPI and field validation', () => {
     const got = JSON.parse((await stack.kubectl(['get', 'podtemplate', 'patched', '-o', 'json'])).stdout);
     assert.equal('bogus' in got.template.spec, false);
   });
+
+  it('publishes the operations of a custom resource as kube-apiserver v1.34.2 does', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.openapi.kapi.io' },
+      spec: {
+        group: 'openapi.kapi.io',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    };
+    const created = await stack.kubectl(['apply', '-f', '-'], { input: JSON.stringify(crd) });
+    assert.equal(created.code, 0, created.stderr);
+    const waited = await stack.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/gadgets.openapi.kapi.io']);
+    assert.equal(waited.code, 0, waited.stderr);
+    const doc = JSON.parse((await stack.kubectl(['get', '--raw', '/openapi/v3/apis/openapi.kapi.io/v1'])).stdout);
+    const names = (params: { name: string }[] | undefined) => (params ?? []).map((p) => p.name).join(' ');
+    const LIST = 'allowWatchBookmarks continue fieldSelector labelSelector limit resourceVersion resourceVersionMatch sendInitialEvents timeoutSeconds watch';
+    // Across all namespaces, its one operation's parameters on the path; no protobuf for custom resources.
+    const all = doc.paths['/apis/openapi.kapi.io/v1/gadgets'];
+    assert.deepEqual(
+      [all.get.operationId, all.get.description, names(all.parameters), Object.keys(all.get.responses['200'].content)],
+      ['listOpenapiKapiIoV1GadgetForAllNamespaces', 'list objects of kind Gadget', LIST.replace('limit ', 'limit pretty '), ['application/json', 'application/yaml']],
+    );
+    const collection = doc.paths['/apis/openapi.kapi.io/v1/namespaces/{namespace}/gadgets'];
+    assert.deepEqual([collection.delete.operationId, names(collection.delete.parameters), collection.delete.requestBody], ['deleteOpenapiKapiIoV1CollectionNamespacedGadget', LIST, undefined]);
+    const item = doc.paths['/apis/openapi.kapi.io/v1/namespaces/{namespace}/gadgets/{name}'];
+    assert.equal(names(item.get.parameters), 'resourceVersion');
+    assert.deepEqual(
+      [item.delete.description, names(item.delete.parameters), item.delete.requestBody],
+      [
+        'delete a Gadget',
+        'dryRun gracePeriodSeconds ignoreStoreReadErrorWithClusterBreakingPotential orphanDependents propagationPolicy',
+        {
+          content: {
+            'application/json': { schema: { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions' } },
+            'application/yaml': { schema: { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions' } },
+          },
+        },
+      ],
+    );
+    assert.deepEqual(Object.keys(item.patch.responses), ['200', '401']);
+    assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions']);
+    const deleted = await stack.kubectl(['delete', 'crd', 'gadgets.openapi.kapi.io']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  });
 });

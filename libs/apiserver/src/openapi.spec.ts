@@ -238,3 +238,174 @@ describe('OpenAPI v3 of custom resources', () => {
     assert.ok(v2.definitions['io.k8s.api.autoscaling.v1.Scale']);
   });
 });
+
+describe('OpenAPI operations of custom resources, as kube-apiserver v1.34.2 publishes them', () => {
+  const widgets = {
+    metadata: { name: 'widgets.cro.example.com', resourceVersion: '5' },
+    spec: {
+      group: 'cro.example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } } } },
+        },
+      ],
+    },
+    status: { conditions: [{ type: 'Established', status: 'True' }] },
+  };
+  // A cluster-scoped kind spelled in lower case, with a dash in its group: how ids and articles come out.
+  const items = {
+    metadata: { name: 'items.cro-two.example.com', resourceVersion: '6' },
+    spec: {
+      group: 'cro-two.example.com',
+      scope: 'Cluster',
+      names: { plural: 'items', singular: 'item', kind: 'item', listKind: 'itemList' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+    status: { conditions: [{ type: 'Established', status: 'True' }] },
+  };
+  const kinds = new CustomResourceKinds();
+  kinds.update(widgets);
+  kinds.update(items);
+  const endpoints = new OpenApiEndpoints(new KindCatalogue(undefined, kinds), schemas, 'v1.34.2');
+  const names = (params: Json[] | undefined) => (params ?? []).map((p) => p.name).join(' ');
+  const last = (ref: string) => ref.split('/').pop()!;
+  /** A path per line: its parameters, then each operation's id, description, parameters, body, answers and what they produce. */
+  const summary = (doc: Json, group: string) =>
+    Object.fromEntries(
+      Object.entries(doc.paths as Record<string, Json>)
+        .filter(([path]) => path.includes(`/${group}/`))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([path, item]) => [
+          path,
+          [
+            names(item.parameters),
+            ...['get', 'post', 'put', 'patch', 'delete']
+              .filter((method) => item[method])
+              .map((method) => {
+                const op = item[method];
+                const content = op.requestBody?.content as Record<string, Json> | undefined;
+                const body = content ? `${Object.keys(content).sort().join(' ')} ${last(Object.values(content)[0].schema.$ref)}${op.requestBody.required ? ' required' : ''}` : '';
+                const answers = Object.entries(op.responses as Record<string, Json>)
+                  .map(([code, r]) => `${code}${r.content ? `:${last(r.content['application/json'].schema.$ref).split('.').pop()}` : ''}`)
+                  .join(' ');
+                const produces = Object.keys((Object.values(op.responses as Record<string, Json>)[0] as Json).content).sort().join(' ');
+                return `${method} ${op.operationId} | ${op.description} | ${names(op.parameters)} | ${body} | ${answers} | ${produces}`;
+              }),
+          ],
+        ]),
+    );
+  const JY = 'application/json application/yaml';
+  const LIST = 'allowWatchBookmarks continue fieldSelector labelSelector limit resourceVersion resourceVersionMatch sendInitialEvents timeoutSeconds watch';
+  const DELETE = 'dryRun gracePeriodSeconds ignoreStoreReadErrorWithClusterBreakingPotential orphanDependents propagationPolicy';
+  const PATCHES = 'application/apply-patch+yaml application/json-patch+json application/merge-patch+json io.k8s.apimachinery.pkg.apis.meta.v1.Patch required';
+  const WRITE = 'dryRun fieldManager fieldValidation';
+
+  it('publishes the paths and operations of a namespaced kind with status and scale as the reference does', () => {
+    const doc = JSON.parse(endpoints.answer('/openapi/v3/apis/cro.example.com/v1')!.body.toString()) as Json;
+    const base = '/apis/cro.example.com/v1/namespaces/{namespace}/widgets';
+    const sub = (s: string, def: string, ref: string) => [
+      'name namespace pretty',
+      `get readCroExampleComV1NamespacedWidget${s} | read ${s.toLowerCase()} of the specified Widget | resourceVersion |  | 200:${def} 401 | ${JY}`,
+      `put replaceCroExampleComV1NamespacedWidget${s} | replace ${s.toLowerCase()} of the specified Widget | ${WRITE} | ${JY} ${ref} required | 200:${def} 201:${def} 401 | ${JY}`,
+      `patch patchCroExampleComV1NamespacedWidget${s} | partially update ${s.toLowerCase()} of the specified Widget | ${WRITE} force | ${PATCHES} | 200:${def} 401 | ${JY}`,
+    ];
+    assert.deepEqual(summary(doc, 'cro.example.com'), {
+      [base]: [
+        'namespace pretty',
+        `get listCroExampleComV1NamespacedWidget | list objects of kind Widget | ${LIST} |  | 200:WidgetList 401 | ${JY}`,
+        `post createCroExampleComV1NamespacedWidget | create a Widget | ${WRITE} | ${JY} com.example.cro.v1.Widget required | 200:Widget 201:Widget 202:Widget 401 | ${JY}`,
+        `delete deleteCroExampleComV1CollectionNamespacedWidget | delete collection of Widget | ${LIST} |  | 200:Status 401 | ${JY}`,
+      ],
+      [`${base}/{name}`]: [
+        'name namespace pretty',
+        `get readCroExampleComV1NamespacedWidget | read the specified Widget | resourceVersion |  | 200:Widget 401 | ${JY}`,
+        `put replaceCroExampleComV1NamespacedWidget | replace the specified Widget | ${WRITE} | ${JY} com.example.cro.v1.Widget required | 200:Widget 201:Widget 401 | ${JY}`,
+        `patch patchCroExampleComV1NamespacedWidget | partially update the specified Widget | ${WRITE} force | ${PATCHES} | 200:Widget 401 | ${JY}`,
+        `delete deleteCroExampleComV1NamespacedWidget | delete a Widget | ${DELETE} | ${JY} io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions | 200:Status 202:Status 401 | ${JY}`,
+      ],
+      [`${base}/{name}/scale`]: sub('Scale', 'Scale', 'io.k8s.api.autoscaling.v1.Scale'),
+      [`${base}/{name}/status`]: sub('Status', 'Widget', 'com.example.cro.v1.Widget'),
+      // Across all namespaces: its one operation's parameters are the path's.
+      '/apis/cro.example.com/v1/widgets': [
+        'allowWatchBookmarks continue fieldSelector labelSelector limit pretty resourceVersion resourceVersionMatch sendInitialEvents timeoutSeconds watch',
+        `get listCroExampleComV1WidgetForAllNamespaces | list objects of kind Widget |  |  | 200:WidgetList 401 | ${JY}`,
+      ],
+    });
+    for (const name of ['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', 'io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions']) assert.ok(doc.components.schemas[name], name);
+  });
+
+  it('spells a cluster-scoped lower-case kind as the reference does: ids capitalised after the verb, "an item"', () => {
+    const doc = JSON.parse(endpoints.answer('/openapi/v3/apis/cro-two.example.com/v1')!.body.toString()) as Json;
+    assert.deepEqual(summary(doc, 'cro-two.example.com'), {
+      '/apis/cro-two.example.com/v1/items': [
+        'pretty',
+        `get listCroTwoExampleComV1Item | list objects of kind item | ${LIST} |  | 200:itemList 401 | ${JY}`,
+        `post createCroTwoExampleComV1Item | create an item | ${WRITE} | ${JY} com.example.cro-two.v1.item required | 200:item 201:item 202:item 401 | ${JY}`,
+        `delete deleteCroTwoExampleComV1Collectionitem | delete collection of item | ${LIST} |  | 200:Status 401 | ${JY}`,
+      ],
+      '/apis/cro-two.example.com/v1/items/{name}': [
+        'name pretty',
+        `get readCroTwoExampleComV1Item | read the specified item | resourceVersion |  | 200:item 401 | ${JY}`,
+        `put replaceCroTwoExampleComV1Item | replace the specified item | ${WRITE} | ${JY} com.example.cro-two.v1.item required | 200:item 201:item 401 | ${JY}`,
+        `patch patchCroTwoExampleComV1Item | partially update the specified item | ${WRITE} force | ${PATCHES} | 200:item 401 | ${JY}`,
+        `delete deleteCroTwoExampleComV1Item | delete an item | ${DELETE} | ${JY} io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions | 200:Status 202:Status 401 | ${JY}`,
+      ],
+    });
+    assert.deepEqual(doc.paths['/apis/cro-two.example.com/v1/items'].get.tags, ['croTwoExampleCom_v1']);
+  });
+
+  it('says the same in v2: consumes and produces per operation, an optional DeleteOptions body', () => {
+    const doc = JSON.parse(endpoints.answer('/openapi/v2')!.body.toString()) as Json;
+    const item = doc.paths['/apis/cro.example.com/v1/namespaces/{namespace}/widgets/{name}'];
+    for (const method of ['get', 'put', 'delete']) assert.deepEqual([method, item[method].consumes, item[method].produces], [method, ['application/json', 'application/yaml'], ['application/json', 'application/yaml']]);
+    assert.deepEqual(item.patch.consumes, ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+    assert.deepEqual(item.delete.parameters[0], { name: 'body', in: 'body', schema: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions' } });
+    assert.deepEqual(Object.keys(item.patch.responses), ['200', '401']);
+    const all = doc.paths['/apis/cro.example.com/v1/widgets'];
+    assert.equal(all.get.operationId, 'listCroExampleComV1WidgetForAllNamespaces');
+    assert.equal('parameters' in all.get, false);
+    assert.equal(names(all.parameters), 'allowWatchBookmarks continue fieldSelector labelSelector limit pretty resourceVersion resourceVersionMatch sendInitialEvents timeoutSeconds watch');
+  });
+});
+
+describe('OpenAPI operations of built-in kinds shared with custom resources', () => {
+  const doc = openApiV3Documents(catalogue, schemas, 'v1.34.2').get('apis/apps/v1') as Json;
+  const core = openApiV3Documents(catalogue, schemas, 'v1.34.2').get('api/v1') as Json;
+
+  it('spell a delete-collection as kube does, and take DeleteOptions (body and query) besides the list parameters', () => {
+    const op = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments'].delete;
+    assert.equal(op.operationId, 'deleteAppsV1CollectionNamespacedDeployment');
+    assert.deepEqual(
+      op.parameters.map((p: Json) => p.name),
+      ['continue', 'dryRun', 'fieldSelector', 'gracePeriodSeconds', 'ignoreStoreReadErrorWithClusterBreakingPotential', 'labelSelector', 'limit', 'orphanDependents', 'propagationPolicy', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds'],
+    );
+    assert.deepEqual(op.requestBody, { content: { '*/*': { schema: { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions' } } } });
+    assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions']);
+  });
+
+  it('list a namespaced kind across all namespaces, with the watch stream types', () => {
+    const all = doc.paths['/apis/apps/v1/deployments'];
+    assert.equal(all.get.operationId, 'listAppsV1DeploymentForAllNamespaces');
+    assert.equal(all.get.description, 'list or watch objects of kind Deployment');
+    assert.deepEqual(Object.keys(all.get.responses['200'].content).sort(), [
+      'application/json',
+      'application/json;stream=watch',
+      'application/vnd.kubernetes.protobuf',
+      'application/vnd.kubernetes.protobuf;stream=watch',
+      'application/yaml',
+    ]);
+  });
+
+  it('put kube\'s article before a kind', () => {
+    assert.equal(core.paths['/api/v1/namespaces/{namespace}/endpoints'].post.description, 'create Endpoints');
+    assert.equal(core.paths['/api/v1/namespaces/{namespace}/endpoints/{name}'].delete.description, 'delete Endpoints');
+    assert.equal(core.paths['/api/v1/namespaces/{namespace}/configmaps'].post.description, 'create a ConfigMap');
+    assert.equal(core.paths['/api/v1/namespaces/{namespace}/events'].post.description, 'create an Event');
+  });
+});

@@ -55,8 +55,11 @@ export interface APIServiceProxyOptions {
   logger?: Logger;
 }
 
-/** How long a request for an unknown group/version waits for the APIServices' first list (kube's WaitForReady waits as long). */
-const SYNC_WAIT_MS = 10_000;
+/**
+ * How long a request waits for an informer's first list before 503 (kube's WaitForReady waits as
+ * long): for the APIServices here, for the CRDs in custom-resources.ts.
+ */
+export const SYNC_WAIT_MS = 10_000;
 
 /** Whether the APIService's Available condition is True (kube's IsAPIServiceConditionTrue). */
 export function isAvailable(apiService: APIService): boolean {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseRequestInfo } from '@kapi/apiserver';
 import { CustomResourceKinds, type CustomResourceDefinition, type KindStrategy } from '@kapi/kinds';
-import { CustomResourcesHandler } from './custom-resources.js';
+import { isStatusError } from '@kapi/api-machinery';
+import { CustomResourcesHandler, type DefinitionsSync } from './custom-resources.js';
 import type { FrontDoorRequest } from './front-door-chain.js';
 
 const CRD: CustomResourceDefinition = {
@@ -28,7 +29,7 @@ function request(method: string, path: string): FrontDoorRequest {
   };
 }
 
-function handler(stored: CustomResourceDefinition | undefined, kinds = new CustomResourceKinds()) {
+function handler(stored: CustomResourceDefinition | undefined, kinds = new CustomResourceKinds(), definitions?: DefinitionsSync) {
   const served: string[] = [];
   const reads: string[] = [];
   const h = new CustomResourcesHandler({
@@ -38,6 +39,7 @@ function handler(stored: CustomResourceDefinition | undefined, kinds = new Custo
       return stored;
     },
     serveKind: async (_request, strategy: KindStrategy) => void served.push(strategy.info.kind),
+    definitions,
   });
   return { h, served, reads, kinds };
 }
@@ -72,5 +74,71 @@ describe('CustomResourcesHandler', () => {
   it('answers 404 for a subresource the version does not have', async () => {
     const { h } = handler(CRD);
     await assert.rejects(h.handle(request('GET', '/apis/demo.kapi.io/v1/namespaces/default/widgets/w/scale'), async () => {}), { message: 'the server could not find the requested resource' });
+  });
+
+  describe('before the CRD informer has listed', () => {
+    /** An informer not listed yet: `list` lists (bringing `crds` into the kinds), `fail` ends the wait unlisted. */
+    function unlisted(kinds: CustomResourceKinds, crds: CustomResourceDefinition[]) {
+      let synced = false;
+      let waits = 0;
+      let end: (listed: boolean) => void = () => {};
+      const definitions: DefinitionsSync = {
+        synced: () => synced,
+        waitUntilSynced: (timeoutMs) => {
+          waits++;
+          assert.equal(timeoutMs, 10_000);
+          return new Promise((resolve) => (end = resolve));
+        },
+      };
+      return {
+        definitions,
+        waits: () => waits,
+        list: () => {
+          for (const crd of crds) kinds.update(crd);
+          synced = true;
+          end(true);
+        },
+        fail: () => end(false),
+      };
+    }
+
+    it('waits for the first list and serves what it brings, where it would have answered 404', async () => {
+      const kinds = new CustomResourceKinds();
+      const informer = unlisted(kinds, [CRD]);
+      const { h, served } = handler(undefined, kinds, informer.definitions);
+      let delegated = false;
+      const handled = h.handle(request('GET', '/apis/demo.kapi.io/v1/namespaces/default/widgets'), async () => void (delegated = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual([served, informer.waits()], [[], 1]);
+      informer.list();
+      await handled;
+      assert.deepEqual([served, delegated], [['Widget'], false]);
+    });
+
+    it('answers 503 with Retry-After, never 404, when the list does not come in time', async () => {
+      const informer = unlisted(new CustomResourceKinds(), []);
+      const { h } = handler(undefined, undefined, informer.definitions);
+      const handled = h.handle(request('GET', '/apis/demo.kapi.io/v1/widgets'), async () => assert.fail('delegated'));
+      await new Promise((resolve) => setImmediate(resolve));
+      informer.fail();
+      await assert.rejects(
+        handled,
+        (err: unknown) =>
+          isStatusError(err) && err.httpCode === 503 && err.details?.retryAfterSeconds === 1 && err.message === 'not yet ready to handle request: the CustomResourceDefinitions are not listed yet',
+      );
+    });
+
+    it('does not wait for what it serves already, nor once listed', async () => {
+      const kinds = new CustomResourceKinds();
+      kinds.update(CRD);
+      const informer = unlisted(kinds, []);
+      const { h, served } = handler(undefined, kinds, informer.definitions);
+      await h.handle(request('GET', '/apis/demo.kapi.io/v1/widgets'), async () => assert.fail('delegated'));
+      assert.deepEqual([served, informer.waits()], [['Widget'], 0]);
+      informer.list();
+      let delegated = false;
+      await h.handle(request('GET', '/apis/other.kapi.io/v1/things'), async () => void (delegated = true));
+      assert.deepEqual([delegated, informer.waits()], [true, 0]);
+    });
   });
 });

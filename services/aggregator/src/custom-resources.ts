@@ -3,15 +3,20 @@
 // CustomResourceKinds, which an informer keeps from the stored CRDs (through the watch cache), so
 // every replica serves a CRD within moments of its Established condition being written; a request
 // that arrives before the informer brought the CRD reads it from the registry, so a client that saw
-// the CRD established is never told its resource does not exist. The verbs are the core API's
+// the CRD established is never told its resource does not exist; and a request that arrives before
+// the informer's first list waits for it (up to 10 s, then 503 with Retry-After, as the APIService
+// proxy waits for its own), so a front door just started never answers 404 for a custom resource
+// it is about to serve. The verbs are the core API's
 // (CoreResourcesHandler.serveKind), with the custom resource's strategy. Discovery lists them from the
 // same catalogue (core-non-resource.ts). Any other request passes on to the not-found handler.
+import { serviceUnavailable } from '@kapi/api-machinery';
 import { requestUser } from '@kapi/apiserver';
 import { unary } from '@kapi/grpc';
 import { WatchCacheListWatch, SharedInformers } from '@kapi/informer';
 import { CRD_RESOURCE, crdNameOf, type CustomResourceDefinition, type CustomResourceKinds, type KindStrategy } from '@kapi/kinds';
 import type { commonV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
+import { SYNC_WAIT_MS } from './apiservice-proxy.js';
 import type { Backends } from './backends.js';
 import { servedKind } from './core-resources.js';
 import type { FrontDoorHandler, FrontDoorRequest } from './front-door-chain.js';
@@ -23,6 +28,14 @@ export interface CustomResourceSources {
   readDefinition(name: string): Promise<CustomResourceDefinition | undefined>;
   /** Serves a request for a kind (the core API's verbs). */
   serveKind(request: FrontDoorRequest, strategy: KindStrategy, user: commonV1.UserInfo): Promise<void>;
+  /** The CRD informer's first list; without it, `kinds` is taken as complete. */
+  definitions?: DefinitionsSync;
+}
+
+/** Whether the CRD informer has listed the stored CRDs, and a bounded wait until it has. */
+export interface DefinitionsSync {
+  synced(): boolean;
+  waitUntilSynced(timeoutMs: number): Promise<boolean>;
 }
 
 export class CustomResourcesHandler implements FrontDoorHandler {
@@ -38,9 +51,22 @@ export class CustomResourcesHandler implements FrontDoorHandler {
       const crd = await this.sources.readDefinition(crdNameOf(info.apiGroup, info.resource));
       if (crd) kinds.update(crd);
     }
-    const strategy = servedKind(kinds.lookup(info.apiGroup, info.resource, info.apiVersion), info);
+    const strategy = servedKind(kinds.lookup(info.apiGroup, info.resource, info.apiVersion), info) ?? (await this.afterSync(request));
     if (!strategy) return next();
     return this.sources.serveKind(request, strategy, requestUser(request));
+  }
+
+  /**
+   * A kind not served, asked before the informer's first list: what the list brings decides (the
+   * registry's CRD may be older than one the list holds), and a list that does not come in time is
+   * 503, not 404, so the client retries.
+   */
+  private async afterSync(request: FrontDoorRequest): Promise<KindStrategy | undefined> {
+    const { definitions, kinds } = this.sources;
+    if (!definitions || definitions.synced()) return undefined;
+    if (!(await definitions.waitUntilSynced(SYNC_WAIT_MS))) throw serviceUnavailable('not yet ready to handle request: the CustomResourceDefinitions are not listed yet');
+    const { info } = request;
+    return servedKind(kinds.lookup(info.apiGroup, info.resource, info.apiVersion), info);
   }
 }
 
@@ -54,11 +80,12 @@ export function registryDefinitionReader(registry: Backends['registry']): Custom
 
 /**
  * Keeps `kinds` equal to the stored CRDs: an informer over the watch cache, every change applied as
- * it arrives. Returns whether it has listed them, and what stops it.
+ * it arrives. Returns whether it has listed them, a wait until it has, and what stops it.
  */
-export function followDefinitions(watchCache: Backends['watchCache'], kinds: CustomResourceKinds, logger: Logger): { synced: () => boolean; stop: () => Promise<void> } {
+export function followDefinitions(watchCache: Backends['watchCache'], kinds: CustomResourceKinds, logger: Logger): DefinitionsSync & { stop: () => Promise<void> } {
   const informers = new SharedInformers(new WatchCacheListWatch(watchCache), { logger });
-  kinds.follow(informers.informerFor<CustomResourceDefinition>(CRD_RESOURCE));
+  const informer = informers.informerFor<CustomResourceDefinition>(CRD_RESOURCE);
+  kinds.follow(informer);
   informers.start();
-  return { synced: () => informers.synced, stop: () => informers.stop() };
+  return { synced: () => informer.synced, waitUntilSynced: (timeoutMs) => informer.waitUntilSynced(timeoutMs), stop: () => informers.stop() };
 }

@@ -25,7 +25,7 @@ import type { Logger } from '@kapi/telemetry';
 import type { Backends } from './backends.js';
 import { CoreNonResourceHandler, type NonResourceSources } from './core-non-resource.js';
 import { CoreResourcesHandler } from './core-resources.js';
-import { CustomResourcesHandler, registryDefinitionReader } from './custom-resources.js';
+import { CustomResourcesHandler, registryDefinitionReader, type DefinitionsSync } from './custom-resources.js';
 import { authenticationFilter } from './filter-authentication.js';
 import { authorizationFilter } from './filter-authorization.js';
 import { impersonationCheck, impersonationFilter } from './filter-impersonation.js';
@@ -50,6 +50,8 @@ export interface FrontDoorParts {
   issuer?: IssuerDocuments;
   /** The apiextensions server's place; by default the handler serving the catalogue's custom resources (custom-resources.ts). */
   customResources?: FrontDoorHandler;
+  /** The CRD informer's first list, which a request for a custom resource not served yet waits for. */
+  definitions?: DefinitionsSync;
   /** The aggregated servers' groups, merged into discovery (apiservice-discovery.ts). */
   aggregated?: NonResourceSources['aggregated'];
   /** kube-aggregator's proxy to the APIServices' servers (apiservice-proxy.ts); without it, every request passes on. */
@@ -70,7 +72,12 @@ export function frontDoorChain(parts: FrontDoorParts): readonly FrontDoorHandler
   const customResources: FrontDoorHandler =
     parts.customResources ??
     (kinds
-      ? new CustomResourcesHandler({ kinds, readDefinition: registryDefinitionReader(backends.registry), serveKind: (request, strategy, user) => core.serveKind(request, strategy, user) })
+      ? new CustomResourcesHandler({
+          kinds,
+          readDefinition: registryDefinitionReader(backends.registry),
+          serveKind: (request, strategy, user) => core.serveKind(request, strategy, user),
+          definitions: parts.definitions,
+        })
       : { name: 'custom resources', handle: (_request, next) => next() });
   return [
     defaultHeadersFilter, // WithAuditInit (Audit-Id), WithCacheControl

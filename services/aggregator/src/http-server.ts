@@ -117,6 +117,7 @@ export class HttpsFrontDoor implements OnApplicationBootstrap, BeforeApplication
       inFlight: new MaxInFlightLimiter({ readOnly: this.config.maxRequestsInflight, mutating: this.config.maxMutatingRequestsInflight }),
       issuer: issuerDocuments(loadAuthnConfig(pkiDir).serviceAccountKeyFiles),
       apiServiceProxy: this.apiServiceProxy,
+      definitions,
       aggregated: this.aggregatedGroups,
     });
     this.server = createServer(
