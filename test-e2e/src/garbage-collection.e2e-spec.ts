@@ -1,7 +1,7 @@
 // Garbage collection by ownerReferences with each propagation policy, through kubectl.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, startTestStack, type TestStack } from './harness.js';
+import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
 describe('garbage collection', () => {
   let stack: TestStack;
@@ -62,6 +62,30 @@ describe('garbage collection', () => {
     assert.equal(await exists('orphan-owner'), false);
     const dep = JSON.parse((await stack.kubectl(['-n', 'gc', 'get', 'cm', 'orphan-dep', '-o', 'json'])).stdout);
     assert.equal(dep.metadata.ownerReferences, undefined);
+  });
+
+  it('orphans by default where kube does for compatibility: a v1 ReplicationController, a batch/v1 Job with a warning', async () => {
+    const rc = { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'legacy', namespace: 'gc' }, spec: { replicas: 0, selector: { app: 'legacy' }, template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } };
+    const created = await apiRequest(stack, 'POST', '/api/v1/namespaces/gc/replicationcontrollers', rc);
+    assert.equal(created.code, 201, created.body);
+    const uid = JSON.parse(created.body).metadata.uid as string;
+    const dep = await stack.kubectl(['create', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rc-dep', namespace: 'gc', ownerReferences: [{ apiVersion: 'v1', kind: 'ReplicationController', name: 'legacy', uid }] } }),
+    });
+    assert.equal(dep.code, 0, dep.stderr);
+    // No propagationPolicy in the request: kube's default for core/v1 ReplicationControllers is to orphan.
+    const deleted = await apiRequest(stack, 'DELETE', '/api/v1/namespaces/gc/replicationcontrollers/legacy');
+    assert.equal(deleted.code, 200, deleted.body);
+    await eventually(async () => assert.equal((await stack.kubectl(['-n', 'gc', 'get', 'rc', 'legacy', '-o', 'name'])).code, 1));
+    const orphan = JSON.parse((await stack.kubectl(['-n', 'gc', 'get', 'cm', 'rc-dep', '-o', 'json'])).stdout);
+    assert.equal(orphan.metadata.ownerReferences, undefined);
+
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'legacy-job', namespace: 'gc' }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } };
+    assert.equal((await apiRequest(stack, 'POST', '/apis/batch/v1/namespaces/gc/jobs', job)).code, 201);
+    const jobDeleted = await apiRequest(stack, 'DELETE', '/apis/batch/v1/namespaces/gc/jobs/legacy-job');
+    assert.equal(jobDeleted.code, 200, jobDeleted.body);
+    assert.match(String(jobDeleted.headers.warning), /^299 - "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"$/);
+    assert.deepEqual(JSON.parse(jobDeleted.body).metadata.finalizers, ['orphan']);
   });
 
   it('deletes the dependents before the owner with --cascade=foreground, down a chain', async () => {

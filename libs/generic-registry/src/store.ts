@@ -110,6 +110,8 @@ export interface ListQuery {
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  /** Deprecated form of propagationPolicy Orphan (true) or Background (false); wins over it when set. */
+  orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: string[];
 }
@@ -150,7 +152,35 @@ const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 /** The finalizers through which a delete asks the garbage collector to orphan or delete dependents first. */
 export const ORPHAN_FINALIZER = 'orphan';
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
-const GC_FINALIZERS: Record<string, string | undefined> = { Orphan: ORPHAN_FINALIZER, Foreground: FOREGROUND_FINALIZER };
+
+/**
+ * The finalizers a delete leaves on an object for the garbage collector, as kube's store decides
+ * them: the request's orphanDependents, else its propagationPolicy, else a GC finalizer the object
+ * already has, else the kind's default policy — Orphan adds `orphan`, Foreground `foregroundDeletion`,
+ * and each drops the other. Undefined when the finalizers stay as they are.
+ */
+export function garbageCollectionFinalizers(
+  finalizers: readonly string[],
+  options: Pick<DeleteOptions, 'orphanDependents' | 'propagationPolicy'>,
+  defaultPolicy: KindStrategy['defaultGarbageCollectionPolicy'],
+): string[] | undefined {
+  if (defaultPolicy === 'Unsupported') return undefined;
+  const decide = (): 'orphan' | 'foreground' | 'background' => {
+    if (options.orphanDependents !== undefined) return options.orphanDependents ? 'orphan' : 'background';
+    if (options.propagationPolicy === 'Orphan') return 'orphan';
+    if (options.propagationPolicy === 'Foreground') return 'foreground';
+    if (options.propagationPolicy === 'Background') return 'background';
+    if (finalizers.includes(ORPHAN_FINALIZER)) return 'orphan';
+    if (finalizers.includes(FOREGROUND_FINALIZER)) return 'foreground';
+    return defaultPolicy === 'OrphanDependents' ? 'orphan' : 'background';
+  };
+  const policy = decide();
+  const next = finalizers.filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER);
+  if (policy === 'orphan') next.push(ORPHAN_FINALIZER);
+  if (policy === 'foreground') next.push(FOREGROUND_FINALIZER);
+  const same = next.length === finalizers.length && next.every((f) => finalizers.includes(f));
+  return same ? undefined : next;
+}
 const MAX_RETRIES = 16;
 
 /** Whether two versions differ beyond what the server itself maintains. */
@@ -832,12 +862,12 @@ export class GenericStore {
 
       // Orphan and Foreground hand the object to the garbage collector through a finalizer: it
       // orphans or deletes the dependents first, then removes the finalizer.
-      const gcFinalizer = GC_FINALIZERS[options.propagationPolicy ?? ''];
       const finalizers = old.metadata?.finalizers ?? [];
-      const finalizing = finalizers.length > 0 || !!gcFinalizer || this.strategy.finalizesOnDelete?.(old);
+      const gcFinalizers = garbageCollectionFinalizers(finalizers, options, this.strategy.defaultGarbageCollectionPolicy);
+      const finalizing = (gcFinalizers ?? finalizers).length > 0 || this.strategy.finalizesOnDelete?.(old);
       const grace = this.strategy.gracePeriod?.(old, options.gracePeriodSeconds) ?? 0;
       try {
-        if (grace > 0) return await this.markGraceful(old, stored.modRevision, grace, gcFinalizer, ctx);
+        if (grace > 0) return await this.markGraceful(old, stored.modRevision, grace, gcFinalizers, ctx);
         if (finalizing) {
           // The object stays until its finalizers are gone; deleting it again changes nothing,
           // unless it ends a grace period still running (a pod deleted again with no grace period).
@@ -848,7 +878,7 @@ export class GenericStore {
             ...marked.metadata,
             deletionTimestamp: nowTimestamp(),
             deletionGracePeriodSeconds: 0,
-            ...(gcFinalizer && !finalizers.includes(gcFinalizer) ? { finalizers: [...finalizers, gcFinalizer] } : {}),
+            ...(gcFinalizers ? { finalizers: gcFinalizers } : {}),
           };
           this.strategy.prepareForDelete?.(marked);
           if (ctx.dryRun) return marked;
@@ -872,16 +902,15 @@ export class GenericStore {
    * A graceful delete (BeforeDelete with a grace period): the object stays, with a deletionTimestamp
    * `grace` seconds ahead, for its owner to finish. A second delete may only shorten the period.
    */
-  private async markGraceful(old: KubeObject, modRevision: number, grace: number, gcFinalizer: string | undefined, ctx: WriteContext): Promise<KubeObject> {
+  private async markGraceful(old: KubeObject, modRevision: number, grace: number, gcFinalizers: string[] | undefined, ctx: WriteContext): Promise<KubeObject> {
     const current = old.metadata?.deletionGracePeriodSeconds;
     if (old.metadata?.deletionTimestamp && current !== undefined && current <= grace) return old;
-    const finalizers = old.metadata?.finalizers ?? [];
     const marked = structuredClone(old);
     marked.metadata = {
       ...marked.metadata,
       deletionTimestamp: nowTimestamp(new Date(Date.now() + grace * 1000)),
       deletionGracePeriodSeconds: grace,
-      ...(gcFinalizer && !finalizers.includes(gcFinalizer) ? { finalizers: [...finalizers, gcFinalizer] } : {}),
+      ...(gcFinalizers ? { finalizers: gcFinalizers } : {}),
     };
     this.strategy.prepareForDelete?.(marked);
     if (ctx.dryRun) return marked;

@@ -130,6 +130,15 @@ export interface KindStrategy {
   finalizesOnDelete?(obj: KubeObject): boolean;
   /** Changes made to an object when it is marked for deletion. */
   prepareForDelete?(obj: KubeObject): void;
+  /**
+   * What a delete that names no propagation does to the object's dependents (kube's
+   * DefaultGarbageCollectionPolicy): DeleteDependents when absent; OrphanDependents keeps them (a v1
+   * ReplicationController, a batch/v1 Job, for compatibility); Unsupported takes no part in garbage
+   * collection (events).
+   */
+  readonly defaultGarbageCollectionPolicy?: 'OrphanDependents' | 'DeleteDependents' | 'Unsupported';
+  /** A warning for a delete that falls back to orphaning (a Job's, whose pods would otherwise stay unnoticed). */
+  readonly orphanByDefaultWarning?: string;
   /** How the object maps to an autoscaling/v1 Scale, for kinds that serve the `scale` subresource. */
   readonly scale?: ScaleSubresource;
   /**
@@ -206,6 +215,8 @@ export function defineStrategy(
       parts.selectableFields ?? ((obj) => objectMetaFields(obj, full.namespaced)),
     finalizesOnDelete: parts.finalizesOnDelete,
     prepareForDelete: parts.prepareForDelete,
+    defaultGarbageCollectionPolicy: parts.defaultGarbageCollectionPolicy,
+    orphanByDefaultWarning: parts.orphanByDefaultWarning,
     scale: parts.scale,
     gracePeriod: parts.gracePeriod,
     subresourceUpdates: parts.subresourceUpdates,

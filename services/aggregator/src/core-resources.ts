@@ -302,6 +302,7 @@ export class CoreResourcesHandler implements FrontDoorHandler {
           return answer(await unary('registry', 'Get', registry.get.bind(registry), { resource, name: info.name, subresource: info.subresource, resourceVersion: '', query: url.search, context: requestContext() }), 200);
         }
         if (info.verb === 'delete') {
+          if (strategy.orphanByDefaultWarning && options.propagationPolicy === undefined && options.orphanDependents === undefined) addWarnings(res, [strategy.orphanByDefaultWarning]);
           return answer(await unary('registry', 'Delete', registry.delete.bind(registry), { resource, name: info.name, deleteOptions, context: requestContext() }, writeCall()), 200);
         }
         return answer(

@@ -150,6 +150,8 @@ export const eventStrategy = defineStrategy(
   },
   {
     validateName: validatePathSegmentName,
+    // Events take no part in garbage collection: a delete never adds its finalizers.
+    defaultGarbageCollectionPolicy: 'Unsupported',
     tableColumns: eventTableColumns,
     defaults: fillZeroValues,
     validate: legacyValidate,

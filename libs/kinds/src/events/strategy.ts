@@ -131,6 +131,7 @@ export const eventsV1EventStrategy = defineStrategy(
   },
   {
     validateName: isDns1123Subdomain,
+    defaultGarbageCollectionPolicy: 'Unsupported',
     storageConversion: conversion,
     // kube prints events the same way whichever API they are read through.
     tableColumns: eventStrategy.tableColumns.map((c) => ({ ...c, cell: (obj, now) => c.cell(toCoreEvent(obj), now) })),

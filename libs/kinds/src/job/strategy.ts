@@ -212,6 +212,10 @@ export const jobStrategy = defineStrategy(
       selectorColumn((obj) => spec(obj).selector),
     ],
     defaults: applyDefaults,
+    // batch/v1 keeps the pods of a deleted Job unless told otherwise, for compatibility, and says so.
+    defaultGarbageCollectionPolicy: 'OrphanDependents',
+    orphanByDefaultWarning:
+      'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
     prepareForCreate: (obj) => {
       obj.status = {};
       generateSelector(obj);

@@ -72,6 +72,8 @@ export const replicationControllerStrategy = defineStrategy(
     prepareForCreate: (obj) => {
       obj.status = { replicas: 0 };
     },
+    // core/v1 keeps the pods of a deleted controller unless told otherwise, for compatibility.
+    defaultGarbageCollectionPolicy: 'OrphanDependents',
     validate,
     selectableFields: replicasSelectableFields,
     scale: { selector: (obj) => setSelectorString(spec(obj).selector) },
