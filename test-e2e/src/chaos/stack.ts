@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { processState, readProcessRecords, startStack, tailFile, withFreePorts, type StackHandle } from '@kapi/local-stack';
-import type { Endpoint } from './api-client.js';
+import type { Endpoint } from '@kapi/chaos';
 
 export interface ChaosStack {
   handle: StackHandle;

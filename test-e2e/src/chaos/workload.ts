@@ -3,8 +3,7 @@
 // fixed number of operations and kills, and a deadline after which they stop starting new work.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackHandle } from '@kapi/local-stack';
-import type { ApiClient, Endpoint } from './api-client.js';
-import type { Random } from './random.js';
+import type { ApiClient, Endpoint, Random } from '@kapi/chaos';
 import { deadProcesses, findPublisher } from './stack.js';
 
 export interface WorkloadCounters {
