@@ -1,5 +1,6 @@
 // The command line of `npm run loadtest`: a profile sets rates and sizes, flags override them.
 import { parseArgs } from 'node:util';
+import { parseDuration as parseGoDuration } from '@kapi/api-machinery';
 
 export type KillMode = 'local' | 'none';
 
@@ -41,19 +42,14 @@ export const USAGE = `usage: npm run loadtest -- --kubeconfig FILE [--profile sm
        [--writers N] [--watchers N] [--object-size BYTES] [--kill local|none] [--state-dir .kapi]
        [--etcd http://HOST:PORT] [--report-dir DIR] [--namespace NAME] [--context NAME] [--seed N]`;
 
-/** A duration like 90s, 2m, 1m30s or 1500ms; a bare number is seconds. */
+/** A Go duration as kubectl's flags take them (90s, 2m, 1m30s); a bare number is seconds. */
 export function parseDuration(text: string): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let rest = text;
-  while (rest) {
-    const m = rest.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)/);
-    if (!m) throw new Error(`--duration ${text}: expected e.g. 90s, 2m or 1m30s`);
-    total += Number(m[1]) * units[m[2]];
-    rest = rest.slice(m[0].length);
+  try {
+    return parseGoDuration(text);
+  } catch (err) {
+    throw new Error(`--duration ${text}: ${(err as Error).message}; expected e.g. 90s, 2m or 1m30s`);
   }
-  return total;
 }
 
 function positiveInteger(flag: string, text: string | undefined, min = 1): number | undefined {
