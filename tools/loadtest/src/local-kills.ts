@@ -15,6 +15,7 @@ import {
   type ServiceName,
   type Topology,
 } from '@kapi/local-stack';
+import type { Killer, KillTarget } from './killer.js';
 import type { KillRecord } from './timeline.js';
 
 /** The order of the kills: every service from the front door inwards, then what they stand on. */
@@ -30,11 +31,6 @@ const COMPONENT: Record<string, string> = {
   nats: 'NATS (single server)',
   etcd: 'etcd (single member)',
 };
-
-export interface KillTarget {
-  instance: string;
-  component: string;
-}
 
 /**
  * One replica of each service (the last, so that replica 0 of a one-replica service is killed
@@ -53,7 +49,12 @@ export function localKillPlan(topology: Topology): KillTarget[] {
   return plan;
 }
 
-export class LocalKiller {
+export class LocalKiller implements Killer {
+  readonly notes = [
+    'The local stack runs one NATS server and one etcd member: killing them is an outage the services ride out (writes wait for etcd; the watch caches resynchronise), not a failover to another member.',
+    'The load balancer (HAProxy) is not killed: it is the one address the clients have, as a cloud load balancer would be.',
+    'The registry replica killed is not chosen for being the elected event publisher.',
+  ];
   readonly topology: Topology;
   private readonly runDir: string;
 
@@ -69,11 +70,11 @@ export class LocalKiller {
     }
   }
 
-  get etcdUrl(): string {
+  async etcdUrl(): Promise<string> {
     return `http://${this.topology.etcd.host}:${this.topology.etcd.clientPort}`;
   }
 
-  plan(): KillTarget[] {
+  async plan(): Promise<KillTarget[]> {
     return localKillPlan(this.topology);
   }
 
@@ -94,7 +95,7 @@ export class LocalKiller {
     }
     const deadline = kill.at + timeoutMs;
     while (Date.now() < deadline) {
-      await sleep(250);
+      await sleep(500);
       const now = this.record(target.instance);
       if (!now || now.pid === before.pid || processState(now) !== 'running') continue;
       const row = (await stackStatus(this.stateDir, this.topology)).find((r) => r.instance === target.instance);

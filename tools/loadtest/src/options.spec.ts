@@ -26,7 +26,8 @@ describe('loadtest options', () => {
   it('refuses what it cannot do, naming the flag', () => {
     assert.throws(() => parseOptions([]), /--kubeconfig is required/);
     assert.throws(() => parseOptions(['--kubeconfig', 'k', '--profile', 'huge']), /--profile huge: expected one of smoke, default, heavy/);
-    assert.throws(() => parseOptions(['--kubeconfig', 'k', '--kill', 'kubernetes']), /--kill kubernetes: expected local or none/);
+    assert.throws(() => parseOptions(['--kubeconfig', 'k', '--kill', 'pods']), /--kill pods: expected local, kubernetes or none/);
+    assert.throws(() => parseOptions(['--kubeconfig', 'k', '--kill', 'kubernetes']), /--kill kubernetes needs --cluster-kubeconfig/);
     assert.throws(() => parseOptions(['--kubeconfig', 'k', '--writers', '0']), /--writers 0/);
     assert.throws(() => parseOptions(['--kubeconfig', 'k', '--duration', '1s']), /at least 5s/);
   });

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration as parseGoDuration } from '@kapi/api-machinery';
 
-export type KillMode = 'local' | 'none';
+export type KillMode = 'local' | 'kubernetes' | 'none';
 
 export interface Profile {
   durationMs: number;
@@ -35,12 +35,16 @@ export interface LoadtestOptions extends Profile {
   etcd?: string;
   reportDir: string;
   namespace: string;
+  /** --kill kubernetes: the cluster's kubeconfig (not kapi's), the Helm release and its namespace. */
+  clusterKubeconfig?: string;
+  release: string;
+  releaseNamespace: string;
   seed?: number;
 }
 
 export const USAGE = `usage: npm run loadtest -- --kubeconfig FILE [--profile smoke|default|heavy] [--duration 2m]
-       [--writers N] [--watchers N] [--object-size BYTES] [--kill local|none] [--state-dir .kapi]
-       [--etcd http://HOST:PORT] [--report-dir DIR] [--namespace NAME] [--context NAME] [--seed N]`;
+       [--writers N] [--watchers N] [--object-size BYTES] [--kill local|kubernetes|none] [--state-dir .kapi]
+       [--cluster-kubeconfig FILE --release kapi --release-namespace default] [--etcd http://HOST:PORT] [--report-dir DIR] [--namespace NAME] [--context NAME] [--seed N]`;
 
 /** A Go duration as kubectl's flags take them (90s, 2m, 1m30s); a bare number is seconds. */
 export function parseDuration(text: string): number {
@@ -77,13 +81,17 @@ export function parseOptions(argv: string[], now = new Date()): LoadtestOptions 
       'report-dir': { type: 'string' },
       namespace: { type: 'string' },
       seed: { type: 'string' },
+      'cluster-kubeconfig': { type: 'string' },
+      release: { type: 'string', default: 'kapi' },
+      'release-namespace': { type: 'string', default: 'default' },
     },
   });
   if (positionals.length) throw new Error(`unexpected arguments: ${positionals.join(' ')}`);
   if (!values.kubeconfig) throw new Error('--kubeconfig is required');
   const profile = PROFILES[values.profile];
   if (!profile) throw new Error(`--profile ${values.profile}: expected one of ${Object.keys(PROFILES).join(', ')}`);
-  if (values.kill !== 'local' && values.kill !== 'none') throw new Error(`--kill ${values.kill}: expected local or none`);
+  if (values.kill !== 'local' && values.kill !== 'kubernetes' && values.kill !== 'none') throw new Error(`--kill ${values.kill}: expected local, kubernetes or none`);
+  if (values.kill === 'kubernetes' && !values['cluster-kubeconfig']) throw new Error("--kill kubernetes needs --cluster-kubeconfig: the cluster's kubeconfig, which may delete the release's pods");
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
   const durationMs = values.duration === undefined ? profile.durationMs : parseDuration(values.duration);
   if (durationMs < 5000) throw new Error(`--duration ${values.duration}: at least 5s`);
@@ -102,5 +110,8 @@ export function parseOptions(argv: string[], now = new Date()): LoadtestOptions 
     reportDir: values['report-dir'] ?? `loadtest-report-${stamp}`,
     namespace: values.namespace ?? `loadtest-${stamp}`,
     seed: positiveInteger('seed', values.seed, 0),
+    clusterKubeconfig: values['cluster-kubeconfig'],
+    release: values.release,
+    releaseNamespace: values['release-namespace'],
   };
 }

@@ -25,6 +25,8 @@ import {
   type WatchFilter,
 } from '@kapi/chaos';
 import { readRecordedTopology, statePaths } from '@kapi/local-stack';
+import type { Killer } from './killer.js';
+import { KubernetesKiller } from './kubernetes-kills.js';
 import { LocalKiller } from './local-kills.js';
 import type { LoadtestOptions } from './options.js';
 import { renderHtml, type IntegrityCheck, type ReportData } from './report.js';
@@ -53,9 +55,16 @@ export function watcherSpecs(namespace: string, count: number): Array<{ name: st
   return Array.from({ length: count }, (_, i) => ({ ...specs[i % specs.length], name: `${specs[i % specs.length].name} #${i}` }));
 }
 
-function etcdUrlOf(options: LoadtestOptions, killer: LocalKiller | undefined): string {
+function killerOf(options: LoadtestOptions): Killer | undefined {
+  if (options.kill === 'local') return new LocalKiller(options.stateDir);
+  if (options.kill === 'kubernetes') return new KubernetesKiller(options.clusterKubeconfig!, options.release, options.releaseNamespace);
+  return undefined;
+}
+
+async function etcdUrlOf(options: LoadtestOptions, killer: Killer | undefined): Promise<string> {
   if (options.etcd) return options.etcd;
-  if (killer) return killer.etcdUrl;
+  const fromKiller = await killer?.etcdUrl();
+  if (fromKiller) return fromKiller;
   const topology = readRecordedTopology(statePaths(options.stateDir));
   if (topology) return `http://${topology.etcd.host}:${topology.etcd.clientPort}`;
   throw new Error(`the integrity checks read etcd directly: give --etcd http://HOST:PORT, or --state-dir of the npm run up stack (${options.stateDir} has no run/topology.json)`);
@@ -63,20 +72,14 @@ function etcdUrlOf(options: LoadtestOptions, killer: LocalKiller | undefined): s
 
 export async function runLoadtest(options: LoadtestOptions, log: (line: string) => void): Promise<RunResult> {
   const target = readKubeconfig(options.kubeconfig, options.context);
-  const killer = options.kill === 'local' ? new LocalKiller(options.stateDir) : undefined;
-  const etcdUrl = etcdUrlOf(options, killer);
+  const killer = killerOf(options);
+  const etcdUrl = await etcdUrlOf(options, killer);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   const random = new Random(seed);
   const client = new ApiClient(target.tls);
   const lb: Endpoint = { name: 'lb', url: target.server };
   const notes: string[] = [];
-  if (killer) {
-    notes.push(
-      'The local stack runs one NATS server and one etcd member: killing them is an outage the services ride out (writes wait for etcd; the watch caches resynchronise), not a failover to another member.',
-      'The load balancer (HAProxy) is not killed: it is the one address the clients have, as a cloud load balancer would be.',
-      'The registry replica killed is not chosen for being the elected event publisher.',
-    );
-  }
+  if (killer) notes.push(...killer.notes);
   log(`loadtest: ${target.server} (context ${target.context}), profile ${options.profile}, ${options.writers} writers, ${options.watchers} watchers, objects of ~${options.objectSizeBytes} B, kill ${options.kill}, namespace ${options.namespace}, seed ${seed}`);
 
   const ns = await requestWithRetries(client, lb, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.namespace } } });
@@ -125,7 +128,7 @@ export async function runLoadtest(options: LoadtestOptions, log: (line: string) 
     let lastBack = startedAt;
     try {
       if (killer) {
-        const plan = killer.plan();
+        const plan = await killer.plan();
         const warmup = Math.max(3000, options.durationMs * 0.1);
         const spacing = (options.durationMs * 0.8) / plan.length;
         for (const [i, step] of plan.entries()) {
@@ -141,7 +144,7 @@ export async function runLoadtest(options: LoadtestOptions, log: (line: string) 
             break;
           }
           lastBack = kill.backAt!;
-          log(`kill: ${step.instance} healthy again after ${((kill.backAt! - kill.at) / 1000).toFixed(1)} s`);
+          log(`kill: ${kill.target} healthy again after ${((kill.backAt! - kill.at) / 1000).toFixed(1)} s`);
         }
       }
       const end = Math.max(startedAt + options.durationMs, lastBack + COOLDOWN_MS);
