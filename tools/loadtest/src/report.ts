@@ -127,7 +127,7 @@ export function renderHtml(data: ReportData): string {
   const seconds = data.buckets.length;
   const verdict = data.integrity.ok ? 'PASS' : 'FAIL';
   const throughput = chart(
-    'Throughput (requests per second, by the second they were sent)',
+    'Throughput (requests answered per second)',
     'requests/s',
     [
       { label: 'requests/s', color: '#2563eb', values: data.buckets.map((b) => b.requests) },

@@ -22,18 +22,18 @@ describe('timeline', () => {
     assert.equal(quantile(Array.from({ length: 100 }, (_, i) => i + 1), 0.99), 99);
   });
 
-  it('buckets requests by the second they were sent in', () => {
+  it('buckets requests by the second they were answered in', () => {
     const timeline = new Timeline(T0);
     timeline.record(request(0.1, 5));
     timeline.record(request(0.9, 15));
-    timeline.record(request(2.5, 100, 503, false));
+    timeline.record(request(1.95, 600, 503, false));
     const buckets = timeline.buckets(T0 + 3000);
     assert.deepEqual(
       buckets.map((b) => [b.requests, b.errors, b.p50]),
       [
         [2, 0, 5],
         [0, 0, 0],
-        [1, 1, 100],
+        [1, 1, 600],
       ],
     );
   });
@@ -42,6 +42,8 @@ describe('timeline', () => {
     const timeline = new Timeline(T0);
     timeline.kills.push({ target: 'authn-0', component: 'authn', at: T0 + 2000, backAt: T0 + 3000 });
     timeline.record(request(1, 5));
+    // Sent before the kill, answered (reset) after it: the kill's.
+    timeline.record(request(1.9, 200, 0, false, { error: 'error: socket hang up' }));
     timeline.record(request(2.2, 40, 200, true, { retried: ['503 Retry-After 1'] }));
     timeline.record(request(2.4, 9, 0, false, { error: 'error: socket hang up' }));
     const [steady, killed] = timeline.summarise(T0 + 4000);
@@ -49,7 +51,7 @@ describe('timeline', () => {
     assert.equal(steady.requests, 1);
     assert.deepEqual(steady.errors, {});
     assert.equal(killed.name, 'kill authn-0');
-    assert.deepEqual(killed.errors, { 'no answer (connection reset)': 1 });
+    assert.deepEqual(killed.errors, { 'no answer (connection reset)': 2 });
     assert.deepEqual(killed.retried, { '503': 1 });
   });
 

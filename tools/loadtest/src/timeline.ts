@@ -1,6 +1,7 @@
 // What happened when: every request (time, latency, outcome) and every kill, bucketed into seconds
 // for the plot and grouped into phases (the time before the first kill, then from each kill to the
-// next) for the error table.
+// next) for the error table. A request counts when its answer came (or did not): one in flight on a
+// front door that is killed fails in the kill's phase, and a stall shows as seconds without answers.
 import type { RequestRecord } from '@kapi/chaos';
 
 export interface KillRecord {
@@ -56,6 +57,11 @@ function retryKind(reason: string): string {
   return reason.startsWith('error:') ? 'reset (GET)' : reason.replace(/ Retry-After.*/, '');
 }
 
+/** When the client had its final answer (or gave up). */
+export function answeredAt(record: RequestRecord): number {
+  return record.at + record.latencyMs;
+}
+
 export class Timeline {
   readonly requests: RequestRecord[] = [];
   readonly kills: KillRecord[] = [];
@@ -82,7 +88,7 @@ export class Timeline {
 
   summarise(endedAt: number): PhaseSummary[] {
     return this.phases(endedAt).map((phase) => {
-      const inPhase = this.requests.filter((r) => r.at >= phase.from && r.at < phase.to);
+      const inPhase = this.requests.filter((r) => answeredAt(r) >= phase.from && answeredAt(r) < phase.to);
       const errors: Record<string, number> = {};
       const retried: Record<string, number> = {};
       for (const r of inPhase) {
@@ -94,13 +100,13 @@ export class Timeline {
     });
   }
 
-  /** Requests per second of the run, by the second they were sent in. */
+  /** Requests per second of the run, by the second they were answered in. */
   buckets(endedAt: number): Bucket[] {
     const seconds = Math.max(1, Math.ceil((endedAt - this.startedAt) / 1000));
     const latencies: number[][] = Array.from({ length: seconds }, () => []);
     const errors = new Array<number>(seconds).fill(0);
     for (const r of this.requests) {
-      const s = Math.min(seconds - 1, Math.max(0, Math.floor((r.at - this.startedAt) / 1000)));
+      const s = Math.min(seconds - 1, Math.max(0, Math.floor((answeredAt(r) - this.startedAt) / 1000)));
       latencies[s].push(r.latencyMs);
       if (!r.ok) errors[s]++;
     }
@@ -113,7 +119,8 @@ export class Timeline {
   /** The last `windowMs` for the progress line: requests/s, errors, p50 and p99. */
   recent(now: number, windowMs: number): { rate: number; errors: number; p50: number; p99: number } {
     const recent: RequestRecord[] = [];
-    for (let i = this.requests.length - 1; i >= 0 && this.requests[i].at >= now - windowMs; i--) recent.push(this.requests[i]);
+    // Recorded as they are answered, so the newest are at the end.
+    for (let i = this.requests.length - 1; i >= 0 && answeredAt(this.requests[i]) >= now - windowMs; i--) recent.push(this.requests[i]);
     const latencies = recent.map((r) => r.latencyMs).sort((a, b) => a - b);
     return { rate: recent.length / (windowMs / 1000), errors: recent.filter((r) => !r.ok).length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
   }
