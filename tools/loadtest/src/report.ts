@@ -47,7 +47,8 @@ const MARGIN = { left: 56, right: 16, top: 28, bottom: 28 };
 interface Series {
   label: string;
   color: string;
-  values: number[];
+  /** One per second; null where there is nothing to show (no answer that second): the line breaks. */
+  values: Array<number | null>;
   /** Bars instead of a line. */
   bars?: boolean;
 }
@@ -63,7 +64,7 @@ export function niceCeiling(value: number): number {
 function chart(title: string, unit: string, series: Series[], seconds: number, kills: KillRecord[], startedAt: number, log: boolean): string {
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const max = niceCeiling(Math.max(1, ...series.flatMap((s) => s.values)));
+  const max = niceCeiling(Math.max(1, ...series.flatMap((s) => s.values.map((v) => v ?? 0))));
   const minLog = 1;
   const y = (v: number) => {
     const fraction = log ? (Math.log10(Math.max(minLog, v)) - Math.log10(minLog)) / (Math.log10(max) - Math.log10(minLog) || 1) : v / max;
@@ -94,11 +95,16 @@ function chart(title: string, unit: string, series: Series[], seconds: number, k
     if (s.bars) {
       const w = Math.max(1, plotW / Math.max(1, seconds) - 1);
       s.values.forEach((v, i) => {
-        if (v > 0) out.push(`<rect x="${x(i).toFixed(1)}" y="${y(v).toFixed(1)}" width="${w.toFixed(1)}" height="${(MARGIN.top + plotH - y(v)).toFixed(1)}" fill="${s.color}"><title>${i}s: ${v} ${escapeHtml(s.label)}</title></rect>`);
+        if (v !== null && v > 0) out.push(`<rect x="${x(i).toFixed(1)}" y="${y(v).toFixed(1)}" width="${w.toFixed(1)}" height="${(MARGIN.top + plotH - y(v)).toFixed(1)}" fill="${s.color}"><title>${i}s: ${v} ${escapeHtml(s.label)}</title></rect>`);
       });
     } else {
-      const points = s.values.map((v, i) => `${x(i + 0.5).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-      out.push(`<polyline points="${points}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`);
+      let run: string[] = [];
+      const flush = () => {
+        if (run.length) out.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`);
+        run = [];
+      };
+      s.values.forEach((v, i) => (v === null ? flush() : run.push(`${x(i + 0.5).toFixed(1)},${y(v).toFixed(1)}`)));
+      flush();
     }
   }
   // Legend.
@@ -139,11 +145,11 @@ export function renderHtml(data: ReportData): string {
     false,
   );
   const latency = chart(
-    'Latency as the client saw it, retries included (ms, log scale)',
+    'Latency as the client saw it, retries included (ms, log scale; a gap: no answer that second)',
     'ms',
     [
-      { label: 'p50', color: '#16a34a', values: data.buckets.map((b) => b.p50) },
-      { label: 'p99', color: '#ea580c', values: data.buckets.map((b) => b.p99) },
+      { label: 'p50', color: '#16a34a', values: data.buckets.map((b) => (b.requests ? b.p50 : null)) },
+      { label: 'p99', color: '#ea580c', values: data.buckets.map((b) => (b.requests ? b.p99 : null)) },
     ],
     seconds,
     data.kills,
