@@ -14,9 +14,10 @@ export interface Killer {
   plan(): Promise<KillTarget[]>;
   /**
    * Kills the target and waits (bounded) until it is back; fills `record` in as that happens
-   * (`target` with what was actually killed, `at`, then `backAt` or `error`).
+   * (`target` with what was actually killed, `at`, then `backAt` or `error`); `onKilled` is called
+   * the moment the kill is done.
    */
-  kill(target: KillTarget, record: KillRecord): Promise<void>;
+  kill(target: KillTarget, record: KillRecord, onKilled?: () => void): Promise<void>;
   /** etcd's client URL as this installation knows it, for the integrity checks' direct watch. */
   etcdUrl(): Promise<string | undefined>;
   /** What this kind of kill cannot do, for the report. */

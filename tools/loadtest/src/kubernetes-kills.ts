@@ -69,7 +69,7 @@ export class KubernetesKiller implements Killer {
     return ip ? `http://${ip}:2379` : undefined;
   }
 
-  async kill(target: KillTarget, record: KillRecord, timeoutMs = 180_000): Promise<void> {
+  async kill(target: KillTarget, record: KillRecord, onKilled?: () => void, timeoutMs = 180_000): Promise<void> {
     const before = await this.pods(target.instance);
     const ready = before.filter(isReady);
     const victim = ready[ready.length - 1];
@@ -84,6 +84,7 @@ export class KubernetesKiller implements Killer {
       record.error = `deleting pod ${victim.metadata.name}: ${deleted.status} ${deleted.text.slice(0, 200)}`;
       return;
     }
+    onKilled?.();
     const deadline = record.at + timeoutMs;
     while (Date.now() < deadline) {
       await sleep(1000);

@@ -4,6 +4,7 @@
 // signalled only while its record still proves it is the process the stack started.
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findPublisher } from '@kapi/chaos';
 import {
   SUPERVISOR_INSTANCE,
   processState,
@@ -53,7 +54,6 @@ export class LocalKiller implements Killer {
   readonly notes = [
     'The local stack runs one NATS server and one etcd member: killing them is an outage the services ride out (writes wait for etcd; the watch caches resynchronise), not a failover to another member.',
     'The load balancer (HAProxy) is not killed: it is the one address the clients have, as a cloud load balancer would be.',
-    'The registry replica killed is not chosen for being the elected event publisher.',
   ];
   readonly topology: Topology;
   private readonly runDir: string;
@@ -83,16 +83,34 @@ export class LocalKiller implements Killer {
   }
 
   /**
+   * The registry replica to kill: the elected event publisher (the one whose log says so last since
+   * it was started), so that the election and the publishing move to another replica; the last
+   * replica when no election can be read from the logs.
+   */
+  private registryTarget(target: KillTarget): KillTarget {
+    const replicas = this.topology.services.filter((s) => s.service === 'registry').length;
+    if (replicas < 2) return target;
+    const startedAt = new Map(readProcessRecords(this.runDir).flatMap((entry) => (entry.record ? [[entry.instance, Date.parse(entry.record.startedAt)] as const] : [])));
+    const publisher = findPublisher(this.stateDir, replicas, startedAt);
+    if (!publisher) return { ...target, component: `${target.component}; no elected publisher found in the logs` };
+    return { instance: publisher.instance, component: target.component.replace('registry (etcd writer)', 'registry (etcd writer, the elected event publisher)') };
+  }
+
+  /**
    * SIGKILLs the instance and waits (up to `timeoutMs`) until a new process answers its health
    * check; `kill` is filled in as that happens (backAt, or error), so the progress line sees it at once.
    */
-  async kill(target: KillTarget, kill: KillRecord, timeoutMs = 90_000): Promise<void> {
+  async kill(planned: KillTarget, kill: KillRecord, onKilled?: () => void, timeoutMs = 90_000): Promise<void> {
+    const target = planned.instance.startsWith('registry-') ? this.registryTarget(planned) : planned;
+    kill.target = target.instance;
+    kill.component = target.component;
     const before = this.record(target.instance);
     kill.at = Date.now();
     if (!before || !signalIfOurs(before, 'SIGKILL')) {
       kill.error = `${target.instance} was not running (no record in ${this.runDir}, or its pid is no longer the stack's)`;
       return;
     }
+    onKilled?.();
     const deadline = kill.at + timeoutMs;
     while (Date.now() < deadline) {
       await sleep(500);

@@ -136,11 +136,10 @@ export async function runLoadtest(options: LoadtestOptions, log: (line: string) 
           if (due > Date.now()) await sleep(due - Date.now());
           const kill: KillRecord = { target: step.instance, component: step.component, at: Date.now() };
           timeline.kills.push(kill);
-          log(`kill: ${step.instance} (${step.component})`);
-          await killer.kill(step, kill);
+          await killer.kill(step, kill, () => log(`kill: ${kill.target} (${kill.component})`));
           if (kill.error) {
             log(`kill: ${kill.error}; no further kills`);
-            notes.push(`The kills stopped after ${step.instance}: ${kill.error}`);
+            notes.push(`The kills stopped at ${kill.target}: ${kill.error}`);
             break;
           }
           lastBack = kill.backAt!;
