@@ -21,6 +21,8 @@ describe('loadtest options', () => {
     assert.equal(options.kill, 'none');
     assert.equal(options.namespace, 'loadtest-20261207t233000z');
     assert.equal(options.reportDir, 'loadtest-report-20261207t233000z');
+    assert.equal(parseOptions(['--kubeconfig', 'k'], new Date(), {}).stateDir, '.kapi');
+    assert.equal(parseOptions(['--kubeconfig', 'k'], new Date(), { KAPI_STATE_DIR: '/tmp/second' }).stateDir, '/tmp/second', 'as npm run up and status read it');
   });
 
   it('refuses what it cannot do, naming the flag', () => {

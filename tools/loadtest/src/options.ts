@@ -63,7 +63,7 @@ function positiveInteger(flag: string, text: string | undefined, min = 1): numbe
   return n;
 }
 
-export function parseOptions(argv: string[], now = new Date()): LoadtestOptions {
+export function parseOptions(argv: string[], now = new Date(), env: NodeJS.ProcessEnv = process.env): LoadtestOptions {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -76,7 +76,7 @@ export function parseOptions(argv: string[], now = new Date()): LoadtestOptions 
       watchers: { type: 'string' },
       'object-size': { type: 'string' },
       kill: { type: 'string', default: 'none' },
-      'state-dir': { type: 'string', default: '.kapi' },
+      'state-dir': { type: 'string', default: env.KAPI_STATE_DIR || '.kapi' },
       etcd: { type: 'string' },
       'report-dir': { type: 'string' },
       namespace: { type: 'string' },
