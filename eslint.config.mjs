@@ -37,6 +37,7 @@ export default [
             { sourceTag: 'scope:watch-cache', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:deploy', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['publishable'] },
             { sourceTag: 'publishable', onlyDependOnLibsWithTags: ['publishable'] },
           ],

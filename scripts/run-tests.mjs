@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const LEVELS = {
-  unit: { packageGlobs: ['proto', 'libs/*', 'services/*', 'deploy', 'examples/*'], suffix: '.spec.js', concurrency: 2, testTimeoutMs: 60_000 },
-  integration: { packageGlobs: ['proto', 'libs/*', 'services/*', 'deploy', 'examples/*'], suffix: '.int-spec.js', concurrency: 2, testTimeoutMs: 180_000 },
+  unit: { packageGlobs: ['proto', 'libs/*', 'services/*', 'deploy', 'tools/*', 'examples/*'], suffix: '.spec.js', concurrency: 2, testTimeoutMs: 60_000 },
+  integration: { packageGlobs: ['proto', 'libs/*', 'services/*', 'deploy', 'tools/*', 'examples/*'], suffix: '.int-spec.js', concurrency: 2, testTimeoutMs: 180_000 },
   // e2e stacks bind fixed loopback addresses and are heavy, so they run one file at a time.
   e2e: { packageGlobs: ['test-e2e'], suffix: '.e2e-spec.js', concurrency: 1, testTimeoutMs: 600_000 },
 };

@@ -73,6 +73,8 @@ export async function startTestStack(
     env?: NodeJS.ProcessEnv;
     /** Also run the example admission webhook (examples/owner-webhook) and register it, as KAPI_EXAMPLE_WEBHOOK=true does. */
     exampleWebhook?: boolean;
+    /** Restart every process that exits, as `npm run up`'s supervisor does (this test process is then the supervisor). */
+    supervise?: boolean;
   } = {},
 ): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kapi-e2e-'));
@@ -85,6 +87,7 @@ export async function startTestStack(
         replicas: { aggregator: options.aggregatorReplicas ?? 2, ...options.replicas },
         env: { ...process.env, ...options.env },
         exampleWebhook: options.exampleWebhook,
+        ...(options.supervise ? { supervise: {} } : {}),
       }),
     );
   } catch (err) {

@@ -7,8 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpGet, METRICS_ADDRESS } from '@kapi/local-stack';
-import { ApiClient, type Endpoint } from './chaos/api-client.js';
-import { requestWithRetries, type RetriedResponse } from './chaos/retrying-client.js';
+import { ApiClient, requestWithRetries, type Endpoint, type RetriedResponse } from '@kapi/chaos';
 import { startTestStack, type TestStack } from './harness.js';
 
 const WRITERS = 16;

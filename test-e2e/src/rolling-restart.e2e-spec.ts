@@ -13,13 +13,25 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpGet, METRICS_ADDRESS, type ServiceName } from '@kapi/local-stack';
-import { ApiClient, type Endpoint } from './chaos/api-client.js';
-import { EtcdHistory, type KubeObject } from './chaos/etcd-history.js';
-import { collectionPath, type WatchFilter } from './chaos/filter.js';
-import { checkConverged, checkWatcherHistory, type Violation } from './chaos/properties.js';
-import { chaosSeed, Random } from './chaos/random.js';
-import { Reflector, keyOf } from './chaos/reflector.js';
-import { requestWithRetries, type RetriedResponse } from './chaos/retrying-client.js';
+import {
+  ApiClient,
+  chaosSeed,
+  checkConverged,
+  checkWatcherHistory,
+  collectionPath,
+  EtcdHistory,
+  keyOf,
+  lostAcknowledgedWrites,
+  Random,
+  Reflector,
+  requestWithRetries,
+  runTraffic,
+  type Endpoint,
+  type KubeObject,
+  type Traffic,
+  type Violation,
+  type WatchFilter,
+} from '@kapi/chaos';
 import { startTestStack, type TestStack } from './harness.js';
 
 const seed = chaosSeed();
@@ -35,26 +47,6 @@ const WATCHERS: Array<{ name: string; filter: WatchFilter; timeoutSeconds?: [num
   { name: 'rolling', filter: { namespace: NS, labelSelector: '' } },
   { name: 'rolling-blue', filter: { namespace: NS, labelSelector: 'team=blue' }, timeoutSeconds: [3, 9] },
 ];
-
-/** A write the API acknowledged: its key, and for a create, update or patch the revision and value it reported. */
-interface Acknowledged {
-  key: string;
-  op: 'create' | 'update' | 'patch' | 'delete';
-  revision?: number;
-  value?: string;
-}
-
-interface Traffic {
-  /** Prefixes the names its writers own. */
-  phase: string;
-  requests: number;
-  /** Requests that needed client-go's retries, by what was retried. */
-  retried: Map<string, number>;
-  failures: string[];
-  acknowledged: Acknowledged[];
-  /** What the writers believe: name → value, for the names that exist. */
-  believed: Map<string, string>;
-}
 
 function describeRetries(traffic: Traffic): string {
   return [...traffic.retried].map(([reason, n]) => `${n}× ${reason}`).join(', ') || 'none';
@@ -93,80 +85,9 @@ describe(`a rolling restart of every service under traffic (seed ${seed})`, { ti
     await stack?.stop();
   });
 
-  /** Writers that own their names (`<phase>-w<writer>-<n>`), through HAProxy, each request with client-go's retries, until `stop`. */
-  function runTraffic(phase: string, random: Random, stop: () => boolean, writers = WRITERS, pauseMs: [number, number] = [0, 30]): { traffic: Traffic; done: Promise<void> } {
-    const traffic: Traffic = { phase, requests: 0, retried: new Map(), failures: [], acknowledged: [], believed: new Map() };
-    const collection = `/api/v1/namespaces/${NS}/configmaps`;
-    const send = async (what: string, method: string, path: string, expected: number, options: Parameters<typeof requestWithRetries>[4] = {}): Promise<RetriedResponse | undefined> => {
-      const response = await requestWithRetries(client, lb, method, path, options);
-      traffic.requests++;
-      for (const reason of response.retried) {
-        const kind = reason.replace(/\d{2,}/g, 'N').replace(/^error: .*/, 'reset or early end (GET)');
-        traffic.retried.set(kind, (traffic.retried.get(kind) ?? 0) + 1);
-      }
-      if (response.status === expected) return response;
-      traffic.failures.push(`${what}: ${response.status ? `${response.status} ${response.text.slice(0, 200)}` : response.text}${response.retried.length ? ` (after retrying ${response.retried.join(', ')})` : ''}`);
-      return undefined;
-    };
-    const rvOf = (response: RetriedResponse) => Number((response.body as KubeObject).metadata?.resourceVersion);
-    /** After a write whose outcome is unknown (its connection was reset), what is there is what the writer believes. */
-    const resync = async (name: string) => {
-      const got = await requestWithRetries(client, lb, 'GET', `${collection}/${name}`);
-      if (got.status === 200) traffic.believed.set(name, (got.body as { data: { value: string } }).data.value);
-      else if (got.status === 404) traffic.believed.delete(name);
-    };
-    const writer = async (w: number) => {
-      const rng = random.fork(`writer:${w}`);
-      const names = Array.from({ length: NAMES_PER_WRITER }, (_, i) => `${phase}-w${w}-${i}`);
-      for (let n = 0; !stop(); n++) {
-        const name = rng.pick(names);
-        const key = `${NS}/${name}`;
-        const value = `${phase}-w${w}-${n}`;
-        const team = rng.pick(TEAMS);
-        if (!traffic.believed.has(name)) {
-          const created = await send(`create ${name}`, 'POST', collection, 201, { body: { metadata: { name, labels: { team } }, data: { value } } });
-          if (created) {
-            traffic.acknowledged.push({ key, op: 'create', revision: rvOf(created), value });
-            traffic.believed.set(name, value);
-          } else await resync(name);
-        } else {
-          const roll = rng.int(0, 99);
-          if (roll < 20) {
-            const got = await send(`get ${name}`, 'GET', `${collection}/${name}`, 200);
-            if (got && (got.body as { data: { value: string } }).data.value !== traffic.believed.get(name)) {
-              traffic.failures.push(`get ${name}: read ${(got.body as { data: { value: string } }).data.value}, the last acknowledged write was ${traffic.believed.get(name)}`);
-            }
-          } else if (roll < 50) {
-            const patched = await send(`patch ${name}`, 'PATCH', `${collection}/${name}`, 200, {
-              body: { metadata: { labels: { team } }, data: { value } },
-              contentType: 'application/merge-patch+json',
-            });
-            if (patched) {
-              traffic.acknowledged.push({ key, op: 'patch', revision: rvOf(patched), value });
-              traffic.believed.set(name, value);
-            } else await resync(name);
-          } else if (roll < 70) {
-            const got = await send(`get ${name} for an update`, 'GET', `${collection}/${name}`, 200);
-            if (!got) continue;
-            const updated = await send(`update ${name}`, 'PUT', `${collection}/${name}`, 200, { body: { ...(got.body as KubeObject), data: { value } } });
-            if (updated) {
-              traffic.acknowledged.push({ key, op: 'update', revision: rvOf(updated), value });
-              traffic.believed.set(name, value);
-            } else await resync(name);
-          } else if (roll < 80) {
-            await send('list', 'GET', `${collection}?labelSelector=team%3D${team}`, 200);
-          } else {
-            const deleted = await send(`delete ${name}`, 'DELETE', `${collection}/${name}`, 200);
-            if (deleted) {
-              traffic.acknowledged.push({ key, op: 'delete' });
-              traffic.believed.delete(name);
-            } else await resync(name);
-          }
-        }
-        await sleep(rng.int(...pauseMs));
-      }
-    };
-    return { traffic, done: Promise.all(Array.from({ length: writers }, (_, w) => writer(w))).then(() => undefined) };
+  /** Writers that own their names (`<prefix>-w<writer>-<n>`), through HAProxy, each request with client-go's retries, until `stop`. */
+  function startTraffic(prefix: string, random: Random, stop: () => boolean, writers = WRITERS, pauseMs: [number, number] = [0, 30]): { traffic: Traffic; done: Promise<void> } {
+    return runTraffic({ client, endpoint: lb, namespace: NS, prefix, random, stop, writers, namesPerWriter: NAMES_PER_WRITER, pauseMs, teams: TEAMS });
   }
 
   /** Waits until `instance` is ready again: a backend's /readyz on its metrics listener, a front door's /readyz, and HAProxy's next check. */
@@ -196,27 +117,11 @@ describe(`a rolling restart of every service under traffic (seed ${seed})`, { ti
 
   /** Every acknowledged write is in etcd's history, and the final state is what the writers were told. */
   async function assertNoAcknowledgedWriteLost(traffic: Traffic): Promise<void> {
-    const lost: string[] = [];
-    const byKey = new Map<string, Acknowledged[]>();
-    for (const ack of traffic.acknowledged) byKey.set(ack.key, [...(byKey.get(ack.key) ?? []), ack]);
-    for (const [key, acks] of byKey) {
-      let previous = 0;
-      for (const ack of acks) {
-        if (ack.op === 'delete') {
-          const deletedAt = history.events.find((e) => e.key === key && e.type === 'DELETE' && e.revision > previous);
-          if (!deletedAt) lost.push(`delete of ${key} after ${previous}`);
-          else previous = deletedAt.revision;
-          continue;
-        }
-        const event = history.events.find((e) => e.key === key && e.revision === ack.revision && e.type === 'PUT');
-        if (!event || (event.value?.data as { value?: string } | undefined)?.value !== ack.value) lost.push(`${ack.op} of ${key} at ${ack.revision} (${ack.value})`);
-        previous = ack.revision!;
-      }
-    }
+    const lost = lostAcknowledgedWrites(traffic.acknowledged, history);
     assert.deepEqual(lost, [], 'acknowledged writes missing from etcd');
     const listed = await requestWithRetries(client, lb, 'GET', `/api/v1/namespaces/${NS}/configmaps`);
     const actual = new Map(
-      (listed.body as { items: KubeObject[] }).items.filter((o) => o.metadata?.name?.startsWith(`${traffic.phase}-w`)).map((o) => [o.metadata!.name!, (o.data as { value: string }).value]),
+      (listed.body as { items: KubeObject[] }).items.filter((o) => o.metadata?.name?.startsWith(`${traffic.prefix}-w`)).map((o) => [o.metadata!.name!, (o.data as { value: string }).value]),
     );
     assert.deepEqual(new Map([...actual].sort()), new Map([...traffic.believed].sort()), 'the final state is what the writers were told');
   }
@@ -249,7 +154,7 @@ describe(`a rolling restart of every service under traffic (seed ${seed})`, { ti
   it('fails no request client-go would retry, loses no acknowledged write, and keeps every watch exact', async () => {
     const random = new Random(seed);
     let stopped = false;
-    const { traffic, done } = runTraffic('rolling', random.fork('traffic'), () => stopped);
+    const { traffic, done } = startTraffic('rolling', random.fork('traffic'), () => stopped);
     const restarts: string[] = [];
     try {
       await sleep(3000);
@@ -284,7 +189,7 @@ describe(`a rolling restart of every service under traffic (seed ${seed})`, { ti
     const random = new Random(seed + 1);
     let stopped = false;
     // As many clients as in the failover test of issue 10, writing without pause, so requests are in flight on the front door when it dies.
-    const { traffic, done } = runTraffic('sigkill', random.fork('traffic-sigkill'), () => stopped, 16, [0, 0]);
+    const { traffic, done } = startTraffic('sigkill', random.fork('traffic-sigkill'), () => stopped, 16, [0, 0]);
     try {
       await sleep(3000);
       await stack.handle.killInstance('aggregator-1', 'SIGKILL');

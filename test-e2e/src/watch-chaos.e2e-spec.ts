@@ -10,8 +10,7 @@
 //   KAPI_CHAOS_SEED=<seed> node_modules/.bin/node --test test-e2e/dist/watch-chaos.e2e-spec.js
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chaosSeed, SEED_VARIABLE } from './chaos/random.js';
-import { type Property } from './chaos/properties.js';
+import { chaosSeed, SEED_VARIABLE, type Property } from '@kapi/chaos';
 import { DEFAULT_CONFIG, describeWatcher, keepReport, runScenario, type ScenarioResult } from './chaos/scenario.js';
 import type { ChaosStack } from './chaos/stack.js';
 

@@ -4,7 +4,7 @@ export { INSTALL_SCRIPT, findBinary, requireBinary, requireNatsServer } from './
 export { freePort, httpGet, httpRequest, isPortFree, waitForHttpsUrl, waitForTcpPort } from './network';
 export type { HttpResponse, TlsClientMaterial, WaitOptions } from './network';
 
-export { processState, readProcessRecords, stopProcess, tailFile } from './processes';
+export { processState, readProcessRecords, signalIfOurs, stopProcess, tailFile } from './processes';
 export type { ExitInfo, LastExit, ManagedProcess, ProcessRecord, ProcessState, RestartHistory, StopOptions, StopOutcome } from './processes';
 
 export { DEFAULT_RESTART_BACKOFF, RestartBackoff, Supervisor } from './supervisor';
@@ -60,7 +60,7 @@ export type { StatePaths } from './state-dir';
 
 export { TEST_FRONT_DOOR_BASE_ADDRESS, withFreePorts } from './free-ports';
 
-export { SUPERVISOR_INSTANCE, expectedProcesses, formatStatusTable, isStackHealthy, stackStatus } from './status';
+export { SUPERVISOR_INSTANCE, expectedProcesses, formatStatusTable, isStackHealthy, readRecordedTopology, stackStatus } from './status';
 export type { ExpectedProcess, HealthResult, ProcessKind, StatusRow } from './status';
 
 export { assertStackStopped, findRepoRoot, startStack, stopStack } from './stack';

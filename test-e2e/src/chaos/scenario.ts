@@ -7,13 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiClient, type Endpoint } from './api-client.js';
-import { EtcdHistory, type KubeObject } from './etcd-history.js';
-import { collectionPath, describeFilter, type WatchFilter } from './filter.js';
-import { checkConverged, checkResumed, checkWatcherHistory, type Violation } from './properties.js';
-import { Random } from './random.js';
-import { Reflector, keyOf, type Delivery, type ReflectorSpec } from './reflector.js';
-import { deadProcesses, snapshotRevisions, startChaosStack, type ChaosStack } from './stack.js';
+import { ApiClient, checkConverged, checkResumed, checkWatcherHistory, collectionPath, describeFilter, EtcdHistory, keyOf, Random, Reflector, snapshotRevisions, type Delivery, type Endpoint, type KubeObject, type ReflectorSpec, type Violation, type WatchFilter } from '@kapi/chaos';
+import { deadProcesses, startChaosStack, type ChaosStack } from './stack.js';
 
 /** Only bounds the test's wait for watchers to catch up; how fast they do is measured elsewhere. */
 export const CATCH_UP_DEADLINE_MS = 30_000;

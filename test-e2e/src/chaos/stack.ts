@@ -1,11 +1,11 @@
-// The stack of the chaos tests and what they read from its logs: which registry replica publishes,
-// and at which revisions the watch-cache replicas last rebuilt themselves from a snapshot.
+// The stack of the chaos tests, and which of its processes died without being killed. What the
+// tests read from its logs (the publisher, the snapshots) is in @kapi/chaos (stack-logs.ts).
 import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { processState, readProcessRecords, startStack, tailFile, withFreePorts, type StackHandle } from '@kapi/local-stack';
-import type { Endpoint } from './api-client.js';
+import type { Endpoint } from '@kapi/chaos';
 
 export interface ChaosStack {
   handle: StackHandle;
@@ -54,61 +54,6 @@ export async function startChaosStack(
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
-}
-
-interface LogLine {
-  time?: string;
-  msg?: string;
-  [k: string]: unknown;
-}
-
-export function readLogLines(file: string): LogLine[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const lines: LogLine[] = [];
-  for (const raw of text.split('\n')) {
-    if (!raw.startsWith('{')) continue;
-    try {
-      lines.push(JSON.parse(raw) as LogLine);
-    } catch {
-      // a line cut short by SIGKILL
-    }
-  }
-  return lines;
-}
-
-function logFile(stateDir: string, instance: string): string {
-  return path.join(stateDir, 'logs', `${instance}.log`);
-}
-
-/**
- * The registry replica that publishes: the one whose log says `elected event publisher` last,
- * provided that election happened after the replica was last (re)started (an older line belongs
- * to a process that no longer exists). Undefined while no replica qualifies.
- */
-export function findPublisher(stateDir: string, registryReplicas: number, startedAt: Map<string, number>): { instance: string; electedAt: number } | undefined {
-  let best: { instance: string; electedAt: number } | undefined;
-  for (let i = 0; i < registryReplicas; i++) {
-    const instance = `registry-${i}`;
-    const elected = readLogLines(logFile(stateDir, instance)).filter((line) => line.msg === 'elected event publisher');
-    const last = elected[elected.length - 1];
-    if (!last?.time) continue;
-    const electedAt = Date.parse(last.time);
-    if (electedAt < (startedAt.get(instance) ?? 0)) continue;
-    if (!best || electedAt > best.electedAt) best = { instance, electedAt };
-  }
-  return best;
-}
-
-/** Every `watch cache synchronised from snapshot` of one watch-cache replica, oldest first. */
-export function snapshotRevisions(stateDir: string, instance: string): Array<{ revision: number; at: number }> {
-  return readLogLines(logFile(stateDir, instance))
-    .filter((line) => line.msg === 'watch cache synchronised from snapshot')
-    .map((line) => ({ revision: Number(line.revision), at: Date.parse(line.time ?? '') }));
 }
 
 /**

@@ -3,9 +3,8 @@
 // fixed number of operations and kills, and a deadline after which they stop starting new work.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackHandle } from '@kapi/local-stack';
-import type { ApiClient, Endpoint } from './api-client.js';
-import type { Random } from './random.js';
-import { deadProcesses, findPublisher } from './stack.js';
+import { findPublisher, type ApiClient, type Endpoint, type Random } from '@kapi/chaos';
+import { deadProcesses } from './stack.js';
 
 export interface WorkloadCounters {
   attempted: number;
