@@ -82,4 +82,19 @@ spec:
             {{- toYaml $values.resources | nindent 12 }}
       volumes:
         {{- include "kapi.kapiVolumes" . | trim | nindent 8 }}
+{{- if $values.podDisruptionBudget.enabled }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ $name }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "kapi.labels" . | nindent 4 }}
+spec:
+  maxUnavailable: {{ $values.podDisruptionBudget.maxUnavailable | toJson }}
+  selector:
+    matchLabels:
+      {{- include "kapi.selectorLabels" . | nindent 6 }}
+{{- end }}
 {{- end }}
