@@ -544,6 +544,19 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     }
   });
 
+  test('every kapi container has startup, liveness and readiness probes, as kube-apiserver has', () => {
+    for (const service of ALL_SERVICES) {
+      const kapi = container(defaults.deployment(service));
+      const port = service === 'aggregator' ? 'https' : 'grpc';
+      assert.deepEqual(kapi.startupProbe.tcpSocket, { port }, service);
+      assert.ok(kapi.startupProbe.periodSeconds * kapi.startupProbe.failureThreshold >= 60, `${service}: a minute or more to start`);
+      assert.deepEqual(kapi.livenessProbe.tcpSocket, { port }, service);
+      // The startup probe holds liveness back; no fixed initial delay on top of it.
+      assert.equal(kapi.livenessProbe.initialDelaySeconds, undefined, service);
+      assert.ok(kapi.readinessProbe, service);
+    }
+  });
+
   test('the aggregator and every backend have a PodDisruptionBudget selecting their pods', () => {
     for (const service of ALL_SERVICES) {
       const pdb = defaults.get('PodDisruptionBudget', `${RELEASE}-${service}`);

@@ -72,10 +72,15 @@ spec:
               port: grpc
             periodSeconds: 5
             failureThreshold: 3
+          # As the front door's: up to two minutes to start before liveness counts.
+          startupProbe:
+            tcpSocket:
+              port: grpc
+            periodSeconds: 5
+            failureThreshold: 24
           livenessProbe:
             tcpSocket:
               port: grpc
-            initialDelaySeconds: 15
             periodSeconds: 10
             failureThreshold: 6
           resources:
