@@ -114,7 +114,7 @@ for component in aggregator authn authz admission registry watch-cache; do
       >/dev/null || die "${name}: no pod anti-affinity"
   kubectl get deployment "${name}" -n "${HA_NS}" -o json |
     jq -e '.spec.template.spec.containers[0] | .resources.requests.cpu and .resources.limits.memory
-      and .readinessProbe and .livenessProbe' >/dev/null || die "${name}: no requests, limits or probes"
+      and .startupProbe and .livenessProbe and .readinessProbe' >/dev/null || die "${name}: no requests, limits or probes"
 done
 # kubectl get pdb's ALLOWED DISRUPTIONS: with every replica ready each budget allows an eviction.
 pdbs_allow_eviction() {
