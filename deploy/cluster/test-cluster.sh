@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# `ct install` of charts/kapi into the one-node cluster (npm run test:cluster): for each values
-# file in deploy/cluster/ct-install/, chart-testing installs the chart into a fresh namespace with
-# --wait, runs `helm test --logs` (the front door's /readyz, and a create, update, delete and
-# watch through the Service), uninstalls it and deletes the namespace.
+# The chart installed into the one-node cluster (npm run test:cluster):
+# - `ct install`: for each values file in deploy/cluster/ct-install/ (the defaults), chart-testing
+#   installs the chart into a fresh namespace with --wait, runs `helm test --logs` (the front
+#   door's /readyz, and a create, update, delete and watch through the Service), uninstalls it and
+#   deletes the namespace;
+# - chart-lifecycle.sh: several replicas of everything, the install notes' kubeconfig and kubectl
+#   from the host through the Service, kapi's default/kubernetes Endpoints following the front
+#   doors, helm upgrade and rollback with helm test after each, and an external etcd over TLS.
 # Starts the cluster (and builds and imports the images) when it is not running, and then stops
 # it again at the end unless KAPI_CLUSTER_KEEP=1; a cluster that was already running is kept.
 # The images are rebuilt from the current `npm run build` and imported each time.
@@ -44,5 +48,8 @@ bash "${here}/cluster-volumes.sh"
 export KUBECONFIG="${KUBECONFIG_ADMIN}"
 log "ct install ($(ls "${work}/kapi/ci" | tr '\n' ' '))"
 (cd "${repo}" && ct install --config charts/ct.yaml --charts "${work}/kapi" --helm-extra-args "--timeout 600s")
+log "ct install passed after $(($(date +%s) - t0)) s"
+bash "${here}/cluster-volumes.sh"
+bash "${here}/chart-lifecycle.sh" "${repo}/charts/kapi"
 bash "${here}/cluster-volumes.sh"
 log "passed in $(($(date +%s) - t0)) s"

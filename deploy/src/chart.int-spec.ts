@@ -544,11 +544,33 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     }
   });
 
-  test('the aggregator has a PodDisruptionBudget selecting its pods', () => {
-    const pdb = defaults.get('PodDisruptionBudget', `${RELEASE}-aggregator`);
-    assert.equal(pdb.apiVersion, 'policy/v1');
-    assert.equal(pdb.spec.maxUnavailable, 1);
-    assert.deepEqual(pdb.spec.selector.matchLabels, defaults.deployment('aggregator').spec.selector.matchLabels);
+  test('every kapi container has startup, liveness and readiness probes, as kube-apiserver has', () => {
+    for (const service of ALL_SERVICES) {
+      const kapi = container(defaults.deployment(service));
+      const port = service === 'aggregator' ? 'https' : 'grpc';
+      assert.deepEqual(kapi.startupProbe.tcpSocket, { port }, service);
+      assert.ok(kapi.startupProbe.periodSeconds * kapi.startupProbe.failureThreshold >= 60, `${service}: a minute or more to start`);
+      assert.deepEqual(kapi.livenessProbe.tcpSocket, { port }, service);
+      // The startup probe holds liveness back; no fixed initial delay on top of it.
+      assert.equal(kapi.livenessProbe.initialDelaySeconds, undefined, service);
+      assert.ok(kapi.readinessProbe, service);
+    }
+  });
+
+  test('the aggregator and every backend have a PodDisruptionBudget selecting their pods', () => {
+    for (const service of ALL_SERVICES) {
+      const pdb = defaults.get('PodDisruptionBudget', `${RELEASE}-${service}`);
+      assert.equal(pdb.apiVersion, 'policy/v1', service);
+      assert.equal(pdb.spec.maxUnavailable, 1, service);
+      assert.deepEqual(pdb.spec.selector.matchLabels, defaults.deployment(service).spec.selector.matchLabels, service);
+    }
+  });
+
+  test('a backend PodDisruptionBudget takes its own maxUnavailable, or none when disabled', async () => {
+    const manifest = await render(['--set', 'registry.podDisruptionBudget.maxUnavailable=50%', '--set', 'authn.podDisruptionBudget.enabled=false']);
+    assert.equal(manifest.get('PodDisruptionBudget', `${RELEASE}-registry`).spec.maxUnavailable, '50%');
+    assert.equal(manifest.find('PodDisruptionBudget', `${RELEASE}-authn`), undefined);
+    assert.ok(manifest.find('PodDisruptionBudget', `${RELEASE}-authz`));
   });
 
   test('every object and pod carries the standard labels', () => {
@@ -975,8 +997,9 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       const notes = generated.get('ConfigMap', 'rendered-notes').data.notes as string;
       assert.match(notes, /get secret kapi-pki -o jsonpath='\{\.data\.ca\\\.key\}'/);
       assert.match(notes, /-subj "\/O=system:masters\/CN=kubernetes-admin"/);
-      assert.match(notes, /port-forward service\/kapi 6443:6443/);
-      assert.match(notes, /kubectl config set-cluster kapi --server=https:\/\/localhost:6443/);
+      // Local port 26443, not 6443: on a cluster's node its own API server holds 6443.
+      assert.match(notes, /port-forward service\/kapi 26443:6443/);
+      assert.match(notes, /kubectl config set-cluster kapi --server=https:\/\/localhost:26443/);
       assert.match(notes, /helm test kapi -n kapi-system/);
       const ownNotes = own.get('ConfigMap', 'rendered-notes').data.notes as string;
       assert.match(ownNotes, /get secret my-pki /);

@@ -72,14 +72,34 @@ spec:
               port: grpc
             periodSeconds: 5
             failureThreshold: 3
+          # As the front door's: up to two minutes to start before liveness counts.
+          startupProbe:
+            tcpSocket:
+              port: grpc
+            periodSeconds: 5
+            failureThreshold: 24
           livenessProbe:
             tcpSocket:
               port: grpc
-            initialDelaySeconds: 15
             periodSeconds: 10
             failureThreshold: 6
           resources:
             {{- toYaml $values.resources | nindent 12 }}
       volumes:
         {{- include "kapi.kapiVolumes" . | trim | nindent 8 }}
+{{- if $values.podDisruptionBudget.enabled }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ $name }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "kapi.labels" . | nindent 4 }}
+spec:
+  maxUnavailable: {{ $values.podDisruptionBudget.maxUnavailable | toJson }}
+  selector:
+    matchLabels:
+      {{- include "kapi.selectorLabels" . | nindent 6 }}
+{{- end }}
 {{- end }}
