@@ -24,14 +24,9 @@ command -v gcc >/dev/null 2>&1 || packages+=(gcc)
 # nft, so that cluster-down.sh can remove the nf_tables tables iptables-nft created for the cluster.
 command -v nft >/dev/null 2>&1 || packages+=(nftables)
 if [ "${#packages[@]}" -gt 0 ]; then
-  command -v apt-get >/dev/null 2>&1 || die "missing ${packages[*]} and apt-get is unavailable; install them by hand"
-  log "installing ${packages[*]} with apt-get"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
-  if [[ " ${packages[*]} " == *" containerd "* ]] && command -v systemctl >/dev/null 2>&1 \
-    && systemctl is-active --quiet containerd 2>/dev/null; then
-    log "disabling the containerd system service the package started (the cluster runs its own)"
-    as_root systemctl disable --now containerd
+  apt_install "${packages[@]}"
+  if [[ " ${packages[*]} " == *" containerd "* ]]; then
+    disable_package_service containerd "the cluster runs its own"
   fi
 fi
 for tool in containerd ctr runc iptables conntrack nft gcc; do

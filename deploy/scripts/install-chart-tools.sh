@@ -87,10 +87,8 @@ if ! venv_has yamllint "${YAMLLINT_VERSION}" || ! venv_has yamale "${YAMALE_VERS
   if [ ! -x "${VENV_DIR}/bin/python" ]; then
     python="$(command -v python3 || true)"
     if [ -z "${python}" ] || ! "${python}" -c 'import ensurepip, venv' 2>/dev/null; then
-      command -v apt-get >/dev/null 2>&1 || die "python3 with venv is needed for yamllint and yamale and apt-get is unavailable; install python3-venv"
-      log "installing python3-venv with apt-get"
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+      # python3 with venv, for yamllint and yamale.
+      apt_install python3-venv
       hash -r
       python="$(command -v python3)"
     fi

@@ -29,17 +29,10 @@ command -v haproxy >/dev/null 2>&1 || apt_packages+=(haproxy)
 command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
 
 if [ "${#apt_packages[@]}" -gt 0 ]; then
-  command -v apt-get >/dev/null 2>&1 || die "missing ${apt_packages[*]} and apt-get is unavailable; install them by hand"
-  log "installing ${apt_packages[*]} with apt-get"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
-  # On hosts with systemd the etcd-server package starts a system etcd on
-  # 127.0.0.1:2379, which would take kapi's port; it is only stopped when this
-  # script is the one that installed it.
-  if [[ " ${apt_packages[*]} " == *" etcd-server "* ]] && command -v systemctl >/dev/null 2>&1 \
-    && systemctl is-active --quiet etcd 2>/dev/null; then
-    log "disabling the etcd system service the package started (kapi runs its own etcd)"
-    as_root systemctl disable --now etcd
+  apt_install "${apt_packages[@]}"
+  # The system etcd would take kapi's 127.0.0.1:2379; only one this script installed is stopped.
+  if [[ " ${apt_packages[*]} " == *" etcd-server "* ]]; then
+    disable_package_service etcd "kapi runs its own etcd"
   fi
 fi
 
