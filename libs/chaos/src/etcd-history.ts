@@ -55,7 +55,10 @@ export class EtcdHistory {
   }
 
   static async start(endpoint: string): Promise<EtcdHistory> {
-    const client = new Etcd3({ hosts: endpoint });
+    // The endpoint may be a Service in front of several members (the chart's etcd-client): when
+    // the member behind it goes, keepalive notices a connection that was not closed, and etcd3
+    // resumes the watch from its last revision on whichever member answers next.
+    const client = new Etcd3({ hosts: endpoint, grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 } });
     const current = Number((await client.get(CONFIGMAP_PREFIX).exec()).header.revision);
     const startRevision = current + 1;
     const watcher = await client.watch().prefix(CONFIGMAP_PREFIX).withPreviousKV().startRevision(String(startRevision)).create();

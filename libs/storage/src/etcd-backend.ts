@@ -60,9 +60,14 @@ export function readEtcdTls(files: { caFile?: string; certFile?: string; keyFile
   return tls.ca || tls.cert ? tls : undefined;
 }
 
+const ETCD_KEEPALIVE = { 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 } as const;
+
 /** etcd3's connection options: https:// endpoints use TLS, verified against `tls.ca` or the system's roots. */
 function connectionOptions(endpoints: string[], tls: EtcdTls | undefined): IOptions {
-  const options: IOptions = { hosts: endpoints, dialTimeout: 2000 };
+  // Keepalive as kube-apiserver's etcd client (30 s, 10 s to answer): a member that vanishes
+  // without closing its connections (a node gone, a partition) is noticed, and its watches and
+  // calls move to another, instead of waiting on a dead connection forever.
+  const options: IOptions = { hosts: endpoints, dialTimeout: 2000, grpcOptions: ETCD_KEEPALIVE };
   if (tls?.ca || tls?.cert) {
     // etcd3 wants a root certificate whenever it is given credentials; Node's own roots stand in for "the system's".
     options.credentials = { rootCertificate: tls.ca ?? Buffer.from(rootCertificates.join('\n')), certChain: tls.cert, privateKey: tls.key };
@@ -96,7 +101,7 @@ export class EtcdBackend implements StorageBackend {
     // Large lists come back in one response: gRPC's default 4 MiB limit would refuse them.
     const etcdOptions: IOptions = {
       ...connectionOptions(options.endpoints, options.tls),
-      grpcOptions: { 'grpc.max_receive_message_length': 512 * 1024 * 1024 },
+      grpcOptions: { ...ETCD_KEEPALIVE, 'grpc.max_receive_message_length': 512 * 1024 * 1024 },
     };
     this.client = new Etcd3(etcdOptions);
     this.timeoutMs = options.callTimeoutMs ?? 5000;
