@@ -7,10 +7,15 @@
 #   kapi/nats-server:<version>    the nats-server install-deps.sh installs
 #   kapi/chart-test:<curl version> sh, curl, openssl, sed and cat, for the chart's `helm test` pods
 #   kapi/pause:<version>          the pod sandbox process (deploy/images/pause/pause.c, static)
+#   registry.k8s.io/kube-controller-manager:v<KUBE_VERSION>, registry.k8s.io/kube-scheduler:v<KUBE_VERSION>
+#                                 for the chart's controllerManager and scheduler: the multi-call
+#                                 binary build-programs.sh builds, under the program's name (upstream's
+#                                 images by their names, so a cluster with a registry pulls the real ones)
 # Each program is copied with the shared libraries it loads from this Debian machine.
 # Archives go to $KAPI_IMAGE_DIR (default $KAPI_CLUSTER_CACHE/images) as <name>-<tag>.oci.tar,
 # with a .sha256 beside; the third-party ones are kept while their version is unchanged.
-# Usage: build-images.sh [kapi|etcd|nats-server|chart-test|pause ...]   (default: all)
+# Usage: build-images.sh [kapi|etcd|nats-server|chart-test|pause|kube-controller-manager|kube-scheduler ...]
+#        (default: all)
 #        KAPI_ROOTFS_ONLY=<dir> build-images.sh kapi   writes kapi's root filesystem into <dir>
 #        instead of an archive (deploy/images/Dockerfile builds the same image that way).
 # Prints "archive reference" lines on stdout for import-images.
@@ -42,7 +47,8 @@ image_ref() {
     nats-server) echo "kapi/nats-server:${NATS_VERSION}" ;;
     chart-test) echo "kapi/chart-test:${CURL_VERSION}" ;;
     pause) echo "kapi/pause:${PAUSE_VERSION}" ;;
-    *) die "unknown image $1 (kapi, etcd, nats-server, chart-test or pause)" ;;
+    kube-controller-manager | kube-scheduler) echo "registry.k8s.io/$1:v${KUBE_VERSION}" ;;
+    *) die "unknown image $1 (kapi, etcd, nats-server, chart-test, pause, kube-controller-manager or kube-scheduler)" ;;
   esac
 }
 
@@ -141,7 +147,7 @@ build_pause() {
 }
 
 mkdir -p "${KAPI_IMAGE_DIR}"
-images=("$@"); [ "${#images[@]}" -gt 0 ] || images=(pause etcd nats-server chart-test kapi)
+images=("$@"); [ "${#images[@]}" -gt 0 ] || images=(pause etcd nats-server chart-test kube-controller-manager kube-scheduler kapi)
 for image in "${images[@]}"; do
   case "${image}" in
     kapi) build_kapi ;;
@@ -153,6 +159,9 @@ for image in "${images[@]}"; do
       [ -n "${NATS_VERSION}" ] || die "nats-server is not installed: run deploy/scripts/install-deps.sh"
       build_program_image nats-server "$(command -v nats-server)" /usr/local/bin/nats-server '["nats-server"]' ;;
     chart-test) build_chart_test ;;
+    kube-controller-manager | kube-scheduler)
+      bash "${here}/../cluster/build-programs.sh" >&2
+      build_program_image "${image}" "${KAPI_CLUSTER_CACHE}/kube/v${KUBE_VERSION}/bin/kube" "/usr/local/bin/${image}" "[\"/usr/local/bin/${image}\"]" ;;
     *) image_ref "${image}" >/dev/null ;;
   esac
 done

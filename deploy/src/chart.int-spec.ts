@@ -355,7 +355,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
         assert.equal(svc.spec.clusterIP, 'None', `${svc.metadata.name} is headless, so its name resolves to every replica`);
       }
 
-      assert.equal(envValue(deployment, 'KAPI_ETCD_ENDPOINTS'), `http://${RELEASE}-etcd.${NAMESPACE}.svc:2379`);
+      assert.equal(envValue(deployment, 'KAPI_ETCD_ENDPOINTS'), `http://${RELEASE}-etcd-0.${RELEASE}-etcd.${NAMESPACE}.svc:2379`);
       assert.equal(envValue(deployment, 'KAPI_NATS_URL'), `nats://${RELEASE}-nats.${NAMESPACE}.svc:4222`);
       assert.equal(envValue(deployment, 'KAPI_PKI_DIR'), '/etc/kapi/pki');
       assert.equal(envValue(deployment, 'KAPI_TRACE_FILE'), '', 'no trace file by default');
@@ -381,6 +381,24 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     assert.ok(defaults.get('Service', `${RELEASE}-nats`).spec.ports.some((p: K8sObject) => p.port === 4222));
     assert.equal(nats.spec.volumeClaimTemplates[0].metadata.name, 'data');
     assert.ok((container(nats).volumeMounts as K8sObject[]).some((m) => m.name === 'data' && m.mountPath === '/data'));
+  });
+
+  test('etcd.replicas=3: three members that know each other, every one given to the registry, one disruption at a time', async () => {
+    const three = await render(['--set', 'etcd.replicas=3']);
+    const etcd = three.get('StatefulSet', `${RELEASE}-etcd`);
+    assert.equal(etcd.spec.replicas, 3);
+    assert.equal(etcd.spec.podManagementPolicy, 'Parallel', 'a member is Ready only once a quorum exists');
+    const members = [0, 1, 2].map((i) => `${RELEASE}-etcd-${i}`);
+    const args = container(etcd).command as string[];
+    assert.ok(args.includes(`--initial-cluster=${members.map((m) => `${m}=http://${m}.${RELEASE}-etcd.${NAMESPACE}.svc:2380`).join(',')}`), args.join(' '));
+    assert.equal(envValue(three.deployment('registry'), 'KAPI_ETCD_ENDPOINTS'), members.map((m) => `http://${m}.${RELEASE}-etcd.${NAMESPACE}.svc:2379`).join(','));
+    assert.equal(three.get('PodDisruptionBudget', `${RELEASE}-etcd`).spec.maxUnavailable, 1);
+    assert.equal(three.get('Service', `${RELEASE}-etcd-client`).spec.clusterIP, undefined, 'a ClusterIP for clients other than the registry');
+    assert.equal(defaults.find('PodDisruptionBudget', `${RELEASE}-etcd`), undefined, 'one member: no budget that would block every drain');
+    assert.match(
+      await helmFailure(['template', RELEASE, CHART, '--namespace', NAMESPACE, '--set', 'etcd.replicas=3', '--set', 'etcd.persistence.enabled=false']),
+      /etcd\.replicas > 1 needs etcd\.persistence\.enabled/,
+    );
   });
 
   test('the NATS config enables JetStream with sync_interval: always', () => {
@@ -776,11 +794,45 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     assert.equal(envValue(ha.deployment('aggregator'), 'KAPI_REGISTRY_ADDR'), `${RELEASE}-registry.${NAMESPACE}.svc:50054`);
   });
 
+  test('controllerManager and scheduler: upstream components beside kapi, each with its own client certificate, through the front door', async () => {
+    assert.equal(defaults.find('Deployment', `${RELEASE}-controller-manager`), undefined, 'off by default');
+    assert.equal(defaults.find('Deployment', `${RELEASE}-scheduler`), undefined, 'off by default');
+    const full = await render(['--set', 'controllerManager.enabled=true', '--set', 'scheduler.enabled=true', '--set', 'controllerManager.controllers={*,-bootstrapsigner}']);
+    const pki = secretOf(full, `${RELEASE}-pki`);
+    const ca = new X509Certificate(pki['ca.crt']);
+    for (const [component, program, user, port] of [
+      ['controller-manager', 'kube-controller-manager', 'system:kube-controller-manager', 10257],
+      ['scheduler', 'kube-scheduler', 'system:kube-scheduler', 10259],
+    ] as const) {
+      const deployment = full.get('Deployment', `${RELEASE}-${component}`);
+      const c = container(deployment);
+      assert.equal(c.image, `registry.k8s.io/${program}:v1.34.2`, 'the upstream image at the version kapi serves');
+      const args = c.command as string[];
+      assert.equal(args[0], `/usr/local/bin/${program}`);
+      for (const flag of ['--kubeconfig=/etc/kubernetes/kubeconfig', '--leader-elect=true', `--secure-port=${port}`]) assert.ok(args.includes(flag), `${component}: ${flag} in ${args.join(' ')}`);
+      assert.equal(c.livenessProbe.httpGet.scheme, 'HTTPS');
+      const kubeconfig = full.get('ConfigMap', `${RELEASE}-${component}-kubeconfig`).data.kubeconfig as string;
+      assert.match(kubeconfig, new RegExp(`server: https://${RELEASE}\\.${NAMESPACE}\\.svc:6443`), 'through the front door Service, whose certificate names it');
+      assert.match(kubeconfig, new RegExp(`client-certificate: /etc/kubernetes/pki/${component}\\.crt`));
+      const cert = new X509Certificate(pki[`${component}.crt`]);
+      assert.equal(cert.subject, `CN=${user}`, 'the user name kube\'s bootstrap policy binds');
+      assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey), 'issued by the CA kapi trusts for client certificates');
+      const items = (deployment.spec.template.spec.volumes as K8sObject[]).find((v) => v.name === 'pki')!.secret.items.map((i: K8sObject) => i.key);
+      assert.ok(items.includes(`${component}.key`) && !items.includes(component === 'scheduler' ? 'ca.key' : 'nothing'), `${component} mounts ${items.join(', ')}`);
+    }
+    const cm = container(full.get('Deployment', `${RELEASE}-controller-manager`)).command as string[];
+    assert.ok(cm.includes('--controllers=*,-bootstrapsigner'));
+    assert.ok(cm.includes('--use-service-account-credentials=true'));
+    assert.ok(cm.includes('--cluster-signing-key-file=/etc/kubernetes/pki/ca.key'));
+    const saKey = (full.get('Deployment', `${RELEASE}-controller-manager`).spec.template.spec.volumes as K8sObject[]).find((v) => v.name === 'service-account-key');
+    assert.deepEqual(saKey?.secret, { secretName: `${RELEASE}-pki`, items: [{ key: 'sa.key', path: 'sa.key' }] }, "kapi's own token signing key");
+  });
+
   test('names follow the release: another release gets its own prefixed addresses', () => {
     const other = otherRelease;
     const deployment = other.get('Deployment', 'edge-kapi-aggregator');
     assert.equal(envValue(deployment, 'KAPI_AUTHN_ADDR'), `edge-kapi-authn.${NAMESPACE}.svc:50051`);
-    assert.equal(envValue(deployment, 'KAPI_ETCD_ENDPOINTS'), `http://edge-kapi-etcd.${NAMESPACE}.svc:2379`);
+    assert.equal(envValue(deployment, 'KAPI_ETCD_ENDPOINTS'), `http://edge-kapi-etcd-0.edge-kapi-etcd.${NAMESPACE}.svc:2379`);
     assert.ok(other.find('Service', 'edge-kapi'), 'the front door is named after the release');
   });
 
@@ -1014,6 +1066,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       [['--set', 'aggregator.service.type=Ingress'], /at '\/aggregator\/service\/type': value must be one of/],
       [['--set', 'aggregator.replica=3'], /additional properties 'replica' not allowed/],
       [['--set', 'etcd.enabled=false'], /at '\/etcd\/externalEndpoints': minItems/],
+      [['--set', 'etcd.replicas=2'], /at '\/etcd\/replicas': value must be one of/],
       [['--set', 'nats.enabled=false'], /at '\/nats\/externalUrl': minLength/],
       [['--set', 'etcd.enabled=false', '--set', 'etcd.externalEndpoints[0]=etcd:2379'], /at '\/etcd\/externalEndpoints\/0': .*does not match pattern/],
       [['--set', 'pki.generated.extraIPs[0]=not-an-address'], /at '\/pki\/generated\/extraIPs\/0'/],

@@ -75,7 +75,12 @@ all of them.
 
 {{- define "kapi.etcdEndpoints" -}}
 {{- if .Values.etcd.enabled }}
-{{- printf "http://%s.%s.svc:2379" (include "kapi.componentName" (dict "root" . "component" "etcd")) .Release.Namespace }}
+{{- $name := include "kapi.componentName" (dict "root" . "component" "etcd") }}
+{{- $members := list }}
+{{- range $i := until (int .Values.etcd.replicas) }}
+{{- $members = append $members (printf "http://%s-%d.%s.%s.svc:2379" $name $i $name $.Release.Namespace) }}
+{{- end }}
+{{- join "," $members }}
 {{- else }}
 {{- join "," .Values.etcd.externalEndpoints }}
 {{- end }}
@@ -361,6 +366,25 @@ stack issues them. Kept across upgrades.
 {{- $frontProxyClient := genSignedCert "front-proxy-client" nil nil (int .Values.pki.generated.servingCertValidityDays) $frontProxyCa }}
 {{- $_ := set $data "front-proxy-client.crt" ($frontProxyClient.Cert | b64enc) }}
 {{- $_ := set $data "front-proxy-client.key" ($frontProxyClient.Key | b64enc) }}
+{{- end }}
+{{- /*
+Client certificates for kube-controller-manager and kube-scheduler when the chart
+runs them (controllerManager.enabled, scheduler.enabled): from the users' CA, with
+the user names kube's bootstrap policy binds their roles to. Kept across upgrades.
+*/}}
+{{- range $component := list (dict "file" "controller-manager" "user" "system:kube-controller-manager" "values" $.Values.controllerManager) (dict "file" "scheduler" "user" "system:kube-scheduler" "values" $.Values.scheduler) }}
+{{- if $component.values.enabled }}
+{{- $cert := printf "%s.crt" $component.file }}
+{{- $key := printf "%s.key" $component.file }}
+{{- if and $caReused (hasKey $found $cert) (hasKey $found $key) }}
+{{- $_ := set $data $cert (index $found $cert) }}
+{{- $_ := set $data $key (index $found $key) }}
+{{- else }}
+{{- $issued := genSignedCert $component.user nil nil (int $.Values.pki.generated.servingCertValidityDays) $ca }}
+{{- $_ := set $data $cert ($issued.Cert | b64enc) }}
+{{- $_ := set $data $key ($issued.Key | b64enc) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- /*
 The services CA, apart from the CA above so that a user's certificate never
