@@ -5,10 +5,15 @@
 #     PodDisruptionBudgets, anti-affinity, NetworkPolicies, a NodePort with a fixed ClusterIP):
 #     install --wait and helm test; from the host, the kubeconfig the install notes describe,
 #     made by running the notes' own lines, through their port-forward, the NodePort on the node
-#     address and the ClusterIP through kube-proxy; kapi's default/kubernetes Endpoints and
+#     address and the ClusterIP through kube-proxy; the release's kube-controller-manager and
+#     kube-scheduler make and bind a Deployment's pods (to a Node object), collect them when it is
+#     deleted, and sign an approved CSR; kapi's default/kubernetes Endpoints and
 #     EndpointSlice list exactly the live front doors, and follow when one is deleted; helm
 #     upgrade to a changed value (lifecycle/upgrade-values.yaml) and helm test, helm rollback and
-#     helm test, each checking the value the front doors run with; uninstall.
+#     helm test, each checking the value the front doors run with; the failover load test
+#     (npm run loadtest --kill kubernetes --helm-upgrade: a pod of every component deleted in
+#     turn, an etcd member of three among them, then a rolling helm upgrade, under load through
+#     the NodePort; KAPI_LOADTEST_REPORT_DIR keeps its report); uninstall.
 #  2. the external-etcd release: an etcd over TLS (client certificates required) started on the
 #     host on the node address with certificates made here, the chart's etcd.externalEndpoints and
 #     etcd.externalTls pointing at it: install --wait, helm test, kapi's keys are in that etcd;
@@ -116,14 +121,17 @@ for component in aggregator authn authz admission registry watch-cache; do
     jq -e '.spec.template.spec.containers[0] | .resources.requests.cpu and .resources.limits.memory
       and .startupProbe and .livenessProbe and .readinessProbe' >/dev/null || die "${name}: no requests, limits or probes"
 done
-# kubectl get pdb's ALLOWED DISRUPTIONS: with every replica ready each budget allows an eviction.
+# kubectl get pdb's ALLOWED DISRUPTIONS: with every replica ready each budget (the six services' and
+# etcd's) allows an eviction.
 pdbs_allow_eviction() {
   kubectl get pdb -n "${HA_NS}" -o json |
-    jq -e '(.items | length == 6) and ([.items[] | .status.disruptionsAllowed >= 1] | all)' >/dev/null
+    jq -e '(.items | length == 7) and ([.items[] | .status.disruptionsAllowed >= 1] | all)' >/dev/null
 }
 until_ok 120 'every PodDisruptionBudget allows an eviction ($(kubectl get pdb -n "${HA_NS}"))' pdbs_allow_eviction
 [ "$(kubectl get networkpolicy -n "${HA_NS}" -o name | grep -c .)" -ge 8 ] ||
   die "fewer NetworkPolicies than components"
+[ "$(kubectl get statefulset "${HA_RELEASE}-etcd" -n "${HA_NS}" -o jsonpath='{.status.readyReplicas}')" = 3 ] ||
+  die "etcd: not 3 Ready members"
 
 # The admin kubeconfig exactly as the install notes describe it: their lines are run as they are
 # printed, in an empty directory, with the cluster's kubeconfig in KUBECONFIG as a user has it.
@@ -160,6 +168,60 @@ for server in "https://${NODE_IP}:${NODE_PORT}" "https://${CLUSTER_IP}:6443"; do
     delete configmap lifecycle-probe -n default >/dev/null
 done
 
+# The release runs the upstream kube-controller-manager and kube-scheduler against kapi
+# (controllerManager/scheduler in ha-values.yaml). kapi has no kubelet here: a Node object stands
+# for one, so that the scheduler has somewhere to bind pods.
+log "kube-controller-manager and kube-scheduler against kapi"
+kapi() { kubectl --kubeconfig "${work}/notes/kapi.kubeconfig" --server "https://${NODE_IP}:${NODE_PORT}" "$@"; }
+kapi apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Node
+metadata:
+  name: lifecycle-node
+  labels:
+    kubernetes.io/hostname: lifecycle-node
+status:
+  allocatable: {cpu: "8", memory: 16Gi, pods: "110"}
+  capacity: {cpu: "8", memory: 16Gi, pods: "110"}
+  conditions:
+    - type: Ready
+      status: "True"
+      reason: KubeletReady
+      lastHeartbeatTime: "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+      lastTransitionTime: "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+YAML
+kapi create deployment web --image=nginx --replicas=3 -n default >/dev/null
+scheduled_pods() { kapi get pods -n default -l app=web -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | grep -c '^lifecycle-node$'; }
+until_ok 180 'the Deployment has 3 pods bound to lifecycle-node ($(kapi get pods -n default -l app=web -o wide 2>&1))' \
+  test "$(scheduled_pods)" = 3
+[ "$(kapi get replicasets -n default -l app=web -o name | grep -c .)" = 1 ] || die "not one ReplicaSet for the Deployment"
+kapi delete deployment web -n default >/dev/null
+until_ok 180 'the garbage collector removes the pods of the deleted Deployment ($(kapi get pods -n default -l app=web 2>&1))' \
+  test -z "$(kapi get pods -n default -l app=web -o name)"
+# A CSR approved by a user is signed by the controller-manager with the chart's CA, and the
+# certificate it gets authenticates to kapi.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "${work}/user.key" \
+  -subj "/CN=lifecycle-user/O=lifecycle-group" -out "${work}/user.csr" 2>/dev/null
+kapi apply -f - >/dev/null <<YAML
+apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata:
+  name: lifecycle-user
+spec:
+  request: $(base64 -w0 "${work}/user.csr")
+  signerName: kubernetes.io/kube-apiserver-client
+  usages: [client auth]
+YAML
+kapi certificate approve lifecycle-user >/dev/null
+signed() { [ -n "$(kapi get csr lifecycle-user -o jsonpath='{.status.certificate}')" ]; }
+until_ok 120 'the controller-manager signs the approved CSR ($(kapi get csr lifecycle-user -o yaml 2>&1))' signed
+kapi get csr lifecycle-user -o jsonpath='{.status.certificate}' | base64 -d >"${work}/user.crt"
+[ "$(kubectl --kubeconfig "${work}/notes/kapi.kubeconfig" --server "https://${NODE_IP}:${NODE_PORT}" \
+  --client-certificate "${work}/user.crt" --client-key "${work}/user.key" auth whoami -o jsonpath='{.status.userInfo.username}')" = lifecycle-user ] ||
+  die "the signed certificate does not authenticate as lifecycle-user"
+kapi delete csr lifecycle-user >/dev/null
+kapi delete node lifecycle-node >/dev/null
+
 log "kapi's default/kubernetes Endpoints and EndpointSlice list the live front doors"
 until_ok 180 'Endpoints = live front doors ($(endpoints_state))' endpoints_are 3
 victim="$(kubectl get pods -n "${HA_NS}" -l "app.kubernetes.io/instance=${HA_RELEASE},app.kubernetes.io/component=aggregator" \
@@ -188,6 +250,19 @@ until_ok 300 'every front door runs the rolled-back value ($(front_door_inflight
 helm_test "${HA_RELEASE}" "${HA_NS}"
 kubectl --kubeconfig "${work}/notes/kapi.kubeconfig" --server "https://${NODE_IP}:${NODE_PORT}" get --raw /readyz >/dev/null
 until_ok 180 'Endpoints = live front doors after the rollback ($(endpoints_state))' endpoints_are 3
+
+# The failover load test as a user runs it against an install: load through the NodePort while
+# it deletes a pod of every component in turn (a front door, each backend, NATS, an etcd member of
+# three) and then rolls every pod with `helm upgrade`; it exits 0 only when every acknowledged
+# write is in etcd and every watcher saw exactly etcd's history.
+log "the failover load test against the release (npm run loadtest --kill kubernetes --helm-upgrade)"
+cp "${work}/notes/kapi.kubeconfig" "${work}/loadtest.kubeconfig"
+kubectl --kubeconfig "${work}/loadtest.kubeconfig" config set-cluster kapi --server "https://${NODE_IP}:${NODE_PORT}" >/dev/null
+(cd "${repo}" && npm run --silent loadtest -- --kubeconfig "${work}/loadtest.kubeconfig" --profile smoke \
+  --kill kubernetes --cluster-kubeconfig "${KUBECONFIG}" --release "${HA_RELEASE}" --release-namespace "${HA_NS}" \
+  --helm-upgrade "${chart}" --report-dir "${KAPI_LOADTEST_REPORT_DIR:-${work}/loadtest-report}") ||
+  die "the load test against the release failed (exit $?)"
+helm_test "${HA_RELEASE}" "${HA_NS}"
 
 kill "${pids[0]}" 2>/dev/null || true
 helm uninstall "${HA_RELEASE}" -n "${HA_NS}" >/dev/null

@@ -1,5 +1,6 @@
 // The failover load test users run (`npm run loadtest`, tools/loadtest), run as they would against
-// `npm run up`: a supervised stack, the smoke profile, every kind of process killed once. The tool
+// `npm run up`: a supervised stack, the smoke profile, every kind of process killed once, then a
+// rolling restart of every service's processes (--rolling-restart). The tool
 // must finish, write its report, and find every acknowledged write in etcd and every watch exact.
 // Errors under SIGKILL (a write in flight on a killed front door, a request while the only registry
 // is down) are reported by the tool, not asserted here: they are what the report is for.
@@ -18,7 +19,7 @@ interface Report {
   totals: { requests: number; acknowledgedWrites: number };
 }
 
-describe('npm run loadtest against a supervised local stack, killing every kind of process', { timeout: 600_000 }, () => {
+describe('npm run loadtest against a supervised local stack, killing every kind of process and restarting them all', { timeout: 600_000 }, () => {
   let stack: TestStack;
   let reportDir: string;
 
@@ -36,7 +37,7 @@ describe('npm run loadtest against a supervised local stack, killing every kind 
     const root = findRepoRoot();
     const args = [
       join(root, 'tools/loadtest/dist/cli.js'),
-      ...['--kubeconfig', stack.handle.kubeconfigPath, '--state-dir', stack.handle.stateDir, '--profile', 'smoke', '--duration', '20s', '--kill', 'local', '--report-dir', reportDir],
+      ...['--kubeconfig', stack.handle.kubeconfigPath, '--state-dir', stack.handle.stateDir, '--profile', 'smoke', '--duration', '20s', '--kill', 'local', '--rolling-restart', '--report-dir', reportDir],
     ];
     const run = await new Promise<{ code: number; output: string }>((resolve) => {
       execFile(process.execPath, args, { timeout: 480_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
@@ -55,8 +56,8 @@ describe('npm run loadtest against a supervised local stack, killing every kind 
     assert.equal(run.code, 0, 'the exit code says the integrity held');
     assert.deepEqual(
       report.kills.map((k) => k.target),
-      ['aggregator-1', 'authn-0', 'authz-0', 'admission-0', 'registry-0', 'watch-cache-0', 'nats', 'etcd'],
-      'every service, NATS and etcd were killed once',
+      ['aggregator-1', 'authn-0', 'authz-0', 'admission-0', 'registry-0', 'watch-cache-0', 'nats', 'etcd', 'every service'],
+      'every service, NATS and etcd were killed once, then every service restarted in turn',
     );
     assert.deepEqual(report.kills.filter((k) => k.error || !k.backAt).map((k) => `${k.target}: ${k.error}`), [], 'every killed process came back');
     assert.ok(report.totals.acknowledgedWrites > 0, 'writes were acknowledged');

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isReady } from './kubernetes-kills.js';
+import { isReady, podAnnotationSetting, ROLLOUT_ANNOTATION } from './kubernetes-kills.js';
 
 describe('a pod counts as back', () => {
   it('when it is Ready and not being deleted', () => {
@@ -12,5 +12,11 @@ describe('a pod counts as back', () => {
     assert.equal(isReady(pod('False')), false);
     assert.equal(isReady(pod('True', true)), false);
     assert.equal(isReady({ metadata: { name: 'p', uid: 'u' } }), false);
+  });
+});
+
+describe('the rolling upgrade', () => {
+  it('sets one pod annotation, its key escaped for helm --set', () => {
+    assert.equal(podAnnotationSetting(ROLLOUT_ANNOTATION, '2026-12-08T01:02:03.000Z'), 'podAnnotations.loadtest\\.kapi/rollout=2026-12-08T01:02:03.000Z');
   });
 });

@@ -50,6 +50,18 @@ export function localKillPlan(topology: Topology): KillTarget[] {
   return plan;
 }
 
+/** The last step with --rolling-restart: every process of every service stopped (SIGTERM) in turn. */
+export const ROLLING_RESTART = 'rolling-restart';
+
+/**
+ * A rolling restart's order, as an upgrade of the stack would go: the backends from the bottom up,
+ * the front doors last, every replica of each.
+ */
+export function rollingRestartOrder(topology: Topology): string[] {
+  const order: readonly ServiceName[] = ['watch-cache', 'registry', 'admission', 'authz', 'authn', 'aggregator'];
+  return order.flatMap((service) => topology.services.filter((s) => s.service === service).map((s) => s.instance));
+}
+
 export class LocalKiller implements Killer {
   readonly notes = [
     'The local stack runs one NATS server and one etcd member: killing them is an outage the services ride out (writes wait for etcd; the watch caches resynchronise), not a failover to another member.',
@@ -58,7 +70,10 @@ export class LocalKiller implements Killer {
   readonly topology: Topology;
   private readonly runDir: string;
 
-  constructor(private readonly stateDir: string) {
+  constructor(
+    private readonly stateDir: string,
+    private readonly rollingRestart = false,
+  ) {
     const paths = statePaths(stateDir);
     const topology = readRecordedTopology(paths);
     if (!topology) throw new Error(`--kill local: ${paths.topologyFile} is missing; is a stack started with npm run up (KAPI_STATE_DIR=${stateDir})?`);
@@ -75,7 +90,9 @@ export class LocalKiller implements Killer {
   }
 
   async plan(): Promise<KillTarget[]> {
-    return localKillPlan(this.topology);
+    const plan = localKillPlan(this.topology);
+    if (this.rollingRestart) plan.push({ instance: ROLLING_RESTART, component: `every process of every service (${rollingRestartOrder(this.topology).length}), one at a time with SIGTERM` });
+    return plan;
   }
 
   private record(instance: string) {
@@ -101,6 +118,7 @@ export class LocalKiller implements Killer {
    * check; `kill` is filled in as that happens (backAt, or error), so the progress line sees it at once.
    */
   async kill(planned: KillTarget, kill: KillRecord, onKilled?: () => void, timeoutMs = 90_000): Promise<void> {
+    if (planned.instance === ROLLING_RESTART) return this.restartAll(kill, onKilled, timeoutMs);
     const target = planned.instance.startsWith('registry-') ? this.registryTarget(planned) : planned;
     kill.target = target.instance;
     kill.component = target.component;
@@ -111,19 +129,44 @@ export class LocalKiller implements Killer {
       return;
     }
     onKilled?.();
-    const deadline = kill.at + timeoutMs;
-    while (Date.now() < deadline) {
-      await sleep(500);
-      const now = this.record(target.instance);
-      if (!now || now.pid === before.pid || processState(now) !== 'running') continue;
-      const row = (await stackStatus(this.stateDir, this.topology)).find((r) => r.instance === target.instance);
-      if (row?.health?.healthy) {
-        kill.backAt = Date.now();
-        // HAProxy checks a front door every second and takes it back after one good check.
-        if (target.instance.startsWith('aggregator-')) await sleep(2000);
+    kill.error = await this.untilBack(target.instance, before.pid, kill.at + timeoutMs);
+    if (!kill.error) kill.backAt = Date.now();
+  }
+
+  /** SIGTERM to each process of rollingRestartOrder, the next once the one before is healthy again. */
+  private async restartAll(kill: KillRecord, onStarted?: () => void, timeoutMs = 90_000): Promise<void> {
+    kill.target = 'every service';
+    kill.at = Date.now();
+    onStarted?.();
+    for (const instance of rollingRestartOrder(this.topology)) {
+      const before = this.record(instance);
+      if (!before || !signalIfOurs(before, 'SIGTERM')) {
+        kill.error = `rolling restart: ${instance} was not running (no record in ${this.runDir}, or its pid is no longer the stack's)`;
+        return;
+      }
+      const error = await this.untilBack(instance, before.pid, Date.now() + timeoutMs);
+      if (error) {
+        kill.error = `rolling restart: ${error}`;
         return;
       }
     }
-    kill.error = `${target.instance} was not healthy again within ${Math.round(timeoutMs / 1000)} s of the kill (see ${path.join(this.stateDir, 'logs', `${target.instance}.log`)})`;
+    kill.backAt = Date.now();
+  }
+
+  /** Waits until a process other than `oldPid` runs as `instance` and answers its health check; the reason when it does not by `deadline`. */
+  private async untilBack(instance: string, oldPid: number, deadline: number): Promise<string | undefined> {
+    const started = Date.now();
+    while (Date.now() < deadline) {
+      await sleep(500);
+      const now = this.record(instance);
+      if (!now || now.pid === oldPid || processState(now) !== 'running') continue;
+      const row = (await stackStatus(this.stateDir, this.topology)).find((r) => r.instance === instance);
+      if (row?.health?.healthy) {
+        // HAProxy checks a front door every second and takes it back after one good check.
+        if (instance.startsWith('aggregator-')) await sleep(2000);
+        return undefined;
+      }
+    }
+    return `${instance} was not healthy again within ${Math.round((deadline - started) / 1000)} s (see ${path.join(this.stateDir, 'logs', `${instance}.log`)})`;
   }
 }

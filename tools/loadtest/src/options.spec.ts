@@ -30,6 +30,13 @@ describe('loadtest options', () => {
     assert.throws(() => parseOptions(['--kubeconfig', 'k', '--profile', 'huge']), /--profile huge: expected one of smoke, default, heavy/);
     assert.throws(() => parseOptions(['--kubeconfig', 'k', '--kill', 'pods']), /--kill pods: expected local, kubernetes or none/);
     assert.throws(() => parseOptions(['--kubeconfig', 'k', '--kill', 'kubernetes']), /--kill kubernetes needs --cluster-kubeconfig/);
+    assert.throws(() => parseOptions(['--kubeconfig', 'k', '--kill', 'local', '--helm-upgrade', 'charts/kapi']), /--helm-upgrade upgrades a Helm release: it goes with --kill kubernetes/);
+    const upgrade = parseOptions(['--kubeconfig', 'k', '--kill', 'kubernetes', '--cluster-kubeconfig', 'c', '--helm-upgrade', 'charts/kapi'], new Date(), {});
+    assert.equal(upgrade.helmUpgrade, 'charts/kapi');
+    assert.equal(upgrade.helm, 'helm');
+    assert.throws(() => parseOptions(['--kubeconfig', 'k', '--rolling-restart']), /--rolling-restart restarts the processes of a local stack: it goes with --kill local/);
+    assert.equal(parseOptions(['--kubeconfig', 'k', '--kill', 'local', '--rolling-restart']).rollingRestart, true);
+    assert.equal(parseOptions(['--kubeconfig', 'k', '--kill', 'local']).rollingRestart, false);
     assert.throws(() => parseOptions(['--kubeconfig', 'k', '--writers', '0']), /--writers 0/);
     assert.throws(() => parseOptions(['--kubeconfig', 'k', '--duration', '1s']), /at least 5s/);
   });

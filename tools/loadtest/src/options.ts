@@ -39,12 +39,18 @@ export interface LoadtestOptions extends Profile {
   clusterKubeconfig?: string;
   release: string;
   releaseNamespace: string;
+  /** --kill kubernetes: after the kills, a rolling `helm upgrade` of the release with this chart. */
+  helmUpgrade?: string;
+  /** The helm program for --helm-upgrade. */
+  helm: string;
+  /** --kill local: after the kills, every process of every service restarted in turn (SIGTERM). */
+  rollingRestart: boolean;
   seed?: number;
 }
 
 export const USAGE = `usage: npm run loadtest -- --kubeconfig FILE [--profile smoke|default|heavy] [--duration 2m]
-       [--writers N] [--watchers N] [--object-size BYTES] [--kill local|kubernetes|none] [--state-dir .kapi]
-       [--cluster-kubeconfig FILE --release kapi --release-namespace default] [--etcd http://HOST:PORT] [--report-dir DIR] [--namespace NAME] [--context NAME] [--seed N]`;
+       [--writers N] [--watchers N] [--object-size BYTES] [--kill local|kubernetes|none] [--state-dir .kapi [--rolling-restart]]
+       [--cluster-kubeconfig FILE --release kapi --release-namespace default [--helm-upgrade CHART] [--helm PATH]] [--etcd http://HOST:PORT] [--report-dir DIR] [--namespace NAME] [--context NAME] [--seed N]`;
 
 /** A Go duration as kubectl's flags take them (90s, 2m, 1m30s); a bare number is seconds. */
 export function parseDuration(text: string): number {
@@ -84,6 +90,9 @@ export function parseOptions(argv: string[], now = new Date(), env: NodeJS.Proce
       'cluster-kubeconfig': { type: 'string' },
       release: { type: 'string', default: 'kapi' },
       'release-namespace': { type: 'string', default: 'default' },
+      'helm-upgrade': { type: 'string' },
+      helm: { type: 'string', default: env.KAPI_HELM || 'helm' },
+      'rolling-restart': { type: 'boolean', default: false },
     },
   });
   if (positionals.length) throw new Error(`unexpected arguments: ${positionals.join(' ')}`);
@@ -92,6 +101,8 @@ export function parseOptions(argv: string[], now = new Date(), env: NodeJS.Proce
   if (!profile) throw new Error(`--profile ${values.profile}: expected one of ${Object.keys(PROFILES).join(', ')}`);
   if (values.kill !== 'local' && values.kill !== 'kubernetes' && values.kill !== 'none') throw new Error(`--kill ${values.kill}: expected local, kubernetes or none`);
   if (values.kill === 'kubernetes' && !values['cluster-kubeconfig']) throw new Error("--kill kubernetes needs --cluster-kubeconfig: the cluster's kubeconfig, which may delete the release's pods");
+  if (values['helm-upgrade'] !== undefined && values.kill !== 'kubernetes') throw new Error('--helm-upgrade upgrades a Helm release: it goes with --kill kubernetes');
+  if (values['rolling-restart'] && values.kill !== 'local') throw new Error('--rolling-restart restarts the processes of a local stack: it goes with --kill local (--helm-upgrade is its counterpart for a Helm install)');
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
   const durationMs = values.duration === undefined ? profile.durationMs : parseDuration(values.duration);
   if (durationMs < 5000) throw new Error(`--duration ${values.duration}: at least 5s`);
@@ -113,5 +124,8 @@ export function parseOptions(argv: string[], now = new Date(), env: NodeJS.Proce
     clusterKubeconfig: values['cluster-kubeconfig'],
     release: values.release,
     releaseNamespace: values['release-namespace'],
+    helmUpgrade: values['helm-upgrade'],
+    helm: values.helm,
+    rollingRestart: values['rolling-restart'] ?? false,
   };
 }

@@ -56,8 +56,8 @@ export function watcherSpecs(namespace: string, count: number): Array<{ name: st
 }
 
 function killerOf(options: LoadtestOptions): Killer | undefined {
-  if (options.kill === 'local') return new LocalKiller(options.stateDir);
-  if (options.kill === 'kubernetes') return new KubernetesKiller(options.clusterKubeconfig!, options.release, options.releaseNamespace);
+  if (options.kill === 'local') return new LocalKiller(options.stateDir, options.rollingRestart);
+  if (options.kill === 'kubernetes') return new KubernetesKiller(options.clusterKubeconfig!, options.release, options.releaseNamespace, options.helmUpgrade ? { chart: options.helmUpgrade, helm: options.helm } : undefined);
   return undefined;
 }
 
