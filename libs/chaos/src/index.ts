@@ -18,5 +18,5 @@ export { lostAcknowledgedWrites, runTraffic } from './traffic.js';
 export type { Acknowledged, RequestRecord, Traffic, TrafficOptions } from './traffic.js';
 export { readKubeconfig } from './kubeconfig.js';
 export type { KubeconfigTarget } from './kubeconfig.js';
-export { findPublisher, readLogLines, snapshotRevisions } from './stack-logs.js';
+export { findPublisher, lastElection, parseLogLines, readLogLines, snapshotRevisions } from './stack-logs.js';
 export type { LogLine } from './stack-logs.js';

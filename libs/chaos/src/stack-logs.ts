@@ -17,6 +17,11 @@ export function readLogLines(file: string): LogLine[] {
   } catch {
     return [];
   }
+  return parseLogLines(text);
+}
+
+/** The JSON lines of a service's log (a file, or a pod's log as the cluster's API returns it). */
+export function parseLogLines(text: string): LogLine[] {
   const lines: LogLine[] = [];
   for (const raw of text.split('\n')) {
     if (!raw.startsWith('{')) continue;
@@ -27,6 +32,16 @@ export function readLogLines(file: string): LogLine[] {
     }
   }
   return lines;
+}
+
+/**
+ * When a registry replica's log last says `elected event publisher`, provided that was after the
+ * process started (`startedAt`, ms); undefined when it has not been elected since.
+ */
+export function lastElection(lines: LogLine[], startedAt = 0): number | undefined {
+  const elected = lines.filter((line) => line.msg === 'elected event publisher');
+  const at = Date.parse(elected[elected.length - 1]?.time ?? '');
+  return Number.isFinite(at) && at >= startedAt ? at : undefined;
 }
 
 function logFile(stateDir: string, instance: string): string {
@@ -42,12 +57,8 @@ export function findPublisher(stateDir: string, registryReplicas: number, starte
   let best: { instance: string; electedAt: number } | undefined;
   for (let i = 0; i < registryReplicas; i++) {
     const instance = `registry-${i}`;
-    const elected = readLogLines(logFile(stateDir, instance)).filter((line) => line.msg === 'elected event publisher');
-    const last = elected[elected.length - 1];
-    if (!last?.time) continue;
-    const electedAt = Date.parse(last.time);
-    if (electedAt < (startedAt.get(instance) ?? 0)) continue;
-    if (!best || electedAt > best.electedAt) best = { instance, electedAt };
+    const electedAt = lastElection(readLogLines(logFile(stateDir, instance)), startedAt.get(instance));
+    if (electedAt !== undefined && (!best || electedAt > best.electedAt)) best = { instance, electedAt };
   }
   return best;
 }

@@ -5,7 +5,7 @@
 // Then, with --helm-upgrade, a rolling `helm upgrade` of the whole release.
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiClient, readKubeconfig, requestWithRetries, type Endpoint } from '@kapi/chaos';
+import { ApiClient, lastElection, parseLogLines, readKubeconfig, requestWithRetries, type Endpoint } from '@kapi/chaos';
 import type { Killer, KillTarget } from './killer.js';
 import type { KillRecord } from './timeline.js';
 
@@ -38,7 +38,7 @@ interface Service {
 
 interface Pod {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
-  status?: { podIP?: string; conditions?: Array<{ type: string; status: string }> };
+  status?: { podIP?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ state?: { running?: { startedAt?: string } } }> };
 }
 
 export function isReady(pod: Pod): boolean {
@@ -109,13 +109,15 @@ export class KubernetesKiller implements Killer {
     if (target.instance === HELM_UPGRADE) return this.rollingUpgrade(record, onKilled);
     const before = await this.pods(target.instance);
     const ready = before.filter(isReady);
-    const victim = ready[ready.length - 1];
+    const publisher = target.instance === 'registry' && ready.length > 1 ? await this.electedPublisher(ready) : undefined;
+    const victim = publisher ?? ready[ready.length - 1];
     record.at = Date.now();
     if (!victim) {
       record.error = `no Ready ${target.instance} pod to delete`;
       return;
     }
     record.target = victim.metadata.name;
+    if (publisher) record.component = target.component.replace('registry (etcd writer)', 'registry (etcd writer, the elected event publisher)');
     const deleted = await requestWithRetries(this.client, this.endpoint, 'DELETE', `/api/v1/namespaces/${this.namespace}/pods/${victim.metadata.name}`);
     if (deleted.status !== 200) {
       record.error = `deleting pod ${victim.metadata.name}: ${deleted.status} ${deleted.text.slice(0, 200)}`;
@@ -134,6 +136,23 @@ export class KubernetesKiller implements Killer {
       }
     }
     record.error = `${target.instance} did not have ${ready.length} Ready pods again within ${Math.round(timeoutMs / 1000)} s of deleting ${victim.metadata.name}`;
+  }
+
+  /**
+   * Of several registry pods, the one that publishes etcd's events: its log (read through the
+   * cluster's API) says `elected event publisher` last since its container started; so that the
+   * election and the publishing move to another replica, as --kill local does.
+   */
+  private async electedPublisher(registries: Pod[]): Promise<Pod | undefined> {
+    let best: { pod: Pod; at: number } | undefined;
+    for (const pod of registries) {
+      const log = await requestWithRetries(this.client, this.endpoint, 'GET', `/api/v1/namespaces/${this.namespace}/pods/${pod.metadata.name}/log`);
+      if (log.status !== 200) continue;
+      const startedAt = Date.parse(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt ?? '') || 0;
+      const at = lastElection(parseLogLines(log.text), startedAt - 1000);
+      if (at !== undefined && (!best || at > best.at)) best = { pod, at };
+    }
+    return best?.pod;
   }
 
   /**
