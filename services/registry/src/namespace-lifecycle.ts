@@ -54,8 +54,8 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
   private readonly aggregated: ReturnType<typeof aggregatedServerCall>;
   private readonly look = new AggregatedContentLook();
   private lastLook = 0;
-  /** The Terminating namespaces as last seen, by name. */
-  private readonly terminating = new Map<string, KubeObject>();
+  /** The names of the namespaces last seen Terminating. */
+  private readonly terminating = new Set<string>();
   private readonly queue: ReconcileQueue;
   private follow?: EtcdPrefixFollow;
   private deletes?: Watcher;
@@ -106,7 +106,7 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
     });
     this.follow.start();
     this.resync = setInterval(() => {
-      for (const name of this.terminating.keys()) this.queue.add(name);
+      for (const name of this.terminating) this.queue.add(name);
     }, RESYNC_MS);
     this.resync.unref();
   }
@@ -128,7 +128,7 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
       this.terminating.delete(name);
       return;
     }
-    this.terminating.set(name, ns!);
+    this.terminating.add(name);
     this.queue.add(name);
   }
 
