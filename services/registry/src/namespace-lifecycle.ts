@@ -10,9 +10,10 @@
 // becomes Terminating or changes, when something in it is deleted (a delete watch on all of etcd),
 // and every five minutes (kube's resync). A namespace not finished yet comes back with a backoff
 // (content with finalizers, or an aggregated server's content, may go without a delete kapi
-// sees). What the available aggregated servers hold is looked at again when it is five seconds old,
-// so that a namespace they held nothing in does not wait for one that becomes unavailable. Every
-// pass is idempotent, and writes are compare-and-swap besides.
+// sees). What the available aggregated servers hold (which no watch tells) is looked at every five
+// seconds, and at once when an APIService becomes available (a watch of the APIServices), so that
+// a namespace they held nothing in does not wait for one that becomes unavailable. Every pass is
+// idempotent, and writes are compare-and-swap besides.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { endpointSliceResolver } from '@kapi/webhook-client';
 import { isStatusError, nowTimestamp, type KubeObject } from '@kapi/api-machinery';
@@ -39,6 +40,7 @@ const RESYNC_MS = 5 * 60_000;
 /** A namespace not finished comes back after this, doubling up to the look's age. */
 const REQUEUE: { baseMs: number; maxMs: number } = { baseMs: 250, maxMs: LOOK_INTERVAL_MS };
 const NAMESPACES_PREFIX = storageKey(namespaceStrategy.info, undefined);
+const APISERVICES_PREFIX = '/registry/apiregistration.k8s.io/apiservices/';
 
 const isTerminating = (ns: KubeObject | undefined): boolean => !!ns?.metadata?.deletionTimestamp;
 
@@ -58,8 +60,13 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
   private readonly terminating = new Set<string>();
   private readonly queue: ReconcileQueue;
   private follow?: EtcdPrefixFollow;
+  /** The APIServices, as the term's watch of them says: when one becomes available, its server is looked at. */
+  private apiServiceFollow?: EtcdPrefixFollow;
+  private readonly apiServices = new Map<string, KubeObject>();
+  private looking?: Promise<void>;
   private deletes?: Watcher;
   private resync?: NodeJS.Timeout;
+  private lookTimer?: NodeJS.Timeout;
   private stopSelected?: () => Promise<void>;
 
   constructor(
@@ -105,6 +112,22 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
       lost: (err) => this.logger.warn('namespace controller lost etcd; starting over', { err }),
     });
     this.follow.start();
+    this.apiServiceFollow = new EtcdPrefixFollow(this.registry.backend, APISERVICES_PREFIX, {
+      listed: (apiServices) => {
+        this.apiServices.clear();
+        for (const a of apiServices) this.apiServices.set(a.metadata?.name ?? '', a);
+        this.lookIfMissing();
+      },
+      changed: (name, apiService) => {
+        if (apiService) this.apiServices.set(name, apiService);
+        else this.apiServices.delete(name);
+        this.lookIfMissing();
+      },
+      lost: (err) => this.logger.warn('namespace controller lost its watch of APIServices; starting over', { err }),
+    });
+    this.apiServiceFollow.start();
+    this.lookTimer = setInterval(() => void this.lookAtAggregatedServers(), LOOK_INTERVAL_MS);
+    this.lookTimer.unref();
     this.resync = setInterval(() => {
       for (const name of this.terminating) this.queue.add(name);
     }, RESYNC_MS);
@@ -114,13 +137,33 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
   /** The term ended. */
   async stop(): Promise<void> {
     clearInterval(this.resync);
+    clearInterval(this.lookTimer);
     this.queue.clear();
     this.terminating.clear();
-    const follow = this.follow;
+    this.apiServices.clear();
+    const follows = [this.follow, this.apiServiceFollow];
     const deletes = this.deletes;
     this.follow = undefined;
+    this.apiServiceFollow = undefined;
     this.deletes = undefined;
-    await Promise.all([follow?.stop(), deletes?.cancel().catch(() => {})]);
+    await Promise.all([...follows.map((f) => f?.stop()), deletes?.cancel().catch(() => {})]);
+  }
+
+  private lookIfMissing(): void {
+    if (this.look.missing([...this.apiServices.values()])) void this.lookAtAggregatedServers();
+  }
+
+  /** Looks at what every available aggregated server holds; one look at a time. */
+  private lookAtAggregatedServers(apiServices: readonly KubeObject[] = [...this.apiServices.values()]): Promise<void> {
+    this.looking ??= (async () => {
+      try {
+        this.lastLook = Date.now();
+        await lookAtAggregatedContent(apiServices, this.aggregated.call, this.look);
+      } finally {
+        this.looking = undefined;
+      }
+    })();
+    return this.looking;
   }
 
   private seen(name: string, ns: KubeObject | undefined): void {
@@ -142,11 +185,9 @@ export class NamespaceLifecycleController implements OnApplicationBootstrap, OnA
     });
     if (!isTerminating(ns)) return;
     const apiServices = (await this.registry.store('apiregistration.k8s.io', 'apiservices').list({})).items;
-    // When the look is old, and at the next pass after an APIService becomes available.
-    if (Date.now() - this.lastLook >= LOOK_INTERVAL_MS || this.look.missing(apiServices)) {
-      this.lastLook = Date.now();
-      await lookAtAggregatedContent(apiServices, this.aggregated.call, this.look);
-    }
+    // The APIServices as stored now (the watch of them may lag); a look under way is waited for, and one made when old or missing.
+    await this.looking;
+    if (Date.now() - this.lastLook >= LOOK_INTERVAL_MS || this.look.missing(apiServices)) await this.lookAtAggregatedServers(apiServices);
     return (await this.finish(ns!, apiServices)) ? undefined : 'again';
   }
 
