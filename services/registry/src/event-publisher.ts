@@ -154,6 +154,8 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
       if (/compacted/i.test(err.message)) this.historyLost = true;
       throw err;
     });
+    // A feed that fails after the term ended has no one to tell.
+    feeding.catch(() => {});
     try {
       await Promise.race([feeding, new Promise<void>((resolve) => term.addEventListener('abort', () => resolve(), { once: true }))]);
     } finally {
