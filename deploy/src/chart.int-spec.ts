@@ -328,9 +328,11 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       const deployment = defaults.deployment(service);
       const env = envOf(deployment);
       // The local stack gives the advertise address to front doors and a metrics address to the rest.
-      const expected = SERVICE_ENV_KEYS.filter((key) =>
+      const expected: string[] = SERVICE_ENV_KEYS.filter((key) =>
         service === 'aggregator' ? key !== 'KAPI_METRICS_LISTEN' : key !== 'KAPI_ADVERTISE_ADDRESS',
       );
+      // The registry's leader runs kapi's controllers; which ones, the chart says.
+      if (service === 'registry') expected.push('KAPI_CONTROLLERS');
       // The authentication and authorization variables have tests of their own.
       assert.deepEqual(
         [...env.keys()].filter((key) => key.startsWith('KAPI_') && !AUTH_VARIABLE.test(key) && !FRONT_DOOR_SETTING.test(key)).sort(),
@@ -360,6 +362,7 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
       assert.equal(envValue(deployment, 'KAPI_PKI_DIR'), '/etc/kapi/pki');
       assert.equal(envValue(deployment, 'KAPI_TRACE_FILE'), '', 'no trace file by default');
       assert.equal(envValue(deployment, 'KAPI_STATE_DIR'), '/var/lib/kapi');
+      if (service === 'registry') assert.equal(envValue(deployment, 'KAPI_CONTROLLERS'), '*', 'all of kapi\'s controllers by default');
       if (service === 'aggregator') {
         assert.deepEqual(env.get('KAPI_ADVERTISE_ADDRESS')?.valueFrom, { fieldRef: { fieldPath: 'status.podIP' } });
       } else {

@@ -1,9 +1,13 @@
 // The registry at scale: three replicas bootstrapping at once write each bootstrap object exactly
-// once, and deleting a namespace that holds 500 objects empties it.
+// once, and deleting a namespace that holds 500 objects empties it. With two replicas, only the
+// leader runs kapi's controllers, the other takes them over when the leader dies, and a controller
+// KAPI_CONTROLLERS turns off runs nowhere.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '@kapi/authorization';
+import { readLogLines } from '@kapi/chaos';
+import { logFileOf, statePaths } from '@kapi/local-stack';
 import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
 describe('three registry replicas', { timeout: 300_000 }, () => {
@@ -75,5 +79,64 @@ describe('three registry replicas', { timeout: 300_000 }, () => {
     for (const resource of ['configmaps', 'secrets', 'serviceaccounts']) {
       assert.deepEqual(await etcd.getAll().prefix(`/registry/${resource}/${ns}/`).keys(), [], `${resource} left behind`);
     }
+  });
+});
+
+describe('two registry replicas, KAPI_CONTROLLERS=*,-serviceaccount', { timeout: 300_000 }, () => {
+  let stack: TestStack;
+  const replicas = ['registry-0', 'registry-1'];
+  /** What a replica logged with `msg`, as `controller` fields (or `''`). */
+  const logged = (instance: string, msg: string) =>
+    readLogLines(logFileOf(statePaths(stack.handle.stateDir), instance))
+      .filter((line) => line.msg === msg)
+      .map((line) => String(line.controller ?? ''));
+  const leaderOf = () => replicas.filter((r) => logged(r, 'elected event publisher').length > 0);
+  const namespaceGoesAway = async (ns: string) => {
+    assert.equal((await apiRequest(stack, 'POST', '/api/v1/namespaces', { metadata: { name: ns } })).code, 201);
+    assert.equal((await apiRequest(stack, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: 'c' } })).code, 201);
+    const deleted = await stack.kubectl(['delete', 'namespace', ns, '--timeout=60s']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal((await apiRequest(stack, 'GET', `/api/v1/namespaces/${ns}`)).code, 404);
+  };
+
+  before(async () => {
+    stack = await startTestStack({ aggregatorReplicas: 1, replicas: { registry: 2 }, env: { KAPI_CONTROLLERS: '*,-serviceaccount' } });
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it("runs kapi's controllers on the leader only, and the one turned off nowhere", async () => {
+    await eventually(() => assert.equal(leaderOf().length, 1));
+    const [leader] = leaderOf();
+    const standby = replicas.find((r) => r !== leader)!;
+    await eventually(() =>
+      assert.deepEqual(logged(leader, 'starting controller on the leader').sort(), [
+        'garbage-collector-controller',
+        'namespace-controller',
+        'resourcequota-controller',
+        'validatingadmissionpolicy-status-controller',
+      ]),
+    );
+    assert.deepEqual(logged(standby, 'starting controller on the leader'), []);
+    for (const replica of replicas) assert.deepEqual(logged(replica, 'controller disabled by KAPI_CONTROLLERS: another controller manager runs it'), ['serviceaccount-controller']);
+    // Without the serviceaccount controller a new namespace gets no default ServiceAccount; the
+    // namespace controller still empties and removes a deleted one.
+    assert.equal((await apiRequest(stack, 'POST', '/api/v1/namespaces', { metadata: { name: 'no-accounts' } })).code, 201);
+    await new Promise((r) => setTimeout(r, 3000));
+    const accounts = await apiRequest(stack, 'GET', '/api/v1/namespaces/no-accounts/serviceaccounts');
+    assert.equal(accounts.code, 200);
+    assert.deepEqual((JSON.parse(accounts.body) as { items: unknown[] }).items, []);
+    assert.equal((await apiRequest(stack, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).code, 404);
+    await namespaceGoesAway('first');
+  });
+
+  it('has the other replica take the controllers over when the leader dies', async () => {
+    const [leader] = leaderOf();
+    const standby = replicas.find((r) => r !== leader)!;
+    await stack.handle.killInstance(leader);
+    await eventually(() => assert.ok(logged(standby, 'starting controller on the leader').includes('namespace-controller')));
+    await namespaceGoesAway('second');
   });
 });

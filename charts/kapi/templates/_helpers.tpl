@@ -214,6 +214,10 @@ the services CA. IPv4 only, as the README says; the services would take
   value: /etc/kapi/etcd/tls.key
 {{- end }}
 {{- end }}
+{{- if eq .component "registry" }}
+- name: KAPI_CONTROLLERS
+  value: {{ $root.Values.registry.controllers | quote }}
+{{- end }}
 - name: KAPI_NATS_URL
   value: {{ include "kapi.natsUrl" $root | quote }}
 {{- /* Its own identity among the services (kapi.kapiVolumes mounts these files only). */}}

@@ -264,3 +264,6 @@ export { loadAuthnConfig, type AuthnConfig, type OidcConfig } from './authn.js';
 
 // ── graceful shutdown (KAPI_SHUTDOWN_DELAY_DURATION, KAPI_SHUTDOWN_SEND_RETRY_AFTER, …) ──
 export { DEFAULT_SHUTDOWN_DELAY_MS, FRONT_DOOR_HEALTH_CHECK, loadShutdownConfig, type ShutdownConfig } from './shutdown.js';
+
+// ── which controllers run (KAPI_CONTROLLERS, as kube-controller-manager's --controllers) ──
+export { ControllerSelection, parseControllers, type KnownController } from './controllers.js';

@@ -3,11 +3,12 @@
 // takes over when the leader's lease lapses. A new leader resumes after the last revision on the
 // bus, so failover leaves neither a gap nor (thanks to the bus's de-duplication) a duplicate.
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Campaign, Election, IKeyValue, IWatchResponse } from 'etcd3';
+import type { IKeyValue, IWatchResponse } from 'etcd3';
 import type { ServiceConfig } from '@kapi/config';
 import { JetStreamEventBus, natsEndpoint, type EventBus, type KeyChange, type RevisionBatch } from '@kapi/event-bus';
 import type { ServiceCredentials } from '@kapi/grpc';
 import { CONFIG, CREDENTIALS, LOGGER } from '@kapi/service-kit';
+import { LeaderElection, type Leadership } from '@kapi/storage';
 import { metrics, type Logger } from '@kapi/telemetry';
 import { PublishPipeline } from './publish-pipeline.js';
 import { Registry } from './registry.js';
@@ -52,16 +53,11 @@ export function batchesOf(res: IWatchResponse): RevisionBatch[] {
 @Injectable()
 export class EventPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private bus?: EventBus;
-  private election?: Election;
-  private campaign?: Campaign;
-  /** Ends the current term's etcd watch. */
-  private following?: AbortController;
+  private readonly election: LeaderElection;
   private pipeline?: PublishPipeline;
   private stopped = false;
-  private onCampaignError: (err: Error) => void = () => {};
   /** Set when etcd compacted away revisions not yet published: the next term starts with a reset. */
   private historyLost = false;
-  leading = false;
 
   constructor(
     @Inject(CONFIG) private readonly config: ServiceConfig,
@@ -69,6 +65,13 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
     @Inject(CREDENTIALS) private readonly credentials: ServiceCredentials,
     private readonly registry: Registry,
   ) {
+    this.election = new LeaderElection(registry.backend.client, ELECTION, config.instance, {
+      ttlSeconds: LEASE_TTL_SECONDS,
+      onError: (err) => this.logger.warn('event publisher is not leading; retrying', { err }),
+    });
+    this.election.onChange((leading) => {
+      if (leading) this.logger.info('elected event publisher');
+    });
     metrics.gauge('kapi_event_publisher_pending_batches', 'Batches read from etcd and waiting for NATS to acknowledge them.', () => this.pipeline?.pendingCount ?? 0);
   }
 
@@ -77,32 +80,33 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
     void this.run();
   }
 
+  /**
+   * The registry's leader: the replica that publishes, and that runs what must run once per
+   * cluster (kapi's controllers, compaction); a standby takes over when its term ends.
+   */
+  get leadership(): Leadership {
+    return this.election;
+  }
+
+  get leading(): boolean {
+    return this.election.leading;
+  }
+
+  /** Connects to the bus (retrying), then campaigns; each term publishes. */
   private async run(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && !this.bus) {
       try {
-        this.bus ??= await JetStreamEventBus.connect({ ...natsEndpoint(this.config.natsUrl, this.credentials), name: this.config.instance, role: 'publisher' });
-        this.election = this.registry.backend.client.election(ELECTION, LEASE_TTL_SECONDS);
-        const campaign = this.election.campaign(this.config.instance);
-        this.campaign = campaign;
-        // A campaign may report several errors while etcd is away; every one must have a listener,
-        // or Node ends the process.
-        campaign.on('error', (err: Error) => this.onCampaignError(err));
-        await new Promise<void>((resolve, reject) => {
-          this.onCampaignError = reject;
-          campaign.once('elected', () => resolve());
-        });
-        this.logger.info('elected event publisher');
-        await this.lead();
+        this.bus = await JetStreamEventBus.connect({ ...natsEndpoint(this.config.natsUrl, this.credentials), name: this.config.instance, role: 'publisher' });
       } catch (err) {
         if (this.stopped) return;
-        this.logger.warn('event publisher is not leading; retrying', { err });
-        await this.resign();
+        this.logger.warn('event publisher cannot reach NATS; retrying', { err });
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+    if (!this.stopped) this.election.start((term) => this.lead(term));
   }
 
-  private async lead(): Promise<void> {
+  private async lead(term: AbortSignal): Promise<void> {
     const bus = this.bus!;
     const last = await bus.lastPublished();
     const current = await this.registry.backend.currentRevision();
@@ -117,7 +121,6 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
       reset = true;
       this.historyLost = false;
     }
-    this.leading = true;
     const pipeline = new PublishPipeline(bus, from, {
       maxInFlight: MAX_IN_FLIGHT,
       maxPendingBatches: MAX_PENDING_BATCHES,
@@ -136,11 +139,8 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
       },
     });
     this.pipeline = pipeline;
-    const following = new AbortController();
-    this.following = following;
     if (reset) pipeline.enqueue({ revision: from, prevRevision: from, changes: [], reset: true });
-    const lostLeadership = new Promise<never>((_, reject) => (this.onCampaignError = reject));
-    const feeding = feedPipeline(this.etcdHistory(), pipeline, following.signal, {
+    const feeding = feedPipeline(this.etcdHistory(), pipeline, term, {
       paused: () => {
         pauses.inc();
         this.logger.warn('NATS is not keeping up: stopped reading etcd until the publish queue drains', {
@@ -154,7 +154,14 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
       if (/compacted/i.test(err.message)) this.historyLost = true;
       throw err;
     });
-    await Promise.race([feeding, lostLeadership]);
+    // A feed that fails after the term ended has no one to tell.
+    feeding.catch(() => {});
+    try {
+      await Promise.race([feeding, new Promise<void>((resolve) => term.addEventListener('abort', () => resolve(), { once: true }))]);
+    } finally {
+      // Drops what is not yet published; the next leader publishes it.
+      pipeline.stop();
+    }
   }
 
   /** etcd's history under /registry/, as the feed reads it. */
@@ -171,15 +178,6 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
     };
   }
 
-  private async resign(): Promise<void> {
-    this.leading = false;
-    this.pipeline?.stop();
-    this.following?.abort();
-    this.following = undefined;
-    await this.campaign?.resign().catch(() => {});
-    this.campaign = undefined;
-  }
-
   /**
    * At SIGTERM, while the gRPC server drains: hand leadership over now (resigning deletes the
    * election key, so a standby is elected at once instead of after the lease's TTL); the new leader
@@ -190,7 +188,7 @@ export class EventPublisher implements OnApplicationBootstrap, BeforeApplication
     this.stopped = true;
     // Publish what is already read from etcd, unless NATS is away; the next leader starts from the bus.
     await Promise.race([this.pipeline?.idle(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
-    await this.resign();
+    await this.election.stop();
     await this.bus?.close().catch(() => {});
   }
 }

@@ -11,6 +11,7 @@ import { BootstrapServiceCidr } from './bootstrap-service-cidr.js';
 import { BootstrapExtensionAuthentication } from './bootstrap-extension-authentication.js';
 import { APIServiceAvailability } from './apiservice-availability.js';
 import { Compactor } from './compactor.js';
+import { controllerSelection } from './controllers.js';
 import { CustomResourceDefinitions } from './custom-resource-definitions.js';
 import { EndpointReconciler } from './endpoint-reconciler.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.controller.js';
@@ -29,6 +30,7 @@ void runService('registry', (config, logger): DynamicModule => {
   requireSettings(config, { etcdEndpoints: 'KAPI_ETCD_ENDPOINTS', natsUrl: 'KAPI_NATS_URL', admissionAddrs: 'KAPI_ADMISSION_ADDR' });
   // A controller setting that cannot work stops the start in one line, before anything runs.
   quotaControllerSettings();
+  controllerSelection();
   return {
     module: RegistryModule,
     providers: [

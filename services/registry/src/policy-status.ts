@@ -5,11 +5,13 @@
 // describe (server-side apply, field manager `validatingadmissionpolicy-status`, forced).
 //
 // It follows etcd (a list of the policies, then a watch from that revision) and writes through the
-// registry's own store, so it acts as the API server itself, never as a user. Every replica runs
-// it: a write names the resourceVersion it was computed from, so a replica that checked an older
-// version meets a conflict and drops its write (the newer version's event brings the policy back),
-// and two replicas writing the same status change nothing. A write that fails otherwise is tried
-// again after a second.
+// registry's own store, so it acts as the API server itself, never as a user. It runs on the
+// registry's leader only (controllers.ts; KAPI_CONTROLLERS names it
+// `validatingadmissionpolicy-status-controller`), following etcd afresh each term. A write names the
+// resourceVersion it was computed from besides, so a replica that checked an older version (around a
+// change of leader) meets a conflict and drops its write (the newer version's event brings the
+// policy back), and two replicas writing the same status change nothing. A write that fails
+// otherwise is tried again after a second.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PolicyStatusController, type PolicyStatus, type PolicyStatusWriter, type TypeCheckingSources } from '@kapi/admission-policy';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
@@ -19,6 +21,8 @@ import { builtinSchemas } from '@kapi/schema';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { EtcdPrefixFollow } from './etcd-follow.js';
+import { POLICY_STATUS_CONTROLLER, runSelectedController } from './controllers.js';
+import { EventPublisher } from './event-publisher.js';
 import { Registry, SYSTEM_USER } from './registry.js';
 
 const GROUP = 'admissionregistration.k8s.io';
@@ -71,13 +75,15 @@ export function statusWriter(store: Pick<GenericStore, 'apply'>): PolicyStatusWr
 
 @Injectable()
 export class ValidatingAdmissionPolicyStatus implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly follow: EtcdPrefixFollow;
-  private stopped = false;
+  /** The follow of the current term; none when not leading. */
+  private follow?: EtcdPrefixFollow;
+  private stopSelected?: () => Promise<void>;
   readonly controller: PolicyStatusController;
   private readonly prefix: string;
 
   constructor(
     private readonly registry: Registry,
+    private readonly publisher: EventPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     const store = registry.store(GROUP, 'validatingadmissionpolicies');
@@ -89,28 +95,37 @@ export class ValidatingAdmissionPolicyStatus implements OnApplicationBootstrap, 
       this.logger.warn('cannot write the type checking of a ValidatingAdmissionPolicy; retrying', { policy: name, err });
       setTimeout(() => void this.retry(name), RETRY_MS).unref();
     });
-    // Every policy, then each one written (a policy deleted needs nothing); a lost watch starts over.
-    this.follow = new EtcdPrefixFollow(registry.backend, this.prefix, {
+  }
+
+  onApplicationBootstrap(): void {
+    this.stopSelected = runSelectedController(POLICY_STATUS_CONTROLLER, this.publisher.leadership, this, this.logger);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stopSelected?.();
+  }
+
+  /** A term begins: every policy, then each one written (a policy deleted needs nothing); a lost watch starts over. */
+  start(): void {
+    this.follow = new EtcdPrefixFollow(this.registry.backend, this.prefix, {
       listed: (policies) => policies.forEach((p) => this.controller.enqueue(p as Policy)),
       changed: (_name, policy) => {
         if (policy) this.controller.enqueue(policy as Policy);
       },
       lost: (err) => this.logger.warn('policy status controller lost etcd; starting over', { err }),
     });
-  }
-
-  onApplicationBootstrap(): void {
     this.follow.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.follow.stop();
+  async stop(): Promise<void> {
+    const follow = this.follow;
+    this.follow = undefined;
+    await follow?.stop();
   }
 
   /** Reads the policy afresh and checks it again. */
   private async retry(name: string): Promise<void> {
-    if (this.stopped) return;
+    if (!this.follow) return;
     const stored = await this.registry.storage.get(`${this.prefix}${name}`).catch(() => undefined);
     if (stored) this.controller.enqueue(decodeStored(stored) as Policy);
   }

@@ -1,13 +1,13 @@
 // Runs kube-controller-manager's resource quota controller (@kapi/quota's ResourceQuotaController)
-// once per cluster: in the registry replica that leads event publishing, as the garbage collector
-// runs. While leading it follows etcd from the revision it started at — deletions of anything (they
+// once per cluster: on the registry's leader, as the garbage collector runs (controllers.ts;
+// KAPI_CONTROLLERS names it `resourcequota-controller`, alias `resourcequota`). While leading it follows etcd from the revision it started at — deletions of anything (they
 // free what the object used), updates of pods, Services, claims and quotas (with their previous
 // version, for kube's update filter) — and reads and writes through the registry's stores, writing
 // status as the field manager kube-controller-manager. A lost watch or leadership ends the session;
 // the next one starts over with every quota recalculated.
 //
-// KAPI_RESOURCE_QUOTA_CONTROLLER=false steps aside for a real kube-controller-manager;
-// KAPI_RESOURCE_QUOTA_SYNC_PERIOD is kube-controller-manager's --resource-quota-sync-period.
+// KAPI_CONTROLLERS=*,-resourcequota (or the older KAPI_RESOURCE_QUOTA_CONTROLLER=false) steps aside
+// for a real kube-controller-manager; KAPI_RESOURCE_QUOTA_SYNC_PERIOD is kube-controller-manager's --resource-quota-sync-period.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { IKeyValue, Watcher } from 'etcd3';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
@@ -17,10 +17,12 @@ import { storageKey } from '@kapi/kinds';
 import { ResourceQuotaController, type ChangeType, type GroupResource, type QuotaControllerSource } from '@kapi/quota';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
+import { RESOURCE_QUOTA_CONTROLLER, runSelectedController } from './controllers.js';
 import { EventPublisher } from './event-publisher.js';
 import { Registry, SYSTEM_USER } from './registry.js';
 
-const LEADERSHIP_CHECK_MS = 1000;
+/** The wait before a session that lost its watch starts over. */
+const RESTART_MS = 1000;
 const STOP_WAIT_MS = 3000;
 const CONTROLLER_WRITER: WriteContext = { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-controller-manager' };
 /** The resources whose updates can change what they use (kube's DefaultUpdateFilter), and quotas themselves. */
@@ -53,9 +55,12 @@ const parse = (kv: IKeyValue): KubeObject => JSON.parse(kv.value.toString('utf8'
 @Injectable()
 export class ResourceQuotaControllerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly settings: QuotaControllerSettings;
-  private timer?: NodeJS.Timeout;
   private session?: Session;
-  private busy = false;
+  /** Ticks run one after another. */
+  private ticks = Promise.resolve();
+  /** Within a term of this replica's leadership. */
+  private leading = false;
+  private stopSelected?: () => Promise<void>;
 
   constructor(
     private readonly registry: Registry,
@@ -70,27 +75,51 @@ export class ResourceQuotaControllerHost implements OnApplicationBootstrap, OnAp
       this.logger.info('the resource quota controller is off (KAPI_RESOURCE_QUOTA_CONTROLLER=false): another controller manager keeps quota status');
       return;
     }
-    this.timer = setInterval(() => void this.tick(), LEADERSHIP_CHECK_MS);
+    this.stopSelected = runSelectedController(
+      RESOURCE_QUOTA_CONTROLLER,
+      this.publisher.leadership,
+      {
+        start: () => {
+          this.leading = true;
+          return this.tick();
+        },
+        stop: () => {
+          this.leading = false;
+          return this.tick();
+        },
+      },
+      this.logger,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    await this.stopSelected?.();
     await this.end();
   }
 
-  /** Starts a session when this replica leads, ends it when it no longer does or its watch failed. */
-  async tick(): Promise<void> {
-    if (this.busy || !this.settings.enabled) return;
-    this.busy = true;
+  /**
+   * Starts a session when this replica leads, ends it when it no longer does or its watch failed;
+   * runs at each change of leadership and after a failure.
+   */
+  tick(): Promise<void> {
+    this.ticks = this.ticks.then(() => this.step());
+    return this.ticks;
+  }
+
+  private async step(): Promise<void> {
+    if (!this.settings.enabled) return;
     try {
-      if (this.session && (this.session.failed || !this.publisher.leading)) await this.end();
-      if (!this.session && this.publisher.leading) await this.begin();
+      if (this.session && (this.session.failed || !this.leading)) await this.end();
+      if (!this.session && this.leading) await this.begin();
     } catch (err) {
       this.logger.warn('the resource quota controller could not start; retrying', { err });
       await this.end();
-    } finally {
-      this.busy = false;
+      this.retryLater();
     }
+  }
+
+  private retryLater(): void {
+    setTimeout(() => void this.tick(), RESTART_MS).unref();
   }
 
   private async begin(): Promise<void> {
@@ -125,8 +154,10 @@ export class ResourceQuotaControllerHost implements OnApplicationBootstrap, OnAp
     // Follow etcd from now on, then read every quota: nothing that changes after the read is missed.
     const from = String((await this.registry.backend.currentRevision()) + 1);
     const fail = (err?: unknown) => {
-      if (!session.failed) this.logger.warn('the resource quota controller lost its etcd watch; starting over', { err });
+      if (session.failed) return;
+      this.logger.warn('the resource quota controller lost its etcd watch; starting over', { err });
       session.failed = true;
+      this.retryLater();
     };
     const client = this.registry.backend.client;
     const deletes = await client.watch().prefix('/registry/').only('delete').startRevision(from).create();
@@ -151,6 +182,7 @@ export class ResourceQuotaControllerHost implements OnApplicationBootstrap, OnAp
     const session = this.session;
     this.session = undefined;
     if (!session) return;
+    session.failed = true;
     await Promise.all(session.watchers.map((w) => w.cancel().catch(() => {})));
     await Promise.race([session.controller.stop(), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
   }

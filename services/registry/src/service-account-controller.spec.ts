@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { alreadyExists, forbidden, notFound, StatusError, type KubeObject } from '@kapi/api-machinery';
-import { ensureDefaultServiceAccount, namespaceToReconcile, ReconcileQueue, type ServiceAccountControllerDeps } from './service-account-controller.js';
+import { ReconcileQueue } from './reconcile-queue.js';
+import { ensureDefaultServiceAccount, namespaceToReconcile, type ServiceAccountControllerDeps } from './service-account-controller.js';
 
 function fakeDeps(namespaces: Record<string, KubeObject>, accounts: Set<string>, createError?: unknown): ServiceAccountControllerDeps & { created: string[] } {
   const created: string[] = [];

@@ -1,14 +1,19 @@
 // Every namespace has a `default` ServiceAccount, as kube-controller-manager's serviceaccounts
 // controller makes sure: one is created in each active namespace, and again if it is deleted.
 // The controller follows etcd (a list of the namespaces, then a watch on namespaces and service
-// accounts) and reconciles one namespace at a time. Every replica runs it: a create is "key absent",
-// so replicas racing on the same namespace create the account once and the others see 409.
+// accounts) and reconciles one namespace at a time. It runs on the registry's leader only
+// (controllers.ts; KAPI_CONTROLLERS names it `serviceaccount-controller`, alias `serviceaccount`),
+// following etcd afresh each term; a create is "key absent" besides, so two replicas racing on a
+// namespace around a change of leader create the account once and the other sees 409.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { IWatchResponse, Watcher } from 'etcd3';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
 import { DEFAULT_SERVICE_ACCOUNT, namespaceStrategy, serviceAccountStrategy, storageKey } from '@kapi/kinds';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
+import { runSelectedController, SERVICE_ACCOUNT_CONTROLLER } from './controllers.js';
+import { EventPublisher } from './event-publisher.js';
+import { ReconcileQueue } from './reconcile-queue.js';
 import { Registry, SYSTEM_USER } from './registry.js';
 
 const NAMESPACES_PREFIX = storageKey(namespaceStrategy.info, undefined);
@@ -54,64 +59,28 @@ export function namespaceToReconcile(key: string, type: 'PUT' | 'DELETE'): strin
   return undefined;
 }
 
-/** A set of namespaces to reconcile, each once however often it is added, worked through in order. */
-export class ReconcileQueue {
-  private readonly pending = new Set<string>();
-  private draining = false;
-
-  constructor(
-    private readonly reconcile: (namespace: string) => Promise<void>,
-    private readonly onError: (namespace: string, err: unknown) => void,
-    private readonly retryMs = RETRY_MS,
-  ) {}
-
-  add(namespace: string): void {
-    this.pending.add(namespace);
-    void this.drain();
-  }
-
-  get size(): number {
-    return this.pending.size;
-  }
-
-  /** Resolves when nothing is pending; a failed namespace comes back after a delay. */
-  async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.pending.size) {
-        const [namespace] = this.pending;
-        this.pending.delete(namespace);
-        try {
-          await this.reconcile(namespace);
-        } catch (err) {
-          this.onError(namespace, err);
-          setTimeout(() => this.add(namespace), this.retryMs).unref();
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
-  }
-}
-
 @Injectable()
 export class ServiceAccountController implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly watchers: Watcher[] = [];
-  private stopped = false;
+  /** Counts terms; a follow of an ended term stops. 0: not running. */
+  private term = 0;
+  private terms = 0;
+  private stopSelected?: () => Promise<void>;
   readonly queue: ReconcileQueue;
 
   constructor(
     private readonly registry: Registry,
+    private readonly publisher: EventPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     const deps = this.deps();
     this.queue = new ReconcileQueue(
       async (namespace) => {
-        if (this.stopped) return;
+        if (!this.term) return;
         if ((await ensureDefaultServiceAccount(deps, namespace)) === 'created') this.logger.info('created default service account', { namespace });
       },
       (namespace, err) => this.logger.warn('cannot ensure the default service account; retrying', { namespace, err }),
+      RETRY_MS,
     );
   }
 
@@ -137,11 +106,23 @@ export class ServiceAccountController implements OnApplicationBootstrap, OnAppli
   }
 
   onApplicationBootstrap(): void {
-    void this.follow();
+    this.stopSelected = runSelectedController(SERVICE_ACCOUNT_CONTROLLER, this.publisher.leadership, this, this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
+    await this.stopSelected?.();
+  }
+
+  /** A term begins: follow etcd afresh. */
+  start(): void {
+    const term = (this.term = ++this.terms);
+    void this.follow(term);
+  }
+
+  /** The term ended. */
+  async stop(): Promise<void> {
+    this.term = 0;
+    this.queue.clear();
     await this.cancelWatchers();
   }
 
@@ -151,13 +132,18 @@ export class ServiceAccountController implements OnApplicationBootstrap, OnAppli
   }
 
   /** List every namespace, then watch from that revision; on any watch failure start over. */
-  private async follow(): Promise<void> {
-    while (!this.stopped) {
+  private async follow(term: number): Promise<void> {
+    while (this.term === term) {
       try {
         const { names, revision } = await this.listNamespaces();
+        if (this.term !== term) return;
         const client = this.registry.backend.client;
         for (const prefix of [NAMESPACES_PREFIX, SERVICE_ACCOUNTS_PREFIX]) {
           this.watchers.push(await client.watch().prefix(prefix).startRevision(String(revision + 1)).create());
+        }
+        if (this.term !== term) {
+          await this.cancelWatchers();
+          return;
         }
         for (const name of names) this.queue.add(name);
         await new Promise<void>((resolve, reject) => {
@@ -168,11 +154,12 @@ export class ServiceAccountController implements OnApplicationBootstrap, OnAppli
           }
         });
       } catch (err) {
-        if (this.stopped) return;
+        if (this.term !== term) return;
         this.logger.warn('service account controller lost etcd; starting over', { err });
       }
+      if (this.term !== term) return;
       await this.cancelWatchers();
-      if (!this.stopped) await new Promise((r) => setTimeout(r, RESTART_MS));
+      await new Promise((r) => setTimeout(r, RESTART_MS));
     }
   }
 

@@ -5,8 +5,10 @@
 //   dependent's reference to it is removed;
 // - an owner deleted with propagationPolicy Foreground keeps the `foregroundDeletion` finalizer until
 //   its dependents are gone.
-// It follows etcd itself (a snapshot, then a watch), and acts only in the replica that leads event
-// publishing, so replicas do not race each other; every action is idempotent besides.
+// It runs on the registry's leader only (controllers.ts; KAPI_CONTROLLERS names it
+// `garbage-collector-controller`, alias `garbagecollector`): each term follows etcd afresh (a
+// snapshot, then a watch) and the follow ends with the term, so replicas neither race each other nor
+// all hold the graph; every action is idempotent besides.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { IWatchResponse, Watcher } from 'etcd3';
 import { isStatusError, PatchType, type KubeObject } from '@kapi/api-machinery';
@@ -14,6 +16,7 @@ import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GenericStore } from '@kapi
 import { storageKey } from '@kapi/kinds';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
+import { GARBAGE_COLLECTOR_CONTROLLER, runSelectedController } from '../controllers.js';
 import { EventPublisher } from '../event-publisher.js';
 import { Registry, SYSTEM_USER } from '../registry.js';
 import { OwnerGraph, type GraphNode } from './owner-graph.js';
@@ -29,8 +32,11 @@ export class GarbageCollector implements OnApplicationBootstrap, OnApplicationSh
   private timer?: NodeJS.Timeout;
   private readonly dirty = new Set<string>();
   private running = false;
-  private stopped = false;
+  /** Counts terms; a follow or pass of an ended term stops. 0: not running. */
+  private term = 0;
+  private terms = 0;
   private checkAbsentOwners = true;
+  private stopSelected?: () => Promise<void>;
 
   constructor(
     private readonly registry: Registry,
@@ -39,19 +45,35 @@ export class GarbageCollector implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.follow();
-    this.timer = setInterval(() => void this.pass(), PASS_INTERVAL_MS);
+    this.stopSelected = runSelectedController(GARBAGE_COLLECTOR_CONTROLLER, this.publisher.leadership, this, this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
+    await this.stopSelected?.();
+  }
+
+  /** A term begins: follow etcd from a fresh snapshot, and collect what it says. */
+  start(): void {
+    const term = (this.term = ++this.terms);
+    this.graph = new OwnerGraph();
+    this.dirty.clear();
+    void this.follow(term);
+    this.timer = setInterval(() => void this.pass(), PASS_INTERVAL_MS);
+  }
+
+  /** The term ended: stop following and forget the graph (the next term reads it afresh). */
+  async stop(): Promise<void> {
+    this.term = 0;
     clearInterval(this.timer);
     await this.watcher?.cancel().catch(() => {});
+    this.watcher = undefined;
+    this.graph = new OwnerGraph();
+    this.dirty.clear();
   }
 
   /** Snapshot, then watch; on any watch failure start over with a fresh snapshot. */
-  private async follow(): Promise<void> {
-    while (!this.stopped) {
+  private async follow(term: number): Promise<void> {
+    while (this.term === term) {
       try {
         const graph = new OwnerGraph();
         let startKey: string | undefined;
@@ -63,9 +85,14 @@ export class GarbageCollector implements OnApplicationBootstrap, OnApplicationSh
           if (!page.more || page.items.length === 0) break;
           startKey = page.items[page.items.length - 1].key + '\0';
         }
+        if (this.term !== term) return;
         this.graph = graph;
         this.checkAbsentOwners = true;
         const watcher = await this.registry.backend.client.watch().prefix(PREFIX).startRevision(String(revision + 1)).create();
+        if (this.term !== term) {
+          await watcher.cancel().catch(() => {});
+          return;
+        }
         this.watcher = watcher;
         await new Promise<void>((resolve, reject) => {
           watcher.on('data', (res: IWatchResponse) => this.apply(res));
@@ -73,7 +100,7 @@ export class GarbageCollector implements OnApplicationBootstrap, OnApplicationSh
           watcher.on('end', resolve);
         });
       } catch (err) {
-        if (this.stopped) return;
+        if (this.term !== term) return;
         this.logger.warn('garbage collector lost etcd; starting over', { err });
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -96,7 +123,7 @@ export class GarbageCollector implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async pass(): Promise<void> {
-    if (this.running || !this.publisher.leading) return;
+    if (this.running || !this.term) return;
     this.running = true;
     try {
       const work = new Set(this.dirty);
