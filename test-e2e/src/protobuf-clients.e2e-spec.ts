@@ -67,6 +67,7 @@ describe('typed clients writing protobuf', { timeout: 600_000 }, () => {
       { event: 'node-list', contentType: PROTOBUF },
       { event: 'deployment-scale', contentType: PROTOBUF },
       { event: 'deployment-watch', name: 'MODIFIED web', contentType: PROTOBUF_WATCH },
+      { event: 'access-review', contentType: PROTOBUF },
       { event: 'widget-list', contentType: 'application/json' },
       { event: 'widget-list-protobuf-only', contentType: PROTOBUF },
       { event: 'done' },

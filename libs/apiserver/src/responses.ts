@@ -25,9 +25,20 @@ export function sendJson(res: ServerResponse, code: number, doc: unknown): void 
 export function sendStatus(res: ServerResponse, status: Status): void {
   if (res.headersSent) return;
   if (status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
-  const protobuf = prefersProtobuf((res.req as IncomingMessage | undefined)?.headers.accept) ? encodeProtobufDocument({ ...status }) : undefined;
-  if (protobuf) return send(res, status.code, PROTOBUF_CONTENT_TYPE, protobuf);
-  send(res, status.code, 'application/json', JSON.stringify(status));
+  sendDocument(res, status.code, { ...status });
+}
+
+/**
+ * Answers with a document that is not negotiated further (a Status, a review): in protobuf to a
+ * client that prefers it when its kind has a message, else as JSON (given as an object or as its
+ * JSON bytes, sent as they are).
+ */
+export function sendDocument(res: ServerResponse, code: number, doc: Record<string, unknown> | Buffer): void {
+  if (prefersProtobuf((res.req as IncomingMessage | undefined)?.headers.accept)) {
+    const protobuf = encodeProtobufDocument(Buffer.isBuffer(doc) ? (JSON.parse(doc.toString('utf8')) as Record<string, unknown>) : doc);
+    if (protobuf) return send(res, code, PROTOBUF_CONTENT_TYPE, protobuf);
+  }
+  send(res, code, 'application/json', Buffer.isBuffer(doc) ? doc : JSON.stringify(doc));
 }
 
 /** A failure kube answers with its responsewriters.InternalError: 500, in plain text, not a Status. */

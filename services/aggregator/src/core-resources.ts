@@ -20,7 +20,7 @@ import {
   requestUser,
   routeNotFound,
   send,
-  sendJson,
+  sendDocument,
   sendStatus,
   validateDecodedFields,
   validateObjectFields,
@@ -127,7 +127,7 @@ export class CoreResourcesHandler implements FrontDoorHandler {
     if (isSelfSubjectReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name) {
       inputMediaType(req.headers['content-type']);
       await readBody(req);
-      return sendJson(res, 201, selfSubjectReview(user));
+      return sendDocument(res, 201, selfSubjectReview(user) as unknown as Record<string, unknown>);
     }
     if (isTokenReview(info.apiGroup, info.resource)) {
       return serveTokenReview(this.backends.authn, info, res, async () => {

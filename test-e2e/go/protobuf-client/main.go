@@ -19,6 +19,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
@@ -439,6 +440,14 @@ func reads(ctx context.Context, kube *kubernetes.Clientset, ns, group string, se
 		}
 		return d.Name, e.Type == watch.Modified && d.Spec.Replicas != nil && *d.Spec.Replicas == 2
 	})
+
+	// A review is answered, not stored: in protobuf too.
+	review, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: "get", Resource: "pods"}}}, metav1.CreateOptions{})
+	if err == nil {
+		read("access-review", true, review.Status.Allowed, nil)
+	} else {
+		read("access-review", nil, nil, err)
+	}
 
 	// A custom resource is JSON to this client (which accepts JSON too), and 406 to one that accepts only protobuf.
 	widgets := "/apis/" + group + "/v1/namespaces/" + ns + "/widgets"
