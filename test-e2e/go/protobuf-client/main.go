@@ -27,10 +27,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 )
@@ -258,12 +261,12 @@ func main() {
 	same("deployment-status", dep.Status, updated.Status)
 	seen.take()
 
-	reads(ctx, kube, *namespace, *group, sent)
+	reads(ctx, config, kube, *namespace, *group, sent)
 	say(line{Event: "done"})
 }
 
 // reads gets, lists and watches built-in kinds as a protobuf client, checking the values it decodes.
-func reads(ctx context.Context, kube *kubernetes.Clientset, ns, group string, sentDeployment *appsv1.Deployment) {
+func reads(ctx context.Context, config *rest.Config, kube *kubernetes.Clientset, ns, group string, sentDeployment *appsv1.Deployment) {
 	got, err := kube.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
 	if err == nil {
 		read("deployment-get", []any{sentDeployment.Spec.Replicas, sentDeployment.Spec.Strategy, sentDeployment.Spec.Template.Spec.Volumes}, []any{got.Spec.Replicas, got.Spec.Strategy, got.Spec.Template.Spec.Volumes}, nil)
@@ -448,6 +451,38 @@ func reads(ctx context.Context, kube *kubernetes.Clientset, ns, group string, se
 	} else {
 		read("access-review", nil, nil, err)
 	}
+
+	// Metadata alone (the garbage collector's metadata informers), in protobuf for built-in kinds and
+	// custom resources alike, as kube serves PartialObjectMetadata.
+	meta := metadata.NewForConfigOrDie(config)
+	partial, err := meta.Resource(appsv1.SchemeGroupVersion.WithResource("deployments")).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err == nil {
+		read("deployment-metadata-list", []any{1, "web", "web"}, []any{len(partial.Items), partial.Items[0].Name, partial.Items[0].Labels["app"]}, nil)
+	} else {
+		read("deployment-metadata-list", nil, nil, err)
+	}
+	partial, err = meta.Resource(schema.GroupVersionResource{Group: group, Version: "v1", Resource: "widgets"}).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err == nil {
+		read("widget-metadata-list", 0, len(partial.Items), nil)
+	} else {
+		read("widget-metadata-list", nil, nil, err)
+	}
+	metaWatch, err := meta.Resource(corev1.SchemeGroupVersion.WithResource("configmaps")).Namespace(ns).Watch(ctx, metav1.ListOptions{LabelSelector: "pb=meta"})
+	if err != nil {
+		fail("configmap-metadata-watch", err)
+	}
+	defer metaWatch.Stop()
+	watchType = seen.take()
+	if _, err := kube.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "meta", Labels: map[string]string{"pb": "meta"}}}, metav1.CreateOptions{}); err != nil {
+		fail("configmap-created", err)
+	}
+	next("configmap-metadata-watch", metaWatch, watchType, func(e watch.Event) (string, bool) {
+		m, ok := e.Object.(*metav1.PartialObjectMetadata)
+		if !ok {
+			return "", false
+		}
+		return m.Name, e.Type == watch.Added && m.Labels["pb"] == "meta"
+	})
 
 	// A custom resource is JSON to this client (which accepts JSON too), and 406 to one that accepts only protobuf.
 	widgets := "/apis/" + group + "/v1/namespaces/" + ns + "/widgets"
