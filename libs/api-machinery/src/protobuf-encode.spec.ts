@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KIND_MESSAGES, MESSAGES } from './generated/k8s-protobuf-messages.js';
-import { decodeEnvelope, decodeMessage, decodeProtobufObject, encodeMessage, encodeProtobufObject } from './protobuf.js';
+import { decodeEnvelope, decodeMessage, decodeProtobufObject, encodeMessage, encodeProtobufObject, type MessageSchema } from './protobuf.js';
 import { encodeProtobufDocument, encodeProtobufWatchEvent, generatedMessage, protobufMessageForDocument, protobufMessageForKind } from './protobuf-messages.js';
 
 /**
@@ -177,5 +177,40 @@ describe('a protobuf watch event', () => {
     }) as { type: string; object: { raw: string } };
     assert.equal(event.type, 'ADDED');
     assert.deepEqual(decodeProtobufObject(Buffer.from(event.object.raw, 'base64'), generatedMessage('k8s.io.api.core.v1.Pod')), pod);
+  });
+});
+
+// What kube-apiserver answers a protobuf client with, from kube's own serializers (test-e2e/go/protobuf-bodies).
+describe("kube's answers in protobuf", () => {
+  const fixture = (name: string) => readFileSync(join(TESTDATA, `${name}.pb`));
+  const json = (name: string) => JSON.parse(readFileSync(join(TESTDATA, `${name}.json`), 'utf8')) as Record<string, unknown>;
+  const watchEvent: MessageSchema = {
+    fields: { 1: { name: 'type', type: 'string' }, 2: { name: 'object', type: { message: () => ({ fields: { 1: { name: 'raw', type: 'bytes' } } }) } } },
+  };
+  /** One length-prefixed WatchEvent: its type and its object's envelope. */
+  const readFrame = (frame: Buffer) => {
+    assert.equal(frame.readUInt32BE(0), frame.length - 4);
+    const event = decodeMessage(frame.subarray(4), watchEvent) as { type: string; object: { raw: string } };
+    return { type: event.type, object: Buffer.from(event.object.raw, 'base64') };
+  };
+
+  for (const name of ['podlist', 'status']) {
+    it(`${name}: kube's bytes decode to kube's JSON, and ours of that JSON decode to it too`, () => {
+      const expected = json(name);
+      const message = protobufMessageForDocument(String(expected.apiVersion), String(expected.kind))!;
+      assert.deepEqual(decodeProtobufObject(fixture(name), message), expected);
+      assert.deepEqual(decodeProtobufObject(encodeProtobufDocument(expected)!, message), expected);
+    });
+  }
+
+  it("a watch event: kube's frame and ours hold the same event", () => {
+    const pod = json('watch-event');
+    const podMessage = protobufMessageForKind('', 'v1', 'Pod')!;
+    const theirs = readFrame(fixture('watch-event'));
+    const ours = readFrame(encodeProtobufWatchEvent('ADDED', pod)!);
+    assert.equal(theirs.type, 'ADDED');
+    assert.equal(ours.type, 'ADDED');
+    assert.deepEqual(decodeProtobufObject(theirs.object, podMessage), pod);
+    assert.deepEqual(decodeProtobufObject(ours.object, podMessage), pod);
   });
 });
