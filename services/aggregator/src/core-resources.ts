@@ -122,7 +122,8 @@ export class CoreResourcesHandler implements FrontDoorHandler {
     const user = requestUser(request);
     const review = isSelfSubjectReview(info.apiGroup, info.resource) || isTokenReview(info.apiGroup, info.resource) || isReviewRequest(info);
     // Reviews have no TableConvertor in kube: a client that accepts only a Table is answered 406.
-    if (review) negotiate(req.headers.accept, { table: false });
+    // They have messages, and are answered in protobuf to a client that prefers it (sendDocument).
+    if (review) negotiate(req.headers.accept, { table: false, protobuf: true });
     // kubectl auth whoami: the front door knows who is asking.
     if (isSelfSubjectReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name) {
       inputMediaType(req.headers['content-type']);
