@@ -141,6 +141,17 @@ function writeValue(writer: BinaryWriter, no: number, type: ScalarType | { messa
   writer.join();
 }
 
+/** A schema's fields by number, in order, worked out once per schema (encoding is a hot path for protobuf watchers). */
+const fieldOrder = new WeakMap<MessageSchema, Array<[number, FieldSchema]>>();
+function orderedFields(schema: MessageSchema): Array<[number, FieldSchema]> {
+  let fields = fieldOrder.get(schema);
+  if (!fields) {
+    fields = Object.entries(schema.fields).map(([no, field]): [number, FieldSchema] => [Number(no), field]);
+    fieldOrder.set(schema, fields);
+  }
+  return fields;
+}
+
 function writeMembers(writer: BinaryWriter, json: unknown, schema: MessageSchema, depth: number): void {
   if (depth > 64) throw new Error('the object is nested too deeply for protobuf');
   const message = schema.fromJson ? schema.fromJson(json) : json;
@@ -148,8 +159,7 @@ function writeMembers(writer: BinaryWriter, json: unknown, schema: MessageSchema
   const members = message as Record<string, unknown>;
   // Field numbers in order, as Go writes them; what JSON leaves out (or null) is not on the wire,
   // and what it has is, zeros included: a pointer's zero (replicas: 0) means something.
-  for (const [key, field] of Object.entries(schema.fields)) {
-    const no = Number(key);
+  for (const [no, field] of orderedFields(schema)) {
     const type = field.type;
     if (field.inline) {
       // An inlined member's fields sit in this object in JSON.
