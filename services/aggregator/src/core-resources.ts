@@ -151,8 +151,9 @@ export class CoreResourcesHandler implements FrontDoorHandler {
     const deprecated = deprecationWarning(strategy.info);
     if (deprecated) addWarnings(res, [deprecated]);
     const q = url.searchParams;
-    // Built-in kinds are offered in protobuf too (their message); custom resources are not, as in kube.
-    const representation = negotiate(req.headers.accept, { table: !CREATE_ONLY_SUBRESOURCES.has(info.subresource), protobuf: protobufMessageOf(strategy, info.subresource) !== undefined });
+    // Built-in kinds are offered in protobuf too (their message); custom resources are not, as in kube,
+    // their scale subresource neither (kube's scale scope keeps the custom resource's serializers).
+    const representation = negotiate(req.headers.accept, { table: !CREATE_ONLY_SUBRESOURCES.has(info.subresource), protobuf: strategy.protobuf !== undefined });
     const include = includeObjectParam(q.get('includeObject'));
     const pretty = q.get('pretty') === 'true' || q.get('pretty') === '1';
     const namespace = strategy.info.namespaced ? info.namespace : '';
