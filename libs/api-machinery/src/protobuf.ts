@@ -1,8 +1,9 @@
-// Kubernetes' protobuf wire format, for request bodies. Typed clients (kubectl's generators among
-// them) send built-in kinds as `application/vnd.kubernetes.protobuf`: the magic prefix `k8s\0`, then
-// a runtime.Unknown envelope whose `raw` field holds the object. Each kind describes its message with
-// a schema (field number → JSON name and type) and this file turns the bytes into the JSON object.
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+// Kubernetes' protobuf wire format, for request bodies and for answers. Typed clients (kubectl's
+// generators, kube's components) send and accept built-in kinds as `application/vnd.kubernetes.protobuf`:
+// the magic prefix `k8s\0`, then a runtime.Unknown envelope whose `raw` field holds the object. Each
+// kind describes its message with a schema (field number → JSON name and type); this file turns the
+// bytes into the JSON object, and the JSON object back into the bytes, with the same schema.
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { badRequest, isStatusError } from './errors.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
@@ -14,6 +15,8 @@ export interface MessageSchema {
   fields: Record<number, FieldSchema>;
   /** Turns the decoded message into its JSON form when that is not a plain object (e.g. Time). */
   toJson?: (message: Record<string, unknown>) => unknown;
+  /** toJson's inverse: the message's members from its JSON form (undefined: nothing to write). */
+  fromJson?: (json: unknown) => Record<string, unknown> | undefined;
 }
 
 export type FieldType = ScalarType | { message: () => MessageSchema } | { map: [ScalarType, ScalarType | { message: () => MessageSchema }] };
@@ -101,6 +104,93 @@ export function decodeMessage(bytes: Uint8Array, schema: MessageSchema, depth = 
   return schema.toJson ? schema.toJson(out) : out;
 }
 
+const SCALAR_WIRE: Record<ScalarType, WireType> = {
+  string: WireType.LengthDelimited,
+  bytes: WireType.LengthDelimited,
+  int64: WireType.Varint,
+  int32: WireType.Varint,
+  bool: WireType.Varint,
+  double: WireType.Bit64,
+};
+
+/** Bytes in JSON are base64 (a Secret's data); the hand-marshalled types hand over Buffers. */
+const asBytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? value : Buffer.from(String(value), 'base64'));
+
+function writeScalar(writer: BinaryWriter, no: number, type: ScalarType, value: unknown): void {
+  writer.tag(no, SCALAR_WIRE[type]);
+  switch (type) {
+    case 'string':
+      return void writer.string(String(value));
+    case 'bytes':
+      return void writer.bytes(asBytes(value));
+    case 'int64':
+      return void writer.int64(typeof value === 'bigint' ? value : Math.trunc(Number(value)));
+    case 'int32':
+      return void writer.int32(Math.trunc(Number(value)));
+    case 'bool':
+      return void writer.bool(Boolean(value));
+    case 'double':
+      return void writer.double(Number(value));
+  }
+}
+
+function writeValue(writer: BinaryWriter, no: number, type: ScalarType | { message: () => MessageSchema }, value: unknown, depth: number): void {
+  if (typeof type === 'string') return writeScalar(writer, no, type, value);
+  writer.tag(no, WireType.LengthDelimited).fork();
+  writeMembers(writer, value, type.message(), depth + 1);
+  writer.join();
+}
+
+/** A schema's fields by number, in order, worked out once per schema (encoding is a hot path for protobuf watchers). */
+const fieldOrder = new WeakMap<MessageSchema, Array<[number, FieldSchema]>>();
+function orderedFields(schema: MessageSchema): Array<[number, FieldSchema]> {
+  let fields = fieldOrder.get(schema);
+  if (!fields) {
+    fields = Object.entries(schema.fields).map(([no, field]): [number, FieldSchema] => [Number(no), field]);
+    fieldOrder.set(schema, fields);
+  }
+  return fields;
+}
+
+function writeMembers(writer: BinaryWriter, json: unknown, schema: MessageSchema, depth: number): void {
+  if (depth > 64) throw new Error('the object is nested too deeply for protobuf');
+  const message = schema.fromJson ? schema.fromJson(json) : json;
+  if (!message || typeof message !== 'object') return;
+  const members = message as Record<string, unknown>;
+  // Field numbers in order, as Go writes them; what JSON leaves out (or null) is not on the wire,
+  // and what it has is, zeros included: a pointer's zero (replicas: 0) means something.
+  for (const [no, field] of orderedFields(schema)) {
+    const type = field.type;
+    if (field.inline) {
+      // An inlined member's fields sit in this object in JSON.
+      writeValue(writer, no, type as { message: () => MessageSchema }, members, depth);
+      continue;
+    }
+    const value = members[field.name];
+    if (value === undefined || value === null) continue;
+    if (typeof type === 'object' && 'map' in type) {
+      // Go writes a map's entries by key, so the bytes of one object are always the same.
+      for (const k of Object.keys(value as object).sort()) {
+        writer.tag(no, WireType.LengthDelimited).fork();
+        writeScalar(writer, 1, type.map[0], k);
+        writeValue(writer, 2, type.map[1], (value as Record<string, unknown>)[k], depth);
+        writer.join();
+      }
+    } else if (field.repeated) {
+      for (const element of value as unknown[]) writeValue(writer, no, type, element, depth);
+    } else {
+      writeValue(writer, no, type, value, depth);
+    }
+  }
+}
+
+/** decodeMessage's inverse: the message of a JSON value, by the same schema. */
+export function encodeMessage(json: unknown, schema: MessageSchema): Uint8Array {
+  const writer = new BinaryWriter();
+  writeMembers(writer, json, schema, 0);
+  return writer.finish();
+}
+
 export interface ProtobufEnvelope {
   apiVersion: string;
   kind: string;
@@ -142,12 +232,34 @@ export function decodeEnvelope(body: Buffer): ProtobufEnvelope {
   };
 }
 
+/** An object in kube's envelope: the magic prefix, then runtime.Unknown with its type and its bytes. */
+export function encodeEnvelope(envelope: ProtobufEnvelope): Buffer {
+  // kube writes the content encoding and type, empty, as Go writes every string that is not a pointer.
+  const unknown = { typeMeta: { apiVersion: envelope.apiVersion, kind: envelope.kind }, raw: envelope.raw, contentEncoding: '', contentType: '' };
+  return Buffer.concat([MAGIC, encodeMessage(unknown, unknownSchema)]);
+}
+
+/** A JSON object as kube answers it in protobuf: its message, in the envelope that names its kind. */
+export function encodeProtobufObject(obj: Record<string, unknown>, schema: MessageSchema): Buffer {
+  return encodeEnvelope({ apiVersion: String(obj.apiVersion ?? ''), kind: String(obj.kind ?? ''), raw: encodeMessage(obj, schema) });
+}
+
 // --- the types apimachinery marshals by hand (protobuf-messages.ts gives them to the generated messages) ---
+
+/** An RFC 3339 time as a protobuf Timestamp's seconds and nanoseconds (every fraction digit kept). */
+function timestampOf(json: unknown): Record<string, unknown> | undefined {
+  if (typeof json !== 'string' || !json) return undefined;
+  const fraction = /\.(\d+)/.exec(json);
+  const ms = Date.parse(json.replace(/\.\d+/, ''));
+  if (Number.isNaN(ms)) return undefined;
+  return { seconds: Math.floor(ms / 1000), nanos: fraction ? Number(fraction[1].slice(0, 9).padEnd(9, '0')) : 0 };
+}
 
 export const timeSchema: MessageSchema = {
   fields: { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } },
   // Go's zero time (or none) means "not set".
   toJson: (m) => (Number(m.seconds ?? 0) <= 0 ? null : new Date(Number(m.seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')),
+  fromJson: timestampOf,
 };
 
 /** MicroTime: a Time with microseconds, written in JSON with six fraction digits. */
@@ -159,12 +271,14 @@ export const microTimeSchema: MessageSchema = {
     const micros = String(Math.floor(Number(m.nanos ?? 0) / 1000)).padStart(6, '0');
     return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, `.${micros}Z`);
   },
+  fromJson: timestampOf,
 };
 
 /** IntOrString: a tagged union of an int32 and a string. */
 export const intOrStringSchema: MessageSchema = {
   fields: { 1: { name: 'type', type: 'int64', keepZero: true }, 2: { name: 'intVal', type: 'int32' }, 3: { name: 'strVal', type: 'string' } },
   toJson: (m) => (Number(m.type ?? 0) === 1 ? String(m.strVal ?? '') : Number(m.intVal ?? 0)),
+  fromJson: (json) => (typeof json === 'string' ? { type: 1, strVal: json } : { type: 0, intVal: Number(json) }),
 };
 
 /** FieldsV1: a managed-fields entry's field set, JSON in bytes. */
@@ -178,6 +292,7 @@ export const fieldsV1Schema: MessageSchema = {
       throw badRequest('a managed-fields entry in the protobuf body is not JSON');
     }
   },
+  fromJson: (json) => ({ raw: Buffer.from(JSON.stringify(json)) }),
 };
 
 /** Decodes a protobuf request body into the JSON object the rest of the pipeline works on. */

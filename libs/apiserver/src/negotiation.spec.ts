@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError } from '@kapi/api-machinery';
-import { negotiate } from './negotiation.js';
+import { negotiate, prefersProtobuf } from './negotiation.js';
 
 const KUBECTL_GET = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
@@ -34,8 +34,34 @@ describe('negotiate', () => {
     assert.deepEqual(negotiate('application/json;as=Bogus;v=v1;g=meta.k8s.io,application/yaml'), { kind: 'yaml' });
   });
 
-  it('serves JSON to a protobuf-first client, since it does not encode protobuf', () => {
+  it("serves protobuf to a protobuf-first client (client-go's Accept) for a kind that has a message", () => {
+    assert.deepEqual(negotiate('application/vnd.kubernetes.protobuf,application/json', { protobuf: true }), { kind: 'protobuf' });
+    assert.deepEqual(negotiate('application/vnd.kubernetes.protobuf, */*', { protobuf: true }), { kind: 'protobuf' });
+    assert.deepEqual(negotiate('application/json,application/vnd.kubernetes.protobuf', { protobuf: true }), { kind: 'json' });
+  });
+
+  it('serves JSON to a protobuf-first client for a kind without a message (custom resources), as kube does', () => {
     assert.deepEqual(negotiate('application/vnd.kubernetes.protobuf,application/json'), { kind: 'json' });
+  });
+
+  it('gives metadata alone in protobuf, custom resources too, but never a Table', () => {
+    const metadataClient = 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+    assert.deepEqual(negotiate(metadataClient), { kind: 'partial-metadata', version: 'v1', protobuf: true });
+    assert.deepEqual(negotiate('application/vnd.kubernetes.protobuf;as=Table;g=meta.k8s.io;v=v1,application/json', { protobuf: true }), { kind: 'json' });
+  });
+
+  it('names protobuf among the accepted types of a 406 where it is on offer', () => {
+    assert.throws(
+      () => negotiate('text/html', { protobuf: true }),
+      (err: unknown) => err instanceof StatusError && err.message === 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+    );
+  });
+
+  it('answers a Status in protobuf when protobuf is the first plain choice', () => {
+    assert.equal(prefersProtobuf('application/vnd.kubernetes.protobuf,application/json'), true);
+    assert.equal(prefersProtobuf('application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'), false);
+    assert.equal(prefersProtobuf('application/json,application/vnd.kubernetes.protobuf'), false);
+    assert.equal(prefersProtobuf(undefined), false);
   });
 
   it('serves JSON without an Accept header and for wildcards', () => {

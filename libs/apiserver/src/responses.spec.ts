@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { StatusError } from '@kapi/api-machinery';
 import type { RequestHandler } from './handler-chain.js';
 import { exchange } from './handler-chain-testing.js';
-import { send, sendInternalError, sendJson, sendStatus } from './responses.js';
+import { send, sendDocument, sendInternalError, sendJson, sendStatus } from './responses.js';
 
 const answering = (write: RequestHandler['handle']): RequestHandler[] => [{ name: 'test', handle: write }];
 
@@ -27,6 +27,28 @@ describe('responses', () => {
     assert.equal(answered.status, 404);
     assert.equal(answered.headers['retry-after'], '3');
     assert.equal(JSON.parse(answered.body).message, 'gone');
+  });
+
+  it('sendStatus answers a client that prefers protobuf in protobuf, as kube negotiates its errors', async () => {
+    const status = new StatusError('KAPI_ERR_ROUTE_NOT_FOUND', 'gone', {}).toStatus();
+    const headers = { accept: 'application/vnd.kubernetes.protobuf, */*' };
+    const answered = await exchange(answering(async ({ res }) => sendStatus(res, status)), { path: '/', headers });
+    assert.equal(answered.status, 404);
+    assert.equal(answered.headers['content-type'], 'application/vnd.kubernetes.protobuf');
+    assert.ok(answered.body.startsWith('k8s\0'));
+    assert.match(answered.body, /Status[\s\S]*gone/);
+  });
+
+  it('sendDocument answers a review in protobuf to a client that prefers it, and its JSON bytes as they are to others', async () => {
+    const review = Buffer.from(JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', status: { allowed: true, reason: 'ok' } }));
+    const json = await exchange(answering(async ({ res }) => sendDocument(res, 201, review)), { path: '/' });
+    assert.equal(json.headers['content-type'], 'application/json');
+    assert.equal(json.body, review.toString());
+    const headers = { accept: 'application/vnd.kubernetes.protobuf,application/json' };
+    const protobuf = await exchange(answering(async ({ res }) => sendDocument(res, 201, review)), { path: '/', headers });
+    assert.equal(protobuf.status, 201);
+    assert.equal(protobuf.headers['content-type'], 'application/vnd.kubernetes.protobuf');
+    assert.match(protobuf.body, /^k8s\0[\s\S]*SubjectAccessReview/);
   });
 
   it('sendInternalError answers as kube\'s responsewriters.InternalError', async () => {

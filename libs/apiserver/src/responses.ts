@@ -1,8 +1,9 @@
 // Writing an answer: a whole body with its length, or a metav1.Status; and kube's plain-text
 // InternalError, which its filters answer when a dependency could not decide (an authorizer whose
 // webhook failed).
-import type { ServerResponse } from 'node:http';
-import type { Status } from '@kapi/api-machinery';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeProtobufDocument, PROTOBUF_CONTENT_TYPE, type Status } from '@kapi/api-machinery';
+import { prefersProtobuf } from './negotiation.js';
 
 /** Answers with a whole body, unless an answer has begun already. */
 export function send(res: ServerResponse, code: number, contentType: string, body: string | Buffer): void {
@@ -17,11 +18,27 @@ export function sendJson(res: ServerResponse, code: number, doc: unknown): void 
   send(res, code, 'application/json', JSON.stringify(doc));
 }
 
-/** Answers with a metav1.Status, its code the HTTP status, and Retry-After when the Status asks for one. */
+/**
+ * Answers with a metav1.Status, its code the HTTP status, and Retry-After when the Status asks for
+ * one; in protobuf to a client that prefers it, as kube negotiates its errors.
+ */
 export function sendStatus(res: ServerResponse, status: Status): void {
   if (res.headersSent) return;
   if (status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
-  send(res, status.code, 'application/json', JSON.stringify(status));
+  sendDocument(res, status.code, { ...status });
+}
+
+/**
+ * Answers with a document that is not negotiated further (a Status, a review): in protobuf to a
+ * client that prefers it when its kind has a message, else as JSON (given as an object or as its
+ * JSON bytes, sent as they are).
+ */
+export function sendDocument(res: ServerResponse, code: number, doc: Record<string, unknown> | Buffer): void {
+  if (prefersProtobuf((res.req as IncomingMessage | undefined)?.headers.accept)) {
+    const protobuf = encodeProtobufDocument(Buffer.isBuffer(doc) ? (JSON.parse(doc.toString('utf8')) as Record<string, unknown>) : doc);
+    if (protobuf) return send(res, code, PROTOBUF_CONTENT_TYPE, protobuf);
+  }
+  send(res, code, 'application/json', Buffer.isBuffer(doc) ? doc : JSON.stringify(doc));
 }
 
 /** A failure kube answers with its responsewriters.InternalError: 500, in plain text, not a Status. */

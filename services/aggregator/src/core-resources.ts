@@ -20,7 +20,7 @@ import {
   requestUser,
   routeNotFound,
   send,
-  sendJson,
+  sendDocument,
   sendStatus,
   validateDecodedFields,
   validateObjectFields,
@@ -122,12 +122,13 @@ export class CoreResourcesHandler implements FrontDoorHandler {
     const user = requestUser(request);
     const review = isSelfSubjectReview(info.apiGroup, info.resource) || isTokenReview(info.apiGroup, info.resource) || isReviewRequest(info);
     // Reviews have no TableConvertor in kube: a client that accepts only a Table is answered 406.
-    if (review) negotiate(req.headers.accept, { table: false });
+    // They have messages, and are answered in protobuf to a client that prefers it (sendDocument).
+    if (review) negotiate(req.headers.accept, { table: false, protobuf: true });
     // kubectl auth whoami: the front door knows who is asking.
     if (isSelfSubjectReview(info.apiGroup, info.resource) && info.verb === 'create' && !info.name) {
       inputMediaType(req.headers['content-type']);
       await readBody(req);
-      return sendJson(res, 201, selfSubjectReview(user));
+      return sendDocument(res, 201, selfSubjectReview(user) as unknown as Record<string, unknown>);
     }
     if (isTokenReview(info.apiGroup, info.resource)) {
       return serveTokenReview(this.backends.authn, info, res, async () => {
@@ -150,7 +151,9 @@ export class CoreResourcesHandler implements FrontDoorHandler {
     const deprecated = deprecationWarning(strategy.info);
     if (deprecated) addWarnings(res, [deprecated]);
     const q = url.searchParams;
-    const representation = negotiate(req.headers.accept, { table: !CREATE_ONLY_SUBRESOURCES.has(info.subresource) });
+    // Built-in kinds are offered in protobuf too (their message); custom resources are not, as in kube,
+    // their scale subresource neither (kube's scale scope keeps the custom resource's serializers).
+    const representation = negotiate(req.headers.accept, { table: !CREATE_ONLY_SUBRESOURCES.has(info.subresource), protobuf: strategy.protobuf !== undefined });
     const include = includeObjectParam(q.get('includeObject'));
     const pretty = q.get('pretty') === 'true' || q.get('pretty') === '1';
     const namespace = strategy.info.namespaced ? info.namespace : '';

@@ -4,7 +4,7 @@
 // TokenReview (authentication.k8s.io/v1) by the authn service.
 import type { ServerResponse } from 'node:http';
 import { StatusError, type Status } from '@kapi/api-machinery';
-import { routeNotFound, type RequestInfo } from '@kapi/apiserver';
+import { routeNotFound, sendDocument, type RequestInfo } from '@kapi/apiserver';
 import { unary } from '@kapi/grpc';
 import { isReviewResource, tokenReview, tokenReviewSpec, type KindCatalogue, type TokenReviewRequest } from '@kapi/kinds';
 import type { authnV1, authzV1, commonV1 } from '@kapi/proto';
@@ -28,8 +28,7 @@ export async function serveReview(
   if (info.verb !== 'create') throw new StatusError('KAPI_ERR_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
   const reply = await unary('authz', 'Review', authz.review.bind(authz), { resource: info.resource, namespace: info.namespace, review: await body(), user });
   if (reply.status.length) throw StatusError.fromStatus(JSON.parse(reply.status.toString('utf8')) as Status);
-  res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': reply.review.length });
-  res.end(reply.review);
+  sendDocument(res, 201, reply.review);
 }
 
 /**
@@ -42,7 +41,5 @@ export async function serveTokenReview(authn: authnV1.AuthenticationClient, info
   const review = JSON.parse((await body()).toString('utf8')) as TokenReviewRequest;
   const { token, audiences } = tokenReviewSpec(review);
   const reply = await unary('authn', 'Authenticate', authn.authenticate.bind(authn), { clientCertificates: [], bearerToken: token, audiences });
-  const answer = Buffer.from(JSON.stringify(tokenReview(review, { ...reply, user: reply.user })));
-  res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': answer.length });
-  res.end(answer);
+  sendDocument(res, 201, Buffer.from(JSON.stringify(tokenReview(review, { ...reply, user: reply.user }))));
 }

@@ -1,9 +1,10 @@
-// A watch as the client sees it: one JSON event per line of a chunked 200, from a watch-cache
+// A watch as the client sees it: one JSON event per line of a chunked 200 (or, for a protobuf
+// client, one length-prefixed WatchEvent frame per event), from a watch-cache
 // stream that resumes on another replica when one goes away (ResumableWatch), until the client
 // leaves or its time (`timeoutSeconds`, else 30 to 60 minutes) is up.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StatusError, type IncludeObject, type TableColumn } from '@kapi/api-machinery';
-import { encodeWatchEventJson, type Representation, type RequestInfo } from '@kapi/apiserver';
+import { StatusError, type IncludeObject, type KubeObject, type TableColumn } from '@kapi/api-machinery';
+import { encodeWatchEvent, encodeWatchEventJson, watchContentType, type Representation, type RequestInfo } from '@kapi/apiserver';
 import { serverStream } from '@kapi/grpc';
 import type { commonV1, watchcacheV1 } from '@kapi/proto';
 import type { Logger } from '@kapi/telemetry';
@@ -36,7 +37,7 @@ export async function streamWatch(watchCache: watchcacheV1.WatchCacheClient, log
   const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
   // Without a timeout a watch lasts 30 to 60 minutes, as kube-apiserver spreads them.
   const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, { 'Content-Type': watchContentType(w.representation), 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   let first = true;
   await new Promise<void>((resolve) => {
@@ -52,7 +53,7 @@ export async function streamWatch(watchCache: watchcacheV1.WatchCacheClient, log
       drain: (resume) => res.once('drain', resume),
       fail: (message) => {
         const status = new StatusError('KAPI_ERR_DEPENDENCY_UNAVAILABLE', message).toStatus();
-        res.write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+        res.write(encodeWatchEvent('ERROR', status as unknown as KubeObject, w.representation, w.tableColumns, w.include, false));
       },
       end: () => finish(),
       resuming: (resourceVersion, reason) => logger.info('resuming a watch on another watch-cache replica', { resource: info.resource, resourceVersion, reason }),

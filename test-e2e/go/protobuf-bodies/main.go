@@ -3,7 +3,9 @@
 // them) beside the JSON the same Go objects encode to (<name>.json). The objects touch every type
 // apimachinery marshals by hand: Time, MicroTime, Quantity, IntOrString, RawExtension, apiextensions'
 // JSON and JSON-schema unions, inlined members, pointers to zero. libs/api-machinery's
-// protobuf-messages spec decodes the .pb files and expects the .json.
+// protobuf-messages spec decodes the .pb files and expects the .json. Beside them, what kube-apiserver
+// answers a protobuf client with, from the same serializers: a List, a Status, and one watch event
+// as its watch handler frames it (watch-event.pb, the Pod inside as watch-event.json).
 //
 // Run: cd test-e2e/go/protobuf-bodies && go run . ../../../libs/api-machinery/src/testdata/protobuf
 package main
@@ -23,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	"k8s.io/apimachinery/pkg/runtime/serializer/streaming"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
@@ -153,7 +156,7 @@ func main() {
 	scheme := runtime.NewScheme()
 	pb := protobuf.NewSerializer(scheme, scheme)
 	js := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Pretty: true})
-	for name, obj := range map[string]runtime.Object{"deployment": deployment(), "crd": crd(), "lease": lease(), "controllerrevision": controllerRevision()} {
+	for name, obj := range map[string]runtime.Object{"deployment": deployment(), "crd": crd(), "lease": lease(), "controllerrevision": controllerRevision(), "podlist": podList(), "status": status(), "watch-event": pod("a")} {
 		for ext, enc := range map[string]runtime.Encoder{"pb": pb, "json": js} {
 			var b bytes.Buffer
 			if err := enc.Encode(obj, &b); err != nil {
@@ -163,5 +166,42 @@ func main() {
 				panic(err)
 			}
 		}
+	}
+	// A watch event as kube's watch handler writes it: the object encoded whole (envelope and all)
+	// into the WatchEvent's RawExtension, the WatchEvent by the raw serializer, framed by its length.
+	var object bytes.Buffer
+	if err := pb.Encode(pod("a"), &object); err != nil {
+		panic(err)
+	}
+	var frame bytes.Buffer
+	events := streaming.NewEncoder(protobuf.LengthDelimitedFramer.NewFrameWriter(&frame), protobuf.NewRawSerializer(scheme, scheme))
+	if err := events.Encode(&metav1.WatchEvent{Type: "ADDED", Object: runtime.RawExtension{Raw: object.Bytes()}}); err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "watch-event.pb"), frame.Bytes(), 0o644); err != nil {
+		panic(err)
+	}
+}
+
+func pod(name string) *corev1.Pod {
+	return &corev1.Pod{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", ResourceVersion: "12", CreationTimestamp: metav1.NewTime(time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC))},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox", Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}}}}},
+		Status:     corev1.PodStatus{Phase: corev1.PodPending},
+	}
+}
+
+func podList() runtime.Object {
+	a, b := pod("a"), pod("b")
+	a.TypeMeta, b.TypeMeta = metav1.TypeMeta{}, metav1.TypeMeta{}
+	return &corev1.PodList{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "PodList"}, ListMeta: metav1.ListMeta{ResourceVersion: "12", Continue: "next"}, Items: []corev1.Pod{*a, *b}}
+}
+
+func status() runtime.Object {
+	return &metav1.Status{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Status"},
+		Status:   metav1.StatusFailure, Message: `pods "x" not found`, Reason: metav1.StatusReasonNotFound, Code: 404,
+		Details: &metav1.StatusDetails{Name: "x", Kind: "pods"},
 	}
 }
