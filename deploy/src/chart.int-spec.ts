@@ -826,6 +826,11 @@ describe('the kapi Helm chart', { timeout: 120_000 }, () => {
     const cm = container(full.get('Deployment', `${RELEASE}-controller-manager`)).command as string[];
     assert.ok(cm.includes('--controllers=*,-bootstrapsigner'));
     assert.ok(cm.includes('--use-service-account-credentials=true'));
+    assert.equal(
+      envValue(full.deployment('registry'), 'KAPI_CONTROLLERS'),
+      '-namespace,-garbagecollector,-serviceaccount,-resourcequota,-validatingadmissionpolicy-status-controller',
+      "kapi's copies of the controller-manager's controllers step aside",
+    );
     assert.ok(cm.includes('--cluster-signing-key-file=/etc/kubernetes/pki/ca.key'));
     const saKey = (full.get('Deployment', `${RELEASE}-controller-manager`).spec.template.spec.volumes as K8sObject[]).find((v) => v.name === 'service-account-key');
     assert.deepEqual(saKey?.secret, { secretName: `${RELEASE}-pki`, items: [{ key: 'sa.key', path: 'sa.key' }] }, "kapi's own token signing key");

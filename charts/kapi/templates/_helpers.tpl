@@ -216,7 +216,7 @@ the services CA. IPv4 only, as the README says; the services would take
 {{- end }}
 {{- if eq .component "registry" }}
 - name: KAPI_CONTROLLERS
-  value: {{ $root.Values.registry.controllers | quote }}
+  value: {{ include "kapi.ownControllers" $root | quote }}
 {{- end }}
 - name: KAPI_NATS_URL
   value: {{ include "kapi.natsUrl" $root | quote }}
@@ -738,4 +738,17 @@ The test pods' delete policy (tests.hookDeletePolicy).
 */}}
 {{- define "kapi.testHookDeletePolicy" -}}
 helm.sh/hook-delete-policy: {{ .Values.tests.hookDeletePolicy | quote }}
+{{- end }}
+
+{{/*
+Which of kapi's copies of kube-controller-manager's controllers run (KAPI_CONTROLLERS):
+registry.controllers; its default "*" turns them all off when the release runs the real
+kube-controller-manager (controllerManager.enabled), so that one of each acts.
+*/}}
+{{- define "kapi.ownControllers" -}}
+{{- if and .Values.controllerManager.enabled (eq .Values.registry.controllers "*") }}
+{{- "-namespace,-garbagecollector,-serviceaccount,-resourcequota,-validatingadmissionpolicy-status-controller" }}
+{{- else }}
+{{- .Values.registry.controllers }}
+{{- end }}
 {{- end }}
