@@ -6,7 +6,11 @@ import type { Logger } from '@kapi/telemetry';
 import { Bootstrap } from './bootstrap.js';
 import type { Registry } from './registry.js';
 
-/** Stores keyed by resource over one revision counter, as etcd numbers every write. */
+/** `resource/name`, or `resource/namespace/name`, as the fake registry keys its objects. */
+const keyOf = (resource: string, namespace: string | undefined, name: string) => `${resource}/${namespace ? `${namespace}/` : ''}${name}`;
+const nameOf = (o: { metadata: { name: string; namespace?: string } }) => (o.metadata.namespace ? `${o.metadata.namespace}/` : '') + o.metadata.name;
+
+/** Stores keyed by resource (and namespace) over one revision counter, as etcd numbers every write. */
 function fakeRegistry(existing: Record<string, string[]> = {}, firstRevision = 100) {
   let revision = firstRevision;
   const objects = new Map<string, KubeObject>();
@@ -14,15 +18,15 @@ function fakeRegistry(existing: Record<string, string[]> = {}, firstRevision = 1
     for (const name of names) objects.set(`${resource}/${name}`, { metadata: { name, resourceVersion: String(++revision) } });
   }
   const store = (group: string, resource: string) => ({
-    async create(_ns: string | undefined, obj: KubeObject) {
-      const key = `${resource}/${obj.metadata!.name}`;
+    async create(ns: string | undefined, obj: KubeObject) {
+      const key = keyOf(resource, ns, obj.metadata!.name!);
       if (objects.has(key)) throw alreadyExists({ group, resource }, obj.metadata!.name!);
       const stored = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++revision) } };
       objects.set(key, stored);
       return stored;
     },
-    async get(_ns: string | undefined, name: string) {
-      const obj = objects.get(`${resource}/${name}`);
+    async get(ns: string | undefined, name: string) {
+      const obj = objects.get(keyOf(resource, ns, name));
       if (!obj) throw notFound({ group, resource }, name);
       return obj;
     },
@@ -44,11 +48,11 @@ describe('Bootstrap', () => {
     const bootstrap = new Bootstrap(registry, quiet);
     await bootstrap.onApplicationBootstrap();
     bootstrap.checkRbacBootstrapped();
-    const roles = bootstrapClusterRoles().map((r) => revisionOf(`clusterroles/${r.metadata.name}`));
-    const bindings = bootstrapClusterRoleBindings().map((b) => revisionOf(`clusterrolebindings/${b.metadata!.name}`));
-    // kube's namespaced bootstrap Roles and RoleBindings (extension-apiserver-authentication-reader in kube-system).
-    const namespaceRoles = bootstrapNamespaceRoles().map((r) => revisionOf(`roles/${r.metadata.name}`));
-    const namespaceBindings = bootstrapNamespaceRoleBindings().map((b) => revisionOf(`rolebindings/${b.metadata.name}`));
+    const roles = bootstrapClusterRoles().map((r) => revisionOf(`clusterroles/${nameOf(r)}`));
+    const bindings = bootstrapClusterRoleBindings().map((b) => revisionOf(`clusterrolebindings/${nameOf(b)}`));
+    // kube's namespaced bootstrap Roles and RoleBindings (of kube-system and kube-public; two share a name).
+    const namespaceRoles = bootstrapNamespaceRoles().map((r) => revisionOf(`roles/${nameOf(r)}`));
+    const namespaceBindings = bootstrapNamespaceRoleBindings().map((b) => revisionOf(`rolebindings/${nameOf(b)}`));
     assert.deepEqual(bootstrap.rbacBootstrapRevisions, {
       clusterroles: Math.max(...roles),
       clusterrolebindings: Math.max(...bindings),
@@ -58,11 +62,11 @@ describe('Bootstrap', () => {
   });
 
   it('counts the objects another replica (or an earlier start) wrote at their own revisions', async () => {
-    const roles = bootstrapClusterRoles().map((r) => r.metadata.name);
-    const bindings = bootstrapClusterRoleBindings().map((b) => b.metadata!.name!);
+    const roles = bootstrapClusterRoles().map(nameOf);
+    const bindings = bootstrapClusterRoleBindings().map(nameOf);
     // Everything exists; the newest binding is not the last one this replica would write.
-    const namespaceRoles = bootstrapNamespaceRoles().map((r) => r.metadata.name);
-    const namespaceBindings = bootstrapNamespaceRoleBindings().map((b) => b.metadata.name);
+    const namespaceRoles = bootstrapNamespaceRoles().map(nameOf);
+    const namespaceBindings = bootstrapNamespaceRoleBindings().map(nameOf);
     const { registry, objects } = fakeRegistry({ clusterroles: roles, clusterrolebindings: [...bindings.slice(1), bindings[0]], roles: namespaceRoles, rolebindings: namespaceBindings });
     const bootstrap = new Bootstrap(registry, quiet);
     const before = objects.size;

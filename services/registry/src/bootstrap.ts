@@ -1,7 +1,7 @@
-// What every cluster has from its first start: the system namespaces and kube's default RBAC roles
-// and bindings (cluster-admin for system:masters, discovery and basic-user for everyone signed in,
-// public-info-viewer for everyone, the user-facing admin/edit/view, and in kube-system the reader role
-// of extension-apiserver-authentication). Creating is "key absent" in
+// What every cluster has from its first start: the system namespaces and kube's RBAC bootstrap policy
+// (@kapi/authorization's bootstrap roles: cluster-admin, discovery, the user-facing admin/edit/view, the
+// roles and bindings of kube's own components and controllers, and the Roles and RoleBindings of
+// kube-system and kube-public). Creating is "key absent" in
 // etcd, so replicas starting together create each object exactly once, and an object that exists (or
 // that an operator changed) is left as it is. Until the RBAC policy is written (or found), this replica
 // is not ready (its check `poststarthook/rbac/bootstrap-roles`, kube's name), and once it is, it can
