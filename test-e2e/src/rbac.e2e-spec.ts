@@ -178,4 +178,31 @@ describe('RBAC', () => {
     assert.match(roleTable.stdout, /^NAME\s+ROLE\s+AGE\n/);
     assert.match(roleTable.stdout, /\njane-view\s+ClusterRole\/view\s+\d+s\n/);
   });
+  it("reconciles the bootstrap policy at the registry's next start as kube-apiserver does: what was taken is given back, unless autoupdate is false", async () => {
+    const scheduler = userKubeconfig(stack, 'system:kube-scheduler', []);
+    const schedulerCan = async (args: string[]) => (await stack.kubectl(['--kubeconfig', scheduler, 'auth', 'can-i', ...args])).stdout.trim();
+    const rulesOf = async (role: string) => JSON.parse((await stack.kubectl(['get', 'clusterrole', role, '-o', 'json'])).stdout).rules;
+    // The scheduler's role loses its first rule (events), its binding its subject; kube-dns's role is emptied and protected.
+    const events = (await rulesOf('system:kube-scheduler'))[0];
+    assert.deepEqual(events.resources, ['events']);
+    const patch = async (kind: string, name: string, ops: object[]) => {
+      const r = await stack.kubectl(['patch', kind, name, '--type=json', '-p', JSON.stringify(ops)]);
+      assert.equal(r.code, 0, r.stderr);
+    };
+    await patch('clusterrole', 'system:kube-scheduler', [{ op: 'remove', path: '/rules/0' }]);
+    await patch('clusterrolebinding', 'system:volume-scheduler', [{ op: 'replace', path: '/subjects', value: [] }]);
+    await patch('clusterrole', 'system:kube-dns', [
+      { op: 'replace', path: '/rules', value: [] },
+      { op: 'replace', path: '/metadata/annotations/rbac.authorization.kubernetes.io~1autoupdate', value: 'false' },
+    ]);
+    await eventually(async () => assert.equal(await schedulerCan(['create', 'events', '-n', 'team']), 'no'), 2_000);
+    assert.equal(await schedulerCan(['update', 'persistentvolumes']), 'no');
+
+    await stack.handle.restartInstance('registry-0');
+    await eventually(async () => {
+      assert.equal(await schedulerCan(['create', 'events', '-n', 'team']), 'yes');
+      assert.equal(await schedulerCan(['update', 'persistentvolumes']), 'yes');
+    }, 60_000);
+    assert.deepEqual(await rulesOf('system:kube-dns'), []);
+  });
 });
