@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapNamespaceRoleBindings, bootstrapNamespaceRoles } from '@kapi/authorization';
 import { renderKubeconfig } from '@kapi/local-stack';
 import { apiRequest, eventually, startTestStack, type TestStack } from './harness.js';
 
@@ -55,6 +56,42 @@ describe('RBAC', () => {
     }
     const bindings = (await stack.kubectl(['get', 'clusterrolebindings', '-o', 'name'])).stdout;
     assert.ok(bindings.includes('clusterrolebinding.rbac.authorization.k8s.io/cluster-admin\n'));
+    // kube's whole bootstrap policy, and nothing else yet: as many objects as kube-apiserver 1.34 starts with.
+    const count = (out: string) => out.split('\n').filter(Boolean).length;
+    assert.equal(count(roles), bootstrapClusterRoles().length);
+    assert.equal(count(bindings), bootstrapClusterRoleBindings().length);
+    assert.equal(count((await stack.kubectl(['get', 'roles', '-A', '-o', 'name'])).stdout), bootstrapNamespaceRoles().length);
+    assert.equal(count((await stack.kubectl(['get', 'rolebindings', '-A', '-o', 'name'])).stdout), bootstrapNamespaceRoleBindings().length);
+  });
+
+  it("lets kube's components act under their own identities as kube's bootstrap policy allows", async () => {
+    // Client certificates as kubeadm issues them: the component's name as CN, no group (no system:masters).
+    const scheduler = userKubeconfig(stack, 'system:kube-scheduler', []);
+    const controllerManager = userKubeconfig(stack, 'system:kube-controller-manager', []);
+    const canI = async (kubeconfig: string | undefined, args: string[]) =>
+      (await stack.kubectl([...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), 'auth', 'can-i', ...args])).stdout.trim();
+    assert.equal(await canI(scheduler, ['create', 'pods', '--subresource=binding', '-n', 'team']), 'yes');
+    assert.equal(await canI(scheduler, ['update', 'pods', '--subresource=status', '-n', 'team']), 'yes');
+    assert.equal(await canI(scheduler, ['list', 'nodes']), 'yes');
+    assert.equal(await canI(scheduler, ['update', 'leases.coordination.k8s.io', '-n', 'kube-system']), 'yes');
+    assert.equal(await canI(scheduler, ['get', 'configmaps/extension-apiserver-authentication', '-n', 'kube-system']), 'yes');
+    assert.equal(await canI(scheduler, ['create', 'pods', '-n', 'team']), 'no');
+    assert.equal(await canI(scheduler, ['list', 'secrets', '-n', 'team']), 'no');
+    assert.equal(await canI(controllerManager, ['create', 'leases.coordination.k8s.io', '-n', 'kube-system']), 'yes');
+    assert.equal(await canI(controllerManager, ['update', 'leases.coordination.k8s.io/kube-controller-manager', '-n', 'kube-system']), 'yes');
+    assert.equal(await canI(controllerManager, ['create', 'serviceaccounts/token', '-n', 'kube-system']), 'yes');
+    assert.equal(await canI(controllerManager, ['watch', 'deployments.apps', '-A']), 'yes');
+    assert.equal(await canI(controllerManager, ['create', 'replicasets.apps', '-n', 'team']), 'no');
+    // With --use-service-account-credentials each controller acts as its service account in kube-system.
+    const deploymentController = ['--as', 'system:serviceaccount:kube-system:deployment-controller'];
+    assert.equal(await canI(undefined, ['create', 'replicasets.apps', '-n', 'team', ...deploymentController]), 'yes');
+    assert.equal(await canI(undefined, ['update', 'deployments.apps', '--subresource=status', '-n', 'team', ...deploymentController]), 'yes');
+    assert.equal(await canI(undefined, ['create', 'pods', '-n', 'team', ...deploymentController]), 'no');
+    // And the scheduler's own API calls are answered as allowed.
+    const lease = await stack.kubectl(['--kubeconfig', scheduler, '-n', 'kube-system', 'create', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'kube-scheduler' }, spec: { holderIdentity: 'e2e' } }),
+    });
+    assert.equal(lease.stdout, 'lease.coordination.k8s.io/kube-scheduler created\n', lease.stderr);
   });
 
   it('refuses a user without rights in kube words, then allows them within seconds of a RoleBinding', async () => {
@@ -140,5 +177,32 @@ describe('RBAC', () => {
     const roleTable = await stack.kubectl(['-n', 'team', 'get', 'rolebindings']);
     assert.match(roleTable.stdout, /^NAME\s+ROLE\s+AGE\n/);
     assert.match(roleTable.stdout, /\njane-view\s+ClusterRole\/view\s+\d+s\n/);
+  });
+  it("reconciles the bootstrap policy at the registry's next start as kube-apiserver does: what was taken is given back, unless autoupdate is false", async () => {
+    const scheduler = userKubeconfig(stack, 'system:kube-scheduler', []);
+    const schedulerCan = async (args: string[]) => (await stack.kubectl(['--kubeconfig', scheduler, 'auth', 'can-i', ...args])).stdout.trim();
+    const rulesOf = async (role: string) => JSON.parse((await stack.kubectl(['get', 'clusterrole', role, '-o', 'json'])).stdout).rules;
+    // The scheduler's role loses its first rule (events), its binding its subject; kube-dns's role is emptied and protected.
+    const events = (await rulesOf('system:kube-scheduler'))[0];
+    assert.deepEqual(events.resources, ['events']);
+    const patch = async (kind: string, name: string, ops: object[]) => {
+      const r = await stack.kubectl(['patch', kind, name, '--type=json', '-p', JSON.stringify(ops)]);
+      assert.equal(r.code, 0, r.stderr);
+    };
+    await patch('clusterrole', 'system:kube-scheduler', [{ op: 'remove', path: '/rules/0' }]);
+    await patch('clusterrolebinding', 'system:volume-scheduler', [{ op: 'replace', path: '/subjects', value: [] }]);
+    await patch('clusterrole', 'system:kube-dns', [
+      { op: 'replace', path: '/rules', value: [] },
+      { op: 'replace', path: '/metadata/annotations/rbac.authorization.kubernetes.io~1autoupdate', value: 'false' },
+    ]);
+    await eventually(async () => assert.equal(await schedulerCan(['create', 'events', '-n', 'team']), 'no'), 2_000);
+    assert.equal(await schedulerCan(['update', 'persistentvolumes']), 'no');
+
+    await stack.handle.restartInstance('registry-0');
+    await eventually(async () => {
+      assert.equal(await schedulerCan(['create', 'events', '-n', 'team']), 'yes');
+      assert.equal(await schedulerCan(['update', 'persistentvolumes']), 'yes');
+    }, 60_000);
+    assert.deepEqual(await rulesOf('system:kube-dns'), []);
   });
 });

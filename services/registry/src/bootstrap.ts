@@ -1,14 +1,29 @@
-// What every cluster has from its first start: the system namespaces and kube's default RBAC roles
-// and bindings (cluster-admin for system:masters, discovery and basic-user for everyone signed in,
-// public-info-viewer for everyone, the user-facing admin/edit/view, and in kube-system the reader role
-// of extension-apiserver-authentication). Creating is "key absent" in
-// etcd, so replicas starting together create each object exactly once, and an object that exists (or
-// that an operator changed) is left as it is. Until the RBAC policy is written (or found), this replica
+// What every cluster has from its first start: the system namespaces and kube's RBAC bootstrap policy
+// (@kapi/authorization's bootstrap roles: cluster-admin, discovery, the user-facing admin/edit/view, the
+// roles and bindings of kube's own components and controllers, and the Roles and RoleBindings of
+// kube-system and kube-public). Creating is "key absent" in
+// etcd, so replicas starting together create each object exactly once. A namespace that exists is left
+// as it is; an RBAC object that exists is reconciled as kube-apiserver reconciles its policy at every
+// start: it gains what it lacks, keeps what an operator added, and is left alone when annotated
+// autoupdate "false". Until the RBAC policy is written (or found), this replica
 // is not ready (its check `poststarthook/rbac/bootstrap-roles`, kube's name), and once it is, it can
 // say how far an RBAC cache must read to hold it: the newest revision among each resource's objects.
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { isStatusError, type KubeObject } from '@kapi/api-machinery';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapNamespaceRoleBindings, bootstrapNamespaceRoles, RBAC_GROUP, type RbacResource, type RbacRevisions } from '@kapi/authorization';
+import {
+  bootstrapClusterRoleBindings,
+  bootstrapClusterRoles,
+  bootstrapNamespaceRoleBindings,
+  bootstrapNamespaceRoles,
+  RBAC_GROUP,
+  reconcileBinding,
+  type ClusterRole,
+  type RoleBinding,
+  reconcileRole,
+  type RbacResource,
+  type RbacRevisions,
+  type Reconciled,
+} from '@kapi/authorization';
 import { LOGGER } from '@kapi/service-kit';
 import type { Logger } from '@kapi/telemetry';
 import { Registry, SYSTEM_USER } from './registry.js';
@@ -70,18 +85,59 @@ export class Bootstrap implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Creates a bootstrap RBAC object, or reconciles the stored one with it as kube-apiserver does at
+   * every start (gaining what it lacks, unless annotated autoupdate "false"); answers its revision.
+   * A write that meets another replica's (a conflict, or a create racing a delete) is computed again.
+   */
+  private async ensureRbacObject(resource: RbacResource, obj: KubeObject, reconcile: (stored: KubeObject) => Reconciled<KubeObject>): Promise<number> {
+    const store = this.registry.store(RBAC_GROUP, resource);
+    const ctx = { user: SYSTEM_USER, dryRun: false, fieldManager: 'kube-apiserver' };
+    const { name, namespace } = obj.metadata as { name: string; namespace?: string };
+    const revisionOf = (o: KubeObject) => Number(o.metadata?.resourceVersion ?? 0);
+    const retried = (err: unknown) => isStatusError(err) && (err.httpCode === 409 || err.httpCode === 404);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { created, revision } = await this.createIfAbsent(RBAC_GROUP, resource, obj);
+        if (created) {
+          this.logger.info(`created ${resource}`, { name, namespace });
+          return revision;
+        }
+        const stored = await store.get(namespace, name);
+        const { operation, object } = reconcile(stored);
+        switch (operation) {
+          case 'none':
+            return revisionOf(stored);
+          case 'protected':
+            this.logger.info(`not reconciling ${resource} annotated autoupdate=false`, { name, namespace });
+            return revisionOf(stored);
+          case 'update':
+            this.logger.info(`reconciled ${resource} with the bootstrap policy`, { name, namespace });
+            return revisionOf(await store.update(namespace, name, object, ctx));
+          case 'recreate':
+            this.logger.info(`recreating ${resource} with the bootstrap policy's roleRef`, { name, namespace });
+            await store.delete(namespace, name, { preconditions: { uid: stored.metadata?.uid } }, ctx);
+            continue;
+        }
+      } catch (err) {
+        if (attempt >= 3 || !retried(err)) throw err;
+      }
+    }
+  }
+
   private async ensureRbac(): Promise<void> {
     const revisions: RbacRevisions = {};
-    const policy: [RbacResource, string, { metadata?: { name?: string } }[]][] = [
-      ['clusterroles', 'clusterrole', bootstrapClusterRoles()],
-      ['clusterrolebindings', 'clusterrolebinding', bootstrapClusterRoleBindings()],
-      ['roles', 'role', bootstrapNamespaceRoles()],
-      ['rolebindings', 'rolebinding', bootstrapNamespaceRoleBindings()],
+    const policy: [RbacResource, object[], 'role' | 'binding'][] = [
+      ['clusterroles', bootstrapClusterRoles(), 'role'],
+      ['clusterrolebindings', bootstrapClusterRoleBindings(), 'binding'],
+      ['roles', bootstrapNamespaceRoles(), 'role'],
+      ['rolebindings', bootstrapNamespaceRoleBindings(), 'binding'],
     ];
-    for (const [resource, kind, objects] of policy) {
+    for (const [resource, objects, kind] of policy) {
       for (const obj of objects) {
-        const { created, revision } = await this.createIfAbsent(RBAC_GROUP, resource, obj);
-        if (created) this.logger.info(`created ${kind}`, { name: obj.metadata?.name });
+        const reconcile = (stored: KubeObject) =>
+          (kind === 'role' ? reconcileRole(stored as ClusterRole, obj as ClusterRole) : reconcileBinding(stored as unknown as RoleBinding, obj as RoleBinding)) as Reconciled<KubeObject>;
+        const revision = await this.ensureRbacObject(resource, obj as KubeObject, reconcile);
         revisions[resource] = Math.max(revisions[resource] ?? 0, revision);
       }
     }

@@ -80,31 +80,6 @@ describe('selectorMatches', () => {
 describe('bootstrapClusterRoles', () => {
   const roles = new Map(bootstrapClusterRoles().map((role) => [role.metadata.name, role]));
 
-  it('creates the roles kube bootstraps, labelled and marked for auto-update', () => {
-    assert.deepEqual([...roles.keys()].sort(), [
-      'admin',
-      'cluster-admin',
-      'edit',
-      'system:aggregate-to-admin',
-      'system:aggregate-to-edit',
-      'system:aggregate-to-view',
-      'system:auth-delegator',
-      'system:basic-user',
-      'system:discovery',
-      'system:public-info-viewer',
-      'view',
-    ]);
-    for (const role of roles.values()) {
-      assert.equal(role.metadata.labels['kubernetes.io/bootstrapping'], 'rbac-defaults');
-      assert.deepEqual(role.metadata.annotations, { 'rbac.authorization.kubernetes.io/autoupdate': 'true' });
-    }
-    assert.deepEqual(roles.get('system:public-info-viewer')?.rules, [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]);
-    assert.deepEqual(roles.get('system:auth-delegator')?.rules, [
-      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
-      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
-    ]);
-  });
-
   it('aggregates view into edit and edit into admin, as the controller would write them', () => {
     const view = roles.get('view')!;
     const edit = roles.get('edit')!;

@@ -7,3 +7,4 @@ export * from './rbac-authorizer.js';
 export * from './reflector.js';
 export * from './bootstrap-roles.js';
 export * from './bootstrap-sync.js';
+export * from './reconcile.js';
