@@ -60,6 +60,7 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
 
   private listsNotReady = 0;
   private watchesNotReady = 0;
+  private consistentListsFromEtcd = 0;
   private readonly deliveryLatency = metrics.histogram(
     'kapi_watch_cache_delivery_latency_seconds',
     'Time from the publisher receiving a change from etcd to the watch cache sending it to a watcher.',
@@ -81,6 +82,11 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
     metrics.counter('kapi_watch_cache_events_dispatched_total', 'Events the watch cache queued for its watchers.', () => store.eventsDispatched);
     metrics.gauge('kapi_watch_cache_objects', 'Objects held in the watch cache.', () => store.size);
     metrics.counter('kapi_watch_cache_lists_not_ready_total', 'Lists answered "not ready" because the cache had not synchronised.', () => this.listsNotReady);
+    metrics.counter(
+      'kapi_watch_cache_consistent_lists_from_etcd_total',
+      'Consistent lists left to etcd because the cache did not reach etcd\'s revision in time (the event stream away or behind).',
+      () => this.consistentListsFromEtcd,
+    );
     metrics.counter('kapi_watch_cache_watches_not_ready_total', 'Watches answered "not ready" because the cache had not synchronised.', () => this.watchesNotReady);
     metrics.gauge('kapi_watch_cache_revision', 'The etcd revision the watch cache has reached.', () => store.revision);
   }
@@ -231,6 +237,13 @@ export class WatchCacheGrpcServer extends GrpcServerHost {
       // "" is a consistent read: everything etcd held now. N (NotOlderThan) is at least N. 0 is anything.
       const wanted = rv === undefined ? await this.sync.consistentRevision() : rv;
       if (wanted > 0 && !(await this.sync.waitForRevision(wanted, TOO_LARGE_WAIT_MS))) {
+        // kube's cacher falls back to etcd when its cache cannot catch up with a consistent read
+        // in time (the event stream away or behind): the client is answered, only more slowly.
+        // An explicit resourceVersion the cache has not reached is refused, as kube refuses it.
+        if (rv === undefined) {
+          this.consistentListsFromEtcd++;
+          return listReply({ notInCache: true });
+        }
         throw new StatusError('KAPI_ERR_REQUEST_TIMEOUT', `Timeout: Too large resource version: ${wanted}, current: ${this.sync.store.revision}`, {
           causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
           retryAfterSeconds: 1,
